@@ -1,0 +1,2 @@
+//! `detcat`: the command-line entry point.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Elastic detection rules (TOML; KQL, EQL, ES|QL, Lucene queries) into the detcat model.

@@ -1,0 +1,87 @@
+//! The one wildcard syntax of [`crate::Operator::Wildcard`] values.
+//!
+//! `*` matches any run of characters, `?` any one character, and `\` escapes the next
+//! character (`\*`, `\?`, `\\`); any other character is literal. Every vendor parser converts
+//! its own pattern syntax into this one, so patterns compare equal across vendors.
+
+/// One piece of a wildcard pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Literal(String),
+    AnyRun,
+    AnyChar,
+}
+
+/// Splits a pattern into literal runs and wildcards. A trailing lone `\` is a literal backslash.
+pub fn pieces(pattern: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut lit = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => lit.push(chars.next().unwrap_or('\\')),
+            '*' | '?' => {
+                if !lit.is_empty() {
+                    out.push(Piece::Literal(std::mem::take(&mut lit)));
+                }
+                out.push(if c == '*' { Piece::AnyRun } else { Piece::AnyChar });
+            }
+            other => lit.push(other),
+        }
+    }
+    if !lit.is_empty() {
+        out.push(Piece::Literal(lit));
+    }
+    out
+}
+
+/// Escapes a literal string so it can stand inside a wildcard pattern.
+pub fn escape(literal: &str) -> String {
+    let mut out = String::with_capacity(literal.len());
+    for c in literal.chars() {
+        if matches!(c, '*' | '?' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The literal text of a pattern with no wildcard in it, or `None` when it has one.
+pub fn as_literal(pattern: &str) -> Option<String> {
+    match pieces(pattern).as_slice() {
+        [] => Some(String::new()),
+        [Piece::Literal(s)] => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Does the pattern contain an unescaped `*` or `?`?
+pub fn has_wildcards(pattern: &str) -> bool {
+    pieces(pattern).iter().any(|p| !matches!(p, Piece::Literal(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_round_trip() {
+        for s in [r"C:\Windows\*.exe", "a?b", r"trailing\", ""] {
+            assert_eq!(as_literal(&escape(s)).as_deref(), Some(s));
+        }
+    }
+
+    #[test]
+    fn splits_wildcards() {
+        assert_eq!(
+            pieces(r"*\regsvr32.exe"),
+            vec![Piece::AnyRun, Piece::Literal("regsvr32.exe".into())],
+            "a backslash escapes the next character"
+        );
+        assert_eq!(pieces(r"a\*b?"), vec![Piece::Literal("a*b".into()), Piece::AnyChar]);
+        assert!(has_wildcards("x*"));
+        assert!(!has_wildcards(r"x\*"));
+        assert_eq!(pieces("end\\"), vec![Piece::Literal("end\\".into())]);
+    }
+}

@@ -1,0 +1,1 @@
+//! Sigma rules (YAML detections, conditions, modifiers, correlations, filters) into the detcat model.

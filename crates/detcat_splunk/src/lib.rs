@@ -1,0 +1,1 @@
+//! Splunk security_content detections (YAML, macros, SPL) into the detcat model.

@@ -1,0 +1,1 @@
+//! The cross-vendor taxonomy: canonical fields, canonical values and telemetry events.

@@ -1,0 +1,1 @@
+//! The detcat web catalog: HTML pages, JSON API and static export.
