@@ -1,1 +1,26 @@
-//! Builds the detcat SQLite catalog from a corpus and answers queries over it.
+//! The detcat catalog: builds an SQLite catalog from a corpus and answers queries over it.
+//!
+//! Pipeline (see ARCHITECTURE.md): [`Corpus`] (read) → vendor parsers (parallel) → ATT&CK
+//! link → taxonomy map → SQLite (atomic write) → [`Catalog`] queries → JSON views.
+//!
+//! ```no_run
+//! use detcat_catalog::{Catalog, QueryOptions};
+//!
+//! let catalog = Catalog::demo()?;
+//! let page = catalog.technique("T1559.001", QueryOptions::default())?.expect("demo technique");
+//! println!("{} rules", page.rules.len());
+//! # Ok::<(), detcat_catalog::CatalogError>(())
+//! ```
+
+mod attack_data;
+pub mod build;
+pub mod corpus;
+mod error;
+mod query;
+pub mod schema;
+pub mod views;
+
+pub use build::{BuildOptions, BuildReport, Progress, Quiet, build_in_memory, build_to_file};
+pub use corpus::Corpus;
+pub use error::CatalogError;
+pub use query::{Catalog, QueryOptions, count_rules};

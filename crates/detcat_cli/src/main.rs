@@ -1,2 +1,128 @@
-//! `detcat`: the command-line entry point.
-fn main() {}
+//! `detcat`: build, serve and query the detection catalog.
+//!
+//! The binary is thin: it checks arguments, opens or builds a [`detcat_catalog::Catalog`], and
+//! prints what the library returns — as text for people or `--json` for tools.
+
+mod build;
+mod query;
+mod render;
+mod serve;
+mod sync;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "detcat", version, about = "A detection catalog keyed by MITRE ATT&CK technique")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+pub struct CatalogArgs {
+    /// Catalog file to read (default: ./detcat.db when present, else the embedded demo).
+    #[arg(long, global = true)]
+    catalog: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Count deprecated and unsupported rules too.
+    #[arg(long, global = true)]
+    include_deprecated: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build a catalog from a corpus directory (default: the embedded demo corpus).
+    Build(build::BuildArgs),
+    /// Serve the catalog over HTTP (HTML pages and /api JSON).
+    Serve(serve::ServeArgs),
+    /// Show a technique: ATT&CK header, events, fields, indicators, exclusions, rules.
+    Technique {
+        /// ATT&CK id, e.g. T1559.001.
+        id: String,
+        #[command(flatten)]
+        args: CatalogArgs,
+    },
+    /// Show a rule by id (or vendor/id).
+    Rule {
+        id: String,
+        #[command(flatten)]
+        args: CatalogArgs,
+    },
+    /// Which rules and techniques use a field (canonical or vendor name).
+    Field {
+        name: String,
+        #[command(flatten)]
+        args: CatalogArgs,
+    },
+    /// Which rules and techniques need an event, e.g. sysmon:1 or security:4688.
+    Event {
+        key: String,
+        #[command(flatten)]
+        args: CatalogArgs,
+    },
+    /// Full-text search with filters: vendor: field: value: technique: event:.
+    Search {
+        /// The query, e.g. `field:process.name value:regsvr32.exe vendor:sigma`.
+        query: Vec<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+        #[command(flatten)]
+        args: CatalogArgs,
+    },
+    /// Counts per vendor, parse outcomes, diagnostics, taxonomy coverage, ATT&CK objects.
+    Stats {
+        #[command(flatten)]
+        args: CatalogArgs,
+    },
+    /// Export the static site, or an ATT&CK Navigator layer.
+    #[command(subcommand)]
+    Export(serve::ExportCommand),
+    /// Fetch the upstream corpora (needs network and git).
+    Sync(sync::SyncArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("DETCAT_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build(args) => build::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Technique { id, args } => query::technique(&id, &args),
+        Command::Rule { id, args } => query::rule(&id, &args),
+        Command::Field { name, args } => query::field(&name, &args),
+        Command::Event { key, args } => query::event(&key, &args),
+        Command::Search { query, limit, offset, args } => query::search(&query.join(" "), offset, limit, &args),
+        Command::Stats { args } => query::stats(&args),
+        Command::Export(cmd) => serve::export(cmd),
+        Command::Sync(args) => sync::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `detcat technique … | head` closing the pipe is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// Exit status 1: the command ran, but what was asked for does not exist.
+pub const NOT_FOUND: u8 = 1;

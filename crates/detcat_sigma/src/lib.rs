@@ -1,1 +1,56 @@
-//! Sigma rules (YAML detections, conditions, modifiers, correlations, filters) into the detcat model.
+//! Sigma rules (YAML detections, conditions, modifiers, correlations, filters) into the detcat
+//! model.
+//!
+//! Every value modifier of the Sigma specification v2 is applied or recorded (`contains` →
+//! wildcard `*x*`, `base64offset` → its three encodings, `windash` → the five dash forms,
+//! `re|i` → a regex with flags, …), conditions are parsed by a real lexer and
+//! recursive-descent parser, and multi-document collections (`action: global/reset/repeat`),
+//! correlation rules and filter rules are understood. Nothing panics on input: broken files
+//! become one *failed* rule with a diagnostic.
+//!
+//! ```
+//! use detcat_model::{Operator, SourceFile, Value};
+//!
+//! let text = "title: Regsvr32 scriptlet\nlogsource: {category: process_creation, product: windows}\n\
+//! detection:\n  selection:\n    Image|endswith: '\\regsvr32.exe'\n    CommandLine|contains: scrobj.dll\n\
+//!   filter:\n    ParentImage: 'C:\\Windows\\explorer.exe'\n  condition: selection and not filter\n";
+//! let out = detcat_sigma::parse_files(&[SourceFile::new("sigma/rules/windows/x.yml", text)]);
+//! let rule = &out[0].rules[0];
+//! let ind: Vec<_> = rule.expr.indicators().collect();
+//! assert_eq!(ind[0].op, Operator::Wildcard);
+//! assert_eq!(ind[0].values, [Value::from(r"*\\regsvr32.exe")]);
+//! assert_eq!(rule.expr.exclusions().count(), 1);
+//! ```
+
+mod collection;
+pub mod condition;
+mod detection;
+mod diagnostics;
+mod encode;
+mod files;
+mod header;
+mod meta;
+mod modifiers;
+mod rule;
+mod value;
+
+use rayon::prelude::*;
+
+use detcat_model::{FileOutcome, SourceFile};
+
+pub use condition::{ConditionAst, ConditionError, parse_condition};
+pub use files::MAX_FILE_BYTES;
+
+/// One outcome per input file, in the same order; files are parsed in parallel.
+///
+/// `files` are the files under the corpus `sigma/` folder (`sigma/rules/…`,
+/// `sigma/deprecated/…`, `sigma/unsupported/…`, `sigma/regression_data/…`). Regression data,
+/// READMEs and other non-YAML files come back with `non_rule` set.
+pub fn parse_files(files: &[SourceFile]) -> Vec<FileOutcome> {
+    files.par_iter().map(files::parse_file).collect()
+}
+
+/// Parses one file (sequentially); the building block of [`parse_files`].
+pub fn parse_file(file: &SourceFile) -> FileOutcome {
+    files::parse_file(file)
+}

@@ -1,1 +1,194 @@
 //! The cross-vendor taxonomy: canonical fields, canonical values and telemetry events.
+//!
+//! Three mapping tables are **data**, reviewed like code, each fact with its source, embedded in
+//! the binary and parsed once:
+//!
+//! - `data/fields.toml` — canonical fields (`process.image`, `process.name`,
+//!   `process.command_line`, `registry.path`, `dns.question.name`, …), each with its Sigma,
+//!   ECS and Splunk CIM names;
+//! - `data/events.toml` — the event catalog, `provider:id` (`sysmon:1`, `security:4688`,
+//!   `powershell:4104`, `endpoint:process`, `aws:cloudtrail`);
+//! - `data/event_sources.toml` — how telemetry hints (Sigma logsource, Elastic categories,
+//!   tags and indices, Splunk data sources and datamodels) select events.
+//!
+//! ```
+//! use detcat_model::{Operator, Predicate, Value, Vendor};
+//! use detcat_taxonomy::Taxonomy;
+//!
+//! let tax = Taxonomy::get();
+//! assert_eq!(tax.canonical_field(Vendor::Splunk, "Processes.process_name").map(|f| f.id.as_str()), Some("process.name"));
+//!
+//! // Sigma `Image|endswith: '\regsvr32.exe'` is ECS `process.name == "regsvr32.exe"`.
+//! let sigma = Predicate::new("Image", Operator::Wildcard, vec![Value::from(r"*\\RegSvr32.exe")]);
+//! let ind = &tax.canonicalize(Vendor::Sigma, &sigma)[0];
+//! assert_eq!((ind.field.as_str(), ind.op, ind.value.as_str()), ("process.name", Operator::Eq, "regsvr32.exe"));
+//! assert_eq!(ind.original, r"*\\RegSvr32.exe");
+//! ```
+//!
+//! # Field names
+//!
+//! [`Taxonomy::canonical_field`] looks a vendor name up in one hash map per vendor:
+//! - Sigma names match case-insensitively (Windows event data names are case-insensitive and
+//!   the corpus spells e.g. `ProcessPath` and `processPath`); ECS and CIM names match exactly.
+//! - Elastic: the multi-field suffixes `.caseless`, `.text`, `.keyword` are stripped
+//!   (`.caseless` also makes the comparison case-insensitive), and `winlog.event_data.X` is the
+//!   Windows event data name `X`, looked up as Sigma.
+//! - Splunk: any `<Datamodel>.` prefix of a CIM node (`Processes.`, `Filesystem.`, `Registry.`,
+//!   `All_Traffic.`, `DNS.`, `Authentication.`, …) is optional: `process_name` and
+//!   `Processes.process_name` are the same field. A bare name that two fields claim (`dest`:
+//!   a host in `Processes`, a destination in `All_Traffic`) maps only with its prefix (see
+//!   [`Taxonomy::ambiguous_cim_names`]). Names not found fall back to the Windows event data
+//!   (Sigma) names, which Splunk searches over raw Sysmon / Windows sourcetypes use.
+//!
+//! Unknown names give `None`; callers keep the raw name and count it as unmapped.
+//!
+//! # Value canonicalization
+//!
+//! [`Taxonomy::canonicalize`] turns a predicate into one [`CanonicalIndicator`] per value:
+//! 1. **Field**: the canonical id, or the raw name (`mapped: false`).
+//! 2. **Case**: values are lowercased when the predicate is case-insensitive (or the field
+//!    name implies it, ECS `.caseless`) — except regular expressions, which are never folded,
+//!    and field references.
+//! 3. **Wildcards** are re-rendered in the model's syntax with only the necessary escapes and
+//!    runs of `*` collapsed; a pattern without any wildcard becomes `eq` with its literal.
+//! 4. **Path vs basename**: `*\name` or `*/name` (a single path component) on a field with a
+//!    `basename` (process image → process name, file path → file name, loaded image → dll name)
+//!    becomes `eq name` on the basename field. So Sigma `Image|endswith: '\regsvr32.exe'`,
+//!    ECS `process.name == "regsvr32.exe"` and CIM `process_name=regsvr32.exe` all become
+//!    (`process.name`, `eq`, `regsvr32.exe`). `*x*` and `*x` without a separator stay wildcards.
+//! 5. **Quoting and escapes** are the vendor parser's job (the model holds unquoted values);
+//!    here numbers, booleans and `null` are written as text (`4688`, `true`, `null`), CIDR
+//!    blocks are lowercased, and a `field_ref` value is mapped to its canonical field.
+//! 6. `exists` yields one indicator with an empty value.
+//!
+//! The original value is always kept beside the canonical one.
+//!
+//! # Events
+//!
+//! [`Taxonomy::events_for`] reads a rule's [`detcat_model::TelemetryHint`]s: the Sigma
+//! logsource (most specific entry; an `EventID` equality in the detection narrows to those
+//! ids), Elastic `Data Source:` tags and index patterns (which pick sources) with the EQL
+//! category / `event.category` / `event.type` / `event.code` (which pick events of each
+//! source), Splunk `data_source` names (`Sysmon EventID 1 AND Sysmon EventID 11`) and, when
+//! those give nothing, the datamodel (`Endpoint.Processes`).
+
+mod error;
+mod events;
+mod fields;
+mod sources;
+mod values;
+
+use std::sync::LazyLock;
+
+use detcat_model::{Predicate, Rule, Vendor};
+
+pub use error::TaxonomyError;
+pub use events::{Event, EventRef, Provider};
+pub use fields::CanonicalField;
+pub use sources::{ElasticSource, SigmaEntry, SourceTables, SplunkDataSource, SplunkDatamodel};
+pub use values::CanonicalIndicator;
+
+const FIELDS_TOML: &str = include_str!("../data/fields.toml");
+const EVENTS_TOML: &str = include_str!("../data/events.toml");
+const SOURCES_TOML: &str = include_str!("../data/event_sources.toml");
+
+/// The loaded taxonomy: fields, events and hint tables.
+#[derive(Debug)]
+pub struct Taxonomy {
+    fields: fields::FieldTable,
+    events: events::EventTable,
+    sources: SourceTables,
+}
+
+static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(|| match Taxonomy::load() {
+    Ok(t) => t,
+    // The data is embedded and checked by this crate's tests; a failure here is a build bug.
+    Err(e) => panic!("detcat_taxonomy: embedded data is invalid: {e}"),
+});
+
+impl Taxonomy {
+    /// The embedded taxonomy, parsed on first use.
+    pub fn get() -> &'static Taxonomy {
+        &TAXONOMY
+    }
+
+    /// Parses and validates the embedded data files.
+    pub fn load() -> Result<Taxonomy, TaxonomyError> {
+        let fields_file = toml::from_str(FIELDS_TOML).map_err(|source| TaxonomyError::Toml { file: "fields.toml", source })?;
+        let events_file = toml::from_str(EVENTS_TOML).map_err(|source| TaxonomyError::Toml { file: "events.toml", source })?;
+        let sources_file = toml::from_str(SOURCES_TOML).map_err(|source| TaxonomyError::Toml { file: "event_sources.toml", source })?;
+        let fields = fields::FieldTable::build(fields_file)?;
+        let events = events::EventTable::build(events_file)?;
+        let sources = SourceTables::build(sources_file, &events)?;
+        Ok(Taxonomy { fields, events, sources })
+    }
+
+    /// Every canonical field, in data-file order.
+    pub fn fields(&self) -> &[CanonicalField] {
+        &self.fields.fields
+    }
+
+    /// A canonical field by id (`process.name`).
+    pub fn field(&self, id: &str) -> Option<&CanonicalField> {
+        self.fields.by_id(id)
+    }
+
+    /// The canonical field a vendor's field name means, or `None` when unknown.
+    pub fn canonical_field(&self, vendor: Vendor, raw_name: &str) -> Option<&CanonicalField> {
+        self.fields.lookup(vendor, raw_name).and_then(|h| self.fields.field(h))
+    }
+
+    /// Bare CIM names that several fields claim, mapped only with their datamodel prefix.
+    pub fn ambiguous_cim_names(&self) -> &[String] {
+        &self.fields.ambiguous_cim
+    }
+
+    /// One canonical indicator per value of `pred` (see the rules in the crate docs).
+    pub fn canonicalize(&self, vendor: Vendor, pred: &Predicate) -> Vec<CanonicalIndicator> {
+        values::canonicalize(&self.fields, vendor, pred)
+    }
+
+    /// Every provider.
+    pub fn providers(&self) -> &[Provider] {
+        &self.events.providers
+    }
+
+    /// Every cataloged event, grouped by provider.
+    pub fn events(&self) -> &[Event] {
+        &self.events.events
+    }
+
+    /// A cataloged event (`event("sysmon", "1")`).
+    pub fn event(&self, provider: &str, id: &str) -> Option<&Event> {
+        self.events.get(provider, id)
+    }
+
+    /// The hint → event tables.
+    pub fn sources(&self) -> &SourceTables {
+        &self.sources
+    }
+
+    /// The events a rule needs, from its telemetry hints and event-id predicates, in catalog
+    /// order without duplicates.
+    pub fn events_for(&self, rule: &Rule) -> Vec<EventRef> {
+        sources::events_for(&self.sources, &self.events, &self.fields, rule)
+    }
+}
+
+/// [`Taxonomy::events_for`] on the embedded taxonomy.
+pub fn events_for(rule: &Rule) -> Vec<EventRef> {
+    Taxonomy::get().events_for(rule)
+}
+
+/// [`Taxonomy::canonical_field`] on the embedded taxonomy.
+pub fn canonical_field(vendor: Vendor, raw_name: &str) -> Option<&'static CanonicalField> {
+    Taxonomy::get().canonical_field(vendor, raw_name)
+}
+
+/// [`Taxonomy::canonicalize`] on the embedded taxonomy.
+pub fn canonicalize(vendor: Vendor, pred: &Predicate) -> Vec<CanonicalIndicator> {
+    Taxonomy::get().canonicalize(vendor, pred)
+}
+
+#[cfg(test)]
+mod tests;

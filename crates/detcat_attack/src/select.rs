@@ -1,0 +1,179 @@
+//! Choosing the newest bundle of each domain in a folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use detcat_model::Diagnostic;
+use serde::Deserialize;
+
+use crate::bundle;
+use crate::version::{AttackVersion, canonical_domain, domain_from_file_name, version_from_file_name};
+
+/// The bundle chosen for one domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleChoice {
+    pub domain: String,
+    pub version: Option<AttackVersion>,
+    pub path: PathBuf,
+    /// Other bundles of the same domain that lost.
+    pub skipped: Vec<PathBuf>,
+}
+
+/// What a bundle says about itself without loading it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BundleProbe {
+    pub domain: Option<String>,
+    /// From an `x-mitre-collection` object (the matrix's `x_mitre_version` is the matrix
+    /// object's own version, `1.0` in both v17 and v18, so it is not used).
+    pub version: Option<AttackVersion>,
+    /// Latest `modified` of any object: the tie-breaker between bundles of unknown version.
+    pub latest_modified: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ProbeObject {
+    #[serde(rename = "type")]
+    kind: String,
+    modified: Option<String>,
+    x_mitre_version: Option<String>,
+    x_mitre_domains: Vec<String>,
+    name: Option<String>,
+}
+
+/// Read a bundle just enough to learn its domain and version.
+pub fn probe_bundle(path: &str, bytes: &[u8]) -> BundleProbe {
+    let mut probe = BundleProbe::default();
+    let Ok(text) = std::str::from_utf8(bytes) else { return probe };
+    let mut ignored = Vec::new();
+    for raw in bundle::split(path, text, &mut ignored).objects {
+        let Ok(o) = serde_json::from_str::<ProbeObject>(raw.get()) else { continue };
+        if o.modified > probe.latest_modified {
+            probe.latest_modified = o.modified.clone();
+        }
+        match o.kind.as_str() {
+            "x-mitre-matrix" => {
+                let d = o.x_mitre_domains.iter().find_map(|d| canonical_domain(d));
+                probe.domain = d.map(str::to_owned).or(probe.domain);
+            }
+            "x-mitre-collection" => {
+                probe.version = o.x_mitre_version.as_deref().and_then(AttackVersion::parse);
+                if probe.domain.is_none() {
+                    probe.domain = o.name.as_deref().and_then(canonical_domain).map(str::to_owned);
+                }
+            }
+            _ => {}
+        }
+    }
+    probe
+}
+
+/// For each domain, the bundle with the highest ATT&CK version among `paths`.
+///
+/// The file name decides when it names both domain and version (`enterprise-attack-18.1.json`);
+/// otherwise the file is read and probed ([`probe_bundle`]). Unreadable files and files of
+/// unknown domain are reported and skipped.
+pub fn select_bundles<P: AsRef<Path>>(paths: &[P]) -> (Vec<BundleChoice>, Vec<Diagnostic>) {
+    type Key = (Option<AttackVersion>, Option<String>);
+    let mut best: BTreeMap<String, (Key, PathBuf, Vec<PathBuf>)> = BTreeMap::new();
+    let mut diags = Vec::new();
+    for p in paths {
+        let path = p.as_ref();
+        let shown = path.to_string_lossy().replace('\\', "/");
+        let mut domain = domain_from_file_name(&shown).map(str::to_owned);
+        let mut version = version_from_file_name(&shown);
+        let mut modified = None;
+        if domain.is_none() || version.is_none() {
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    let probe = probe_bundle(&shown, &bytes);
+                    domain = probe.domain.or(domain);
+                    version = probe.version.or(version);
+                    modified = probe.latest_modified;
+                }
+                Err(e) => {
+                    diags.push(crate::diagnostics::unreadable_bundle(&shown, &e));
+                    continue;
+                }
+            }
+        }
+        let Some(domain) = domain else {
+            diags.push(crate::diagnostics::unknown_domain(&shown));
+            continue;
+        };
+        let key = (version, modified);
+        match best.get_mut(&domain) {
+            Some((k, kept, skipped)) => {
+                if key > *k {
+                    skipped.push(std::mem::replace(kept, path.to_path_buf()));
+                    *k = key;
+                } else {
+                    skipped.push(path.to_path_buf());
+                }
+            }
+            None => {
+                best.insert(domain, (key, path.to_path_buf(), Vec::new()));
+            }
+        }
+    }
+    let choices = best
+        .into_iter()
+        .map(|(domain, ((version, _), path, skipped))| BundleChoice { domain, version, path, skipped })
+        .collect();
+    (choices, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newest_version_per_domain_wins_by_file_name() {
+        let paths = ["a/enterprise-attack-17.1.json", "a/enterprise-attack-18.1.json", "a/ics-attack-18.1.json"];
+        let (choices, diags) = select_bundles(&paths);
+        assert!(diags.is_empty());
+        assert_eq!(choices.len(), 2);
+        assert_eq!(choices[0].domain, "enterprise-attack");
+        assert_eq!(choices[0].path, PathBuf::from("a/enterprise-attack-18.1.json"));
+        assert_eq!(choices[0].skipped, vec![PathBuf::from("a/enterprise-attack-17.1.json")]);
+        assert_eq!(choices[1].version, Some(AttackVersion::new(18, 1)));
+    }
+
+    #[test]
+    fn unreadable_file_without_version_is_reported() {
+        let (choices, diags) = select_bundles(&["/nonexistent/enterprise-attack.json"]);
+        assert!(choices.is_empty());
+        assert_eq!(diags[0].code, "attack::unreadable-bundle");
+    }
+
+    #[test]
+    fn probe_reads_collection_version_and_matrix_domain() {
+        let text = r#"{"type":"bundle","objects":[
+            {"type":"x-mitre-collection","id":"x-mitre-collection--1","name":"Mobile ATT&CK","x_mitre_version":"17.0","modified":"2025-01-01T00:00:00Z"},
+            {"type":"x-mitre-matrix","id":"x-mitre-matrix--1","x_mitre_domains":["mobile-attack"],"modified":"2025-02-01T00:00:00Z"}]}"#;
+        let p = probe_bundle("x.json", text.as_bytes());
+        assert_eq!(p.domain.as_deref(), Some("mobile-attack"));
+        assert_eq!(p.version, Some(AttackVersion::new(17, 0)));
+        assert_eq!(p.latest_modified.as_deref(), Some("2025-02-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn probed_files_compete_by_version() {
+        let dir = std::env::temp_dir().join(format!("detcat-attack-select-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok();
+        let bundle = |v: &str| {
+            format!(
+                r#"{{"type":"bundle","objects":[{{"type":"x-mitre-collection","id":"x-mitre-collection--1","name":"Enterprise ATT&CK","x_mitre_version":"{v}"}}]}}"#
+            )
+        };
+        let a = dir.join("one.json");
+        let b = dir.join("two.json");
+        std::fs::write(&a, bundle("16.1")).ok();
+        std::fs::write(&b, bundle("17.0")).ok();
+        let (choices, _) = select_bundles(&[&a, &b]);
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(choices.len(), 1);
+        assert_eq!(choices[0].path, b);
+        assert_eq!(choices[0].version, Some(AttackVersion::new(17, 0)));
+    }
+}

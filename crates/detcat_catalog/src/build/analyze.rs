@@ -1,0 +1,163 @@
+//! Per-rule derived data: ATT&CK links, telemetry events, canonical predicates and triples.
+
+use std::collections::BTreeSet;
+
+use detcat_model::{Expr, LineIndex, Predicate, Rule};
+use detcat_taxonomy::Taxonomy;
+use rayon::prelude::*;
+
+use super::link::Attack;
+
+/// A rule with everything the catalog derives from it.
+pub struct AnalyzedRule {
+    pub rule: Rule,
+    /// `(technique id after redirects, id as tagged)`.
+    pub techniques: Vec<(String, String)>,
+    pub tactics: Vec<String>,
+    pub events: Vec<EventKey>,
+    pub predicates: Vec<PredicateRow>,
+    pub triples: Vec<TripleRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventKey {
+    pub provider: String,
+    pub event_id: String,
+}
+
+pub struct PredicateRow {
+    pub field: String,
+    pub canonical: String,
+    pub mapped: bool,
+    pub operator: &'static str,
+    pub values: Vec<String>,
+    pub negated: bool,
+    pub role: Role,
+    pub case_sensitive: bool,
+    pub modifiers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Indicator,
+    Exclusion,
+    Other,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Indicator => "indicator",
+            Role::Exclusion => "exclusion",
+            Role::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TripleRow {
+    pub role: Role,
+    pub field: String,
+    pub operator: &'static str,
+    pub value: String,
+    pub original: String,
+    pub raw_field: String,
+}
+
+pub fn analyze_all(rules: Vec<Rule>, attack: &Attack) -> Vec<AnalyzedRule> {
+    let taxonomy = Taxonomy::get();
+    rules.into_par_iter().map(|rule| analyze(rule, attack, taxonomy)).collect()
+}
+
+fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule {
+    let (techniques, tactics, diagnostics) = attack.link(&rule);
+    rule.diagnostics.extend(diagnostics);
+
+    let events: BTreeSet<EventKey> = taxonomy
+        .events_for(&rule)
+        .into_iter()
+        .map(|e| EventKey { provider: e.provider.to_string(), event_id: e.event_id.to_string() })
+        .collect();
+
+    let indicators: Vec<*const Predicate> = rule.expr.indicators().map(|p| p as *const Predicate).collect();
+    let exclusions: Vec<*const Predicate> = rule.expr.exclusions().map(|p| p as *const Predicate).collect();
+    let mut predicates = Vec::new();
+    let mut triples = BTreeSet::new();
+    for (pred, negated) in rule.expr.predicates() {
+        let ptr = pred as *const Predicate;
+        let role = if indicators.contains(&ptr) {
+            Role::Indicator
+        } else if exclusions.contains(&ptr) {
+            Role::Exclusion
+        } else {
+            Role::Other
+        };
+        let canon = taxonomy.canonicalize(rule.vendor, pred);
+        let (canonical, mapped) = match taxonomy.canonical_field(rule.vendor, &pred.field) {
+            Some(field) => (field.id.to_string(), true),
+            None => (pred.field.clone(), false),
+        };
+        if role != Role::Other {
+            for c in canon {
+                triples.insert(TripleRow {
+                    role,
+                    field: c.field.to_string(),
+                    operator: c.op.as_str(),
+                    value: c.value,
+                    original: c.original,
+                    raw_field: pred.field.clone(),
+                });
+            }
+        }
+        predicates.push(PredicateRow {
+            field: pred.field.clone(),
+            canonical,
+            mapped,
+            operator: pred.op.as_str(),
+            values: pred.values.iter().map(|v| v.to_text()).collect(),
+            negated,
+            role,
+            case_sensitive: pred.case_sensitive,
+            modifiers: pred.modifiers.clone(),
+        });
+    }
+    // Triples are unique per (role, field, operator, value) within a rule: each rule counts
+    // at most once per row of the authoring guide.
+    let mut triples: Vec<TripleRow> = triples.into_iter().collect();
+    triples.dedup_by(|a, b| a.role == b.role && a.field == b.field && a.operator == b.operator && a.value == b.value);
+
+    AnalyzedRule { rule, techniques, tactics, events: events.into_iter().collect(), predicates, triples }
+}
+
+/// Line and column of each diagnostic, computed against the file text it points into.
+pub fn diagnostic_positions(rule: &Rule, text: Option<&str>) -> Vec<Option<(u32, u32)>> {
+    let Some(text) = text else { return vec![None; rule.diagnostics.len()] };
+    let index = LineIndex::new(text);
+    rule.diagnostics
+        .iter()
+        .map(|d| {
+            d.span.filter(|_| d.path == rule.path).map(|s| {
+                let lc = index.line_col(text, s.start as usize);
+                (lc.line, lc.column)
+            })
+        })
+        .collect()
+}
+
+/// Field names and values a rule mentions, for full-text search.
+pub fn search_terms(rule: &AnalyzedRule) -> (String, String) {
+    let mut fields = BTreeSet::new();
+    let mut values = BTreeSet::new();
+    for p in &rule.predicates {
+        fields.insert(p.field.as_str());
+        fields.insert(p.canonical.as_str());
+        values.extend(p.values.iter().map(String::as_str));
+    }
+    for e in rule.rule.expr.walk() {
+        if let Expr::Keyword(k) = e {
+            values.extend(k.values.iter().filter_map(|v| v.as_str()));
+        }
+    }
+    let join = |set: BTreeSet<&str>| set.into_iter().collect::<Vec<_>>().join(" ");
+    (join(fields), join(values))
+}

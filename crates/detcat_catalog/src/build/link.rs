@@ -1,0 +1,114 @@
+//! Linking rules to ATT&CK: technique ids checked (unknown, deprecated, revoked → redirected)
+//! and tactics taken from ATT&CK's technique data.
+
+use detcat_attack::{KnowledgeBase, TacticResolution, TechniqueCheck};
+use detcat_model::{Diagnostic, Rule};
+
+use super::BuildOptions;
+use crate::corpus::Corpus;
+use crate::error::CatalogError;
+
+/// The loaded ATT&CK knowledge base (empty when the corpus has no `attack/`).
+pub struct Attack {
+    pub kb: Option<KnowledgeBase>,
+    pub bundles: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Attack {
+    pub fn load(corpus: &Corpus, options: &BuildOptions) -> Result<Attack, CatalogError> {
+        let mut owned: Vec<(String, Vec<u8>)> = Vec::new();
+        for path in &options.attack_files {
+            let bytes = std::fs::read(path).map_err(|source| CatalogError::Write { path: path.clone(), source })?;
+            owned.push((path.display().to_string(), bytes));
+        }
+        let candidates: Vec<(&str, &[u8])> = if owned.is_empty() {
+            corpus.attack.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect()
+        } else {
+            owned.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect()
+        };
+        if candidates.is_empty() {
+            return Ok(Attack { kb: None, bundles: Vec::new(), diagnostics: Vec::new() });
+        }
+        let chosen = if owned.is_empty() { detcat_attack::select_bundles(&candidates) } else { candidates };
+        let bundles = chosen.iter().map(|(p, _)| (*p).to_owned()).collect();
+        let (kb, diagnostics) = KnowledgeBase::load(&chosen);
+        Ok(Attack { kb: Some(kb), bundles, diagnostics })
+    }
+
+    /// The rule's techniques `(id, as tagged)`, its tactic ids, and diagnostics about both.
+    pub fn link(&self, rule: &Rule) -> (Vec<(String, String)>, Vec<String>, Vec<Diagnostic>) {
+        let mut diagnostics = Vec::new();
+        let mut techniques: Vec<(String, String)> = Vec::new();
+        let Some(kb) = &self.kb else {
+            let t = rule.attack.techniques.iter().map(|t| (t.clone(), t.clone())).collect();
+            return (t, rule.attack.tactics.clone(), diagnostics);
+        };
+        let diag = |code: &str, msg: String| Diagnostic::warning(code, msg, rule.path.clone(), None);
+        for tagged in &rule.attack.techniques {
+            let id = match kb.check_technique(tagged) {
+                TechniqueCheck::Ok => tagged.clone(),
+                TechniqueCheck::Deprecated => {
+                    diagnostics.push(diag("attack::deprecated-technique", format!("{tagged} is deprecated in ATT&CK")));
+                    tagged.clone()
+                }
+                TechniqueCheck::Revoked { replacement: Some(new) } => {
+                    diagnostics.push(Diagnostic::info(
+                        "attack::revoked-technique",
+                        format!("{tagged} was revoked by ATT&CK; counted under its replacement {new}"),
+                        rule.path.clone(),
+                        None,
+                    ));
+                    new
+                }
+                TechniqueCheck::Revoked { replacement: None } => {
+                    diagnostics.push(diag("attack::revoked-technique", format!("{tagged} was revoked by ATT&CK with no replacement")));
+                    tagged.clone()
+                }
+                TechniqueCheck::Unknown => {
+                    diagnostics.push(diag("attack::unknown-technique", format!("{tagged} is not a technique of the loaded ATT&CK data")));
+                    tagged.clone()
+                }
+            };
+            if !techniques.iter().any(|(t, _)| *t == id) {
+                techniques.push((id, tagged.clone()));
+            }
+        }
+
+        // Tactics: ATT&CK's own data for the techniques wins; tags are checked against it.
+        let mut tactics: Vec<String> = Vec::new();
+        for (id, _) in &techniques {
+            for tactic in kb.tactics_of_technique(id) {
+                if !tactics.contains(&tactic) {
+                    tactics.push(tactic);
+                }
+            }
+        }
+        for tag in &rule.attack.tactics {
+            let resolved = match kb.resolve_tactic_tag(tag) {
+                TacticResolution::Known(t) => Some(t),
+                TacticResolution::Mapped { to, note, .. } => {
+                    diagnostics.push(Diagnostic::info("attack::tactic-mapped", note, rule.path.clone(), None));
+                    Some(to)
+                }
+                TacticResolution::Unknown => {
+                    diagnostics.push(diag("attack::unknown-tactic", format!("tactic tag '{tag}' is no tactic of the loaded ATT&CK data")));
+                    None
+                }
+            };
+            if let Some(t) = resolved {
+                if techniques.is_empty() && !tactics.contains(&t) {
+                    tactics.push(t);
+                } else if !tactics.contains(&t) {
+                    diagnostics.push(Diagnostic::info(
+                        "attack::tactic-disagrees",
+                        format!("the rule names tactic {tag}, but ATT&CK puts its techniques under {}; ATT&CK's tactics are used", tactics.join(", ")),
+                        rule.path.clone(),
+                        None,
+                    ));
+                }
+            }
+        }
+        (techniques, tactics, diagnostics)
+    }
+}

@@ -1,0 +1,218 @@
+//! `detcat build`: corpus → parse (parallel) → link ATT&CK → map taxonomy → SQLite, atomically.
+
+mod analyze;
+mod link;
+mod report;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use detcat_model::{
+    Diagnostic, Expr, FileOutcome, Language, Lifecycle, Opaque, Rule, SourceFile, Vendor,
+};
+use rusqlite::Connection;
+
+pub use analyze::AnalyzedRule;
+pub use report::{BuildReport, Timings, VendorCounts};
+
+use crate::corpus::{Corpus, SkippedFile};
+use crate::error::CatalogError;
+
+/// Progress callbacks, so the CLI can draw bars without this crate knowing about terminals.
+pub trait Progress: Sync {
+    fn stage(&self, _name: &str) {}
+}
+
+/// No progress output.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// ATT&CK bundles to use instead of the newest of each domain in the corpus `attack/`.
+    pub attack_files: Vec<PathBuf>,
+}
+
+/// The parsed, linked and mapped corpus, ready to be written.
+pub struct Built {
+    pub rules: Vec<AnalyzedRule>,
+    pub files: Vec<FileRow>,
+    pub attack: link::Attack,
+    pub report: BuildReport,
+}
+
+/// One input file as the `files` table records it.
+pub struct FileRow {
+    pub path: String,
+    pub vendor: Vendor,
+    pub kind: &'static str,
+    pub reason: Option<String>,
+    pub text: Option<String>,
+}
+
+/// Builds the catalog of `corpus` into the SQLite file `out`, atomically: the catalog is
+/// written to a temporary file beside `out` and renamed over it only when complete, so a
+/// failed or killed build leaves the previous catalog intact.
+pub fn build_to_file(
+    corpus: &Corpus,
+    out: &Path,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildReport, CatalogError> {
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let write_err = |source| CatalogError::Write { path: out.to_path_buf(), source };
+    std::fs::create_dir_all(&dir).map_err(write_err)?;
+    let tmp = tempfile::Builder::new().prefix(".detcat-build-").suffix(".db").tempfile_in(&dir).map_err(write_err)?;
+    let built = analyze_corpus(corpus, options, progress)?;
+    let mut report = built.report.clone();
+    {
+        let mut conn = Connection::open(tmp.path())?;
+        let started = Instant::now();
+        progress.stage("write");
+        write::write_catalog(&mut conn, &built, corpus)?;
+        report.timings.write_ms = started.elapsed().as_millis();
+        conn.close().map_err(|(_, e)| e)?;
+    }
+    tmp.persist(out).map_err(|e| write_err(e.error))?;
+    Ok(report)
+}
+
+/// Builds the catalog into an in-memory database (the embedded demo, tests).
+pub fn build_in_memory(corpus: &Corpus, options: &BuildOptions) -> Result<(Connection, BuildReport), CatalogError> {
+    let built = analyze_corpus(corpus, options, &Quiet)?;
+    let mut conn = Connection::open_in_memory()?;
+    write::write_catalog(&mut conn, &built, corpus)?;
+    Ok((conn, built.report))
+}
+
+/// Parses every vendor in parallel, links ATT&CK, maps the taxonomy.
+pub fn analyze_corpus(corpus: &Corpus, options: &BuildOptions, progress: &dyn Progress) -> Result<Built, CatalogError> {
+    let mut timings = Timings::default();
+    let started = Instant::now();
+    progress.stage("parse");
+    let ((sigma, elastic), splunk) = rayon::join(
+        || rayon::join(|| detcat_sigma::parse_files(&corpus.sigma), || detcat_elastic::parse_files(&corpus.elastic)),
+        || detcat_splunk::parse_files(&corpus.splunk),
+    );
+    timings.parse_ms = started.elapsed().as_millis();
+
+    let mut report = BuildReport { origin: corpus.origin.clone(), ..BuildReport::default() };
+    let mut rules = Vec::new();
+    let mut files = Vec::new();
+    for (vendor, outcomes) in [(Vendor::Sigma, sigma), (Vendor::Elastic, elastic), (Vendor::Splunk, splunk)] {
+        collect_outcomes(vendor, corpus.files(vendor), outcomes, &mut rules, &mut files, &mut report);
+    }
+    for (vendor, skipped) in &corpus.skipped {
+        report.vendor_mut(*vendor).files += 1;
+        report.vendor_mut(*vendor).non_rule_files += 1;
+        files.push(FileRow { path: skipped.path.clone(), vendor: *vendor, kind: "non_rule", reason: Some(skipped.reason.clone()), text: None });
+    }
+    for (vendor, unreadable) in &corpus.unreadable {
+        report.vendor_mut(*vendor).files += 1;
+        rules.push(unreadable_rule(*vendor, unreadable));
+        files.push(FileRow { path: unreadable.path.clone(), vendor: *vendor, kind: "unreadable", reason: Some(unreadable.reason.clone()), text: None });
+    }
+    dedupe_ids(&mut rules);
+
+    let started = Instant::now();
+    progress.stage("attack");
+    let attack = link::Attack::load(corpus, options)?;
+    timings.attack_ms = started.elapsed().as_millis();
+
+    let started = Instant::now();
+    progress.stage("map");
+    let rules = analyze::analyze_all(rules, &attack);
+    timings.map_ms = started.elapsed().as_millis();
+
+    report.tally(&rules, &attack);
+    report.timings = timings;
+    Ok(Built { rules, files, attack, report })
+}
+
+fn collect_outcomes(
+    vendor: Vendor,
+    sources: &[SourceFile],
+    outcomes: Vec<FileOutcome>,
+    rules: &mut Vec<Rule>,
+    files: &mut Vec<FileRow>,
+    report: &mut BuildReport,
+) {
+    let counts = report.vendor_mut(vendor);
+    counts.files += sources.len();
+    for (source, outcome) in sources.iter().zip(outcomes) {
+        let kind = if outcome.non_rule.is_some() { "non_rule" } else { "rules" };
+        if outcome.non_rule.is_some() {
+            counts.non_rule_files += 1;
+        } else if outcome.rules.is_empty() {
+            // A parser that returns neither rules nor a reason broke its contract; keep the
+            // file as a failed rule rather than lose it.
+            rules.push(unreadable_rule(vendor, &SkippedFile {
+                path: source.path.clone(),
+                reason: "the parser returned no rule and no reason".to_owned(),
+            }));
+        }
+        counts.file_diagnostics.extend(outcome.diagnostics);
+        rules.extend(outcome.rules);
+        files.push(FileRow {
+            path: source.path.clone(),
+            vendor,
+            kind,
+            reason: outcome.non_rule,
+            text: (kind == "rules").then(|| source.text.clone()),
+        });
+    }
+}
+
+/// A failed rule standing for a file no parser could read (binary, too large, …).
+fn unreadable_rule(vendor: Vendor, file: &SkippedFile) -> Rule {
+    let title = file.path.rsplit('/').next().unwrap_or(&file.path).to_owned();
+    Rule {
+        vendor,
+        id: file.path.clone(),
+        title,
+        description: String::new(),
+        authors: Vec::new(),
+        created: None,
+        modified: None,
+        status: None,
+        severity: None,
+        rule_type: "unknown".to_owned(),
+        language: Language::None,
+        lifecycle: Lifecycle::Active,
+        path: file.path.clone(),
+        document: 0,
+        url: None,
+        references: Vec::new(),
+        false_positives: Vec::new(),
+        tags: Vec::new(),
+        attack: Default::default(),
+        telemetry: Vec::new(),
+        query: String::new(),
+        expr: Expr::Opaque(Opaque { text: String::new(), reason: file.reason.clone(), fields: Vec::new(), span: None }),
+        diagnostics: vec![Diagnostic::error("catalog::unreadable-file", file.reason.clone(), file.path.clone(), None)],
+    }
+}
+
+/// Upstream ids are not always unique (copied rules, collections sharing an id). The catalog
+/// keys rules by (vendor, id), so later duplicates get `#<n>` appended and a diagnostic.
+fn dedupe_ids(rules: &mut [Rule]) {
+    let mut seen = std::collections::HashMap::<(Vendor, String), u32>::new();
+    for rule in rules.iter_mut() {
+        let n = seen.entry((rule.vendor, rule.id.clone())).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            let original = rule.id.clone();
+            rule.id = format!("{original}#{n}");
+            rule.diagnostics.push(Diagnostic::warning(
+                "catalog::duplicate-id",
+                format!("rule id {original} is used by another {} rule; this one is listed as {}", rule.vendor.title(), rule.id),
+                rule.path.clone(),
+                None,
+            ));
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! What a build did, in numbers: the source of `detcat stats`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use detcat_model::{Diagnostic, Lifecycle, ParseStatus, Rule, TelemetryHint, Vendor};
+use serde::{Deserialize, Serialize};
+
+use super::analyze::AnalyzedRule;
+use super::link::Attack;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BuildReport {
+    pub origin: String,
+    pub vendors: BTreeMap<String, VendorCounts>,
+    pub attack: AttackSummary,
+    pub taxonomy: TaxonomyCoverage,
+    pub timings: Timings,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StatusCounts {
+    pub rules: usize,
+    pub normalized: usize,
+    pub partial: usize,
+    pub failed: usize,
+}
+
+impl StatusCounts {
+    fn add(&mut self, status: ParseStatus) {
+        self.rules += 1;
+        match status {
+            ParseStatus::Normalized => self.normalized += 1,
+            ParseStatus::Partial => self.partial += 1,
+            ParseStatus::Failed => self.failed += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct VendorCounts {
+    /// Every file under the vendor folder.
+    pub files: usize,
+    /// Files that hold no rule by design (README, macro definitions, event samples).
+    pub non_rule_files: usize,
+    pub rules: usize,
+    pub normalized: usize,
+    pub partial: usize,
+    pub failed: usize,
+    /// Rules left out of statistics by default.
+    pub deprecated: usize,
+    pub unsupported: usize,
+    /// Status counts per top-level folder (`rules`, `rules-emerging-threats`, `deprecated`, …).
+    pub by_folder: BTreeMap<String, StatusCounts>,
+    pub by_language: BTreeMap<String, StatusCounts>,
+    pub by_type: BTreeMap<String, StatusCounts>,
+    /// Diagnostic codes by frequency (most common first).
+    pub top_diagnostics: Vec<(String, usize)>,
+    /// Failed rules with their first error, for the honest account.
+    pub failures: Vec<(String, String)>,
+    #[serde(skip)]
+    pub file_diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AttackSummary {
+    pub bundles: Vec<String>,
+    pub counts: serde_json::Value,
+    pub diagnostics: Vec<String>,
+    pub rules_with_techniques: usize,
+    pub technique_diagnostics: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FieldCoverage {
+    pub predicates: usize,
+    pub mapped: usize,
+    /// Raw field names that map to nothing, most frequent first.
+    pub top_unmapped: Vec<(String, usize)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TaxonomyCoverage {
+    /// All active rules' predicate occurrences, per vendor.
+    pub all: BTreeMap<String, FieldCoverage>,
+    /// Windows endpoint rules only (SPEC quality bar: ≥ 97% mapped).
+    pub windows_endpoint: BTreeMap<String, FieldCoverage>,
+    pub rules_with_events: usize,
+    /// Active rules that map to no event, counted by their telemetry hint.
+    pub no_event_by_source: Vec<(String, usize)>,
+    pub windows_endpoint_rules: usize,
+    pub windows_endpoint_rules_without_event: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Timings {
+    pub parse_ms: u128,
+    pub attack_ms: u128,
+    pub map_ms: u128,
+    pub write_ms: u128,
+}
+
+impl BuildReport {
+    pub fn vendor_mut(&mut self, vendor: Vendor) -> &mut VendorCounts {
+        self.vendors.entry(vendor.as_str().to_owned()).or_default()
+    }
+
+    pub fn tally(&mut self, rules: &[AnalyzedRule], attack: &Attack) {
+        let mut diag_counts: HashMap<(Vendor, String), usize> = HashMap::new();
+        let mut unmapped: HashMap<(bool, Vendor, String), usize> = HashMap::new();
+        let mut no_event: HashMap<String, usize> = HashMap::new();
+        for a in rules {
+            let rule = &a.rule;
+            let status = rule.status();
+            let counts = self.vendor_mut(rule.vendor);
+            counts.rules += 1;
+            match status {
+                ParseStatus::Normalized => counts.normalized += 1,
+                ParseStatus::Partial => counts.partial += 1,
+                ParseStatus::Failed => {
+                    counts.failed += 1;
+                    let why = rule.diagnostics.first().map(|d| format!("{}: {}", d.code, d.message)).unwrap_or_default();
+                    counts.failures.push((rule.path.clone(), why));
+                }
+            }
+            match rule.lifecycle {
+                Lifecycle::Active => {}
+                Lifecycle::Deprecated => counts.deprecated += 1,
+                Lifecycle::Unsupported => counts.unsupported += 1,
+            }
+            let folder = rule.path.split('/').nth(1).unwrap_or("").to_owned();
+            counts.by_folder.entry(folder).or_default().add(status);
+            counts.by_language.entry(rule.language.as_str().to_owned()).or_default().add(status);
+            counts.by_type.entry(rule.rule_type.clone()).or_default().add(status);
+            for d in &rule.diagnostics {
+                *diag_counts.entry((rule.vendor, d.code.clone())).or_default() += 1;
+                if d.code.starts_with("attack::") {
+                    *self.attack.technique_diagnostics.entry(d.code.clone()).or_default() += 1;
+                }
+            }
+            if !a.techniques.is_empty() {
+                self.attack.rules_with_techniques += 1;
+            }
+            if rule.lifecycle != Lifecycle::Active {
+                continue;
+            }
+            let windows = is_windows_endpoint(rule);
+            for p in &a.predicates {
+                for scope in [false, true] {
+                    if scope && !windows {
+                        continue;
+                    }
+                    let map = if scope { &mut self.taxonomy.windows_endpoint } else { &mut self.taxonomy.all };
+                    let cov = map.entry(rule.vendor.as_str().to_owned()).or_default();
+                    cov.predicates += 1;
+                    if p.mapped {
+                        cov.mapped += 1;
+                    } else {
+                        *unmapped.entry((scope, rule.vendor, p.field.clone())).or_default() += 1;
+                    }
+                }
+            }
+            if windows {
+                self.taxonomy.windows_endpoint_rules += 1;
+            }
+            if a.events.is_empty() {
+                if windows {
+                    self.taxonomy.windows_endpoint_rules_without_event += 1;
+                }
+                *no_event.entry(telemetry_label(rule)).or_default() += 1;
+            } else {
+                self.taxonomy.rules_with_events += 1;
+            }
+        }
+        for ((vendor, code), n) in diag_counts {
+            self.vendor_mut(vendor).top_diagnostics.push((code, n));
+        }
+        for counts in self.vendors.values_mut() {
+            sort_desc(&mut counts.top_diagnostics);
+            counts.failures.sort();
+        }
+        for ((scope, vendor, field), n) in unmapped {
+            let map = if scope { &mut self.taxonomy.windows_endpoint } else { &mut self.taxonomy.all };
+            map.entry(vendor.as_str().to_owned()).or_default().top_unmapped.push((field, n));
+        }
+        for cov in self.taxonomy.all.values_mut().chain(self.taxonomy.windows_endpoint.values_mut()) {
+            sort_desc(&mut cov.top_unmapped);
+            cov.top_unmapped.truncate(30);
+        }
+        self.taxonomy.no_event_by_source = no_event.into_iter().collect();
+        sort_desc(&mut self.taxonomy.no_event_by_source);
+        self.taxonomy.no_event_by_source.truncate(40);
+        self.attack.bundles = attack.bundles.clone();
+        self.attack.diagnostics = attack.diagnostics.iter().map(|d| format!("{}: {}", d.code, d.message)).collect();
+        if let Some(kb) = &attack.kb {
+            self.attack.counts = serde_json::to_value(kb.counts()).unwrap_or_default();
+        }
+    }
+}
+
+fn sort_desc(v: &mut [(String, usize)]) {
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+}
+
+/// Windows endpoint rules: the scope of SPEC's taxonomy quality bar.
+pub fn is_windows_endpoint(rule: &Rule) -> bool {
+    rule.telemetry.iter().any(|h| match h {
+        TelemetryHint::SigmaLogsource { product, .. } => product.as_deref() == Some("windows"),
+        TelemetryHint::Index { pattern } => {
+            let p = pattern.to_ascii_lowercase();
+            p.starts_with("winlogbeat") || p.contains("windows") || p.starts_with("logs-endpoint")
+        }
+        TelemetryHint::DataSource { name } => {
+            let n = name.to_ascii_lowercase();
+            n.starts_with("sysmon eventid") || n.starts_with("windows event log") || n.starts_with("powershell")
+        }
+        TelemetryHint::Datamodel { name } => name.starts_with("Endpoint."),
+        _ => false,
+    }) && !rule.tags.iter().any(|t| t == "OS: Linux" || t == "OS: macOS")
+}
+
+fn telemetry_label(rule: &Rule) -> String {
+    let Some(first) = rule.telemetry.first() else { return format!("{}: no telemetry hint", rule.vendor) };
+    match first {
+        TelemetryHint::SigmaLogsource { product, category, service } => format!(
+            "sigma: product={} category={} service={}",
+            product.as_deref().unwrap_or("-"),
+            category.as_deref().unwrap_or("-"),
+            service.as_deref().unwrap_or("-")
+        ),
+        TelemetryHint::EventCategory { name } => format!("{}: event category {name}", rule.vendor),
+        TelemetryHint::Index { pattern } => format!("{}: index {pattern}", rule.vendor),
+        TelemetryHint::DataSourceTag { name } => format!("{}: data source tag {name}", rule.vendor),
+        TelemetryHint::DataSource { name } => format!("{}: data source {name}", rule.vendor),
+        TelemetryHint::Datamodel { name } => format!("{}: datamodel {name}", rule.vendor),
+    }
+}

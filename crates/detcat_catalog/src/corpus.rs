@@ -1,0 +1,231 @@
+//! Reading a corpus — a directory on disk or the embedded demo — into memory.
+//!
+//! The layout is the one of SPEC section 1: any subset of `sigma/`, `elastic/`, `splunk/` and
+//! `attack/`. Every file under a vendor folder is accounted for: either it is handed to that
+//! vendor's parser, or it is a *skipped* file with the reason (binary, wrong extension, too big).
+
+use std::path::{Path, PathBuf};
+
+use detcat_model::{SourceFile, Vendor};
+use include_dir::{Dir, include_dir};
+
+use crate::error::CatalogError;
+
+/// The demo corpus written by the detcat authors, embedded in every binary.
+static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/demo");
+
+/// Rule files larger than this are not parsed: no real rule comes near it, and a hostile
+/// multi-megabyte file must not stall a build. (Largest real rule file: well under 200 KiB.)
+pub const MAX_RULE_FILE_BYTES: usize = 4 * 1024 * 1024;
+
+/// ATT&CK bundles are big by nature (enterprise v18 is 34 MB).
+pub const MAX_ATTACK_FILE_BYTES: usize = 256 * 1024 * 1024;
+
+/// A file under a vendor folder that no parser sees, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedFile {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Everything read from one corpus.
+#[derive(Debug, Default)]
+pub struct Corpus {
+    /// Human-readable origin (`demo (embedded)` or the directory).
+    pub origin: String,
+    pub sigma: Vec<SourceFile>,
+    pub elastic: Vec<SourceFile>,
+    pub splunk: Vec<SourceFile>,
+    /// ATT&CK bundles as raw bytes (corpus-relative path, bytes).
+    pub attack: Vec<(String, Vec<u8>)>,
+    /// Files that are no rules by their kind (README, LICENSE, `.evtx` samples), per vendor.
+    pub skipped: Vec<(Vendor, SkippedFile)>,
+    /// Rule files (by extension) that could not be handed to a parser: binary, not UTF-8, too
+    /// large. The build turns each into a *failed* rule so that nothing is silently lost.
+    pub unreadable: Vec<(Vendor, SkippedFile)>,
+}
+
+impl Corpus {
+    pub fn files(&self, vendor: Vendor) -> &[SourceFile] {
+        match vendor {
+            Vendor::Sigma => &self.sigma,
+            Vendor::Elastic => &self.elastic,
+            Vendor::Splunk => &self.splunk,
+        }
+    }
+
+    fn files_mut(&mut self, vendor: Vendor) -> &mut Vec<SourceFile> {
+        match vendor {
+            Vendor::Sigma => &mut self.sigma,
+            Vendor::Elastic => &mut self.elastic,
+            Vendor::Splunk => &mut self.splunk,
+        }
+    }
+
+    /// The embedded demo corpus.
+    pub fn demo() -> Corpus {
+        let mut corpus = Corpus { origin: "demo (embedded)".to_owned(), ..Corpus::default() };
+        let mut stack = vec![&DEMO];
+        while let Some(dir) = stack.pop() {
+            for entry in dir.entries() {
+                match entry {
+                    include_dir::DirEntry::Dir(d) => stack.push(d),
+                    include_dir::DirEntry::File(f) => {
+                        let path = f.path().to_string_lossy().replace('\\', "/");
+                        corpus.admit(path, f.contents().to_vec());
+                    }
+                }
+            }
+        }
+        corpus.sort();
+        corpus
+    }
+
+    /// Reads every file below `root`. Unreadable files become skipped entries; a missing
+    /// root or a root with none of the four folders is an error.
+    pub fn read_dir(root: &Path) -> Result<Corpus, CatalogError> {
+        if !root.is_dir() {
+            return Err(CatalogError::CorpusMissing(root.to_path_buf()));
+        }
+        let folders = ["sigma", "elastic", "splunk", "attack"];
+        if !folders.iter().any(|f| root.join(f).is_dir()) {
+            return Err(CatalogError::CorpusEmpty(root.to_path_buf()));
+        }
+        let mut corpus = Corpus { origin: root.display().to_string(), ..Corpus::default() };
+        let mut paths: Vec<(String, PathBuf)> = Vec::new();
+        for folder in folders {
+            for entry in walkdir::WalkDir::new(root.join(folder)).follow_links(false).sort_by_file_name() {
+                let Ok(entry) = entry else { continue };
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let Ok(rel) = entry.path().strip_prefix(root) else { continue };
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                paths.push((rel, entry.path().to_path_buf()));
+            }
+        }
+        // Reading is I/O bound and cheap next to parsing; rayon keeps both cores busy anyway.
+        use rayon::prelude::*;
+        let read: Vec<(String, std::io::Result<Vec<u8>>, u64)> = paths
+            .into_par_iter()
+            .map(|(rel, abs)| {
+                let len = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
+                let limit = if rel.starts_with("attack/") { MAX_ATTACK_FILE_BYTES } else { MAX_RULE_FILE_BYTES };
+                if len > limit as u64 || !wants_content(&rel) {
+                    return (rel, Ok(Vec::new()), len);
+                }
+                let bytes = std::fs::read(&abs);
+                (rel, bytes, len)
+            })
+            .collect();
+        for (rel, bytes, len) in read {
+            match bytes {
+                Ok(bytes) if bytes.is_empty() && len > 0 => corpus.skip_or_admit_large(rel, len),
+                Ok(bytes) => corpus.admit(rel, bytes),
+                Err(e) => corpus.unreadable(&rel, format!("cannot be read: {e}")),
+            }
+        }
+        corpus.sort();
+        Ok(corpus)
+    }
+
+    fn skip_or_admit_large(&mut self, rel: String, len: u64) {
+        if wants_content(&rel) {
+            self.unreadable(&rel, format!("too large to be a rule ({len} bytes; the limit is {MAX_RULE_FILE_BYTES})"));
+        } else {
+            self.admit(rel, Vec::new());
+        }
+    }
+
+    /// Routes one file to its vendor (or to ATT&CK), or records why it is skipped.
+    fn admit(&mut self, rel: String, bytes: Vec<u8>) {
+        let Some((folder, _)) = rel.split_once('/') else { return };
+        if folder == "attack" {
+            if rel.ends_with(".json") {
+                self.attack.push((rel, bytes));
+            }
+            return;
+        }
+        let Some(vendor) = Vendor::parse(folder) else { return };
+        if !wants_content(&rel) {
+            let ext = rel.rsplit_once('.').map(|(_, e)| e).unwrap_or("none");
+            self.skip(&rel, format!("not a rule file (extension .{ext})"));
+            return;
+        }
+        if bytes.len() > MAX_RULE_FILE_BYTES {
+            self.unreadable(&rel, format!("too large to be a rule ({} bytes; the limit is {MAX_RULE_FILE_BYTES})", bytes.len()));
+            return;
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => self.files_mut(vendor).push(SourceFile::new(rel, text)),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                self.unreadable(&rel, format!("not UTF-8 text (invalid byte at offset {at}); binary file?"));
+            }
+        }
+    }
+
+    fn skip(&mut self, rel: &str, reason: String) {
+        let vendor = rel.split_once('/').and_then(|(f, _)| Vendor::parse(f));
+        if let Some(vendor) = vendor {
+            self.skipped.push((vendor, SkippedFile { path: rel.to_owned(), reason }));
+        }
+    }
+
+    fn unreadable(&mut self, rel: &str, reason: String) {
+        let vendor = rel.split_once('/').and_then(|(f, _)| Vendor::parse(f));
+        if let Some(vendor) = vendor {
+            self.unreadable.push((vendor, SkippedFile { path: rel.to_owned(), reason }));
+        }
+    }
+
+    fn sort(&mut self) {
+        for v in Vendor::ALL {
+            self.files_mut(v).sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        self.attack.sort_by(|a, b| a.0.cmp(&b.0));
+        self.skipped.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+        self.unreadable.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+    }
+}
+
+/// Is this a file a vendor parser should see? YAML and TOML rule formats only; everything
+/// else (READMEs, LICENSE, .evtx samples, images) is accounted for as skipped.
+fn wants_content(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    if lower.starts_with("attack/") {
+        return lower.ends_with(".json");
+    }
+    [".yml", ".yaml", ".toml"].iter().any(|ext| lower.ends_with(ext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_corpus_has_every_vendor_and_attack() {
+        let demo = Corpus::demo();
+        assert!(!demo.sigma.is_empty(), "demo sigma rules");
+        assert!(demo.sigma.iter().all(|f| f.path.starts_with("sigma/")));
+        assert!(!demo.attack.is_empty(), "demo ATT&CK bundle");
+    }
+
+    #[test]
+    fn binary_and_foreign_files_are_skipped_with_a_reason() {
+        let mut c = Corpus::default();
+        c.admit("sigma/rules/bad.yml".into(), vec![0xff, 0xfe, 0x00, 0x41]);
+        c.admit("sigma/regression_data/x.evtx".into(), vec![1, 2, 3]);
+        c.admit("sigma/rules/ok.yml".into(), b"title: x".to_vec());
+        assert_eq!(c.sigma.len(), 1);
+        assert_eq!(c.unreadable.len(), 1);
+        assert!(c.unreadable[0].1.reason.contains("not UTF-8"), "{:?}", c.unreadable);
+        assert_eq!(c.skipped.len(), 1);
+        assert!(c.skipped[0].1.reason.contains(".evtx"), "{:?}", c.skipped);
+    }
+
+    #[test]
+    fn missing_corpus_is_an_error() {
+        assert!(matches!(Corpus::read_dir(Path::new("/nonexistent/detcat")), Err(CatalogError::CorpusMissing(_))));
+    }
+}

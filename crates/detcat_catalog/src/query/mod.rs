@@ -1,0 +1,197 @@
+//! Reading a catalog: open (read-only, schema checked) and the page queries.
+
+mod matrix;
+mod reverse;
+mod rule;
+mod search;
+mod technique;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use crate::build::{BuildOptions, BuildReport};
+use crate::corpus::Corpus;
+use crate::error::CatalogError;
+use crate::schema::SCHEMA_VERSION;
+use crate::views::{RuleRef, TacticRef, TechniqueRef};
+
+/// Options shared by the statistics queries.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueryOptions {
+    /// Count deprecated and unsupported rules too (left out by default, SPEC 1).
+    pub include_deprecated: bool,
+}
+
+/// An open catalog.
+pub struct Catalog {
+    conn: Connection,
+    origin: String,
+}
+
+impl Catalog {
+    /// Opens a catalog file read-only and checks its schema version.
+    pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
+        if !path.exists() {
+            return Err(CatalogError::CatalogMissing(path.to_path_buf()));
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| not_a_catalog(path, e.to_string()))?;
+        check_schema(&conn, path)?;
+        Ok(Catalog { conn, origin: path.display().to_string() })
+    }
+
+    /// The embedded demo corpus, built into memory (it takes milliseconds).
+    pub fn demo() -> Result<Catalog, CatalogError> {
+        let (conn, _) = crate::build::build_in_memory(&Corpus::demo(), &BuildOptions::default())?;
+        Ok(Catalog { conn, origin: "demo (embedded)".to_owned() })
+    }
+
+    /// Wraps an already built connection (tests, in-memory builds).
+    pub fn from_connection(conn: Connection, origin: impl Into<String>) -> Result<Catalog, CatalogError> {
+        check_schema(&conn, Path::new("<memory>"))?;
+        Ok(Catalog { conn, origin: origin.into() })
+    }
+
+    /// `--catalog FILE` when given; else `./detcat.db` when present; else the embedded demo.
+    pub fn open_default(path: Option<&Path>) -> Result<Catalog, CatalogError> {
+        match path {
+            Some(p) => Catalog::open(p),
+            None => {
+                let default = PathBuf::from("detcat.db");
+                if default.exists() { Catalog::open(&default) } else { Catalog::demo() }
+            }
+        }
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The report the build wrote (counts per vendor, coverage, timings).
+    pub fn report(&self) -> Result<BuildReport, CatalogError> {
+        let json: String = self.conn.query_row("SELECT value FROM meta WHERE key = 'report'", [], |r| r.get(0))?;
+        Ok(serde_json::from_str(&json)?)
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>, CatalogError> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// All technique ids with at least one rule (for exports and benchmarks).
+    pub fn technique_ids(&self) -> Result<Vec<String>, CatalogError> {
+        let mut stmt = self.conn.prepare_cached("SELECT id FROM techniques WHERE NOT revoked ORDER BY id")?;
+        let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+        Ok(ids)
+    }
+
+    /// Every rule as (vendor, id), for exports.
+    pub fn rule_keys(&self) -> Result<Vec<(String, String)>, CatalogError> {
+        let mut stmt = self.conn.prepare_cached("SELECT vendor, id FROM rules ORDER BY vendor, id")?;
+        let keys = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(keys)
+    }
+
+    pub(crate) fn tactic_refs(&self, ids: &[String]) -> Result<Vec<TacticRef>, CatalogError> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, shortname, name FROM tactics WHERE id = ?1")?;
+        let mut out = Vec::new();
+        for id in ids {
+            let t = stmt
+                .query_row([id], |r| Ok(TacticRef { id: r.get(0)?, shortname: r.get(1)?, name: r.get(2)? }))
+                .optional()?;
+            out.push(t.unwrap_or_else(|| TacticRef { id: id.clone(), shortname: id.clone(), name: id.clone() }));
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn technique_ref(&self, id: &str) -> Result<TechniqueRef, CatalogError> {
+        let name: Option<String> = self
+            .conn
+            .prepare_cached("SELECT name FROM techniques WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        Ok(TechniqueRef { id: id.to_owned(), name: name.unwrap_or_default() })
+    }
+
+    /// Looks an id up in a way a 404 page can use: a revoked technique's replacement, or
+    /// the closest known technique/rule id.
+    pub fn suggest(&self, wanted: &str) -> Result<Option<(String, String)>, CatalogError> {
+        let upper = wanted.trim().to_ascii_uppercase();
+        let revoked: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT revoked_by FROM techniques WHERE id = ?1 AND revoked")?
+            .query_row([&upper], |r| r.get(0))
+            .optional()?;
+        if let Some(Some(by)) = revoked {
+            let name = self.technique_ref(&by)?.name;
+            return Ok(Some((by, name)));
+        }
+        // Nearest by prefix: T1059.999 → T1059; then by title words.
+        let mut prefix = upper.as_str();
+        while !prefix.is_empty() {
+            let found: Option<(String, String)> = self
+                .conn
+                .prepare_cached("SELECT id, name FROM techniques WHERE id LIKE ?1 || '%' AND NOT revoked ORDER BY length(id), id LIMIT 1")?
+                .query_row([prefix], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if found.is_some() {
+                return Ok(found);
+            }
+            prefix = &prefix[..prefix.len() - prefix.chars().last().map(char::len_utf8).unwrap_or(1)];
+            if prefix.len() < 2 {
+                break;
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn not_a_catalog(path: &Path, reason: String) -> CatalogError {
+    CatalogError::NotACatalog { path: path.to_path_buf(), reason }
+}
+
+fn check_schema(conn: &Connection, path: &Path) -> Result<(), CatalogError> {
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| not_a_catalog(path, format!("not a readable SQLite database: {e}")))?;
+    let has_meta: bool = conn
+        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", [], |r| r.get::<_, i64>(0))
+        .map(|n| n > 0)
+        .map_err(|e| not_a_catalog(path, format!("not a readable SQLite database: {e}")))?;
+    if !has_meta {
+        return Err(not_a_catalog(path, "it has no detcat meta table".to_owned()));
+    }
+    if version != SCHEMA_VERSION {
+        return Err(CatalogError::SchemaVersion { path: path.to_path_buf(), found: version, expected: SCHEMA_VERSION });
+    }
+    Ok(())
+}
+
+/// Reads a `RuleRef` from columns vendor, id, title, path, lifecycle, parse_status.
+pub(crate) fn rule_ref(row: &rusqlite::Row<'_>) -> rusqlite::Result<RuleRef> {
+    Ok(RuleRef {
+        vendor: row.get(0)?,
+        id: row.get(1)?,
+        title: row.get(2)?,
+        path: row.get(3)?,
+        lifecycle: row.get(4)?,
+        parse_status: row.get(5)?,
+    })
+}
+
+pub(crate) fn json_vec(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+pub(crate) fn active_clause(options: QueryOptions) -> &'static str {
+    if options.include_deprecated { "1" } else { "r.lifecycle = 'active'" }
+}
+
+/// Sanity check usable by `detcat stats`: the rule count a vendor has in the store.
+pub fn count_rules(catalog: &Catalog, vendor: &str) -> Result<u64, CatalogError> {
+    Ok(catalog.conn.query_row("SELECT count(*) FROM rules WHERE vendor = ?1", params![vendor], |r| r.get(0))?)
+}

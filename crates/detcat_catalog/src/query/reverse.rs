@@ -1,0 +1,182 @@
+//! Reverse indexes: which rules and techniques use a field, or need an event.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Catalog, QueryOptions, active_clause, rule_ref};
+use crate::error::CatalogError;
+use crate::views::{EventPage, FieldPage, FieldRow, RuleRef, TechniqueCount, ValueCount, VendorCounts};
+
+/// Rows a reverse-index page lists.
+const LIST_ROWS: usize = 500;
+
+impl Catalog {
+    /// Resolves a field name — canonical id or any vendor's name — to its canonical id.
+    pub fn resolve_field(&self, name: &str) -> Result<Option<String>, CatalogError> {
+        let name = name.trim();
+        let canonical: Option<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM canonical_fields WHERE id = ?1 COLLATE NOCASE")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        if canonical.is_some() {
+            return Ok(canonical);
+        }
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT canonical FROM predicates WHERE field = ?1 COLLATE NOCASE OR canonical = ?1
+                 GROUP BY canonical ORDER BY count(*) DESC LIMIT 1",
+            )?
+            .query_row([name], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn field(&self, name: &str, options: QueryOptions) -> Result<Option<FieldPage>, CatalogError> {
+        let Some(field) = self.resolve_field(name)? else { return Ok(None) };
+        let active = active_clause(options);
+        let info: Option<(String, String, String)> = self
+            .conn
+            .prepare_cached("SELECT title, grp, names FROM canonical_fields WHERE id = ?1")?
+            .query_row([&field], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let set = format!(
+            "WITH s AS (SELECT DISTINCT p.rid FROM predicates p JOIN rules r ON r.rid = p.rid WHERE p.canonical = ?1 AND {active})"
+        );
+        let rules = self.rules_in(&set, &field)?;
+        let mut rules_by_vendor = VendorCounts::default();
+        rules.iter().for_each(|r| rules_by_vendor.add(&r.vendor, 1));
+        let vendor_names_seen = self
+            .conn
+            .prepare_cached(&format!(
+                "{set} SELECT DISTINCT r.vendor || ':' || p.field FROM predicates p JOIN s ON s.rid = p.rid
+                 JOIN rules r ON r.rid = p.rid WHERE p.canonical = ?1 ORDER BY 1"
+            ))?
+            .query_map([&field], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        let operators: BTreeMap<String, u64> = self
+            .conn
+            .prepare_cached(&format!(
+                "{set} SELECT p.operator, COUNT(DISTINCT p.rid) FROM predicates p JOIN s ON s.rid = p.rid
+                 WHERE p.canonical = ?1 GROUP BY p.operator"
+            ))?
+            .query_map([&field], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let values = self
+            .conn
+            .prepare_cached(&format!(
+                "{set} SELECT t.operator, t.value, COUNT(DISTINCT t.rid) AS n FROM triples t JOIN s ON s.rid = t.rid
+                 WHERE t.field = ?1 AND t.role = 'indicator' GROUP BY t.operator, t.value ORDER BY n DESC, t.value LIMIT 100"
+            ))?
+            .query_map([&field], |r| Ok(ValueCount { operator: r.get(0)?, value: r.get(1)?, rules: r.get(2)? }))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let techniques = self.techniques_in(&set, &field)?;
+        let (title, group, names) = match info {
+            Some((t, g, n)) => (Some(t), Some(g), serde_json::from_str(&n)?),
+            None => (None, None, serde_json::Value::Null),
+        };
+        Ok(Some(FieldPage {
+            mapped: title.is_some(),
+            field,
+            title,
+            group,
+            names,
+            vendor_names_seen,
+            rules_by_vendor,
+            operators,
+            values,
+            techniques,
+            rules: rules.into_iter().take(LIST_ROWS).collect(),
+        }))
+    }
+
+    /// `provider:id`, e.g. `sysmon:1`, `security:4688`.
+    pub fn event(&self, key: &str, options: QueryOptions) -> Result<Option<EventPage>, CatalogError> {
+        let Some((provider, event_id)) = key.trim().split_once(':') else {
+            return Err(CatalogError::Query(format!("'{key}' is no event key: write provider:id, e.g. sysmon:1 or security:4688")));
+        };
+        let provider = provider.to_ascii_lowercase();
+        let title: Option<String> = self
+            .conn
+            .prepare_cached("SELECT title FROM events WHERE provider = ?1 AND event_id = ?2 COLLATE NOCASE")?
+            .query_row(params![provider, event_id], |r| r.get(0))
+            .optional()?;
+        let active = active_clause(options);
+        let set = format!(
+            "WITH s AS (SELECT DISTINCT re.rid FROM rule_events re JOIN rules r ON r.rid = re.rid
+                        WHERE re.provider = ?1 AND re.event_id = ?2 COLLATE NOCASE AND {active})"
+        );
+        let rules = self
+            .conn
+            .prepare_cached(&format!(
+                "{set} SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status FROM rules r JOIN s ON s.rid = r.rid
+                 ORDER BY r.vendor, r.title"
+            ))?
+            .query_map(params![provider, event_id], rule_ref)?
+            .collect::<Result<Vec<_>, _>>()?;
+        if title.is_none() && rules.is_empty() {
+            return Ok(None);
+        }
+        let mut rules_by_vendor = VendorCounts::default();
+        rules.iter().for_each(|r| rules_by_vendor.add(&r.vendor, 1));
+        let fields = self
+            .conn
+            .prepare_cached(&format!(
+                "{set} SELECT p.canonical, COUNT(DISTINCT p.rid) AS n, json_group_array(DISTINCT p.operator)
+                 FROM predicates p JOIN s ON s.rid = p.rid GROUP BY p.canonical ORDER BY n DESC LIMIT 40"
+            ))?
+            .query_map(params![provider, event_id], |r| {
+                let ops: Vec<String> = super::json_vec(&r.get::<_, String>(2)?);
+                Ok(FieldRow {
+                    field: r.get(0)?,
+                    vendor_names: Vec::new(),
+                    rules: r.get(1)?,
+                    operators: ops.into_iter().map(|o| (o, 0)).collect(),
+                    samples: Vec::new(),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let techniques = self
+            .conn
+            .prepare_cached(&format!(
+                "{set} SELECT rt.technique_id, COALESCE(t.name, ''), COUNT(DISTINCT rt.rid) AS n FROM rule_techniques rt
+                 JOIN s ON s.rid = rt.rid LEFT JOIN techniques t ON t.id = rt.technique_id
+                 GROUP BY rt.technique_id ORDER BY n DESC, rt.technique_id"
+            ))?
+            .query_map(params![provider, event_id], |r| Ok(TechniqueCount { id: r.get(0)?, name: r.get(1)?, rules: r.get(2)? }))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(EventPage {
+            provider,
+            event_id: event_id.to_owned(),
+            title: title.unwrap_or_default(),
+            rules_by_vendor,
+            fields,
+            techniques,
+            rules: rules.into_iter().take(LIST_ROWS).collect(),
+        }))
+    }
+
+    fn rules_in(&self, set: &str, key: &str) -> Result<Vec<RuleRef>, CatalogError> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "{set} SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status FROM rules r JOIN s ON s.rid = r.rid
+                 ORDER BY r.vendor, r.title"
+            ))?
+            .query_map([key], rule_ref)?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn techniques_in(&self, set: &str, key: &str) -> Result<Vec<TechniqueCount>, CatalogError> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "{set} SELECT rt.technique_id, COALESCE(t.name, ''), COUNT(DISTINCT rt.rid) AS n FROM rule_techniques rt
+                 JOIN s ON s.rid = rt.rid LEFT JOIN techniques t ON t.id = rt.technique_id
+                 GROUP BY rt.technique_id ORDER BY n DESC, rt.technique_id LIMIT 100"
+            ))?
+            .query_map([key], |r| Ok(TechniqueCount { id: r.get(0)?, name: r.get(1)?, rules: r.get(2)? }))?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+}

@@ -1,0 +1,168 @@
+//! Search: full text over titles, descriptions, fields and values, plus structured filters
+//! (`field:process.name value:regsvr32.exe vendor:sigma technique:T1218 event:sysmon:1`).
+
+use rusqlite::types::Value as SqlValue;
+
+use super::{Catalog, QueryOptions, active_clause, rule_ref};
+use crate::error::CatalogError;
+use crate::views::{SearchHit, SearchPage};
+
+/// A parsed search query.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub text: Vec<String>,
+    pub vendor: Vec<String>,
+    pub field: Vec<String>,
+    pub value: Vec<String>,
+    pub technique: Vec<String>,
+    pub event: Vec<String>,
+}
+
+impl SearchQuery {
+    /// Splits on white space (double quotes group words); `key:value` terms with a known key
+    /// are filters, everything else is full text.
+    pub fn parse(q: &str) -> SearchQuery {
+        let mut out = SearchQuery::default();
+        for term in split_terms(q) {
+            let filter = term.split_once(':').and_then(|(k, v)| {
+                let slot = match k.to_ascii_lowercase().as_str() {
+                    "vendor" => &mut out.vendor,
+                    "field" => &mut out.field,
+                    "value" => &mut out.value,
+                    "technique" => &mut out.technique,
+                    "event" => &mut out.event,
+                    _ => return None,
+                };
+                Some((slot, v.to_owned()))
+            });
+            match filter {
+                Some((slot, v)) if !v.is_empty() => slot.push(v),
+                Some(_) => {}
+                None => out.text.push(term),
+            }
+        }
+        out
+    }
+}
+
+fn split_terms(q: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in q.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    terms.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        terms.push(cur);
+    }
+    terms
+}
+
+/// Free text as an FTS5 query: every term a quoted phrase (so no user text is FTS syntax),
+/// the last one a prefix search for search-as-you-type.
+fn fts_query(text: &[String]) -> String {
+    let n = text.len();
+    text.iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let phrase = format!("\"{}\"", t.replace('"', "\"\""));
+            if i + 1 == n { format!("{phrase}*") } else { phrase }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Catalog {
+    pub fn search(&self, q: &str, offset: u64, limit: u64, options: QueryOptions) -> Result<SearchPage, CatalogError> {
+        let query = SearchQuery::parse(q);
+        let mut clauses: Vec<String> = vec![active_clause(options).to_owned()];
+        let mut params: Vec<SqlValue> = Vec::new();
+        let mut bind = |v: String| {
+            params.push(SqlValue::Text(v));
+            format!("?{}", params.len())
+        };
+        if !query.text.is_empty() {
+            let p = bind(fts_query(&query.text));
+            clauses.push(format!("r.rid IN (SELECT rowid FROM rules_fts WHERE rules_fts MATCH {p})"));
+        }
+        for v in &query.vendor {
+            let p = bind(v.to_ascii_lowercase());
+            clauses.push(format!("r.vendor = {p}"));
+        }
+        for f in &query.field {
+            let p = bind(f.clone());
+            clauses.push(format!(
+                "r.rid IN (SELECT rid FROM predicates WHERE field = {p} COLLATE NOCASE OR canonical = {p} COLLATE NOCASE)"
+            ));
+        }
+        for v in &query.value {
+            let p = bind(v.to_lowercase());
+            let raw = bind(v.clone());
+            clauses.push(format!(
+                "r.rid IN (SELECT rid FROM triples WHERE value = {p} OR original = {raw}
+                           OR value LIKE '%' || {p} || '%' ESCAPE '\\')"
+            ));
+        }
+        for t in &query.technique {
+            let p = bind(t.to_ascii_uppercase());
+            clauses.push(format!(
+                "r.rid IN (SELECT rid FROM rule_techniques WHERE technique_id = {p} OR technique_id LIKE {p} || '.%')"
+            ));
+        }
+        for e in &query.event {
+            let (provider, id) = e.split_once(':').unwrap_or((e.as_str(), ""));
+            let pp = bind(provider.to_ascii_lowercase());
+            let pi = bind(id.to_owned());
+            clauses.push(format!(
+                "r.rid IN (SELECT rid FROM rule_events WHERE provider = {pp} AND ({pi} = '' OR event_id = {pi}))"
+            ));
+        }
+        let filter = clauses.join(" AND ");
+        let total: u64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM rules r WHERE {filter}"),
+            rusqlite::params_from_iter(params.iter()),
+            |r| r.get(0),
+        )?;
+        let limit = limit.clamp(1, 500);
+        let sql = format!(
+            "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status,
+                    (SELECT json_group_array(technique_id) FROM rule_techniques rt WHERE rt.rid = r.rid)
+             FROM rules r WHERE {filter} ORDER BY r.title, r.vendor LIMIT {limit} OFFSET {offset}"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let hits = stmt
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                Ok(SearchHit { rule: rule_ref(r)?, techniques: super::json_vec(&r.get::<_, String>(6)?) })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SearchPage { query: q.to_owned(), total, offset, limit, hits })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_filters_and_text() {
+        let q = SearchQuery::parse(r#"field:process.name value:regsvr32.exe vendor:sigma "scrobj dll" event:sysmon:1 other:x"#);
+        assert_eq!(q.field, ["process.name"]);
+        assert_eq!(q.value, ["regsvr32.exe"]);
+        assert_eq!(q.vendor, ["sigma"]);
+        assert_eq!(q.event, ["sysmon:1"]);
+        assert_eq!(q.text, ["scrobj dll", "other:x"]);
+    }
+
+    #[test]
+    fn fts_query_quotes_user_text() {
+        assert_eq!(fts_query(&["a\"b".into(), "c".into()]), "\"a\"\"b\" \"c\"*");
+    }
+}

@@ -1,0 +1,175 @@
+//! The SQLite schema of a catalog file. Documented in ARCHITECTURE.md; bump
+//! [`SCHEMA_VERSION`] on every change so old catalogs give a clear message.
+
+/// Stored in `PRAGMA user_version` and in `meta.schema_version`.
+pub const SCHEMA_VERSION: i64 = 1;
+
+pub const DDL: &str = r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- Every input file of the corpus: rule files (with their text, shown on rule pages) and the
+-- files that hold no rule, with the reason.
+CREATE TABLE files (
+    path     TEXT PRIMARY KEY,
+    vendor   TEXT NOT NULL,
+    kind     TEXT NOT NULL CHECK (kind IN ('rules', 'non_rule', 'unreadable')),
+    reason   TEXT,
+    text     TEXT
+);
+
+CREATE TABLE rules (
+    rid             INTEGER PRIMARY KEY,
+    vendor          TEXT NOT NULL,
+    id              TEXT NOT NULL,
+    title           TEXT NOT NULL,
+    description     TEXT NOT NULL,
+    authors         TEXT NOT NULL,      -- JSON array
+    created         TEXT,
+    modified        TEXT,
+    status          TEXT,
+    severity        TEXT,
+    rule_type       TEXT NOT NULL,
+    language        TEXT NOT NULL,
+    lifecycle       TEXT NOT NULL,      -- active | deprecated | unsupported
+    path            TEXT NOT NULL REFERENCES files(path),
+    document        INTEGER NOT NULL,
+    url             TEXT,
+    refs            TEXT NOT NULL,      -- JSON array of reference URLs
+    false_positives TEXT NOT NULL,      -- JSON array
+    tags            TEXT NOT NULL,      -- JSON array
+    telemetry       TEXT NOT NULL,      -- JSON array of TelemetryHint
+    query           TEXT NOT NULL,
+    expr            TEXT NOT NULL,      -- JSON of the normalized Expr
+    parse_status    TEXT NOT NULL,      -- normalized | partial | failed
+    UNIQUE (vendor, id)
+);
+CREATE INDEX rules_path ON rules(path);
+
+-- ATT&CK techniques a rule is tagged with (after revoked ids are redirected).
+CREATE TABLE rule_techniques (
+    rid          INTEGER NOT NULL REFERENCES rules(rid),
+    technique_id TEXT NOT NULL,
+    tagged_as    TEXT NOT NULL,         -- the id as the rule wrote it
+    PRIMARY KEY (rid, technique_id)
+) WITHOUT ROWID;
+CREATE INDEX rule_techniques_t ON rule_techniques(technique_id);
+
+CREATE TABLE rule_tactics (
+    rid       INTEGER NOT NULL REFERENCES rules(rid),
+    tactic_id TEXT NOT NULL,
+    PRIMARY KEY (rid, tactic_id)
+) WITHOUT ROWID;
+
+-- One row per predicate of the expression tree.
+CREATE TABLE predicates (
+    rid            INTEGER NOT NULL REFERENCES rules(rid),
+    ord            INTEGER NOT NULL,
+    field          TEXT NOT NULL,      -- as the vendor wrote it
+    canonical      TEXT NOT NULL,      -- canonical field id, or the raw name when unmapped
+    mapped         INTEGER NOT NULL,
+    operator       TEXT NOT NULL,
+    vals           TEXT NOT NULL,      -- JSON array of values as written
+    negated        INTEGER NOT NULL,   -- under an odd number of `not`
+    role           TEXT NOT NULL CHECK (role IN ('indicator', 'exclusion', 'other')),
+    case_sensitive INTEGER NOT NULL,
+    modifiers      TEXT NOT NULL,      -- JSON array
+    PRIMARY KEY (rid, ord)
+) WITHOUT ROWID;
+CREATE INDEX predicates_canonical ON predicates(canonical);
+CREATE INDEX predicates_field ON predicates(field);
+
+-- Canonical (field, operator, value) triples: one row per value of an indicator or exclusion
+-- predicate, deduplicated per rule.
+CREATE TABLE triples (
+    rid       INTEGER NOT NULL REFERENCES rules(rid),
+    role      TEXT NOT NULL CHECK (role IN ('indicator', 'exclusion')),
+    field     TEXT NOT NULL,
+    operator  TEXT NOT NULL,
+    value     TEXT NOT NULL,          -- canonical value
+    original  TEXT NOT NULL,          -- the value as the rule wrote it (first seen)
+    raw_field TEXT NOT NULL,
+    PRIMARY KEY (rid, role, field, operator, value)
+) WITHOUT ROWID;
+CREATE INDEX triples_key ON triples(field, operator, value, role);
+
+-- Precomputed corpus reach: how many active rules (any technique) use each indicator triple.
+CREATE TABLE reach (
+    field    TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    rules    INTEGER NOT NULL,        -- active rules only
+    rules_all INTEGER NOT NULL,       -- including deprecated and unsupported
+    PRIMARY KEY (field, operator, value)
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+    provider TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    title    TEXT NOT NULL,
+    PRIMARY KEY (provider, event_id)
+) WITHOUT ROWID;
+
+CREATE TABLE rule_events (
+    rid      INTEGER NOT NULL REFERENCES rules(rid),
+    provider TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    PRIMARY KEY (rid, provider, event_id)
+) WITHOUT ROWID;
+CREATE INDEX rule_events_e ON rule_events(provider, event_id);
+
+CREATE TABLE diagnostics (
+    rid      INTEGER REFERENCES rules(rid),   -- NULL for file-level diagnostics
+    path     TEXT NOT NULL,
+    code     TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    message  TEXT NOT NULL,
+    line     INTEGER,
+    col      INTEGER,
+    span_start INTEGER,
+    span_end   INTEGER
+);
+CREATE INDEX diagnostics_rid ON diagnostics(rid);
+
+CREATE TABLE canonical_fields (
+    id     TEXT PRIMARY KEY,
+    title  TEXT NOT NULL,
+    grp    TEXT NOT NULL,
+    names  TEXT NOT NULL              -- JSON {sigma:[], ecs:[], cim:[]}
+);
+
+CREATE TABLE tactics (
+    id        TEXT PRIMARY KEY,
+    shortname TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    domain    TEXT NOT NULL,
+    ord       INTEGER NOT NULL,
+    description TEXT NOT NULL
+);
+
+CREATE TABLE techniques (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    parent      TEXT,
+    domain      TEXT NOT NULL,
+    tactics     TEXT NOT NULL,        -- JSON array of tactic ids, matrix order
+    platforms   TEXT NOT NULL,        -- JSON array
+    deprecated  INTEGER NOT NULL,
+    revoked     INTEGER NOT NULL,
+    revoked_by  TEXT,
+    url         TEXT,
+    data        TEXT NOT NULL         -- JSON: description, references, detection guidance, …
+);
+
+CREATE TABLE technique_tactics (
+    technique_id TEXT NOT NULL,
+    tactic_id    TEXT NOT NULL,
+    PRIMARY KEY (technique_id, tactic_id)
+) WITHOUT ROWID;
+
+-- Full-text search over rules. `fields` and `vals` are the rule's field names (raw and
+-- canonical) and predicate values, space separated.
+CREATE VIRTUAL TABLE rules_fts USING fts5(
+    title, description, fields, vals,
+    tokenize = "unicode61 tokenchars '._-\\:'"
+);
+"#;

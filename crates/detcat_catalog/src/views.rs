@@ -1,0 +1,291 @@
+//! The JSON contract: what `--json` prints and `/api/…` serves. Other tools read these names;
+//! change them only with a schema note in ARCHITECTURE.md.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TacticRef {
+    pub id: String,
+    pub shortname: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TechniqueRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TechniqueHeader {
+    pub id: String,
+    pub name: String,
+    pub parent: Option<TechniqueRef>,
+    pub tactics: Vec<TacticRef>,
+    pub platforms: Vec<String>,
+    pub domain: String,
+    pub deprecated: bool,
+    pub revoked: bool,
+    pub revoked_by: Option<String>,
+    pub url: Option<String>,
+    /// ATT&CK's description, citations replaced by `[n]` markers, plus everything else ATT&CK
+    /// says (references, detection guidance, data components): see `detcat_attack`.
+    #[serde(flatten)]
+    pub data: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct VendorCounts {
+    pub sigma: u64,
+    pub elastic: u64,
+    pub splunk: u64,
+}
+
+impl VendorCounts {
+    pub fn add(&mut self, vendor: &str, n: u64) {
+        match vendor {
+            "sigma" => self.sigma += n,
+            "elastic" => self.elastic += n,
+            "splunk" => self.splunk += n,
+            _ => {}
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.sigma + self.elastic + self.splunk
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EventCount {
+    pub provider: String,
+    pub event_id: String,
+    pub title: String,
+    pub rules: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FieldRow {
+    pub field: String,
+    pub vendor_names: Vec<String>,
+    pub rules: u64,
+    pub operators: BTreeMap<String, u64>,
+    pub samples: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IndicatorRow {
+    pub field: String,
+    pub operator: String,
+    pub value: String,
+    pub rules: u64,
+    pub corpus_reach: u64,
+    pub rule_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExclusionRow {
+    pub field: String,
+    pub operator: String,
+    pub value: String,
+    pub rules: u64,
+    pub rule_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RuleRef {
+    pub id: String,
+    pub vendor: String,
+    pub title: String,
+    pub path: String,
+    pub lifecycle: String,
+    pub parse_status: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubtechniqueRollup {
+    pub id: String,
+    pub name: String,
+    pub rules_by_vendor: VendorCounts,
+}
+
+/// Everything SPEC 4.1–4.5 shows for one technique.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TechniquePage {
+    pub technique: TechniqueHeader,
+    pub rules_by_vendor: VendorCounts,
+    pub events: Vec<EventCount>,
+    pub fields_distinct: u64,
+    pub fields: Vec<FieldRow>,
+    pub indicators_distinct: u64,
+    pub indicators: Vec<IndicatorRow>,
+    pub exclusions_distinct: u64,
+    pub exclusions: Vec<ExclusionRow>,
+    pub rules: Vec<RuleRef>,
+    /// For a parent technique: its sub-techniques and their rule counts.
+    pub subtechniques: Vec<SubtechniqueRollup>,
+    /// Rules of the sub-techniques (not of this technique itself).
+    pub subtechnique_rules_by_vendor: VendorCounts,
+    pub include_deprecated: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PredicateView {
+    pub field: String,
+    pub canonical: String,
+    pub mapped: bool,
+    pub operator: String,
+    pub values: Vec<String>,
+    pub negated: bool,
+    pub role: String,
+    pub case_sensitive: bool,
+    pub modifiers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleIndicator {
+    pub field: String,
+    pub operator: String,
+    pub value: String,
+    pub original: String,
+    pub raw_field: String,
+    pub corpus_reach: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleExclusion {
+    pub field: String,
+    pub operator: String,
+    pub value: String,
+    pub original: String,
+    pub raw_field: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DiagnosticView {
+    pub code: String,
+    pub severity: String,
+    pub message: String,
+    pub path: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RulePage {
+    pub id: String,
+    pub vendor: String,
+    pub title: String,
+    pub description: String,
+    /// Upstream status (Sigma status, Elastic maturity, Splunk status).
+    pub status: Option<String>,
+    pub parse_status: String,
+    pub lifecycle: String,
+    pub severity: Option<String>,
+    pub rule_type: String,
+    pub language: String,
+    pub authors: Vec<String>,
+    pub created: Option<String>,
+    pub modified: Option<String>,
+    pub path: String,
+    pub url: Option<String>,
+    pub references: Vec<String>,
+    pub false_positives: Vec<String>,
+    pub tags: Vec<String>,
+    pub techniques: Vec<TechniqueRef>,
+    pub tactics: Vec<TacticRef>,
+    pub events: Vec<EventCount>,
+    pub telemetry: serde_json::Value,
+    pub query: String,
+    pub expr: serde_json::Value,
+    pub predicates: Vec<PredicateView>,
+    pub exclusions: Vec<RuleExclusion>,
+    pub indicators: Vec<RuleIndicator>,
+    pub diagnostics: Vec<DiagnosticView>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ValueCount {
+    pub operator: String,
+    pub value: String,
+    pub rules: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TechniqueCount {
+    pub id: String,
+    pub name: String,
+    pub rules: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FieldPage {
+    pub field: String,
+    pub title: Option<String>,
+    pub group: Option<String>,
+    pub mapped: bool,
+    /// Vendor names known for this field (taxonomy), and those seen in rules.
+    pub names: serde_json::Value,
+    pub vendor_names_seen: Vec<String>,
+    pub rules_by_vendor: VendorCounts,
+    pub operators: BTreeMap<String, u64>,
+    pub values: Vec<ValueCount>,
+    pub techniques: Vec<TechniqueCount>,
+    pub rules: Vec<RuleRef>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventPage {
+    pub provider: String,
+    pub event_id: String,
+    pub title: String,
+    pub rules_by_vendor: VendorCounts,
+    pub fields: Vec<FieldRow>,
+    pub techniques: Vec<TechniqueCount>,
+    pub rules: Vec<RuleRef>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchHit {
+    #[serde(flatten)]
+    pub rule: RuleRef,
+    pub techniques: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchPage {
+    pub query: String,
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u64,
+    pub hits: Vec<SearchHit>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MatrixCell {
+    pub id: String,
+    pub name: String,
+    pub rules: u64,
+    pub rules_by_vendor: VendorCounts,
+    /// Rules of its sub-techniques, summed.
+    pub subtechnique_rules: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MatrixColumn {
+    pub tactic: TacticRef,
+    pub techniques: Vec<MatrixCell>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Matrix {
+    pub domain: String,
+    pub vendor: Option<String>,
+    pub platform: Option<String>,
+    pub platforms: Vec<String>,
+    pub totals: VendorCounts,
+    pub columns: Vec<MatrixColumn>,
+}

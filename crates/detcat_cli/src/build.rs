@@ -1,0 +1,63 @@
+//! `detcat build`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use detcat_catalog::{BuildOptions, Corpus, Progress, build_to_file};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::render;
+
+#[derive(clap::Args)]
+pub struct BuildArgs {
+    /// Corpus directory with any of sigma/ elastic/ splunk/ attack/ (default: embedded demo).
+    #[arg(long)]
+    corpus: Option<PathBuf>,
+    /// Catalog file to write (atomically: the old one stays until the new one is complete).
+    #[arg(long, default_value = "detcat.db")]
+    out: PathBuf,
+    /// ATT&CK STIX bundle(s) to use instead of the newest of each domain in <corpus>/attack.
+    #[arg(long = "attack")]
+    attack: Vec<PathBuf>,
+    /// Print the build report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn stage(&self, name: &str) {
+        let msg = match name {
+            "parse" => "parsing rules (all vendors, in parallel)",
+            "attack" => "loading ATT&CK",
+            "map" => "mapping fields, values and events",
+            "write" => "writing the SQLite catalog",
+            other => other,
+        };
+        self.0.set_message(msg.to_owned());
+    }
+}
+
+pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let corpus = match &args.corpus {
+        Some(dir) => Corpus::read_dir(dir).with_context(|| format!("reading the corpus at {}", dir.display()))?,
+        None => Corpus::demo(),
+    };
+    let bar = if args.json { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.enable_steady_tick(Duration::from_millis(100));
+    let options = BuildOptions { attack_files: args.attack.clone() };
+    let report = build_to_file(&corpus, &args.out, &options, &Bar(bar.clone()))
+        .with_context(|| format!("building the catalog {}", args.out.display()))?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        render::build_report(&report, &args.out, started.elapsed())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

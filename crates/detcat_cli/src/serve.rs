@@ -1,0 +1,67 @@
+//! `detcat serve` and `detcat export`: thin wrappers over `detcat_web`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Catalog file (default: ./detcat.db when present, else the embedded demo).
+    #[arg(long)]
+    catalog: Option<PathBuf>,
+    /// Address to listen on. Loopback by default: rule text is untrusted content.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+}
+
+#[derive(clap::Subcommand)]
+pub enum ExportCommand {
+    /// Write the whole site as static files (relative links; works from file://).
+    Site {
+        /// Output directory (created; existing detcat files in it are replaced).
+        dir: PathBuf,
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+    },
+    /// Write an ATT&CK Navigator layer scoring techniques by rule count.
+    Navigator {
+        /// Output file (`-` for standard output).
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
+        /// Count only this vendor's rules (sigma, elastic, splunk).
+        #[arg(long)]
+        vendor: Option<String>,
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+    },
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if !args.addr.ip().is_loopback() {
+        eprintln!("warning: serving on {} — reachable from other machines; rule text is untrusted content", args.addr);
+    }
+    detcat_web::serve_blocking(args.catalog, args.addr).context("serving the catalog")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ExportCommand::Site { dir, catalog } => {
+            let report = detcat_web::export_site(catalog.as_deref(), &dir).context("exporting the site")?;
+            println!("{report}");
+        }
+        ExportCommand::Navigator { out, vendor, catalog } => {
+            let catalog = detcat_catalog::Catalog::open_default(catalog.as_deref()).context("opening the catalog")?;
+            let layer = detcat_web::navigator_layer(&catalog, vendor.as_deref()).context("building the layer")?;
+            let text = serde_json::to_string_pretty(&layer)?;
+            if out.as_os_str() == "-" {
+                println!("{text}");
+            } else {
+                std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

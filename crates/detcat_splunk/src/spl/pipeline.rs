@@ -1,0 +1,89 @@
+//! Splitting a query into commands on top-level pipes, and naming each command.
+
+use detcat_model::Span;
+
+use super::ast::{Command, CommandKind, Query};
+use super::lexer::{Mode, Tok, match_bracket, skip_comment, skip_quoted};
+use super::{Ctx, MAX_DEPTH, commands};
+use crate::diagnostics as diag;
+
+/// Parses `text[start..end]` as a query (the whole search, or a subsearch's inside).
+pub(crate) fn parse_query(ctx: &mut Ctx<'_>, start: usize, end: usize, depth: usize) -> Query {
+    let span = Span::new(start, end);
+    if depth > MAX_DEPTH {
+        ctx.diags.push(diag::too_deep(span));
+        return Query { commands: Vec::new(), span };
+    }
+    let bytes = ctx.text.as_bytes();
+    let first = (start..end).find(|&i| bytes.get(i).is_some_and(|b| !b.is_ascii_whitespace()));
+    let Some(first) = first else {
+        return Query { commands: Vec::new(), span };
+    };
+    let generating = bytes.get(first) == Some(&b'|');
+    let segments = split_pipes(bytes, if generating { first + 1 } else { first }, end);
+    let mut commands = Vec::with_capacity(segments.len());
+    for (k, (s, e)) in segments.into_iter().enumerate() {
+        if let Some(cmd) = parse_command(ctx, s, e, k == 0 && !generating, depth) {
+            commands.push(cmd);
+        }
+    }
+    Query { commands, span }
+}
+
+/// Byte ranges between top-level pipes (quotes, brackets, macros and comments respected).
+fn split_pipes(bytes: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> {
+    let end = end.min(bytes.len());
+    let mut out = Vec::new();
+    let mut seg = start;
+    let mut i = start;
+    while i < end {
+        match bytes.get(i).copied().unwrap_or(b' ') {
+            b'"' => i = skip_quoted(bytes, i, end),
+            b'`' if bytes.get(i..i + 3) == Some(b"```") => i = skip_comment(bytes, i, end),
+            b'`' => {
+                let close = bytes.get(i + 1..end).and_then(|r| r.iter().position(|b| *b == b'`'));
+                i = close.map_or(end, |c| i + 1 + c + 1);
+            }
+            b'[' => i = match_bracket(bytes, i, end).map_or(end, |c| c + 1),
+            b'|' => {
+                out.push((seg, i));
+                i += 1;
+                seg = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push((seg, end));
+    out
+}
+
+fn parse_command(ctx: &mut Ctx<'_>, start: usize, end: usize, leading: bool, depth: usize) -> Option<Command> {
+    let bytes = ctx.text.as_bytes();
+    let s = (start..end).find(|&i| bytes.get(i).is_some_and(|b| !b.is_ascii_whitespace()));
+    let Some(s) = s else {
+        ctx.diags.push(diag::empty_command(Span::new(start, end)));
+        return None;
+    };
+    let e = (s..end).rev().find(|&i| bytes.get(i).is_some_and(|b| !b.is_ascii_whitespace())).map_or(end, |i| i + 1);
+    let span = Span::new(s, e);
+    let name_end = (s..e).find(|&i| !bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')).unwrap_or(e);
+    let word = ctx.text.get(s..name_end).unwrap_or("").to_ascii_lowercase();
+    let name_is_word = name_end == e || bytes.get(name_end).is_some_and(|b| b.is_ascii_whitespace());
+    if leading {
+        // The first command is an implicit `search` unless it says `search` itself.
+        let args = if word == "search" && name_is_word { name_end } else { s };
+        let kind = commands::parse(ctx, "search", args, e, depth);
+        return Some(Command { name: "search".to_owned(), kind, span });
+    }
+    if bytes.get(s) == Some(&b'`') {
+        let toks = ctx.lex(s, e, Mode::Search);
+        if let [only] = toks.as_slice() {
+            if only.tok == Tok::Macro {
+                let name = ctx.macro_name(only.span);
+                return Some(Command { name: "`macro`".to_owned(), kind: CommandKind::Macro { name }, span });
+            }
+        }
+    }
+    let kind = commands::parse(ctx, &word, name_end, e, depth);
+    Some(Command { name: word, kind, span })
+}

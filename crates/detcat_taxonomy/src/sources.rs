@@ -1,0 +1,389 @@
+//! Rule → events: how telemetry hints (`data/event_sources.toml`) select cataloged events.
+
+use std::collections::BTreeMap;
+
+use detcat_model::{Operator, Rule, TelemetryHint, Value, wildcard};
+use serde::{Deserialize, Serialize};
+
+use crate::events::{EventRef, EventTable};
+use crate::fields::FieldTable;
+use crate::TaxonomyError;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SourcesFile {
+    sigma: Vec<SigmaEntry>,
+    sigma_windows_channels: Vec<WindowsChannels>,
+    elastic: Vec<ElasticSource>,
+    splunk: Vec<SplunkDataSource>,
+    splunk_datamodel: Vec<SplunkDatamodel>,
+}
+
+/// A Sigma logsource pattern and the events it stands for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigmaEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    pub events: Vec<String>,
+    /// Providers an `EventID` equality refers to (default: the providers of `events`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eventid: Vec<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowsChannels {
+    services: Vec<String>,
+    source: String,
+}
+
+/// An Elastic data source, found by `Data Source:` tag or index pattern.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElasticSource {
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indices: Vec<String>,
+    /// Index prefixes that name an event category (`logs-endpoint.events.process` → `process`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub indices_categories: BTreeMap<String, String>,
+    /// Counts only when no other source is found.
+    #[serde(default)]
+    pub weak: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eventid: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default: Vec<String>,
+    /// `category` or `category/type` → events.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub categories: BTreeMap<String, Vec<String>>,
+    pub doc: String,
+}
+
+/// A Splunk `data_source` name prefix and its event template (`{id}` = the numbers after it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplunkDataSource {
+    pub prefix: String,
+    pub event: String,
+}
+
+/// A Splunk datamodel and the events that feed it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplunkDatamodel {
+    pub name: String,
+    pub events: Vec<String>,
+}
+
+/// The hint tables, validated against the event catalog.
+#[derive(Debug, Serialize)]
+pub struct SourceTables {
+    pub sigma: Vec<SigmaEntry>,
+    pub elastic: Vec<ElasticSource>,
+    pub splunk: Vec<SplunkDataSource>,
+    pub splunk_datamodel: Vec<SplunkDatamodel>,
+}
+
+fn trim_index(pattern: &str) -> &str {
+    pattern.trim_end_matches(['*', '-', '.'])
+}
+
+fn eq_ci(a: Option<&str>, b: Option<&String>) -> bool {
+    match (a, b) {
+        (_, None) => true,
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (None, Some(_)) => false,
+    }
+}
+
+impl SourceTables {
+    pub(crate) fn build(file: SourcesFile, events: &EventTable) -> Result<Self, TaxonomyError> {
+        let mut sigma = file.sigma;
+        for group in &file.sigma_windows_channels {
+            for service in &group.services {
+                sigma.push(SigmaEntry {
+                    product: Some("windows".into()),
+                    category: None,
+                    service: Some(service.clone()),
+                    events: vec![format!("windows:{service}")],
+                    eventid: Vec::new(),
+                    source: group.source.clone(),
+                });
+            }
+        }
+        let tables = Self { sigma, elastic: file.elastic, splunk: file.splunk, splunk_datamodel: file.splunk_datamodel };
+        tables.validate(events)?;
+        Ok(tables)
+    }
+
+    fn validate(&self, events: &EventTable) -> Result<(), TaxonomyError> {
+        let check = |context: &str, key: &str| -> Result<(), TaxonomyError> {
+            let known = match key.split_once(":{id}") {
+                Some((provider, _)) => events.provider(provider.split(':').next().unwrap_or(provider)).is_some(),
+                None => events.get_key(key).is_some(),
+            };
+            if known { Ok(()) } else { Err(TaxonomyError::UnknownEvent { context: context.to_owned(), event: key.to_owned() }) }
+        };
+        for e in &self.sigma {
+            for k in &e.events {
+                check(&format!("sigma {:?}/{:?}/{:?}", e.product, e.category, e.service), k)?;
+            }
+        }
+        for s in &self.elastic {
+            for k in s.default.iter().chain(s.categories.values().flatten()) {
+                check(&format!("elastic {}", s.source), k)?;
+            }
+        }
+        for s in &self.splunk {
+            check(&format!("splunk {}", s.prefix), &s.event)?;
+        }
+        for d in &self.splunk_datamodel {
+            for k in &d.events {
+                check(&format!("splunk datamodel {}", d.name), k)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The best-matching Sigma entries for a logsource (most keys matched; ties are all kept).
+    pub fn sigma_entries(&self, product: Option<&str>, category: Option<&str>, service: Option<&str>) -> Vec<&SigmaEntry> {
+        let scored = self.sigma.iter().filter_map(|e| {
+            let matches = eq_ci(product, e.product.as_ref()) && eq_ci(category, e.category.as_ref()) && eq_ci(service, e.service.as_ref());
+            let score = usize::from(e.product.is_some()) + usize::from(e.category.is_some()) + usize::from(e.service.is_some());
+            (matches && score > 0).then_some((score, e))
+        });
+        let scored: Vec<_> = scored.collect();
+        let best = scored.iter().map(|(s, _)| *s).max().unwrap_or(0);
+        scored.into_iter().filter(|(s, _)| *s == best).map(|(_, e)| e).collect()
+    }
+
+    fn index_matches(entry: &str, hint: &str) -> bool {
+        let (entry, hint) = (trim_index(entry), trim_index(hint));
+        let boundary = |rest: &str| rest.is_empty() || rest.starts_with(['.', '-']);
+        match (hint.strip_prefix(entry), entry.strip_prefix(hint)) {
+            (Some(rest), _) => boundary(rest),
+            // A broader hint (`logs-endpoint.*`) covers the data streams under it.
+            (None, Some(rest)) => rest.starts_with('.'),
+            (None, None) => false,
+        }
+    }
+
+    /// The Splunk entry with the longest prefix of `name`.
+    pub fn splunk_entry(&self, name: &str) -> Option<(&SplunkDataSource, &str)> {
+        let name = name.trim();
+        self.splunk
+            .iter()
+            .filter_map(|s| {
+                let head = name.get(..s.prefix.len())?;
+                head.eq_ignore_ascii_case(&s.prefix).then(|| (s, name.get(s.prefix.len()..).unwrap_or("")))
+            })
+            .max_by_key(|(s, _)| s.prefix.len())
+    }
+}
+
+/// What the rule's positive predicates say about its events.
+#[derive(Debug, Default)]
+struct PredFacts {
+    codes: Vec<String>,
+    categories: Vec<String>,
+    types: Vec<String>,
+    dns: bool,
+}
+
+fn literal_values(op: Operator, values: &[Value]) -> Vec<String> {
+    values
+        .iter()
+        .filter_map(|v| match (op, v) {
+            (Operator::Eq | Operator::Match, v) => Some(v.to_text()),
+            (Operator::Wildcard, Value::Str(s)) => wildcard::as_literal(s),
+            _ => None,
+        })
+        .collect()
+}
+
+fn pred_facts(rule: &Rule, fields: &FieldTable) -> PredFacts {
+    let mut facts = PredFacts::default();
+    for p in rule.expr.indicators() {
+        let canonical = fields.lookup(rule.vendor, &p.field).and_then(|h| fields.field(h));
+        let id = canonical.map(|f| f.id.as_str());
+        let field = p.field.to_ascii_lowercase();
+        if id == Some("event.code") {
+            facts.codes.extend(literal_values(p.op, &p.values));
+        } else if field == "event.category" {
+            facts.categories.extend(literal_values(p.op, &p.values).into_iter().map(|s| s.to_ascii_lowercase()));
+        } else if field == "event.type" {
+            facts.types.extend(literal_values(p.op, &p.values).into_iter().map(|s| s.to_ascii_lowercase()));
+        }
+        if field.starts_with("dns.") || canonical.is_some_and(|f| f.group == "dns") {
+            facts.dns = true;
+        }
+    }
+    facts
+}
+
+/// Splits `provider:id` (the provider never holds a colon; the id may: `linux:sysmon:1`).
+fn split_key(key: &str) -> (&str, &str) {
+    key.split_once(':').unwrap_or((key, "*"))
+}
+
+fn push_keys(events: &EventTable, keys: &[String], out: &mut Vec<EventRef>) {
+    for k in keys {
+        let (p, id) = split_key(k);
+        out.push(events.reference(p, id));
+    }
+}
+
+/// Events named by event-id predicates on `providers`; `generic` allows uncataloged ids.
+fn push_codes(events: &EventTable, providers: &[String], codes: &[String], generic: bool, out: &mut Vec<EventRef>) -> bool {
+    let mut any = false;
+    for code in codes {
+        let code = code.trim();
+        let found: Vec<_> = providers.iter().filter(|p| events.get(p, code).is_some()).collect();
+        if found.is_empty() {
+            if let (true, Some(first)) = (generic, providers.first()) {
+                out.push(events.reference(first, code));
+                any = true;
+            }
+        }
+        for p in found {
+            out.push(events.reference(p, code));
+            any = true;
+        }
+    }
+    any
+}
+
+pub(crate) fn events_for(tables: &SourceTables, events: &EventTable, fields: &FieldTable, rule: &Rule) -> Vec<EventRef> {
+    let facts = pred_facts(rule, fields);
+    let mut out = Vec::new();
+    let mut hint_categories = Vec::new();
+    let mut elastic_tags = Vec::new();
+    let mut elastic_indices = Vec::new();
+    let mut splunk_sources = Vec::new();
+    let mut datamodels = Vec::new();
+    for hint in &rule.telemetry {
+        match hint {
+            TelemetryHint::SigmaLogsource { product, category, service } => {
+                for entry in tables.sigma_entries(product.as_deref(), category.as_deref(), service.as_deref()) {
+                    sigma_events(entry, events, &facts.codes, &mut out);
+                }
+            }
+            TelemetryHint::EventCategory { name } => hint_categories.push(name.to_ascii_lowercase()),
+            TelemetryHint::Index { pattern } => elastic_indices.push(pattern.as_str()),
+            TelemetryHint::DataSourceTag { name } => elastic_tags.push(name.as_str()),
+            TelemetryHint::DataSource { name } => splunk_sources.push(name.as_str()),
+            TelemetryHint::Datamodel { name } => datamodels.push(name.as_str()),
+        }
+    }
+    if !elastic_tags.is_empty() || !elastic_indices.is_empty() || !hint_categories.is_empty() {
+        elastic_events(tables, events, &facts, &hint_categories, &elastic_tags, &elastic_indices, &mut out);
+    }
+    let before = out.len();
+    for name in splunk_sources {
+        for part in name.split(" AND ") {
+            if let Some((entry, rest)) = tables.splunk_entry(part) {
+                match entry.event.split_once("{id}") {
+                    Some((head, _)) => {
+                        let (provider, prefix) = split_key(head.trim_end_matches(':'));
+                        let prefix = if prefix == "*" { String::new() } else { format!("{prefix}:") };
+                        let ids: Vec<&str> = rest.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+                        for id in ids {
+                            out.push(events.reference(provider, &format!("{prefix}{id}")));
+                        }
+                    }
+                    None => push_keys(events, std::slice::from_ref(&entry.event), &mut out),
+                }
+            }
+        }
+    }
+    if out.len() == before {
+        for dm in datamodels {
+            for entry in &tables.splunk_datamodel {
+                let hit = dm.eq_ignore_ascii_case(&entry.name)
+                    || dm.get(..entry.name.len()).is_some_and(|h| h.eq_ignore_ascii_case(&entry.name)) && dm.get(entry.name.len()..).is_some_and(|r| r.starts_with('.'));
+                if hit {
+                    push_keys(events, &entry.events, &mut out);
+                }
+            }
+        }
+    }
+    events.sort(&mut out);
+    out
+}
+
+fn sigma_events(entry: &SigmaEntry, events: &EventTable, codes: &[String], out: &mut Vec<EventRef>) {
+    if !codes.is_empty() {
+        if !entry.eventid.is_empty() {
+            if push_codes(events, &entry.eventid, codes, true, out) {
+                return;
+            }
+        } else {
+            let mut providers: Vec<String> = entry.events.iter().map(|k| split_key(k).0.to_owned()).collect();
+            providers.dedup();
+            if push_codes(events, &providers, codes, false, out) {
+                return;
+            }
+        }
+    }
+    push_keys(events, &entry.events, out);
+}
+
+fn elastic_events(
+    tables: &SourceTables,
+    events: &EventTable,
+    facts: &PredFacts,
+    hint_categories: &[String],
+    tags: &[&str],
+    indices: &[&str],
+    out: &mut Vec<EventRef>,
+) {
+    let mut categories: Vec<String> = hint_categories.iter().filter(|c| *c != "any").cloned().collect();
+    categories.extend(facts.categories.iter().cloned());
+    let mut strong = Vec::new();
+    let mut weak = Vec::new();
+    for source in &tables.elastic {
+        for (prefix, category) in &source.indices_categories {
+            if indices.iter().any(|i| trim_index(i).starts_with(trim_index(prefix))) && !categories.contains(category) {
+                categories.push(category.clone());
+            }
+        }
+        if source.default.is_empty() && source.categories.is_empty() {
+            continue;
+        }
+        let tagged = source.tags.iter().any(|t| tags.iter().any(|h| h.trim().eq_ignore_ascii_case(t)));
+        let indexed = source.indices.iter().any(|e| indices.iter().any(|h| SourceTables::index_matches(e, h)));
+        if tagged || indexed {
+            if source.weak { weak.push(source) } else { strong.push(source) }
+        }
+    }
+    let sources = if strong.is_empty() { weak } else { strong };
+    for source in sources {
+        if !facts.codes.is_empty() && !source.eventid.is_empty() && push_codes(events, &source.eventid, &facts.codes, true, out) {
+            continue;
+        }
+        if source.categories.is_empty() || categories.is_empty() {
+            push_keys(events, &source.default, out);
+            continue;
+        }
+        for category in &categories {
+            let category = if category == "network" && facts.dns && source.categories.contains_key("dns") { "dns" } else { category.as_str() };
+            let typed: Vec<&Vec<String>> = facts.types.iter().filter_map(|t| source.categories.get(&format!("{category}/{t}"))).collect();
+            if typed.is_empty() {
+                if let Some(keys) = source.categories.get(category) {
+                    push_keys(events, keys, out);
+                }
+            } else {
+                typed.into_iter().for_each(|keys| push_keys(events, keys, out));
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The spanned YAML tree.
+
+use detcat_model::Span;
+
+/// One YAML node with the byte range it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: NodeValue,
+    /// Byte range of the node in the text (quotes included for quoted scalars).
+    pub span: Span,
+    /// The scalar was quoted or a block scalar (`|`, `>`): it was never resolved to
+    /// null/bool/number, so `'4688'` stays a string while `4688` is an integer.
+    pub quoted: bool,
+    /// For plain scalars resolved to null, a boolean or a number: the text as written
+    /// (`0x10`, `~`, `1.50`), so callers can tell `0x10` from `16`.
+    pub raw: Option<String>,
+}
+
+/// The value of a [`Node`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Entries in insertion order; duplicate keys are kept (see [`Node::duplicate_keys`]).
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// Value of `key` in a mapping whose keys are scalars. With duplicate keys the *last*
+    /// wins, as PyYAML (and so pySigma) reads them.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .rev()
+            .find(|(k, _)| k.scalar_text().as_deref() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// The string of a string scalar (quoted, block, or plain text that resolved to no other type).
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            NodeValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            NodeValue::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            NodeValue::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The text of a non-null scalar as written (`0x10` stays `0x10`, `True` stays `True`).
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            NodeValue::Str(s) => Some(s.clone()),
+            NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Bool(_) => {
+                Some(self.raw.clone().unwrap_or_else(|| self.value_text()))
+            }
+            NodeValue::Null | NodeValue::Seq(_) | NodeValue::Map(_) => None,
+        }
+    }
+
+    fn value_text(&self) -> String {
+        match &self.value {
+            NodeValue::Int(i) => i.to_string(),
+            NodeValue::Float(f) => f.to_string(),
+            NodeValue::Bool(b) => b.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, NodeValue::Null)
+    }
+
+    /// Is this a scalar (not a sequence or mapping)?
+    pub fn is_scalar(&self) -> bool {
+        !matches!(self.value, NodeValue::Seq(_) | NodeValue::Map(_))
+    }
+
+    /// Keys of a mapping that repeat an earlier key (the later occurrences), for diagnostics.
+    pub fn duplicate_keys(&self) -> Vec<&Node> {
+        let Some(entries) = self.as_map() else {
+            return Vec::new();
+        };
+        let mut seen = std::collections::HashSet::new();
+        entries
+            .iter()
+            .filter_map(|(k, _)| {
+                let text = k.scalar_text()?;
+                (!seen.insert(text)).then_some(k)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar(value: NodeValue, raw: Option<&str>) -> Node {
+        Node {
+            value,
+            span: Span::default(),
+            quoted: false,
+            raw: raw.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn scalar_text_keeps_the_written_form() {
+        assert_eq!(
+            scalar(NodeValue::Int(16), Some("0x10"))
+                .scalar_text()
+                .as_deref(),
+            Some("0x10")
+        );
+        assert_eq!(
+            scalar(NodeValue::Int(16), None).scalar_text().as_deref(),
+            Some("16")
+        );
+        assert_eq!(scalar(NodeValue::Null, Some("~")).scalar_text(), None);
+    }
+
+    #[test]
+    fn get_takes_the_last_duplicate() {
+        let k = |s: &str| scalar(NodeValue::Str(s.into()), None);
+        let map = scalar(
+            NodeValue::Map(vec![(k("a"), k("1")), (k("b"), k("2")), (k("a"), k("3"))]),
+            None,
+        );
+        assert_eq!(map.get("a").and_then(Node::as_str), Some("3"));
+        assert_eq!(map.duplicate_keys().len(), 1);
+        assert!(map.get("zz").is_none());
+    }
+}
