@@ -21,7 +21,11 @@ fn main() {
         eprintln!("usage: bench <bundle.json>...");
         std::process::exit(2);
     }
-    let runs: usize = std::env::var("DETCAT_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(5).max(1);
+    let runs: usize = std::env::var("DETCAT_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5)
+        .max(1);
     let mut files = Vec::new();
     for p in &paths {
         match std::fs::read(p) {
@@ -59,19 +63,43 @@ fn main() {
     let mut out = String::new();
     let _ = writeln!(out, "bundles        {}", paths.join(", "));
     let _ = writeln!(out, "input          {:.1} MB", bytes as f64 / 1e6);
-    let _ = writeln!(out, "load           {:.1} ms fastest, {:.1} ms median of {runs} runs", ms(fastest), ms(median));
+    let _ = writeln!(
+        out,
+        "load           {:.1} ms fastest, {:.1} ms median of {runs} runs",
+        ms(fastest),
+        ms(median)
+    );
     if let Some(c) = cpu_fastest {
-        let _ = writeln!(out, "cpu time       {c:.1} ms fastest (on-CPU time of this thread, robust to a busy machine)");
+        let _ = writeln!(
+            out,
+            "cpu time       {c:.1} ms fastest (on-CPU time of this thread, robust to a busy machine)"
+        );
     }
-    let _ = writeln!(out, "throughput     {:.0} MB/s", bytes as f64 / 1e6 / fastest.as_secs_f64());
-    let _ = writeln!(out, "peak RSS       {rss_loaded} (input bytes alone: {rss_input})");
+    let _ = writeln!(
+        out,
+        "throughput     {:.0} MB/s",
+        bytes as f64 / 1e6 / fastest.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "peak RSS       {rss_loaded} (input bytes alone: {rss_input})"
+    );
     let _ = writeln!(out, "diagnostics    {}", diags.len());
     for d in diags.iter().take(10) {
         let _ = writeln!(out, "  {} {}: {}", d.code, d.path, d.message);
     }
     for b in kb.bundles() {
-        let v = b.version.map(|v| v.to_string()).unwrap_or_else(|| "?".into());
-        let _ = writeln!(out, "{} v{} (STIX {})", b.domain, v, b.stix_version.as_deref().unwrap_or("?"));
+        let v = b
+            .version
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "?".into());
+        let _ = writeln!(
+            out,
+            "{} v{} (STIX {})",
+            b.domain,
+            v,
+            b.stix_version.as_deref().unwrap_or("?")
+        );
     }
     for (domain, types) in kb.counts().per_domain {
         let list: Vec<String> = types.iter().map(|(t, n)| format!("{t} {n}")).collect();

@@ -52,18 +52,28 @@ pub(crate) fn error_offset(text: &str, err: &serde_json::Error) -> usize {
 pub(crate) fn split<'a>(path: &str, text: &'a str, diags: &mut Vec<Diagnostic>) -> SplitBundle<'a> {
     let mut out = SplitBundle::default();
     let mut de = serde_json::Deserializer::from_str(text);
-    let result = BundleSeed { out: &mut out }.deserialize(&mut de).and_then(|()| de.end());
+    let result = BundleSeed { out: &mut out }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
     if let Err(err) = result {
         let at = error_offset(text, &err);
         match err.classify() {
             serde_json::error::Category::Data => {
-                diags.push(diagnostics::not_a_bundle(path, Some(Span::new(at, at)), &err.to_string()));
+                diags.push(diagnostics::not_a_bundle(
+                    path,
+                    Some(Span::new(at, at)),
+                    &err.to_string(),
+                ));
             }
             _ => diags.push(diagnostics::invalid_json(path, at, out.objects.len(), &err)),
         }
     } else if out.kind.as_deref() != Some("bundle") {
         let found = out.kind.as_deref().unwrap_or("no `type`");
-        diags.push(diagnostics::not_a_bundle(path, Some(Span::new(0, 0)), &format!("top-level type is `{found}`, expected `bundle`")));
+        diags.push(diagnostics::not_a_bundle(
+            path,
+            Some(Span::new(0, 0)),
+            &format!("top-level type is `{found}`, expected `bundle`"),
+        ));
     }
     out
 }
@@ -90,11 +100,21 @@ impl<'de, 's> Visitor<'de> for BundleSeed<'s, 'de> {
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
-                "objects" => map.next_value_seed(ObjectsSeed { out: &mut self.out.objects })?,
+                "objects" => map.next_value_seed(ObjectsSeed {
+                    out: &mut self.out.objects,
+                })?,
                 // Read leniently: a non-string `type` is reported as "not a bundle" afterwards.
-                "type" => self.out.kind = map.next_value::<serde_json::Value>()?.as_str().map(str::to_owned),
+                "type" => {
+                    self.out.kind = map
+                        .next_value::<serde_json::Value>()?
+                        .as_str()
+                        .map(str::to_owned)
+                }
                 "spec_version" => {
-                    self.out.spec_version = map.next_value::<serde_json::Value>()?.as_str().map(str::to_owned);
+                    self.out.spec_version = map
+                        .next_value::<serde_json::Value>()?
+                        .as_str()
+                        .map(str::to_owned);
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -152,7 +172,10 @@ mod tests {
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(b.objects.len(), 2);
         let span = span_of(text, b.objects[1]);
-        assert_eq!(&text[span.start as usize..span.end as usize], r#"{"type":"b"}"#);
+        assert_eq!(
+            &text[span.start as usize..span.end as usize],
+            r#"{"type":"b"}"#
+        );
     }
 
     #[test]
@@ -197,7 +220,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
-        let deep = format!(r#"{{"type":"bundle","objects":[{}{}]}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        let deep = format!(
+            r#"{{"type":"bundle","objects":[{}{}]}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         // The split keeps the element as one raw slice; the object read (with serde_json's
         // recursion limit) reports it later.
         let (n, d) = run(&deep);

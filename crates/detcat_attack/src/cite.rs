@@ -53,7 +53,10 @@ pub fn markers(text: &str) -> Vec<Marker<'_>> {
         match closing_paren(text, body) {
             Some(end) => {
                 let name = text.get(body..end).unwrap_or("").trim();
-                out.push(Marker { range: start..end + 1, name });
+                out.push(Marker {
+                    range: start..end + 1,
+                    name,
+                });
                 from = end + 1;
             }
             None => from = body,
@@ -79,20 +82,55 @@ fn closing_paren(text: &str, from: usize) -> Option<usize> {
 }
 
 /// Find the reference a cited name points to: exact `source_name`, then ignoring case and
-/// surrounding whitespace (a few upstream names carry a trailing space).
-pub fn resolve<'r>(name: &str, references: &'r [ExternalReference]) -> Option<&'r ExternalReference> {
-    references
+/// surrounding whitespace (a few upstream names carry a trailing space), then the one
+/// reference whose name contains every word of the cited name. The last rule exists for
+/// upstream typos such as ICS `(Citation: CISA Alert (TA17-163A))` citing the reference named
+/// `CISA Alert TA17-163A CrashOverride June 2017`; it never guesses between two candidates.
+pub fn resolve<'r>(
+    name: &str,
+    references: &'r [ExternalReference],
+) -> Option<&'r ExternalReference> {
+    if let Some(r) = references.iter().find(|r| r.source_name == name) {
+        return Some(r);
+    }
+    if let Some(r) = references
         .iter()
-        .find(|r| r.source_name == name)
-        .or_else(|| references.iter().find(|r| r.source_name.trim().eq_ignore_ascii_case(name.trim())))
+        .find(|r| r.source_name.trim().eq_ignore_ascii_case(name.trim()))
+    {
+        return Some(r);
+    }
+    let wanted = words(name);
+    if wanted.is_empty() {
+        return None;
+    }
+    let mut candidates = references.iter().filter(|r| {
+        let have = words(&r.source_name);
+        wanted.iter().all(|w| have.contains(w))
+    });
+    match (candidates.next(), candidates.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
+/// Lowercase words of a source name, punctuation (parentheses, commas) dropped.
+fn words(name: &str) -> Vec<String> {
+    name.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ':' | ';'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// Replace every marker of `text` with `[n]` and number the cited references.
 pub fn cite(text: &str, references: &[ExternalReference]) -> CitedText {
-    let mut out = CitedText { text: String::with_capacity(text.len()), ..CitedText::default() };
+    let mut out = CitedText {
+        text: String::with_capacity(text.len()),
+        ..CitedText::default()
+    };
     let mut last = 0;
     for m in markers(text) {
-        out.text.push_str(text.get(last..m.range.start).unwrap_or(""));
+        out.text
+            .push_str(text.get(last..m.range.start).unwrap_or(""));
         let number = number_for(&mut out, m.name, references);
         out.text.push_str(&format!("[{number}]"));
         last = m.range.end;
@@ -126,13 +164,24 @@ mod tests {
     use super::*;
 
     fn reference(name: &str, url: &str) -> ExternalReference {
-        ExternalReference { source_name: name.into(), url: Some(url.into()), description: None, external_id: None }
+        ExternalReference {
+            source_name: name.into(),
+            url: Some(url.into()),
+            description: None,
+            external_id: None,
+        }
     }
 
     #[test]
     fn numbers_markers_in_order_of_first_use() {
-        let refs = vec![reference("Alpha 2020", "https://a.example"), reference("Beta", "https://b.example")];
-        let c = cite("One.(Citation: Beta) Two.(Citation: Alpha 2020)(Citation: Beta) End.", &refs);
+        let refs = vec![
+            reference("Alpha 2020", "https://a.example"),
+            reference("Beta", "https://b.example"),
+        ];
+        let c = cite(
+            "One.(Citation: Beta) Two.(Citation: Alpha 2020)(Citation: Beta) End.",
+            &refs,
+        );
         assert_eq!(c.text, "One.[1] Two.[2][1] End.");
         assert_eq!(c.references.len(), 2);
         assert_eq!(c.references[0].source_name, "Beta");
@@ -143,7 +192,10 @@ mod tests {
     #[test]
     fn names_with_parentheses_resolve() {
         let refs = vec![reference("Agency Alert (AA-1)", "https://x.example")];
-        let c = cite("Seen in the wild.(Citation: Agency Alert (AA-1)) Later.", &refs);
+        let c = cite(
+            "Seen in the wild.(Citation: Agency Alert (AA-1)) Later.",
+            &refs,
+        );
         assert_eq!(c.text, "Seen in the wild.[1] Later.");
         assert!(c.references[0].resolved);
     }
@@ -173,9 +225,38 @@ mod tests {
     }
 
     #[test]
+    fn unique_word_match_resolves_upstream_typos() {
+        let refs = vec![
+            reference(
+                "CISA Alert TA17-163A CrashOverride June 2017",
+                "https://c.example",
+            ),
+            reference("Dragos Crashoverride 2018", "https://d.example"),
+        ];
+        let c = cite("x(Citation: CISA Alert (TA17-163A))", &refs);
+        assert_eq!(
+            c.references[0].source_name,
+            "CISA Alert TA17-163A CrashOverride June 2017"
+        );
+        assert!(c.unresolved.is_empty());
+        // Two candidates: no guess.
+        let refs = vec![
+            reference("Vendor Report 2019", "https://a"),
+            reference("Vendor Report 2020", "https://b"),
+        ];
+        assert!(!cite("x(Citation: Vendor Report)", &refs).references[0].resolved);
+    }
+
+    #[test]
     fn text_without_markers_is_unchanged() {
-        let c = cite("Plain [link](https://attack.mitre.org/techniques/T1059) text.", &[]);
-        assert_eq!(c.text, "Plain [link](https://attack.mitre.org/techniques/T1059) text.");
+        let c = cite(
+            "Plain [link](https://attack.mitre.org/techniques/T1059) text.",
+            &[],
+        );
+        assert_eq!(
+            c.text,
+            "Plain [link](https://attack.mitre.org/techniques/T1059) text."
+        );
     }
 
     #[test]

@@ -16,8 +16,17 @@ pub(crate) fn not_utf8(path: &str, at: usize) -> Diagnostic {
 }
 
 /// JSON syntax error or premature end of input; objects before `at` were kept.
-pub(crate) fn invalid_json(path: &str, at: usize, kept: usize, err: &serde_json::Error) -> Diagnostic {
-    let what = if err.is_eof() { "bundle is truncated" } else { "bundle is not valid JSON" };
+pub(crate) fn invalid_json(
+    path: &str,
+    at: usize,
+    kept: usize,
+    err: &serde_json::Error,
+) -> Diagnostic {
+    let what = if err.is_eof() {
+        "bundle is truncated"
+    } else {
+        "bundle is not valid JSON"
+    };
     Diagnostic::error(
         "attack::invalid-json",
         format!("{what}: {err}; kept the {kept} complete object(s) before this point"),
@@ -37,14 +46,35 @@ pub(crate) fn not_a_bundle(path: &str, span: Option<Span>, detail: &str) -> Diag
 }
 
 /// An object of a type we read has a property of the wrong JSON type (or is not an object).
-pub(crate) fn invalid_object(path: &str, span: Span, kind: &str, err: &serde_json::Error) -> Diagnostic {
-    let kind = if kind.is_empty() { "STIX object" } else { kind };
+/// `at` is the absolute byte offset where reading failed; the span covers the whole object.
+pub(crate) fn invalid_object(
+    path: &str,
+    span: Span,
+    at: usize,
+    kind: &str,
+    err: &serde_json::Error,
+) -> Diagnostic {
+    let what = if kind.is_empty() {
+        "a STIX object".to_owned()
+    } else {
+        format!("an object of type {kind}")
+    };
     Diagnostic::error(
         "attack::invalid-object",
-        format!("skipped a {kind}: {err}"),
+        format!("skipped {what}: {} (at byte {at})", without_position(err)),
         path,
         Some(span),
     )
+}
+
+/// serde_json's message without its " at line L column C", which would be relative to the
+/// object rather than the file.
+fn without_position(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text.get(..i).unwrap_or(&text).to_owned(),
+        None => text,
+    }
 }
 
 /// A known object without an `id`.
@@ -61,7 +91,9 @@ pub(crate) fn missing_id(path: &str, span: Span, kind: &str) -> Diagnostic {
 pub(crate) fn missing_attack_id(path: &str, span: Span, stix_id: &str) -> Diagnostic {
     Diagnostic::warning(
         "attack::missing-attack-id",
-        format!("{stix_id} has no ATT&CK id in external_references; it is known by its STIX id only"),
+        format!(
+            "{stix_id} has no ATT&CK id in external_references; it is known by its STIX id only"
+        ),
         path,
         Some(span),
     )
@@ -69,7 +101,13 @@ pub(crate) fn missing_attack_id(path: &str, span: Span, stix_id: &str) -> Diagno
 
 /// A reference (relationship end, tactic_refs, analytic refs, data component refs, kill chain
 /// phase) that names an object not present in any loaded bundle.
-pub(crate) fn dangling_ref(path: &str, span: Option<Span>, from: &str, what: &str, target: &str) -> Diagnostic {
+pub(crate) fn dangling_ref(
+    path: &str,
+    span: Option<Span>,
+    from: &str,
+    what: &str,
+    target: &str,
+) -> Diagnostic {
     Diagnostic::warning(
         "attack::dangling-reference",
         format!("{from}: {what} `{target}` is not in any loaded bundle; the link was dropped"),
@@ -132,5 +170,10 @@ pub(crate) fn revoked_cycle(path: &str, span: Option<Span>, id: &str) -> Diagnos
 
 /// A bundle file that [`crate::select_bundles`] could not read.
 pub(crate) fn unreadable_bundle(path: &str, err: &std::io::Error) -> Diagnostic {
-    Diagnostic::error("attack::unreadable-bundle", format!("cannot read bundle: {err}"), path, None)
+    Diagnostic::error(
+        "attack::unreadable-bundle",
+        format!("cannot read bundle: {err}"),
+        path,
+        None,
+    )
 }

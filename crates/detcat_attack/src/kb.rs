@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Actor, Analytic, DataComponent, DataSource, DetectionStrategy, Mitigation, Tactic, Technique};
+use crate::model::{
+    Actor, Analytic, DataComponent, DataSource, DetectionStrategy, Mitigation, Tactic, Technique,
+};
 use crate::table::Table;
 use crate::version::{AttackVersion, VersionSource, canonical_domain, domain_rank};
 
@@ -59,12 +61,19 @@ pub struct Counts {
 impl Counts {
     /// Objects of a type over all domains.
     pub fn total(&self, stix_type: &str) -> usize {
-        self.per_domain.values().filter_map(|m| m.get(stix_type)).sum()
+        self.per_domain
+            .values()
+            .filter_map(|m| m.get(stix_type))
+            .sum()
     }
 
     pub fn get(&self, domain: &str, stix_type: &str) -> usize {
         let domain = canonical_domain(domain).unwrap_or(domain);
-        self.per_domain.get(domain).and_then(|m| m.get(stix_type)).copied().unwrap_or(0)
+        self.per_domain
+            .get(domain)
+            .and_then(|m| m.get(stix_type))
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -127,7 +136,11 @@ impl KnowledgeBase {
     /// highest when several bundles of the domain were loaded.
     pub fn version(&self, domain: &str) -> Option<AttackVersion> {
         let domain = canonical_domain(domain).unwrap_or(domain);
-        self.bundles.iter().filter(|b| b.domain == domain).filter_map(|b| b.version).max()
+        self.bundles
+            .iter()
+            .filter(|b| b.domain == domain)
+            .filter_map(|b| b.version)
+            .max()
     }
 
     /// Objects per domain and STIX type, as found in the files.
@@ -154,8 +167,12 @@ impl KnowledgeBase {
 
     /// The sub-techniques of a technique, by id.
     pub fn subtechniques(&self, parent: &str) -> Vec<&Technique> {
-        let Some(p) = self.technique(parent) else { return Vec::new() };
-        self.techniques().filter(|t| t.parent.as_deref() == Some(p.id.as_str())).collect()
+        let Some(p) = self.technique(parent) else {
+            return Vec::new();
+        };
+        self.techniques()
+            .filter(|t| t.parent.as_deref() == Some(p.id.as_str()))
+            .collect()
     }
 
     /// A tactic by id (`TA0002`), STIX id, shortname (`defense-evasion`, `attack.execution`)
@@ -171,14 +188,22 @@ impl KnowledgeBase {
             .items
             .iter()
             .filter(|t| t.shortname == short)
-            .min_by_key(|t| (!t.meta.is_active(), t.meta.domains.iter().map(|d| domain_rank(d)).min()))
+            .min_by_key(|t| {
+                (
+                    !t.meta.is_active(),
+                    t.meta.domains.iter().map(|d| domain_rank(d)).min(),
+                )
+            })
     }
 
     /// A tactic of one domain by shortname or name.
     pub fn tactic_in(&self, domain: &str, key: &str) -> Option<&Tactic> {
         let domain = canonical_domain(domain).unwrap_or(domain);
         let short = shortname_of(key);
-        self.tactics.items.iter().find(|t| t.shortname == short && t.meta.domains.iter().any(|d| d == domain))
+        self.tactics
+            .items
+            .iter()
+            .find(|t| t.shortname == short && t.meta.domains.iter().any(|d| d == domain))
     }
 
     /// All tactics, by id.
@@ -191,15 +216,26 @@ impl KnowledgeBase {
     pub fn tactics_in_order(&self, domain: &str) -> Vec<&Tactic> {
         let domain = canonical_domain(domain).unwrap_or(domain);
         if let Some(order) = self.tactic_order.get(domain) {
-            return order.iter().filter_map(|&i| self.tactics.items.get(i)).collect();
+            return order
+                .iter()
+                .filter_map(|&i| self.tactics.items.get(i))
+                .collect();
         }
-        self.tactics().filter(|t| t.meta.domains.iter().any(|d| d == domain)).collect()
+        self.tactics()
+            .filter(|t| t.meta.domains.iter().any(|d| d == domain))
+            .collect()
     }
 
     /// The v18+ detection strategies of a technique with their analytics and data components.
     pub fn detection_strategies_for(&self, technique: &str) -> Vec<StrategyView<'_>> {
-        let Some(t) = self.technique(technique) else { return Vec::new() };
-        t.detection_strategies.iter().filter_map(|s| self.strategies.get(s)).map(|s| self.strategy_view(s)).collect()
+        let Some(t) = self.technique(technique) else {
+            return Vec::new();
+        };
+        t.detection_strategies
+            .iter()
+            .filter_map(|s| self.strategies.get(s))
+            .map(|s| self.strategy_view(s))
+            .collect()
     }
 
     fn strategy_view<'a>(&'a self, strategy: &'a DetectionStrategy) -> StrategyView<'a> {
@@ -222,15 +258,23 @@ impl KnowledgeBase {
                         all.push(dc);
                     }
                 }
-                AnalyticView { analytic, data_components: dcs }
+                AnalyticView {
+                    analytic,
+                    data_components: dcs,
+                }
             })
             .collect();
-        StrategyView { strategy, analytics, data_components: all }
+        StrategyView {
+            strategy,
+            analytics,
+            data_components: all,
+        }
     }
 
     /// The legacy (v17 and older) detection text of a technique; `None` from v18 on.
     pub fn legacy_detection(&self, technique: &str) -> Option<&str> {
-        self.technique(technique).and_then(|t| t.detection.as_deref())
+        self.technique(technique)
+            .and_then(|t| t.detection.as_deref())
     }
 
     /// The data components of a technique: from its v18 analytics, else its v17 `detects`.
@@ -246,7 +290,11 @@ impl KnowledgeBase {
         if out.is_empty()
             && let Some(t) = self.technique(technique)
         {
-            out = t.data_components.iter().filter_map(|d| self.data_components.get(d)).collect();
+            out = t
+                .data_components
+                .iter()
+                .filter_map(|d| self.data_components.get(d))
+                .collect();
         }
         out
     }

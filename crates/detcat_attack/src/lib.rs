@@ -8,6 +8,36 @@
 //! is this technique revoked and by what ([`KnowledgeBase::check_technique`]), what does a tactic
 //! tag of a newer ATT&CK version mean here ([`KnowledgeBase::resolve_tactic_tag`]).
 //!
+//! # The API at a glance
+//!
+//! - Loading: [`KnowledgeBase::load`] (`&[(path, bytes)]` → knowledge base + diagnostics);
+//!   [`select_bundles`] / [`select_bundle_bytes`] pick the newest bundle per domain;
+//!   [`KnowledgeBase::bundles`], [`KnowledgeBase::version`], [`KnowledgeBase::counts`] say
+//!   what was read.
+//! - Lookups by ATT&CK id (any case) or STIX id: [`KnowledgeBase::technique`],
+//!   [`KnowledgeBase::tactic`] (also by shortname or name), [`KnowledgeBase::detection_strategy`],
+//!   [`KnowledgeBase::analytic`], [`KnowledgeBase::data_component`], [`KnowledgeBase::mitigation`],
+//!   [`KnowledgeBase::actor`] (groups, software, campaigns), [`KnowledgeBase::object`] (any kind).
+//! - Structure: [`KnowledgeBase::tactics_in_order`], [`KnowledgeBase::subtechniques`],
+//!   [`KnowledgeBase::tactics_of_technique`], [`KnowledgeBase::detection_strategies_for`] (v18+,
+//!   with analytics and data components), [`KnowledgeBase::legacy_detection`] (v17 and older),
+//!   [`KnowledgeBase::data_components_for`] (either).
+//! - Rule tags: [`KnowledgeBase::check_technique`], [`KnowledgeBase::resolve_tactic_tag`].
+//! - Text: [`Technique::cited_description`] and [`cite::cite`] turn `(Citation: Name)` markers
+//!   into `[n]` with numbered references.
+//!
+//! Every object type is plain data deriving `Serialize`/`Deserialize` (the catalog stores parts
+//! of it as JSON). Cross-references are ATT&CK ids (`T1559`, `DC0032`, `M1048`).
+//!
+//! # Version skew
+//!
+//! The corpus' newest ATT&CK is v18.1, but Sigma already tags rules with tactics introduced
+//! after it (`attack.stealth`, `attack.defense-impairment`, split out of Defense Evasion).
+//! [`KnowledgeBase::resolve_tactic_tag`] returns [`TacticResolution::Mapped`] for those, naming
+//! the loaded version's tactic (Defense Evasion, TA0005) and why.
+//!
+//! # Robustness
+//!
 //! Loading never panics: truncated JSON, wrong property types and dangling references become
 //! [`detcat_model::Diagnostic`]s (`attack::…`) with the bundle's path and a byte span, and
 //! everything readable is kept. Objects are read with serde into typed structs, one object at a
@@ -55,12 +85,14 @@ mod version;
 pub use cite::{CitedText, NumberedReference};
 pub use kb::{AnalyticView, BundleInfo, Counts, KnowledgeBase, ObjectRef, StrategyView};
 pub use model::{
-    Actor, ActorKind, Analytic, DataComponent, DataSource, DetectionStrategy, ExternalReference, LogSource, LogSourceRef,
-    Meta, Mitigation, MutableElement, Tactic, TacticRef, Technique,
+    Actor, ActorKind, Analytic, DataComponent, DataSource, DetectionStrategy, ExternalReference,
+    LogSource, LogSourceRef, Meta, Mitigation, MutableElement, Tactic, TacticRef, Technique,
 };
 pub use resolve::{TacticResolution, TechniqueCheck};
-pub use select::{BundleChoice, BundleProbe, probe_bundle, select_bundles};
-pub use version::{AttackVersion, VersionSource, canonical_domain, domain_from_file_name, version_from_file_name};
+pub use select::{BundleChoice, BundleProbe, probe_bundle, select_bundle_bytes, select_bundles};
+pub use version::{
+    AttackVersion, VersionSource, canonical_domain, domain_from_file_name, version_from_file_name,
+};
 
 impl Technique {
     /// The description with `(Citation: …)` markers replaced by `[n]`, and its references.
@@ -70,7 +102,9 @@ impl Technique {
 
     /// The legacy detection text, cited the same way (`None` from v18 on).
     pub fn cited_detection(&self) -> Option<CitedText> {
-        self.detection.as_deref().map(|d| cite::cite(d, &self.references))
+        self.detection
+            .as_deref()
+            .map(|d| cite::cite(d, &self.references))
     }
 }
 

@@ -73,8 +73,18 @@ impl Linker {
     pub fn link(self, kb: &mut KnowledgeBase, paths: &[&str], diags: &mut Vec<Diagnostic>) {
         let path = |o: Origin| paths.get(o.bundle).copied().unwrap_or("");
         let origin_of = |stix: &str| self.seen.get(stix).copied();
-        let dangling = |diags: &mut Vec<Diagnostic>, at: Option<Origin>, from: &str, what: &str, target: &str| {
-            diags.push(diagnostics::dangling_ref(at.map_or("", path), at.map(|o| o.span), from, what, target));
+        let dangling = |diags: &mut Vec<Diagnostic>,
+                        at: Option<Origin>,
+                        from: &str,
+                        what: &str,
+                        target: &str| {
+            diags.push(diagnostics::dangling_ref(
+                at.map_or("", path),
+                at.map(|o| o.span),
+                from,
+                what,
+                target,
+            ));
         };
 
         // Matrix order of tactics.
@@ -84,7 +94,13 @@ impl Linker {
                 match kb.tactics.index(r) {
                     Some(i) if !order.contains(&i) => order.push(i),
                     Some(_) => {}
-                    None => dangling(diags, Some(*origin), "x-mitre-matrix", "tactic_refs entry", r),
+                    None => dangling(
+                        diags,
+                        Some(*origin),
+                        "x-mitre-matrix",
+                        "tactic_refs entry",
+                        r,
+                    ),
                 }
             }
             kb.tactic_order.entry(domain.clone()).or_insert(order);
@@ -95,14 +111,27 @@ impl Linker {
             .tactics
             .items
             .iter()
-            .flat_map(|t| t.meta.domains.iter().map(move |d| ((d.clone(), t.shortname.clone()), t.id.clone())))
+            .flat_map(|t| {
+                t.meta
+                    .domains
+                    .iter()
+                    .map(move |d| ((d.clone(), t.shortname.clone()), t.id.clone()))
+            })
             .collect();
         for t in &mut kb.techniques.items {
             for phase in &mut t.tactics {
-                phase.id = by_shortname.get(&(phase.domain.clone(), phase.shortname.clone())).cloned();
+                phase.id = by_shortname
+                    .get(&(phase.domain.clone(), phase.shortname.clone()))
+                    .cloned();
                 if phase.id.is_none() {
                     let at = origin_of(&t.meta.stix_id);
-                    dangling(diags, at, &t.id, "kill chain phase", &format!("{}:{}", phase.domain, phase.shortname));
+                    dangling(
+                        diags,
+                        at,
+                        &t.id,
+                        "kill chain phase",
+                        &format!("{}:{}", phase.domain, phase.shortname),
+                    );
                 }
             }
         }
@@ -120,15 +149,28 @@ impl Linker {
             let mut ok = true;
             for (end, what) in [(&rel.source, "source_ref"), (&rel.target, "target_ref")] {
                 if !self.seen.contains_key(end.as_str()) {
-                    dangling(diags, Some(rel.origin), &format!("{} relationship {}", rel.kind, rel.id), what, end);
+                    dangling(
+                        diags,
+                        Some(rel.origin),
+                        &format!("{} relationship {}", rel.kind, rel.id),
+                        what,
+                        end,
+                    );
                     ok = false;
                 }
             }
-            let Some(tech) = kb.techniques.index(&rel.target) else { continue };
+            let Some(tech) = kb.techniques.index(&rel.target) else {
+                continue;
+            };
             if !ok {
                 continue;
             }
-            let tech_id = kb.techniques.items.get(tech).map(|t| t.id.clone()).unwrap_or_default();
+            let tech_id = kb
+                .techniques
+                .items
+                .get(tech)
+                .map(|t| t.id.clone())
+                .unwrap_or_default();
             match rel.kind.as_str() {
                 "subtechnique-of" => {
                     if let Some(src) = kb.techniques.index(&rel.source) {
@@ -142,7 +184,12 @@ impl Linker {
                 }
                 "mitigates" if rel.active => {
                     if let Some(m) = kb.mitigations.index(&rel.source) {
-                        let mid = kb.mitigations.items.get(m).map(|m| m.id.clone()).unwrap_or_default();
+                        let mid = kb
+                            .mitigations
+                            .items
+                            .get(m)
+                            .map(|m| m.id.clone())
+                            .unwrap_or_default();
                         edits.mitigations.entry(tech).or_default().push(mid);
                         mitigation_techniques.entry(m).or_default().push(tech_id);
                     }
@@ -152,15 +199,28 @@ impl Linker {
                         && let Some(actor) = kb.actors.items.get(a)
                         && actor.meta.is_active()
                     {
-                        edits.users.entry(tech).or_default().push((actor.kind, actor.id.clone()));
+                        edits
+                            .users
+                            .entry(tech)
+                            .or_default()
+                            .push((actor.kind, actor.id.clone()));
                         actor_techniques.entry(a).or_default().push(tech_id);
                     }
                 }
                 "detects" if rel.active => {
                     if let Some(dc) = kb.data_components.get(&rel.source) {
-                        edits.data_components.entry(tech).or_default().push(dc.key().to_owned());
+                        edits
+                            .data_components
+                            .entry(tech)
+                            .or_default()
+                            .push(dc.key().to_owned());
                     } else if let Some(s) = kb.strategies.index(&rel.source) {
-                        let sid = kb.strategies.items.get(s).map(|s| s.id.clone()).unwrap_or_default();
+                        let sid = kb
+                            .strategies
+                            .items
+                            .get(s)
+                            .map(|s| s.id.clone())
+                            .unwrap_or_default();
                         edits.strategies.entry(tech).or_default().push(sid);
                         strategy_techniques.entry(s).or_default().push(tech_id);
                     }
@@ -188,7 +248,11 @@ impl Linker {
         for t in &kb.techniques.items {
             if t.meta.revoked && t.revoked_by.is_some() && kb.replacement(t).is_none() {
                 let at = origin_of(&t.meta.stix_id);
-                diags.push(diagnostics::revoked_cycle(at.map_or("", path), at.map(|o| o.span), &t.id));
+                diags.push(diagnostics::revoked_cycle(
+                    at.map_or("", path),
+                    at.map(|o| o.span),
+                    &t.id,
+                ));
             }
         }
 
@@ -200,7 +264,8 @@ impl Linker {
                 match kb.analytics.index(&r) {
                     Some(i) => {
                         analytic_strategy.push((i, s.id.clone()));
-                        s.analytics.push(kb.analytics.items.get(i).map_or(r, |a| a.id.clone()));
+                        s.analytics
+                            .push(kb.analytics.items.get(i).map_or(r, |a| a.id.clone()));
                     }
                     None => dangling(diags, origin_of(&s.meta.stix_id), &s.id, "analytic", &r),
                 }
@@ -219,7 +284,13 @@ impl Linker {
                     Some(dc) => ls.data_component = dc.key().to_owned(),
                     None => {
                         let at = origin_of(&a.meta.stix_id);
-                        dangling(diags, at, &a.id, "log source data component", &ls.data_component);
+                        dangling(
+                            diags,
+                            at,
+                            &a.id,
+                            "log source data component",
+                            &ls.data_component,
+                        );
                     }
                 }
             }
@@ -259,7 +330,13 @@ fn apply(kb: &mut KnowledgeBase, mut e: TechniqueEdits) {
         }
         if let Some(users) = e.users.remove(&i) {
             let pick = |kinds: &[ActorKind]| {
-                sorted(users.iter().filter(|(k, _)| kinds.contains(k)).map(|(_, id)| id.clone()).collect())
+                sorted(
+                    users
+                        .iter()
+                        .filter(|(k, _)| kinds.contains(k))
+                        .map(|(_, id)| id.clone())
+                        .collect(),
+                )
             };
             t.groups = pick(&[ActorKind::Group]);
             t.software = pick(&[ActorKind::Malware, ActorKind::Tool]);

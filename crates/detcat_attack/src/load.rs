@@ -12,7 +12,9 @@ use crate::link::{Linker, PendingRel};
 use crate::model::ActorKind;
 use crate::raw::{RawHead, RawObject};
 use crate::table::Inserted;
-use crate::version::{AttackVersion, VersionSource, canonical_domain, domain_from_file_name, version_from_file_name};
+use crate::version::{
+    AttackVersion, VersionSource, canonical_domain, domain_from_file_name, version_from_file_name,
+};
 
 /// Where an object was read: bundle index and span, for diagnostics raised while linking.
 #[derive(Debug, Clone, Copy)]
@@ -34,8 +36,16 @@ impl KnowledgeBase {
         let mut linker = Linker::default();
         for (index, (path, bytes)) in bundles.iter().enumerate() {
             let info = load_bundle(&mut kb, &mut linker, index, path, bytes, &mut diags);
-            if let Some(other) = kb.bundles.iter().find(|b| b.domain == info.domain && info.domain != "unknown") {
-                diags.push(diagnostics::duplicate_domain(path, &info.domain, &other.path));
+            if let Some(other) = kb
+                .bundles
+                .iter()
+                .find(|b| b.domain == info.domain && info.domain != "unknown")
+            {
+                diags.push(diagnostics::duplicate_domain(
+                    path,
+                    &info.domain,
+                    &other.path,
+                ));
             }
             kb.bundles.push(info);
         }
@@ -76,13 +86,16 @@ fn load_bundle(
                 objects.push((o, span));
             }
             Err(err) => {
-                let kind = serde_json::from_str::<RawHead>(raw.get()).ok().and_then(|h| h.kind);
+                let kind = serde_json::from_str::<RawHead>(raw.get())
+                    .ok()
+                    .and_then(|h| h.kind);
                 let kind = kind.unwrap_or_default();
                 if !kind.is_empty() {
                     *info.objects.entry(kind.clone()).or_default() += 1;
                 }
                 if kind.is_empty() || USED_TYPES.contains(&kind.as_str()) {
-                    diags.push(diagnostics::invalid_object(path, span, &kind, &err));
+                    let at = span.start as usize + bundle::error_offset(raw.get(), &err);
+                    diags.push(diagnostics::invalid_object(path, span, at, &kind, &err));
                     info.skipped += 1;
                 }
             }
@@ -104,8 +117,16 @@ fn load_bundle(
 }
 
 /// Decide the bundle's domain and version.
-fn finish_info(info: &mut BundleInfo, objects: &[(RawObject<'_>, Span)], collection: Option<AttackVersion>, diags: &mut Vec<Diagnostic>) {
-    let matrix = objects.iter().find(|(o, _)| o.kind == "x-mitre-matrix").map(|(o, _)| o);
+fn finish_info(
+    info: &mut BundleInfo,
+    objects: &[(RawObject<'_>, Span)],
+    collection: Option<AttackVersion>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let matrix = objects
+        .iter()
+        .find(|(o, _)| o.kind == "x-mitre-matrix")
+        .map(|(o, _)| o);
     info.matrix = matrix.and_then(|m| m.name.clone());
     let from_matrix = matrix.and_then(|m| {
         m.x_mitre_domains
@@ -122,9 +143,14 @@ fn finish_info(info: &mut BundleInfo, objects: &[(RawObject<'_>, Span)], collect
                 }
             }
         }
-        seen.into_iter().max_by_key(|(d, n)| (*n, std::cmp::Reverse(*d))).map(|(d, _)| d)
+        seen.into_iter()
+            .max_by_key(|(d, n)| (*n, std::cmp::Reverse(*d)))
+            .map(|(d, _)| d)
     };
-    match from_matrix.or_else(|| domain_from_file_name(&info.path)).or_else(from_objects) {
+    match from_matrix
+        .or_else(|| domain_from_file_name(&info.path))
+        .or_else(from_objects)
+    {
         Some(d) => info.domain = d.to_owned(),
         None if !objects.is_empty() => diags.push(diagnostics::unknown_domain(&info.path)),
         None => {}
@@ -162,7 +188,13 @@ fn insert(
     if o.kind != "relationship"
         && let Err(err) = o.materialize()
     {
-        diags.push(diagnostics::invalid_object(path, span, &o.kind, &err));
+        diags.push(diagnostics::invalid_object(
+            path,
+            span,
+            span.start as usize,
+            &o.kind,
+            &err,
+        ));
         return;
     }
     if o.x_mitre_domains.is_empty() && info.domain != "unknown" {
@@ -194,7 +226,11 @@ fn insert(
             Inserted::New
         }
         "x-mitre-matrix" => {
-            let domain = o.x_mitre_domains.first().and_then(|d| canonical_domain(d)).map_or(info.domain.clone(), str::to_owned);
+            let domain = o
+                .x_mitre_domains
+                .first()
+                .and_then(|d| canonical_domain(d))
+                .map_or(info.domain.clone(), str::to_owned);
             linker.matrix(domain, std::mem::take(&mut o.tactic_refs), origin);
             Inserted::New
         }

@@ -128,7 +128,12 @@ pub(crate) struct RawLogSource {
 }
 
 /// Source names under which ATT&CK records an object's own id (`T1059`, `TA0002`, …).
-const ATTACK_SOURCES: [&str; 4] = ["mitre-attack", "mitre-ics-attack", "mitre-mobile-attack", "mitre-pre-attack"];
+const ATTACK_SOURCES: [&str; 4] = [
+    "mitre-attack",
+    "mitre-ics-attack",
+    "mitre-mobile-attack",
+    "mitre-pre-attack",
+];
 
 impl RawObject<'_> {
     /// Decode the properties kept raw. Fails like a whole-object read would on a wrong type.
@@ -140,7 +145,8 @@ impl RawObject<'_> {
             self.x_mitre_detection = serde_json::from_str(raw.get())?;
         }
         if let Some(raw) = self.external_references_raw.take() {
-            self.external_references = serde_json::from_str::<Option<Vec<RawExternalRef>>>(raw.get())?.unwrap_or_default();
+            self.external_references =
+                serde_json::from_str::<Option<Vec<RawExternalRef>>>(raw.get())?.unwrap_or_default();
         }
         Ok(())
     }

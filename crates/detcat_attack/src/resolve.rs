@@ -17,7 +17,11 @@ pub enum TacticResolution<'kb> {
     /// The tactic exists in the loaded version.
     Known { tactic: &'kb Tactic },
     /// The tactic belongs to another ATT&CK version; `to` is its counterpart here.
-    Mapped { from: String, to: &'kb Tactic, note: &'static str },
+    Mapped {
+        from: String,
+        to: &'kb Tactic,
+        note: &'static str,
+    },
     /// Not a tactic of any version we know.
     Unknown,
 }
@@ -50,7 +54,9 @@ pub enum TechniqueCheck {
     /// Deprecated without replacement.
     Deprecated,
     /// Revoked; `replacement` is the end of the `revoked-by` chain when there is one.
-    Revoked { replacement: Option<String> },
+    Revoked {
+        replacement: Option<String>,
+    },
     /// Not in the loaded bundles.
     Unknown,
 }
@@ -70,7 +76,11 @@ impl KnowledgeBase {
             if from == short
                 && let Some(to) = self.tactic(to)
             {
-                return TacticResolution::Mapped { from: short, to, note };
+                return TacticResolution::Mapped {
+                    from: short,
+                    to,
+                    note,
+                };
             }
         }
         TacticResolution::Unknown
@@ -78,11 +88,19 @@ impl KnowledgeBase {
 
     /// Is a technique id (`T1086`, `t1059.001`) current in the loaded version?
     pub fn check_technique(&self, id: &str) -> TechniqueCheck {
-        let Some(t) = self.technique(id) else { return TechniqueCheck::Unknown };
+        let Some(t) = self.technique(id) else {
+            return TechniqueCheck::Unknown;
+        };
         if t.meta.revoked {
-            return TechniqueCheck::Revoked { replacement: self.replacement(t).map(|r| r.id.clone()) };
+            return TechniqueCheck::Revoked {
+                replacement: self.replacement(t).map(|r| r.id.clone()),
+            };
         }
-        if t.meta.deprecated { TechniqueCheck::Deprecated } else { TechniqueCheck::Ok }
+        if t.meta.deprecated {
+            TechniqueCheck::Deprecated
+        } else {
+            TechniqueCheck::Ok
+        }
     }
 
     /// Follow `revoked-by` to the technique that replaces a revoked one (`None` when the
@@ -101,7 +119,9 @@ impl KnowledgeBase {
     /// The tactics of a technique from its kill chain phases, in matrix order. A revoked
     /// technique gives its replacement's tactics.
     pub fn tactics_of_technique(&self, id: &str) -> Vec<&Tactic> {
-        let Some(mut t) = self.technique(id) else { return Vec::new() };
+        let Some(mut t) = self.technique(id) else {
+            return Vec::new();
+        };
         if t.meta.revoked
             && let Some(r) = self.replacement(t)
         {
@@ -109,7 +129,11 @@ impl KnowledgeBase {
         }
         let mut out: Vec<&Tactic> = Vec::new();
         for phase in &t.tactics {
-            let found = phase.id.as_deref().and_then(|i| self.tactics.get(i)).or_else(|| self.tactic_in(&phase.domain, &phase.shortname));
+            let found = phase
+                .id
+                .as_deref()
+                .and_then(|i| self.tactics.get(i))
+                .or_else(|| self.tactic_in(&phase.domain, &phase.shortname));
             if let Some(tactic) = found
                 && !out.iter().any(|o| std::ptr::eq(*o, tactic))
             {
@@ -120,7 +144,11 @@ impl KnowledgeBase {
             tac.meta
                 .domains
                 .iter()
-                .find_map(|d| self.tactics_in_order(d).iter().position(|o| std::ptr::eq(*o, tac)))
+                .find_map(|d| {
+                    self.tactics_in_order(d)
+                        .iter()
+                        .position(|o| std::ptr::eq(*o, tac))
+                })
                 .unwrap_or(usize::MAX)
         };
         out.sort_by_key(|t| rank(t));

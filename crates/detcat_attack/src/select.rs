@@ -1,5 +1,6 @@
 //! Choosing the newest bundle of each domain in a folder.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,9 @@ use detcat_model::Diagnostic;
 use serde::Deserialize;
 
 use crate::bundle;
-use crate::version::{AttackVersion, canonical_domain, domain_from_file_name, version_from_file_name};
+use crate::version::{
+    AttackVersion, canonical_domain, domain_from_file_name, version_from_file_name,
+};
 
 /// The bundle chosen for one domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,10 +47,14 @@ struct ProbeObject {
 /// Read a bundle just enough to learn its domain and version.
 pub fn probe_bundle(path: &str, bytes: &[u8]) -> BundleProbe {
     let mut probe = BundleProbe::default();
-    let Ok(text) = std::str::from_utf8(bytes) else { return probe };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return probe;
+    };
     let mut ignored = Vec::new();
     for raw in bundle::split(path, text, &mut ignored).objects {
-        let Ok(o) = serde_json::from_str::<ProbeObject>(raw.get()) else { continue };
+        let Ok(o) = serde_json::from_str::<ProbeObject>(raw.get()) else {
+            continue;
+        };
         if o.modified > probe.latest_modified {
             probe.latest_modified = o.modified.clone();
         }
@@ -59,7 +66,11 @@ pub fn probe_bundle(path: &str, bytes: &[u8]) -> BundleProbe {
             "x-mitre-collection" => {
                 probe.version = o.x_mitre_version.as_deref().and_then(AttackVersion::parse);
                 if probe.domain.is_none() {
-                    probe.domain = o.name.as_deref().and_then(canonical_domain).map(str::to_owned);
+                    probe.domain = o
+                        .name
+                        .as_deref()
+                        .and_then(canonical_domain)
+                        .map(str::to_owned);
                 }
             }
             _ => {}
@@ -68,59 +79,121 @@ pub fn probe_bundle(path: &str, bytes: &[u8]) -> BundleProbe {
     probe
 }
 
-/// For each domain, the bundle with the highest ATT&CK version among `paths`.
+/// How one candidate bundle ranks within its domain.
+type Rank = (Option<AttackVersion>, Option<String>);
+
+/// Keeps the best candidate per domain; `T` is a path or an in-memory bundle.
+struct Best<T> {
+    by_domain: BTreeMap<String, (Rank, T, Vec<T>)>,
+}
+
+impl<T> Best<T> {
+    fn new() -> Self {
+        Best {
+            by_domain: BTreeMap::new(),
+        }
+    }
+
+    fn offer(&mut self, domain: String, rank: Rank, item: T) {
+        match self.by_domain.get_mut(&domain) {
+            Some((best, kept, skipped)) => {
+                if rank > *best {
+                    skipped.push(std::mem::replace(kept, item));
+                    *best = rank;
+                } else {
+                    skipped.push(item);
+                }
+            }
+            None => {
+                self.by_domain.insert(domain, (rank, item, Vec::new()));
+            }
+        }
+    }
+}
+
+/// Domain and rank of a bundle: from its file name when that names both, else probed.
+fn classify<'b>(
+    path: &str,
+    bytes: impl FnOnce() -> Option<Cow<'b, [u8]>>,
+) -> Option<(Option<String>, Rank)> {
+    let domain = domain_from_file_name(path).map(str::to_owned);
+    let version = version_from_file_name(path);
+    if domain.is_some() && version.is_some() {
+        return Some((domain, (version, None)));
+    }
+    let probe = probe_bundle(path, &bytes()?);
+    Some((
+        probe.domain.or(domain),
+        (probe.version.or(version), probe.latest_modified),
+    ))
+}
+
+/// For each domain, the bundle with the highest ATT&CK version among the files at `paths`.
 ///
 /// The file name decides when it names both domain and version (`enterprise-attack-18.1.json`);
-/// otherwise the file is read and probed ([`probe_bundle`]). Unreadable files and files of
-/// unknown domain are reported and skipped.
+/// otherwise the file is read and probed ([`probe_bundle`]); between bundles of unknown version
+/// the most recently modified wins. Unreadable files and files of unknown domain are reported
+/// and skipped.
 pub fn select_bundles<P: AsRef<Path>>(paths: &[P]) -> (Vec<BundleChoice>, Vec<Diagnostic>) {
-    type Key = (Option<AttackVersion>, Option<String>);
-    let mut best: BTreeMap<String, (Key, PathBuf, Vec<PathBuf>)> = BTreeMap::new();
+    let mut best = Best::new();
     let mut diags = Vec::new();
     for p in paths {
         let path = p.as_ref();
         let shown = path.to_string_lossy().replace('\\', "/");
-        let mut domain = domain_from_file_name(&shown).map(str::to_owned);
-        let mut version = version_from_file_name(&shown);
-        let mut modified = None;
-        if domain.is_none() || version.is_none() {
-            match std::fs::read(path) {
-                Ok(bytes) => {
-                    let probe = probe_bundle(&shown, &bytes);
-                    domain = probe.domain.or(domain);
-                    version = probe.version.or(version);
-                    modified = probe.latest_modified;
-                }
-                Err(e) => {
-                    diags.push(crate::diagnostics::unreadable_bundle(&shown, &e));
-                    continue;
-                }
+        let mut read_error = None;
+        let classified = classify(&shown, || match std::fs::read(path) {
+            Ok(b) => Some(Cow::Owned(b)),
+            Err(e) => {
+                read_error = Some(e);
+                None
             }
-        }
-        let Some(domain) = domain else {
-            diags.push(crate::diagnostics::unknown_domain(&shown));
+        });
+        if let Some(e) = read_error {
+            diags.push(crate::diagnostics::unreadable_bundle(&shown, &e));
             continue;
-        };
-        let key = (version, modified);
-        match best.get_mut(&domain) {
-            Some((k, kept, skipped)) => {
-                if key > *k {
-                    skipped.push(std::mem::replace(kept, path.to_path_buf()));
-                    *k = key;
-                } else {
-                    skipped.push(path.to_path_buf());
-                }
-            }
-            None => {
-                best.insert(domain, (key, path.to_path_buf(), Vec::new()));
-            }
+        }
+        match classified {
+            Some((Some(domain), rank)) => best.offer(domain, rank, path.to_path_buf()),
+            _ => diags.push(crate::diagnostics::unknown_domain(&shown)),
         }
     }
     let choices = best
+        .by_domain
         .into_iter()
-        .map(|(domain, ((version, _), path, skipped))| BundleChoice { domain, version, path, skipped })
+        .map(|(domain, ((version, _), path, skipped))| BundleChoice {
+            domain,
+            version,
+            path,
+            skipped,
+        })
         .collect();
     (choices, diags)
+}
+
+/// [`select_bundles`] for bundles already in memory (`(corpus-relative path, bytes)`, as
+/// [`crate::KnowledgeBase::load`] takes them — e.g. the embedded demo corpus): the newest
+/// bundle of each domain, in domain order. Bundles of unknown domain are all kept, so nothing
+/// is silently dropped; the load reports them.
+pub fn select_bundle_bytes<'a>(bundles: &[(&'a str, &'a [u8])]) -> Vec<(&'a str, &'a [u8])> {
+    let mut best = Best::new();
+    let mut unknown = Vec::new();
+    for &(path, bytes) in bundles {
+        match classify(path, || Some(Cow::Borrowed(bytes))) {
+            Some((Some(domain), rank)) => best.offer(domain, rank, (path, bytes)),
+            _ => unknown.push((path, bytes)),
+        }
+    }
+    let mut chosen: Vec<(&str, (&'a str, &'a [u8]))> = best
+        .by_domain
+        .iter()
+        .map(|(d, (_, item, _))| (d.as_str(), *item))
+        .collect();
+    chosen.sort_by_key(|(d, _)| crate::version::domain_rank(d));
+    chosen
+        .into_iter()
+        .map(|(_, item)| item)
+        .chain(unknown)
+        .collect()
 }
 
 #[cfg(test)]
@@ -129,14 +202,35 @@ mod tests {
 
     #[test]
     fn newest_version_per_domain_wins_by_file_name() {
-        let paths = ["a/enterprise-attack-17.1.json", "a/enterprise-attack-18.1.json", "a/ics-attack-18.1.json"];
+        let paths = [
+            "a/enterprise-attack-17.1.json",
+            "a/enterprise-attack-18.1.json",
+            "a/ics-attack-18.1.json",
+        ];
         let (choices, diags) = select_bundles(&paths);
         assert!(diags.is_empty());
         assert_eq!(choices.len(), 2);
         assert_eq!(choices[0].domain, "enterprise-attack");
-        assert_eq!(choices[0].path, PathBuf::from("a/enterprise-attack-18.1.json"));
-        assert_eq!(choices[0].skipped, vec![PathBuf::from("a/enterprise-attack-17.1.json")]);
+        assert_eq!(
+            choices[0].path,
+            PathBuf::from("a/enterprise-attack-18.1.json")
+        );
+        assert_eq!(
+            choices[0].skipped,
+            vec![PathBuf::from("a/enterprise-attack-17.1.json")]
+        );
         assert_eq!(choices[1].version, Some(AttackVersion::new(18, 1)));
+    }
+
+    #[test]
+    fn in_memory_selection_keeps_newest_and_unknown() {
+        let e17 = ("attack/enterprise-attack-17.1.json", &b"{}"[..]);
+        let e18 = ("attack/enterprise-attack-18.1.json", &b"{}"[..]);
+        let ics = ("attack/ics-attack-18.1.json", &b"{}"[..]);
+        let odd = ("attack/odd.json", &b"not json"[..]);
+        let chosen = select_bundle_bytes(&[ics, e17, odd, e18]);
+        let paths: Vec<&str> = chosen.iter().map(|(p, _)| *p).collect();
+        assert_eq!(paths, vec![e18.0, ics.0, odd.0]);
     }
 
     #[test]

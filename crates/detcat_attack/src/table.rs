@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::model::{Actor, Analytic, DataComponent, DataSource, DetectionStrategy, Meta, Mitigation, Tactic, Technique};
+use crate::model::{
+    Actor, Analytic, DataComponent, DataSource, DetectionStrategy, Meta, Mitigation, Tactic,
+    Technique,
+};
 
 /// What every stored object offers the table.
 pub(crate) trait Entry {
@@ -49,7 +52,11 @@ pub(crate) struct Table<T> {
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Self { items: Vec::new(), by_stix: HashMap::new(), by_id: HashMap::new() }
+        Self {
+            items: Vec::new(),
+            by_stix: HashMap::new(),
+            by_id: HashMap::new(),
+        }
     }
 }
 
@@ -70,7 +77,11 @@ pub(crate) enum Inserted {
 /// ATT&CK ids are case-insensitive in rule tags (`attack.t1059.001`); STIX ids are lowercase.
 pub(crate) fn normalize_key(key: &str) -> String {
     let key = key.trim();
-    if key.contains("--") { key.to_owned() } else { key.to_ascii_uppercase() }
+    if key.contains("--") {
+        key.to_owned()
+    } else {
+        key.to_ascii_uppercase()
+    }
 }
 
 impl<T: Entry> Table<T> {
@@ -104,7 +115,12 @@ impl<T: Entry> Table<T> {
         self.items.sort_by(|a, b| {
             (a.attack_id(), &a.meta().stix_id).cmp(&(b.attack_id(), &b.meta().stix_id))
         });
-        self.by_stix = self.items.iter().enumerate().map(|(i, t)| (t.meta().stix_id.clone(), i)).collect();
+        self.by_stix = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.meta().stix_id.clone(), i))
+            .collect();
         self.by_id.clear();
         for (i, item) in self.items.iter().enumerate() {
             let Some(id) = item.attack_id() else { continue };
@@ -139,7 +155,8 @@ impl<T: Entry> Table<T> {
 
     /// The ATT&CK id of an object given by STIX id (or the STIX id when it has none).
     pub fn public_id(&self, stix: &str) -> Option<String> {
-        self.get(stix).map(|t| t.attack_id().unwrap_or(&t.meta().stix_id).to_owned())
+        self.get(stix)
+            .map(|t| t.attack_id().unwrap_or(&t.meta().stix_id).to_owned())
     }
 
     pub fn len(&self) -> usize {

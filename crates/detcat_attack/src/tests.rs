@@ -31,10 +31,17 @@ fn demo_subtechnique_has_parent_tactic_platform() {
     assert_eq!(t.tactics.len(), 1);
     assert_eq!(t.tactics[0].id.as_deref(), Some("TA0002"));
     assert_eq!(t.platforms, vec!["Windows"]);
-    assert_eq!(t.meta.url.as_deref(), Some("https://attack.mitre.org/techniques/T1559/001"));
+    assert_eq!(
+        t.meta.url.as_deref(),
+        Some("https://attack.mitre.org/techniques/T1559/001")
+    );
     assert_eq!(t.mitigations, vec!["M1048"]);
     assert_eq!((t.groups_count, t.software_count), (1, 0));
-    let subs: Vec<&str> = kb.subtechniques("T1218").iter().map(|t| t.id.as_str()).collect();
+    let subs: Vec<&str> = kb
+        .subtechniques("T1218")
+        .iter()
+        .map(|t| t.id.as_str())
+        .collect();
     assert_eq!(subs, vec!["T1218.010"]);
 }
 
@@ -49,9 +56,15 @@ fn demo_detection_strategy_with_analytics_and_components() {
     assert_eq!(analytics, vec!["AN0628", "AN9001"]);
     let dcs: Vec<&str> = v.data_components.iter().map(|d| d.key()).collect();
     assert_eq!(dcs, vec!["DC0032", "DC0016", "DC0035", "DC0082"]);
-    assert_eq!(v.analytics[0].analytic.log_sources[0].channel, "EventCode=1");
+    assert_eq!(
+        v.analytics[0].analytic.log_sources[0].channel,
+        "EventCode=1"
+    );
     assert_eq!(v.analytics[0].analytic.strategy.as_deref(), Some("DET0224"));
-    assert_eq!(kb.data_component("dc0082").map(|d| d.name.as_str()), Some("Network Connection Creation"));
+    assert_eq!(
+        kb.data_component("dc0082").map(|d| d.name.as_str()),
+        Some("Network Connection Creation")
+    );
     assert!(kb.legacy_detection("T1559.001").is_none());
     assert_eq!(kb.data_components_for("T1559.001").len(), 4);
 }
@@ -59,24 +72,54 @@ fn demo_detection_strategy_with_analytics_and_components() {
 #[test]
 fn demo_tactics_in_matrix_order_and_lookup() {
     let kb = demo();
-    let order: Vec<&str> = kb.tactics_in_order("enterprise").iter().map(|t| t.id.as_str()).collect();
+    let order: Vec<&str> = kb
+        .tactics_in_order("enterprise")
+        .iter()
+        .map(|t| t.id.as_str())
+        .collect();
     assert_eq!(order, vec!["TA0002", "TA0005"]);
-    assert_eq!(kb.tactic("defense-evasion").map(|t| t.id.as_str()), Some("TA0005"));
-    assert_eq!(kb.tactic("Defense Evasion").map(|t| t.id.as_str()), Some("TA0005"));
-    assert_eq!(kb.tactic("ta0002").map(|t| t.shortname.as_str()), Some("execution"));
-    assert_eq!(kb.version("enterprise-attack").map(|v| v.to_string()), Some("18.1".into()));
+    assert_eq!(
+        kb.tactic("defense-evasion").map(|t| t.id.as_str()),
+        Some("TA0005")
+    );
+    assert_eq!(
+        kb.tactic("Defense Evasion").map(|t| t.id.as_str()),
+        Some("TA0005")
+    );
+    assert_eq!(
+        kb.tactic("ta0002").map(|t| t.shortname.as_str()),
+        Some("execution")
+    );
+    assert_eq!(
+        kb.version("enterprise-attack").map(|v| v.to_string()),
+        Some("18.1".into())
+    );
     assert_eq!(kb.bundles()[0].stix_version.as_deref(), Some("2.1"));
 }
 
 #[test]
 fn demo_revoked_and_deprecated_techniques() {
     let kb = demo();
-    assert_eq!(kb.check_technique("T1086"), TechniqueCheck::Revoked { replacement: Some("T1059.001".into()) });
-    assert_eq!(kb.check_technique("t1117"), TechniqueCheck::Revoked { replacement: Some("T1218.010".into()) });
+    assert_eq!(
+        kb.check_technique("T1086"),
+        TechniqueCheck::Revoked {
+            replacement: Some("T1059.001".into())
+        }
+    );
+    assert_eq!(
+        kb.check_technique("t1117"),
+        TechniqueCheck::Revoked {
+            replacement: Some("T1218.010".into())
+        }
+    );
     assert_eq!(kb.check_technique("T1175"), TechniqueCheck::Deprecated);
     assert_eq!(kb.check_technique("T1559.001"), TechniqueCheck::Ok);
     assert_eq!(kb.check_technique("T9999"), TechniqueCheck::Unknown);
-    let tactics: Vec<&str> = kb.tactics_of_technique("T1117").iter().map(|t| t.id.as_str()).collect();
+    let tactics: Vec<&str> = kb
+        .tactics_of_technique("T1117")
+        .iter()
+        .map(|t| t.id.as_str())
+        .collect();
     assert_eq!(tactics, vec!["TA0005"]);
 }
 
@@ -90,9 +133,16 @@ fn future_tactic_tags_map_onto_defense_evasion() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(kb.resolve_tactic_tag("defense-impairment"), TacticResolution::Mapped { to, .. } if to.id == "TA0005"));
-    assert!(matches!(kb.resolve_tactic_tag("execution"), TacticResolution::Known { tactic } if tactic.id == "TA0002"));
-    assert!(matches!(kb.resolve_tactic_tag("attack.t1059"), TacticResolution::Unknown));
+    assert!(
+        matches!(kb.resolve_tactic_tag("defense-impairment"), TacticResolution::Mapped { to, .. } if to.id == "TA0005")
+    );
+    assert!(
+        matches!(kb.resolve_tactic_tag("execution"), TacticResolution::Known { tactic } if tactic.id == "TA0002")
+    );
+    assert!(matches!(
+        kb.resolve_tactic_tag("attack.t1059"),
+        TacticResolution::Unknown
+    ));
 }
 
 #[test]
@@ -103,7 +153,10 @@ fn demo_citations_resolve() {
         assert!(c.unresolved.is_empty(), "{}: {:?}", t.id, c.unresolved);
         assert!(!c.text.contains("(Citation:"), "{}", t.id);
     }
-    let c = kb.technique("T1559.001").map(|t| t.cited_description()).unwrap_or_default();
+    let c = kb
+        .technique("T1559.001")
+        .map(|t| t.cited_description())
+        .unwrap_or_default();
     assert_eq!(c.references.len(), 1);
     assert!(c.text.contains("`dllhost.exe`"));
 }
@@ -115,7 +168,13 @@ fn demo_counts_match_the_file() {
     assert_eq!(c.get("enterprise", "attack-pattern"), 9);
     assert_eq!(c.get("enterprise", "relationship"), 9);
     assert_eq!(c.get("enterprise", "x-mitre-collection"), 1);
-    assert_eq!(c.per_domain.values().flat_map(|m| m.values()).sum::<usize>(), 31);
+    assert_eq!(
+        c.per_domain
+            .values()
+            .flat_map(|m| m.values())
+            .sum::<usize>(),
+        31
+    );
 }
 
 #[test]
@@ -131,9 +190,15 @@ fn knowledge_base_serializes() {
 fn truncated_demo_keeps_what_came_before() {
     let cut = DEMO.len() / 2;
     let (kb, diags) = load(DEMO.get(..cut).unwrap_or(""));
-    assert!(codes(&diags).contains(&"attack::invalid-json"), "{diags:#?}");
+    assert!(
+        codes(&diags).contains(&"attack::invalid-json"),
+        "{diags:#?}"
+    );
     assert!(kb.technique("T1559").is_some());
-    let span = diags.iter().find(|d| d.code == "attack::invalid-json").and_then(|d| d.span);
+    let span = diags
+        .iter()
+        .find(|d| d.code == "attack::invalid-json")
+        .and_then(|d| d.span);
     assert_eq!(span.map(|s| s.start as usize), Some(cut));
 }
 
@@ -148,9 +213,16 @@ fn wrong_property_type_skips_only_that_object() {
         "not an object"]}"#,
     );
     assert_eq!(kb.technique_count(), 1);
-    let invalid: Vec<_> = diags.iter().filter(|d| d.code == "attack::invalid-object").collect();
+    let invalid: Vec<_> = diags
+        .iter()
+        .filter(|d| d.code == "attack::invalid-object")
+        .collect();
     assert_eq!(invalid.len(), 3, "{diags:#?}");
-    assert!(invalid.iter().all(|d| d.span.is_some() && d.path == "attack/test.json"));
+    assert!(
+        invalid
+            .iter()
+            .all(|d| d.span.is_some() && d.path == "attack/test.json")
+    );
     assert_eq!(kb.counts().get("unknown", "x-mitre-asset"), 1);
 }
 
@@ -165,9 +237,24 @@ fn dangling_references_are_reported() {
         {"type":"x-mitre-detection-strategy","id":"x-mitre-detection-strategy--s","x_mitre_analytic_refs":["x-mitre-analytic--gone"],
          "external_references":[{"source_name":"mitre-attack","external_id":"DET0001"}]}]}"#,
     );
-    let dangling = diags.iter().filter(|d| d.code == "attack::dangling-reference").count();
+    let dangling = diags
+        .iter()
+        .filter(|d| d.code == "attack::dangling-reference")
+        .count();
     assert_eq!(dangling, 4, "{diags:#?}");
     assert_eq!(kb.technique("T0001").map(|t| t.groups_count), Some(0));
+}
+
+#[test]
+fn technique_without_attack_id_is_known_by_stix_id() {
+    let (kb, diags) = load(
+        r#"{"type":"bundle","objects":[{"type":"attack-pattern","id":"attack-pattern--n","name":"No id"}]}"#,
+    );
+    assert!(codes(&diags).contains(&"attack::missing-attack-id"));
+    assert_eq!(
+        kb.technique("attack-pattern--n").map(|t| t.id.as_str()),
+        Some("attack-pattern--n")
+    );
 }
 
 #[test]
@@ -201,7 +288,10 @@ fn revoked_by_cycle_gives_no_replacement() {
         {"type":"relationship","id":"relationship--1","relationship_type":"revoked-by","source_ref":"attack-pattern--a","target_ref":"attack-pattern--b"},
         {"type":"relationship","id":"relationship--2","relationship_type":"revoked-by","source_ref":"attack-pattern--b","target_ref":"attack-pattern--a"}]}"#,
     );
-    assert_eq!(kb.check_technique("T0001"), TechniqueCheck::Revoked { replacement: None });
+    assert_eq!(
+        kb.check_technique("T0001"),
+        TechniqueCheck::Revoked { replacement: None }
+    );
     assert!(codes(&diags).contains(&"attack::revoked-cycle"));
 }
 
@@ -209,9 +299,16 @@ fn revoked_by_cycle_gives_no_replacement() {
 fn merging_two_domains_unions_shared_objects() {
     let shared = r#"{"type":"x-mitre-data-component","id":"x-mitre-data-component--p","name":"Process Creation","modified":"2025-01-01T00:00:00Z",
         "external_references":[{"source_name":"mitre-attack","external_id":"DC0032"}],"x_mitre_domains":["enterprise-attack","ics-attack"]}"#;
-    let a = format!(r#"{{"type":"bundle","objects":[{{"type":"x-mitre-matrix","id":"x-mitre-matrix--e","x_mitre_domains":["enterprise-attack"]}},{shared}]}}"#);
-    let b = format!(r#"{{"type":"bundle","objects":[{{"type":"x-mitre-matrix","id":"x-mitre-matrix--i","x_mitre_domains":["ics-attack"]}},{shared}]}}"#);
-    let (kb, diags) = KnowledgeBase::load(&[("attack/a.json", a.as_bytes()), ("attack/b.json", b.as_bytes())]);
+    let a = format!(
+        r#"{{"type":"bundle","objects":[{{"type":"x-mitre-matrix","id":"x-mitre-matrix--e","x_mitre_domains":["enterprise-attack"]}},{shared}]}}"#
+    );
+    let b = format!(
+        r#"{{"type":"bundle","objects":[{{"type":"x-mitre-matrix","id":"x-mitre-matrix--i","x_mitre_domains":["ics-attack"]}},{shared}]}}"#
+    );
+    let (kb, diags) = KnowledgeBase::load(&[
+        ("attack/a.json", a.as_bytes()),
+        ("attack/b.json", b.as_bytes()),
+    ]);
     assert!(diags.is_empty(), "{diags:#?}");
     assert_eq!(kb.data_components().count(), 1);
     assert_eq!(kb.domains(), vec!["enterprise-attack", "ics-attack"]);
@@ -241,4 +338,29 @@ fn mutated_demo_never_panics() {
         }
         let _ = KnowledgeBase::load(&[("attack/mut.json", &m)]);
     }
+}
+
+#[test]
+fn snapshot_demo_technique_page_parts() {
+    let kb = demo();
+    insta::assert_json_snapshot!("demo_t1559_001", kb.technique("T1559.001"));
+    insta::assert_json_snapshot!(
+        "demo_t1559_001_strategies",
+        kb.detection_strategies_for("T1559.001")
+    );
+    insta::assert_json_snapshot!(
+        "demo_t1559_001_cited",
+        kb.technique("T1559.001").map(|t| t.cited_description())
+    );
+}
+
+#[test]
+fn snapshot_malformed_bundle_diagnostics() {
+    let (_, diags) = load(
+        "{\"type\":\"bundle\",\"objects\":[\n\
+         {\"type\":\"attack-pattern\",\"id\":\"attack-pattern--b\",\"name\":42},\n\
+         {\"type\":\"relationship\",\"id\":\"relationship--r\",\"relationship_type\":\"uses\",\"source_ref\":\"malware--gone\",\"target_ref\":\"attack-pattern--gone\"},\n\
+         {\"type\":\"x-mitre-tactic\",\"id\":\"x-mitre-tactic--t\",\"name\":\"Exec",
+    );
+    insta::assert_yaml_snapshot!("malformed_diagnostics", diags);
 }

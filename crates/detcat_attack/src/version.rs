@@ -24,11 +24,15 @@ impl AttackVersion {
             Some((a, b)) => (a, b),
             None => (text, "0"),
         };
-        let digits = |s: &str| !s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_digit());
+        let digits =
+            |s: &str| !s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_digit());
         if !digits(major) || !digits(minor) {
             return None;
         }
-        Some(Self { major: major.parse().ok()?, minor: minor.parse().ok()? })
+        Some(Self {
+            major: major.parse().ok()?,
+            minor: minor.parse().ok()?,
+        })
     }
 
     /// Detection strategies and analytics replaced the legacy detection text in v18.
@@ -63,7 +67,10 @@ pub fn version_from_file_name(path: &str) -> Option<AttackVersion> {
 /// The ATT&CK domain a file name names (`enterprise-attack-18.1.json` → `enterprise-attack`).
 pub fn domain_from_file_name(path: &str) -> Option<&'static str> {
     let name = file_stem(path).to_ascii_lowercase();
-    DOMAINS.iter().find(|(short, _)| name.contains(short)).map(|(_, full)| *full)
+    DOMAINS
+        .iter()
+        .find(|(short, _)| name.contains(short))
+        .map(|(_, full)| *full)
 }
 
 /// Canonical domain name for `enterprise`, `enterprise-attack`, `mitre-attack` (a kill chain
@@ -76,7 +83,10 @@ pub fn canonical_domain(text: &str) -> Option<&'static str> {
     let t = t.strip_prefix("mitre-").unwrap_or(&t);
     let t = t.strip_suffix("-attack").unwrap_or(t);
     let t = t.strip_suffix(" att&ck").unwrap_or(t);
-    DOMAINS.iter().find(|(short, _)| *short == t).map(|(_, full)| *full)
+    DOMAINS
+        .iter()
+        .find(|(short, _)| *short == t)
+        .map(|(_, full)| *full)
 }
 
 /// Known domains, in the order lookups by shortname prefer them.
@@ -89,7 +99,10 @@ pub(crate) const DOMAINS: [(&str, &str); 4] = [
 
 /// Rank of a domain in lookup preference (enterprise first, unknown domains last).
 pub(crate) fn domain_rank(domain: &str) -> usize {
-    DOMAINS.iter().position(|(_, full)| *full == domain).unwrap_or(DOMAINS.len())
+    DOMAINS
+        .iter()
+        .position(|(_, full)| *full == domain)
+        .unwrap_or(DOMAINS.len())
 }
 
 fn file_stem(path: &str) -> &str {
@@ -103,7 +116,10 @@ mod tests {
 
     #[test]
     fn parses_versions() {
-        assert_eq!(AttackVersion::parse("18.1"), Some(AttackVersion::new(18, 1)));
+        assert_eq!(
+            AttackVersion::parse("18.1"),
+            Some(AttackVersion::new(18, 1))
+        );
         assert_eq!(AttackVersion::parse("v17"), Some(AttackVersion::new(17, 0)));
         assert_eq!(AttackVersion::parse("attack"), None);
         assert_eq!(AttackVersion::parse("1.2.3"), None);
@@ -113,11 +129,23 @@ mod tests {
 
     #[test]
     fn reads_file_names() {
-        assert_eq!(version_from_file_name("attack/enterprise-attack-18.1.json"), Some(AttackVersion::new(18, 1)));
+        assert_eq!(
+            version_from_file_name("attack/enterprise-attack-18.1.json"),
+            Some(AttackVersion::new(18, 1))
+        );
         assert_eq!(version_from_file_name("ics-attack.json"), None);
-        assert_eq!(version_from_file_name("mobile-attack-v16.0.json"), Some(AttackVersion::new(16, 0)));
-        assert_eq!(domain_from_file_name("attack/ics-attack-18.1.json"), Some("ics-attack"));
-        assert_eq!(domain_from_file_name("x/Enterprise-Attack.json"), Some("enterprise-attack"));
+        assert_eq!(
+            version_from_file_name("mobile-attack-v16.0.json"),
+            Some(AttackVersion::new(16, 0))
+        );
+        assert_eq!(
+            domain_from_file_name("attack/ics-attack-18.1.json"),
+            Some("ics-attack")
+        );
+        assert_eq!(
+            domain_from_file_name("x/Enterprise-Attack.json"),
+            Some("enterprise-attack")
+        );
         assert_eq!(domain_from_file_name("bundle.json"), None);
     }
 
@@ -127,7 +155,10 @@ mod tests {
         assert_eq!(canonical_domain("mitre-attack"), Some("enterprise-attack"));
         assert_eq!(canonical_domain("mitre-ics-attack"), Some("ics-attack"));
         assert_eq!(canonical_domain("Mobile"), Some("mobile-attack"));
-        assert_eq!(canonical_domain("Enterprise ATT&CK"), Some("enterprise-attack"));
+        assert_eq!(
+            canonical_domain("Enterprise ATT&CK"),
+            Some("enterprise-attack")
+        );
         assert_eq!(canonical_domain("cloud"), None);
     }
 }

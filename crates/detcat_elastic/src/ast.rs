@@ -44,22 +44,53 @@ pub enum NodeKind {
     Or(Vec<Node>),
     And(Vec<Node>),
     Not(Box<Node>),
-    Field { name: String, optional: bool },
+    Field {
+        name: String,
+        optional: bool,
+    },
     Str(String),
     Int(i64),
     Float(f64),
     Bool(bool),
     Null,
-    Cmp { op: CmpOp, lhs: Box<Node>, rhs: Box<Node> },
-    Match { op: MatchOp, lhs: Box<Node>, patterns: Vec<Node>, negated: bool },
-    In { lhs: Box<Node>, items: Vec<Node>, insensitive: bool, negated: bool },
-    IsNull { operand: Box<Node>, negated: bool },
+    Cmp {
+        op: CmpOp,
+        lhs: Box<Node>,
+        rhs: Box<Node>,
+    },
+    Match {
+        op: MatchOp,
+        lhs: Box<Node>,
+        patterns: Vec<Node>,
+        negated: bool,
+    },
+    In {
+        lhs: Box<Node>,
+        items: Vec<Node>,
+        insensitive: bool,
+        negated: bool,
+    },
+    IsNull {
+        operand: Box<Node>,
+        negated: bool,
+    },
     /// A function call; `insensitive` for EQL's `name~(…)`.
-    Call { name: String, insensitive: bool, args: Vec<Node> },
-    Arith { op: char, lhs: Box<Node>, rhs: Box<Node> },
+    Call {
+        name: String,
+        insensitive: bool,
+        args: Vec<Node>,
+    },
+    Arith {
+        op: char,
+        lhs: Box<Node>,
+        rhs: Box<Node>,
+    },
     Neg(Box<Node>),
     /// ES|QL `x::type`.
-    Cast { operand: Box<Node>, ty: String },
+    Cast {
+        operand: Box<Node>,
+        ty: String,
+    },
     /// What stood where a syntax error was reported.
     Error,
 }
@@ -88,12 +119,19 @@ impl Node {
                 NodeKind::Or(items) | NodeKind::And(items) => stack.extend(items.iter().rev()),
                 NodeKind::Call { args, .. } => stack.extend(args.iter().rev()),
                 NodeKind::Not(x) | NodeKind::Neg(x) => stack.push(x),
-                NodeKind::Cast { operand, .. } | NodeKind::IsNull { operand, .. } => stack.push(operand),
+                NodeKind::Cast { operand, .. } | NodeKind::IsNull { operand, .. } => {
+                    stack.push(operand)
+                }
                 NodeKind::Cmp { lhs, rhs, .. } | NodeKind::Arith { lhs, rhs, .. } => {
                     stack.push(rhs);
                     stack.push(lhs);
                 }
-                NodeKind::Match { lhs, patterns: items, .. } | NodeKind::In { lhs, items, .. } => {
+                NodeKind::Match {
+                    lhs,
+                    patterns: items,
+                    ..
+                }
+                | NodeKind::In { lhs, items, .. } => {
                     stack.extend(items.iter().rev());
                     stack.push(lhs);
                 }
@@ -114,14 +152,23 @@ impl Node {
         while let Some(n) = stack.pop() {
             match &n.kind {
                 NodeKind::Error => return true,
-                NodeKind::Or(items) | NodeKind::And(items) | NodeKind::Call { args: items, .. } => stack.extend(items),
+                NodeKind::Or(items) | NodeKind::And(items) | NodeKind::Call { args: items, .. } => {
+                    stack.extend(items)
+                }
                 NodeKind::Not(x) | NodeKind::Neg(x) => stack.push(x),
-                NodeKind::Cast { operand, .. } | NodeKind::IsNull { operand, .. } => stack.push(operand),
+                NodeKind::Cast { operand, .. } | NodeKind::IsNull { operand, .. } => {
+                    stack.push(operand)
+                }
                 NodeKind::Cmp { lhs, rhs, .. } | NodeKind::Arith { lhs, rhs, .. } => {
                     stack.push(lhs);
                     stack.push(rhs);
                 }
-                NodeKind::Match { lhs, patterns: items, .. } | NodeKind::In { lhs, items, .. } => {
+                NodeKind::Match {
+                    lhs,
+                    patterns: items,
+                    ..
+                }
+                | NodeKind::In { lhs, items, .. } => {
                     stack.push(lhs);
                     stack.extend(items);
                 }

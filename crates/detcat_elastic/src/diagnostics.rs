@@ -18,11 +18,21 @@ pub struct QueryDiag {
 
 impl QueryDiag {
     fn error(code: &'static str, message: impl Into<String>, span: Span) -> Self {
-        Self { code, error: true, message: message.into(), span }
+        Self {
+            code,
+            error: true,
+            message: message.into(),
+            span,
+        }
     }
 
     fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Self {
-        Self { code, error: false, message: message.into(), span }
+        Self {
+            code,
+            error: false,
+            message: message.into(),
+            span,
+        }
     }
 
     /// The file-level diagnostic: span moved by `base` (the query's offset in its file).
@@ -58,58 +68,127 @@ impl Lang {
                 }
             };
         }
-        per_lang!("unexpected-token", "unterminated-string", "bad-escape", "too-deep", "unexpected-end", "trailing-input", "bad-number")
+        per_lang!(
+            "unexpected-token",
+            "unterminated-string",
+            "bad-escape",
+            "too-deep",
+            "unexpected-end",
+            "trailing-input",
+            "bad-number"
+        )
     }
 }
 
 pub fn unexpected_token(lang: Lang, found: &str, expected: &str, span: Span) -> QueryDiag {
-    QueryDiag::error(lang.code("unexpected-token"), format!("expected {expected}, found {found}"), span)
+    QueryDiag::error(
+        lang.code("unexpected-token"),
+        format!("expected {expected}, found {found}"),
+        span,
+    )
 }
 
 pub fn unexpected_end(lang: Lang, expected: &str, span: Span) -> QueryDiag {
-    QueryDiag::error(lang.code("unexpected-end"), format!("query ends where {expected} was expected"), span)
+    QueryDiag::error(
+        lang.code("unexpected-end"),
+        format!("query ends where {expected} was expected"),
+        span,
+    )
 }
 
 pub fn trailing_input(lang: Lang, span: Span) -> QueryDiag {
-    QueryDiag::error(lang.code("trailing-input"), "unparsed input after the end of the query", span)
+    QueryDiag::error(
+        lang.code("trailing-input"),
+        "unparsed input after the end of the query",
+        span,
+    )
 }
 
 pub fn unterminated_string(lang: Lang, span: Span) -> QueryDiag {
-    QueryDiag::error(lang.code("unterminated-string"), "string literal is not closed", span)
+    QueryDiag::error(
+        lang.code("unterminated-string"),
+        "string literal is not closed",
+        span,
+    )
 }
 
 pub fn bad_escape(lang: Lang, what: &str, span: Span) -> QueryDiag {
-    QueryDiag::warning(lang.code("bad-escape"), format!("unknown escape sequence {what}; kept literally"), span)
+    QueryDiag::warning(
+        lang.code("bad-escape"),
+        format!("unknown escape sequence {what}; kept literally"),
+        span,
+    )
 }
 
 pub fn bad_number(lang: Lang, text: &str, span: Span) -> QueryDiag {
-    QueryDiag::warning(lang.code("bad-number"), format!("number {text:?} is out of range; kept as text"), span)
+    QueryDiag::warning(
+        lang.code("bad-number"),
+        format!("number {text:?} is out of range; kept as text"),
+        span,
+    )
 }
 
 pub fn too_deep(lang: Lang, span: Span) -> QueryDiag {
-    QueryDiag::error(lang.code("too-deep"), format!("expression nested deeper than {} levels", crate::MAX_DEPTH), span)
+    QueryDiag::error(
+        lang.code("too-deep"),
+        format!("expression nested deeper than {} levels", crate::MAX_DEPTH),
+        span,
+    )
+}
+
+pub fn eql_output_pipe(pipe: &str, span: Span) -> QueryDiag {
+    QueryDiag::warning(
+        "eql::output-pipe",
+        format!(
+            "pipe `{pipe}` only limits which matches are returned, not what matches; left out of the tree"
+        ),
+        span,
+    )
 }
 
 pub fn kql_in_esql_failed(span: Span) -> QueryDiag {
-    QueryDiag::warning("esql::kql-function", "the KQL() argument did not parse; kept opaque", span)
+    QueryDiag::warning(
+        "esql::kql-function",
+        "the KQL() argument did not parse; kept opaque",
+        span,
+    )
 }
 
 pub fn esql_unknown_command(name: &str, span: Span) -> QueryDiag {
-    QueryDiag::warning("esql::unknown-command", format!("unknown ES|QL command {name:?}; kept opaque"), span)
+    QueryDiag::warning(
+        "esql::unknown-command",
+        format!("unknown ES|QL command {name:?}; kept opaque"),
+        span,
+    )
 }
 
 // ---- TOML layer -------------------------------------------------------------------------
 
 pub fn bad_toml(path: &str, message: &str, span: Option<Span>) -> Diagnostic {
-    Diagnostic::error("elastic::bad-toml", format!("the file is not a valid rule: {message}"), path, span)
+    Diagnostic::error(
+        "elastic::bad-toml",
+        format!("the file is not a valid rule: {message}"),
+        path,
+        span,
+    )
 }
 
 pub fn missing_query(path: &str, rule_type: &str) -> Diagnostic {
-    Diagnostic::error("elastic::missing-query", format!("rule of type {rule_type:?} has no query"), path, None)
+    Diagnostic::error(
+        "elastic::missing-query",
+        format!("rule of type {rule_type:?} has no query"),
+        path,
+        None,
+    )
 }
 
 pub fn unknown_language(path: &str, language: &str) -> Diagnostic {
-    Diagnostic::error("elastic::unknown-language", format!("unknown query language {language:?}"), path, None)
+    Diagnostic::error(
+        "elastic::unknown-language",
+        format!("unknown query language {language:?}"),
+        path,
+        None,
+    )
 }
 
 pub fn query_not_located(path: &str) -> Diagnostic {
@@ -122,7 +201,12 @@ pub fn query_not_located(path: &str) -> Diagnostic {
 }
 
 pub fn unknown_filter(path: &str, what: &str) -> Diagnostic {
-    Diagnostic::warning("elastic::unknown-filter", format!("filter of an unknown shape kept opaque: {what}"), path, None)
+    Diagnostic::warning(
+        "elastic::unknown-filter",
+        format!("filter of an unknown shape kept opaque: {what}"),
+        path,
+        None,
+    )
 }
 
 pub fn bad_threshold(path: &str, message: &str) -> Diagnostic {
@@ -130,5 +214,10 @@ pub fn bad_threshold(path: &str, message: &str) -> Diagnostic {
 }
 
 pub fn bad_date(path: &str, date: &str) -> Diagnostic {
-    Diagnostic::warning("elastic::bad-date", format!("date {date:?} is not YYYY/MM/DD; kept as written"), path, None)
+    Diagnostic::warning(
+        "elastic::bad-date",
+        format!("date {date:?} is not YYYY/MM/DD; kept as written"),
+        path,
+        None,
+    )
 }

@@ -23,16 +23,21 @@ use crate::query::{ParsedQuery, push_hint};
 /// Parses one EQL query. Never panics; errors are diagnostics and opaque nodes.
 pub fn parse(src: &str) -> ParsedQuery {
     let (toks, lex_diags) = lex(src, Lang::Eql);
-    let mut p = EqlParser { c: Cursor::new(&toks, Lang::Eql), src, hints: Vec::new() };
+    let mut p = EqlParser {
+        c: Cursor::new(&toks, Lang::Eql),
+        src,
+        hints: Vec::new(),
+    };
     p.c.diags = lex_diags;
     let mut expr = p.query();
     let mut pipes = Vec::new();
     while p.c.peek() == &Tok::Pipe {
-        pipes.push(p.pipe());
+        pipes.extend(p.pipe());
     }
     if p.c.peek() != &Tok::Eof {
         let span = Span::new(p.c.span().start as usize, src.len());
-        p.c.diags.push(crate::diagnostics::trailing_input(Lang::Eql, span));
+        p.c.diags
+            .push(crate::diagnostics::trailing_input(Lang::Eql, span));
         pipes.push(Expr::Opaque(Opaque {
             text: src.get(span.start as usize..).unwrap_or("").to_owned(),
             reason: "unparsed EQL input".into(),
@@ -44,7 +49,11 @@ pub fn parse(src: &str) -> ParsedQuery {
         pipes.insert(0, expr);
         expr = Expr::and(pipes);
     }
-    ParsedQuery { expr, telemetry: p.hints, diagnostics: p.c.diags }
+    ParsedQuery {
+        expr,
+        telemetry: p.hints,
+        diagnostics: p.c.diags,
+    }
 }
 
 struct EqlParser<'a> {
@@ -55,7 +64,13 @@ struct EqlParser<'a> {
 
 impl EqlParser<'_> {
     fn lower(&self, node: &Node) -> Expr {
-        LowerCtx { src: self.src, lang: Lang::Eql, derived: &[] }.lower(node)
+        LowerCtx {
+            src: self.src,
+            lang: Lang::Eql,
+            derived: &[],
+            aliases: &[],
+        }
+        .lower(node)
     }
 
     fn query(&mut self) -> Expr {
@@ -89,7 +104,10 @@ impl EqlParser<'_> {
         let node = self.c.expr();
         let category = category.filter(|c| !c.eq_ignore_ascii_case("any"));
         if let Some(name) = &category {
-            push_hint(&mut self.hints, TelemetryHint::EventCategory { name: name.clone() });
+            push_hint(
+                &mut self.hints,
+                TelemetryHint::EventCategory { name: name.clone() },
+            );
         }
         (category, self.lower(&node))
     }
@@ -101,7 +119,11 @@ impl EqlParser<'_> {
             let node = self.c.expr();
             keys.push(match &node.kind {
                 NodeKind::Field { name, .. } => name.clone(),
-                _ => self.src.get(node.span.start as usize..node.span.end as usize).unwrap_or("").to_owned(),
+                _ => self
+                    .src
+                    .get(node.span.start as usize..node.span.end as usize)
+                    .unwrap_or("")
+                    .to_owned(),
             });
             if !self.c.eat(&Tok::Comma) {
                 return keys;
@@ -128,7 +150,8 @@ impl EqlParser<'_> {
             Tok::Duration(d) => d,
             Tok::Int(i) => i.to_string(),
             other => {
-                self.c.error(&format!("a value for `{name}`, found {}", other.describe()));
+                self.c
+                    .error(&format!("a value for `{name}`, found {}", other.describe()));
                 return None;
             }
         };
@@ -136,15 +159,21 @@ impl EqlParser<'_> {
     }
 
     fn sequence(&mut self, kind: SeqKind) -> Expr {
-        let mut seq = Sequence { kind, by: Vec::new(), maxspan: None, steps: Vec::new(), until: None };
+        let mut seq = Sequence {
+            kind,
+            by: Vec::new(),
+            maxspan: None,
+            steps: Vec::new(),
+            until: None,
+        };
         // `by` and `with maxspan` may come in either order.
         for _ in 0..2 {
             if self.c.eat_word("by") {
                 seq.by = self.by_keys();
-            } else if self.c.at_word("with") {
-                if let Some((_, v)) = self.with_option() {
-                    seq.maxspan = Some(v);
-                }
+            } else if self.c.at_word("with")
+                && let Some((_, v)) = self.with_option()
+            {
+                seq.maxspan = Some(v);
             }
         }
         loop {
@@ -172,35 +201,60 @@ impl EqlParser<'_> {
         self.c.bump(); // `[`
         let (category, expr) = self.event_query();
         self.c.expect(&Tok::RBracket, "`]`");
-        let mut step = SeqStep { category, expr, by: Vec::new(), runs: None, missing };
+        let mut step = SeqStep {
+            category,
+            expr,
+            by: Vec::new(),
+            runs: None,
+            missing,
+        };
         for _ in 0..2 {
             if self.c.eat_word("by") {
                 step.by = self.by_keys();
-            } else if self.c.at_word("with") {
-                if let Some((name, v)) = self.with_option() {
-                    if name.eq_ignore_ascii_case("runs") {
-                        step.runs = v.parse().ok();
-                    }
-                }
+            } else if self.c.at_word("with")
+                && let Some((name, v)) = self.with_option()
+                && name.eq_ignore_ascii_case("runs")
+            {
+                step.runs = v.parse().ok();
             }
         }
         step
     }
 
-    /// `| head 5`, `| filter …`: kept opaque with their text.
-    fn pipe(&mut self) -> Expr {
+    /// `| filter …`, `| unique …`: kept opaque with their text. `| head N` / `| tail N` only
+    /// limit the returned matches, so they leave no node (a warning records them).
+    fn pipe(&mut self) -> Option<Expr> {
         let start = self.c.span().start as usize;
         self.c.bump();
         while !matches!(self.c.peek(), Tok::Pipe | Tok::Eof) {
             self.c.bump();
         }
         let span = Span::new(start, self.c.prev_end());
-        Expr::Opaque(Opaque {
-            text: self.src.get(span.start as usize..span.end as usize).unwrap_or("").to_owned(),
+        let text = self
+            .src
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("");
+        let name = text
+            .trim_start_matches('|')
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        if name.eq_ignore_ascii_case("head") || name.eq_ignore_ascii_case("tail") {
+            self.c
+                .diags
+                .push(crate::diagnostics::eql_output_pipe(text.trim(), span));
+            return None;
+        }
+        Some(Expr::Opaque(Opaque {
+            text: self
+                .src
+                .get(span.start as usize..span.end as usize)
+                .unwrap_or("")
+                .to_owned(),
             reason: "EQL pipe".into(),
             fields: Vec::new(),
             span: Some(span),
-        })
+        }))
     }
 }
 

@@ -21,7 +21,9 @@
 //!   `INLINE STATS`, `SORT`, `LIMIT`, `RENAME`, `DROP`, `LOOKUP JOIN`, …) is an opaque node
 //!   with its text, so the rule is *partial* but nothing is lost.
 
-use detcat_model::{AggKind, Aggregation, Comparison, Computed, Expr, Opaque, RangeOp, Span, TelemetryHint};
+use detcat_model::{
+    AggKind, Aggregation, Comparison, Computed, Expr, Opaque, RangeOp, Span, TelemetryHint,
+};
 
 use crate::ast::{CmpOp, Node, NodeKind};
 use crate::diagnostics::{self, Lang};
@@ -33,7 +35,16 @@ use crate::query::{ParsedQuery, push_hint, shift_spans};
 /// Parses one ES|QL query. Never panics; errors are diagnostics and opaque nodes.
 pub fn parse(src: &str) -> ParsedQuery {
     let (toks, lex_diags) = lex(src, Lang::Esql);
-    let mut st = State { src, derived: Vec::new(), filters: Vec::new(), parts: Vec::new(), stats: None, hints: Vec::new(), diags: lex_diags };
+    let mut st = State {
+        src,
+        derived: Vec::new(),
+        aliases: Vec::new(),
+        filters: Vec::new(),
+        parts: Vec::new(),
+        stats: None,
+        hints: Vec::new(),
+        diags: lex_diags,
+    };
     for cmd in split_commands(&toks) {
         st.command(cmd);
     }
@@ -42,14 +53,24 @@ pub fn parse(src: &str) -> ParsedQuery {
     }
     let mut items = std::mem::take(&mut st.filters);
     items.extend(st.parts);
-    let expr = if items.is_empty() { Expr::Const { value: true } } else { Expr::and(items) };
-    ParsedQuery { expr, telemetry: st.hints, diagnostics: st.diags }
+    let expr = if items.is_empty() {
+        Expr::Const { value: true }
+    } else {
+        Expr::and(items)
+    };
+    ParsedQuery {
+        expr,
+        telemetry: st.hints,
+        diagnostics: st.diags,
+    }
 }
 
 /// `KQL("…")` inside a `WHERE`: the argument parsed as KQL, spans moved onto the query.
 pub(crate) fn lower_kql_call(kql: &str, arg_span: Span, src: &str) -> Expr {
     let q = crate::kql::parse(kql);
-    let raw = src.get(arg_span.start as usize..).is_some_and(|s| s.starts_with("\"\"\""));
+    let raw = src
+        .get(arg_span.start as usize..)
+        .is_some_and(|s| s.starts_with("\"\"\""));
     let content_start = arg_span.start as usize + if raw { 3 } else { 1 };
     if q.has_errors() {
         return Expr::Opaque(Opaque {
@@ -74,10 +95,10 @@ fn split_commands(toks: &[Token]) -> Vec<&[Token]> {
             Tok::LParen | Tok::LBracket => depth += 1,
             Tok::RParen | Tok::RBracket => depth = depth.saturating_sub(1),
             Tok::Pipe | Tok::Eof if depth == 0 || t.tok == Tok::Eof => {
-                if let Some(cmd) = toks.get(start..i) {
-                    if !cmd.is_empty() {
-                        out.push(cmd);
-                    }
+                if let Some(cmd) = toks.get(start..i)
+                    && !cmd.is_empty()
+                {
+                    out.push(cmd);
                 }
                 start = i + 1;
             }
@@ -99,6 +120,7 @@ struct Stats {
 struct State<'a> {
     src: &'a str,
     derived: Vec<String>,
+    aliases: Vec<(String, String, Vec<String>)>,
     /// Event filters from `WHERE` before any `STATS`.
     filters: Vec<Expr>,
     /// Everything else, in order.
@@ -110,16 +132,27 @@ struct State<'a> {
 
 impl State<'_> {
     fn text(&self, span: Span) -> String {
-        self.src.get(span.start as usize..span.end as usize).unwrap_or("").trim().to_owned()
+        self.src
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+            .trim()
+            .to_owned()
     }
 
     fn command(&mut self, cmd: &[Token]) {
-        let (Some(first), Some(last)) = (cmd.first(), cmd.last()) else { return };
+        let (Some(first), Some(last)) = (cmd.first(), cmd.last()) else {
+            return;
+        };
         let span = Span::new(first.span.start as usize, last.span.end as usize);
         let name = match &first.tok {
             Tok::Ident(n) => n.to_ascii_lowercase(),
             other => {
-                self.diags.push(diagnostics::unexpected_token(Lang::Esql, &other.describe(), "an ES|QL command", first.span));
+                self.diags.push(diagnostics::unexpected_token(
+                    Lang::Esql,
+                    &other.describe(),
+                    "an ES|QL command",
+                    first.span,
+                ));
                 return self.opaque(cmd, span, "unparsed ES|QL input");
             }
         };
@@ -142,13 +175,19 @@ impl State<'_> {
                 self.renamed(cmd);
                 self.opaque(cmd, span, "ES|QL command 'rename'");
             }
-            "keep" | "drop" | "sort" | "limit" | "mv_expand" | "enrich" | "lookup" | "change_point" | "fork"
-            | "sample" | "completion" | "rerank" | "fuse" | "row" | "show" => {
-                let label = if name == "lookup" { "lookup join".to_owned() } else { name.clone() };
+            "keep" | "drop" | "sort" | "limit" | "mv_expand" | "enrich" | "lookup"
+            | "change_point" | "fork" | "sample" | "completion" | "rerank" | "fuse" | "row"
+            | "show" => {
+                let label = if name == "lookup" {
+                    "lookup join".to_owned()
+                } else {
+                    name.clone()
+                };
                 self.opaque(cmd, span, &format!("ES|QL command '{label}'"));
             }
             other => {
-                self.diags.push(diagnostics::esql_unknown_command(other, first.span));
+                self.diags
+                    .push(diagnostics::esql_unknown_command(other, first.span));
                 self.opaque(cmd, span, &format!("ES|QL command '{other}'"));
             }
         }
@@ -164,23 +203,41 @@ impl State<'_> {
         let mut fields = Vec::new();
         for (i, t) in cmd.iter().enumerate().skip(1) {
             let next_is_call = cmd.get(i + 1).is_some_and(|n| n.tok == Tok::LParen);
-            if let Tok::Ident(n) = &t.tok {
-                if (n.contains('.') || n.starts_with('@')) && !next_is_call && !self.derived.contains(n) && !n.starts_with("Esql") && !fields.contains(n) {
-                    fields.push(n.clone());
-                }
+            if let Tok::Ident(n) = &t.tok
+                && (n.contains('.') || n.starts_with('@'))
+                && !next_is_call
+                && !self.derived.contains(n)
+                && !n.starts_with("Esql")
+                && !fields.contains(n)
+            {
+                fields.push(n.clone());
             }
         }
-        Expr::Opaque(Opaque { text: self.text(span), reason: reason.into(), fields, span: Some(span) })
+        Expr::Opaque(Opaque {
+            text: self.text(span),
+            reason: reason.into(),
+            fields,
+            span: Some(span),
+        })
     }
 
     fn from(&mut self, cmd: &[Token], span: Span) {
-        let end = cmd.iter().position(|t| t.tok.is_word("metadata")).and_then(|i| cmd.get(i)).map_or(span.end as usize, |t| t.span.start as usize);
+        let end = cmd
+            .iter()
+            .position(|t| t.tok.is_word("metadata"))
+            .and_then(|i| cmd.get(i))
+            .map_or(span.end as usize, |t| t.span.start as usize);
         let start = cmd.first().map_or(0, |t| t.span.end as usize);
         let sources = self.src.get(start..end).unwrap_or("");
         for s in sources.split(',') {
             let s = s.trim().trim_matches('"');
             if !s.is_empty() {
-                push_hint(&mut self.hints, TelemetryHint::Index { pattern: s.to_owned() });
+                push_hint(
+                    &mut self.hints,
+                    TelemetryHint::Index {
+                        pattern: s.to_owned(),
+                    },
+                );
             }
         }
     }
@@ -188,11 +245,17 @@ impl State<'_> {
     fn parse_expr(&mut self, toks: &[Token]) -> Node {
         let mut owned: Vec<Token> = toks.to_vec();
         let end = toks.last().map_or(0, |t| t.span.end as usize);
-        owned.push(Token { tok: Tok::Eof, span: Span::new(end, end) });
+        owned.push(Token {
+            tok: Tok::Eof,
+            span: Span::new(end, end),
+        });
         let mut c = Cursor::new(&owned, Lang::Esql);
         let node = c.expr();
         if c.peek() != &Tok::Eof {
-            c.diags.push(diagnostics::trailing_input(Lang::Esql, Span::new(c.span().start as usize, end)));
+            c.diags.push(diagnostics::trailing_input(
+                Lang::Esql,
+                Span::new(c.span().start as usize, end),
+            ));
         }
         self.diags.append(&mut c.diags);
         node
@@ -203,7 +266,13 @@ impl State<'_> {
         if self.stats.is_some() {
             return self.post_stats_where(&node, span);
         }
-        let expr = LowerCtx { src: self.src, lang: Lang::Esql, derived: &self.derived }.lower(&node);
+        let expr = LowerCtx {
+            src: self.src,
+            lang: Lang::Esql,
+            derived: &self.derived,
+            aliases: &self.aliases,
+        }
+        .lower(&node);
         self.filters.push(expr);
     }
 
@@ -213,17 +282,33 @@ impl State<'_> {
         if let Some(agg) = self.aggregation(node, span) {
             self.stats = None;
             let input = std::mem::take(&mut self.filters);
-            let input = if input.is_empty() { None } else { Some(Box::new(Expr::and(input))) };
-            self.filters.push(Expr::Aggregation(Aggregation { input, ..agg }));
+            let input = if input.is_empty() {
+                None
+            } else {
+                Some(Box::new(Expr::and(input)))
+            };
+            self.filters
+                .push(Expr::Aggregation(Aggregation { input, ..agg }));
             return;
         }
-        let fields = node.fields().into_iter().filter(|f| !self.derived.contains(f)).collect();
-        self.parts.push(Expr::Computed(Computed { function: "where after stats".into(), fields, text: self.text(span), span: Some(span) }));
+        let fields = node
+            .fields()
+            .into_iter()
+            .filter(|f| !self.derived.contains(f))
+            .collect();
+        self.parts.push(Expr::Computed(Computed {
+            function: "where after stats".into(),
+            fields,
+            text: self.text(span),
+            span: Some(span),
+        }));
     }
 
     fn aggregation(&self, node: &Node, span: Span) -> Option<Aggregation> {
         let stats = self.stats.as_ref()?;
-        let NodeKind::Cmp { op, lhs, rhs } = &node.kind else { return None };
+        let NodeKind::Cmp { op, lhs, rhs } = &node.kind else {
+            return None;
+        };
         let (col, num, op) = match (&lhs.kind, &rhs.kind) {
             (NodeKind::Field { name, .. }, NodeKind::Int(i)) => (name, *i as f64, *op),
             (NodeKind::Field { name, .. }, NodeKind::Float(f)) => (name, *f, *op),
@@ -252,7 +337,10 @@ impl State<'_> {
             fields: args.clone(),
             group_by: stats.group_by.clone(),
             timespan: None,
-            condition: Some(Comparison { op: range, value: num }),
+            condition: Some(Comparison {
+                op: range,
+                value: num,
+            }),
             text: Some(format!("{}\n| {}", stats.text, self.text(span))),
         })
     }
@@ -265,14 +353,33 @@ impl State<'_> {
         let body = cmd.get(skip..).unwrap_or(&[]);
         let by_at = top_level_word(body, "by");
         let (aggs_toks, by_toks) = match by_at {
-            Some(i) => (body.get(..i).unwrap_or(&[]), body.get(i + 1..).unwrap_or(&[])),
+            Some(i) => (
+                body.get(..i).unwrap_or(&[]),
+                body.get(i + 1..).unwrap_or(&[]),
+            ),
             None => (body, &[][..]),
         };
         let mut aggs = Vec::new();
         for part in split_top_level(aggs_toks) {
             let (col, expr_toks) = match part {
-                [Token { tok: Tok::Ident(c), .. }, Token { tok: Tok::Assign, .. }, rest @ ..] => (Some(c.clone()), rest),
+                [
+                    Token {
+                        tok: Tok::Ident(c), ..
+                    },
+                    Token {
+                        tok: Tok::Assign, ..
+                    },
+                    rest @ ..,
+                ] => (Some(c.clone()), rest),
                 rest => (None, rest),
+            };
+            // `agg(x) WHERE cond`: a per-aggregate filter, kept in the opaque stats text.
+            let expr_toks = match top_level_word(expr_toks, "where") {
+                Some(i) => {
+                    let _ = self.parse_expr(expr_toks.get(i + 1..).unwrap_or(&[]));
+                    expr_toks.get(..i).unwrap_or(&[])
+                }
+                None => expr_toks,
             };
             let node = self.parse_expr(expr_toks);
             let col = col.unwrap_or_else(|| self.text(node.span));
@@ -280,30 +387,81 @@ impl State<'_> {
                 NodeKind::Call { name, .. } => name.to_ascii_lowercase(),
                 _ => "expression".into(),
             };
-            let args = node.fields().into_iter().filter(|f| !self.derived.contains(f)).collect();
-            self.derived.push(col.clone());
+            let args = node
+                .fields()
+                .into_iter()
+                .filter(|f| !self.derived.contains(f))
+                .collect();
+            self.derive(col.clone());
             aggs.push((col, function, args));
         }
         let group_by = split_top_level(by_toks)
             .into_iter()
             .filter_map(|p| match p {
-                [Token { tok: Tok::Ident(c), .. }] => Some(c.clone()),
-                [Token { tok: Tok::Ident(c), .. }, Token { tok: Tok::Assign, .. }, ..] => {
-                    self.derived.push(c.clone());
+                [
+                    Token {
+                        tok: Tok::Ident(c), ..
+                    },
+                ] => Some(c.clone()),
+                [
+                    Token {
+                        tok: Tok::Ident(c), ..
+                    },
+                    Token {
+                        tok: Tok::Assign, ..
+                    },
+                    ..,
+                ] => {
+                    self.derive(c.clone());
                     Some(c.clone())
                 }
                 _ => None,
             })
             .collect();
         let opaque = self.opaque_node(cmd, span, "ES|QL command 'stats'");
-        self.stats = Some(Stats { opaque, text: self.text(span), aggs, group_by });
+        self.stats = Some(Stats {
+            opaque,
+            text: self.text(span),
+            aggs,
+            group_by,
+        });
     }
 
-    /// `EVAL a = …, b = …`: `a` and `b` are derived columns.
+    /// `col` is now a computed column (no longer an alias of a field).
+    fn derive(&mut self, col: String) {
+        self.aliases.retain(|(c, _, _)| *c != col);
+        self.derived.push(col);
+    }
+
+    /// `EVAL a = …, b = …`: `a` and `b` are derived columns, or aliases of a field when the
+    /// expression is just that field (possibly case-folded).
     fn assigned(&mut self, cmd: &[Token]) {
         for part in split_top_level(cmd.get(1..).unwrap_or(&[])) {
-            if let [Token { tok: Tok::Ident(c), .. }, Token { tok: Tok::Assign, .. }, ..] = part {
-                self.derived.push(c.clone());
+            if let [
+                Token {
+                    tok: Tok::Ident(c), ..
+                },
+                Token {
+                    tok: Tok::Assign, ..
+                },
+                rest @ ..,
+            ] = part
+            {
+                let node = self.parse_expr(rest);
+                let ctx = LowerCtx {
+                    src: self.src,
+                    lang: Lang::Esql,
+                    derived: &self.derived,
+                    aliases: &self.aliases,
+                };
+                let alias = ctx.field(&node);
+                match alias {
+                    Some((field, mods)) => {
+                        self.aliases.retain(|(col, _, _)| col != c);
+                        self.aliases.push((c.clone(), field, mods));
+                    }
+                    None => self.derive(c.clone()),
+                }
             }
         }
     }
@@ -312,10 +470,27 @@ impl State<'_> {
     fn renamed(&mut self, cmd: &[Token]) {
         for part in split_top_level(cmd.get(1..).unwrap_or(&[])) {
             match part {
-                [_, Token { tok: Tok::Ident(kw), .. }, Token { tok: Tok::Ident(to), .. }] if kw.eq_ignore_ascii_case("as") => {
-                    self.derived.push(to.clone())
-                }
-                [Token { tok: Tok::Ident(to), .. }, Token { tok: Tok::Assign, .. }, ..] => self.derived.push(to.clone()),
+                [
+                    _,
+                    Token {
+                        tok: Tok::Ident(kw),
+                        ..
+                    },
+                    Token {
+                        tok: Tok::Ident(to),
+                        ..
+                    },
+                ] if kw.eq_ignore_ascii_case("as") => self.derive(to.clone()),
+                [
+                    Token {
+                        tok: Tok::Ident(to),
+                        ..
+                    },
+                    Token {
+                        tok: Tok::Assign, ..
+                    },
+                    ..,
+                ] => self.derive(to.clone()),
                 _ => {}
             }
         }
@@ -330,9 +505,14 @@ impl State<'_> {
                     let after = rest.get(i + 2..).unwrap_or("");
                     let Some(end) = after.find('}') else { break };
                     let inner = after.get(..end).unwrap_or("");
-                    let name = inner.rsplit(':').next().unwrap_or("").trim_start_matches(['+', '?']).trim();
+                    let name = inner
+                        .rsplit(':')
+                        .next()
+                        .unwrap_or("")
+                        .trim_start_matches(['+', '?'])
+                        .trim();
                     if !name.is_empty() {
-                        self.derived.push(name.to_owned());
+                        self.derive(name.to_owned());
                     }
                     rest = after.get(end..).unwrap_or("");
                 }

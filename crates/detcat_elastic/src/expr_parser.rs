@@ -19,15 +19,27 @@ pub struct Cursor<'a> {
     depth: usize,
 }
 
-const EOF_TOKEN: Token = Token { tok: Tok::Eof, span: Span { start: 0, end: 0 } };
+const EOF_TOKEN: Token = Token {
+    tok: Tok::Eof,
+    span: Span { start: 0, end: 0 },
+};
 
 impl<'a> Cursor<'a> {
     pub fn new(toks: &'a [Token], lang: Lang) -> Self {
-        Self { toks, pos: 0, lang, diags: Vec::new(), depth: 0 }
+        Self {
+            toks,
+            pos: 0,
+            lang,
+            diags: Vec::new(),
+            depth: 0,
+        }
     }
 
     pub fn token(&self) -> &Token {
-        self.toks.get(self.pos).or_else(|| self.toks.last()).unwrap_or(&EOF_TOKEN)
+        self.toks
+            .get(self.pos)
+            .or_else(|| self.toks.last())
+            .unwrap_or(&EOF_TOKEN)
     }
 
     pub fn peek(&self) -> &Tok {
@@ -44,7 +56,10 @@ impl<'a> Cursor<'a> {
 
     /// End of the previous token (for node spans).
     pub fn prev_end(&self) -> usize {
-        self.pos.checked_sub(1).and_then(|p| self.toks.get(p)).map_or(0, |t| t.span.end as usize)
+        self.pos
+            .checked_sub(1)
+            .and_then(|p| self.toks.get(p))
+            .map_or(0, |t| t.span.end as usize)
     }
 
     pub fn bump(&mut self) -> Token {
@@ -98,7 +113,8 @@ impl<'a> Cursor<'a> {
     fn enter(&mut self) -> bool {
         self.depth += 1;
         if self.depth > crate::MAX_DEPTH {
-            self.diags.push(diagnostics::too_deep(self.lang, self.span()));
+            self.diags
+                .push(diagnostics::too_deep(self.lang, self.span()));
             return false;
         }
         true
@@ -134,7 +150,11 @@ impl<'a> Cursor<'a> {
         while self.eat_word("or") {
             items.push(self.and_expr());
         }
-        if items.len() == 1 { items.remove(0) } else { self.node(NodeKind::Or(items), start) }
+        if items.len() == 1 {
+            items.remove(0)
+        } else {
+            self.node(NodeKind::Or(items), start)
+        }
     }
 
     fn and_expr(&mut self) -> Node {
@@ -143,12 +163,20 @@ impl<'a> Cursor<'a> {
         while self.eat_word("and") {
             items.push(self.not_expr());
         }
-        if items.len() == 1 { items.remove(0) } else { self.node(NodeKind::And(items), start) }
+        if items.len() == 1 {
+            items.remove(0)
+        } else {
+            self.node(NodeKind::And(items), start)
+        }
     }
 
     fn not_expr(&mut self) -> Node {
         let start = self.span().start as usize;
-        if self.at_word("not") && !self.peek_n(1).is_word("in") || (self.lang == Lang::Eql && self.peek() == &Tok::Bang && self.peek_n(1) != &Tok::LBracket) {
+        if self.at_word("not") && !self.peek_n(1).is_word("in")
+            || (self.lang == Lang::Eql
+                && self.peek() == &Tok::Bang
+                && self.peek_n(1) != &Tok::LBracket)
+        {
             self.bump();
             if !self.enter() {
                 self.leave();
@@ -178,24 +206,54 @@ impl<'a> Cursor<'a> {
         if let Some(op) = cmp {
             self.bump();
             let rhs = self.additive();
-            return self.node(NodeKind::Cmp { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, start);
+            return self.node(
+                NodeKind::Cmp {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                start,
+            );
         }
         let negated = self.at_word("not")
-            && (self.peek_n(1).is_word("in") || self.peek_n(1).is_word("like") || self.peek_n(1).is_word("rlike") || self.peek_n(1).is_word("regex"));
+            && (self.peek_n(1).is_word("in")
+                || self.peek_n(1).is_word("like")
+                || self.peek_n(1).is_word("rlike")
+                || self.peek_n(1).is_word("regex"));
         if negated {
             self.bump();
         }
         if self.peek() == &Tok::Colon {
             self.bump();
-            let op = if self.lang == Lang::Esql { MatchOp::EsqlMatch } else { MatchOp::Colon };
+            let op = if self.lang == Lang::Esql {
+                MatchOp::EsqlMatch
+            } else {
+                MatchOp::Colon
+            };
             let patterns = self.value_or_list();
-            return self.node(NodeKind::Match { op, lhs: Box::new(lhs), patterns, negated }, start);
+            return self.node(
+                NodeKind::Match {
+                    op,
+                    lhs: Box::new(lhs),
+                    patterns,
+                    negated,
+                },
+                start,
+            );
         }
         if self.at_word("in") {
             self.bump();
             let insensitive = self.eat(&Tok::Tilde);
             let items = self.list();
-            return self.node(NodeKind::In { lhs: Box::new(lhs), items, insensitive, negated }, start);
+            return self.node(
+                NodeKind::In {
+                    lhs: Box::new(lhs),
+                    items,
+                    insensitive,
+                    negated,
+                },
+                start,
+            );
         }
         let op = match (self.lang, self.peek()) {
             (Lang::Esql, t) if t.is_word("like") => Some(MatchOp::EsqlLike),
@@ -214,7 +272,15 @@ impl<'a> Cursor<'a> {
                 };
             }
             let patterns = self.value_or_list();
-            return self.node(NodeKind::Match { op, lhs: Box::new(lhs), patterns, negated }, start);
+            return self.node(
+                NodeKind::Match {
+                    op,
+                    lhs: Box::new(lhs),
+                    patterns,
+                    negated,
+                },
+                start,
+            );
         }
         if negated {
             self.error("`in`, `like` or `rlike`");
@@ -225,14 +291,24 @@ impl<'a> Cursor<'a> {
             if !self.eat_word("null") {
                 self.error("`null`");
             }
-            return self.node(NodeKind::IsNull { operand: Box::new(lhs), negated }, start);
+            return self.node(
+                NodeKind::IsNull {
+                    operand: Box::new(lhs),
+                    negated,
+                },
+                start,
+            );
         }
         lhs
     }
 
     /// A parenthesized list or a single value (EQL `: ("a", "b")` or `: "a"`).
     fn value_or_list(&mut self) -> Vec<Node> {
-        if self.peek() == &Tok::LParen { self.list() } else { vec![self.additive()] }
+        if self.peek() == &Tok::LParen {
+            self.list()
+        } else {
+            vec![self.additive()]
+        }
     }
 
     fn list(&mut self) -> Vec<Node> {
@@ -269,7 +345,14 @@ impl<'a> Cursor<'a> {
             };
             self.bump();
             let rhs = self.multiplicative();
-            lhs = self.node(NodeKind::Arith { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, start);
+            lhs = self.node(
+                NodeKind::Arith {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                start,
+            );
         }
     }
 
@@ -285,7 +368,14 @@ impl<'a> Cursor<'a> {
             };
             self.bump();
             let rhs = self.unary();
-            lhs = self.node(NodeKind::Arith { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, start);
+            lhs = self.node(
+                NodeKind::Arith {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                start,
+            );
         }
     }
 
@@ -313,7 +403,13 @@ impl<'a> Cursor<'a> {
                     String::new()
                 }
             };
-            n = self.node(NodeKind::Cast { operand: Box::new(n), ty }, start);
+            n = self.node(
+                NodeKind::Cast {
+                    operand: Box::new(n),
+                    ty,
+                },
+                start,
+            );
         }
         n
     }
@@ -328,11 +424,39 @@ impl<'a> Cursor<'a> {
             }
             Tok::Int(i) => {
                 self.bump();
+                // ES|QL time spans: `1 hour`, `7 days`.
+                if self.lang == Lang::Esql
+                    && let Tok::Ident(unit) = self.peek().clone()
+                    && is_time_unit(&unit)
+                {
+                    self.bump();
+                    return self.node(NodeKind::Str(format!("{i} {unit}")), start);
+                }
                 self.node(NodeKind::Int(i), start)
             }
             Tok::Float(f) => {
                 self.bump();
                 self.node(NodeKind::Float(f), start)
+            }
+            // ES|QL `5m`-style spans and `{"option": …}` maps of function options.
+            Tok::Duration(d) if self.lang == Lang::Esql => {
+                self.bump();
+                self.node(NodeKind::Str(d), start)
+            }
+            Tok::Other('{') if self.lang == Lang::Esql => {
+                let mut depth = 0usize;
+                loop {
+                    match self.bump().tok {
+                        Tok::Other('{') => depth += 1,
+                        Tok::Other('}') => depth = depth.saturating_sub(1),
+                        Tok::Eof => break,
+                        _ => {}
+                    }
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                self.node(NodeKind::Str("{options}".into()), start)
             }
             Tok::LParen => {
                 self.bump();
@@ -347,13 +471,18 @@ impl<'a> Cursor<'a> {
             }
             Tok::Ident(name) => {
                 self.bump();
-                if ["true", "false"].iter().any(|w| name.eq_ignore_ascii_case(w)) {
+                if ["true", "false"]
+                    .iter()
+                    .any(|w| name.eq_ignore_ascii_case(w))
+                {
                     return self.node(NodeKind::Bool(name.eq_ignore_ascii_case("true")), start);
                 }
                 if name.eq_ignore_ascii_case("null") {
                     return self.node(NodeKind::Null, start);
                 }
-                let insensitive = self.peek() == &Tok::Tilde && self.peek_n(1) == &Tok::LParen && self.lang == Lang::Eql;
+                let insensitive = self.peek() == &Tok::Tilde
+                    && self.peek_n(1) == &Tok::LParen
+                    && self.lang == Lang::Eql;
                 if insensitive {
                     self.bump();
                 }
@@ -374,7 +503,11 @@ impl<'a> Cursor<'a> {
 
     /// `name` with optional `[index]` suffixes (EQL `process.args[0]`).
     fn field_index(&mut self, mut name: String, optional: bool, start: usize) -> Node {
-        while self.lang == Lang::Eql && self.peek() == &Tok::LBracket && matches!(self.peek_n(1), Tok::Int(_)) && self.peek_n(2) == &Tok::RBracket {
+        while self.lang == Lang::Eql
+            && self.peek() == &Tok::LBracket
+            && matches!(self.peek_n(1), Tok::Int(_))
+            && self.peek_n(2) == &Tok::RBracket
+        {
             self.bump();
             if let Tok::Int(i) = self.bump().tok {
                 name.push_str(&format!("[{i}]"));
@@ -404,8 +537,39 @@ impl<'a> Cursor<'a> {
                 break;
             }
         }
-        self.node(NodeKind::Call { name, insensitive, args }, start)
+        self.node(
+            NodeKind::Call {
+                name,
+                insensitive,
+                args,
+            },
+            start,
+        )
     }
+}
+
+fn is_time_unit(word: &str) -> bool {
+    const UNITS: [&str; 14] = [
+        "millisecond",
+        "ms",
+        "second",
+        "sec",
+        "s",
+        "minute",
+        "min",
+        "hour",
+        "h",
+        "day",
+        "d",
+        "week",
+        "month",
+        "year",
+    ];
+    let w = word.to_ascii_lowercase();
+    let singular = w.strip_suffix('s').filter(|x| !x.is_empty()).unwrap_or(&w);
+    UNITS.contains(&w.as_str())
+        || UNITS.contains(&singular)
+        || ["quarter", "quarters", "mo", "yr", "y", "w"].contains(&w.as_str())
 }
 
 #[cfg(test)]
@@ -424,30 +588,48 @@ mod tests {
     fn precedence_and_binds_tighter_than_or() {
         let (n, d) = parse("a == 1 or b == 2 and c == 3", Lang::Eql);
         assert!(d.is_empty());
-        let NodeKind::Or(items) = n.kind else { panic!("expected or") };
+        let NodeKind::Or(items) = n.kind else {
+            panic!("expected or")
+        };
         assert!(matches!(items[1].kind, NodeKind::And(_)));
     }
 
     #[test]
     fn not_in_and_insensitive_in() {
         let (n, _) = parse(r#"p.name not in~ ("a", "b")"#, Lang::Eql);
-        assert!(matches!(n.kind, NodeKind::In { negated: true, insensitive: true, ref items, .. } if items.len() == 2));
+        assert!(
+            matches!(n.kind, NodeKind::In { negated: true, insensitive: true, ref items, .. } if items.len() == 2)
+        );
     }
 
     #[test]
     fn nested_calls_with_arithmetic() {
-        let (n, d) = parse(r#"endswith~(substring(dll.path, 0, length(dll.path) - (length(dll.name) + 1)), "x")"#, Lang::Eql);
+        let (n, d) = parse(
+            r#"endswith~(substring(dll.path, 0, length(dll.path) - (length(dll.name) + 1)), "x")"#,
+            Lang::Eql,
+        );
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(n.fields(), ["dll.path", "dll.name"]);
-        assert!(matches!(n.kind, NodeKind::Call { insensitive: true, .. }));
+        assert!(matches!(
+            n.kind,
+            NodeKind::Call {
+                insensitive: true,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn esql_is_not_null_and_cast() {
         let (n, d) = parse("x::long > 3 and y IS NOT NULL", Lang::Esql);
         assert!(d.is_empty());
-        let NodeKind::And(items) = n.kind else { panic!("and") };
-        assert!(matches!(items[1].kind, NodeKind::IsNull { negated: true, .. }));
+        let NodeKind::And(items) = n.kind else {
+            panic!("and")
+        };
+        assert!(matches!(
+            items[1].kind,
+            NodeKind::IsNull { negated: true, .. }
+        ));
     }
 
     #[test]

@@ -7,7 +7,11 @@ use detcat_model::{Expr, Opaque, Operator, Predicate, Value};
 /// opaque node (the `Err` carries a short description for the diagnostic).
 pub fn filter_expr(filter: &toml::Value) -> Option<Result<Expr, (Expr, String)>> {
     let meta = filter.get("meta");
-    let flag = |k: &str| meta.and_then(|m| m.get(k)).and_then(toml::Value::as_bool).unwrap_or(false);
+    let flag = |k: &str| {
+        meta.and_then(|m| m.get(k))
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false)
+    };
     if flag("disabled") {
         return None;
     }
@@ -17,8 +21,19 @@ pub fn filter_expr(filter: &toml::Value) -> Option<Result<Expr, (Expr, String)>>
         Some(e) => Ok(if flag("negate") { Expr::not(e) } else { e }),
         None => {
             let text = toml::to_string(filter).unwrap_or_default();
-            let what = body.as_table().and_then(|t| t.keys().next().cloned()).unwrap_or_else(|| "empty filter".into());
-            Err((Expr::Opaque(Opaque { text, reason: "Kibana filter".into(), fields: Vec::new(), span: None }), what))
+            let what = body
+                .as_table()
+                .and_then(|t| t.keys().next().cloned())
+                .unwrap_or_else(|| "empty filter".into());
+            Err((
+                Expr::Opaque(Opaque {
+                    text,
+                    reason: "Kibana filter".into(),
+                    fields: Vec::new(),
+                    span: None,
+                }),
+                what,
+            ))
         }
     })
 }
@@ -44,8 +59,14 @@ fn field_value(v: &toml::Value) -> Option<(String, Value, bool)> {
     if let Some(s) = scalar(inner) {
         return Some((field.clone(), s, false));
     }
-    let value = inner.get("value").or_else(|| inner.get("query")).and_then(scalar)?;
-    let ci = inner.get("case_insensitive").and_then(toml::Value::as_bool).unwrap_or(false);
+    let value = inner
+        .get("value")
+        .or_else(|| inner.get("query"))
+        .and_then(scalar)?;
+    let ci = inner
+        .get("case_insensitive")
+        .and_then(toml::Value::as_bool)
+        .unwrap_or(false);
     Some((field.clone(), value, ci))
 }
 
@@ -81,8 +102,12 @@ mod tests {
 
     #[test]
     fn negated_wildcard_filter() {
-        let f = parse("[meta]\nnegate = true\n[query.wildcard.\"file.path\"]\ncase_insensitive = true\nvalue = \"?:\\\\\\\\Temp\\\\\\\\*\"\n");
-        let Some(Ok(Expr::Not { item })) = filter_expr(&f) else { panic!("not") };
+        let f = parse(
+            "[meta]\nnegate = true\n[query.wildcard.\"file.path\"]\ncase_insensitive = true\nvalue = \"?:\\\\\\\\Temp\\\\\\\\*\"\n",
+        );
+        let Some(Ok(Expr::Not { item })) = filter_expr(&f) else {
+            panic!("not")
+        };
         let Expr::Pred(p) = *item else { panic!("pred") };
         assert_eq!((p.op, p.case_sensitive), (Operator::Wildcard, false));
         assert_eq!(p.values, [Value::from(r"?:\\Temp\\*")]);

@@ -13,7 +13,10 @@ pub enum Tok {
     /// EQL optional field `?process.name`.
     OptIdent(String),
     /// A string literal, escapes resolved. `raw` for `"""…"""` (no escapes).
-    Str { value: String, raw: bool },
+    Str {
+        value: String,
+        raw: bool,
+    },
     Int(i64),
     Float(f64),
     /// A number directly followed by letters: EQL `maxspan=5m`.
@@ -103,7 +106,13 @@ pub struct Token {
 
 /// Splits `src` into tokens (always ending with [`Tok::Eof`]) plus lexical diagnostics.
 pub fn lex(src: &str, lang: Lang) -> (Vec<Token>, Vec<QueryDiag>) {
-    let mut lx = Lexer { src, pos: 0, lang, out: Vec::new(), diags: Vec::new() };
+    let mut lx = Lexer {
+        src,
+        pos: 0,
+        lang,
+        out: Vec::new(),
+        diags: Vec::new(),
+    };
     lx.run();
     (lx.out, lx.diags)
 }
@@ -144,7 +153,10 @@ impl Lexer<'_> {
     }
 
     fn push(&mut self, tok: Tok, start: usize) {
-        self.out.push(Token { tok, span: Span::new(start, self.pos) });
+        self.out.push(Token {
+            tok,
+            span: Span::new(start, self.pos),
+        });
     }
 
     fn run(&mut self) {
@@ -153,10 +165,17 @@ impl Lexer<'_> {
             if c.is_whitespace() {
                 self.bump();
             } else if self.rest().starts_with("//") {
-                let end = self.rest().find('\n').map_or(self.src.len(), |i| self.pos + i);
+                let end = self
+                    .rest()
+                    .find('\n')
+                    .map_or(self.src.len(), |i| self.pos + i);
                 self.pos = end;
             } else if self.rest().starts_with("/*") {
-                let end = self.rest().get(2..).and_then(|r| r.find("*/")).map_or(self.src.len(), |i| self.pos + i + 4);
+                let end = self
+                    .rest()
+                    .get(2..)
+                    .and_then(|r| r.find("*/"))
+                    .map_or(self.src.len(), |i| self.pos + i + 4);
                 self.pos = end;
             } else if self.rest().starts_with("\"\"\"") {
                 self.raw_string(start);
@@ -177,7 +196,11 @@ impl Lexer<'_> {
                     }
                     None => self.unterminated(start),
                 }
-            } else if c == '?' && self.peek_at(1).is_some_and(|n| is_ident_start(n) || n == '`') {
+            } else if c == '?'
+                && self
+                    .peek_at(1)
+                    .is_some_and(|n| is_ident_start(n) || n == '`')
+            {
                 self.bump();
                 let name = self.ident();
                 self.push(Tok::OptIdent(name), start);
@@ -191,11 +214,17 @@ impl Lexer<'_> {
             }
         }
         let end = self.src.len();
-        self.out.push(Token { tok: Tok::Eof, span: Span::new(end, end) });
+        self.out.push(Token {
+            tok: Tok::Eof,
+            span: Span::new(end, end),
+        });
     }
 
     fn unterminated(&mut self, start: usize) {
-        self.diags.push(diagnostics::unterminated_string(self.lang, Span::new(start, self.src.len())));
+        self.diags.push(diagnostics::unterminated_string(
+            self.lang,
+            Span::new(start, self.src.len()),
+        ));
         let value = self.src.get(start..).unwrap_or("").to_owned();
         self.pos = self.src.len();
         self.push(Tok::Str { value, raw: true }, start);
@@ -219,14 +248,17 @@ impl Lexer<'_> {
                         }
                     }
                 }
-                Some(ch) if is_ident_continue(ch) => {
-                    self.bump();
-                    name.push(ch);
+                _ => {
+                    while let Some(ch) = self.peek().filter(|c| is_ident_continue(*c)) {
+                        self.bump();
+                        name.push(ch);
+                    }
                 }
-                _ => {}
             }
             // A dot continues the name when a segment follows (`Esql.*` leaves `*` to the parser).
-            let next_is_segment = self.peek_at(1).is_some_and(|n| is_ident_continue(n) || n == '`');
+            let next_is_segment = self
+                .peek_at(1)
+                .is_some_and(|n| is_ident_continue(n) || n == '`');
             if self.peek() == Some('.') && next_is_segment {
                 self.bump();
                 name.push('.');
@@ -249,7 +281,11 @@ impl Lexer<'_> {
                 self.bump();
             }
         }
-        if matches!(self.peek(), Some('e' | 'E')) && self.peek_at(1).is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '+') {
+        if matches!(self.peek(), Some('e' | 'E'))
+            && self
+                .peek_at(1)
+                .is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '+')
+        {
             float = true;
             self.bump();
             self.bump();
@@ -269,11 +305,21 @@ impl Lexer<'_> {
         let tok = if float {
             text.parse().map(Tok::Float).ok()
         } else {
-            text.parse().map(Tok::Int).ok().or_else(|| text.parse().map(Tok::Float).ok())
+            text.parse()
+                .map(Tok::Int)
+                .ok()
+                .or_else(|| text.parse().map(Tok::Float).ok())
         };
         let tok = tok.unwrap_or_else(|| {
-            self.diags.push(diagnostics::bad_number(self.lang, text, Span::new(start, self.pos)));
-            Tok::Str { value: text.to_owned(), raw: true }
+            self.diags.push(diagnostics::bad_number(
+                self.lang,
+                text,
+                Span::new(start, self.pos),
+            ));
+            Tok::Str {
+                value: text.to_owned(),
+                raw: true,
+            }
         });
         self.push(tok, start);
     }
@@ -314,7 +360,11 @@ impl Lexer<'_> {
                     Some('u') => self.unicode_escape(esc_start, &mut value),
                     Some(other) => {
                         let what = format!("\\{other}");
-                        self.diags.push(diagnostics::bad_escape(self.lang, &what, Span::new(esc_start, self.pos)));
+                        self.diags.push(diagnostics::bad_escape(
+                            self.lang,
+                            &what,
+                            Span::new(esc_start, self.pos),
+                        ));
                         value.push('\\');
                         value.push(other);
                     }
@@ -331,22 +381,39 @@ impl Lexer<'_> {
         let braced = self.peek() == Some('{');
         let digits: String = if braced {
             self.bump();
-            let d: String = self.rest().chars().take_while(char::is_ascii_hexdigit).take(8).collect();
+            let d: String = self
+                .rest()
+                .chars()
+                .take_while(char::is_ascii_hexdigit)
+                .take(8)
+                .collect();
             self.pos += d.len();
             if self.peek() == Some('}') {
                 self.bump();
             }
             d
         } else {
-            let d: String = self.rest().chars().take_while(char::is_ascii_hexdigit).take(4).collect();
+            let d: String = self
+                .rest()
+                .chars()
+                .take_while(char::is_ascii_hexdigit)
+                .take(4)
+                .collect();
             self.pos += d.len();
             d
         };
-        match u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32) {
+        match u32::from_str_radix(&digits, 16)
+            .ok()
+            .and_then(char::from_u32)
+        {
             Some(c) => value.push(c),
             None => {
                 let raw = self.src.get(esc_start..self.pos).unwrap_or("\\u");
-                self.diags.push(diagnostics::bad_escape(self.lang, raw, Span::new(esc_start, self.pos)));
+                self.diags.push(diagnostics::bad_escape(
+                    self.lang,
+                    raw,
+                    Span::new(esc_start, self.pos),
+                ));
                 value.push_str(raw);
             }
         }
@@ -401,23 +468,47 @@ mod tests {
 
     #[test]
     fn backtick_segments_join_into_one_name() {
-        assert_eq!(toks("target_resources.`0`.display_name")[0], Tok::Ident("target_resources.0.display_name".into()));
+        assert_eq!(
+            toks("target_resources.`0`.display_name")[0],
+            Tok::Ident("target_resources.0.display_name".into())
+        );
     }
 
     #[test]
     fn unicode_and_quote_escapes() {
-        assert_eq!(toks(r#""*\u{202E}*""#)[0], Tok::Str { value: "*\u{202E}*".into(), raw: false });
-        assert_eq!(toks(r#""a\"b\\c""#)[0], Tok::Str { value: "a\"b\\c".into(), raw: false });
+        assert_eq!(
+            toks(r#""*\u{202E}*""#)[0],
+            Tok::Str {
+                value: "*\u{202E}*".into(),
+                raw: false
+            }
+        );
+        assert_eq!(
+            toks(r#""a\"b\\c""#)[0],
+            Tok::Str {
+                value: "a\"b\\c".into(),
+                raw: false
+            }
+        );
     }
 
     #[test]
     fn raw_strings_keep_backslashes() {
-        assert_eq!(toks(r#""""C:\Windows\*""""#)[0], Tok::Str { value: r"C:\Windows\*".into(), raw: true });
+        assert_eq!(
+            toks(r#""""C:\Windows\*""""#)[0],
+            Tok::Str {
+                value: r"C:\Windows\*".into(),
+                raw: true
+            }
+        );
     }
 
     #[test]
     fn comments_are_skipped() {
-        assert_eq!(toks("a // x\n /* y\n z */ b"), vec![Tok::Ident("a".into()), Tok::Ident("b".into()), Tok::Eof]);
+        assert_eq!(
+            toks("a // x\n /* y\n z */ b"),
+            vec![Tok::Ident("a".into()), Tok::Ident("b".into()), Tok::Eof]
+        );
     }
 
     #[test]
@@ -447,7 +538,13 @@ mod tests {
     #[test]
     fn bad_escape_is_kept_with_warning() {
         let (t, d) = lex(r#""a\qb""#, Lang::Eql);
-        assert_eq!(t[0].tok, Tok::Str { value: r"a\qb".into(), raw: false });
+        assert_eq!(
+            t[0].tok,
+            Tok::Str {
+                value: r"a\qb".into(),
+                raw: false
+            }
+        );
         assert_eq!(d[0].code, "eql::bad-escape");
     }
 }

@@ -39,13 +39,13 @@ pub mod diagnostics;
 pub mod eql;
 pub mod esql;
 mod expr_parser;
+mod filters;
 pub mod kql;
 mod lexer;
 pub mod locate;
 mod lower;
 pub mod lucene;
 pub mod query;
-mod filters;
 mod rule;
 pub mod toml_rule;
 

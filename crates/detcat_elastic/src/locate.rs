@@ -32,9 +32,13 @@ pub fn locate(text: &str, key: &str, value: &str) -> Option<Located> {
     for line in text.split_inclusive('\n') {
         let here = line_start;
         line_start += line.len();
-        let Some(rest) = line.strip_prefix(key) else { continue };
+        let Some(rest) = line.strip_prefix(key) else {
+            continue;
+        };
         let trimmed = rest.trim_start_matches([' ', '\t']);
-        let Some(after_eq) = trimmed.strip_prefix('=') else { continue };
+        let Some(after_eq) = trimmed.strip_prefix('=') else {
+            continue;
+        };
         let after_ws = after_eq.trim_start_matches([' ', '\t']);
         let delim_at = here + (line.len() - after_ws.len());
         if let Some(found) = try_at(text, delim_at, value) {
@@ -58,15 +62,34 @@ fn skip_newline(text: &str, pos: usize) -> usize {
 fn try_at(text: &str, at: usize, value: &str) -> Option<Located> {
     let rest = text.get(at..)?;
     if rest.starts_with("'''") || (rest.starts_with('\'')) {
-        let start = if rest.starts_with("'''") { skip_newline(text, at + 3) } else { at + 1 };
-        return (text.get(start..start + value.len())? == value).then_some(Located { base: start, map: None });
+        let start = if rest.starts_with("'''") {
+            skip_newline(text, at + 3)
+        } else {
+            at + 1
+        };
+        return (text.get(start..start + value.len())? == value).then_some(Located {
+            base: start,
+            map: None,
+        });
     }
-    let (multi, start) = if rest.starts_with("\"\"\"") { (true, skip_newline(text, at + 3)) } else if rest.starts_with('"') { (false, at + 1) } else { return None };
+    let (multi, start) = if rest.starts_with("\"\"\"") {
+        (true, skip_newline(text, at + 3))
+    } else if rest.starts_with('"') {
+        (false, at + 1)
+    } else {
+        return None;
+    };
     if text.get(start..start + value.len()) == Some(value) && !value.contains(['\\', '"']) {
-        return Some(Located { base: start, map: None });
+        return Some(Located {
+            base: start,
+            map: None,
+        });
     }
     let (decoded, map) = decode_basic(text, start, multi)?;
-    (decoded == value).then_some(Located { base: start, map: Some(map) })
+    (decoded == value).then_some(Located {
+        base: start,
+        map: Some(map),
+    })
 }
 
 /// Decodes a TOML basic string starting at `start` (after the delimiter), recording the file
@@ -117,7 +140,11 @@ fn decode_basic(text: &str, start: usize, multi: bool) -> Option<(String, Vec<us
         } else if multi && n.is_whitespace() {
             // Line-ending backslash: skip all whitespace and newlines that follow.
             pos += 1;
-            while let Some(w) = text.get(pos..).and_then(|s| s.chars().next()).filter(|w| w.is_whitespace()) {
+            while let Some(w) = text
+                .get(pos..)
+                .and_then(|s| s.chars().next())
+                .filter(|w| w.is_whitespace())
+            {
                 pos += w.len_utf8();
             }
         } else {

@@ -7,7 +7,9 @@
 //! where the rule wrote it (`and not …` keeps its shape, so the model sees the exclusions);
 //! only `!=` and `not in` turn into `Not(pred)`.
 
-use detcat_model::{Computed, Expr, Opaque, Operator, Predicate, RegexFlags, Span, Value, wildcard};
+use detcat_model::{
+    Computed, Expr, Opaque, Operator, Predicate, RegexFlags, Span, Value, wildcard,
+};
 
 use crate::ast::{CmpOp, MatchOp, Node, NodeKind};
 use crate::diagnostics::Lang;
@@ -19,6 +21,9 @@ pub struct LowerCtx<'a> {
     pub lang: Lang,
     /// ES|QL columns made by `eval` / `dissect` / `grok` before the `where`: not event fields.
     pub derived: &'a [String],
+    /// ES|QL `EVAL col = field` / `EVAL col = TO_LOWER(field)`: the column stands for the
+    /// field, with the modifiers the wrapping added.
+    pub aliases: &'a [(String, String, Vec<String>)],
 }
 
 impl LowerCtx<'_> {
@@ -36,17 +41,32 @@ impl LowerCtx<'_> {
             }),
             NodeKind::Field { .. } => match self.field(node) {
                 // A bare boolean field (`process.Ext.token.elevation`) reads as `== true`.
-                Some((name, mods)) => {
-                    self.pred(name, Operator::Eq, vec![Value::Bool(true)], false, mods, node.span)
-                }
+                Some((name, mods)) => self.pred(
+                    name,
+                    Operator::Eq,
+                    vec![Value::Bool(true)],
+                    false,
+                    mods,
+                    node.span,
+                ),
                 None => self.computed(node),
             },
             NodeKind::Cmp { op, lhs, rhs } => self.compare(node, *op, lhs, rhs),
-            NodeKind::Match { op, lhs, patterns, negated } => {
+            NodeKind::Match {
+                op,
+                lhs,
+                patterns,
+                negated,
+            } => {
                 let e = self.pattern_match(node, *op, lhs, patterns);
                 if *negated { Expr::not(e) } else { e }
             }
-            NodeKind::In { lhs, items, insensitive, negated } => {
+            NodeKind::In {
+                lhs,
+                items,
+                insensitive,
+                negated,
+            } => {
                 let e = self.in_list(node, lhs, items, *insensitive);
                 if *negated { Expr::not(e) } else { e }
             }
@@ -57,39 +77,65 @@ impl LowerCtx<'_> {
                 }
                 None => self.computed(node),
             },
-            NodeKind::Call { name, insensitive, args } => self.call(node, name, *insensitive, args),
+            NodeKind::Call {
+                name,
+                insensitive,
+                args,
+            } => self.call(node, name, *insensitive, args),
             _ => self.computed(node),
         }
     }
 
     fn text(&self, span: Span) -> String {
-        self.src.get(span.start as usize..span.end as usize).unwrap_or("").to_owned()
+        self.src
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+            .to_owned()
     }
 
     /// The field a node names, with the modifiers its shape adds: `?f` → `optional`,
     /// ES|QL `TO_LOWER(f)` → `to_lower` (and the comparison becomes case-insensitive).
-    fn field(&self, node: &Node) -> Option<(String, Vec<String>)> {
+    pub fn field(&self, node: &Node) -> Option<(String, Vec<String>)> {
         match &node.kind {
             NodeKind::Field { name, optional } => {
+                if let Some((_, field, mods)) =
+                    self.aliases.iter().rev().find(|(col, _, _)| col == name)
+                {
+                    return Some((field.clone(), mods.clone()));
+                }
                 if self.derived.iter().any(|d| d == name) {
                     return None;
                 }
-                let mods = if *optional { vec!["optional".to_owned()] } else { Vec::new() };
+                let mods = if *optional {
+                    vec!["optional".to_owned()]
+                } else {
+                    Vec::new()
+                };
                 Some((name.clone(), mods))
             }
-            NodeKind::Call { name, args, .. } if self.lang == Lang::Esql && is_case_fold(name) => match args.as_slice() {
-                [only] => {
-                    let (field, mut mods) = self.field(only)?;
-                    mods.push(name.to_ascii_lowercase());
-                    Some((field, mods))
+            NodeKind::Call { name, args, .. } if self.lang == Lang::Esql && is_case_fold(name) => {
+                match args.as_slice() {
+                    [only] => {
+                        let (field, mut mods) = self.field(only)?;
+                        mods.push(name.to_ascii_lowercase());
+                        Some((field, mods))
+                    }
+                    _ => None,
                 }
-                _ => None,
-            },
+            }
             _ => None,
         }
     }
 
-    fn pred(&self, field: String, op: Operator, values: Vec<Value>, case_sensitive: bool, modifiers: Vec<String>, span: Span) -> Expr {
+    fn pred(
+        &self,
+        field: String,
+        op: Operator,
+        values: Vec<Value>,
+        case_sensitive: bool,
+        modifiers: Vec<String>,
+        span: Span,
+    ) -> Expr {
         let mut p = Predicate::new(field, op, values).with_span(span);
         p.case_sensitive = case_sensitive && !modifiers.iter().any(|m| is_case_fold(m));
         p.modifiers = modifiers;
@@ -99,7 +145,11 @@ impl LowerCtx<'_> {
     fn computed(&self, node: &Node) -> Expr {
         Expr::Computed(Computed {
             function: outer_function(node),
-            fields: node.fields().into_iter().filter(|f| !self.derived.contains(f)).collect(),
+            fields: node
+                .fields()
+                .into_iter()
+                .filter(|f| !self.derived.contains(f))
+                .collect(),
             text: self.text(node.span),
             span: Some(node.span),
         })
@@ -112,9 +162,18 @@ impl LowerCtx<'_> {
             (None, Some(_)) => (rhs, lhs, flip(op)),
             (None, None) => return self.computed(node),
         };
-        let Some((field, mods)) = self.field(field_node) else { return self.computed(node) };
+        let Some((field, mods)) = self.field(field_node) else {
+            return self.computed(node);
+        };
         if let Some((other, _)) = self.field(lit) {
-            let p = self.pred(field, Operator::FieldRef, vec![Value::Str(other)], true, mods, node.span);
+            let p = self.pred(
+                field,
+                Operator::FieldRef,
+                vec![Value::Str(other)],
+                true,
+                mods,
+                node.span,
+            );
             return match op {
                 CmpOp::Eq => p,
                 CmpOp::Ne => Expr::not(p),
@@ -129,7 +188,9 @@ impl LowerCtx<'_> {
                 _ => self.computed(node),
             };
         }
-        let Some(value) = literal(lit) else { return self.computed(node) };
+        let Some(value) = literal(lit) else {
+            return self.computed(node);
+        };
         let is_str = matches!(value, Value::Str(_));
         let (operator, negate) = match op {
             CmpOp::Eq => (Operator::Eq, false),
@@ -140,12 +201,21 @@ impl LowerCtx<'_> {
             CmpOp::Ge => (Operator::Gte, false),
         };
         // `==` on strings is case-sensitive in EQL and ES|QL (and `*` is a literal star).
-        let p = self.pred(field, operator, vec![value], is_str && operator == Operator::Eq, mods, node.span);
+        let p = self.pred(
+            field,
+            operator,
+            vec![value],
+            is_str && operator == Operator::Eq,
+            mods,
+            node.span,
+        );
         if negate { Expr::not(p) } else { p }
     }
 
     fn pattern_match(&self, node: &Node, op: MatchOp, lhs: &Node, patterns: &[Node]) -> Expr {
-        let Some((field, mut mods)) = self.field(lhs) else { return self.computed(node) };
+        let Some((field, mut mods)) = self.field(lhs) else {
+            return self.computed(node);
+        };
         let Some(values) = patterns.iter().map(literal).collect::<Option<Vec<_>>>() else {
             return self.computed(node);
         };
@@ -161,8 +231,18 @@ impl LowerCtx<'_> {
                 self.split_patterns(field, &values, true, mods, span, esql_like_pattern)
             }
             MatchOp::Regex { insensitive } => {
-                let flags = RegexFlags { ignore_case: insensitive, ..RegexFlags::default() };
-                let Expr::Pred(mut p) = self.pred(field, Operator::RegexMatch, values, !insensitive, mods, span) else {
+                let flags = RegexFlags {
+                    ignore_case: insensitive,
+                    ..RegexFlags::default()
+                };
+                let Expr::Pred(mut p) = self.pred(
+                    field,
+                    Operator::RegexMatch,
+                    values,
+                    !insensitive,
+                    mods,
+                    span,
+                ) else {
                     return self.computed(node);
                 };
                 p.regex_flags = flags;
@@ -200,7 +280,14 @@ impl LowerCtx<'_> {
         }
         let mut parts = Vec::new();
         if !eq.is_empty() {
-            parts.push(self.pred(field.clone(), Operator::Eq, eq, case_sensitive, mods.clone(), span));
+            parts.push(self.pred(
+                field.clone(),
+                Operator::Eq,
+                eq,
+                case_sensitive,
+                mods.clone(),
+                span,
+            ));
         }
         if !wild.is_empty() {
             parts.push(self.pred(field, Operator::Wildcard, wild, case_sensitive, mods, span));
@@ -209,21 +296,30 @@ impl LowerCtx<'_> {
     }
 
     fn in_list(&self, node: &Node, lhs: &Node, items: &[Node], insensitive: bool) -> Expr {
-        let Some((field, mods)) = self.field(lhs) else { return self.computed(node) };
+        let Some((field, mods)) = self.field(lhs) else {
+            return self.computed(node);
+        };
         let Some(values) = items.iter().map(literal).collect::<Option<Vec<_>>>() else {
             return self.computed(node);
         };
         let any_str = values.iter().any(|v| matches!(v, Value::Str(_)));
-        self.pred(field, Operator::Eq, values, any_str && !insensitive, mods, node.span)
+        self.pred(
+            field,
+            Operator::Eq,
+            values,
+            any_str && !insensitive,
+            mods,
+            node.span,
+        )
     }
 
     fn call(&self, node: &Node, name: &str, insensitive: bool, args: &[Node]) -> Expr {
         let lname = name.to_ascii_lowercase();
         if self.lang == Lang::Esql && lname == "kql" {
-            if let [arg] = args {
-                if let NodeKind::Str(q) = &arg.kind {
-                    return crate::esql::lower_kql_call(q, arg.span, self.src);
-                }
+            if let [arg] = args
+                && let NodeKind::Str(q) = &arg.kind
+            {
+                return crate::esql::lower_kql_call(q, arg.span, self.src);
             }
             return self.computed(node);
         }
@@ -241,18 +337,31 @@ impl LowerCtx<'_> {
             _ if shape.is_some() => Some(Operator::Wildcard),
             _ => None,
         };
-        let Some(op) = op else { return self.computed(node) };
-        let Some((first, rest)) = args.split_first() else { return self.computed(node) };
-        let Some((field, mut mods)) = self.field(first) else { return self.computed(node) };
+        let Some(op) = op else {
+            return self.computed(node);
+        };
+        let Some((first, rest)) = args.split_first() else {
+            return self.computed(node);
+        };
+        let Some((field, mut mods)) = self.field(first) else {
+            return self.computed(node);
+        };
         let Some(values) = rest.iter().map(literal).collect::<Option<Vec<_>>>() else {
             return self.computed(node);
         };
         if values.is_empty() {
             return self.computed(node);
         }
-        mods.push(if insensitive { format!("{name}~") } else { name.to_owned() });
+        mods.push(if insensitive {
+            format!("{name}~")
+        } else {
+            name.to_owned()
+        });
         let values = match shape {
-            Some(f) => values.into_iter().map(|v| Value::Str(f(&v.to_text()))).collect(),
+            Some(f) => values
+                .into_iter()
+                .map(|v| Value::Str(f(&v.to_text())))
+                .collect(),
             None => values,
         };
         // EQL functions are case-sensitive unless written `name~(…)`; CIDRs have no case.
@@ -301,10 +410,15 @@ fn outer_function(node: &Node) -> String {
         NodeKind::Cast { .. } => "cast".into(),
         NodeKind::Cmp { lhs, rhs, .. } => match (&lhs.kind, &rhs.kind) {
             (NodeKind::Field { .. }, NodeKind::Field { .. }) => "compare".into(),
-            (NodeKind::Field { .. } | NodeKind::Str(_) | NodeKind::Int(_) | NodeKind::Float(_), _) => outer_function(rhs),
+            (
+                NodeKind::Field { .. } | NodeKind::Str(_) | NodeKind::Int(_) | NodeKind::Float(_),
+                _,
+            ) => outer_function(rhs),
             _ => outer_function(lhs),
         },
-        NodeKind::Match { lhs, .. } | NodeKind::In { lhs, .. } | NodeKind::IsNull { operand: lhs, .. } => outer_function(lhs),
+        NodeKind::Match { lhs, .. }
+        | NodeKind::In { lhs, .. }
+        | NodeKind::IsNull { operand: lhs, .. } => outer_function(lhs),
         NodeKind::Field { .. } => "field".into(),
         _ => "value".into(),
     }
@@ -351,8 +465,14 @@ mod tests {
 
     #[test]
     fn esql_like_escapes_are_resolved() {
-        assert_eq!(esql_like_pattern(r"c:\\program files\\*.exe"), r"c:\\program files\\*.exe");
+        assert_eq!(
+            esql_like_pattern(r"c:\\program files\\*.exe"),
+            r"c:\\program files\\*.exe"
+        );
         assert_eq!(esql_like_pattern(r"a\*b*"), r"a\*b*");
-        assert_eq!(wildcard::as_literal(&esql_like_pattern(r"a\*b")).as_deref(), Some("a*b"));
+        assert_eq!(
+            wildcard::as_literal(&esql_like_pattern(r"a\*b")).as_deref(),
+            Some("a*b")
+        );
     }
 }

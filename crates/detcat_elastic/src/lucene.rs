@@ -30,9 +30,16 @@ mod tests {
     fn regex_terms_and_uppercase_operators() {
         let q = parse("a:x AND b:(y OR /z[0-9]+/) AND NOT c:root");
         assert!(q.diagnostics.is_empty(), "{:?}", q.diagnostics);
-        let Expr::And { items } = &q.expr else { panic!("and") };
-        let Expr::Or { items: alts } = &items[1] else { panic!("or") };
-        assert!(alts.iter().any(|a| matches!(a, Expr::Pred(p) if p.op == Operator::RegexMatch)));
+        let Expr::And { items } = &q.expr else {
+            panic!("and")
+        };
+        let Expr::Or { items: alts } = &items[1] else {
+            panic!("or")
+        };
+        assert!(
+            alts.iter()
+                .any(|a| matches!(a, Expr::Pred(p) if p.op == Operator::RegexMatch))
+        );
         assert!(matches!(items[2], Expr::Not { .. }));
     }
 

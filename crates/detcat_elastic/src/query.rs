@@ -29,14 +29,20 @@ pub fn fields_of(expr: &Expr) -> Vec<String> {
             Expr::Pred(p) => {
                 out.push(p.field.clone());
                 if p.op == detcat_model::Operator::FieldRef {
-                    out.extend(p.values.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+                    out.extend(
+                        p.values
+                            .iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned)),
+                    );
                 }
             }
             Expr::Computed(c) => out.extend(c.fields.iter().cloned()),
             Expr::Opaque(o) => out.extend(o.fields.iter().cloned()),
             Expr::Sequence(s) => {
                 out.extend(s.by.iter().cloned());
-                s.steps.iter().for_each(|st| out.extend(st.by.iter().cloned()));
+                s.steps
+                    .iter()
+                    .for_each(|st| out.extend(st.by.iter().cloned()));
             }
             Expr::Aggregation(a) => {
                 out.extend(a.fields.iter().cloned());

@@ -2,8 +2,8 @@
 //! query parsed in its language and wrapped by the rule type (threshold, new_terms, …).
 
 use detcat_model::{
-    AggKind, Aggregation, AttackRefs, Comparison, Diagnostic, Expr, FileOutcome, Language, Lifecycle, Opaque, Operator,
-    RangeOp, Rule, SourceFile, Span, TelemetryHint, Vendor,
+    AggKind, Aggregation, AttackRefs, Comparison, Diagnostic, Expr, FileOutcome, Language,
+    Lifecycle, Opaque, Operator, RangeOp, Rule, SourceFile, Span, TelemetryHint, Vendor,
 };
 
 use crate::diagnostics as diag;
@@ -17,14 +17,23 @@ const UPSTREAM: &str = "https://github.com/elastic/detection-rules/blob/main/";
 /// Parses one file of the corpus's `elastic/` folder.
 pub fn parse_file(file: &SourceFile) -> FileOutcome {
     if !file.path.ends_with(".toml") {
-        return FileOutcome { non_rule: Some(non_rule_reason(&file.path)), ..FileOutcome::default() };
+        return FileOutcome {
+            non_rule: Some(non_rule_reason(&file.path)),
+            ..FileOutcome::default()
+        };
     }
     match toml::from_str::<RuleFile>(&file.text) {
-        Ok(parsed) => FileOutcome { rules: vec![build(file, parsed)], ..FileOutcome::default() },
+        Ok(parsed) => FileOutcome {
+            rules: vec![build(file, parsed)],
+            ..FileOutcome::default()
+        },
         Err(e) => {
             let span = e.span().map(|r| Span::new(r.start, r.end));
             let d = diag::bad_toml(&file.path, e.message(), span);
-            FileOutcome { rules: vec![failed_rule(file, d)], ..FileOutcome::default() }
+            FileOutcome {
+                rules: vec![failed_rule(file, d)],
+                ..FileOutcome::default()
+            }
         }
     }
 }
@@ -35,7 +44,10 @@ fn non_rule_reason(path: &str) -> String {
 }
 
 fn url(path: &str) -> String {
-    format!("{UPSTREAM}{}", path.strip_prefix("elastic/").unwrap_or(path))
+    format!(
+        "{UPSTREAM}{}",
+        path.strip_prefix("elastic/").unwrap_or(path)
+    )
 }
 
 fn is_deprecated_path(path: &str) -> bool {
@@ -44,7 +56,13 @@ fn is_deprecated_path(path: &str) -> bool {
 
 /// A file that is no rule we can read: kept as one failed rule so counts add up.
 fn failed_rule(file: &SourceFile, d: Diagnostic) -> Rule {
-    let stem = file.path.rsplit('/').next().unwrap_or(&file.path).trim_end_matches(".toml").to_owned();
+    let stem = file
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&file.path)
+        .trim_end_matches(".toml")
+        .to_owned();
     Rule {
         vendor: Vendor::Elastic,
         id: file.path.clone(),
@@ -57,7 +75,11 @@ fn failed_rule(file: &SourceFile, d: Diagnostic) -> Rule {
         severity: None,
         rule_type: "unknown".into(),
         language: Language::None,
-        lifecycle: if is_deprecated_path(&file.path) { Lifecycle::Deprecated } else { Lifecycle::Active },
+        lifecycle: if is_deprecated_path(&file.path) {
+            Lifecycle::Deprecated
+        } else {
+            Lifecycle::Active
+        },
         path: file.path.clone(),
         document: 0,
         url: Some(url(&file.path)),
@@ -67,7 +89,12 @@ fn failed_rule(file: &SourceFile, d: Diagnostic) -> Rule {
         attack: AttackRefs::default(),
         telemetry: Vec::new(),
         query: String::new(),
-        expr: Expr::Opaque(Opaque { text: file.text.clone(), reason: d.message.clone(), fields: Vec::new(), span: None }),
+        expr: Expr::Opaque(Opaque {
+            text: file.text.clone(),
+            reason: d.message.clone(),
+            fields: Vec::new(),
+            span: None,
+        }),
         diagnostics: vec![d],
     }
 }
@@ -94,7 +121,11 @@ fn attack(rule: &RuleBody) -> AttackRefs {
             list.push(id);
         }
     };
-    for threat in rule.threat.iter().filter(|t| t.framework.is_empty() || t.framework.contains("ATT&CK")) {
+    for threat in rule
+        .threat
+        .iter()
+        .filter(|t| t.framework.is_empty() || t.framework.contains("ATT&CK"))
+    {
         if let Some(tactic) = &threat.tactic {
             match (&tactic.id, &tactic.name) {
                 (Some(id), _) => add(&mut refs.tactics, id),
@@ -145,7 +176,12 @@ fn category_hints(expr: &Expr, hints: &mut Vec<TelemetryHint>) {
         if p.field == "event.category" && p.op == Operator::Eq {
             for v in &p.values {
                 if let Some(name) = v.as_str() {
-                    push_hint(hints, TelemetryHint::EventCategory { name: name.to_owned() });
+                    push_hint(
+                        hints,
+                        TelemetryHint::EventCategory {
+                            name: name.to_owned(),
+                        },
+                    );
                 }
             }
         }
@@ -160,24 +196,44 @@ fn build(file: &SourceFile, parsed: RuleFile) -> Rule {
     let mut telemetry = Vec::new();
     for tag in &rule.tags {
         if let Some(name) = tag.strip_prefix("Data Source:") {
-            push_hint(&mut telemetry, TelemetryHint::DataSourceTag { name: name.trim().to_owned() });
+            push_hint(
+                &mut telemetry,
+                TelemetryHint::DataSourceTag {
+                    name: name.trim().to_owned(),
+                },
+            );
         }
     }
     for pattern in &rule.index {
-        push_hint(&mut telemetry, TelemetryHint::Index { pattern: pattern.clone() });
+        push_hint(
+            &mut telemetry,
+            TelemetryHint::Index {
+                pattern: pattern.clone(),
+            },
+        );
     }
     let query_text = rule.query.clone().unwrap_or_default();
     let (language, mut expr) = match language(&rule, &rule_type) {
         Err(other) => {
             let d = diag::unknown_language(path, &other);
-            let e = Expr::Opaque(Opaque { text: query_text.clone(), reason: d.message.clone(), fields: Vec::new(), span: None });
+            let e = Expr::Opaque(Opaque {
+                text: query_text.clone(),
+                reason: d.message.clone(),
+                fields: Vec::new(),
+                span: None,
+            });
             diags.push(d);
             (Language::None, e)
         }
         Ok(Language::None) => (Language::None, ml_expr(&rule)),
         Ok(lang) if rule.query.is_none() => {
             let d = diag::missing_query(path, &rule_type);
-            let e = Expr::Opaque(Opaque { text: String::new(), reason: d.message.clone(), fields: Vec::new(), span: None });
+            let e = Expr::Opaque(Opaque {
+                text: String::new(),
+                reason: d.message.clone(),
+                fields: Vec::new(),
+                span: None,
+            });
             diags.push(d);
             (lang, e)
         }
@@ -224,7 +280,9 @@ fn build(file: &SourceFile, parsed: RuleFile) -> Rule {
         let name = ex.list_id.as_deref().or(ex.id.as_deref()).unwrap_or("?");
         diags.push(Diagnostic::info(
             "elastic::exception-list",
-            format!("the rule also applies exception list {name:?}, which is not part of the corpus"),
+            format!(
+                "the rule also applies exception list {name:?}, which is not part of the corpus"
+            ),
             path,
             None,
         ));
@@ -252,7 +310,11 @@ fn build(file: &SourceFile, parsed: RuleFile) -> Rule {
         document: 0,
         url: Some(url(path)),
         references: rule.references.clone(),
-        false_positives: rule.false_positives.iter().map(|s| s.trim().to_owned()).collect(),
+        false_positives: rule
+            .false_positives
+            .iter()
+            .map(|s| s.trim().to_owned())
+            .collect(),
         tags: rule.tags.clone(),
         attack: attack(&rule),
         telemetry,
@@ -275,19 +337,37 @@ impl WithSpan for Diagnostic {
 
 /// Machine-learning rules have no query: one opaque node naming the jobs.
 fn ml_expr(rule: &RuleBody) -> Expr {
-    let jobs = rule.machine_learning_job_id.clone().map(|j| j.into_vec()).unwrap_or_default();
+    let jobs = rule
+        .machine_learning_job_id
+        .clone()
+        .map(|j| j.into_vec())
+        .unwrap_or_default();
     let mut text = format!("machine_learning_job_id = {jobs:?}");
     if let Some(t) = rule.anomaly_threshold {
         text.push_str(&format!("; anomaly_threshold = {t}"));
     }
-    Expr::Opaque(Opaque { text, reason: "machine learning job".into(), fields: Vec::new(), span: None })
+    Expr::Opaque(Opaque {
+        text,
+        reason: "machine learning job".into(),
+        fields: Vec::new(),
+        span: None,
+    })
 }
 
-fn wrap_rule_type(rule: &RuleBody, rule_type: &str, expr: Expr, path: &str, diags: &mut Vec<Diagnostic>) -> Expr {
+fn wrap_rule_type(
+    rule: &RuleBody,
+    rule_type: &str,
+    expr: Expr,
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Expr {
     match rule_type {
         "threshold" => {
             let Some(th) = &rule.threshold else {
-                diags.push(diag::bad_threshold(path, "threshold rule without [rule.threshold]"));
+                diags.push(diag::bad_threshold(
+                    path,
+                    "threshold rule without [rule.threshold]",
+                ));
                 return expr;
             };
             let group_by = th.field.clone().map(|f| f.into_vec()).unwrap_or_default();
@@ -300,25 +380,41 @@ fn wrap_rule_type(rule: &RuleBody, rule_type: &str, expr: Expr, path: &str, diag
                 group_by: group_by.clone(),
                 timespan: None,
                 // Elastic alerts when the count reaches the value.
-                condition: th.value.map(|v| Comparison { op: RangeOp::Gte, value: v }),
-                text: Some(format!("threshold: count >= {} by {group_by:?}", th.value.unwrap_or(0.0))),
+                condition: th.value.map(|v| Comparison {
+                    op: RangeOp::Gte,
+                    value: v,
+                }),
+                text: Some(format!(
+                    "threshold: count >= {} by {group_by:?}",
+                    th.value.unwrap_or(0.0)
+                )),
             };
-            th.cardinality.iter().fold(Expr::Aggregation(count), |inner, c| {
-                Expr::Aggregation(Aggregation {
-                    kind: AggKind::ValueCount,
-                    function: Some("cardinality".into()),
-                    input: Some(Box::new(inner)),
-                    rule_refs: Vec::new(),
-                    fields: vec![c.field.clone()],
-                    group_by: group_by.clone(),
-                    timespan: None,
-                    condition: Some(Comparison { op: RangeOp::Gte, value: c.value }),
-                    text: Some(format!("threshold cardinality: distinct {} >= {}", c.field, c.value)),
+            th.cardinality
+                .iter()
+                .fold(Expr::Aggregation(count), |inner, c| {
+                    Expr::Aggregation(Aggregation {
+                        kind: AggKind::ValueCount,
+                        function: Some("cardinality".into()),
+                        input: Some(Box::new(inner)),
+                        rule_refs: Vec::new(),
+                        fields: vec![c.field.clone()],
+                        group_by: group_by.clone(),
+                        timespan: None,
+                        condition: Some(Comparison {
+                            op: RangeOp::Gte,
+                            value: c.value,
+                        }),
+                        text: Some(format!(
+                            "threshold cardinality: distinct {} >= {}",
+                            c.field, c.value
+                        )),
+                    })
                 })
-            })
         }
         "new_terms" => {
-            let Some(nt) = &rule.new_terms else { return expr };
+            let Some(nt) = &rule.new_terms else {
+                return expr;
+            };
             let fields = nt.value.clone().map(|v| v.into_vec()).unwrap_or_default();
             let window = nt.history_window_start.iter().find_map(|w| w.value.clone());
             Expr::Aggregation(Aggregation {
@@ -326,7 +422,10 @@ fn wrap_rule_type(rule: &RuleBody, rule_type: &str, expr: Expr, path: &str, diag
                 function: Some("new_terms".into()),
                 input: Some(Box::new(expr)),
                 rule_refs: Vec::new(),
-                text: Some(format!("new terms of {fields:?} since {}", window.as_deref().unwrap_or("?"))),
+                text: Some(format!(
+                    "new terms of {fields:?} since {}",
+                    window.as_deref().unwrap_or("?")
+                )),
                 fields,
                 group_by: Vec::new(),
                 timespan: window,
@@ -334,9 +433,20 @@ fn wrap_rule_type(rule: &RuleBody, rule_type: &str, expr: Expr, path: &str, diag
             })
         }
         "threat_match" => {
-            let fields: Vec<String> = rule.threat_mapping.iter().flat_map(|m| m.entries.iter().map(|e| e.field.clone())).collect();
-            let mapping: Vec<String> =
-                rule.threat_mapping.iter().flat_map(|m| m.entries.iter().map(|e| format!("{} = {}", e.field, e.value))).collect();
+            let fields: Vec<String> = rule
+                .threat_mapping
+                .iter()
+                .flat_map(|m| m.entries.iter().map(|e| e.field.clone()))
+                .collect();
+            let mapping: Vec<String> = rule
+                .threat_mapping
+                .iter()
+                .flat_map(|m| {
+                    m.entries
+                        .iter()
+                        .map(|e| format!("{} = {}", e.field, e.value))
+                })
+                .collect();
             let text = format!(
                 "indicator index {:?}; indicator query ({}): {}; mapping: {}",
                 rule.threat_index,
@@ -344,7 +454,12 @@ fn wrap_rule_type(rule: &RuleBody, rule_type: &str, expr: Expr, path: &str, diag
                 rule.threat_query.as_deref().unwrap_or("").trim(),
                 mapping.join(", ")
             );
-            let indicator = Expr::Opaque(Opaque { text, reason: "threat intel indicator match".into(), fields, span: None });
+            let indicator = Expr::Opaque(Opaque {
+                text,
+                reason: "threat intel indicator match".into(),
+                fields,
+                span: None,
+            });
             Expr::and(vec![expr, indicator])
         }
         _ => expr,

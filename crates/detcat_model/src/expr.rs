@@ -7,7 +7,7 @@ use crate::Span;
 
 /// A boolean expression over events, as every vendor's query becomes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "node", rename_all = "snake_case")]
 pub enum Expr {
     And { items: Vec<Expr> },
     Or { items: Vec<Expr> },
@@ -58,10 +58,10 @@ impl Expr {
                 (other, _) => flat.push(other),
             }
         }
-        if flat.len() == 1 {
-            if let Some(only) = flat.pop() {
-                return only;
-            }
+        if flat.len() == 1
+            && let Some(only) = flat.pop()
+        {
+            return only;
         }
         if is_and { Expr::And { items: flat } } else { Expr::Or { items: flat } }
     }
@@ -543,6 +543,31 @@ mod tests {
     }
 
     #[test]
+    fn every_node_round_trips_through_json() -> Result<(), serde_json::Error> {
+        let agg = Expr::Aggregation(Aggregation {
+            kind: AggKind::EventCount,
+            function: Some("count".into()),
+            input: Some(Box::new(pred("a", "1"))),
+            rule_refs: vec![],
+            fields: vec![],
+            group_by: vec!["host".into()],
+            timespan: Some("5m".into()),
+            condition: Some(Comparison { op: RangeOp::Gte, value: 10.0 }),
+            text: None,
+        });
+        let seq = Expr::Sequence(Sequence {
+            kind: SeqKind::Sample,
+            by: vec![],
+            maxspan: None,
+            steps: vec![SeqStep { category: None, expr: agg.clone(), by: vec![], runs: Some(5), missing: false }],
+            until: Some(Box::new(Expr::Const { value: true })),
+        });
+        let json = serde_json::to_string(&seq)?;
+        assert_eq!(serde_json::from_str::<Expr>(&json)?, seq, "{json}");
+        Ok(())
+    }
+
+    #[test]
     fn operator_names_round_trip() {
         for op in [
             Operator::Eq, Operator::Wildcard, Operator::RegexMatch, Operator::Match, Operator::Cidr,
@@ -555,7 +580,7 @@ mod tests {
     #[test]
     fn serializes_with_kind_tags() -> Result<(), serde_json::Error> {
         let json = serde_json::to_string(&Expr::not(pred("a", "x")))?;
-        assert_eq!(json, r#"{"kind":"not","item":{"kind":"pred","field":"a","op":"eq","values":["x"]}}"#);
+        assert_eq!(json, r#"{"node":"not","item":{"node":"pred","field":"a","op":"eq","values":["x"]}}"#);
         Ok(())
     }
 }

@@ -179,10 +179,12 @@ impl Rule {
     /// Normalized, partial or failed — derived, never stored separately, so it cannot drift.
     ///
     /// A rule *fails* when nothing of its query could be parsed: its whole expr is one opaque
-    /// node holding the text (with an error diagnostic saying why). It is *partial* when
-    /// opaque nodes remain somewhere inside an otherwise parsed tree.
+    /// node holding the text, and an error diagnostic says why. It is *partial* when opaque
+    /// nodes remain — including a whole-rule opaque node that is no error (an Elastic machine
+    /// learning job has no query to parse).
     pub fn status(&self) -> ParseStatus {
-        if matches!(self.expr, Expr::Opaque(_)) {
+        let error = self.diagnostics.iter().any(|d| d.severity == crate::Severity::Error);
+        if matches!(self.expr, Expr::Opaque(_)) && error {
             ParseStatus::Failed
         } else if self.expr.has_opaque() {
             ParseStatus::Partial

@@ -41,8 +41,14 @@ fn main() {
     );
     println!("read             {:.1} ms", read.as_secs_f64() * 1e3);
     println!("parse            {:.1} ms", parse.as_secs_f64() * 1e3);
-    println!("total wall       {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
-    println!("rules/s (parse)  {:.0}", rules.len() as f64 / parse.as_secs_f64());
+    println!(
+        "total wall       {:.1} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    println!(
+        "rules/s (parse)  {:.0}",
+        rules.len() as f64 / parse.as_secs_f64()
+    );
     if let Some(kib) = peak_rss_kib() {
         println!("peak RSS         {:.1} MiB", kib as f64 / 1024.0);
     }

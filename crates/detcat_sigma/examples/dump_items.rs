@@ -21,7 +21,13 @@ fn value_text(v: &Value) -> String {
 fn items_of(expr: &Expr, out: &mut Vec<serde_json::Value>) {
     for e in expr.walk() {
         match e {
-            Expr::Pred(Predicate { field, values, modifiers, op, .. }) => {
+            Expr::Pred(Predicate {
+                field,
+                values,
+                modifiers,
+                op,
+                ..
+            }) => {
                 if values.is_empty() {
                     out.push(serde_json::json!([field, modifiers, op.as_str()]));
                 }

@@ -8,7 +8,11 @@ use detcat_yaml::{Node, NodeValue};
 use crate::diagnostics as diag;
 
 /// The rule documents of a stream, each with its index in the file, after applying actions.
-pub(crate) fn rule_documents(docs: Vec<Node>, path: &str, diags: &mut Vec<Diagnostic>) -> Vec<(u32, Node)> {
+pub(crate) fn rule_documents(
+    docs: Vec<Node>,
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(u32, Node)> {
     let mut global: Option<Node> = None;
     let mut previous: Option<Node> = None;
     let mut out = Vec::new();
@@ -29,7 +33,11 @@ pub(crate) fn rule_documents(docs: Vec<Node>, path: &str, diags: &mut Vec<Diagno
             Some("reset") => global = None,
             Some("repeat") => {
                 let Some(prev) = &previous else {
-                    diags.push(diag::invalid_detection(path, "`action: repeat` with no previous rule", doc.span));
+                    diags.push(diag::invalid_detection(
+                        path,
+                        "`action: repeat` with no previous rule",
+                        doc.span,
+                    ));
                     continue;
                 };
                 let rule = merge(prev, &without_action(doc));
@@ -37,7 +45,10 @@ pub(crate) fn rule_documents(docs: Vec<Node>, path: &str, diags: &mut Vec<Diagno
                 out.push((index, rule));
             }
             Some(other) => {
-                if let Some(key) = doc.as_map().and_then(|m| m.iter().find(|(k, _)| k.as_str() == Some("action"))) {
+                if let Some(key) = doc
+                    .as_map()
+                    .and_then(|m| m.iter().find(|(k, _)| k.as_str() == Some("action")))
+                {
                     diags.push(diag::unknown_action(path, other, key.1.span));
                 }
             }
@@ -70,12 +81,20 @@ pub(crate) fn merge(base: &Node, overlay: &Node) -> Node {
     let mut entries: Vec<(Node, Node)> = b.to_vec();
     for (k, v) in o {
         let key = k.scalar_text();
-        match entries.iter_mut().find(|(bk, _)| key.is_some() && bk.scalar_text() == key) {
+        match entries
+            .iter_mut()
+            .find(|(bk, _)| key.is_some() && bk.scalar_text() == key)
+        {
             Some((_, bv)) => *bv = merge(bv, v),
             None => entries.push((k.clone(), v.clone())),
         }
     }
-    Node { value: NodeValue::Map(entries), span: overlay.span, quoted: false, raw: None }
+    Node {
+        value: NodeValue::Map(entries),
+        span: overlay.span,
+        quoted: false,
+        raw: None,
+    }
 }
 
 #[cfg(test)]
@@ -85,7 +104,11 @@ mod tests {
 
     fn docs(text: &str) -> Vec<(u32, Node)> {
         let mut diags = Vec::new();
-        rule_documents(parse_documents(text, &Limits::default()).unwrap_or_default(), "p", &mut diags)
+        rule_documents(
+            parse_documents(text, &Limits::default()).unwrap_or_default(),
+            "p",
+            &mut diags,
+        )
     }
 
     #[test]
@@ -95,12 +118,31 @@ mod tests {
         assert_eq!(rules.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [1, 2, 4]);
         let first = &rules[0].1;
         assert_eq!(first.get("title").and_then(Node::as_str), Some("T"));
-        assert!(first.get("detection").and_then(|d| d.get("condition")).is_some());
+        assert!(
+            first
+                .get("detection")
+                .and_then(|d| d.get("condition"))
+                .is_some()
+        );
         assert!(first.get("detection").and_then(|d| d.get("sel")).is_some());
         let repeated = &rules[1].1;
-        assert_eq!(repeated.get("logsource").and_then(|l| l.get("product")).and_then(Node::as_str), Some("b"));
-        assert!(repeated.get("detection").and_then(|d| d.get("sel")).is_some());
+        assert_eq!(
+            repeated
+                .get("logsource")
+                .and_then(|l| l.get("product"))
+                .and_then(Node::as_str),
+            Some("b")
+        );
+        assert!(
+            repeated
+                .get("detection")
+                .and_then(|d| d.get("sel"))
+                .is_some()
+        );
         assert!(repeated.get("action").is_none());
-        assert!(rules[2].1.get("detection").is_none(), "reset drops the global part");
+        assert!(
+            rules[2].1.get("detection").is_none(),
+            "reset drops the global part"
+        );
     }
 }

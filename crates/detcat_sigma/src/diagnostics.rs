@@ -3,7 +3,12 @@
 use detcat_model::{Diagnostic, Span};
 
 pub(crate) fn yaml_error(path: &str, message: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("sigma::yaml-error", format!("invalid YAML: {message}"), path, Some(span))
+    Diagnostic::error(
+        "sigma::yaml-error",
+        format!("invalid YAML: {message}"),
+        path,
+        Some(span),
+    )
 }
 
 pub(crate) fn file_too_large(path: &str, len: usize, limit: usize) -> Diagnostic {
@@ -16,7 +21,12 @@ pub(crate) fn file_too_large(path: &str, len: usize, limit: usize) -> Diagnostic
 }
 
 pub(crate) fn not_a_mapping(path: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("sigma::not-a-mapping", "a Sigma rule must be a YAML mapping", path, Some(span))
+    Diagnostic::error(
+        "sigma::not-a-mapping",
+        "a Sigma rule must be a YAML mapping",
+        path,
+        Some(span),
+    )
 }
 
 pub(crate) fn missing_detection(path: &str, span: Span) -> Diagnostic {
@@ -29,11 +39,21 @@ pub(crate) fn missing_detection(path: &str, span: Span) -> Diagnostic {
 }
 
 pub(crate) fn missing_condition(path: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("sigma::missing-condition", "the detection has no `condition`", path, Some(span))
+    Diagnostic::error(
+        "sigma::missing-condition",
+        "the detection has no `condition`",
+        path,
+        Some(span),
+    )
 }
 
 pub(crate) fn condition_syntax(path: &str, message: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("sigma::condition-syntax", format!("condition: {message}"), path, Some(span))
+    Diagnostic::error(
+        "sigma::condition-syntax",
+        format!("condition: {message}"),
+        path,
+        Some(span),
+    )
 }
 
 pub(crate) fn unknown_identifier(path: &str, name: &str, span: Span) -> Diagnostic {
@@ -55,7 +75,12 @@ pub(crate) fn pattern_matches_nothing(path: &str, pattern: &str, span: Span) -> 
 }
 
 pub(crate) fn unknown_modifier(path: &str, name: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("sigma::unknown-modifier", format!("unknown value modifier `{name}`"), path, Some(span))
+    Diagnostic::error(
+        "sigma::unknown-modifier",
+        format!("unknown value modifier `{name}`"),
+        path,
+        Some(span),
+    )
 }
 
 pub(crate) fn invalid_value(path: &str, message: &str, span: Span) -> Diagnostic {
@@ -63,7 +88,12 @@ pub(crate) fn invalid_value(path: &str, message: &str, span: Span) -> Diagnostic
 }
 
 pub(crate) fn invalid_detection(path: &str, message: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("sigma::invalid-detection", message.to_owned(), path, Some(span))
+    Diagnostic::error(
+        "sigma::invalid-detection",
+        message.to_owned(),
+        path,
+        Some(span),
+    )
 }
 
 pub(crate) fn deprecated_aggregation(path: &str, span: Span) -> Diagnostic {
@@ -94,7 +124,12 @@ pub(crate) fn duplicate_key(path: &str, key: &str, span: Span) -> Diagnostic {
 }
 
 pub(crate) fn invalid_correlation(path: &str, message: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("sigma::invalid-correlation", message.to_owned(), path, Some(span))
+    Diagnostic::error(
+        "sigma::invalid-correlation",
+        message.to_owned(),
+        path,
+        Some(span),
+    )
 }
 
 pub(crate) fn filter_targets(path: &str, rules: &[String], span: Span) -> Diagnostic {
@@ -116,5 +151,10 @@ pub(crate) fn unknown_action(path: &str, action: &str, span: Span) -> Diagnostic
 }
 
 pub(crate) fn nesting_too_deep(path: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("sigma::nesting-too-deep", "the detection nests too deeply", path, Some(span))
+    Diagnostic::error(
+        "sigma::nesting-too-deep",
+        "the detection nests too deeply",
+        path,
+        Some(span),
+    )
 }

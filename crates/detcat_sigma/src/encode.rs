@@ -30,7 +30,11 @@ pub(crate) fn utf16(s: &SigmaString, enc: Utf16) -> SigmaString {
             Part::Lit(text) => {
                 let mut bytes = String::new();
                 for unit in text.encode_utf16() {
-                    let [a, b] = if enc == Utf16::Be { unit.to_be_bytes() } else { unit.to_le_bytes() };
+                    let [a, b] = if enc == Utf16::Be {
+                        unit.to_be_bytes()
+                    } else {
+                        unit.to_le_bytes()
+                    };
                     bytes.push(char::from(a));
                     bytes.push(char::from(b));
                 }
@@ -46,7 +50,9 @@ pub(crate) fn utf16(s: &SigmaString, enc: Utf16) -> SigmaString {
 /// otherwise the UTF-8 encoding (pySigma's `bytes(val)`).
 pub(crate) fn to_bytes(text: &str, byte_chars: bool) -> Vec<u8> {
     if byte_chars {
-        text.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect()
+        text.chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+            .collect()
     } else {
         text.as_bytes().to_vec()
     }
@@ -70,7 +76,10 @@ pub(crate) fn base64_offsets(bytes: &[u8]) -> Vec<String> {
             let cut = END_CUT.get((bytes.len() + i) % 3).copied().unwrap_or(0);
             let start = START.get(i).copied().unwrap_or(0);
             let end = encoded.len().saturating_sub(cut);
-            encoded.get(start..end.max(start)).unwrap_or_default().to_owned()
+            encoded
+                .get(start..end.max(start))
+                .unwrap_or_default()
+                .to_owned()
         })
         .collect()
 }
@@ -87,7 +96,8 @@ pub(crate) fn windash(s: &SigmaString, limit: usize) -> Option<Vec<SigmaString>>
             Part::AnyRun | Part::AnyChar => chars.push(None),
         }
     }
-    let is_word = |c: Option<&Option<char>>| matches!(c, Some(Some(c)) if c.is_alphanumeric() || *c == '_');
+    let is_word =
+        |c: Option<&Option<char>>| matches!(c, Some(Some(c)) if c.is_alphanumeric() || *c == '_');
     let mut positions = Vec::new();
     for (i, c) in chars.iter().enumerate() {
         let before_ok = i == 0 || !is_word(chars.get(i.wrapping_sub(1)));
@@ -95,7 +105,9 @@ pub(crate) fn windash(s: &SigmaString, limit: usize) -> Option<Vec<SigmaString>>
             positions.push(i);
         }
     }
-    let count = DASHES.len().checked_pow(u32::try_from(positions.len()).ok()?)?;
+    let count = DASHES
+        .len()
+        .checked_pow(u32::try_from(positions.len()).ok()?)?;
     if count > limit {
         return None;
     }
@@ -108,7 +120,10 @@ pub(crate) fn windash(s: &SigmaString, limit: usize) -> Option<Vec<SigmaString>>
         let mut digits = n;
         let mut replaced = std::collections::HashMap::new();
         for &pos in &positions {
-            replaced.insert(pos, DASHES.get(digits % DASHES.len()).copied().unwrap_or('-'));
+            replaced.insert(
+                pos,
+                DASHES.get(digits % DASHES.len()).copied().unwrap_or('-'),
+            );
             digits /= DASHES.len();
         }
         let mut out = SigmaString::default();
@@ -161,7 +176,16 @@ mod tests {
     fn windash_expands_leading_dashes_only() {
         let v = windash(&SigmaString::parse(" -enc-x"), 100).unwrap_or_default();
         let texts: Vec<String> = v.iter().map(SigmaString::literal_text).collect();
-        assert_eq!(texts, [" -enc-x", " /enc-x", " \u{2013}enc-x", " \u{2014}enc-x", " \u{2015}enc-x"]);
+        assert_eq!(
+            texts,
+            [
+                " -enc-x",
+                " /enc-x",
+                " \u{2013}enc-x",
+                " \u{2014}enc-x",
+                " \u{2015}enc-x"
+            ]
+        );
         let two = windash(&SigmaString::parse("-a -b"), 100).unwrap_or_default();
         assert_eq!(two.len(), 25);
         assert!(windash(&SigmaString::parse("-a -b -c -d"), 100).is_none());

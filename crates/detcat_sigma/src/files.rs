@@ -10,6 +10,9 @@ use crate::rule::{FileCtx, build};
 /// Largest rule file read (the biggest real rule is a few dozen KiB).
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 
+/// Most YAML nodes (alias expansions included) read from one rule file.
+const MAX_NODES: usize = 250_000;
+
 /// Kept of a file that was refused for its size, so the failed rule still shows something.
 const OPAQUE_PREVIEW: usize = 4096;
 
@@ -34,26 +37,42 @@ pub(crate) fn parse_file(file: &SourceFile) -> FileOutcome {
         "unsupported" => Lifecycle::Unsupported,
         _ => Lifecycle::Active,
     };
-    let ctx = FileCtx { path, text: &file.text, lifecycle };
+    let ctx = FileCtx {
+        path,
+        text: &file.text,
+        lifecycle,
+    };
     let in_rule_folder = is_rule_folder(top);
     let mut outcome = FileOutcome::default();
     if file.text.len() > MAX_FILE_BYTES {
         let preview: String = file.text.chars().take(OPAQUE_PREVIEW).collect();
         let d = diag::file_too_large(path, file.text.len(), MAX_FILE_BYTES);
-        outcome.rules.push(ctx.failed(0, preview, "file too large", vec![d]));
+        outcome
+            .rules
+            .push(ctx.failed(0, preview, "file too large", vec![d]));
         return outcome;
     }
-    let limits = Limits { max_bytes: MAX_FILE_BYTES, ..Limits::default() };
+    // The largest real rule has a few thousand nodes; a tighter node limit than the YAML
+    // default makes alias bombs stop sooner.
+    let limits = Limits {
+        max_bytes: MAX_FILE_BYTES,
+        max_nodes: MAX_NODES,
+        ..Limits::default()
+    };
     let docs = match parse_documents(&file.text, &limits) {
         Ok(docs) => docs,
         Err(e) => {
             let d = diag::yaml_error(path, &e.message, e.span);
-            outcome.rules.push(ctx.failed(0, file.text.clone(), "invalid YAML", vec![d]));
+            outcome
+                .rules
+                .push(ctx.failed(0, file.text.clone(), "invalid YAML", vec![d]));
             return outcome;
         }
     };
     let looks_like_rule = docs.iter().any(|d| {
-        ["detection", "correlation", "filter", "action", "logsource"].iter().any(|k| d.get(k).is_some())
+        ["detection", "correlation", "filter", "action", "logsource"]
+            .iter()
+            .any(|k| d.get(k).is_some())
     });
     if !in_rule_folder && !looks_like_rule {
         return non_rule("YAML file that is no Sigma rule");
@@ -61,13 +80,21 @@ pub(crate) fn parse_file(file: &SourceFile) -> FileOutcome {
     let documents = rule_documents(docs, path, &mut outcome.diagnostics);
     if documents.is_empty() {
         let d = diag::missing_detection(path, detcat_model::Span::new(0, file.text.len()));
-        outcome.rules.push(ctx.failed(0, file.text.clone(), "no rule document", vec![d]));
+        outcome
+            .rules
+            .push(ctx.failed(0, file.text.clone(), "no rule document", vec![d]));
         return outcome;
     }
-    outcome.rules = documents.iter().map(|(index, doc)| build(&ctx, *index, doc)).collect();
+    outcome.rules = documents
+        .iter()
+        .map(|(index, doc)| build(&ctx, *index, doc))
+        .collect();
     outcome
 }
 
 fn non_rule(reason: &str) -> FileOutcome {
-    FileOutcome { non_rule: Some(reason.to_owned()), ..FileOutcome::default() }
+    FileOutcome {
+        non_rule: Some(reason.to_owned()),
+        ..FileOutcome::default()
+    }
 }

@@ -23,14 +23,36 @@ pub(crate) struct Header {
 }
 
 const KNOWN: [&str; 20] = [
-    "id", "title", "name", "description", "author", "date", "modified", "status", "level", "references",
-    "falsepositives", "tags", "logsource", "detection", "correlation", "filter", "action", "fields", "related",
+    "id",
+    "title",
+    "name",
+    "description",
+    "author",
+    "date",
+    "modified",
+    "status",
+    "level",
+    "references",
+    "falsepositives",
+    "tags",
+    "logsource",
+    "detection",
+    "correlation",
+    "filter",
+    "action",
+    "fields",
+    "related",
     "license",
 ];
 
 impl Header {
     pub(crate) fn read(doc: &Node) -> Header {
-        let text = |key: &str| doc.get(key).and_then(Node::scalar_text).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let text = |key: &str| {
+            doc.get(key)
+                .and_then(Node::scalar_text)
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        };
         let list = |key: &str| -> Vec<String> {
             match doc.get(key) {
                 Some(n) => match n.as_seq() {
@@ -41,10 +63,17 @@ impl Header {
             }
         };
         let date = |key: &str| text(key).map(|d| d.replace('/', "-"));
-        let logsource = doc.get("logsource").filter(|n| n.as_map().is_some()).map(|ls| {
-            let field = |k: &str| ls.get(k).and_then(Node::scalar_text);
-            TelemetryHint::SigmaLogsource { product: field("product"), category: field("category"), service: field("service") }
-        });
+        let logsource = doc
+            .get("logsource")
+            .filter(|n| n.as_map().is_some())
+            .map(|ls| {
+                let field = |k: &str| ls.get(k).and_then(Node::scalar_text);
+                TelemetryHint::SigmaLogsource {
+                    product: field("product"),
+                    category: field("category"),
+                    service: field("service"),
+                }
+            });
         let extra = doc
             .as_map()
             .unwrap_or_default()
@@ -56,7 +85,9 @@ impl Header {
             id: text("id"),
             title: text("title"),
             description: text("description").unwrap_or_default(),
-            authors: text("author").map(|a| split_authors(&a)).unwrap_or_default(),
+            authors: text("author")
+                .map(|a| split_authors(&a))
+                .unwrap_or_default(),
             created: date("date"),
             modified: date("modified"),
             status: text("status"),
@@ -71,7 +102,11 @@ impl Header {
 }
 
 fn split_authors(text: &str) -> Vec<String> {
-    text.split(", ").map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect()
+    text.split(", ")
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// ATT&CK references from Sigma tags: `attack.t1059.001` → technique `T1059.001`,
@@ -82,7 +117,9 @@ pub(crate) fn attack_refs(tags: &[String]) -> AttackRefs {
     let mut refs = AttackRefs::default();
     for tag in tags {
         let lower = tag.trim().to_ascii_lowercase();
-        let Some(rest) = lower.strip_prefix("attack.") else { continue };
+        let Some(rest) = lower.strip_prefix("attack.") else {
+            continue;
+        };
         let id_like = |prefix: &str| {
             rest.strip_prefix(prefix)
                 .is_some_and(|d| d.len() >= 4 && d.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
@@ -98,7 +135,11 @@ pub(crate) fn attack_refs(tags: &[String]) -> AttackRefs {
             push(&mut refs.techniques, rest.to_ascii_uppercase());
         } else if id_like("g") || id_like("s") || id_like("m") || id_like("c") || id_like("ds") {
             continue;
-        } else if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_') {
+        } else if !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_')
+        {
             push(&mut refs.tactics, rest.replace('_', "-"));
         }
     }
@@ -112,10 +153,17 @@ mod tests {
 
     #[test]
     fn attack_tags() {
-        let tags: Vec<String> = ["attack.t1059.001", "attack.execution", "attack.ta0005", "attack.defense_evasion", "attack.g0032", "cve.2021-1"]
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        let tags: Vec<String> = [
+            "attack.t1059.001",
+            "attack.execution",
+            "attack.ta0005",
+            "attack.defense_evasion",
+            "attack.g0032",
+            "cve.2021-1",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
         let refs = attack_refs(&tags);
         assert_eq!(refs.techniques, ["T1059.001"]);
         assert_eq!(refs.tactics, ["execution", "TA0005", "defense-evasion"]);
@@ -133,7 +181,11 @@ mod tests {
         assert_eq!(h.extra, ["custom"]);
         assert_eq!(
             h.logsource,
-            Some(TelemetryHint::SigmaLogsource { product: Some("windows".into()), category: Some("process_creation".into()), service: None })
+            Some(TelemetryHint::SigmaLogsource {
+                product: Some("windows".into()),
+                category: Some("process_creation".into()),
+                service: None
+            })
         );
     }
 }

@@ -11,9 +11,17 @@
 //! ```
 //! use detcat_model::{Operator, SourceFile, Value};
 //!
-//! let text = "title: Regsvr32 scriptlet\nlogsource: {category: process_creation, product: windows}\n\
-//! detection:\n  selection:\n    Image|endswith: '\\regsvr32.exe'\n    CommandLine|contains: scrobj.dll\n\
-//!   filter:\n    ParentImage: 'C:\\Windows\\explorer.exe'\n  condition: selection and not filter\n";
+//! let text = r"
+//! title: Regsvr32 scriptlet
+//! logsource: {category: process_creation, product: windows}
+//! detection:
+//!   selection:
+//!     Image|endswith: '\regsvr32.exe'
+//!     CommandLine|contains: scrobj.dll
+//!   filter:
+//!     ParentImage: 'C:\Windows\explorer.exe'
+//!   condition: selection and not filter
+//! ";
 //! let out = detcat_sigma::parse_files(&[SourceFile::new("sigma/rules/windows/x.yml", text)]);
 //! let rule = &out[0].rules[0];
 //! let ind: Vec<_> = rule.expr.indicators().collect();

@@ -7,7 +7,12 @@ use detcat_yaml::Node;
 use crate::diagnostics as diag;
 
 /// `correlation:` → an aggregation over the referenced rules.
-pub(crate) fn correlation(block: &Node, text: &str, path: &str, diags: &mut Vec<Diagnostic>) -> Result<Expr, ()> {
+pub(crate) fn correlation(
+    block: &Node,
+    text: &str,
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Expr, ()> {
     let mut fail = |msg: &str, node: &Node| {
         diags.push(diag::invalid_correlation(path, msg, node.span));
         Err(())
@@ -27,12 +32,18 @@ pub(crate) fn correlation(block: &Node, text: &str, path: &str, diags: &mut Vec<
     if rule_refs.is_empty() {
         return fail("the correlation names no `rules`", block);
     }
-    let timespan = block.get("timespan").or_else(|| block.get("timeframe")).and_then(Node::scalar_text);
+    let timespan = block
+        .get("timespan")
+        .or_else(|| block.get("timeframe"))
+        .and_then(Node::scalar_text);
     let mut fields = Vec::new();
     let mut condition = None;
     if let Some(cond) = block.get("condition") {
         let Some(entries) = cond.as_map() else {
-            return fail("the correlation `condition` must be a mapping such as `gte: 10`", cond);
+            return fail(
+                "the correlation `condition` must be a mapping such as `gte: 10`",
+                cond,
+            );
         };
         for (k, v) in entries {
             let op = match k.scalar_text().as_deref() {
@@ -61,7 +72,9 @@ pub(crate) fn correlation(block: &Node, text: &str, path: &str, diags: &mut Vec<
     if kind == AggKind::ValueCount && fields.is_empty() {
         return fail("`value_count` needs `condition.field`", block);
     }
-    let source = text.get(block.span.start as usize..block.span.end as usize).map(str::to_owned);
+    let source = text
+        .get(block.span.start as usize..block.span.end as usize)
+        .map(str::to_owned);
     Ok(Expr::Aggregation(Aggregation {
         kind,
         function: None,

@@ -72,7 +72,10 @@ pub(crate) enum Item {
     /// A string not yet read as a Sigma pattern (regex/cidr/fieldref read it raw).
     Raw(String),
     /// A Sigma pattern; `bytes` when its chars stand for bytes after a UTF-16 step.
-    Str { s: SigmaString, bytes: bool },
+    Str {
+        s: SigmaString,
+        bytes: bool,
+    },
     /// Number, boolean or null compared for equality.
     Plain(Value),
     Regex(String),
@@ -131,7 +134,10 @@ pub(crate) fn initial_item(node: &Node) -> Option<Item> {
 ///
 /// # Errors
 /// A message when a modifier does not fit its value (base64 of a wildcard, `gt` of text…).
-pub(crate) fn apply(mods: &[Modifier], values: Vec<(Item, Option<String>)>) -> Result<Applied, String> {
+pub(crate) fn apply(
+    mods: &[Modifier],
+    values: Vec<(Item, Option<String>)>,
+) -> Result<Applied, String> {
     let mut out = Applied::default();
     for m in mods {
         match m {
@@ -152,7 +158,9 @@ pub(crate) fn apply(mods: &[Modifier], values: Vec<(Item, Option<String>)>) -> R
                 next.extend(apply_one(*m, alt, written.as_deref())?);
             }
             if next.len() > MAX_EXPANSION {
-                return Err(format!("the modifiers expand one value into more than {MAX_EXPANSION} values"));
+                return Err(format!(
+                    "the modifiers expand one value into more than {MAX_EXPANSION} values"
+                ));
             }
             alts = next;
         }
@@ -163,13 +171,20 @@ pub(crate) fn apply(mods: &[Modifier], values: Vec<(Item, Option<String>)>) -> R
 
 fn finish(item: Item) -> Item {
     match item {
-        Item::Raw(raw) => Item::Str { s: SigmaString::parse(&raw), bytes: false },
+        Item::Raw(raw) => Item::Str {
+            s: SigmaString::parse(&raw),
+            bytes: false,
+        },
         other => other,
     }
 }
 
 /// Turns raw text and numbers into a Sigma pattern for the string modifiers.
-fn as_pattern(item: Item, written: Option<&str>, name: &str) -> Result<(SigmaString, bool), String> {
+fn as_pattern(
+    item: Item,
+    written: Option<&str>,
+    name: &str,
+) -> Result<(SigmaString, bool), String> {
     match item {
         Item::Raw(raw) => Ok((SigmaString::parse(&raw), false)),
         Item::Str { s, bytes } => Ok((s, bytes)),
@@ -184,7 +199,9 @@ fn as_pattern(item: Item, written: Option<&str>, name: &str) -> Result<(SigmaStr
 fn raw_text(item: Item, written: Option<&str>, name: &str) -> Result<String, String> {
     match item {
         Item::Raw(raw) => Ok(raw),
-        Item::Plain(Value::Int(_) | Value::Float(_) | Value::Bool(_)) => Ok(written.unwrap_or_default().to_owned()),
+        Item::Plain(Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
+            Ok(written.unwrap_or_default().to_owned())
+        }
         other => Err(format!("modifier '{name}' cannot apply to {other:?}")),
     }
 }
@@ -213,7 +230,10 @@ fn apply_one(m: Modifier, item: Item, written: Option<&str>) -> Result<Vec<Item>
         },
         Modifier::Utf16(enc) => {
             let (s, _) = as_pattern(item, written, "wide")?;
-            one(Item::Str { s: encode::utf16(&s, enc), bytes: true })
+            one(Item::Str {
+                s: encode::utf16(&s, enc),
+                bytes: true,
+            })
         }
         Modifier::Base64 | Modifier::Base64Offset => {
             let (s, bytes) = as_pattern(item, written, "base64")?;
@@ -221,14 +241,28 @@ fn apply_one(m: Modifier, item: Item, written: Option<&str>) -> Result<Vec<Item>
                 return Err("base64 encoding of a value with wildcards is not allowed".to_owned());
             }
             let raw = encode::to_bytes(&s.literal_text(), bytes);
-            let encoded = if m == Modifier::Base64 { vec![encode::base64(&raw)] } else { encode::base64_offsets(&raw) };
-            Ok(encoded.iter().map(|e| Item::Str { s: SigmaString::literal(e), bytes: false }).collect())
+            let encoded = if m == Modifier::Base64 {
+                vec![encode::base64(&raw)]
+            } else {
+                encode::base64_offsets(&raw)
+            };
+            Ok(encoded
+                .iter()
+                .map(|e| Item::Str {
+                    s: SigmaString::literal(e),
+                    bytes: false,
+                })
+                .collect())
         }
         Modifier::Windash => {
             let (s, bytes) = as_pattern(item, written, "windash")?;
-            let variants = encode::windash(&s, MAX_EXPANSION)
-                .ok_or_else(|| format!("'windash' expands the value into more than {MAX_EXPANSION} values"))?;
-            Ok(variants.into_iter().map(|s| Item::Str { s, bytes }).collect())
+            let variants = encode::windash(&s, MAX_EXPANSION).ok_or_else(|| {
+                format!("'windash' expands the value into more than {MAX_EXPANSION} values")
+            })?;
+            Ok(variants
+                .into_iter()
+                .map(|s| Item::Str { s, bytes })
+                .collect())
         }
         Modifier::Re => one(Item::Regex(raw_text(item, written, "re")?)),
         Modifier::Cidr => one(Item::Cidr(raw_text(item, written, "cidr")?)),
@@ -258,8 +292,16 @@ mod tests {
 
     fn run(mods: &[&str], value: &str) -> Result<Vec<(Operator, Option<Value>)>, String> {
         let mods: Vec<Modifier> = mods.iter().filter_map(|m| Modifier::parse(m)).collect();
-        let applied = apply(&mods, vec![(Item::Raw(value.to_owned()), Some(value.to_owned()))])?;
-        Ok(applied.values.into_iter().flatten().map(|i| i.to_model()).collect())
+        let applied = apply(
+            &mods,
+            vec![(Item::Raw(value.to_owned()), Some(value.to_owned()))],
+        )?;
+        Ok(applied
+            .values
+            .into_iter()
+            .flatten()
+            .map(|i| i.to_model())
+            .collect())
     }
 
     fn s(op: Operator, v: &str) -> (Operator, Option<Value>) {
@@ -268,10 +310,20 @@ mod tests {
 
     #[test]
     fn contains_startswith_endswith_make_patterns() -> Result<(), String> {
-        assert_eq!(run(&["contains"], r"\x")?, [s(Operator::Wildcard, r"*\\x*")]);
+        assert_eq!(
+            run(&["contains"], r"\x")?,
+            [s(Operator::Wildcard, r"*\\x*")]
+        );
         assert_eq!(run(&["startswith"], "x")?, [s(Operator::Wildcard, "x*")]);
-        assert_eq!(run(&["endswith"], r"\x.exe")?, [s(Operator::Wildcard, r"*\\x.exe")]);
-        assert_eq!(run(&["contains"], "*x")?, [s(Operator::Wildcard, "*x*")], "no doubled star");
+        assert_eq!(
+            run(&["endswith"], r"\x.exe")?,
+            [s(Operator::Wildcard, r"*\\x.exe")]
+        );
+        assert_eq!(
+            run(&["contains"], "*x")?,
+            [s(Operator::Wildcard, "*x*")],
+            "no doubled star"
+        );
         Ok(())
     }
 
@@ -292,15 +344,24 @@ mod tests {
 
     #[test]
     fn re_keeps_the_raw_text_and_flags_need_re() -> Result<(), String> {
-        assert_eq!(run(&["re", "i"], r"^C:\\x\.exe$")?, [s(Operator::RegexMatch, r"^C:\\x\.exe$")]);
+        assert_eq!(
+            run(&["re", "i"], r"^C:\\x\.exe$")?,
+            [s(Operator::RegexMatch, r"^C:\\x\.exe$")]
+        );
         assert!(run(&["i"], "x").is_err());
         Ok(())
     }
 
     #[test]
     fn other_operators() -> Result<(), String> {
-        assert_eq!(run(&["cidr"], "10.0.0.0/8")?, [s(Operator::Cidr, "10.0.0.0/8")]);
-        assert_eq!(run(&["fieldref"], "ParentUser")?, [s(Operator::FieldRef, "ParentUser")]);
+        assert_eq!(
+            run(&["cidr"], "10.0.0.0/8")?,
+            [s(Operator::Cidr, "10.0.0.0/8")]
+        );
+        assert_eq!(
+            run(&["fieldref"], "ParentUser")?,
+            [s(Operator::FieldRef, "ParentUser")]
+        );
         assert_eq!(run(&["gte"], "5")?, [(Operator::Gte, Some(Value::Int(5)))]);
         assert!(run(&["gt"], "five").is_err());
         assert_eq!(run(&["exists"], "true")?, [(Operator::Exists, None)]);

@@ -28,7 +28,13 @@ impl FileCtx<'_> {
     }
 
     /// A rule that could not be parsed at all: kept, with its text opaque and the reason.
-    pub(crate) fn failed(&self, document: u32, opaque_text: String, reason: &str, diagnostics: Vec<Diagnostic>) -> Rule {
+    pub(crate) fn failed(
+        &self,
+        document: u32,
+        opaque_text: String,
+        reason: &str,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Rule {
         Rule {
             vendor: Vendor::Sigma,
             id: self.path.to_owned(),
@@ -51,7 +57,12 @@ impl FileCtx<'_> {
             attack: Default::default(),
             telemetry: Vec::new(),
             query: opaque_text.clone(),
-            expr: Expr::Opaque(Opaque { text: opaque_text, reason: reason.to_owned(), fields: Vec::new(), span: None }),
+            expr: Expr::Opaque(Opaque {
+                text: opaque_text,
+                reason: reason.to_owned(),
+                fields: Vec::new(),
+                span: None,
+            }),
             diagnostics,
         }
     }
@@ -65,7 +76,11 @@ pub(crate) fn build(ctx: &FileCtx<'_>, document: u32, doc: &Node) -> Rule {
         return ctx.failed(document, slice(ctx.text, doc.span), "not a mapping", diags);
     }
     for dup in doc.duplicate_keys() {
-        diags.push(diag::duplicate_key(ctx.path, &dup.scalar_text().unwrap_or_default(), dup.span));
+        diags.push(diag::duplicate_key(
+            ctx.path,
+            &dup.scalar_text().unwrap_or_default(),
+            dup.span,
+        ));
     }
     let header = Header::read(doc);
     let (rule_type, block) = if let Some(b) = doc.get("correlation") {
@@ -98,7 +113,12 @@ pub(crate) fn build(ctx: &FileCtx<'_>, document: u32, doc: &Node) -> Rule {
             rule.expr = expr;
             rule
         }
-        None => ctx.failed(document, query.clone(), "the detection could not be parsed", diags),
+        None => ctx.failed(
+            document,
+            query.clone(),
+            "the detection could not be parsed",
+            diags,
+        ),
     };
     rule.query = query;
     rule.rule_type = rule_type.to_owned();
@@ -132,14 +152,25 @@ fn apply_header(rule: &mut Rule, ctx: &FileCtx<'_>, h: Header) {
 }
 
 fn slice(text: &str, span: Span) -> String {
-    text.get(span.start as usize..span.end as usize).unwrap_or_default().to_owned()
+    text.get(span.start as usize..span.end as usize)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A `detection` (or `filter`) block: identifiers, then the condition(s) over them.
 /// `None` when the condition is missing or does not parse (the rule then fails).
-fn detection(block: &Node, skip: &[&str], ctx: &FileCtx<'_>, diags: &mut Vec<Diagnostic>) -> Option<Expr> {
+fn detection(
+    block: &Node,
+    skip: &[&str],
+    ctx: &FileCtx<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Expr> {
     if block.as_map().is_none() {
-        diags.push(diag::invalid_detection(ctx.path, "the detection must be a mapping", block.span));
+        diags.push(diag::invalid_detection(
+            ctx.path,
+            "the detection must be a mapping",
+            block.span,
+        ));
         return None;
     }
     let Some(cond) = block.get("condition") else {
@@ -156,7 +187,11 @@ fn detection(block: &Node, skip: &[&str], ctx: &FileCtx<'_>, diags: &mut Vec<Dia
     let mut failed = false;
     for c in conditions {
         let Some(text) = c.as_str() else {
-            diags.push(diag::condition_syntax(ctx.path, "the condition must be a string", c.span));
+            diags.push(diag::condition_syntax(
+                ctx.path,
+                "the condition must be a string",
+                c.span,
+            ));
             failed = true;
             continue;
         };
@@ -164,12 +199,21 @@ fn detection(block: &Node, skip: &[&str], ctx: &FileCtx<'_>, diags: &mut Vec<Dia
         let (ast, errors) = parse_condition(text);
         if !errors.is_empty() {
             for e in errors {
-                diags.push(diag::condition_syntax(ctx.path, &e.message, e.span.offset(base)));
+                diags.push(diag::condition_syntax(
+                    ctx.path,
+                    &e.message,
+                    e.span.offset(base),
+                ));
             }
             failed = true;
             continue;
         }
-        let resolver = Resolver { ids: &ids, path: ctx.path, base, timeframe: timeframe.clone() };
+        let resolver = Resolver {
+            ids: &ids,
+            path: ctx.path,
+            base,
+            timeframe: timeframe.clone(),
+        };
         exprs.push(resolve(&ast, &resolver, diags));
     }
     if failed || exprs.is_empty() {

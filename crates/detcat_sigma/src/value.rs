@@ -111,14 +111,23 @@ mod tests {
 
     #[test]
     fn plain_values_are_literal_eq() {
-        assert_eq!(model(r"C:\Windows\System32\cmd.exe"), (Operator::Eq, r"C:\Windows\System32\cmd.exe".into()));
+        assert_eq!(
+            model(r"C:\Windows\System32\cmd.exe"),
+            (Operator::Eq, r"C:\Windows\System32\cmd.exe".into())
+        );
         assert_eq!(model(""), (Operator::Eq, String::new()));
     }
 
     #[test]
     fn wildcard_values_escape_literal_backslashes() {
-        assert_eq!(model(r"*\cmd.exe"), (Operator::Wildcard, r"*\\cmd.exe".into()));
-        assert_eq!(model("http://x/?a=1"), (Operator::Wildcard, "http://x/?a=1".into()));
+        assert_eq!(
+            model(r"*\cmd.exe"),
+            (Operator::Wildcard, r"*\\cmd.exe".into())
+        );
+        assert_eq!(
+            model("http://x/?a=1"),
+            (Operator::Wildcard, "http://x/?a=1".into())
+        );
     }
 
     #[test]
@@ -126,12 +135,19 @@ mod tests {
         // `\\\\*\\*\\*` as read from YAML: two literal backslashes, *, \, *, \, *
         assert_eq!(
             model(r"cmd.exe /Q /c * 1> \\\\*\\*\\* 2>&1"),
-            (Operator::Wildcard, r"cmd.exe /Q /c * 1> \\\\*\\*\\* 2>&1".into())
+            (
+                Operator::Wildcard,
+                r"cmd.exe /Q /c * 1> \\\\*\\*\\* 2>&1".into()
+            )
         );
         assert_eq!(model(r"a\*b"), (Operator::Eq, "a*b".into()));
         assert_eq!(model(r"a\?b"), (Operator::Eq, "a?b".into()));
         assert_eq!(model(r"a\\b"), (Operator::Eq, r"a\b".into()));
-        assert_eq!(model(r"a\nb"), (Operator::Eq, r"a\nb".into()), "backslash before another char is literal");
+        assert_eq!(
+            model(r"a\nb"),
+            (Operator::Eq, r"a\nb".into()),
+            "backslash before another char is literal"
+        );
     }
 
     #[test]

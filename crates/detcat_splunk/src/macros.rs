@@ -81,7 +81,9 @@ impl MacroTable {
 /// * The per-detection `<name>_filter` macros are customer tuning hooks, empty by default.
 fn builtin(name: &str, args: &[String]) -> Option<String> {
     match (name, args) {
-        ("drop_dm_object_name", [object]) => Some(format!("rename {}.* AS *", object.trim().trim_matches('"'))),
+        ("drop_dm_object_name", [object]) => {
+            Some(format!("rename {}.* AS *", object.trim().trim_matches('"')))
+        }
         _ if name.ends_with("_filter") => Some(String::new()),
         _ => None,
     }
@@ -127,7 +129,10 @@ impl SourceMap {
             let p = self.position(span.start as usize, false);
             return Span::new(p, p);
         }
-        Span::new(self.position(span.start as usize, false), self.position(span.end as usize, true))
+        Span::new(
+            self.position(span.start as usize, false),
+            self.position(span.end as usize, true),
+        )
     }
 }
 
@@ -142,9 +147,20 @@ pub struct Expanded {
 
 /// Expands every macro call of `query` (not inside quoted strings or comments).
 pub fn expand(query: &str, table: &MacroTable) -> Expanded {
-    let mut ex = Expander { table, out: String::with_capacity(query.len() * 2), map: SourceMap::default(), diags: Vec::new() };
+    let mut ex = Expander {
+        table,
+        out: String::with_capacity(query.len() * 2),
+        map: SourceMap::default(),
+        diags: Vec::new(),
+        produced: 0,
+        exhausted: false,
+    };
     ex.top(query);
-    Expanded { text: ex.out, map: ex.map, diagnostics: ex.diags }
+    Expanded {
+        text: ex.out,
+        map: ex.map,
+        diagnostics: ex.diags,
+    }
 }
 
 struct Expander<'t> {
@@ -152,6 +168,10 @@ struct Expander<'t> {
     out: String,
     map: SourceMap,
     diags: Vec<Diagnostic>,
+    /// Bytes produced by all expansions so far: a global budget, so that macros calling
+    /// macros many times over cannot make the work exponential.
+    produced: usize,
+    exhausted: bool,
 }
 
 /// A macro call found in text: its byte range (backticks included), name and arguments.
@@ -166,21 +186,37 @@ impl Expander<'_> {
     fn push(&mut self, text: &str, src_start: usize, src_end: usize, verbatim: bool) {
         let out_start = self.out.len();
         self.out.push_str(text);
-        self.map.segments.push(Segment { out_start, out_end: self.out.len(), src_start, src_end, verbatim });
+        self.map.segments.push(Segment {
+            out_start,
+            out_end: self.out.len(),
+            src_start,
+            src_end,
+            verbatim,
+        });
     }
 
     fn top(&mut self, query: &str) {
         let mut copied = 0;
         for_each_call(query, |call| {
             if call.start > copied {
-                self.push(query.get(copied..call.start).unwrap_or(""), copied, call.start, true);
+                self.push(
+                    query.get(copied..call.start).unwrap_or(""),
+                    copied,
+                    call.start,
+                    true,
+                );
             }
             let span = Span::new(call.start, call.end);
             let mut stack = Vec::new();
             match self.body(&call, &mut stack, span) {
                 Some(body) if body.trim().is_empty() => self.drop_dangling_pipe(),
                 Some(body) => self.push(&body, call.start, call.end, false),
-                None => self.push(query.get(call.start..call.end).unwrap_or(""), call.start, call.end, true),
+                None => self.push(
+                    query.get(call.start..call.end).unwrap_or(""),
+                    call.start,
+                    call.end,
+                    true,
+                ),
             }
             copied = call.end;
         });
@@ -196,7 +232,11 @@ impl Expander<'_> {
         if !trimmed.ends_with('|') {
             return;
         }
-        let new_len = trimmed.len() - 1;
+        let new_len = trimmed
+            .get(..trimmed.len() - 1)
+            .unwrap_or("")
+            .trim_end()
+            .len();
         self.out.truncate(new_len);
         while let Some(last) = self.map.segments.last_mut() {
             if last.out_start >= new_len {
@@ -215,7 +255,15 @@ impl Expander<'_> {
     }
 
     /// The full expansion of a call (macros inside expanded too), or `None` to leave it as is.
-    fn body(&mut self, call: &Call, stack: &mut Vec<(String, usize)>, span: Span) -> Option<String> {
+    fn body(
+        &mut self,
+        call: &Call,
+        stack: &mut Vec<(String, usize)>,
+        span: Span,
+    ) -> Option<String> {
+        if self.exhausted {
+            return None;
+        }
         let key = (call.name.clone(), call.args.len());
         if stack.contains(&key) || stack.len() >= MAX_MACRO_DEPTH {
             self.diags.push(diag::macro_recursion(span, &call.name));
@@ -226,17 +274,23 @@ impl Expander<'_> {
             None => match builtin(&call.name, &call.args) {
                 Some(text) => text,
                 None => {
-                    self.diags.push(diag::unknown_macro(span, &call.name, call.args.len()));
+                    self.diags
+                        .push(diag::unknown_macro(span, &call.name, call.args.len()));
                     return None;
                 }
             },
         };
+        self.produced += template.len();
+        if self.produced > MAX_EXPANSION_BYTES {
+            self.exhausted = true;
+            self.diags.push(diag::macro_too_large(span));
+            return None;
+        }
         stack.push(key);
         let mut result = String::with_capacity(template.len());
         let mut copied = 0;
-        let mut too_large = false;
         for_each_call(&template, |inner| {
-            if too_large {
+            if self.exhausted {
                 return;
             }
             result.push_str(template.get(copied..inner.start).unwrap_or(""));
@@ -245,13 +299,9 @@ impl Expander<'_> {
                 None => result.push_str(template.get(inner.start..inner.end).unwrap_or("")),
             }
             copied = inner.end;
-            if result.len() + self.out.len() > MAX_EXPANSION_BYTES {
-                too_large = true;
-            }
         });
         stack.pop();
-        if too_large {
-            self.diags.push(diag::macro_too_large(span));
+        if self.exhausted {
             return None;
         }
         result.push_str(template.get(copied..).unwrap_or(""));
@@ -278,7 +328,10 @@ fn for_each_call(text: &str, mut f: impl FnMut(Call)) {
             b'"' => i = skip_quoted(bytes, i, end),
             b'`' if bytes.get(i..i + 3) == Some(b"```") => i = skip_comment(bytes, i, end),
             b'`' => {
-                let Some(len) = bytes.get(i + 1..).and_then(|r| r.iter().position(|b| *b == b'`')) else {
+                let Some(len) = bytes
+                    .get(i + 1..)
+                    .and_then(|r| r.iter().position(|b| *b == b'`'))
+                else {
                     return; // unterminated: the lexer reports it
                 };
                 let close = i + 1 + len;
@@ -302,10 +355,19 @@ fn parse_call(text: &str, start: usize, end: usize) -> Option<Call> {
         }
         _ => (inner, Vec::new()),
     };
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')) {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+    {
         return None;
     }
-    Some(Call { start, end, name: name.to_owned(), args })
+    Some(Call {
+        start,
+        end,
+        name: name.to_owned(),
+        args,
+    })
 }
 
 /// Top-level comma-separated arguments (quotes and parentheses respected).
@@ -342,8 +404,16 @@ mod tests {
 
     fn table() -> MacroTable {
         let mut t = MacroTable::default();
-        t.insert(MacroDef::new("sysmon", &[], "sourcetype=sysmon OR source=sysmon"));
-        t.insert(MacroDef::new("process_regsvr32", &[], "(Processes.process_name=regsvr32.exe OR Processes.original_file_name=REGSVR32.EXE)"));
+        t.insert(MacroDef::new(
+            "sysmon",
+            &[],
+            "sourcetype=sysmon OR source=sysmon",
+        ));
+        t.insert(MacroDef::new(
+            "process_regsvr32",
+            &[],
+            "(Processes.process_name=regsvr32.exe OR Processes.original_file_name=REGSVR32.EXE)",
+        ));
         t.insert(MacroDef::new("ctime", &["field"], "convert ctime($field$)"));
         t.insert(MacroDef::new("two", &["a", "b"], "$a$=$b$"));
         t.insert(MacroDef::new("outer", &[], "`sysmon` `two(x, \"1,2\")`"));
@@ -355,15 +425,24 @@ mod tests {
     #[test]
     fn expands_plain_arguments_and_nested_macros() {
         let t = table();
-        assert_eq!(expand("`outer` | `ctime(firstTime)`", &t).text, "sourcetype=sysmon OR source=sysmon x=\"1,2\" | convert ctime(firstTime)");
-        assert_eq!(expand("where `process_regsvr32`", &t).text, "where (Processes.process_name=regsvr32.exe OR Processes.original_file_name=REGSVR32.EXE)");
+        assert_eq!(
+            expand("`outer` | `ctime(firstTime)`", &t).text,
+            "sourcetype=sysmon OR source=sysmon x=\"1,2\" | convert ctime(firstTime)"
+        );
+        assert_eq!(
+            expand("where `process_regsvr32`", &t).text,
+            "where (Processes.process_name=regsvr32.exe OR Processes.original_file_name=REGSVR32.EXE)"
+        );
     }
 
     #[test]
     fn arity_selects_the_definition() {
         let mut t = table();
         t.insert(MacroDef::new("ctime", &[], "nothing"));
-        assert_eq!(expand("`ctime` `ctime(a)`", &t).text, "nothing convert ctime(a)");
+        assert_eq!(
+            expand("`ctime` `ctime(a)`", &t).text,
+            "nothing convert ctime(a)"
+        );
     }
 
     #[test]
@@ -382,14 +461,21 @@ mod tests {
     fn quoted_backticks_and_comments_are_not_macros() {
         let t = table();
         let q = r#"map search="search `sysmon` x" ```a `sysmon` b``` `sysmon`"#;
-        assert_eq!(expand(q, &t).text, r#"map search="search `sysmon` x" ```a `sysmon` b``` sourcetype=sysmon OR source=sysmon"#);
+        assert_eq!(
+            expand(q, &t).text,
+            r#"map search="search `sysmon` x" ```a `sysmon` b``` sourcetype=sysmon OR source=sysmon"#
+        );
     }
 
     #[test]
     fn recursion_is_a_diagnostic() {
         let out = expand("`loop_a`", &table());
         assert_eq!(out.text, "`loop_a`");
-        assert!(out.diagnostics.iter().any(|d| d.code == "splunk::macro-recursion"));
+        assert!(
+            out.diagnostics
+                .iter()
+                .any(|d| d.code == "splunk::macro-recursion")
+        );
     }
 
     #[test]
@@ -398,11 +484,19 @@ mod tests {
         t.insert(MacroDef::new("m0", &[], "xxxxxxxxxxxxxxxx"));
         for i in 1..15 {
             let prev = format!("`m{}`", i - 1);
-            t.insert(MacroDef::new(&format!("m{i}"), &[], &format!("{prev} {prev} {prev} {prev}")));
+            t.insert(MacroDef::new(
+                &format!("m{i}"),
+                &[],
+                &format!("{prev} {prev} {prev} {prev}"),
+            ));
         }
         let out = expand("`m14`", &t);
         assert!(out.text.len() <= MAX_EXPANSION_BYTES + 64);
-        assert!(out.diagnostics.iter().any(|d| d.code == "splunk::macro-expansion-too-large"));
+        assert!(
+            out.diagnostics
+                .iter()
+                .any(|d| d.code == "splunk::macro-expansion-too-large")
+        );
     }
 
     #[test]

@@ -5,9 +5,17 @@
 #[non_exhaustive]
 pub enum TaxonomyError {
     #[error("data/{file}: {source}")]
-    Toml { file: &'static str, source: toml::de::Error },
+    Toml {
+        file: &'static str,
+        source: toml::de::Error,
+    },
     #[error("data/fields.toml: {vendor} name `{name}` is claimed by both `{first}` and `{second}`")]
-    DuplicateName { vendor: &'static str, name: String, first: String, second: String },
+    DuplicateName {
+        vendor: &'static str,
+        name: String,
+        first: String,
+        second: String,
+    },
     #[error("data/fields.toml: field id `{0}` is defined twice")]
     DuplicateField(String),
     #[error("data/fields.toml: field `{field}` names basename `{basename}`, which is no field")]
@@ -16,6 +24,8 @@ pub enum TaxonomyError {
     DuplicateEvent(String),
     #[error("data/events.toml: event `{0}` names an unknown provider")]
     UnknownProvider(String),
-    #[error("data/event_sources.toml: `{context}` refers to `{event}`, which is no cataloged event")]
+    #[error(
+        "data/event_sources.toml: `{context}` refers to `{event}`, which is no cataloged event"
+    )]
     UnknownEvent { context: String, event: String },
 }

@@ -79,14 +79,22 @@ impl EventTable {
                 return Err(TaxonomyError::UnknownProvider(group.provider));
             }
             for (id, title) in group.events {
-                let event = Event { provider: group.provider.clone(), event_id: id, title };
+                let event = Event {
+                    provider: group.provider.clone(),
+                    event_id: id,
+                    title,
+                };
                 if by_key.insert(event.key(), events.len()).is_some() {
                     return Err(TaxonomyError::DuplicateEvent(event.key()));
                 }
                 events.push(event);
             }
         }
-        Ok(Self { providers: file.provider, events, by_key })
+        Ok(Self {
+            providers: file.provider,
+            events,
+            by_key,
+        })
     }
 
     /// Position of `provider:id` in the catalog (for stable ordering).
@@ -110,17 +118,36 @@ impl EventTable {
     /// An [`EventRef`] for `provider:id`, generic when the catalog lacks the id.
     pub(crate) fn reference(&self, provider: &str, id: &str) -> EventRef {
         match self.get(provider, id) {
-            Some(e) => EventRef { provider: e.provider.clone(), event_id: e.event_id.clone(), title: e.title.clone(), cataloged: true },
+            Some(e) => EventRef {
+                provider: e.provider.clone(),
+                event_id: e.event_id.clone(),
+                title: e.title.clone(),
+                cataloged: true,
+            },
             None => {
-                let ptitle = self.provider(provider).map_or(provider, |p| p.title.as_str());
-                EventRef { provider: provider.to_owned(), event_id: id.to_owned(), title: format!("{ptitle} event {id}"), cataloged: false }
+                let ptitle = self
+                    .provider(provider)
+                    .map_or(provider, |p| p.title.as_str());
+                EventRef {
+                    provider: provider.to_owned(),
+                    event_id: id.to_owned(),
+                    title: format!("{ptitle} event {id}"),
+                    cataloged: false,
+                }
             }
         }
     }
 
     /// Orders references as the catalog lists them (uncataloged ones last, by key).
     pub(crate) fn sort(&self, refs: &mut Vec<EventRef>) {
-        refs.sort_by_cached_key(|r| (self.position(&r.provider, &r.event_id).unwrap_or(usize::MAX), r.provider.clone(), r.event_id.clone()));
+        refs.sort_by_cached_key(|r| {
+            (
+                self.position(&r.provider, &r.event_id)
+                    .unwrap_or(usize::MAX),
+                r.provider.clone(),
+                r.event_id.clone(),
+            )
+        });
         refs.dedup();
     }
 }

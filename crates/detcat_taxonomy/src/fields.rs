@@ -88,7 +88,7 @@ pub(crate) struct Hit {
 struct VendorIndex {
     config: VendorConfig,
     nodes: HashSet<String>,
-    names: HashMap<String, usize>,
+    names: FnvMap<usize>,
 }
 
 /// All canonical fields plus one name index per vendor.
@@ -100,6 +100,31 @@ pub(crate) struct FieldTable {
     /// Bare CIM names left unmapped because several fields claim them.
     pub ambiguous_cim: Vec<String>,
 }
+
+/// FNV-1a: field names are short, trusted keys, where SipHash's DoS resistance costs more than
+/// the lookup itself.
+#[derive(Debug, Clone, Copy, Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fnv>>;
 
 /// Longest name lowercased on the stack; longer names allocate.
 const STACK_KEY: usize = 128;
@@ -115,14 +140,28 @@ fn vendor_slot(vendor: Vendor) -> usize {
 impl VendorIndex {
     fn new(config: VendorConfig) -> Self {
         let nodes = config.datamodel_nodes.iter().cloned().collect();
-        Self { config, nodes, names: HashMap::new() }
+        Self {
+            config,
+            nodes,
+            names: FnvMap::default(),
+        }
     }
 
     fn key(&self, name: &str) -> String {
-        if self.config.case_insensitive { name.to_ascii_lowercase() } else { name.to_owned() }
+        if self.config.case_insensitive {
+            name.to_ascii_lowercase()
+        } else {
+            name.to_owned()
+        }
     }
 
-    fn insert(&mut self, vendor: Vendor, name: &str, index: usize, fields: &[CanonicalField]) -> Result<(), TaxonomyError> {
+    fn insert(
+        &mut self,
+        vendor: Vendor,
+        name: &str,
+        index: usize,
+        fields: &[CanonicalField],
+    ) -> Result<(), TaxonomyError> {
         let key = self.key(name);
         match self.names.get(&key) {
             Some(&prev) if prev != index => Err(TaxonomyError::DuplicateName {
@@ -149,7 +188,9 @@ impl VendorIndex {
                 slot.copy_from_slice(name.as_bytes());
                 slot.make_ascii_lowercase();
                 // Lowercasing ASCII bytes keeps UTF-8 valid.
-                std::str::from_utf8(slot).ok().and_then(|k| self.names.get(k).copied())
+                std::str::from_utf8(slot)
+                    .ok()
+                    .and_then(|k| self.names.get(k).copied())
             }
             None => self.names.get(&name.to_ascii_lowercase()).copied(),
         }
@@ -158,7 +199,10 @@ impl VendorIndex {
 
 impl FieldTable {
     pub(crate) fn build(file: FieldsFile) -> Result<Self, TaxonomyError> {
-        let FieldsFile { vendors, field: fields } = file;
+        let FieldsFile {
+            vendors,
+            field: fields,
+        } = file;
         let mut by_id = HashMap::new();
         for (i, f) in fields.iter().enumerate() {
             if by_id.insert(f.id.clone(), i).is_some() {
@@ -166,10 +210,13 @@ impl FieldTable {
             }
         }
         for f in &fields {
-            if let Some(b) = &f.basename {
-                if !by_id.contains_key(b) {
-                    return Err(TaxonomyError::UnknownBasename { field: f.id.clone(), basename: b.clone() });
-                }
+            if let Some(b) = &f.basename
+                && !by_id.contains_key(b)
+            {
+                return Err(TaxonomyError::UnknownBasename {
+                    field: f.id.clone(),
+                    basename: b.clone(),
+                });
             }
         }
         let mut sigma = VendorIndex::new(vendors.sigma);
@@ -186,10 +233,10 @@ impl FieldTable {
             }
             for n in &f.cim {
                 splunk.insert(Vendor::Splunk, n, i, &fields)?;
-                if let Some((node, bare)) = n.split_once('.') {
-                    if splunk.nodes.contains(node) {
-                        bare_claims.entry(bare.to_owned()).or_default().insert(i);
-                    }
+                if let Some((node, bare)) = n.split_once('.')
+                    && splunk.nodes.contains(node)
+                {
+                    bare_claims.entry(bare.to_owned()).or_default().insert(i);
                 }
             }
             for n in &f.cim_bare {
@@ -202,12 +249,19 @@ impl FieldTable {
                 continue;
             }
             match claimants.iter().next() {
-                Some(&only) if claimants.len() == 1 => splunk.insert(Vendor::Splunk, &bare, only, &fields)?,
+                Some(&only) if claimants.len() == 1 => {
+                    splunk.insert(Vendor::Splunk, &bare, only, &fields)?
+                }
                 _ => ambiguous_cim.push(bare),
             }
         }
         ambiguous_cim.sort();
-        Ok(Self { fields, by_id, indexes: [sigma, elastic, splunk], ambiguous_cim })
+        Ok(Self {
+            fields,
+            by_id,
+            indexes: [sigma, elastic, splunk],
+            ambiguous_cim,
+        })
     }
 
     pub(crate) fn by_id(&self, id: &str) -> Option<&CanonicalField> {
@@ -235,16 +289,24 @@ impl FieldTable {
                 break;
             }
         }
-        let hit = |i| Some(Hit { index: i, folds_case });
+        let hit = |i| {
+            Some(Hit {
+                index: i,
+                folds_case,
+            })
+        };
         if let Some(i) = index.exact(name) {
             return hit(i);
         }
         if depth > 0 {
             for alias in &cfg.prefix_aliases {
-                if let Some(rest) = name.strip_prefix(alias.prefix.as_str()) {
-                    if let Some(h) = self.lookup_depth(alias.vendor, rest, depth - 1) {
-                        return Some(Hit { index: h.index, folds_case: folds_case || h.folds_case });
-                    }
+                if let Some(rest) = name.strip_prefix(alias.prefix.as_str())
+                    && let Some(h) = self.lookup_depth(alias.vendor, rest, depth - 1)
+                {
+                    return Some(Hit {
+                        index: h.index,
+                        folds_case: folds_case || h.folds_case,
+                    });
                 }
             }
         }
@@ -259,10 +321,10 @@ impl FieldTable {
                 return hit(i);
             }
         }
-        if depth > 0 {
-            if let Some(fallback) = cfg.fallback {
-                return self.lookup_depth(fallback, name, depth - 1);
-            }
+        if depth > 0
+            && let Some(fallback) = cfg.fallback
+        {
+            return self.lookup_depth(fallback, name, depth - 1);
         }
         None
     }

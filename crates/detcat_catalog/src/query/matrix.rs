@@ -50,7 +50,9 @@ impl Catalog {
             .prepare_cached("SELECT id, shortname, name FROM tactics WHERE domain = ?1 ORDER BY ord")?
             .query_map([&domain], |r| Ok(TacticRef { id: r.get(0)?, shortname: r.get(1)?, name: r.get(2)? }))?
             .collect::<Result<_, _>>()?;
-        let techniques: Vec<(String, String, Option<String>, Vec<String>, Vec<String>)> = self
+        // (id, name, parent, tactic ids, platforms)
+        type Row = (String, String, Option<String>, Vec<String>, Vec<String>);
+        let techniques: Vec<Row> = self
             .conn
             .prepare_cached(
                 "SELECT id, name, parent, tactics, platforms FROM techniques

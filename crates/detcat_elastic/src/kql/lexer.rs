@@ -29,7 +29,11 @@ pub enum KTok {
     Quoted(String),
     /// An unquoted term: `text` with escapes resolved, `pattern` in model wildcard syntax
     /// (unescaped `*`, and `?` in Lucene, are wildcards).
-    Term { text: String, pattern: String, wild: bool },
+    Term {
+        text: String,
+        pattern: String,
+        wild: bool,
+    },
     /// Lucene `/regex/`.
     Regex(String),
     Eof,
@@ -55,7 +59,10 @@ pub struct KToken {
 
 fn is_special(c: char, lang: Lang) -> bool {
     match lang {
-        Lang::Lucene => matches!(c, '(' | ')' | '{' | '}' | '[' | ']' | ':' | '"' | '^' | '~') || c.is_whitespace(),
+        Lang::Lucene => {
+            matches!(c, '(' | ')' | '{' | '}' | '[' | ']' | ':' | '"' | '^' | '~')
+                || c.is_whitespace()
+        }
         _ => matches!(c, '(' | ')' | '{' | '}' | ':' | '<' | '>' | '"'),
     }
 }
@@ -89,38 +96,65 @@ pub fn lex(src: &str, lang: Lang) -> (Vec<KToken>, Vec<QueryDiag>) {
             pos += c.len_utf8();
         } else if let Some((tok, len)) = simple {
             pos += len;
-            out.push(KToken { tok, span: Span::new(start, pos) });
+            out.push(KToken {
+                tok,
+                span: Span::new(start, pos),
+            });
         } else if c == '"' {
             let (value, end, closed) = quoted(src, pos + 1);
             if !closed {
-                diags.push(diagnostics::unterminated_string(lang, Span::new(start, end)));
+                diags.push(diagnostics::unterminated_string(
+                    lang,
+                    Span::new(start, end),
+                ));
             }
             pos = end;
-            out.push(KToken { tok: KTok::Quoted(value), span: Span::new(start, pos) });
+            out.push(KToken {
+                tok: KTok::Quoted(value),
+                span: Span::new(start, pos),
+            });
         } else if c == '/' && lang == Lang::Lucene {
             let (value, end, closed) = regex(src, pos + 1);
             if !closed {
-                diags.push(diagnostics::unterminated_string(lang, Span::new(start, end)));
+                diags.push(diagnostics::unterminated_string(
+                    lang,
+                    Span::new(start, end),
+                ));
             }
             pos = end;
-            out.push(KToken { tok: KTok::Regex(value), span: Span::new(start, pos) });
+            out.push(KToken {
+                tok: KTok::Regex(value),
+                span: Span::new(start, pos),
+            });
         } else if let Some((tok, len)) = keyword(rest, lang) {
             pos += len;
-            out.push(KToken { tok, span: Span::new(start, pos) });
+            out.push(KToken {
+                tok,
+                span: Span::new(start, pos),
+            });
         } else {
             let (tok, end) = term(src, pos, lang);
             // A lone special character of the other dialect: skip it rather than loop.
             pos = if end == pos { pos + c.len_utf8() } else { end };
-            out.push(KToken { tok, span: Span::new(start, pos) });
+            out.push(KToken {
+                tok,
+                span: Span::new(start, pos),
+            });
         }
     }
-    out.push(KToken { tok: KTok::Eof, span: Span::new(src.len(), src.len()) });
+    out.push(KToken {
+        tok: KTok::Eof,
+        span: Span::new(src.len(), src.len()),
+    });
     (out, diags)
 }
 
 /// `and` / `or` / `not` (any case) standing as a word at the start of `rest`.
 fn keyword(rest: &str, lang: Lang) -> Option<(KTok, usize)> {
-    let word: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
     let tok = match word.to_ascii_lowercase().as_str() {
         "and" => KTok::And,
         "or" => KTok::Or,
@@ -240,7 +274,14 @@ fn term(src: &str, start: usize, lang: Lang) -> (KTok, usize) {
         }
         text.push(c);
     }
-    (KTok::Term { text: text.trim_end().to_owned(), pattern: pattern.trim_end().to_owned(), wild }, end)
+    (
+        KTok::Term {
+            text: text.trim_end().to_owned(),
+            pattern: pattern.trim_end().to_owned(),
+            wild,
+        },
+        end,
+    )
 }
 
 #[cfg(test)]
@@ -261,7 +302,14 @@ mod tests {
     #[test]
     fn escapes_make_literals() {
         let t = toks(r"path:C\:\\Temp\\\*x*");
-        let KTok::Term { text, pattern, wild } = &t[2] else { panic!("term") };
+        let KTok::Term {
+            text,
+            pattern,
+            wild,
+        } = &t[2]
+        else {
+            panic!("term")
+        };
         assert_eq!(text, r"C:\Temp\*x*");
         assert_eq!(pattern, r"C:\\Temp\\\*x*");
         assert!(wild);

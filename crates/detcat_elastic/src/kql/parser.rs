@@ -9,14 +9,30 @@ use crate::query::ParsedQuery;
 /// Parses `src` as KQL (`Lang::Kql`) or as a Lucene query string (`Lang::Lucene`).
 pub fn parse_dialect(src: &str, lang: Lang) -> ParsedQuery {
     let (toks, diags) = lex(src, lang);
-    let mut p = Parser { toks: &toks, pos: 0, lang, diags, depth: 0, src, prefix: String::new() };
-    let mut expr = if p.peek() == &KTok::Eof { Expr::Const { value: true } } else { p.or_query() };
+    let mut p = Parser {
+        toks: &toks,
+        pos: 0,
+        lang,
+        diags,
+        depth: 0,
+        src,
+        prefix: String::new(),
+    };
+    let mut expr = if p.peek() == &KTok::Eof {
+        Expr::Const { value: true }
+    } else {
+        p.or_query()
+    };
     if p.peek() != &KTok::Eof {
         let span = Span::new(p.span().start as usize, src.len());
         p.diags.push(diagnostics::trailing_input(lang, span));
         expr = Expr::and(vec![expr, p.opaque(span, "unparsed query input")]);
     }
-    ParsedQuery { expr, telemetry: Vec::new(), diagnostics: p.diags }
+    ParsedQuery {
+        expr,
+        telemetry: Vec::new(),
+        diagnostics: p.diags,
+    }
 }
 
 struct Parser<'a> {
@@ -35,7 +51,11 @@ enum ValueTree {
     Or(Vec<ValueTree>),
     And(Vec<ValueTree>),
     Not(Box<ValueTree>),
-    Leaf { op: Operator, value: Option<Value>, span: Span },
+    Leaf {
+        op: Operator,
+        value: Option<Value>,
+        span: Span,
+    },
     Error(Span),
 }
 
@@ -57,7 +77,10 @@ impl Parser<'_> {
     }
 
     fn prev_end(&self) -> usize {
-        self.pos.checked_sub(1).and_then(|p| self.toks.get(p)).map_or(0, |t| t.span.end as usize)
+        self.pos
+            .checked_sub(1)
+            .and_then(|p| self.toks.get(p))
+            .map_or(0, |t| t.span.end as usize)
     }
 
     fn bump(&mut self) -> KTok {
@@ -87,7 +110,11 @@ impl Parser<'_> {
 
     fn opaque(&self, span: Span, reason: &str) -> Expr {
         Expr::Opaque(Opaque {
-            text: self.src.get(span.start as usize..span.end as usize).unwrap_or("").to_owned(),
+            text: self
+                .src
+                .get(span.start as usize..span.end as usize)
+                .unwrap_or("")
+                .to_owned(),
             reason: reason.into(),
             fields: Vec::new(),
             span: Some(span),
@@ -98,7 +125,8 @@ impl Parser<'_> {
     fn enter(&mut self) -> bool {
         self.depth += 1;
         if self.depth > crate::MAX_DEPTH {
-            self.diags.push(diagnostics::too_deep(self.lang, self.span()));
+            self.diags
+                .push(diagnostics::too_deep(self.lang, self.span()));
             self.pos = self.toks.len();
             return false;
         }
@@ -106,7 +134,15 @@ impl Parser<'_> {
     }
 
     fn starts_clause(&self) -> bool {
-        matches!(self.peek(), KTok::LParen | KTok::Not | KTok::Plus | KTok::Quoted(_) | KTok::Term { .. } | KTok::Regex(_))
+        matches!(
+            self.peek(),
+            KTok::LParen
+                | KTok::Not
+                | KTok::Plus
+                | KTok::Quoted(_)
+                | KTok::Term { .. }
+                | KTok::Regex(_)
+        )
     }
 
     fn or_query(&mut self) -> Expr {
@@ -179,7 +215,10 @@ impl Parser<'_> {
     }
 
     fn is_field_start(&self) -> bool {
-        matches!(self.peek_n(1), KTok::Colon | KTok::Lt | KTok::Le | KTok::Gt | KTok::Ge)
+        matches!(
+            self.peek_n(1),
+            KTok::Colon | KTok::Lt | KTok::Le | KTok::Gt | KTok::Ge
+        )
     }
 
     fn field_expression(&mut self, name: String, start: usize) -> Expr {
@@ -213,7 +252,9 @@ impl Parser<'_> {
             if field == "_exists_" {
                 if let KTok::Term { text, .. } = self.bump() {
                     let span = Span::new(start, self.prev_end());
-                    return Expr::Pred(Predicate::new(text, Operator::Exists, vec![]).with_span(span));
+                    return Expr::Pred(
+                        Predicate::new(text, Operator::Exists, vec![]).with_span(span),
+                    );
                 }
                 self.error("a field name");
             }
@@ -266,12 +307,24 @@ impl Parser<'_> {
         let span = Span::new(start, self.prev_end());
         let mut parts = Vec::new();
         if let Some(v) = low {
-            let op = if inclusive_low { Operator::Gte } else { Operator::Gt };
-            parts.push(Expr::Pred(Predicate::new(field.clone(), op, vec![v]).with_span(span)));
+            let op = if inclusive_low {
+                Operator::Gte
+            } else {
+                Operator::Gt
+            };
+            parts.push(Expr::Pred(
+                Predicate::new(field.clone(), op, vec![v]).with_span(span),
+            ));
         }
         if let Some(v) = high {
-            let op = if inclusive_high { Operator::Lte } else { Operator::Lt };
-            parts.push(Expr::Pred(Predicate::new(field.clone(), op, vec![v]).with_span(span)));
+            let op = if inclusive_high {
+                Operator::Lte
+            } else {
+                Operator::Lt
+            };
+            parts.push(Expr::Pred(
+                Predicate::new(field.clone(), op, vec![v]).with_span(span),
+            ));
         }
         if parts.is_empty() {
             return Expr::Pred(Predicate::new(field, Operator::Exists, vec![]).with_span(span));
@@ -310,14 +363,20 @@ impl Parser<'_> {
         }
         let mut items = vec![self.value_and()];
         loop {
-            if self.eat(&KTok::Or) || (self.lang == Lang::Lucene && self.starts_clause() && self.peek() != &KTok::Not) {
+            if self.eat(&KTok::Or)
+                || (self.lang == Lang::Lucene && self.starts_clause() && self.peek() != &KTok::Not)
+            {
                 items.push(self.value_and());
             } else {
                 break;
             }
         }
         self.depth -= 1;
-        if items.len() == 1 { items.remove(0) } else { ValueTree::Or(items) }
+        if items.len() == 1 {
+            items.remove(0)
+        } else {
+            ValueTree::Or(items)
+        }
     }
 
     fn value_and(&mut self) -> ValueTree {
@@ -325,7 +384,11 @@ impl Parser<'_> {
         while self.eat(&KTok::And) {
             items.push(self.value_not());
         }
-        if items.len() == 1 { items.remove(0) } else { ValueTree::And(items) }
+        if items.len() == 1 {
+            items.remove(0)
+        } else {
+            ValueTree::And(items)
+        }
     }
 
     fn value_not(&mut self) -> ValueTree {
@@ -345,21 +408,45 @@ impl Parser<'_> {
         match self.peek().clone() {
             KTok::Quoted(s) => {
                 self.bump();
-                ValueTree::Leaf { op: Operator::Eq, value: Some(Value::Str(s)), span }
+                ValueTree::Leaf {
+                    op: Operator::Eq,
+                    value: Some(Value::Str(s)),
+                    span,
+                }
             }
-            KTok::Term { text, pattern, wild } => {
+            KTok::Term {
+                text,
+                pattern,
+                wild,
+            } => {
                 self.bump();
                 if text == "*" {
-                    ValueTree::Leaf { op: Operator::Exists, value: None, span }
+                    ValueTree::Leaf {
+                        op: Operator::Exists,
+                        value: None,
+                        span,
+                    }
                 } else if wild {
-                    ValueTree::Leaf { op: Operator::Wildcard, value: Some(Value::Str(pattern)), span }
+                    ValueTree::Leaf {
+                        op: Operator::Wildcard,
+                        value: Some(Value::Str(pattern)),
+                        span,
+                    }
                 } else {
-                    ValueTree::Leaf { op: Operator::Eq, value: Some(number_or_text(&text)), span }
+                    ValueTree::Leaf {
+                        op: Operator::Eq,
+                        value: Some(number_or_text(&text)),
+                        span,
+                    }
                 }
             }
             KTok::Regex(r) => {
                 self.bump();
-                ValueTree::Leaf { op: Operator::RegexMatch, value: Some(Value::Str(r)), span }
+                ValueTree::Leaf {
+                    op: Operator::RegexMatch,
+                    value: Some(Value::Str(r)),
+                    span,
+                }
             }
             _ => {
                 self.error("a value");
@@ -375,15 +462,24 @@ impl Parser<'_> {
     /// predicate with several values.
     fn lower_values(&self, field: &str, tree: ValueTree, span: Span) -> Expr {
         match tree {
-            ValueTree::Leaf { op, value, .. } => self.pred(field, op, value.into_iter().collect(), span),
+            ValueTree::Leaf { op, value, .. } => {
+                self.pred(field, op, value.into_iter().collect(), span)
+            }
             ValueTree::Not(inner) => Expr::not(self.lower_values(field, *inner, span)),
-            ValueTree::And(items) => Expr::and(items.into_iter().map(|t| self.lower_values(field, t, span)).collect()),
+            ValueTree::And(items) => Expr::and(
+                items
+                    .into_iter()
+                    .map(|t| self.lower_values(field, t, span))
+                    .collect(),
+            ),
             ValueTree::Or(items) => {
                 let mut merged: Vec<(Operator, Vec<Value>)> = Vec::new();
                 let mut rest = Vec::new();
                 for item in flatten_or(items) {
                     match item {
-                        ValueTree::Leaf { op, value: Some(v), .. } if op != Operator::Exists => {
+                        ValueTree::Leaf {
+                            op, value: Some(v), ..
+                        } if op != Operator::Exists => {
                             match merged.iter_mut().find(|(o, _)| *o == op) {
                                 Some((_, vals)) => vals.push(v),
                                 None => merged.push((op, vec![v])),
@@ -392,7 +488,10 @@ impl Parser<'_> {
                         other => rest.push(self.lower_values(field, other, span)),
                     }
                 }
-                let mut parts: Vec<Expr> = merged.into_iter().map(|(op, vals)| self.pred(field, op, vals, span)).collect();
+                let mut parts: Vec<Expr> = merged
+                    .into_iter()
+                    .map(|(op, vals)| self.pred(field, op, vals, span))
+                    .collect();
                 parts.extend(rest);
                 Expr::or(parts)
             }
@@ -411,7 +510,11 @@ impl Parser<'_> {
     fn keyword(&self, tree: ValueTree) -> Expr {
         match tree {
             ValueTree::Leaf { op, value, span } => Expr::Keyword(Keyword {
-                op: if op == Operator::Exists { Operator::Wildcard } else { op },
+                op: if op == Operator::Exists {
+                    Operator::Wildcard
+                } else {
+                    op
+                },
                 values: vec![value.unwrap_or_else(|| Value::from("*"))],
                 match_all: false,
                 case_sensitive: false,
@@ -437,10 +540,12 @@ fn flatten_or(items: Vec<ValueTree>) -> Vec<ValueTree> {
 
 /// Unquoted digits are numbers (as Kibana sends them); anything else stays text.
 fn number_or_text(text: &str) -> Value {
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && !(text.len() > 1 && text.starts_with('0')) {
-        if let Ok(i) = text.parse() {
-            return Value::Int(i);
-        }
+    if !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && !(text.len() > 1 && text.starts_with('0'))
+        && let Ok(i) = text.parse()
+    {
+        return Value::Int(i);
     }
     Value::Str(text.to_owned())
 }

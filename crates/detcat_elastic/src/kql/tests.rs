@@ -21,15 +21,23 @@ fn pred(e: &Expr) -> &detcat_model::Predicate {
 fn field_value_is_case_sensitive_eq() {
     let e = ok("process.name:cmd.exe");
     let p = pred(&e);
-    assert_eq!((p.op, p.case_sensitive, p.values.clone()), (Operator::Eq, true, vec![Value::from("cmd.exe")]));
+    assert_eq!(
+        (p.op, p.case_sensitive, p.values.clone()),
+        (Operator::Eq, true, vec![Value::from("cmd.exe")])
+    );
 }
 
 #[test]
 fn wildcard_and_quoted_phrase() {
     let e = ok(r#"a:*foo* and b:"x * y""#);
-    let Expr::And { items } = e else { panic!("and") };
+    let Expr::And { items } = e else {
+        panic!("and")
+    };
     assert_eq!(pred(&items[0]).op, Operator::Wildcard);
-    assert_eq!((pred(&items[1]).op, pred(&items[1]).values.clone()), (Operator::Eq, vec![Value::from("x * y")]));
+    assert_eq!(
+        (pred(&items[1]).op, pred(&items[1]).values.clone()),
+        (Operator::Eq, vec![Value::from("x * y")])
+    );
 }
 
 #[test]
@@ -46,24 +54,35 @@ fn star_is_exists() {
 #[test]
 fn value_list_with_star_and_not() {
     let e = ok("http.request.method:(* and not (GET or HEAD or OPTIONS or POST))");
-    let Expr::And { items } = e else { panic!("and") };
+    let Expr::And { items } = e else {
+        panic!("and")
+    };
     assert_eq!(pred(&items[0]).op, Operator::Exists);
-    let Expr::Not { item } = &items[1] else { panic!("not") };
+    let Expr::Not { item } = &items[1] else {
+        panic!("not")
+    };
     assert_eq!(pred(item).values.len(), 4);
 }
 
 #[test]
 fn ranges() {
     let e = ok(r#"risk > 21 and @timestamp >= "now-30d/d""#);
-    let Expr::And { items } = e else { panic!("and") };
-    assert_eq!((pred(&items[0]).op, pred(&items[0]).values.clone()), (Operator::Gt, vec![Value::Int(21)]));
+    let Expr::And { items } = e else {
+        panic!("and")
+    };
+    assert_eq!(
+        (pred(&items[0]).op, pred(&items[0]).values.clone()),
+        (Operator::Gt, vec![Value::Int(21)])
+    );
     assert_eq!(pred(&items[1]).op, Operator::Gte);
 }
 
 #[test]
 fn nested_query_prefixes_fields() {
     let e = ok("user:{ first:alice and last:smith }");
-    let Expr::And { items } = e else { panic!("and") };
+    let Expr::And { items } = e else {
+        panic!("and")
+    };
     assert_eq!(pred(&items[0]).field, "user.first");
 }
 
@@ -76,13 +95,16 @@ fn free_text_is_keyword() {
 fn and_binds_tighter_than_or_and_not_is_kept() {
     let e = ok("a:1 or b:2 and not c:3");
     let Expr::Or { items } = e else { panic!("or") };
-    let Expr::And { items: inner } = &items[1] else { panic!("and") };
+    let Expr::And { items: inner } = &items[1] else {
+        panic!("and")
+    };
     assert!(matches!(inner[1], Expr::Not { .. }));
 }
 
 #[test]
 fn top_level_and_not_is_an_exclusion() {
-    let e = ok("process.name:regsvr32.exe and not process.parent.name:(msiexec.exe or explorer.exe)");
+    let e =
+        ok("process.name:regsvr32.exe and not process.parent.name:(msiexec.exe or explorer.exe)");
     assert_eq!(e.exclusions().count(), 1);
     assert_eq!(e.exclusions().next().map(|p| p.values.len()), Some(2));
 }
@@ -91,7 +113,13 @@ fn top_level_and_not_is_an_exclusion() {
 fn escaped_specials_are_literal() {
     let e = ok(r"file.path:C\:\\Users\\*\\x.exe");
     let p = pred(&e);
-    assert_eq!((p.op, p.values.clone()), (Operator::Wildcard, vec![Value::from(r"C:\\Users\\*\\x.exe")]));
+    assert_eq!(
+        (p.op, p.values.clone()),
+        (
+            Operator::Wildcard,
+            vec![Value::from(r"C:\\Users\\*\\x.exe")]
+        )
+    );
 }
 
 #[test]

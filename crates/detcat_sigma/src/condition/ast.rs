@@ -9,15 +9,32 @@ pub enum ConditionAst {
     Or(Vec<ConditionAst>),
     Not(Box<ConditionAst>),
     /// A search identifier.
-    Ident { name: String, span: Span },
+    Ident {
+        name: String,
+        span: Span,
+    },
     /// `1 of x*`, `all of them`, `any of sel_*`.
-    Quantified { all: bool, target: Target, span: Span },
+    Quantified {
+        all: bool,
+        target: Target,
+        span: Span,
+    },
     /// `<input> | count(field) by group > 10` (Sigma v1).
-    Aggregate { input: Box<ConditionAst>, agg: PipeAggregation, span: Span },
+    Aggregate {
+        input: Box<ConditionAst>,
+        agg: PipeAggregation,
+        span: Span,
+    },
     /// `<input> | near …` (Sigma v1): kept as text.
-    Near { input: Box<ConditionAst>, text: String, span: Span },
+    Near {
+        input: Box<ConditionAst>,
+        text: String,
+        span: Span,
+    },
     /// What could not be parsed (a syntax error was reported for it).
-    Error { span: Span },
+    Error {
+        span: Span,
+    },
 }
 
 /// What a quantifier ranges over.
@@ -53,7 +70,9 @@ impl ConditionAst {
             ConditionAst::Error { .. } => true,
             ConditionAst::And(items) | ConditionAst::Or(items) => items.iter().any(Self::has_error),
             ConditionAst::Not(inner) => inner.has_error(),
-            ConditionAst::Aggregate { input, .. } | ConditionAst::Near { input, .. } => input.has_error(),
+            ConditionAst::Aggregate { input, .. } | ConditionAst::Near { input, .. } => {
+                input.has_error()
+            }
             ConditionAst::Ident { .. } | ConditionAst::Quantified { .. } => false,
         }
     }
@@ -65,7 +84,9 @@ pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
     let [first, middle @ .., last] = parts.as_slice() else {
         return pattern == name;
     };
-    let Some(mut rest) = name.strip_prefix(first) else { return false };
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
     for piece in middle {
         match rest.find(piece) {
             Some(i) => rest = rest.get(i + piece.len()..).unwrap_or_default(),

@@ -44,7 +44,14 @@ pub(crate) fn lex(text: &str) -> Vec<(Tok, Span)> {
                     op.push('=');
                 }
                 let len = op.len();
-                (if op == "!" { Tok::Unknown('!') } else { Tok::Cmp(op) }, len)
+                (
+                    if op == "!" {
+                        Tok::Unknown('!')
+                    } else {
+                        Tok::Cmp(op)
+                    },
+                    len,
+                )
             }
             _ => {
                 let mut end = start + c.len_utf8();
@@ -110,13 +117,23 @@ mod tests {
     #[test]
     fn aggregation_tail_and_spans() {
         let t = lex("sel | count(x) by y >= 10");
-        assert_eq!(t.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>()[7..], [Tok::Ident("y".into()), Tok::Cmp(">=".into()), Tok::Number(10.0)]);
+        assert_eq!(
+            t.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>()[7..],
+            [
+                Tok::Ident("y".into()),
+                Tok::Cmp(">=".into()),
+                Tok::Number(10.0)
+            ]
+        );
         assert_eq!(t.get(8).map(|(_, s)| (s.start, s.end)), Some((20, 22)));
         assert_eq!(t.first().map(|(_, s)| (s.start, s.end)), Some((0, 3)));
     }
 
     #[test]
     fn keywords_are_case_insensitive() {
-        assert_eq!(toks("A AND B"), [Tok::Ident("A".into()), Tok::And, Tok::Ident("B".into())]);
+        assert_eq!(
+            toks("A AND B"),
+            [Tok::Ident("A".into()), Tok::And, Tok::Ident("B".into())]
+        );
     }
 }

@@ -19,7 +19,12 @@ pub(crate) struct Parser<'a> {
 
 /// Parses a condition; never fails, errors come back with the (partial) tree.
 pub fn parse_condition(text: &str) -> (ConditionAst, Vec<ConditionError>) {
-    let mut p = Parser { text, toks: lex(text), pos: 0, errors: Vec::new() };
+    let mut p = Parser {
+        text,
+        toks: lex(text),
+        pos: 0,
+        errors: Vec::new(),
+    };
     let ast = p.condition();
     (ast, p.errors)
 }
@@ -30,7 +35,9 @@ impl Parser<'_> {
     }
 
     fn span(&self) -> Span {
-        self.toks.get(self.pos).map_or_else(|| Span::new(self.text.len(), self.text.len()), |(_, s)| *s)
+        self.toks
+            .get(self.pos)
+            .map_or_else(|| Span::new(self.text.len(), self.text.len()), |(_, s)| *s)
     }
 
     fn bump(&mut self) -> Option<(Tok, Span)> {
@@ -40,7 +47,10 @@ impl Parser<'_> {
     }
 
     fn error(&mut self, message: impl Into<String>, span: Span) -> ConditionAst {
-        self.errors.push(ConditionError { message: message.into(), span });
+        self.errors.push(ConditionError {
+            message: message.into(),
+            span,
+        });
         ConditionAst::Error { span }
     }
 
@@ -49,7 +59,11 @@ impl Parser<'_> {
             return self.error("the condition is empty", Span::new(0, self.text.len()));
         }
         let expr = self.or_expr(0);
-        let result = if self.peek() == Some(&Tok::Pipe) { self.pipe(expr) } else { expr };
+        let result = if self.peek() == Some(&Tok::Pipe) {
+            self.pipe(expr)
+        } else {
+            expr
+        };
         if self.pos < self.toks.len() {
             let span = self.span();
             let err = self.error("unexpected text after the condition", span);
@@ -64,7 +78,11 @@ impl Parser<'_> {
             self.bump();
             items.push(self.and_expr(depth));
         }
-        if items.len() == 1 { items.pop().unwrap_or(ConditionAst::Or(Vec::new())) } else { ConditionAst::Or(items) }
+        if items.len() == 1 {
+            items.pop().unwrap_or(ConditionAst::Or(Vec::new()))
+        } else {
+            ConditionAst::Or(items)
+        }
     }
 
     fn and_expr(&mut self, depth: usize) -> ConditionAst {
@@ -73,7 +91,11 @@ impl Parser<'_> {
             self.bump();
             items.push(self.not_expr(depth));
         }
-        if items.len() == 1 { items.pop().unwrap_or(ConditionAst::And(Vec::new())) } else { ConditionAst::And(items) }
+        if items.len() == 1 {
+            items.pop().unwrap_or(ConditionAst::And(Vec::new()))
+        } else {
+            ConditionAst::And(items)
+        }
     }
 
     fn not_expr(&mut self, depth: usize) -> ConditionAst {
@@ -104,10 +126,13 @@ impl Parser<'_> {
                 }
             }
             Some((Tok::Ident(name), span)) => ConditionAst::Ident { name, span },
-            Some((Tok::Number(n), _)) if n == 1.0 => self.quantified(false, span),
+            Some((Tok::Number(1.0), _)) => self.quantified(false, span),
             Some((Tok::Any, _)) => self.quantified(false, span),
             Some((Tok::All, _)) => self.quantified(true, span),
-            Some((Tok::Number(n), _)) => self.error(format!("`{n} of` is not supported (only `1 of`, `any of`, `all of`)"), span),
+            Some((Tok::Number(n), _)) => self.error(
+                format!("`{n} of` is not supported (only `1 of`, `any of`, `all of`)"),
+                span,
+            ),
             Some((tok, span)) => self.error(format!("unexpected {}", describe(&tok)), span),
             None => self.error("the condition ends too early", span),
         }
@@ -123,9 +148,18 @@ impl Parser<'_> {
         let target = match self.bump() {
             Some((Tok::Them, _)) => Target::Them,
             Some((Tok::Ident(p), _)) => Target::Pattern(p),
-            _ => return self.error("expected `them` or an identifier pattern after `of`", target_span),
+            _ => {
+                return self.error(
+                    "expected `them` or an identifier pattern after `of`",
+                    target_span,
+                );
+            }
         };
-        ConditionAst::Quantified { all, target, span: Span::new(start.start as usize, target_span.end as usize) }
+        ConditionAst::Quantified {
+            all,
+            target,
+            span: Span::new(start.start as usize, target_span.end as usize),
+        }
     }
 
     /// `| count(field) by a, b > 10` or `| near …`.
@@ -140,7 +174,11 @@ impl Parser<'_> {
         if function.eq_ignore_ascii_case("near") {
             let text = self.text.get(start..).unwrap_or_default().trim().to_owned();
             self.pos = self.toks.len();
-            return ConditionAst::Near { input: Box::new(input), text, span: Span::new(start, self.text.len()) };
+            return ConditionAst::Near {
+                input: Box::new(input),
+                text,
+                span: Span::new(start, self.text.len()),
+            };
         }
         let mut field = None;
         if self.peek() == Some(&Tok::LParen) {
@@ -174,14 +212,34 @@ impl Parser<'_> {
                 "!=" => RangeOp::Ne,
                 _ => RangeOp::Eq,
             },
-            _ => return self.error("expected a comparison (`>`, `<`, `=`…) in the aggregation", pipe_span),
+            _ => {
+                return self.error(
+                    "expected a comparison (`>`, `<`, `=`…) in the aggregation",
+                    pipe_span,
+                );
+            }
         };
         let value = match self.bump() {
             Some((Tok::Number(n), _)) => n,
-            _ => return self.error("expected a number to compare the aggregation with", pipe_span),
+            _ => {
+                return self.error(
+                    "expected a number to compare the aggregation with",
+                    pipe_span,
+                );
+            }
         };
-        let agg = PipeAggregation { function, field, group_by, op, value };
-        ConditionAst::Aggregate { input: Box::new(input), agg, span: Span::new(start, self.text.len()) }
+        let agg = PipeAggregation {
+            function,
+            field,
+            group_by,
+            op,
+            value,
+        };
+        ConditionAst::Aggregate {
+            input: Box::new(input),
+            agg,
+            span: Span::new(start, self.text.len()),
+        }
     }
 }
 
@@ -213,22 +271,33 @@ mod tests {
     }
 
     fn id(name: &str, start: usize) -> ConditionAst {
-        ConditionAst::Ident { name: name.into(), span: Span::new(start, start + name.len()) }
+        ConditionAst::Ident {
+            name: name.into(),
+            span: Span::new(start, start + name.len()),
+        }
     }
 
     #[test]
     fn precedence_not_and_or() {
         assert_eq!(
             ok("a or b and not c"),
-            ConditionAst::Or(vec![id("a", 0), ConditionAst::And(vec![id("b", 5), ConditionAst::Not(Box::new(id("c", 15)))])])
+            ConditionAst::Or(vec![
+                id("a", 0),
+                ConditionAst::And(vec![id("b", 5), ConditionAst::Not(Box::new(id("c", 15)))])
+            ])
         );
     }
 
     #[test]
     fn nested_parentheses() {
-        let ast = ok("selection_execve and (keywords_truncate or (keywords_dd and not keywords_filter))");
-        let ConditionAst::And(items) = ast else { panic!("not an and") };
-        assert!(matches!(&items[1], ConditionAst::Or(inner) if matches!(&inner[1], ConditionAst::And(_))));
+        let ast =
+            ok("selection_execve and (keywords_truncate or (keywords_dd and not keywords_filter))");
+        let ConditionAst::And(items) = ast else {
+            panic!("not an and")
+        };
+        assert!(
+            matches!(&items[1], ConditionAst::Or(inner) if matches!(&inner[1], ConditionAst::And(_)))
+        );
     }
 
     #[test]
@@ -241,28 +310,58 @@ mod tests {
                 span: Span::new(4, 17)
             }))
         );
-        assert!(matches!(ok("all of them"), ConditionAst::Quantified { all: true, target: Target::Them, .. }));
-        assert!(matches!(ok("any of sel*"), ConditionAst::Quantified { all: false, .. }));
+        assert!(matches!(
+            ok("all of them"),
+            ConditionAst::Quantified {
+                all: true,
+                target: Target::Them,
+                ..
+            }
+        ));
+        assert!(matches!(
+            ok("any of sel*"),
+            ConditionAst::Quantified { all: false, .. }
+        ));
     }
 
     #[test]
     fn pipe_aggregation() {
         let ast = ok("selection | count(dst_port) by src_ip > 10");
-        let ConditionAst::Aggregate { agg, .. } = ast else { panic!("no aggregate") };
+        let ConditionAst::Aggregate { agg, .. } = ast else {
+            panic!("no aggregate")
+        };
         assert_eq!(agg.field.as_deref(), Some("dst_port"));
         assert_eq!(agg.group_by, ["src_ip"]);
         assert_eq!((agg.op, agg.value), (RangeOp::Gt, 10.0));
-        assert!(matches!(ok("a | near b and not c"), ConditionAst::Near { .. }));
-        assert!(matches!(ok("a | count() > 6"), ConditionAst::Aggregate { .. }));
+        assert!(matches!(
+            ok("a | near b and not c"),
+            ConditionAst::Near { .. }
+        ));
+        assert!(matches!(
+            ok("a | count() > 6"),
+            ConditionAst::Aggregate { .. }
+        ));
     }
 
     #[test]
     fn errors_have_spans() {
-        for bad in ["", "a and", "(a or b", "a b", "2 of x", "1 of", "a | count( > 3", ")"] {
+        for bad in [
+            "",
+            "a and",
+            "(a or b",
+            "a b",
+            "2 of x",
+            "1 of",
+            "a | count( > 3",
+            ")",
+        ] {
             let (ast, errors) = parse_condition(bad);
             assert!(!errors.is_empty(), "{bad:?} should fail");
             assert!(ast.has_error());
-            assert!(errors.iter().all(|e| e.span.end as usize <= bad.len()), "{bad:?}: {errors:?}");
+            assert!(
+                errors.iter().all(|e| e.span.end as usize <= bad.len()),
+                "{bad:?}: {errors:?}"
+            );
         }
     }
 

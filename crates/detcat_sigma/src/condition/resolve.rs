@@ -23,7 +23,12 @@ impl Resolver<'_> {
     }
 
     fn opaque(&self, text: &str, reason: &str, span: Span) -> Expr {
-        Expr::Opaque(Opaque { text: text.to_owned(), reason: reason.to_owned(), fields: Vec::new(), span: Some(self.at(span)) })
+        Expr::Opaque(Opaque {
+            text: text.to_owned(),
+            reason: reason.to_owned(),
+            fields: Vec::new(),
+            span: Some(self.at(span)),
+        })
     }
 }
 
@@ -58,7 +63,11 @@ pub(crate) fn resolve(ast: &ConditionAst, r: &Resolver<'_>, diags: &mut Vec<Diag
                 diags.push(diag::pattern_matches_nothing(r.path, pattern, r.at(*span)));
                 return r.opaque(pattern, "quantifier matches no search identifier", *span);
             }
-            if *all { Expr::and(matched) } else { Expr::or(matched) }
+            if *all {
+                Expr::and(matched)
+            } else {
+                Expr::or(matched)
+            }
         }
         ConditionAst::Aggregate { input, agg, span } => {
             diags.push(diag::deprecated_aggregation(r.path, r.at(*span)));
@@ -76,14 +85,20 @@ pub(crate) fn resolve(ast: &ConditionAst, r: &Resolver<'_>, diags: &mut Vec<Diag
                 fields: agg.field.iter().cloned().collect(),
                 group_by: agg.group_by.clone(),
                 timespan: r.timeframe.clone(),
-                condition: Some(Comparison { op: agg.op, value: agg.value }),
+                condition: Some(Comparison {
+                    op: agg.op,
+                    value: agg.value,
+                }),
                 text: None,
             })
         }
         ConditionAst::Near { input, text, span } => {
             diags.push(diag::unsupported_near(r.path, r.at(*span)));
             let input = resolve(input, r, diags);
-            Expr::and(vec![input, r.opaque(text, "Sigma v1 `near` aggregation", *span)])
+            Expr::and(vec![
+                input,
+                r.opaque(text, "Sigma v1 `near` aggregation", *span),
+            ])
         }
         ConditionAst::Error { span } => r.opaque("", "condition syntax error", *span),
     }
@@ -106,7 +121,12 @@ mod tests {
             ("filter_b".to_owned(), pred("fb")),
             ("_hidden".to_owned(), pred("h")),
         ];
-        let r = Resolver { ids: &ids, path: "p.yml", base: 100, timeframe: Some("5m".into()) };
+        let r = Resolver {
+            ids: &ids,
+            path: "p.yml",
+            base: 100,
+            timeframe: Some("5m".into()),
+        };
         let mut diags = Vec::new();
         let expr = resolve(&parse_condition(text).0, &r, &mut diags);
         (expr, diags)
@@ -118,7 +138,10 @@ mod tests {
         assert!(d.is_empty());
         let fields: Vec<_> = e.exclusions().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["fa", "fb"]);
-        assert_eq!(e.indicators().map(|p| p.field.as_str()).collect::<Vec<_>>(), ["sel"]);
+        assert_eq!(
+            e.indicators().map(|p| p.field.as_str()).collect::<Vec<_>>(),
+            ["sel"]
+        );
     }
 
     #[test]
@@ -131,17 +154,31 @@ mod tests {
     fn unknown_identifier_is_opaque_with_a_shifted_span() {
         let (e, d) = run("selection and nope");
         assert!(e.has_opaque());
-        assert_eq!(d.first().map(|d| (d.code.as_str(), d.span)), Some(("sigma::unknown-identifier", Some(Span::new(114, 118)))));
+        assert_eq!(
+            d.first().map(|d| (d.code.as_str(), d.span)),
+            Some(("sigma::unknown-identifier", Some(Span::new(114, 118))))
+        );
         let (_, d) = run("1 of zz*");
-        assert_eq!(d.first().map(|d| d.code.as_str()), Some("sigma::pattern-matches-nothing"));
+        assert_eq!(
+            d.first().map(|d| d.code.as_str()),
+            Some("sigma::pattern-matches-nothing")
+        );
     }
 
     #[test]
     fn pipe_count_becomes_an_aggregation() {
         let (e, d) = run("selection | count(x) by y > 3");
-        let Expr::Aggregation(agg) = e else { panic!("no aggregation") };
-        assert_eq!((agg.kind, agg.timespan.as_deref()), (AggKind::ValueCount, Some("5m")));
-        assert_eq!(d.first().map(|d| d.code.as_str()), Some("sigma::deprecated-aggregation"));
+        let Expr::Aggregation(agg) = e else {
+            panic!("no aggregation")
+        };
+        assert_eq!(
+            (agg.kind, agg.timespan.as_deref()),
+            (AggKind::ValueCount, Some("5m"))
+        );
+        assert_eq!(
+            d.first().map(|d| d.code.as_str()),
+            Some("sigma::deprecated-aggregation")
+        );
         let (e, _) = run("selection | near filter_a");
         assert!(e.has_opaque());
     }

@@ -1,7 +1,7 @@
 //! Search identifiers of a `detection` block into expressions: maps are `and`, lists are `or`
 //! (or keyword lists), `Field|modifiers: values` are predicates.
 
-use detcat_model::{Diagnostic, Expr, Keyword, Operator, Opaque, Predicate, Span, Value};
+use detcat_model::{Diagnostic, Expr, Keyword, Opaque, Operator, Predicate, Span, Value};
 use detcat_yaml::{Node, NodeValue};
 
 use crate::diagnostics as diag;
@@ -15,14 +15,27 @@ pub(crate) const RESERVED: [&str; 2] = ["condition", "timeframe"];
 
 /// Builds every search identifier of `block` (a `detection` or `filter` mapping), in order,
 /// skipping the `skip` keys.
-pub(crate) fn search_identifiers(block: &Node, skip: &[&str], path: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String, Expr)> {
-    let Some(entries) = block.as_map() else { return Vec::new() };
+pub(crate) fn search_identifiers(
+    block: &Node,
+    skip: &[&str],
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(String, Expr)> {
+    let Some(entries) = block.as_map() else {
+        return Vec::new();
+    };
     for dup in block.duplicate_keys() {
-        diags.push(diag::duplicate_key(path, &dup.scalar_text().unwrap_or_default(), dup.span));
+        diags.push(diag::duplicate_key(
+            path,
+            &dup.scalar_text().unwrap_or_default(),
+            dup.span,
+        ));
     }
     let mut out: Vec<(String, Expr)> = Vec::new();
     for (key, value) in entries {
-        let Some(name) = key.scalar_text() else { continue };
+        let Some(name) = key.scalar_text() else {
+            continue;
+        };
         if skip.contains(&name.as_str()) {
             continue;
         }
@@ -35,7 +48,12 @@ pub(crate) fn search_identifiers(block: &Node, skip: &[&str], path: &str, diags:
 }
 
 fn opaque(node: &Node, reason: &str) -> Expr {
-    Expr::Opaque(Opaque { text: node.scalar_text().unwrap_or_default(), reason: reason.to_owned(), fields: Vec::new(), span: Some(node.span) })
+    Expr::Opaque(Opaque {
+        text: node.scalar_text().unwrap_or_default(),
+        reason: reason.to_owned(),
+        fields: Vec::new(),
+        span: Some(node.span),
+    })
 }
 
 /// One search identifier's definition.
@@ -47,19 +65,35 @@ fn definition(node: &Node, path: &str, diags: &mut Vec<Diagnostic>, depth: usize
     match &node.value {
         NodeValue::Map(entries) => {
             if entries.is_empty() {
-                diags.push(diag::invalid_detection(path, "empty search identifier", node.span));
+                diags.push(diag::invalid_detection(
+                    path,
+                    "empty search identifier",
+                    node.span,
+                ));
                 return opaque(node, "empty search identifier");
             }
-            Expr::and(entries.iter().map(|(k, v)| field_item(k, v, path, diags, depth)).collect())
+            Expr::and(
+                entries
+                    .iter()
+                    .map(|(k, v)| field_item(k, v, path, diags, depth))
+                    .collect(),
+            )
         }
         NodeValue::Seq(items) if items.iter().all(Node::is_scalar) && !items.is_empty() => {
             keyword(&[], items, node.span, path, diags)
         }
-        NodeValue::Seq(items) if !items.is_empty() => {
-            Expr::or(items.iter().map(|i| definition(i, path, diags, depth + 1)).collect())
-        }
+        NodeValue::Seq(items) if !items.is_empty() => Expr::or(
+            items
+                .iter()
+                .map(|i| definition(i, path, diags, depth + 1))
+                .collect(),
+        ),
         NodeValue::Seq(_) | NodeValue::Null => {
-            diags.push(diag::invalid_detection(path, "empty search identifier", node.span));
+            diags.push(diag::invalid_detection(
+                path,
+                "empty search identifier",
+                node.span,
+            ));
             opaque(node, "empty search identifier")
         }
         _ => keyword(&[], std::slice::from_ref(node), node.span, path, diags),
@@ -67,7 +101,11 @@ fn definition(node: &Node, path: &str, diags: &mut Vec<Diagnostic>, depth: usize
 }
 
 /// Splits `Field|mod|mod` into the field and parsed modifiers (names kept for the record).
-fn parse_key(key: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> Option<(String, Vec<Modifier>, Vec<String>)> {
+fn parse_key(
+    key: &Node,
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(String, Vec<Modifier>, Vec<String>)> {
     let text = key.scalar_text().unwrap_or_default();
     let mut parts = text.split('|');
     let field = parts.next().unwrap_or_default().to_owned();
@@ -88,7 +126,13 @@ fn parse_key(key: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> Option<(Str
     Some((field, mods, names))
 }
 
-fn field_item(key: &Node, value: &Node, path: &str, diags: &mut Vec<Diagnostic>, depth: usize) -> Expr {
+fn field_item(
+    key: &Node,
+    value: &Node,
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+    depth: usize,
+) -> Expr {
     let Some((field, mods, names)) = parse_key(key, path, diags) else {
         return opaque(key, "unknown value modifier");
     };
@@ -96,7 +140,11 @@ fn field_item(key: &Node, value: &Node, path: &str, diags: &mut Vec<Diagnostic>,
     let values: &[Node] = match &value.value {
         NodeValue::Seq(items) => items,
         NodeValue::Map(_) => {
-            diags.push(diag::invalid_detection(path, "a field's value cannot be a mapping", value.span));
+            diags.push(diag::invalid_detection(
+                path,
+                "a field's value cannot be a mapping",
+                value.span,
+            ));
             return opaque(key, "mapping as field value");
         }
         _ => std::slice::from_ref(value),
@@ -105,11 +153,19 @@ fn field_item(key: &Node, value: &Node, path: &str, diags: &mut Vec<Diagnostic>,
         return keyword_with(&mods, &names, values, span, path, diags);
     }
     if values.is_empty() {
-        diags.push(diag::invalid_detection(path, "empty list of values", value.span));
+        diags.push(diag::invalid_detection(
+            path,
+            "empty list of values",
+            value.span,
+        ));
         return opaque(key, "empty list of values");
     }
     if depth > MAX_DEPTH || values.iter().any(|v| !v.is_scalar()) {
-        diags.push(diag::invalid_detection(path, "a field's values must be scalars", value.span));
+        diags.push(diag::invalid_detection(
+            path,
+            "a field's values must be scalars",
+            value.span,
+        ));
         return opaque(key, "nested value");
     }
     let applied = match apply(&mods, values) {
@@ -120,7 +176,11 @@ fn field_item(key: &Node, value: &Node, path: &str, diags: &mut Vec<Diagnostic>,
         }
     };
     let expr = predicates(&field, &applied, &names, span);
-    if applied.negate { Expr::not(expr) } else { expr }
+    if applied.negate {
+        Expr::not(expr)
+    } else {
+        expr
+    }
 }
 
 fn apply(mods: &[Modifier], values: &[Node]) -> Result<Applied, String> {
@@ -158,7 +218,11 @@ fn predicates(field: &str, applied: &Applied, names: &[String], span: Span) -> E
             }
         }
         let preds = groups.into_iter().map(Expr::Pred).collect();
-        if match_all { Expr::and(preds) } else { Expr::or(preds) }
+        if match_all {
+            Expr::and(preds)
+        } else {
+            Expr::or(preds)
+        }
     };
     let single_alternatives = applied.values.iter().all(|alts| alts.len() == 1);
     if !applied.match_all || single_alternatives {
@@ -166,24 +230,57 @@ fn predicates(field: &str, applied: &Applied, names: &[String], span: Span) -> E
         return make(&all, applied.match_all && all.len() > 1);
     }
     // `all` over values that expanded (windash, base64offset): every value, in any form.
-    Expr::and(applied.values.iter().map(|alts| make(&alts.iter().collect::<Vec<_>>(), false)).collect())
+    Expr::and(
+        applied
+            .values
+            .iter()
+            .map(|alts| make(&alts.iter().collect::<Vec<_>>(), false))
+            .collect(),
+    )
 }
 
-fn keyword(mods: &[Modifier], values: &[Node], span: Span, path: &str, diags: &mut Vec<Diagnostic>) -> Expr {
+fn keyword(
+    mods: &[Modifier],
+    values: &[Node],
+    span: Span,
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Expr {
     keyword_with(mods, &[], values, span, path, diags)
 }
 
 /// Field-less values: a keyword search (`|all` makes every keyword required).
-fn keyword_with(mods: &[Modifier], names: &[String], values: &[Node], span: Span, path: &str, diags: &mut Vec<Diagnostic>) -> Expr {
+fn keyword_with(
+    mods: &[Modifier],
+    names: &[String],
+    values: &[Node],
+    span: Span,
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Expr {
     if values.is_empty() || values.iter().any(|v| !v.is_scalar()) {
-        diags.push(diag::invalid_detection(path, "keywords must be a list of scalars", span));
-        return Expr::Opaque(Opaque { text: String::new(), reason: "invalid keyword list".into(), fields: Vec::new(), span: Some(span) });
+        diags.push(diag::invalid_detection(
+            path,
+            "keywords must be a list of scalars",
+            span,
+        ));
+        return Expr::Opaque(Opaque {
+            text: String::new(),
+            reason: "invalid keyword list".into(),
+            fields: Vec::new(),
+            span: Some(span),
+        });
     }
     let applied = match apply(mods, values) {
         Ok(a) => a,
         Err(message) => {
             diags.push(diag::invalid_value(path, &message, span));
-            return Expr::Opaque(Opaque { text: String::new(), reason: message, fields: Vec::new(), span: Some(span) });
+            return Expr::Opaque(Opaque {
+                text: String::new(),
+                reason: message,
+                fields: Vec::new(),
+                span: Some(span),
+            });
         }
     };
     let mut groups: Vec<Keyword> = Vec::new();
@@ -203,7 +300,11 @@ fn keyword_with(mods: &[Modifier], names: &[String], values: &[Node], span: Span
         }
     }
     let exprs = groups.into_iter().map(Expr::Keyword).collect();
-    if applied.match_all { Expr::and(exprs) } else { Expr::or(exprs) }
+    if applied.match_all {
+        Expr::and(exprs)
+    } else {
+        Expr::or(exprs)
+    }
 }
 
 #[cfg(test)]

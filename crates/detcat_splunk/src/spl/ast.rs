@@ -33,13 +33,31 @@ pub enum CommandKind {
     /// `| eval a=…, b=…`.
     Eval(Vec<Assignment>),
     /// `| rex [field=f] "(?<name>…)"` (extraction, or `mode=sed` rewriting).
-    Rex { field: Option<String>, pattern: String, groups: Vec<String>, sed: bool },
+    Rex {
+        field: Option<String>,
+        pattern: String,
+        groups: Vec<String>,
+        sed: bool,
+    },
     /// `| regex field="re"` / `field!="re"` — a filter.
-    Regex { field: String, negated: bool, pattern: String, span: Span },
+    Regex {
+        field: String,
+        negated: bool,
+        pattern: String,
+        span: Span,
+    },
     /// `| lookup table in [as x] … OUTPUT[NEW] out [as y] …`.
-    Lookup { table: String, inputs: Vec<String>, outputs: Vec<String> },
+    Lookup {
+        table: String,
+        inputs: Vec<String>,
+        outputs: Vec<String>,
+    },
     /// `| join [type=…] fields [ subsearch ]`.
-    Join { join_type: String, fields: Vec<String>, sub: Option<Box<Query>> },
+    Join {
+        join_type: String,
+        fields: Vec<String>,
+        sub: Option<Box<Query>>,
+    },
     /// `| append [ subsearch ]` and `appendpipe`.
     Append { sub: Option<Box<Query>> },
     /// `| rename a AS b, …`.
@@ -48,8 +66,12 @@ pub enum CommandKind {
     Bucket { span: Option<String> },
     /// A macro the expander left in place (unknown), alone as a command.
     Macro { name: String },
-    /// Any other command: its words and the subsearches inside it.
-    Other { words: Vec<String>, subsearches: Vec<Query> },
+    /// Any other command: its positional words (not `key=value` options) and the subsearches
+    /// inside it.
+    Other {
+        words: Vec<String>,
+        subsearches: Vec<Query>,
+    },
 }
 
 /// `stats`-family command.
@@ -111,36 +133,92 @@ pub enum SearchExpr {
     Or(Vec<SearchExpr>),
     Not(Box<SearchExpr>),
     /// `field=value`, `field!=value`, `field>5`.
-    Compare { field: String, op: CmpOp, value: SearchValue, span: Span },
+    Compare {
+        field: String,
+        op: CmpOp,
+        value: SearchValue,
+        span: Span,
+    },
     /// `field IN (a, b, …)`.
-    In { field: String, values: Vec<SearchValue>, span: Span },
+    In {
+        field: String,
+        values: Vec<SearchValue>,
+        span: Span,
+    },
     /// A bare term or quoted phrase; `directive` is `TERM`/`CASE` when wrapped so.
-    Term { value: SearchValue, directive: Option<String> },
+    Term {
+        value: SearchValue,
+        directive: Option<String>,
+    },
     /// `earliest=-24h`, `latest=now`: time bounds, no event filter.
-    TimeBound { text: String, span: Span },
+    TimeBound {
+        text: String,
+        span: Span,
+    },
     /// `[ … ]` inside search terms.
-    Subsearch { query: Box<Query>, span: Span },
+    Subsearch {
+        query: Box<Query>,
+        span: Span,
+    },
     /// An unknown `` `macro` `` inside search terms.
-    Macro { name: String, span: Span },
+    Macro {
+        name: String,
+        span: Span,
+    },
     /// Something that did not parse, kept by span.
-    Error { span: Span },
+    Error {
+        span: Span,
+    },
 }
 
 /// An eval-syntax expression (`where`, `eval`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum EvalExpr {
-    Field { name: String, span: Span },
-    Str { value: String, span: Span },
-    Num { text: String, span: Span },
-    Call { name: String, args: Vec<EvalExpr>, span: Span },
-    Not { expr: Box<EvalExpr>, span: Span },
-    Neg { expr: Box<EvalExpr>, span: Span },
-    Binary { op: BinOp, lhs: Box<EvalExpr>, rhs: Box<EvalExpr>, span: Span },
+    Field {
+        name: String,
+        span: Span,
+    },
+    Str {
+        value: String,
+        span: Span,
+    },
+    Num {
+        text: String,
+        span: Span,
+    },
+    Call {
+        name: String,
+        args: Vec<EvalExpr>,
+        span: Span,
+    },
+    Not {
+        expr: Box<EvalExpr>,
+        span: Span,
+    },
+    Neg {
+        expr: Box<EvalExpr>,
+        span: Span,
+    },
+    Binary {
+        op: BinOp,
+        lhs: Box<EvalExpr>,
+        rhs: Box<EvalExpr>,
+        span: Span,
+    },
     /// `x IN ("a", "b")`.
-    In { expr: Box<EvalExpr>, list: Vec<EvalExpr>, span: Span },
+    In {
+        expr: Box<EvalExpr>,
+        list: Vec<EvalExpr>,
+        span: Span,
+    },
     /// An unknown `` `macro` ``.
-    Macro { name: String, span: Span },
-    Error { span: Span },
+    Macro {
+        name: String,
+        span: Span,
+    },
+    Error {
+        span: Span,
+    },
 }
 
 /// Binary eval operators.
@@ -204,7 +282,10 @@ impl EvalExpr {
                 expr.collect_fields(out);
                 list.iter().for_each(|a| a.collect_fields(out));
             }
-            EvalExpr::Str { .. } | EvalExpr::Num { .. } | EvalExpr::Macro { .. } | EvalExpr::Error { .. } => {}
+            EvalExpr::Str { .. }
+            | EvalExpr::Num { .. }
+            | EvalExpr::Macro { .. }
+            | EvalExpr::Error { .. } => {}
         }
     }
 }
@@ -219,12 +300,14 @@ impl SearchExpr {
 
     fn collect_fields(&self, out: &mut Vec<String>) {
         match self {
-            SearchExpr::And(items) | SearchExpr::Or(items) => items.iter().for_each(|i| i.collect_fields(out)),
+            SearchExpr::And(items) | SearchExpr::Or(items) => {
+                items.iter().for_each(|i| i.collect_fields(out))
+            }
             SearchExpr::Not(item) => item.collect_fields(out),
-            SearchExpr::Compare { field, .. } | SearchExpr::In { field, .. } => {
-                if !out.contains(field) {
-                    out.push(field.clone());
-                }
+            SearchExpr::Compare { field, .. } | SearchExpr::In { field, .. }
+                if !out.contains(field) =>
+            {
+                out.push(field.clone());
             }
             _ => {}
         }

@@ -6,23 +6,52 @@ use super::{Ctx, eval, search, stats, text};
 use detcat_model::Span;
 
 /// Parses the arguments `text[start..end]` of command `name` (lower case).
-pub(crate) fn parse(ctx: &mut Ctx<'_>, name: &str, start: usize, end: usize, depth: usize) -> CommandKind {
-    let mode = if matches!(name, "where" | "eval") { Mode::Eval } else { Mode::Search };
+pub(crate) fn parse(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    start: usize,
+    end: usize,
+    depth: usize,
+) -> CommandKind {
+    let mode = if matches!(name, "where" | "eval") {
+        Mode::Eval
+    } else {
+        Mode::Search
+    };
     let toks = ctx.lex(start, end, mode);
     match name {
         "search" => CommandKind::Search(search::parse(ctx, &toks, depth)),
         "where" => CommandKind::Where(eval::parse(ctx, &toks, depth, Span::new(start, end))),
         "eval" => CommandKind::Eval(eval::parse_assignments(ctx, &toks, depth)),
-        "tstats" | "mstats" | "stats" | "eventstats" | "streamstats" => CommandKind::Stats(stats::parse(ctx, &toks, depth)),
+        "tstats" | "mstats" | "stats" | "eventstats" | "streamstats" => {
+            CommandKind::Stats(stats::parse(ctx, &toks, depth))
+        }
         "from" => from(ctx, &toks).unwrap_or_else(|| other(ctx, &toks, depth)),
         "rex" => rex(ctx, &toks),
         "regex" => regex(ctx, &toks).unwrap_or_else(|| other(ctx, &toks, depth)),
         "lookup" => lookup(ctx, &toks),
         "join" => join(ctx, &toks, depth),
-        "append" | "appendpipe" | "appendcols" => CommandKind::Append { sub: first_subsearch(ctx, &toks, depth) },
+        "append" | "appendcols" => CommandKind::Append {
+            sub: first_subsearch(ctx, &toks, depth),
+        },
+        "appendpipe" => CommandKind::Append {
+            sub: toks
+                .iter()
+                .find(|t| t.tok == Tok::Subsearch)
+                .map(|t| Box::new(ctx.bracketed(t.span, depth, false))),
+        },
+        // `foreach … [ template ]`: the brackets hold a template with `<<FIELD>>` holes, not a
+        // search; only its words are kept.
+        "foreach" => CommandKind::Other {
+            words: words(ctx, &positional(&toks)),
+            subsearches: Vec::new(),
+        },
         "rename" => rename(ctx, &toks),
         "bucket" | "bin" => {
-            let span = options(ctx, &toks).into_iter().find(|(k, _)| k.eq_ignore_ascii_case("span")).map(|(_, v)| v);
+            let span = options(ctx, &toks)
+                .into_iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("span"))
+                .map(|(_, v)| v);
             CommandKind::Bucket { span }
         }
         _ => other(ctx, &toks, depth),
@@ -42,14 +71,26 @@ fn other(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize) -> CommandKind {
         .filter(|t| t.tok == Tok::Subsearch)
         .map(|t| ctx.subsearch(t.span, depth))
         .collect::<Vec<Query>>();
-    CommandKind::Other { words: words(ctx, toks), subsearches }
+    CommandKind::Other {
+        words: words(ctx, &positional(toks)),
+        subsearches,
+    }
 }
 
 /// `key=value` options among the tokens.
 fn options(ctx: &Ctx<'_>, toks: &[Token]) -> Vec<(String, String)> {
     toks.windows(3)
-        .filter(|w| w[0].tok == Tok::Word && w[1].tok == Tok::Eq && matches!(w[2].tok, Tok::Word | Tok::Quoted))
-        .map(|w| (ctx.slice(w[0].span).to_owned(), text::name_text(ctx.slice(w[2].span))))
+        .filter(|w| {
+            w[0].tok == Tok::Word
+                && w[1].tok == Tok::Eq
+                && matches!(w[2].tok, Tok::Word | Tok::Quoted)
+        })
+        .map(|w| {
+            (
+                ctx.slice(w[0].span).to_owned(),
+                text::name_text(ctx.slice(w[2].span)),
+            )
+        })
         .collect()
 }
 
@@ -69,7 +110,11 @@ fn positional(toks: &[Token]) -> Vec<Token> {
 }
 
 fn from(ctx: &Ctx<'_>, toks: &[Token]) -> Option<CommandKind> {
-    let joined: String = toks.iter().map(|t| text::name_text(ctx.slice(t.span))).collect::<Vec<_>>().join(" ");
+    let joined: String = toks
+        .iter()
+        .map(|t| text::name_text(ctx.slice(t.span)))
+        .collect::<Vec<_>>()
+        .join(" ");
     let rest = joined.trim().strip_prefix("datamodel")?;
     let dataset = rest.trim_start_matches([':', ' ']).trim().to_owned();
     (!dataset.is_empty()).then_some(CommandKind::From { dataset })
@@ -77,29 +122,52 @@ fn from(ctx: &Ctx<'_>, toks: &[Token]) -> Option<CommandKind> {
 
 fn rex(ctx: &Ctx<'_>, toks: &[Token]) -> CommandKind {
     let opts = options(ctx, toks);
-    let field = opts.iter().find(|(k, _)| k.eq_ignore_ascii_case("field")).map(|(_, v)| v.clone());
-    let sed = opts.iter().any(|(k, v)| k.eq_ignore_ascii_case("mode") && v.eq_ignore_ascii_case("sed"));
+    let field = opts
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("field"))
+        .map(|(_, v)| v.clone());
+    let sed = opts
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("mode") && v.eq_ignore_ascii_case("sed"));
     let pattern = positional(toks)
         .iter()
         .find(|t| t.tok == Tok::Quoted)
         .map(|t| text::eval_string(text::unquote(ctx.slice(t.span), '"')))
         .unwrap_or_default();
-    let groups = if sed { Vec::new() } else { text::capture_groups(&pattern) };
-    CommandKind::Rex { field, pattern, groups, sed }
+    let groups = if sed {
+        Vec::new()
+    } else {
+        text::capture_groups(&pattern)
+    };
+    CommandKind::Rex {
+        field,
+        pattern,
+        groups,
+        sed,
+    }
 }
 
 fn regex(ctx: &Ctx<'_>, toks: &[Token]) -> Option<CommandKind> {
     let pattern_of = |t: &Token| text::eval_string(text::unquote(ctx.slice(t.span), '"'));
     match toks {
-        [f, op, v] if f.tok == Tok::Word && matches!(op.tok, Tok::Eq | Tok::Ne) => Some(CommandKind::Regex {
-            field: ctx.slice(f.span).to_owned(),
-            negated: op.tok == Tok::Ne,
-            pattern: if v.tok == Tok::Quoted { pattern_of(v) } else { ctx.slice(v.span).to_owned() },
-            span: Span::new(f.span.start as usize, v.span.end as usize),
-        }),
-        [v] if v.tok == Tok::Quoted => {
-            Some(CommandKind::Regex { field: "_raw".to_owned(), negated: false, pattern: pattern_of(v), span: v.span })
+        [f, op, v] if f.tok == Tok::Word && matches!(op.tok, Tok::Eq | Tok::Ne) => {
+            Some(CommandKind::Regex {
+                field: ctx.slice(f.span).to_owned(),
+                negated: op.tok == Tok::Ne,
+                pattern: if v.tok == Tok::Quoted {
+                    pattern_of(v)
+                } else {
+                    ctx.slice(v.span).to_owned()
+                },
+                span: Span::new(f.span.start as usize, v.span.end as usize),
+            })
         }
+        [v] if v.tok == Tok::Quoted => Some(CommandKind::Regex {
+            field: "_raw".to_owned(),
+            negated: false,
+            pattern: pattern_of(v),
+            span: v.span,
+        }),
         _ => None,
     }
 }
@@ -108,7 +176,10 @@ fn regex(ctx: &Ctx<'_>, toks: &[Token]) -> Option<CommandKind> {
 /// read and written.
 fn lookup(ctx: &Ctx<'_>, toks: &[Token]) -> CommandKind {
     let pos = positional(toks);
-    let mut names = pos.iter().filter(|t| matches!(t.tok, Tok::Word | Tok::Quoted)).map(|t| text::name_text(ctx.slice(t.span)));
+    let mut names = pos
+        .iter()
+        .filter(|t| matches!(t.tok, Tok::Word | Tok::Quoted))
+        .map(|t| text::name_text(ctx.slice(t.span)));
     let table = names.next().unwrap_or_default();
     let (mut inputs, mut outputs) = (Vec::new(), Vec::new());
     let mut in_output = false;
@@ -131,7 +202,11 @@ fn lookup(ctx: &Ctx<'_>, toks: &[Token]) -> CommandKind {
         }
         list.push(name);
     }
-    CommandKind::Lookup { table, inputs, outputs }
+    CommandKind::Lookup {
+        table,
+        inputs,
+        outputs,
+    }
 }
 
 fn join(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize) -> CommandKind {
@@ -144,7 +219,11 @@ fn join(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize) -> CommandKind {
         .filter(|t| t.tok == Tok::Word)
         .map(|t| ctx.slice(t.span).to_owned())
         .collect();
-    CommandKind::Join { join_type, fields, sub: first_subsearch(ctx, toks, depth) }
+    CommandKind::Join {
+        join_type,
+        fields,
+        sub: first_subsearch(ctx, toks, depth),
+    }
 }
 
 fn first_subsearch(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize) -> Option<Box<Query>> {
@@ -156,7 +235,8 @@ fn rename(ctx: &Ctx<'_>, toks: &[Token]) -> CommandKind {
     let names: Vec<String> = words(ctx, toks);
     let mut pairs = Vec::new();
     let mut i = 0;
-    while let (Some(from), Some(kw), Some(to)) = (names.get(i), names.get(i + 1), names.get(i + 2)) {
+    while let (Some(from), Some(kw), Some(to)) = (names.get(i), names.get(i + 1), names.get(i + 2))
+    {
         if kw.eq_ignore_ascii_case("as") {
             pairs.push((from.clone(), to.clone()));
             i += 3;

@@ -18,28 +18,61 @@ pub(crate) fn parse(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize, whole: Span
         ctx.diags.push(diag::missing_operand(whole, "where"));
         return EvalExpr::Error { span: whole };
     }
-    let mut p = Parser { ctx, toks, pos: 0, depth };
+    let mut p = Parser {
+        ctx,
+        toks,
+        pos: 0,
+        depth,
+    };
     let expr = p.or_expr();
     p.trailing(expr)
 }
 
 /// Parses `a = expr, b = expr` assignments of `eval`.
-pub(crate) fn parse_assignments(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize) -> Vec<super::ast::Assignment> {
-    let mut p = Parser { ctx, toks, pos: 0, depth };
+pub(crate) fn parse_assignments(
+    ctx: &mut Ctx<'_>,
+    toks: &[Token],
+    depth: usize,
+) -> Vec<super::ast::Assignment> {
+    let mut p = Parser {
+        ctx,
+        toks,
+        pos: 0,
+        depth,
+    };
     let mut out = Vec::new();
     while let Some(t) = p.peek() {
+        // The target runs up to `=` and may hold characters eval would split (`feature_-name`).
+        let mut j = p.pos;
+        while p
+            .toks
+            .get(j + 1)
+            .is_some_and(|n| n.tok != Tok::Eq && !n.spaced)
+        {
+            j += 1;
+        }
         let is_target = matches!(t.tok, Tok::Word | Tok::FieldQuoted | Tok::Quoted)
-            && p.peek_at(1).is_some_and(|n| n.tok == Tok::Eq);
+            && p.toks.get(j + 1).is_some_and(|n| n.tok == Tok::Eq);
         if !is_target {
             p.pos += 1;
             if t.tok != Tok::Comma {
                 let found = p.text(t).to_owned();
-                p.ctx.diags.push(diag::unexpected_token(t.span, &found, "eval assignments"));
+                p.ctx
+                    .diags
+                    .push(diag::unexpected_token(t.span, &found, "eval assignments"));
             }
             continue;
         }
-        p.pos += 2;
-        let field = text::name_text(p.text(t));
+        let last = p.toks.get(j).map_or(t.span, |l| l.span);
+        let target = p
+            .ctx
+            .slice(Span::new(t.span.start as usize, last.end as usize));
+        let field = if j == p.pos {
+            text::name_text(target)
+        } else {
+            target.to_owned()
+        };
+        p.pos = j + 2;
         let expr = p.or_expr();
         out.push(super::ast::Assignment { field, expr });
     }
@@ -67,7 +100,8 @@ impl Parser<'_, '_, '_> {
     }
 
     fn at_keyword(&self, kw: &str) -> bool {
-        self.peek().is_some_and(|t| t.tok == Tok::Word && self.text(t).eq_ignore_ascii_case(kw))
+        self.peek()
+            .is_some_and(|t| t.tok == Tok::Word && self.text(t).eq_ignore_ascii_case(kw))
     }
 
     /// Tokens left after a complete expression: Splunk would reject them; we report each run
@@ -76,7 +110,9 @@ impl Parser<'_, '_, '_> {
         let mut expr = first;
         while let Some(t) = self.peek() {
             let found = self.text(t).to_owned();
-            self.ctx.diags.push(diag::unexpected_token(t.span, &found, "a where expression"));
+            self.ctx
+                .diags
+                .push(diag::unexpected_token(t.span, &found, "a where expression"));
             if matches!(t.tok, Tok::RParen | Tok::Comma) {
                 self.pos += 1;
                 continue;
@@ -88,7 +124,12 @@ impl Parser<'_, '_, '_> {
                 continue;
             }
             let span = join(expr.span(), next.span());
-            expr = EvalExpr::Binary { op: BinOp::And, lhs: Box::new(expr), rhs: Box::new(next), span };
+            expr = EvalExpr::Binary {
+                op: BinOp::And,
+                lhs: Box::new(expr),
+                rhs: Box::new(next),
+                span,
+            };
         }
         expr
     }
@@ -96,13 +137,22 @@ impl Parser<'_, '_, '_> {
     fn binary_level(&mut self, ops: &[(&str, BinOp)], next: fn(&mut Self) -> EvalExpr) -> EvalExpr {
         let mut lhs = next(self);
         loop {
-            let Some(op) = ops.iter().find(|(kw, _)| self.at_keyword(kw)).map(|(_, op)| *op) else {
+            let Some(op) = ops
+                .iter()
+                .find(|(kw, _)| self.at_keyword(kw))
+                .map(|(_, op)| *op)
+            else {
                 return lhs;
             };
             self.pos += 1;
             let rhs = self.operand(next);
             let span = join(lhs.span(), rhs.span());
-            lhs = EvalExpr::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs), span };
+            lhs = EvalExpr::Binary {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+                span,
+            };
         }
     }
 
@@ -111,7 +161,10 @@ impl Parser<'_, '_, '_> {
         match self.peek() {
             Some(t) if t.tok != Tok::RParen && t.tok != Tok::Comma => next(self),
             other => {
-                let span = other.map_or_else(|| self.toks.last().map(|t| t.span).unwrap_or_default(), |t| t.span);
+                let span = other.map_or_else(
+                    || self.toks.last().map(|t| t.span).unwrap_or_default(),
+                    |t| t.span,
+                );
                 self.ctx.diags.push(diag::missing_operand(span, "operator"));
                 EvalExpr::Error { span }
             }
@@ -139,7 +192,10 @@ impl Parser<'_, '_, '_> {
         let inner = self.operand(Self::not_expr);
         self.depth -= 1;
         let span = join(op, inner.span());
-        EvalExpr::Not { expr: Box::new(inner), span }
+        EvalExpr::Not {
+            expr: Box::new(inner),
+            span,
+        }
     }
 
     fn give_up(&mut self, at: Span) -> EvalExpr {
@@ -160,7 +216,10 @@ impl Parser<'_, '_, '_> {
             Some(Tok::Gt) => BinOp::Gt,
             Some(Tok::Ge) => BinOp::Ge,
             Some(Tok::Word) if self.at_keyword("LIKE") => BinOp::Like,
-            Some(Tok::Word) if self.at_keyword("IN") && self.peek_at(1).is_some_and(|t| t.tok == Tok::LParen) => {
+            Some(Tok::Word)
+                if self.at_keyword("IN")
+                    && self.peek_at(1).is_some_and(|t| t.tok == Tok::LParen) =>
+            {
                 return self.in_list(lhs);
             }
             _ => return lhs,
@@ -168,7 +227,12 @@ impl Parser<'_, '_, '_> {
         self.pos += 1;
         let rhs = self.operand(Self::additive);
         let span = join(lhs.span(), rhs.span());
-        EvalExpr::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs), span }
+        EvalExpr::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+            span,
+        }
     }
 
     fn in_list(&mut self, lhs: EvalExpr) -> EvalExpr {
@@ -177,24 +241,51 @@ impl Parser<'_, '_, '_> {
         self.pos += 1; // (
         let (list, end) = self.arguments(open);
         let span = join(lhs.span(), end);
-        EvalExpr::In { expr: Box::new(lhs), list, span }
+        EvalExpr::In {
+            expr: Box::new(lhs),
+            list,
+            span,
+        }
     }
 
     fn additive(&mut self) -> EvalExpr {
-        self.arith(&[(Tok::Plus, BinOp::Add), (Tok::Minus, BinOp::Sub), (Tok::Dot, BinOp::Concat)], Self::multiplicative)
+        self.arith(
+            &[
+                (Tok::Plus, BinOp::Add),
+                (Tok::Minus, BinOp::Sub),
+                (Tok::Dot, BinOp::Concat),
+            ],
+            Self::multiplicative,
+        )
     }
 
     fn multiplicative(&mut self) -> EvalExpr {
-        self.arith(&[(Tok::Star, BinOp::Mul), (Tok::Slash, BinOp::Div), (Tok::Percent, BinOp::Mod)], Self::unary)
+        self.arith(
+            &[
+                (Tok::Star, BinOp::Mul),
+                (Tok::Slash, BinOp::Div),
+                (Tok::Percent, BinOp::Mod),
+            ],
+            Self::unary,
+        )
     }
 
     fn arith(&mut self, ops: &[(Tok, BinOp)], next: fn(&mut Self) -> EvalExpr) -> EvalExpr {
         let mut lhs = next(self);
-        while let Some(op) = self.peek().and_then(|t| ops.iter().find(|(k, _)| *k == t.tok)).map(|(_, op)| *op) {
+        while let Some(op) = self
+            .peek()
+            .and_then(|t| ops.iter().find(|(k, _)| *k == t.tok))
+            .map(|(_, op)| *op)
+        {
             self.pos += 1;
             let rhs = self.operand(next);
             let span = join(lhs.span(), rhs.span());
-            lhs = EvalExpr::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs), span };
+            lhs = EvalExpr::Binary {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+                span,
+            };
         }
         lhs
     }
@@ -210,7 +301,10 @@ impl Parser<'_, '_, '_> {
                 let inner = self.operand(Self::unary);
                 self.depth -= 1;
                 let span = join(t.span, inner.span());
-                EvalExpr::Neg { expr: Box::new(inner), span }
+                EvalExpr::Neg {
+                    expr: Box::new(inner),
+                    span,
+                }
             }
             _ => self.primary(),
         }
@@ -223,19 +317,38 @@ impl Parser<'_, '_, '_> {
         };
         self.pos += 1;
         match t.tok {
-            Tok::Number => EvalExpr::Num { text: self.text(t).to_owned(), span: t.span },
-            Tok::Quoted => EvalExpr::Str { value: text::eval_string(text::unquote(self.text(t), '"')), span: t.span },
-            Tok::FieldQuoted => EvalExpr::Field { name: text::name_text(self.text(t)), span: t.span },
-            Tok::Macro => EvalExpr::Macro { name: self.ctx.macro_name(t.span), span: t.span },
+            Tok::Number => EvalExpr::Num {
+                text: self.text(t).to_owned(),
+                span: t.span,
+            },
+            Tok::Quoted => EvalExpr::Str {
+                value: text::eval_string(text::unquote(self.text(t), '"')),
+                span: t.span,
+            },
+            Tok::FieldQuoted => EvalExpr::Field {
+                name: text::name_text(self.text(t)),
+                span: t.span,
+            },
+            Tok::Macro => EvalExpr::Macro {
+                name: self.ctx.macro_name(t.span),
+                span: t.span,
+            },
             Tok::Word if self.peek().is_some_and(|n| n.tok == Tok::LParen) => {
                 self.pos += 1;
                 if self.depth >= MAX_DEPTH {
                     return self.give_up(t.span);
                 }
                 let (args, end) = self.arguments(t.span);
-                EvalExpr::Call { name: self.text(t).to_ascii_lowercase(), args, span: join(t.span, end) }
+                EvalExpr::Call {
+                    name: self.text(t).to_ascii_lowercase(),
+                    args,
+                    span: join(t.span, end),
+                }
             }
-            Tok::Word => EvalExpr::Field { name: self.text(t).to_owned(), span: t.span },
+            Tok::Word => EvalExpr::Field {
+                name: self.text(t).to_owned(),
+                span: t.span,
+            },
             Tok::LParen => {
                 if self.depth >= MAX_DEPTH {
                     return self.give_up(t.span);
@@ -251,7 +364,9 @@ impl Parser<'_, '_, '_> {
             }
             _ => {
                 let found = self.text(t).to_owned();
-                self.ctx.diags.push(diag::unexpected_token(t.span, &found, "a where expression"));
+                self.ctx
+                    .diags
+                    .push(diag::unexpected_token(t.span, &found, "a where expression"));
                 EvalExpr::Error { span: t.span }
             }
         }

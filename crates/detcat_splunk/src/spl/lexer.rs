@@ -68,7 +68,14 @@ pub enum LexError {
 
 /// Tokens of `text[range]`, spans relative to `text`.
 pub fn lex(text: &str, start: usize, end: usize, mode: Mode) -> (Vec<Token>, Vec<LexError>) {
-    let mut lx = Lexer { bytes: text.as_bytes(), pos: start, end: end.min(text.len()), mode, tokens: Vec::new(), errors: Vec::new() };
+    let mut lx = Lexer {
+        bytes: text.as_bytes(),
+        pos: start,
+        end: end.min(text.len()),
+        mode,
+        tokens: Vec::new(),
+        errors: Vec::new(),
+    };
     lx.run();
     (lx.tokens, lx.errors)
 }
@@ -85,7 +92,11 @@ struct Lexer<'a> {
 impl Lexer<'_> {
     fn peek(&self, ahead: usize) -> Option<u8> {
         let i = self.pos + ahead;
-        if i < self.end { self.bytes.get(i).copied() } else { None }
+        if i < self.end {
+            self.bytes.get(i).copied()
+        } else {
+            None
+        }
     }
 
     fn run(&mut self) {
@@ -105,7 +116,11 @@ impl Lexer<'_> {
             let start = self.pos;
             let tok = self.next_token(c);
             if let Some(tok) = tok {
-                self.tokens.push(Token { tok, span: Span::new(start, self.pos), spaced });
+                self.tokens.push(Token {
+                    tok,
+                    span: Span::new(start, self.pos),
+                    spaced,
+                });
             }
             spaced = false;
         }
@@ -170,14 +185,20 @@ impl Lexer<'_> {
         // Anything else (`$`, `&`, non-ASCII…) is one character of an unexpected word.
         let start = self.pos;
         self.pos += utf8_len(c);
-        self.errors.push(LexError::Unexpected(Span::new(start, self.pos)));
+        self.errors
+            .push(LexError::Unexpected(Span::new(start, self.pos)));
         Some(Tok::Word)
     }
 
     fn number(&mut self) {
-        while self.peek(0).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.') {
+        while self
+            .peek(0)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.')
+        {
             // `1e-5`: a sign right after an exponent belongs to the number.
-            if matches!(self.peek(0), Some(b'e' | b'E')) && matches!(self.peek(1), Some(b'-' | b'+')) {
+            if matches!(self.peek(0), Some(b'e' | b'E'))
+                && matches!(self.peek(1), Some(b'-' | b'+'))
+            {
                 self.pos += 1;
             }
             self.pos += 1;
@@ -188,7 +209,13 @@ impl Lexer<'_> {
         let start = self.pos;
         while let Some(b) = self.peek(0) {
             match b {
-                b'\\' => self.pos += if self.peek(1).is_some_and(|n| n.is_ascii()) { 2 } else { 1 },
+                b'\\' => {
+                    self.pos += if self.peek(1).is_some_and(|n| n.is_ascii()) {
+                        2
+                    } else {
+                        1
+                    }
+                }
                 b'!' if self.peek(1) == Some(b'=') => break,
                 b'(' | b')' | b'"' | b'=' | b'<' | b'>' | b',' | b'[' | b']' | b'`' => break,
                 _ if b.is_ascii_whitespace() => break,
@@ -198,7 +225,8 @@ impl Lexer<'_> {
         if self.pos == start {
             // A stray `]` (the only breaker with no token of its own): one character of a word.
             self.pos += 1;
-            self.errors.push(LexError::Unexpected(Span::new(start, self.pos)));
+            self.errors
+                .push(LexError::Unexpected(Span::new(start, self.pos)));
         }
         self.pos = self.pos.min(self.end);
         Tok::Word
@@ -218,7 +246,8 @@ impl Lexer<'_> {
             }
         }
         self.pos = self.end;
-        self.errors.push(LexError::UnterminatedString(Span::new(start, self.end)));
+        self.errors
+            .push(LexError::UnterminatedString(Span::new(start, self.end)));
         tok
     }
 
@@ -227,7 +256,8 @@ impl Lexer<'_> {
         match match_bracket(self.bytes, self.pos, self.end) {
             Some(close) => self.pos = close + 1,
             None => {
-                self.errors.push(LexError::UnterminatedBracket(Span::new(start, self.end)));
+                self.errors
+                    .push(LexError::UnterminatedBracket(Span::new(start, self.end)));
                 self.pos = self.end;
             }
         }
@@ -240,7 +270,8 @@ impl Lexer<'_> {
         match rest.iter().position(|b| *b == b'`') {
             Some(i) => self.pos = start + 1 + i + 1,
             None => {
-                self.errors.push(LexError::UnterminatedMacro(Span::new(start, self.end)));
+                self.errors
+                    .push(LexError::UnterminatedMacro(Span::new(start, self.end)));
                 self.pos = self.end;
             }
         }
@@ -249,7 +280,9 @@ impl Lexer<'_> {
 }
 
 fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'{' | b'}' | b'@' | b'$') || b >= 0x80
+    b.is_ascii_alphanumeric()
+        || matches!(b, b'_' | b'.' | b':' | b'{' | b'}' | b'@' | b'$')
+        || b >= 0x80
 }
 
 fn utf8_len(first: u8) -> usize {
@@ -321,13 +354,18 @@ mod tests {
     fn kinds(text: &str, mode: Mode) -> Vec<(Tok, &str)> {
         let (toks, errs) = lex(text, 0, text.len(), mode);
         assert!(errs.is_empty(), "{errs:?}");
-        toks.iter().map(|t| (t.tok, &text[t.span.start as usize..t.span.end as usize])).collect()
+        toks.iter()
+            .map(|t| (t.tok, &text[t.span.start as usize..t.span.end as usize]))
+            .collect()
     }
 
     #[test]
     fn search_words_keep_wildcards_paths_and_dashes() {
         assert_eq!(
-            kinds(r#"Processes.process=*-enc* path=C:\Windows\* NOT x!="a b""#, Mode::Search),
+            kinds(
+                r#"Processes.process=*-enc* path=C:\Windows\* NOT x!="a b""#,
+                Mode::Search
+            ),
             vec![
                 (Tok::Word, "Processes.process"),
                 (Tok::Eq, "="),
@@ -362,7 +400,10 @@ mod tests {
                 (Tok::Number, "1.5"),
             ]
         );
-        assert_eq!(kinds("'my field'", Mode::Eval), vec![(Tok::FieldQuoted, "'my field'")]);
+        assert_eq!(
+            kinds("'my field'", Mode::Eval),
+            vec![(Tok::FieldQuoted, "'my field'")]
+        );
     }
 
     #[test]
@@ -393,6 +434,9 @@ mod tests {
     #[test]
     fn spaced_flag_tells_adjacent_tokens() {
         let (toks, _) = lex("a= b", 0, 4, Mode::Search);
-        assert_eq!(toks.iter().map(|t| t.spaced).collect::<Vec<_>>(), vec![true, false, true]);
+        assert_eq!(
+            toks.iter().map(|t| t.spaced).collect::<Vec<_>>(),
+            vec![true, false, true]
+        );
     }
 }

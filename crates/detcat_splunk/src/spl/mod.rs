@@ -24,7 +24,8 @@ mod stats;
 pub mod text;
 
 pub use ast::{
-    Assignment, BinOp, CmpOp, Command, CommandKind, EvalExpr, Query, SearchExpr, SearchValue, StatFn, Stats,
+    Assignment, BinOp, CmpOp, Command, CommandKind, EvalExpr, Query, SearchExpr, SearchValue,
+    StatFn, Stats,
 };
 
 use detcat_model::{Diagnostic, Span};
@@ -41,15 +42,24 @@ pub struct Parsed {
 
 /// Parses one SPL query. Never fails: what does not parse becomes error nodes and diagnostics.
 pub fn parse(text: &str) -> Parsed {
-    let mut ctx = Ctx { text, diags: Vec::new() };
-    let query = pipeline::parse_query(&mut ctx, 0, text.len(), 0);
-    Parsed { query, diagnostics: ctx.diags }
+    let mut ctx = Ctx {
+        text,
+        diags: Vec::new(),
+    };
+    let query = pipeline::parse_query(&mut ctx, 0, text.len(), 0, true);
+    Parsed {
+        query,
+        diagnostics: ctx.diags,
+    }
 }
 
 /// Parses `text` as a bare search-syntax expression (what the first command or a `tstats`
 /// `where` holds).
 pub fn parse_search_expr(text: &str) -> (Option<SearchExpr>, Vec<Diagnostic>) {
-    let mut ctx = Ctx { text, diags: Vec::new() };
+    let mut ctx = Ctx {
+        text,
+        diags: Vec::new(),
+    };
     let toks = ctx.lex(0, text.len(), lexer::Mode::Search);
     let expr = search::parse(&mut ctx, &toks, 0);
     (expr, ctx.diags)
@@ -57,7 +67,10 @@ pub fn parse_search_expr(text: &str) -> (Option<SearchExpr>, Vec<Diagnostic>) {
 
 /// Parses `text` as an eval-syntax expression (what `where` holds).
 pub fn parse_eval_expr(text: &str) -> (EvalExpr, Vec<Diagnostic>) {
-    let mut ctx = Ctx { text, diags: Vec::new() };
+    let mut ctx = Ctx {
+        text,
+        diags: Vec::new(),
+    };
     let toks = ctx.lex(0, text.len(), lexer::Mode::Eval);
     let expr = eval::parse(&mut ctx, &toks, 0, Span::new(0, text.len()));
     (expr, ctx.diags)
@@ -71,7 +84,9 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn slice(&self, span: Span) -> &'a str {
-        self.text.get(span.start as usize..span.end as usize).unwrap_or("")
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
     }
 
     /// Lexes `text[start..end]`, reporting lexer errors as diagnostics.
@@ -79,8 +94,12 @@ impl<'a> Ctx<'a> {
         let (toks, errors) = lexer::lex(self.text, start, end, mode);
         for e in errors {
             self.diags.push(match e {
-                lexer::LexError::UnterminatedString(s) => crate::diagnostics::unterminated_string(s),
-                lexer::LexError::UnterminatedBracket(s) => crate::diagnostics::unterminated_subsearch(s),
+                lexer::LexError::UnterminatedString(s) => {
+                    crate::diagnostics::unterminated_string(s)
+                }
+                lexer::LexError::UnterminatedBracket(s) => {
+                    crate::diagnostics::unterminated_subsearch(s)
+                }
                 lexer::LexError::UnterminatedMacro(s) => crate::diagnostics::unterminated_macro(s),
                 lexer::LexError::Unexpected(s) => crate::diagnostics::unexpected_char(s),
             });
@@ -91,15 +110,28 @@ impl<'a> Ctx<'a> {
     /// A leftover macro token's name (`` `name(args)` `` → `name(args)`).
     pub fn macro_name(&self, span: Span) -> String {
         let raw = self.slice(span);
-        raw.trim_start_matches('`').trim_end_matches('`').trim().to_owned()
+        raw.trim_start_matches('`')
+            .trim_end_matches('`')
+            .trim()
+            .to_owned()
     }
 
     /// Parses the inside of a `[ … ]` token as a query.
     pub fn subsearch(&mut self, span: Span, depth: usize) -> Query {
+        self.bracketed(span, depth, true)
+    }
+
+    /// Parses the inside of a `[ … ]` token: a search (`[search …]`, `[| …]`), or with
+    /// `leading_search` false a sub-pipeline whose first word is a command (`appendpipe`).
+    pub fn bracketed(&mut self, span: Span, depth: usize, leading_search: bool) -> Query {
         let start = span.start as usize + 1;
         let raw = self.slice(span);
-        let end = if raw.len() >= 2 && raw.ends_with(']') { span.end as usize - 1 } else { span.end as usize };
-        pipeline::parse_query(self, start, end.max(start), depth + 1)
+        let end = if raw.len() >= 2 && raw.ends_with(']') {
+            span.end as usize - 1
+        } else {
+            span.end as usize
+        };
+        pipeline::parse_query(self, start, end.max(start), depth + 1, leading_search)
     }
 }
 

@@ -8,19 +8,35 @@ use super::{Ctx, MAX_DEPTH, commands};
 use crate::diagnostics as diag;
 
 /// Parses `text[start..end]` as a query (the whole search, or a subsearch's inside).
-pub(crate) fn parse_query(ctx: &mut Ctx<'_>, start: usize, end: usize, depth: usize) -> Query {
+///
+/// With `leading_search`, a first command without a pipe is an implicit `search`; without it,
+/// the first word names a command (the sub-pipeline of `appendpipe [stats …]`).
+pub(crate) fn parse_query(
+    ctx: &mut Ctx<'_>,
+    start: usize,
+    end: usize,
+    depth: usize,
+    leading_search: bool,
+) -> Query {
     let span = Span::new(start, end);
     if depth > MAX_DEPTH {
         ctx.diags.push(diag::too_deep(span));
-        return Query { commands: Vec::new(), span };
+        return Query {
+            commands: Vec::new(),
+            span,
+        };
     }
     let bytes = ctx.text.as_bytes();
     let first = (start..end).find(|&i| bytes.get(i).is_some_and(|b| !b.is_ascii_whitespace()));
     let Some(first) = first else {
-        return Query { commands: Vec::new(), span };
+        return Query {
+            commands: Vec::new(),
+            span,
+        };
     };
-    let generating = bytes.get(first) == Some(&b'|');
-    let segments = split_pipes(bytes, if generating { first + 1 } else { first }, end);
+    let generating = bytes.get(first) == Some(&b'|') || !leading_search;
+    let skip_pipe = bytes.get(first) == Some(&b'|');
+    let segments = split_pipes(bytes, if skip_pipe { first + 1 } else { first }, end);
     let mut commands = Vec::with_capacity(segments.len());
     for (k, (s, e)) in segments.into_iter().enumerate() {
         if let Some(cmd) = parse_command(ctx, s, e, k == 0 && !generating, depth) {
@@ -41,7 +57,9 @@ fn split_pipes(bytes: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> {
             b'"' => i = skip_quoted(bytes, i, end),
             b'`' if bytes.get(i..i + 3) == Some(b"```") => i = skip_comment(bytes, i, end),
             b'`' => {
-                let close = bytes.get(i + 1..end).and_then(|r| r.iter().position(|b| *b == b'`'));
+                let close = bytes
+                    .get(i + 1..end)
+                    .and_then(|r| r.iter().position(|b| *b == b'`'));
                 i = close.map_or(end, |c| i + 1 + c + 1);
             }
             b'[' => i = match_bracket(bytes, i, end).map_or(end, |c| c + 1),
@@ -57,33 +75,65 @@ fn split_pipes(bytes: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> {
     out
 }
 
-fn parse_command(ctx: &mut Ctx<'_>, start: usize, end: usize, leading: bool, depth: usize) -> Option<Command> {
+fn parse_command(
+    ctx: &mut Ctx<'_>,
+    start: usize,
+    end: usize,
+    leading: bool,
+    depth: usize,
+) -> Option<Command> {
     let bytes = ctx.text.as_bytes();
     let s = (start..end).find(|&i| bytes.get(i).is_some_and(|b| !b.is_ascii_whitespace()));
     let Some(s) = s else {
         ctx.diags.push(diag::empty_command(Span::new(start, end)));
         return None;
     };
-    let e = (s..end).rev().find(|&i| bytes.get(i).is_some_and(|b| !b.is_ascii_whitespace())).map_or(end, |i| i + 1);
+    let e = (s..end)
+        .rev()
+        .find(|&i| bytes.get(i).is_some_and(|b| !b.is_ascii_whitespace()))
+        .map_or(end, |i| i + 1);
     let span = Span::new(s, e);
-    let name_end = (s..e).find(|&i| !bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')).unwrap_or(e);
+    let name_end = (s..e)
+        .find(|&i| {
+            !bytes
+                .get(i)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        })
+        .unwrap_or(e);
     let word = ctx.text.get(s..name_end).unwrap_or("").to_ascii_lowercase();
-    let name_is_word = name_end == e || bytes.get(name_end).is_some_and(|b| b.is_ascii_whitespace());
+    let name_is_word =
+        name_end == e || bytes.get(name_end).is_some_and(|b| b.is_ascii_whitespace());
     if leading {
         // The first command is an implicit `search` unless it says `search` itself.
-        let args = if word == "search" && name_is_word { name_end } else { s };
+        let args = if word == "search" && name_is_word {
+            name_end
+        } else {
+            s
+        };
         let kind = commands::parse(ctx, "search", args, e, depth);
-        return Some(Command { name: "search".to_owned(), kind, span });
+        return Some(Command {
+            name: "search".to_owned(),
+            kind,
+            span,
+        });
     }
     if bytes.get(s) == Some(&b'`') {
         let toks = ctx.lex(s, e, Mode::Search);
-        if let [only] = toks.as_slice() {
-            if only.tok == Tok::Macro {
-                let name = ctx.macro_name(only.span);
-                return Some(Command { name: "`macro`".to_owned(), kind: CommandKind::Macro { name }, span });
-            }
+        if let [only] = toks.as_slice()
+            && only.tok == Tok::Macro
+        {
+            let name = ctx.macro_name(only.span);
+            return Some(Command {
+                name: "`macro`".to_owned(),
+                kind: CommandKind::Macro { name },
+                span,
+            });
         }
     }
     let kind = commands::parse(ctx, &word, name_end, e, depth);
-    Some(Command { name: word, kind, span })
+    Some(Command {
+        name: word,
+        kind,
+        span,
+    })
 }

@@ -12,20 +12,36 @@ use super::{Ctx, MAX_DEPTH, text};
 use crate::diagnostics as diag;
 
 /// Fields that bound the time range instead of filtering events.
-const TIME_FIELDS: &[&str] = &["earliest", "latest", "_index_earliest", "_index_latest", "starttime", "endtime"];
+const TIME_FIELDS: &[&str] = &[
+    "earliest",
+    "latest",
+    "_index_earliest",
+    "_index_latest",
+    "starttime",
+    "endtime",
+];
 
 /// Parses the tokens as one search expression (`None` when there are none).
 pub(crate) fn parse(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize) -> Option<SearchExpr> {
     if toks.is_empty() {
         return None;
     }
-    let mut p = Parser { ctx, toks, pos: 0, depth };
+    let mut p = Parser {
+        ctx,
+        toks,
+        pos: 0,
+        depth,
+    };
     let mut items = Vec::new();
     while p.pos < p.toks.len() {
         items.push(p.and_expr());
         // A stray `)` at top level: report, skip, go on.
         if let Some(t) = p.peek() {
-            p.ctx.diags.push(diag::unexpected_token(t.span, p.ctx.slice(t.span), "search terms"));
+            p.ctx.diags.push(diag::unexpected_token(
+                t.span,
+                p.ctx.slice(t.span),
+                "search terms",
+            ));
             p.pos += 1;
         }
     }
@@ -33,10 +49,10 @@ pub(crate) fn parse(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize) -> Option<S
 }
 
 fn and_of(mut items: Vec<SearchExpr>) -> SearchExpr {
-    if items.len() == 1 {
-        if let Some(only) = items.pop() {
-            return only;
-        }
+    if items.len() == 1
+        && let Some(only) = items.pop()
+    {
+        return only;
     }
     SearchExpr::And(items)
 }
@@ -63,7 +79,8 @@ impl Parser<'_, '_, '_> {
 
     /// Is the next token the (upper-case, as Splunk requires) keyword `kw`?
     fn at_keyword(&self, kw: &str) -> bool {
-        self.peek().is_some_and(|t| t.tok == Tok::Word && self.text(t) == kw)
+        self.peek()
+            .is_some_and(|t| t.tok == Tok::Word && self.text(t) == kw)
     }
 
     fn and_expr(&mut self) -> SearchExpr {
@@ -93,16 +110,20 @@ impl Parser<'_, '_, '_> {
             let op = self.peek().map(|t| t.span).unwrap_or_default();
             self.pos += 1;
             match self.peek() {
-                Some(t) if t.tok != Tok::RParen && !self.at_keyword("OR") && !self.at_keyword("AND") => {
+                Some(t)
+                    if t.tok != Tok::RParen
+                        && !self.at_keyword("OR")
+                        && !self.at_keyword("AND") =>
+                {
                     items.push(self.unary());
                 }
                 _ => self.ctx.diags.push(diag::missing_operand(op, "OR")),
             }
         }
-        if items.len() == 1 {
-            if let Some(only) = items.pop() {
-                return only;
-            }
+        if items.len() == 1
+            && let Some(only) = items.pop()
+        {
+            return only;
         }
         SearchExpr::Or(items)
     }
@@ -141,7 +162,9 @@ impl Parser<'_, '_, '_> {
 
     fn primary(&mut self) -> SearchExpr {
         let Some(t) = self.peek() else {
-            return SearchExpr::Error { span: Span::default() };
+            return SearchExpr::Error {
+                span: Span::default(),
+            };
         };
         match t.tok {
             Tok::LParen => {
@@ -161,21 +184,37 @@ impl Parser<'_, '_, '_> {
             Tok::Word => self.word(t),
             Tok::Quoted => {
                 self.pos += 1;
-                SearchExpr::Term { value: self.value(t), directive: None }
+                // `"field.name{}"=value`: a quoted field name.
+                if let Some(op) = self.peek().and_then(|n| cmp_op(n.tok)) {
+                    self.pos += 1;
+                    return self.comparison(t, op);
+                }
+                SearchExpr::Term {
+                    value: self.value(t),
+                    directive: None,
+                }
             }
             Tok::Subsearch => {
                 self.pos += 1;
                 let query = self.ctx.subsearch(t.span, self.depth);
-                SearchExpr::Subsearch { query: Box::new(query), span: t.span }
+                SearchExpr::Subsearch {
+                    query: Box::new(query),
+                    span: t.span,
+                }
             }
             Tok::Macro => {
                 self.pos += 1;
-                SearchExpr::Macro { name: self.ctx.macro_name(t.span), span: t.span }
+                SearchExpr::Macro {
+                    name: self.ctx.macro_name(t.span),
+                    span: t.span,
+                }
             }
             _ => {
                 self.pos += 1;
                 let found = self.text(t).to_owned();
-                self.ctx.diags.push(diag::unexpected_token(t.span, &found, "search terms"));
+                self.ctx
+                    .diags
+                    .push(diag::unexpected_token(t.span, &found, "search terms"));
                 SearchExpr::Error { span: t.span }
             }
         }
@@ -189,19 +228,25 @@ impl Parser<'_, '_, '_> {
             return self.comparison(t, op);
         }
         let word = self.text(t).to_owned();
-        if let (Some(n), Some(paren)) = (next, self.peek_at(1)) {
-            if n.tok == Tok::Word && self.text(n).eq_ignore_ascii_case("in") && paren.tok == Tok::LParen {
-                self.pos += 2;
-                return self.in_list(t, word, paren);
-            }
+        if let (Some(n), Some(paren)) = (next, self.peek_at(1))
+            && n.tok == Tok::Word
+            && self.text(n).eq_ignore_ascii_case("in")
+            && paren.tok == Tok::LParen
+        {
+            self.pos += 2;
+            return self.in_list(t, word, paren);
         }
         let upper = word.to_ascii_uppercase();
-        if (upper == "TERM" || upper == "CASE") && next.is_some_and(|n| n.tok == Tok::LParen && !n.spaced) {
-            if let Some(expr) = self.directive(upper) {
-                return expr;
-            }
+        if (upper == "TERM" || upper == "CASE")
+            && next.is_some_and(|n| n.tok == Tok::LParen && !n.spaced)
+            && let Some(expr) = self.directive(upper)
+        {
+            return expr;
         }
-        SearchExpr::Term { value: self.value(t), directive: None }
+        SearchExpr::Term {
+            value: self.value(t),
+            directive: None,
+        }
     }
 
     /// `TERM(x)` / `CASE(x)`: the inside is one value.
@@ -211,7 +256,10 @@ impl Parser<'_, '_, '_> {
             return None;
         }
         self.pos += 3;
-        Some(SearchExpr::Term { value: self.value(inner), directive: Some(name) })
+        Some(SearchExpr::Term {
+            value: self.value(inner),
+            directive: Some(name),
+        })
     }
 
     fn comparison(&mut self, field_tok: Token, op: CmpOp) -> SearchExpr {
@@ -234,11 +282,22 @@ impl Parser<'_, '_, '_> {
                 span: Span::new(field_tok.span.end as usize, field_tok.span.end as usize),
             },
         };
-        let span = Span::new(field_tok.span.start as usize, value.span.end.max(field_tok.span.end) as usize);
+        let span = Span::new(
+            field_tok.span.start as usize,
+            value.span.end.max(field_tok.span.end) as usize,
+        );
         if TIME_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(&field)) {
-            return SearchExpr::TimeBound { text: self.ctx.slice(span).to_owned(), span };
+            return SearchExpr::TimeBound {
+                text: self.ctx.slice(span).to_owned(),
+                span,
+            };
         }
-        SearchExpr::Compare { field, op, value, span }
+        SearchExpr::Compare {
+            field,
+            op,
+            value,
+            span,
+        }
     }
 
     fn in_list(&mut self, field_tok: Token, field: String, open: Token) -> SearchExpr {
@@ -264,12 +323,18 @@ impl Parser<'_, '_, '_> {
                 Some(t) => {
                     self.pos += 1;
                     let found = self.text(t).to_owned();
-                    self.ctx.diags.push(diag::unexpected_token(t.span, &found, "an IN list"));
+                    self.ctx
+                        .diags
+                        .push(diag::unexpected_token(t.span, &found, "an IN list"));
                 }
             }
         }
         let span = Span::new(field_tok.span.start as usize, end as usize);
-        SearchExpr::In { field: text::name_text(&field), values, span }
+        SearchExpr::In {
+            field: text::name_text(&field),
+            values,
+            span,
+        }
     }
 
     fn value(&self, t: Token) -> SearchValue {
@@ -277,7 +342,12 @@ impl Parser<'_, '_, '_> {
         let quoted = t.tok == Tok::Quoted;
         let body = if quoted { text::unquote(raw, '"') } else { raw };
         let (pattern, wildcard) = text::search_pattern(body);
-        SearchValue { pattern, wildcard, quoted, span: t.span }
+        SearchValue {
+            pattern,
+            wildcard,
+            quoted,
+            span: t.span,
+        }
     }
 }
 

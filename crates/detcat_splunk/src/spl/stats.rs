@@ -32,21 +32,31 @@ pub(crate) fn parse(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize) -> Stats {
             }
             Tok::Word if lower == "from" => {
                 // `from datamodel=X.Y` or `from X.Y`.
-                let (dataset, used) = match (next, toks.get(i + 2).copied(), toks.get(i + 3).copied()) {
-                    (Some(n), Some(eq), Some(v)) if eq.tok == Tok::Eq && ctx.slice(n.span).eq_ignore_ascii_case("datamodel") => {
-                        (text::name_text(ctx.slice(v.span)), 4)
-                    }
-                    (Some(n), _, _) if n.tok == Tok::Word || n.tok == Tok::Quoted => (text::name_text(ctx.slice(n.span)), 2),
-                    _ => (String::new(), 1),
-                };
+                let (dataset, used) =
+                    match (next, toks.get(i + 2).copied(), toks.get(i + 3).copied()) {
+                        (Some(n), Some(eq), Some(v))
+                            if eq.tok == Tok::Eq
+                                && ctx.slice(n.span).eq_ignore_ascii_case("datamodel") =>
+                        {
+                            (text::name_text(ctx.slice(v.span)), 4)
+                        }
+                        (Some(n), _, _) if n.tok == Tok::Word || n.tok == Tok::Quoted => {
+                            (text::name_text(ctx.slice(n.span)), 2)
+                        }
+                        _ => (String::new(), 1),
+                    };
                 if !dataset.is_empty() {
                     out.datamodel = Some(dataset);
                 }
                 i += used;
             }
             Tok::Word if is_eq(next) => {
-                let value = toks.get(i + 2).filter(|v| matches!(v.tok, Tok::Word | Tok::Quoted));
-                let value_text = value.map(|v| text::name_text(ctx.slice(v.span))).unwrap_or_default();
+                let value = toks
+                    .get(i + 2)
+                    .filter(|v| matches!(v.tok, Tok::Word | Tok::Quoted));
+                let value_text = value
+                    .map(|v| text::name_text(ctx.slice(v.span)))
+                    .unwrap_or_default();
                 if lower == "datamodel" {
                     out.datamodel = Some(value_text);
                 } else {
@@ -92,12 +102,22 @@ fn find_where_end(ctx: &Ctx<'_>, toks: &[Token], from: usize) -> usize {
 /// tokens it used.
 fn stat_function(ctx: &mut Ctx<'_>, toks: &[Token], i: usize) -> (StatFn, usize) {
     let Some(name_tok) = toks.get(i) else {
-        return (StatFn { function: String::new(), field: None, output: String::new() }, 1);
+        return (
+            StatFn {
+                function: String::new(),
+                field: None,
+                output: String::new(),
+            },
+            1,
+        );
     };
     let function = canonical_function(&ctx.slice(name_tok.span).to_ascii_lowercase());
     let mut used = 1;
     let mut field = None;
-    if toks.get(i + 1).is_some_and(|t| t.tok == Tok::LParen && !t.spaced) {
+    if toks
+        .get(i + 1)
+        .is_some_and(|t| t.tok == Tok::LParen && !t.spaced)
+    {
         let mut depth = 0usize;
         let mut j = i + 1;
         while let Some(t) = toks.get(j) {
@@ -113,13 +133,16 @@ fn stat_function(ctx: &mut Ctx<'_>, toks: &[Token], i: usize) -> (StatFn, usize)
             }
             j += 1;
         }
-        if j >= toks.len() {
-            if let Some(open) = toks.get(i + 1) {
-                ctx.diags.push(crate::diagnostics::unclosed_paren(open.span));
-            }
+        if j >= toks.len()
+            && let Some(open) = toks.get(i + 1)
+        {
+            ctx.diags
+                .push(crate::diagnostics::unclosed_paren(open.span));
         }
         let open = toks.get(i + 1).map_or(0, |t| t.span.end as usize);
-        let close = toks.get(j).map_or(ctx.text.len(), |t| t.span.start as usize);
+        let close = toks
+            .get(j)
+            .map_or(ctx.text.len(), |t| t.span.start as usize);
         let inner = ctx.text.get(open..close).unwrap_or("").trim();
         if !inner.is_empty() {
             field = Some(inner.to_owned());
@@ -131,13 +154,22 @@ fn stat_function(ctx: &mut Ctx<'_>, toks: &[Token], i: usize) -> (StatFn, usize)
         None => ctx.slice(name_tok.span).to_owned(),
     };
     let mut output = default_output;
-    if let (Some(kw), Some(alias)) = (toks.get(i + used), toks.get(i + used + 1)) {
-        if kw.tok == Tok::Word && ctx.slice(kw.span).eq_ignore_ascii_case("as") && matches!(alias.tok, Tok::Word | Tok::Quoted) {
-            output = text::name_text(ctx.slice(alias.span));
-            used += 2;
-        }
+    if let (Some(kw), Some(alias)) = (toks.get(i + used), toks.get(i + used + 1))
+        && kw.tok == Tok::Word
+        && ctx.slice(kw.span).eq_ignore_ascii_case("as")
+        && matches!(alias.tok, Tok::Word | Tok::Quoted)
+    {
+        output = text::name_text(ctx.slice(alias.span));
+        used += 2;
     }
-    (StatFn { function, field, output }, used)
+    (
+        StatFn {
+            function,
+            field,
+            output,
+        },
+        used,
+    )
 }
 
 /// Splunk's aliases for the same statistic.

@@ -109,9 +109,18 @@ mod tests {
 
     #[test]
     fn search_values_keep_backslashes_and_stars() {
-        assert_eq!(search_pattern(r"*\\passff.tar"), (r"*\\passff.tar".to_owned(), true));
-        assert_eq!(search_pattern(r"C:\Windows\*"), (r"C:\\Windows\\*".to_owned(), true));
-        assert_eq!(search_pattern(r#"say \"hi\""#), (r#"say "hi""#.to_owned(), false));
+        assert_eq!(
+            search_pattern(r"*\\passff.tar"),
+            (r"*\\passff.tar".to_owned(), true)
+        );
+        assert_eq!(
+            search_pattern(r"C:\Windows\*"),
+            (r"C:\\Windows\\*".to_owned(), true)
+        );
+        assert_eq!(
+            search_pattern(r#"say \"hi\""#),
+            (r#"say "hi""#.to_owned(), false)
+        );
         assert_eq!(search_pattern("a?b"), (r"a\?b".to_owned(), false));
         assert_eq!(search_pattern("end\\"), (r"end\\".to_owned(), false));
     }
@@ -133,6 +142,9 @@ mod tests {
 
     #[test]
     fn capture_group_names() {
-        assert_eq!(capture_groups(r"(?<user>\w+)@(?P<domain>[^ ]+)(?<=x)(?:y)"), vec!["user", "domain"]);
+        assert_eq!(
+            capture_groups(r"(?<user>\w+)@(?P<domain>[^ ]+)(?<=x)(?:y)"),
+            vec!["user", "domain"]
+        );
     }
 }

@@ -12,9 +12,17 @@ pub fn read_corpus(root: &Path) -> Vec<SourceFile> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .filter_map(|e| {
-            let rel = e.path().strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
+            let rel = e
+                .path()
+                .strip_prefix(root)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
             let bytes = std::fs::read(e.path()).ok()?;
-            Some(SourceFile::new(format!("sigma/{rel}"), String::from_utf8_lossy(&bytes).into_owned()))
+            Some(SourceFile::new(
+                format!("sigma/{rel}"),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ))
         })
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));

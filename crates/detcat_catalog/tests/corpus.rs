@@ -1,0 +1,123 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The catalog over the real corpora (`DETCAT_CORPUS`, e.g. `../shared/corpus`).
+//!
+//! Unset: these tests return early with a note. Set to a missing path: they fail.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use detcat_catalog::{BuildOptions, BuildReport, Catalog, Corpus, QueryOptions, build_in_memory};
+
+fn corpus_dir() -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os("DETCAT_CORPUS") else {
+        eprintln!("DETCAT_CORPUS is not set: skipping the corpus tests");
+        return None;
+    };
+    let dir = PathBuf::from(dir);
+    assert!(dir.is_dir(), "DETCAT_CORPUS={} does not exist", dir.display());
+    Some(dir)
+}
+
+/// The full corpus is built once per test binary.
+fn full() -> Option<&'static Mutex<(Catalog, BuildReport)>> {
+    static FULL: OnceLock<Mutex<(Catalog, BuildReport)>> = OnceLock::new();
+    let dir = corpus_dir()?;
+    Some(FULL.get_or_init(|| {
+        let corpus = Corpus::read_dir(&dir).unwrap();
+        let (conn, report) = build_in_memory(&corpus, &BuildOptions::default()).unwrap();
+        Mutex::new((Catalog::from_connection(conn, "corpus").unwrap(), report))
+    }))
+}
+
+#[test]
+fn t1559_001_worked_example() {
+    let Some(full) = full() else { return };
+    let guard = full.lock().unwrap();
+    let catalog = &guard.0;
+    let page = catalog.technique("T1559.001", QueryOptions::default()).unwrap().expect("T1559.001");
+    assert_eq!(page.technique.name, "Component Object Model");
+    assert_eq!(page.technique.parent.as_ref().map(|p| p.id.as_str()), Some("T1559"));
+    assert!(page.technique.tactics.iter().any(|t| t.name == "Execution"));
+    let sigma: BTreeSet<&str> = page.rules.iter().filter(|r| r.vendor == "sigma").map(|r| r.title.as_str()).collect();
+    let expected: BTreeSet<&str> = [
+        "CMSTP Execution Process Access",
+        "Dllhost.EXE Initiated Network Connection To Non-Local IP Address",
+        "DNS Query Request By Regsvr32.EXE",
+        "Network Connection Initiated By Regsvr32.EXE",
+    ]
+    .into();
+    assert_eq!(sigma, expected);
+    let events: BTreeSet<String> = page.events.iter().map(|e| format!("{}:{}", e.provider, e.event_id)).collect();
+    for e in ["sysmon:3", "sysmon:10", "sysmon:22"] {
+        assert!(events.contains(e), "{e} missing from {events:?}");
+    }
+    assert!(page.fields_distinct > 0 && page.indicators_distinct > 0 && page.exclusions_distinct > 0);
+}
+
+#[test]
+fn t1559_001_all_vendors() {
+    let Some(full) = full() else { return };
+    let guard = full.lock().unwrap();
+    let page = guard.0.technique("T1559.001", QueryOptions::default()).unwrap().unwrap();
+    assert_eq!(page.rules_by_vendor.sigma, 4);
+    assert_eq!(page.rules_by_vendor.elastic, 12, "{:#?}", page.rules.iter().filter(|r| r.vendor == "elastic").collect::<Vec<_>>());
+    assert_eq!(page.rules_by_vendor.splunk, 1);
+    assert!(page.rules.iter().any(|r| r.title == "Process Writing DynamicWrapperX"));
+    let events: BTreeSet<String> = page.events.iter().map(|e| format!("{}:{}", e.provider, e.event_id)).collect();
+    for e in ["sysmon:1", "sysmon:3", "sysmon:7", "sysmon:10", "sysmon:11", "sysmon:22", "security:4688"] {
+        assert!(events.contains(e), "{e} missing from {events:?}");
+    }
+}
+
+/// The authoring-guide counts, recomputed from each rule's own JSON.
+#[test]
+fn technique_statistics_agree_with_the_rules_json() {
+    let Some(full) = full() else { return };
+    let guard = full.lock().unwrap();
+    let catalog = &guard.0;
+    for id in ["T1559.001", "T1218.010", "T1059.001", "T1003.001"] {
+        let page = catalog.technique(id, QueryOptions::default()).unwrap().unwrap();
+        let mut fields: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut indicators: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
+        let mut exclusions: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
+        for r in &page.rules {
+            let rule = catalog.rule(&format!("{}/{}", r.vendor, r.id)).unwrap().unwrap();
+            for p in &rule.predicates {
+                fields.entry(p.canonical.clone()).or_default().insert(rule.id.clone());
+            }
+            for i in &rule.indicators {
+                indicators.entry((i.field.clone(), i.operator.clone(), i.value.clone())).or_default().insert(rule.id.clone());
+            }
+            for e in &rule.exclusions {
+                exclusions.entry((e.field.clone(), e.operator.clone(), e.value.clone())).or_default().insert(rule.id.clone());
+            }
+        }
+        assert_eq!(page.fields_distinct as usize, fields.len(), "{id} fields");
+        assert_eq!(page.indicators_distinct as usize, indicators.len(), "{id} indicators");
+        assert_eq!(page.exclusions_distinct as usize, exclusions.len(), "{id} exclusions");
+        for f in &page.fields {
+            assert_eq!(f.rules as usize, fields[&f.field].len(), "{id} field {}", f.field);
+        }
+        for i in &page.indicators {
+            let rules = &indicators[&(i.field.clone(), i.operator.clone(), i.value.clone())];
+            assert_eq!(i.rules as usize, rules.len(), "{id} indicator {i:?}");
+            assert!(i.corpus_reach >= i.rules, "reach counts the whole catalog: {i:?}");
+        }
+        for e in &page.exclusions {
+            assert_eq!(e.rules as usize, exclusions[&(e.field.clone(), e.operator.clone(), e.value.clone())].len());
+        }
+    }
+}
+
+#[test]
+fn every_file_is_accounted_for() {
+    let Some(full) = full() else { return };
+    let guard = full.lock().unwrap();
+    let report = &guard.1;
+    for (vendor, c) in &report.vendors {
+        assert_eq!(c.normalized + c.partial + c.failed, c.rules, "{vendor}");
+        assert!(c.files >= c.non_rule_files, "{vendor}");
+        assert!(c.rules > 0, "{vendor} has rules");
+    }
+}

@@ -1,0 +1,116 @@
+//! The corpus' `splunk/` folder: which file is what, macros first, detections in parallel.
+
+use detcat_model::{Diagnostic, FileOutcome, SourceFile};
+use detcat_yaml::{Limits, parse_documents};
+use rayon::prelude::*;
+
+use crate::detection::macro_from_node;
+use crate::diagnostics as diag;
+use crate::macros::MacroTable;
+use crate::rule::parse_detection;
+
+/// What a file of the `splunk/` folder holds, by its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Detection,
+    Macro,
+    DataSource,
+    Story,
+    Other,
+}
+
+impl FileKind {
+    /// Classifies a corpus-relative path (`splunk/detections/endpoint/x.yml`, …).
+    pub fn of(path: &str) -> FileKind {
+        let rel = path.strip_prefix("splunk/").unwrap_or(path);
+        let yaml = rel.ends_with(".yml") || rel.ends_with(".yaml");
+        match rel.split('/').next() {
+            Some("detections") if yaml => FileKind::Detection,
+            Some("macros") if yaml => FileKind::Macro,
+            Some("data_sources") if yaml => FileKind::DataSource,
+            Some("stories") if yaml => FileKind::Story,
+            _ => FileKind::Other,
+        }
+    }
+
+    /// The `non_rule` reason of a file that holds no detection.
+    pub fn non_rule_reason(self) -> Option<&'static str> {
+        match self {
+            FileKind::Detection => None,
+            FileKind::Macro => Some("macro definition"),
+            FileKind::DataSource => Some("data source definition"),
+            FileKind::Story => Some("analytic story"),
+            FileKind::Other => Some("not a detection file"),
+        }
+    }
+}
+
+/// Reads every `macros/` file into a table; diagnostics per file, by index into `files`.
+pub fn load_macros(files: &[SourceFile]) -> (MacroTable, Vec<(usize, Vec<Diagnostic>)>) {
+    let mut table = MacroTable::default();
+    let mut per_file = Vec::new();
+    for (i, file) in files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| FileKind::of(&f.path) == FileKind::Macro)
+    {
+        let mut diags = Vec::new();
+        match parse_documents(&file.text, &Limits::default()) {
+            Err(e) => diags.push(diag::yaml_error(&file.path, &e.message, e.span)),
+            Ok(docs) => match docs.first().filter(|d| d.as_map().is_some()) {
+                None => diags.push(diag::not_a_mapping(&file.path, "macro")),
+                Some(doc) => {
+                    let (def, mut d) = macro_from_node(doc, &file.path);
+                    diags.append(&mut d);
+                    if let Some(def) = def {
+                        let (name, span) = (def.name.clone(), doc.get("name").map(|n| n.span));
+                        if table.insert(def).is_some() {
+                            diags.push(diag::duplicate_macro(
+                                &file.path,
+                                &name,
+                                span.unwrap_or_default(),
+                            ));
+                        }
+                    }
+                }
+            },
+        }
+        if !diags.is_empty() {
+            per_file.push((i, diags));
+        }
+    }
+    (table, per_file)
+}
+
+/// One outcome per input file, in the same order; detections are parsed in parallel.
+///
+/// `files` are all files under the corpus `splunk/` folder. Macros are loaded first from the
+/// `macros/` files; macro, data source and story files (and anything else that is no
+/// detection) are `non_rule` outcomes.
+pub fn parse_files(files: &[SourceFile]) -> Vec<FileOutcome> {
+    let (table, macro_diags) = load_macros(files);
+    let mut outcomes: Vec<FileOutcome> = files
+        .par_iter()
+        .map(|file| {
+            let kind = FileKind::of(&file.path);
+            match kind.non_rule_reason() {
+                Some(reason) => FileOutcome {
+                    rules: Vec::new(),
+                    non_rule: Some(reason.to_owned()),
+                    diagnostics: Vec::new(),
+                },
+                None => FileOutcome {
+                    rules: vec![parse_detection(file, &table)],
+                    non_rule: None,
+                    diagnostics: Vec::new(),
+                },
+            }
+        })
+        .collect();
+    for (i, diags) in macro_diags {
+        if let Some(o) = outcomes.get_mut(i) {
+            o.diagnostics = diags;
+        }
+    }
+    outcomes
+}

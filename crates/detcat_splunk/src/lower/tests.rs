@@ -1,0 +1,289 @@
+use detcat_model::{AggKind, Expr, Operator, RangeOp, Value};
+
+use super::*;
+
+fn lowered(q: &str) -> Lowered {
+    let parsed = crate::spl::parse(q);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    lower(&parsed.query, q)
+}
+
+fn expr(q: &str) -> Expr {
+    lowered(q).expr
+}
+
+/// `field op value` of every indicator, as text.
+fn indicators(e: &Expr) -> Vec<String> {
+    e.indicators()
+        .map(|p| {
+            format!(
+                "{} {} {}",
+                p.field,
+                p.op,
+                p.values
+                    .iter()
+                    .map(Value::to_text)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        })
+        .collect()
+}
+
+fn exclusions(e: &Expr) -> Vec<String> {
+    e.exclusions()
+        .map(|p| {
+            format!(
+                "{} {} {}",
+                p.field,
+                p.op,
+                p.values
+                    .iter()
+                    .map(Value::to_text)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn search_terms_become_case_insensitive_predicates_and_exclusions() {
+    let e = expr(
+        r#"sourcetype=sysmon EventCode=1 Image="*\\regsvr32.exe" NOT ParentImage="C:\\Windows\\explorer.exe""#,
+    );
+    assert_eq!(
+        indicators(&e),
+        [
+            "sourcetype eq sysmon",
+            "EventCode eq 1",
+            r"Image wildcard *\\regsvr32.exe"
+        ]
+    );
+    assert_eq!(exclusions(&e), [r"ParentImage eq C:\Windows\explorer.exe"]);
+    let p = e.predicates()[1].0;
+    assert_eq!(p.values, vec![Value::Int(1)]);
+    assert!(!p.case_sensitive);
+}
+
+#[test]
+fn exists_not_equal_and_in() {
+    let e = expr("a=* b!=* c!=x d IN (x, \"y*\")");
+    let preds = e.predicates();
+    assert_eq!(preds[0].0.op, Operator::Exists);
+    assert!(
+        preds[1].1 && preds[1].0.op == Operator::Exists,
+        "b!=* is not-exists"
+    );
+    assert!(preds[2].1 && preds[2].0.modifiers == ["!="]);
+    assert_eq!(preds[3].0.op, Operator::Wildcard);
+    assert_eq!(preds[3].0.values, vec![Value::from("x"), Value::from("y*")]);
+}
+
+#[test]
+fn bare_terms_are_keywords_and_time_bounds_vanish() {
+    let e = expr(r#"powershell "-enc *" earliest=-24h"#);
+    let Expr::And { items } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(items.len(), 2);
+    assert!(matches!(&items[0], Expr::Keyword(k) if k.op == Operator::Match));
+    assert!(matches!(&items[1], Expr::Keyword(k) if k.op == Operator::Wildcard));
+}
+
+#[test]
+fn tstats_gives_datamodel_and_where_predicates() {
+    let l = lowered(
+        "| tstats count from datamodel=Endpoint.Processes where (Processes.process_name=regsvr32.exe OR Processes.original_file_name=REGSVR32.EXE) \
+         Processes.process=*scrobj* by Processes.dest | rename Processes.* AS * | table dest",
+    );
+    assert_eq!(l.datamodels, ["Endpoint.Processes"]);
+    assert_eq!(indicators(&l.expr).len(), 3);
+    assert!(!l.expr.has_opaque());
+    let names: Vec<&str> = l.commands.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["tstats", "rename", "table"]);
+}
+
+#[test]
+fn where_functions() {
+    let e = expr(
+        r#"x=1 | where like(process, "%\\Temp\\%") AND match(cmd, "(?i)-e(nc)?\s") AND isnotnull(user) AND NOT isnull(host)
+           AND in(name, "a.exe", "b.exe") AND cidrmatch("10.0.0.0/8", src) AND lower(image)="c:\\x.exe" AND user==src_user"#,
+    );
+    let preds = e.predicates();
+    let show: Vec<String> = preds
+        .iter()
+        .map(|(p, neg)| {
+            format!(
+                "{}{} {} {:?} cs={}",
+                if *neg { "!" } else { "" },
+                p.field,
+                p.op,
+                p.values,
+                p.case_sensitive
+            )
+        })
+        .collect();
+    assert_eq!(
+        show,
+        [
+            "x eq [Int(1)] cs=false",
+            r#"process wildcard [Str("*\\\\Temp\\\\*")] cs=true"#,
+            r#"cmd regex_match [Str("(?i)-e(nc)?\\s")] cs=false"#,
+            "user exists [] cs=true",
+            "host exists [] cs=true",
+            r#"name eq [Str("a.exe"), Str("b.exe")] cs=true"#,
+            r#"src cidr [Str("10.0.0.0/8")] cs=true"#,
+            r#"image eq [Str("c:\\x.exe")] cs=false"#,
+            r#"user field_ref [Str("src_user")] cs=true"#,
+        ]
+    );
+    assert!(preds[2].0.regex_flags.ignore_case);
+}
+
+#[test]
+fn where_not_is_an_exclusion() {
+    let e = expr(r#"EventCode=1 | where NOT (process_name="a.exe" OR like(process, "%b%"))"#);
+    assert_eq!(
+        exclusions(&e),
+        ["process_name eq a.exe", r"process wildcard *b*"]
+    );
+}
+
+#[test]
+fn unknown_functions_are_computed() {
+    let e = expr("x=1 | where len(process) > 100");
+    let Expr::And { items } = &e else { panic!() };
+    assert!(
+        matches!(&items[1], Expr::Computed(c) if c.function == "len" && c.fields == ["process"])
+    );
+}
+
+#[test]
+fn stats_threshold_is_an_aggregation_over_the_filters() {
+    let e = expr(
+        "EventCode=4625 NOT user=svc | bucket span=5m _time | stats dc(user) as users by src, _time | where users > 10",
+    );
+    let Expr::Aggregation(agg) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(agg.kind, AggKind::ValueCount);
+    assert_eq!(agg.fields, ["user"]);
+    assert_eq!(agg.group_by, ["src", "_time"]);
+    assert_eq!(agg.timespan.as_deref(), Some("5m"));
+    assert_eq!(
+        agg.condition.as_ref().map(|c| (c.op, c.value)),
+        Some((RangeOp::Gt, 10.0))
+    );
+    assert_eq!(
+        exclusions(&e),
+        ["user eq svc"],
+        "exclusions are seen through the aggregation"
+    );
+}
+
+#[test]
+fn tstats_count_threshold() {
+    let e = expr(
+        "| tstats count from datamodel=Authentication where Authentication.action=failure by Authentication.src | where count >= 20 AND src!=\"-\"",
+    );
+    let Expr::And { items } = &e else {
+        panic!("{e:?}")
+    };
+    assert!(
+        matches!(&items[0], Expr::Aggregation(a) if a.kind == AggKind::EventCount && a.input.is_some())
+    );
+    assert_eq!(exclusions(&e), ["src eq -"]);
+}
+
+#[test]
+fn derived_fields_are_computed_and_lookups_opaque() {
+    let e = expr(
+        "x=1 | eval len=len(cmd) | rex field=cmd \"(?<exe>\\w+)\" | lookup allow.csv name AS exe OUTPUT allowed \
+         | where len > 10 AND exe=\"a\" AND isnull(allowed)",
+    );
+    let Expr::And { items } = &e else {
+        panic!("{e:?}")
+    };
+    assert!(
+        matches!(&items[1], Expr::Opaque(o) if o.fields == ["exe", "allowed"]),
+        "{:?}",
+        items[1]
+    );
+    assert!(
+        matches!(&items[2], Expr::Computed(c) if c.function == "eval" && c.fields == ["len", "cmd"])
+    );
+    assert!(matches!(&items[3], Expr::Computed(c) if c.function == "rex"));
+    assert!(
+        matches!(&items[4], Expr::Not { item } if matches!(&**item, Expr::Computed(c) if c.function == "lookup"))
+    );
+    assert_eq!(indicators(&e), ["x eq 1"]);
+}
+
+#[test]
+fn lookups_never_tested_are_dropped() {
+    assert!(!expr("x=1 | lookup t a OUTPUT b | table a b").has_opaque());
+}
+
+#[test]
+fn joins_and_appends() {
+    let e = expr("a=1 | join dest [search b=2 NOT c=3]");
+    assert_eq!(indicators(&e), ["a eq 1", "b eq 2"]);
+    assert_eq!(exclusions(&e), ["c eq 3"]);
+    let e = expr("a=1 | join type=left dest [search b=2]");
+    assert!(
+        matches!(&e, Expr::And { items } if matches!(&items[1], Expr::Opaque(o) if o.fields == ["b"]))
+    );
+    let e = expr("a=1 | append [search b=2]");
+    assert!(matches!(&e, Expr::Or { items } if items.len() == 2));
+}
+
+#[test]
+fn regex_command() {
+    let e = expr(r#"a=1 | regex process="(?i)\\\\temp\\\\" | regex _raw!="x""#);
+    let preds = e.predicates();
+    assert_eq!(preds[1].0.op, Operator::RegexMatch);
+    assert_eq!(preds[1].0.values, vec![Value::from(r"(?i)\\temp\\")]);
+    assert!(preds[1].0.regex_flags.ignore_case);
+    assert!(preds[2].1);
+}
+
+#[test]
+fn unknown_commands_are_opaque_with_fields_and_a_warning() {
+    let l = lowered("a=1 | transaction user maxspan=5m | apply model");
+    let Expr::And { items } = &l.expr else {
+        panic!()
+    };
+    assert!(
+        matches!(&items[1], Expr::Opaque(o) if o.fields == ["user"] && o.reason == "SPL command `transaction`")
+    );
+    assert_eq!(l.diagnostics.len(), 2);
+}
+
+#[test]
+fn a_query_of_only_opaque_parts_is_partial_not_failed() {
+    let e = expr("| inputlookup x.csv");
+    assert!(
+        matches!(&e, Expr::And { items } if items.len() == 1 && matches!(items[0], Expr::Opaque(_)))
+    );
+}
+
+#[test]
+fn searchmatch_reads_search_syntax() {
+    let e = expr(r#"x=1 | where searchmatch("process=*cmd* NOT user=system")"#);
+    assert_eq!(exclusions(&e), ["user eq system"]);
+}
+
+#[test]
+fn unknown_macro_is_opaque() {
+    let e = expr("`nope` a=1");
+    assert!(e.has_opaque());
+    assert_eq!(indicators(&e), ["a eq 1"]);
+}
+
+#[test]
+fn cidr_values_in_search_syntax() {
+    let e = expr("dest_ip=10.0.0.0/8 src IN (192.168.0.0/16, fe80::/10) path=a/b");
+    let ops: Vec<Operator> = e.predicates().iter().map(|(p, _)| p.op).collect();
+    assert_eq!(ops, [Operator::Cidr, Operator::Cidr, Operator::Eq]);
+}

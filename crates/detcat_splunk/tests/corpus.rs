@@ -1,0 +1,194 @@
+//! Conformance over the real security_content corpus.
+//!
+//! Run with `DETCAT_CORPUS=/work/shared/corpus cargo test -p detcat_splunk --test corpus -- --nocapture`.
+//! Asserts the bar (≥ 95% of non-deprecated detections yield a predicate, every detection
+//! accounted for), prints the unparsed constructs by frequency, and rewrites
+//! `tests/conformance/splunk_corpus.txt` so that any change in the counts shows in review.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use detcat_model::{Expr, Lifecycle, ParseStatus, SourceFile};
+
+fn corpus_files(root: &Path) -> Vec<SourceFile> {
+    let base = root.join("splunk");
+    assert!(
+        base.is_dir(),
+        "DETCAT_CORPUS is set but {} does not exist",
+        base.display()
+    );
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(&base).sort_by_file_name() {
+        let entry = entry.unwrap_or_else(|e| panic!("cannot walk the corpus: {e}"));
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        files.push(SourceFile::new(
+            rel,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
+    }
+    files
+}
+
+fn top(map: &BTreeMap<String, usize>, n: usize) -> Vec<(String, usize)> {
+    let mut v: Vec<(String, usize)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v.truncate(n);
+    v
+}
+
+#[test]
+fn splunk_corpus_conformance() {
+    let Some(root) = std::env::var_os("DETCAT_CORPUS") else {
+        eprintln!("DETCAT_CORPUS is not set; skipping the Splunk corpus test");
+        return;
+    };
+    let root = Path::new(&root);
+    assert!(
+        root.exists(),
+        "DETCAT_CORPUS points to {} which does not exist",
+        root.display()
+    );
+    let files = corpus_files(root);
+    let outcomes = detcat_splunk::parse_files(&files);
+    assert_eq!(outcomes.len(), files.len());
+
+    let mut status: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut non_rule: BTreeMap<String, usize> = BTreeMap::new();
+    let mut opaque: BTreeMap<String, usize> = BTreeMap::new();
+    let mut computed: BTreeMap<String, usize> = BTreeMap::new();
+    let mut diag_codes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut dispositions: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut active, mut deprecated, mut with_pred, mut with_exclusion, mut with_agg) =
+        (0, 0, 0, 0, 0);
+    let mut no_pred = Vec::new();
+    let table = detcat_splunk::load_macros(&files).0;
+
+    for (file, outcome) in files.iter().zip(&outcomes) {
+        if let Some(reason) = &outcome.non_rule {
+            *non_rule.entry(reason.clone()).or_default() += 1;
+            assert!(outcome.rules.is_empty());
+            continue;
+        }
+        assert_eq!(
+            outcome.rules.len(),
+            1,
+            "{}: one rule per detection file",
+            file.path
+        );
+        for rule in &outcome.rules {
+            if rule.lifecycle == Lifecycle::Deprecated {
+                deprecated += 1;
+                continue;
+            }
+            active += 1;
+            *status.entry(rule.status().as_str()).or_default() += 1;
+            if rule.expr.walk().any(|e| matches!(e, Expr::Pred(_))) {
+                with_pred += 1;
+            } else {
+                no_pred.push(rule.path.clone());
+            }
+            if rule.expr.exclusions().next().is_some() {
+                with_exclusion += 1;
+            }
+            if rule.expr.walk().any(|e| matches!(e, Expr::Aggregation(_))) {
+                with_agg += 1;
+            }
+            for e in rule.expr.walk() {
+                match e {
+                    Expr::Opaque(o) => *opaque.entry(o.reason.clone()).or_default() += 1,
+                    Expr::Computed(c) => *computed.entry(c.function.clone()).or_default() += 1,
+                    _ => {}
+                }
+            }
+            for d in &rule.diagnostics {
+                *diag_codes.entry(d.code.clone()).or_default() += 1;
+            }
+            for c in detcat_splunk::parse_query(&rule.query, &table).commands {
+                let key = format!("{:<10} {}", c.disposition.as_str(), c.name);
+                *dispositions.entry(key).or_default() += 1;
+            }
+        }
+    }
+    let detections = active + deprecated;
+    let failed = status.get("failed").copied().unwrap_or(0);
+    let pct = |n: usize| {
+        if active == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / active as f64
+        }
+    };
+
+    let mut report = String::new();
+    report.push_str("# Splunk security_content conformance (regenerated by tests/corpus.rs)\n\n");
+    report.push_str(&format!("files: {}\n", files.len()));
+    for (k, v) in &non_rule {
+        report.push_str(&format!("non_rule {k}: {v}\n"));
+    }
+    report.push_str(&format!(
+        "detections: {detections} ({active} active, {deprecated} deprecated)\n"
+    ));
+    for s in [
+        ParseStatus::Normalized,
+        ParseStatus::Partial,
+        ParseStatus::Failed,
+    ] {
+        let n = status.get(s.as_str()).copied().unwrap_or(0);
+        report.push_str(&format!("active {}: {n} ({:.1}%)\n", s.as_str(), pct(n)));
+    }
+    report.push_str(&format!(
+        "active with >= 1 predicate: {with_pred}/{active} ({:.1}%)\n",
+        pct(with_pred)
+    ));
+    report.push_str(&format!("active with exclusions: {with_exclusion}\n"));
+    report.push_str(&format!("active with aggregations: {with_agg}\n"));
+    report.push_str("\n## Opaque nodes by reason (unparsed constructs)\n");
+    for (k, v) in top(&opaque, 60) {
+        report.push_str(&format!("{v:>6}  {k}\n"));
+    }
+    report.push_str("\n## Computed nodes by function\n");
+    for (k, v) in top(&computed, 30) {
+        report.push_str(&format!("{v:>6}  {k}\n"));
+    }
+    report.push_str("\n## Commands seen, by disposition\n");
+    for (k, v) in top(&dispositions, 80) {
+        report.push_str(&format!("{v:>6}  {k}\n"));
+    }
+    report.push_str("\n## Diagnostics by code\n");
+    for (k, v) in top(&diag_codes, 40) {
+        report.push_str(&format!("{v:>6}  {k}\n"));
+    }
+    report.push_str("\n## Active detections without a predicate\n");
+    for p in &no_pred {
+        report.push_str(&format!("  {p}\n"));
+    }
+    println!("{report}");
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/splunk_corpus.txt");
+    if let Some(dir) = out.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Err(e) = std::fs::write(&out, &report) {
+        eprintln!("could not write {}: {e}", out.display());
+    }
+
+    assert_eq!(
+        status.values().sum::<usize>(),
+        active,
+        "every detection accounted for"
+    );
+    assert!(
+        pct(with_pred) >= 95.0,
+        "only {:.1}% of active detections yield a predicate",
+        pct(with_pred)
+    );
+    assert!(failed == 0, "{failed} active detections failed");
+}

@@ -1,0 +1,314 @@
+//! Link building for both faces of the site: the live server (absolute `/technique/T1059`
+//! paths, percent-encoded) and the static export (relative `../technique/T1059.html` paths
+//! with ids sanitized into safe file names).
+//!
+//! Every page template builds its links through a [`Links`], so one template serves both.
+//! In export mode the [`Links`] also records which pages were linked to, so the exporter can
+//! write every target and no link dangles.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// A page a link points to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    Technique(String),
+    Rule(String, String),
+    Field(String),
+    Event(String),
+}
+
+/// How links are written on one page.
+#[derive(Clone)]
+pub struct Links {
+    mode: Mode,
+}
+
+#[derive(Clone)]
+enum Mode {
+    Server,
+    Export { root: String, seen: Arc<Mutex<Vec<Target>>> },
+}
+
+impl Links {
+    /// Absolute links for the live server.
+    pub fn server() -> Links {
+        Links { mode: Mode::Server }
+    }
+
+    /// Relative links for an exported page at `depth` folders below the export root
+    /// (`index.html` is 0, `technique/T1.html` 1, `rule/sigma/x.html` 2); targets are recorded
+    /// into `seen`.
+    pub fn export(depth: usize, seen: Arc<Mutex<Vec<Target>>>) -> Links {
+        let root = if depth == 0 { "./".to_owned() } else { "../".repeat(depth) };
+        Links { mode: Mode::Export { root, seen } }
+    }
+
+    pub fn is_export(&self) -> bool {
+        matches!(self.mode, Mode::Export { .. })
+    }
+
+    fn record(&self, target: Target) {
+        if let Mode::Export { seen, .. } = &self.mode {
+            seen.lock().unwrap_or_else(PoisonError::into_inner).push(target);
+        }
+    }
+
+    fn page(&self, server: String, file: String) -> String {
+        match &self.mode {
+            Mode::Server => server,
+            Mode::Export { root, .. } => format!("{root}{file}"),
+        }
+    }
+
+    pub fn home(&self) -> String {
+        self.page("/".to_owned(), "index.html".to_owned())
+    }
+
+    pub fn asset(&self, name: &str) -> String {
+        self.page(format!("/static/{name}"), format!("static/{name}"))
+    }
+
+    /// The page of `target`.
+    pub fn to(&self, target: Target) -> String {
+        let (server, file) = paths(&target);
+        self.record(target);
+        self.page(server, file)
+    }
+
+    pub fn technique(&self, id: &str) -> String {
+        self.to(Target::Technique(id.to_owned()))
+    }
+
+    pub fn rule(&self, vendor: &str, id: &str) -> String {
+        self.to(Target::Rule(vendor.to_owned(), id.to_owned()))
+    }
+
+    pub fn field(&self, name: &str) -> String {
+        self.to(Target::Field(name.to_owned()))
+    }
+
+    /// `key` is `provider:id`.
+    pub fn event(&self, key: &str) -> String {
+        self.to(Target::Event(key.to_owned()))
+    }
+
+    pub fn event_of(&self, provider: &str, event_id: &str) -> String {
+        self.event(&format!("{provider}:{event_id}"))
+    }
+
+    /// The JSON twin of the page of `target` (`/api/…` or `api/….json`).
+    pub fn api_twin(&self, target: &Target) -> String {
+        let (server, file) = paths(target);
+        match &self.mode {
+            Mode::Server => format!("/api{server}"),
+            Mode::Export { root, .. } => format!("{root}api/{}", json_file(&file)),
+        }
+    }
+
+    /// The JSON twin of the matrix.
+    pub fn api_matrix(&self) -> String {
+        self.page("/api/matrix".to_owned(), "api/matrix.json".to_owned())
+    }
+
+    /// Where the search form sends its query.
+    pub fn search_page(&self) -> String {
+        self.page("/search".to_owned(), "search.html".to_owned())
+    }
+
+    /// A search; the static export has no search engine, its search page says so.
+    pub fn search(&self, q: &str) -> String {
+        self.page(format!("/search?q={}", encode_query(q)), "search.html".to_owned())
+    }
+
+    /// A search for one indicator value (`value:"…"` quoted when it holds spaces).
+    pub fn search_value(&self, value: &str) -> String {
+        let term = if value.chars().any(char::is_whitespace) || value.contains('"') {
+            format!("value:\"{}\"", value.replace('"', ""))
+        } else {
+            format!("value:{value}")
+        };
+        self.search(&term)
+    }
+
+    /// The home matrix with filters. In the export only one filter at a time exists as a page.
+    pub fn matrix(&self, vendor: Option<&str>, platform: Option<&str>) -> String {
+        match &self.mode {
+            Mode::Server => {
+                let mut q = Vec::new();
+                if let Some(v) = vendor {
+                    q.push(format!("vendor={}", encode_query(v)));
+                }
+                if let Some(p) = platform {
+                    q.push(format!("platform={}", encode_query(p)));
+                }
+                if q.is_empty() { "/".to_owned() } else { format!("/?{}", q.join("&")) }
+            }
+            Mode::Export { root, .. } => format!("{root}{}", matrix_file(vendor, platform)),
+        }
+    }
+
+}
+
+/// (server path, export file) of a target.
+pub fn paths(t: &Target) -> (String, String) {
+    match t {
+        Target::Technique(id) => (format!("/technique/{}", encode_segment(id)), technique_file(id)),
+        Target::Rule(v, id) => (format!("/rule/{}/{}", encode_segment(v), encode_segment(id)), rule_file(v, id)),
+        Target::Field(name) => (format!("/field/{}", encode_segment(name)), field_file(name)),
+        Target::Event(key) => (format!("/event/{}", encode_segment(key)), event_file(key)),
+    }
+}
+
+/// `technique/T1.html` → `technique/T1.json`.
+pub fn json_file(html_file: &str) -> String {
+    format!("{}.json", html_file.strip_suffix(".html").unwrap_or(html_file))
+}
+
+/// Relative file of a technique page inside an export.
+pub fn technique_file(id: &str) -> String {
+    format!("technique/{}.html", safe_name(id))
+}
+
+pub fn rule_file(vendor: &str, id: &str) -> String {
+    format!("rule/{}/{}.html", safe_name(vendor), safe_name(id))
+}
+
+pub fn field_file(name: &str) -> String {
+    format!("field/{}.html", safe_name(name))
+}
+
+pub fn event_file(key: &str) -> String {
+    format!("event/{}.html", safe_name(key))
+}
+
+/// The export's file for the matrix with one filter (the vendor wins when both are given).
+pub fn matrix_file(vendor: Option<&str>, platform: Option<&str>) -> String {
+    match (vendor, platform) {
+        (Some(v), _) => format!("index-vendor-{}.html", safe_name(v)),
+        (None, Some(p)) => format!("index-platform-{}.html", safe_name(p)),
+        (None, None) => "index.html".to_owned(),
+    }
+}
+
+/// An id as one safe file-name component: ASCII letters, digits, `-`, `_` and inner `.` are
+/// kept; anything else (separators, `..`, `:`, spaces, non-ASCII) becomes `_` and a hash of the
+/// original is appended so two ids never share a file. Never empty, never starts with `.`,
+/// bounded length.
+pub fn safe_name(id: &str) -> String {
+    const MAX: usize = 80;
+    let mut out = String::with_capacity(id.len().min(MAX) + 17);
+    let mut changed = false;
+    for (i, c) in id.chars().enumerate() {
+        let keep = c.is_ascii_alphanumeric() || c == '-' || c == '_' || (c == '.' && i > 0);
+        if out.len() >= MAX {
+            changed = true;
+            break;
+        }
+        if keep {
+            out.push(c);
+        } else {
+            out.push('_');
+            changed = true;
+        }
+    }
+    if out.contains("..") || out.ends_with('.') {
+        out = out.replace('.', "_");
+        changed = true;
+    }
+    if out.is_empty() {
+        changed = true;
+    }
+    if changed {
+        out.push_str(&format!("-{:016x}", fnv1a(id.as_bytes())));
+    }
+    out
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Percent-encodes one path segment (everything but unreserved characters).
+pub fn encode_segment(s: &str) -> String {
+    encode(s, |b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':'))
+}
+
+/// Percent-encodes a query-string value.
+pub fn encode_query(s: &str) -> String {
+    encode(s, |b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':'))
+}
+
+fn encode(s: &str, keep: impl Fn(u8) -> bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if keep(b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A URL from rule or ATT&CK data that may become an `href`: only `http(s)://` URLs, so no
+/// `javascript:` or `data:` link can be planted by a rule author.
+pub fn external_url(url: &str) -> Option<&str> {
+    let t = url.trim();
+    let b = t.as_bytes();
+    let has = |prefix: &[u8]| b.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
+    (has(b"https://") || has(b"http://")).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_names_never_escape() {
+        for hostile in ["..", "../../etc/passwd", "/abs", "a/b", "a\\b", "", ".hidden", "C:x", "x..y", "é", "a\0b"] {
+            let name = safe_name(hostile);
+            assert!(!name.is_empty(), "{hostile:?}");
+            assert!(!name.starts_with('.'), "{hostile:?} -> {name}");
+            assert!(!name.contains(".."), "{hostile:?} -> {name}");
+            assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)), "{hostile:?} -> {name}");
+        }
+    }
+
+    #[test]
+    fn safe_names_keep_plain_ids_and_separate_lookalikes() {
+        assert_eq!(safe_name("T1559.001"), "T1559.001");
+        assert_eq!(safe_name("5f9c7a3e-1b2d-4c9a-9e1f-0a1b2c3d4e5f"), "5f9c7a3e-1b2d-4c9a-9e1f-0a1b2c3d4e5f");
+        assert_ne!(safe_name("a/b"), safe_name("a_b"));
+        assert_ne!(safe_name("a b"), safe_name("a:b"));
+        assert!(safe_name(&"x".repeat(500)).len() < 100);
+    }
+
+    #[test]
+    fn server_links_are_encoded() {
+        let l = Links::server();
+        assert_eq!(l.technique("T1559.001"), "/technique/T1559.001");
+        assert_eq!(l.rule("sigma", "a/b c"), "/rule/sigma/a%2Fb%20c");
+        assert_eq!(l.event_of("sysmon", "1"), "/event/sysmon:1");
+        assert_eq!(l.search("value:a&b"), "/search?q=value:a%26b");
+        assert_eq!(l.matrix(Some("sigma"), Some("Windows")), "/?vendor=sigma&platform=Windows");
+    }
+
+    #[test]
+    fn export_links_are_relative_and_recorded() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let l = Links::export(2, seen.clone());
+        assert_eq!(l.technique("T1"), "../../technique/T1.html");
+        assert_eq!(l.asset("style.css"), "../../static/style.css");
+        assert_eq!(Links::export(0, seen.clone()).home(), "./index.html");
+        assert_eq!(seen.lock().unwrap().as_slice(), [Target::Technique("T1".into())]);
+    }
+
+    #[test]
+    fn only_http_urls_become_links() {
+        assert_eq!(external_url(" https://x.test/a "), Some("https://x.test/a"));
+        assert_eq!(external_url("HTTP://x.test"), Some("HTTP://x.test"));
+        assert_eq!(external_url("javascript:alert(1)"), None);
+        assert_eq!(external_url("data:text/html,x"), None);
+        assert_eq!(external_url("é"), None);
+    }
+}

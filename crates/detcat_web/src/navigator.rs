@@ -1,0 +1,75 @@
+//! ATT&CK Navigator layers (format 4.5): techniques scored by how many rules name them.
+
+use std::collections::BTreeMap;
+
+use detcat_catalog::Catalog;
+use serde_json::{Value, json};
+
+use crate::error::WebError;
+
+/// The layer of `enterprise-attack`, scores = active rules (of `vendor` when given) per
+/// technique and sub-technique. Techniques without rules are left out (Navigator shows them
+/// unscored).
+pub fn navigator_layer(catalog: &Catalog, vendor: Option<&str>) -> Result<Value, WebError> {
+    let vendor = crate::site::vendor_filter(vendor)?;
+    // The catalog file is a documented artifact (ARCHITECTURE.md); this is one plain
+    // aggregate over its schema, cheaper than a technique page per technique.
+    let conn = catalog.connection();
+    let mut stmt = conn
+        .prepare(
+            "SELECT rt.technique_id, r.vendor, COUNT(DISTINCT r.rid)
+             FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+             JOIN techniques t ON t.id = rt.technique_id
+             WHERE r.lifecycle = 'active' AND t.domain = 'enterprise-attack' AND NOT t.revoked
+               AND (?1 IS NULL OR r.vendor = ?1)
+             GROUP BY rt.technique_id, r.vendor ORDER BY rt.technique_id",
+        )
+        .map_err(detcat_catalog::CatalogError::from)?;
+    let rows = stmt
+        .query_map([vendor.as_deref()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u64>(2)?)))
+        .map_err(detcat_catalog::CatalogError::from)?;
+    let mut counts: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for row in rows {
+        let (t, v, n) = row.map_err(detcat_catalog::CatalogError::from)?;
+        counts.entry(t).or_default().insert(v, n);
+    }
+    let max = counts.values().map(|m| m.values().sum::<u64>()).max().unwrap_or(0);
+    let techniques: Vec<Value> = counts
+        .iter()
+        .map(|(id, by_vendor)| {
+            let score: u64 = by_vendor.values().sum();
+            let comment = by_vendor.iter().map(|(v, n)| format!("{} {n}", crate::render::vendor_name(v))).collect::<Vec<_>>().join(" · ");
+            json!({
+                "techniqueID": id,
+                "score": score,
+                "comment": comment,
+                "enabled": true,
+                "showSubtechniques": false,
+                "metadata": by_vendor.iter().map(|(v, n)| json!({"name": v, "value": n.to_string()})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let attack_version = catalog.meta("attack_version").ok().flatten().unwrap_or_else(|| "18".to_owned());
+    let name = match &vendor {
+        Some(v) => format!("detcat: {} rules per technique", crate::render::vendor_name(v)),
+        None => "detcat: rules per technique".to_owned(),
+    };
+    Ok(json!({
+        "name": name,
+        "versions": { "attack": attack_version, "navigator": "5.1.0", "layer": "4.5" },
+        "domain": "enterprise-attack",
+        "description": format!("Scores count the published detection rules that name each technique (catalog: {}).", catalog.origin()),
+        "sorting": 3,
+        "layout": { "layout": "side", "showID": true, "showName": true, "aggregateFunction": "sum", "showAggregateScores": true, "countUnscored": false },
+        "hideDisabled": false,
+        "techniques": techniques,
+        "gradient": { "colors": ["#eef4fb", "#7fb2e0", "#1f5fa8"], "minValue": 0, "maxValue": max.max(1) },
+        "legendItems": [],
+        "metadata": [],
+        "links": [],
+        "showTacticRowBackground": false,
+        "selectTechniquesAcrossTactics": true,
+        "selectSubtechniquesWithParent": false,
+        "selectVisibleTechniques": false,
+    }))
+}

@@ -1,0 +1,322 @@
+//! The page templates (askama, checked at compile time) and the view data they need beyond
+//! the catalog's JSON views. Every string from a rule or from ATT&CK goes through askama's
+//! HTML escaping; no template uses `|safe`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use detcat_catalog::views::{EventPage, FieldPage, FieldRow, Matrix, RulePage, RuleRef, SearchPage, TechniquePage};
+use serde_json::Value;
+
+use crate::links::{Links, Target, external_url};
+use crate::render::highlight::{self, Span};
+use crate::render::text::{Seg, rich};
+use crate::render::tree::{self, TreeItem};
+
+/// The vendors, in the order pages list them.
+pub const VENDORS: [&str; 3] = ["sigma", "elastic", "splunk"];
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomeView<'a> {
+    pub l: &'a Links,
+    pub origin: &'a str,
+    pub m: &'a Matrix,
+    pub vendors: [&'static str; 3],
+    pub vendor_totals: Vec<(&'static str, String)>,
+}
+
+impl<'a> HomeView<'a> {
+    pub fn new(l: &'a Links, origin: &'a str, m: &'a Matrix) -> Self {
+        let vendor_totals = vec![
+            ("sigma", crate::render::thousands(m.totals.sigma)),
+            ("elastic", crate::render::thousands(m.totals.elastic)),
+            ("splunk", crate::render::thousands(m.totals.splunk)),
+        ];
+        HomeView { l, origin, m, vendors: VENDORS, vendor_totals }
+    }
+}
+
+/// A numbered reference under a description.
+pub struct RefView {
+    pub number: u64,
+    pub source_name: String,
+    pub url: Option<String>,
+    pub description: Option<String>,
+}
+
+pub struct AnalyticView {
+    pub id: String,
+    pub name: String,
+    pub description: Vec<Vec<Seg>>,
+    pub platforms: Vec<String>,
+    /// (data component, log source name, channel).
+    pub log_sources: Vec<(String, String, String)>,
+    /// (field, description) of the analytic's tunable elements.
+    pub mutable: Vec<(String, String)>,
+}
+
+pub struct StrategyView {
+    pub id: String,
+    pub name: String,
+    pub url: Option<String>,
+    pub analytics: Vec<AnalyticView>,
+}
+
+pub struct FieldView<'a> {
+    pub row: &'a FieldRow,
+    /// (operator, count, bar class) for the How column.
+    pub ops: Vec<(String, u64, String)>,
+}
+
+pub struct VendorGroup<'a> {
+    pub vendor: &'static str,
+    pub rules: Vec<&'a RuleRef>,
+}
+
+#[derive(Template)]
+#[template(path = "technique.html")]
+pub struct TechniqueView<'a> {
+    pub l: &'a Links,
+    pub origin: &'a str,
+    pub p: &'a TechniquePage,
+    pub api_href: String,
+    pub attack_url: Option<String>,
+    pub attack_version: Option<String>,
+    pub description: Vec<Vec<Seg>>,
+    pub references: Vec<RefView>,
+    pub legacy: Vec<Vec<Seg>>,
+    pub legacy_refs: Vec<RefView>,
+    pub strategies: Vec<StrategyView>,
+    pub data_components: Vec<String>,
+    /// For a technique without rules: every log source ATT&CK's analytics name.
+    pub collect: Vec<(String, String, String)>,
+    pub fields: Vec<FieldView<'a>>,
+    pub groups: Vec<VendorGroup<'a>>,
+    pub rule_index: HashMap<&'a str, &'a RuleRef>,
+    pub rule_total: u64,
+}
+
+fn s(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn opt_s(v: Option<&Value>) -> Option<String> {
+    Some(s(v)).filter(|x| !x.is_empty())
+}
+
+fn arr(v: Option<&Value>) -> &[Value] {
+    v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+}
+
+fn refs(v: Option<&Value>) -> Vec<RefView> {
+    arr(v)
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RefView {
+            number: r.get("number").and_then(Value::as_u64).unwrap_or(i as u64 + 1),
+            source_name: s(r.get("source_name")),
+            url: r.get("url").and_then(Value::as_str).and_then(external_url).map(str::to_owned),
+            description: opt_s(r.get("description")),
+        })
+        .collect()
+}
+
+fn strategies(detection: Option<&Value>) -> Vec<StrategyView> {
+    arr(detection.and_then(|d| d.get("strategies")))
+        .iter()
+        .map(|st| StrategyView {
+            id: s(st.get("id")),
+            name: s(st.get("name")),
+            url: st.get("url").and_then(Value::as_str).and_then(external_url).map(str::to_owned),
+            analytics: arr(st.get("analytics"))
+                .iter()
+                .map(|a| AnalyticView {
+                    id: s(a.get("id")),
+                    name: s(a.get("name")),
+                    description: rich(&s(a.get("description"))),
+                    platforms: arr(a.get("platforms")).iter().map(|p| s(Some(p))).collect(),
+                    log_sources: arr(a.get("log_sources"))
+                        .iter()
+                        .map(|ls| {
+                            let dc = opt_s(ls.get("data_component_name")).unwrap_or_else(|| s(ls.get("data_component")));
+                            (dc, s(ls.get("name")), s(ls.get("channel")))
+                        })
+                        .collect(),
+                    mutable: arr(a.get("mutable_elements"))
+                        .iter()
+                        .map(|m| (s(m.get("field")), s(m.get("description"))))
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+impl<'a> TechniqueView<'a> {
+    pub fn new(l: &'a Links, origin: &'a str, p: &'a TechniquePage) -> Self {
+        let data = &p.technique.data;
+        let detection = data.get("detection");
+        let strategies = strategies(detection);
+        let data_components: Vec<String> = arr(detection.and_then(|d| d.get("data_components")))
+            .iter()
+            .map(|dc| opt_s(dc.get("name")).unwrap_or_else(|| s(dc.get("id"))))
+            .chain(arr(detection.and_then(|d| d.get("data_sources"))).iter().map(|x| s(Some(x))))
+            .filter(|x| !x.is_empty())
+            .collect();
+        let mut collect: Vec<(String, String, String)> =
+            strategies.iter().flat_map(|st| st.analytics.iter().flat_map(|a| a.log_sources.iter().cloned())).collect();
+        collect.sort();
+        collect.dedup();
+        let rule_total = p.rules.len() as u64;
+        let fields = p
+            .fields
+            .iter()
+            .map(|row| {
+                let mut ops: Vec<(String, u64, String)> =
+                    row.operators.iter().map(|(op, n)| (op.clone(), *n, crate::render::bar(*n, row.rules))).collect();
+                ops.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                FieldView { row, ops }
+            })
+            .collect();
+        let groups = VENDORS
+            .iter()
+            .map(|v| VendorGroup { vendor: v, rules: p.rules.iter().filter(|r| r.vendor == *v).collect() })
+            .filter(|g| !g.rules.is_empty())
+            .collect();
+        TechniqueView {
+            l,
+            origin,
+            p,
+            api_href: l.api_twin(&Target::Technique(p.technique.id.clone())),
+            attack_url: p.technique.url.as_deref().and_then(external_url).map(str::to_owned),
+            attack_version: opt_s(data.get("version")),
+            description: rich(&s(data.get("description"))),
+            references: refs(data.get("references")),
+            legacy: rich(&s(detection.and_then(|d| d.get("legacy")))),
+            legacy_refs: refs(detection.and_then(|d| d.get("legacy_references"))),
+            strategies,
+            data_components,
+            collect,
+            fields,
+            groups,
+            rule_index: p.rules.iter().map(|r| (r.id.as_str(), r)).collect(),
+            rule_total,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "rule.html")]
+pub struct RuleView<'a> {
+    pub l: &'a Links,
+    pub origin: &'a str,
+    pub r: &'a RulePage,
+    pub api_href: String,
+    pub upstream: Option<&'a str>,
+    pub references: Vec<(&'a str, Option<&'a str>)>,
+    pub tree: Vec<TreeItem>,
+    pub source: Vec<Vec<Span>>,
+    pub source_cut: bool,
+}
+
+impl<'a> RuleView<'a> {
+    pub fn new(l: &'a Links, origin: &'a str, r: &'a RulePage) -> Self {
+        let source = r.source.as_deref().unwrap_or("");
+        RuleView {
+            l,
+            origin,
+            r,
+            api_href: l.api_twin(&Target::Rule(r.vendor.clone(), r.id.clone())),
+            upstream: r.url.as_deref().and_then(external_url),
+            references: r.references.iter().map(|x| (x.as_str(), external_url(x))).collect(),
+            tree: if r.expr.is_null() { Vec::new() } else { tree::flatten(&r.expr) },
+            source: highlight::highlight(&r.path, source),
+            source_cut: source.lines().nth(highlight::MAX_LINES).is_some(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "field.html")]
+pub struct FieldPageView<'a> {
+    pub l: &'a Links,
+    pub origin: &'a str,
+    pub f: &'a FieldPage,
+    pub api_href: String,
+    /// Taxonomy names by vendor (`sigma: [Image]`).
+    pub names: BTreeMap<String, Vec<String>>,
+}
+
+impl<'a> FieldPageView<'a> {
+    pub fn new(l: &'a Links, origin: &'a str, f: &'a FieldPage) -> Self {
+        let names = match &f.names {
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| (k.clone(), arr(Some(v)).iter().map(|x| s(Some(x))).collect::<Vec<_>>()))
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        FieldPageView { l, origin, f, api_href: l.api_twin(&Target::Field(f.field.clone())), names }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "event.html")]
+pub struct EventView<'a> {
+    pub l: &'a Links,
+    pub origin: &'a str,
+    pub e: &'a EventPage,
+    pub api_href: String,
+}
+
+impl<'a> EventView<'a> {
+    pub fn new(l: &'a Links, origin: &'a str, e: &'a EventPage) -> Self {
+        let key = format!("{}:{}", e.provider, e.event_id);
+        EventView { l, origin, e, api_href: l.api_twin(&Target::Event(key)) }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchView<'a> {
+    pub l: &'a Links,
+    pub origin: &'a str,
+    pub q: &'a str,
+    pub page: Option<&'a SearchPage>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+pub struct NotFoundView<'a> {
+    pub l: &'a Links,
+    pub origin: &'a str,
+    /// `technique`, `rule`, `field`, `event`, `page`.
+    pub what: &'a str,
+    pub wanted: &'a str,
+    pub suggestion: Option<Suggestion>,
+}
+
+/// A page the 404 page proposes instead.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Suggestion {
+    pub id: String,
+    pub name: String,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorView<'a> {
+    pub l: &'a Links,
+    pub origin: &'a str,
+    pub status: &'a str,
+    pub message: &'a str,
+}

@@ -1,0 +1,86 @@
+//! Rendering helpers shared by the page templates: the predicate tree, ATT&CK rich text,
+//! source highlighting, and the small numeric helpers behind shades and bars.
+
+use std::borrow::Borrow;
+
+pub mod highlight;
+pub mod text;
+pub mod tree;
+
+/// The shade class (`shade-0` … `shade-4`) of a matrix cell with `n` rules.
+pub fn shade(n: u64) -> &'static str {
+    match n {
+        0 => "shade-0",
+        1..=2 => "shade-1",
+        3..=9 => "shade-2",
+        10..=29 => "shade-3",
+        _ => "shade-4",
+    }
+}
+
+/// A width class `w-0` … `w-20` (5% steps) for an inline bar of `part` out of `whole`: the CSP
+/// forbids `style` attributes, so widths are classes of the stylesheet.
+pub fn bar(part: impl Borrow<u64>, whole: impl Borrow<u64>) -> String {
+    let (part, whole) = (*part.borrow(), *whole.borrow());
+    if whole == 0 {
+        return "w-0".to_owned();
+    }
+    let steps = (part.saturating_mul(20) + whole / 2) / whole;
+    let steps = if part > 0 { steps.clamp(1, 20) } else { 0 };
+    format!("w-{steps}")
+}
+
+/// `1234` → `1,234`.
+pub fn thousands(n: impl Borrow<u64>) -> String {
+    let s = n.borrow().to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `Sigma` for `sigma`.
+pub fn vendor_name(v: &str) -> &str {
+    match v {
+        "sigma" => "Sigma",
+        "elastic" => "Elastic",
+        "splunk" => "Splunk",
+        other => other,
+    }
+}
+
+/// `1 rule`, `4 rules`.
+pub fn rules_word(n: impl Borrow<u64>) -> String {
+    let n = *n.borrow();
+    if n == 1 { "1 rule".to_owned() } else { format!("{} rules", thousands(n)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shades_and_bars() {
+        assert_eq!(shade(0), "shade-0");
+        assert_eq!(shade(2), "shade-1");
+        assert_eq!(shade(30), "shade-4");
+        assert_eq!(bar(0, 10), "w-0");
+        assert_eq!(bar(1, 1000), "w-1");
+        assert_eq!(bar(5, 10), "w-10");
+        assert_eq!(bar(10, 10), "w-20");
+        assert_eq!(bar(3, 0), "w-0");
+    }
+
+    #[test]
+    fn numbers_and_words() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(rules_word(1), "1 rule");
+        assert_eq!(rules_word(1200), "1,200 rules");
+        assert_eq!(vendor_name("elastic"), "Elastic");
+    }
+}

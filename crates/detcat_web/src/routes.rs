@@ -1,0 +1,276 @@
+//! The router: HTML pages, their `/api` JSON twins, static assets, health, and the two
+//! layers every response passes (security headers, response cache).
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use detcat_catalog::{Catalog, QueryOptions};
+use serde::Deserialize;
+
+use crate::assets;
+use crate::error::{AppError, WebError};
+use crate::links::Links;
+use crate::site;
+use crate::state::{AppState, Cached};
+
+/// The Content-Security-Policy of every response: no inline script or style, nothing from
+/// elsewhere, no framing.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; \
+base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Builds the application router over `state`.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/", get(api_matrix))
+        .route("/matrix", get(api_matrix))
+        .route("/stats", get(api_stats))
+        .route("/navigator", get(api_navigator))
+        .route("/technique/{id}", get(api_technique))
+        .route("/rule/{vendor}/{*id}", get(api_rule))
+        .route("/field/{*name}", get(api_field))
+        .route("/event/{key}", get(api_event))
+        .route("/search", get(api_search))
+        .fallback(api_not_found);
+    Router::new()
+        .route("/", get(home))
+        .route("/technique/{id}", get(technique))
+        .route("/rule/{vendor}/{*id}", get(rule))
+        .route("/field/{*name}", get(field))
+        .route("/event/{key}", get(event))
+        .route("/search", get(search))
+        .route("/static/{name}", get(asset))
+        .route("/healthz", get(healthz))
+        .route("/api/", get(api_matrix))
+        .nest("/api", api)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), cache_layer))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}
+
+/// Serves repeated GETs of pages and API answers from memory: the catalog is read-only.
+async fn cache_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let cacheable = req.method() == axum::http::Method::GET && req.uri().path() != "/healthz";
+    let key = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    if cacheable && let Some(hit) = state.cache_get(&key) {
+        return cached_response(hit);
+    }
+    let res = next.run(req).await;
+    let status = res.status();
+    if !cacheable || !(status == StatusCode::OK || status == StatusCode::NOT_FOUND) {
+        return res;
+    }
+    let content_type = match res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+        Some(ct) if ct.starts_with("text/html") => "text/html; charset=utf-8",
+        Some(ct) if ct.starts_with("application/json") => "application/json",
+        _ => return res,
+    };
+    let (parts, body) = res.into_parts();
+    match axum::body::to_bytes(body, 4 * 1024 * 1024).await {
+        Ok(bytes) => {
+            state.cache_put(key, Cached { status: status.as_u16(), content_type, body: bytes.clone() });
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(e) => AppError::Internal(format!("buffering a response: {e}")).into_response(),
+    }
+}
+
+fn cached_response(hit: Cached) -> Response {
+    let status = StatusCode::from_u16(hit.status).unwrap_or(StatusCode::OK);
+    (status, [(header::CONTENT_TYPE, hit.content_type)], hit.body).into_response()
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+fn json_response<T: serde::Serialize>(status: StatusCode, value: &T) -> Result<Response, AppError> {
+    let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(format!("json: {e}")))?;
+    Ok((status, [(header::CONTENT_TYPE, "application/json")], Bytes::from(body)).into_response())
+}
+
+/// An HTML error page for a client error (the message names only what the client sent).
+fn html_error(state: &AppState, e: AppError) -> Response {
+    match &e {
+        AppError::BadRequest(m) => match site::error_html(&Links::server(), state.origin(), "400 Bad request", m) {
+            Ok(body) => html(StatusCode::BAD_REQUEST, body),
+            Err(_) => e.into_response(),
+        },
+        AppError::Internal(_) => e.into_response(),
+    }
+}
+
+/// Runs a page query on the pool; `None` pages become the 404 page with a suggestion.
+async fn page<F>(state: AppState, what: &'static str, wanted: String, f: F) -> Response
+where
+    F: FnOnce(&Catalog, &Links) -> Result<Option<String>, WebError> + Send + 'static,
+{
+    let result = state
+        .with_catalog(move |c| {
+            let l = Links::server();
+            match f(c, &l)? {
+                Some(body) => Ok((StatusCode::OK, body)),
+                None => Ok((StatusCode::NOT_FOUND, site::not_found_html(c, &l, what, &wanted)?)),
+            }
+        })
+        .await;
+    match result {
+        Ok((status, body)) => html(status, body),
+        Err(e) => html_error(&state, e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MatrixParams {
+    vendor: Option<String>,
+    platform: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SearchParams {
+    #[serde(default)]
+    q: String,
+    page: Option<String>,
+    limit: Option<String>,
+}
+
+fn page_number(p: Option<&str>) -> u64 {
+    p.and_then(|p| p.trim().parse::<u64>().ok()).filter(|n| *n > 0).unwrap_or(1)
+}
+
+async fn home(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> Response {
+    let vendor = match site::vendor_filter(q.vendor.as_deref()) {
+        Ok(v) => v,
+        Err(e) => return html_error(&state, e.into()),
+    };
+    let platform = site::platform_filter(q.platform.as_deref());
+    page(state, "page", String::new(), move |c, l| site::home_html(c, l, vendor.as_deref(), platform.as_deref()).map(Some)).await
+}
+
+async fn technique(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    page(state, "technique", id.clone(), move |c, l| site::technique_html(c, l, &id)).await
+}
+
+async fn rule(State(state): State<AppState>, Path((vendor, id)): Path<(String, String)>) -> Response {
+    let wanted = format!("{vendor}/{id}");
+    page(state, "rule", wanted, move |c, l| site::rule_html(c, l, &vendor, &id)).await
+}
+
+async fn field(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    page(state, "field", name.clone(), move |c, l| site::field_html(c, l, &name)).await
+}
+
+async fn event(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+    page(state, "event", key.clone(), move |c, l| site::event_html(c, l, &key)).await
+}
+
+async fn search(State(state): State<AppState>, Query(p): Query<SearchParams>) -> Response {
+    let n = page_number(p.page.as_deref());
+    page(state, "page", String::new(), move |c, l| site::search_html(c, l, &p.q, n).map(Some)).await
+}
+
+async fn not_found(State(state): State<AppState>, req: Request) -> Response {
+    let wanted = req.uri().path().trim_start_matches('/').to_owned();
+    page(state, "page", wanted, |_, _| Ok(None)).await
+}
+
+async fn asset(Path(name): Path<String>) -> Response {
+    match assets::get(&name) {
+        Some((content_type, body)) => {
+            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "no such asset").into_response(),
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Runs an API query; `Ok(None)` answers a JSON 404 with a suggestion.
+async fn api<T, F>(state: AppState, what: &'static str, wanted: String, f: F) -> Response
+where
+    T: serde::Serialize + Send + 'static,
+    F: FnOnce(&Catalog) -> Result<Option<T>, WebError> + Send + 'static,
+{
+    let result = state
+        .with_catalog(move |c| match f(c)? {
+            Some(v) => json_response(StatusCode::OK, &v),
+            None => {
+                let suggestion = site::suggestion(c, &Links::server(), what, &wanted)?;
+                let body = serde_json::json!({ "error": "not found", "what": what, "wanted": wanted, "suggestion": suggestion });
+                json_response(StatusCode::NOT_FOUND, &body)
+            }
+        })
+        .await;
+    result.unwrap_or_else(|e| {
+        let status = e.status();
+        let body = serde_json::json!({ "error": e.public_message() });
+        if let AppError::Internal(details) = &e {
+            tracing::error!(%details, "api request failed");
+        }
+        json_response(status, &body).unwrap_or_else(IntoResponse::into_response)
+    })
+}
+
+async fn api_matrix(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> Response {
+    let platform = site::platform_filter(q.platform.as_deref());
+    api(state, "page", String::new(), move |c| {
+        let vendor = site::vendor_filter(q.vendor.as_deref())?;
+        Ok(Some(c.matrix(None, vendor.as_deref(), platform.as_deref(), QueryOptions::default())?))
+    })
+    .await
+}
+
+async fn api_stats(State(state): State<AppState>) -> Response {
+    api(state, "page", String::new(), |c| Ok(Some(c.report()?))).await
+}
+
+async fn api_navigator(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> Response {
+    api(state, "page", String::new(), move |c| {
+        let vendor = site::vendor_filter(q.vendor.as_deref())?;
+        Ok(Some(crate::navigator::navigator_layer(c, vendor.as_deref())?))
+    })
+    .await
+}
+
+async fn api_technique(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    api(state, "technique", id.clone(), move |c| Ok(c.technique(&id, QueryOptions::default())?)).await
+}
+
+async fn api_rule(State(state): State<AppState>, Path((vendor, id)): Path<(String, String)>) -> Response {
+    api(state, "rule", format!("{vendor}/{id}"), move |c| site::rule_page(c, &vendor, &id)).await
+}
+
+async fn api_field(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    api(state, "field", name.clone(), move |c| Ok(c.field(&name, QueryOptions::default())?)).await
+}
+
+async fn api_event(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+    api(state, "event", key.clone(), move |c| Ok(c.event(&key, QueryOptions::default())?)).await
+}
+
+async fn api_search(State(state): State<AppState>, Query(p): Query<SearchParams>) -> Response {
+    let limit = p.limit.as_deref().and_then(|l| l.parse::<u64>().ok()).unwrap_or(site::SEARCH_PAGE).clamp(1, 200);
+    let offset = page_number(p.page.as_deref()).saturating_sub(1).min(100_000).saturating_mul(limit);
+    api(state, "page", String::new(), move |c| Ok(Some(c.search(p.q.trim(), offset, limit, QueryOptions::default())?))).await
+}
+
+async fn api_not_found(State(state): State<AppState>, req: Request) -> Response {
+    let wanted = req.uri().path().trim_start_matches('/').to_owned();
+    api::<(), _>(state, "page", wanted, |_| Ok(None)).await
+}

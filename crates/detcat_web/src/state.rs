@@ -1,0 +1,157 @@
+//! Shared server state: a small pool of read-only catalog connections and a response cache.
+//!
+//! A `Catalog` holds a rusqlite connection, which is `Send` but not `Sync`, so each pool slot
+//! sits behind its own `Mutex`; queries run on tokio's blocking threads. The catalog never
+//! changes while it is served, so rendered responses are cached (bounded by bytes).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::body::Bytes;
+use detcat_catalog::Catalog;
+
+use crate::error::{AppError, WebError};
+
+/// Largest total size of cached response bodies.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// Largest single body worth caching.
+const CACHE_ENTRY_BYTES: usize = 2 * 1024 * 1024;
+
+/// What handlers share: the catalog pool and the response cache. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    slots: Vec<Mutex<Catalog>>,
+    next: AtomicUsize,
+    origin: String,
+    cache: Mutex<Cache>,
+}
+
+/// A cached response: status code, content type and body.
+#[derive(Clone)]
+pub struct Cached {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Bytes,
+}
+
+#[derive(Default)]
+struct Cache {
+    map: HashMap<String, Cached>,
+    bytes: usize,
+}
+
+impl AppState {
+    /// Opens `catalog` read-only (or `./detcat.db`, or the embedded demo when `None`, as
+    /// `Catalog::open_default` does), once per pool slot.
+    pub fn new(catalog: Option<PathBuf>) -> Result<AppState, WebError> {
+        let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 8);
+        let mut slots = Vec::with_capacity(n);
+        for _ in 0..n {
+            slots.push(Catalog::open_default(catalog.as_deref())?);
+        }
+        Ok(AppState::from_catalogs(slots))
+    }
+
+    /// A state over already opened catalogs (tests: in-memory catalogs). At least one.
+    pub fn from_catalogs(catalogs: Vec<Catalog>) -> AppState {
+        let origin = catalogs.first().map(|c| c.origin().to_owned()).unwrap_or_default();
+        AppState {
+            inner: Arc::new(Inner {
+                slots: catalogs.into_iter().map(Mutex::new).collect(),
+                next: AtomicUsize::new(0),
+                origin,
+                cache: Mutex::new(Cache::default()),
+            }),
+        }
+    }
+
+    /// Where the catalog came from (file path or `demo (embedded)`).
+    pub fn origin(&self) -> &str {
+        &self.inner.origin
+    }
+
+    /// Runs `f` with a catalog on a blocking thread: a free slot if there is one, else waits
+    /// for the next slot in round-robin order.
+    pub async fn with_catalog<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Catalog) -> Result<T, AppError> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let guard = state.lock_slot().ok_or_else(|| AppError::Internal("catalog pool is empty".into()))?;
+            f(&guard)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("catalog task failed: {e}")))?
+    }
+
+    fn lock_slot(&self) -> Option<MutexGuard<'_, Catalog>> {
+        let slots = &self.inner.slots;
+        if slots.is_empty() {
+            return None;
+        }
+        let start = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..slots.len() {
+            if let Some(slot) = slots.get((start + i) % slots.len())
+                && let Ok(guard) = slot.try_lock()
+            {
+                return Some(guard);
+            }
+        }
+        // A panic inside a query poisons its mutex; the connection is still usable (reads only).
+        slots.get(start % slots.len()).map(|s| s.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub fn cache_get(&self, key: &str) -> Option<Cached> {
+        self.inner.cache.lock().unwrap_or_else(PoisonError::into_inner).map.get(key).cloned()
+    }
+
+    pub fn cache_put(&self, key: String, value: Cached) {
+        if value.body.len() > CACHE_ENTRY_BYTES {
+            return;
+        }
+        let mut cache = self.inner.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.bytes + value.body.len() > CACHE_BYTES {
+            // Simple and bounded: start over rather than track recency.
+            cache.map.clear();
+            cache.bytes = 0;
+        }
+        cache.bytes += value.body.len() + key.len();
+        if let Some(old) = cache.map.insert(key, value) {
+            cache.bytes = cache.bytes.saturating_sub(old.body.len());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_is_bounded() {
+        let state = AppState::from_catalogs(Vec::new());
+        let big = Bytes::from(vec![b'x'; CACHE_ENTRY_BYTES]);
+        for i in 0..(CACHE_BYTES / CACHE_ENTRY_BYTES + 3) {
+            state.cache_put(format!("k{i}"), Cached { status: 200, content_type: "text/plain", body: big.clone() });
+        }
+        let bytes = state.inner.cache.lock().unwrap().bytes;
+        assert!(bytes <= CACHE_BYTES, "{bytes}");
+        let too_big = Bytes::from(vec![b'x'; CACHE_ENTRY_BYTES + 1]);
+        state.cache_put("huge".into(), Cached { status: 200, content_type: "text/plain", body: too_big });
+        assert!(state.cache_get("huge").is_none());
+    }
+
+    #[tokio::test]
+    async fn empty_pool_is_an_internal_error() {
+        let state = AppState::from_catalogs(Vec::new());
+        let r = state.with_catalog(|_| Ok(())).await;
+        assert!(matches!(r, Err(AppError::Internal(_))));
+    }
+}
