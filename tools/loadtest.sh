@@ -5,8 +5,10 @@
 #
 # CATALOG defaults to the embedded demo (say so when reporting figures). Build a full one with
 #   cargo run --release -p detcat_cli -- build --corpus /work/shared/corpus --out /tmp/full.db
-# The server is `detcat serve` (release build), bound to 127.0.0.1 on a free port, stopped at
-# the end. Each path gets a warm-up and then `wrk -t2 -c16 -d${SECONDS}s --latency`.
+# (or `cargo run --release -p detcat_web --example build_catalog -- CORPUS OUT.db`).
+# The server is `detcat_web::serve_blocking` — the code `detcat serve` calls — through the
+# crate's `serve` example (release build), bound to 127.0.0.1 on a free port, stopped at the
+# end. Each path gets a warm-up and then `wrk -t2 -c16 -d${SECONDS}s --latency`.
 set -euo pipefail
 
 catalog="${1:-}"
@@ -18,13 +20,11 @@ paths=("$@")
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 2; }
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-cargo build --release -q -p detcat_cli
-bin="${CARGO_TARGET_DIR:-$root/target}/release/detcat"
+cargo build --release -q -p detcat_web --example serve
+bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/serve"
 
 log="$(mktemp)"
-args=(serve --addr 127.0.0.1:0)
-[ -n "$catalog" ] && args+=(--catalog "$catalog")
-"$bin" "${args[@]}" 2>"$log" &
+"$bin" "$catalog" 127.0.0.1:0 2>"$log" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
 

@@ -88,6 +88,9 @@ fn vendor_names_map_to_canonical_fields() {
         ),
         (E, "Process.Name", None),
         (K, "Processes.process_name", Some("process.name")),
+        (K, "sourcetype", Some("log.sourcetype")),
+        (K, "source", Some("log.source")),
+        (K, "index", Some("log.index")),
         (K, "process_name", Some("process.name")),
         (K, "Processes.process", Some("process.command_line")),
         (

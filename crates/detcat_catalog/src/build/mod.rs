@@ -116,7 +116,7 @@ pub fn analyze_corpus(corpus: &Corpus, options: &BuildOptions, progress: &dyn Pr
     progress.stage("parse");
     let ((sigma, elastic), splunk) = rayon::join(
         || rayon::join(|| detcat_sigma::parse_files(&corpus.sigma), || detcat_elastic::parse_files(&corpus.elastic)),
-        || TEMP_SPLUNK(&corpus.splunk),
+        || detcat_splunk::parse_files(&corpus.splunk),
     );
     timings.parse_ms = started.elapsed().as_millis();
 
@@ -235,8 +235,4 @@ fn dedupe_ids(rules: &mut [Rule]) {
             ));
         }
     }
-}
-#[allow(non_snake_case)]
-fn TEMP_SPLUNK(files: &[SourceFile]) -> Vec<FileOutcome> {
-    files.iter().map(|_| FileOutcome { non_rule: Some("TEMP".into()), ..Default::default() }).collect()
 }

@@ -33,7 +33,7 @@ pub fn write_catalog(conn: &mut Connection, built: &Built, corpus: &Corpus) -> R
     )?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
-    conn.execute_batch("PRAGMA optimize; VACUUM;")?;
+    conn.execute_batch("PRAGMA optimize;")?;
     Ok(())
 }
 

@@ -157,7 +157,7 @@ impl Catalog {
         );
         let samples_sql = format!(
             "{set} SELECT t.value, COUNT(DISTINCT t.rid) AS n FROM triples t JOIN s ON s.rid = t.rid
-             WHERE t.field = ?2 AND t.role = 'indicator' GROUP BY t.value ORDER BY n DESC, t.value LIMIT 5"
+             WHERE t.field = ?2 AND t.role = 'indicator' AND t.value != '' GROUP BY t.value ORDER BY n DESC, t.value LIMIT 5"
         );
         let mut rows = Vec::new();
         for (field, rules) in all.iter().take(PAGE_ROWS) {
