@@ -6,7 +6,7 @@
 //! the catalog does not know gets the 404 page at that path). File names come from
 //! [`crate::links::safe_name`] and are checked again before writing: nothing leaves `dir`.
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -60,22 +60,74 @@ impl std::fmt::Display for ExportReport {
 
 /// Writes the site of `catalog` (or the default catalog, see `Catalog::open_default`) into
 /// `dir`. `dir` must be empty, missing, or an earlier export (whose files are replaced).
+/// Pages are rendered on one read-only connection per core.
 pub fn export_site(catalog: Option<&Path>, dir: &Path) -> Result<ExportReport, WebError> {
-    let catalog = Catalog::open_default(catalog)?;
-    export_catalog(&catalog, dir)
+    let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let mut pool = Vec::with_capacity(n);
+    for _ in 0..n {
+        pool.push(Catalog::open_default(catalog)?);
+    }
+    export_pool(&mut pool, dir)
 }
 
-/// [`export_site`] over an open catalog.
+/// [`export_site`] over one open catalog (single-threaded).
 pub fn export_catalog(c: &Catalog, dir: &Path) -> Result<ExportReport, WebError> {
     let start = Instant::now();
+    let mut out = prepare(c, dir)?;
+    let mut queue = first_targets(c)?;
+    let mut done: HashSet<Target> = HashSet::new();
+    while !queue.is_empty() {
+        let batch: Vec<Target> = queue.into_iter().filter(|t| done.insert(t.clone())).collect();
+        queue = out.pages(c, &batch)?;
+    }
+    finish(out, &done, start)
+}
+
+/// The export over a pool of connections to the same catalog: each round renders the pages
+/// not written yet, split across threads, and collects the targets their links name.
+fn export_pool(pool: &mut [Catalog], dir: &Path) -> Result<ExportReport, WebError> {
+    let start = Instant::now();
+    let Some(first) = pool.first() else { return Err(WebError::Render { page: "export".into(), message: "no catalog".into() }) };
+    let mut out = prepare(first, dir)?;
+    let mut queue = first_targets(first)?;
+    let mut done: HashSet<Target> = HashSet::new();
+    while !queue.is_empty() {
+        let batch: Vec<Target> = queue.into_iter().filter(|t| done.insert(t.clone())).collect();
+        let chunk = batch.len().div_ceil(pool.len()).max(1);
+        let results: Vec<Result<(Writer, Vec<Target>), WebError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = pool
+                .iter_mut()
+                .zip(batch.chunks(chunk))
+                .map(|(c, part)| {
+                    let mut w = Writer { dir: dir.to_path_buf(), report: ExportReport::default() };
+                    scope.spawn(move || w.pages(c, part).map(|next| (w, next)))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(WebError::Render { page: "export".into(), message: "a worker panicked".into() })))
+                .collect()
+        });
+        queue = Vec::new();
+        for r in results {
+            let (w, next) = r?;
+            out.merge(&w.report);
+            queue.extend(next);
+        }
+    }
+    finish(out, &done, start)
+}
+
+/// Prepares `dir` and writes what is not a catalog page: assets, matrices, search, API files.
+fn prepare(c: &Catalog, dir: &Path) -> Result<Writer, WebError> {
     prepare_dir(dir)?;
     let mut out = Writer { dir: dir.to_path_buf(), report: ExportReport { dir: dir.to_path_buf(), ..Default::default() } };
     for (name, _, body) in crate::assets::ALL {
         out.write(&format!("static/{name}"), body.as_bytes())?;
     }
+    // Matrix and search pages link only to techniques, which are all exported anyway.
     let seen: Arc<Mutex<Vec<Target>>> = Arc::new(Mutex::new(Vec::new()));
     let opts = QueryOptions::default();
-
     // Matrices: all, one per vendor, one per platform (the export's filters are links).
     let all = c.matrix(None, None, None, opts)?;
     let mut matrices: Vec<(Option<String>, Option<String>)> = vec![(None, None)];
@@ -92,20 +144,17 @@ pub fn export_catalog(c: &Catalog, dir: &Path) -> Result<ExportReport, WebError>
     out.write_json("api/navigator.json", &crate::navigator::navigator_layer(c, None)?)?;
     let l = Links::export(0, seen.clone());
     out.write("search.html", site::search_html(c, &l, "", 1)?.as_bytes())?;
+    Ok(out)
+}
 
-    // Every technique and rule, then whatever their pages link to, until nothing is new.
-    let mut queue: VecDeque<Target> = VecDeque::new();
-    queue.extend(c.technique_ids()?.into_iter().map(Target::Technique));
+/// Every technique and rule, plus what the matrices link to.
+fn first_targets(c: &Catalog) -> Result<Vec<Target>, WebError> {
+    let mut queue: Vec<Target> = c.technique_ids()?.into_iter().map(Target::Technique).collect();
     queue.extend(c.rule_keys()?.into_iter().map(|(v, id)| Target::Rule(v, id)));
-    let mut done: HashSet<Target> = HashSet::new();
-    loop {
-        queue.extend(std::mem::take(&mut *seen.lock().unwrap_or_else(PoisonError::into_inner)));
-        let Some(target) = queue.pop_front() else { break };
-        if !done.insert(target.clone()) {
-            continue;
-        }
-        out.page(c, &target, &seen)?;
-    }
+    Ok(queue)
+}
+
+fn finish(mut out: Writer, done: &HashSet<Target>, start: Instant) -> Result<ExportReport, WebError> {
     let index: BTreeSet<String> = done.iter().map(|t| links::json_file(&links::paths(t).1)).collect();
     out.write_json("api/index.json", &serde_json::json!({ "pages": index, "matrix": "matrix.json", "stats": "stats.json" }))?;
     out.write(MARKER, b"written by detcat export site\n")?;
@@ -141,6 +190,27 @@ impl Writer {
         let bytes = serde_json::to_vec(value).map_err(|e| WebError::Render { page: rel.to_owned(), message: e.to_string() })?;
         self.report.json_files += 1;
         self.write(rel, &bytes)
+    }
+
+    fn merge(&mut self, r: &ExportReport) {
+        self.report.techniques += r.techniques;
+        self.report.rules += r.rules;
+        self.report.fields += r.fields;
+        self.report.events += r.events;
+        self.report.not_found += r.not_found;
+        self.report.json_files += r.json_files;
+        self.report.bytes += r.bytes;
+    }
+
+    /// Renders and writes `targets`; answers the targets their pages link to.
+    fn pages(&mut self, c: &Catalog, targets: &[Target]) -> Result<Vec<Target>, WebError> {
+        let seen: Arc<Mutex<Vec<Target>>> = Arc::new(Mutex::new(Vec::new()));
+        let mut next: HashSet<Target> = HashSet::new();
+        for t in targets {
+            self.page(c, t, &seen)?;
+            next.extend(std::mem::take(&mut *seen.lock().unwrap_or_else(PoisonError::into_inner)));
+        }
+        Ok(next.into_iter().collect())
     }
 
     /// Renders and writes one target page and its JSON twin.

@@ -101,6 +101,17 @@ fn demo_export_has_no_dangling_links() {
 }
 
 #[test]
+fn parallel_export_of_the_default_catalog_crawls_clean() {
+    // No path and no ./detcat.db in the crate directory: the embedded demo, once per core.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("site");
+    let report = detcat_web::export_site(None, &dir).unwrap();
+    let single = detcat_web::export_catalog(&Catalog::demo().unwrap(), &tmp.path().join("one")).unwrap();
+    assert_eq!((report.techniques, report.rules, report.fields, report.events), (single.techniques, single.rules, single.fields, single.events));
+    crawl(&dir);
+}
+
+#[test]
 fn export_replaces_an_earlier_export_but_refuses_a_foreign_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let c = Catalog::demo().unwrap();

@@ -1,6 +1,6 @@
 //! The technique page: ATT&CK header, events, fields, indicators, exclusions, rules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rusqlite::{OptionalExtension, params};
 
@@ -14,6 +14,23 @@ use crate::views::{
 /// How many rows of each authoring-guide table a page shows (the `_distinct` counts say how
 /// many there are in all).
 pub const PAGE_ROWS: usize = 50;
+
+/// The authoring-guide tables of one technique.
+struct Guide {
+    fields_distinct: u64,
+    fields: Vec<FieldRow>,
+    indicators_distinct: u64,
+    indicators: Vec<IndicatorRow>,
+    exclusions_distinct: u64,
+    exclusions: Vec<ExclusionRow>,
+}
+
+#[derive(Default)]
+struct FieldAcc {
+    rules: BTreeSet<i64>,
+    names: BTreeSet<String>,
+    operators: BTreeMap<String, BTreeSet<i64>>,
+}
 
 impl Catalog {
     /// The technique page, or `None` when ATT&CK has no such technique and no rule names it.
@@ -38,9 +55,8 @@ impl Catalog {
                         WHERE rt.technique_id = ?1 AND {active})"
         );
         let events = self.technique_events(&set, &id)?;
-        let (fields_distinct, fields) = self.technique_fields(&set, &id)?;
-        let (indicators_distinct, indicators) = self.technique_indicators(&set, &id, options)?;
-        let (exclusions_distinct, exclusions) = self.technique_exclusions(&set, &id)?;
+        let Guide { fields_distinct, fields, indicators_distinct, indicators, exclusions_distinct, exclusions } =
+            self.technique_guide(&set, &id, options)?;
         let (subtechniques, subtechnique_rules_by_vendor) = self.subtechniques(&id, options)?;
         Ok(Some(TechniquePage {
             technique,
@@ -140,91 +156,95 @@ impl Catalog {
         Ok(rows)
     }
 
-    fn technique_fields(&self, set: &str, id: &str) -> Result<(u64, Vec<FieldRow>), CatalogError> {
-        let sql = format!(
-            "{set} SELECT p.canonical, COUNT(DISTINCT p.rid) AS n FROM predicates p JOIN s ON s.rid = p.rid
-             GROUP BY p.canonical ORDER BY n DESC, p.canonical"
+    /// Fields, indicators and exclusions of the technique's rules. Two range scans fetch the
+    /// rows; counting happens here, where "each rule counts at most once per row" is a set.
+    fn technique_guide(&self, set: &str, id: &str, options: QueryOptions) -> Result<Guide, CatalogError> {
+        let mut fields: HashMap<String, FieldAcc> = HashMap::new();
+        let pred_sql = format!(
+            "{set} SELECT p.rid, p.canonical, r.vendor, p.field, p.operator
+             FROM predicates p JOIN s ON s.rid = p.rid JOIN rules r ON r.rid = p.rid"
         );
-        let all: Vec<(String, u64)> =
-            self.conn.prepare_cached(&sql)?.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-        let names_sql = format!(
-            "{set} SELECT DISTINCT r.vendor || ':' || p.field FROM predicates p JOIN s ON s.rid = p.rid
-             JOIN rules r ON r.rid = p.rid WHERE p.canonical = ?2 ORDER BY 1"
-        );
-        let ops_sql = format!(
-            "{set} SELECT p.operator, COUNT(DISTINCT p.rid) FROM predicates p JOIN s ON s.rid = p.rid
-             WHERE p.canonical = ?2 GROUP BY p.operator ORDER BY 2 DESC"
-        );
-        let samples_sql = format!(
-            "{set} SELECT t.value, COUNT(DISTINCT t.rid) AS n FROM triples t JOIN s ON s.rid = t.rid
-             WHERE t.field = ?2 AND t.role = 'indicator' AND t.value != '' GROUP BY t.value ORDER BY n DESC, t.value LIMIT 5"
-        );
-        let mut rows = Vec::new();
-        for (field, rules) in all.iter().take(PAGE_ROWS) {
-            let vendor_names =
-                self.conn.prepare_cached(&names_sql)?.query_map(params![id, field], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-            let operators: BTreeMap<String, u64> = self
-                .conn
-                .prepare_cached(&ops_sql)?
-                .query_map(params![id, field], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            let samples =
-                self.conn.prepare_cached(&samples_sql)?.query_map(params![id, field], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-            rows.push(FieldRow { field: field.clone(), vendor_names, rules: *rules, operators, samples });
+        let mut stmt = self.conn.prepare_cached(&pred_sql)?;
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            let rid: i64 = r.get(0)?;
+            let acc = fields.entry(r.get(1)?).or_default();
+            acc.rules.insert(rid);
+            acc.names.insert(format!("{}:{}", r.get::<_, String>(2)?, r.get::<_, String>(3)?));
+            acc.operators.entry(r.get(4)?).or_default().insert(rid);
         }
-        Ok((all.len() as u64, rows))
-    }
-
-    fn technique_indicators(&self, set: &str, id: &str, options: QueryOptions) -> Result<(u64, Vec<IndicatorRow>), CatalogError> {
-        let reach = if options.include_deprecated { "rules_all" } else { "rules" };
-        let sql = format!(
-            "{set} SELECT t.field, t.operator, t.value, COUNT(DISTINCT t.rid) AS n,
-                    COALESCE((SELECT x.{reach} FROM reach x WHERE x.field = t.field AND x.operator = t.operator AND x.value = t.value), 0),
-                    json_group_array(DISTINCT r.id)
-             FROM triples t JOIN s ON s.rid = t.rid JOIN rules r ON r.rid = t.rid
-             WHERE t.role = 'indicator'
-             GROUP BY t.field, t.operator, t.value ORDER BY n DESC, 5 ASC, t.field, t.value"
+        // (is indicator, field, operator, value) → (rule rids, rule ids)
+        type TripleKey = (bool, String, String, String);
+        let mut triples: HashMap<TripleKey, (BTreeSet<i64>, BTreeSet<String>)> = HashMap::new();
+        let triple_sql = format!(
+            "{set} SELECT t.rid, t.role = 'indicator', t.field, t.operator, t.value, r.id
+             FROM triples t JOIN s ON s.rid = t.rid JOIN rules r ON r.rid = t.rid"
         );
-        let rows: Vec<IndicatorRow> = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_map([id], |r| {
-                Ok(IndicatorRow {
-                    field: r.get(0)?,
-                    operator: r.get(1)?,
-                    value: r.get(2)?,
-                    rules: r.get(3)?,
-                    corpus_reach: r.get(4)?,
-                    rule_ids: split_ids(r.get::<_, Option<String>>(5)?),
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let distinct = rows.len() as u64;
-        Ok((distinct, rows.into_iter().take(PAGE_ROWS).collect()))
-    }
+        let mut stmt = self.conn.prepare_cached(&triple_sql)?;
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            let key = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            let entry = triples.entry(key).or_default();
+            entry.0.insert(r.get(0)?);
+            entry.1.insert(r.get(5)?);
+        }
 
-    fn technique_exclusions(&self, set: &str, id: &str) -> Result<(u64, Vec<ExclusionRow>), CatalogError> {
-        let sql = format!(
-            "{set} SELECT t.field, t.operator, t.value, COUNT(DISTINCT t.rid) AS n, json_group_array(DISTINCT r.id)
-             FROM triples t JOIN s ON s.rid = t.rid JOIN rules r ON r.rid = t.rid
-             WHERE t.role = 'exclusion'
-             GROUP BY t.field, t.operator, t.value ORDER BY n DESC, t.field, t.value"
-        );
-        let rows: Vec<ExclusionRow> = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_map([id], |r| {
-                Ok(ExclusionRow {
-                    field: r.get(0)?,
-                    operator: r.get(1)?,
-                    value: r.get(2)?,
-                    rules: r.get(3)?,
-                    rule_ids: split_ids(r.get::<_, Option<String>>(4)?),
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let distinct = rows.len() as u64;
-        Ok((distinct, rows.into_iter().take(PAGE_ROWS).collect()))
+        // Samples: a field's most used indicator values.
+        let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
+        for ((indicator, field, _, value), (rids, _)) in &triples {
+            if *indicator && !value.is_empty() {
+                samples.entry(field.as_str()).or_default().push((rids.len(), value.as_str()));
+            }
+        }
+        let mut field_rows: Vec<FieldRow> = fields
+            .into_iter()
+            .map(|(field, acc)| {
+                let mut s = samples.remove(field.as_str()).unwrap_or_default();
+                s.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+                s.dedup_by(|a, b| a.1 == b.1);
+                FieldRow {
+                    samples: s.into_iter().take(5).map(|(_, v)| v.to_owned()).collect(),
+                    vendor_names: acc.names.into_iter().collect(),
+                    rules: acc.rules.len() as u64,
+                    operators: acc.operators.into_iter().map(|(op, r)| (op, r.len() as u64)).collect(),
+                    field,
+                }
+            })
+            .collect();
+        field_rows.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.field.cmp(&b.field)));
+        let fields_distinct = field_rows.len() as u64;
+        field_rows.truncate(PAGE_ROWS);
+
+        let mut indicators = Vec::new();
+        let mut exclusions = Vec::new();
+        for ((indicator, field, operator, value), (rids, ids)) in triples {
+            let rules = rids.len() as u64;
+            let rule_ids = ids.into_iter().collect();
+            if indicator {
+                indicators.push(IndicatorRow { field, operator, value, rules, corpus_reach: 0, rule_ids });
+            } else {
+                exclusions.push(ExclusionRow { field, operator, value, rules, rule_ids });
+            }
+        }
+        // Reach is looked up for every indicator (a primary-key probe each) so that the order —
+        // most rules first, then the most specific — is the same whatever the page size.
+        let reach_sql = if options.include_deprecated {
+            "SELECT rules_all FROM reach WHERE field = ?1 AND operator = ?2 AND value = ?3"
+        } else {
+            "SELECT rules FROM reach WHERE field = ?1 AND operator = ?2 AND value = ?3"
+        };
+        let mut reach = self.conn.prepare_cached(reach_sql)?;
+        for i in &mut indicators {
+            i.corpus_reach = reach.query_row(params![i.field, i.operator, i.value], |r| r.get(0)).optional()?.unwrap_or(0);
+        }
+        indicators.sort_by(|a, b| {
+            b.rules.cmp(&a.rules).then(a.corpus_reach.cmp(&b.corpus_reach)).then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
+        });
+        exclusions.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value))));
+        let (indicators_distinct, exclusions_distinct) = (indicators.len() as u64, exclusions.len() as u64);
+        indicators.truncate(PAGE_ROWS);
+        exclusions.truncate(PAGE_ROWS);
+        Ok(Guide { fields_distinct, fields: field_rows, indicators_distinct, indicators, exclusions_distinct, exclusions })
     }
 
     fn subtechniques(&self, id: &str, options: QueryOptions) -> Result<(Vec<SubtechniqueRollup>, VendorCounts), CatalogError> {
@@ -258,11 +278,4 @@ impl Catalog {
         }
         Ok((subs, total))
     }
-}
-
-/// Rule ids from a `json_group_array(DISTINCT …)` column, sorted.
-pub(crate) fn split_ids(s: Option<String>) -> Vec<String> {
-    let mut ids: Vec<String> = s.map(|s| json_vec(&s)).unwrap_or_default();
-    ids.sort();
-    ids
 }
