@@ -64,7 +64,10 @@ impl Corpus {
 
     /// The embedded demo corpus.
     pub fn demo() -> Corpus {
-        let mut corpus = Corpus { origin: "demo (embedded)".to_owned(), ..Corpus::default() };
+        let mut corpus = Corpus {
+            origin: "demo (embedded)".to_owned(),
+            ..Corpus::default()
+        };
         let mut stack = vec![&DEMO];
         while let Some(dir) = stack.pop() {
             for entry in dir.entries() {
@@ -91,15 +94,23 @@ impl Corpus {
         if !folders.iter().any(|f| root.join(f).is_dir()) {
             return Err(CatalogError::CorpusEmpty(root.to_path_buf()));
         }
-        let mut corpus = Corpus { origin: root.display().to_string(), ..Corpus::default() };
+        let mut corpus = Corpus {
+            origin: root.display().to_string(),
+            ..Corpus::default()
+        };
         let mut paths: Vec<(String, PathBuf)> = Vec::new();
         for folder in folders {
-            for entry in walkdir::WalkDir::new(root.join(folder)).follow_links(false).sort_by_file_name() {
+            for entry in walkdir::WalkDir::new(root.join(folder))
+                .follow_links(false)
+                .sort_by_file_name()
+            {
                 let Ok(entry) = entry else { continue };
                 if !entry.file_type().is_file() {
                     continue;
                 }
-                let Ok(rel) = entry.path().strip_prefix(root) else { continue };
+                let Ok(rel) = entry.path().strip_prefix(root) else {
+                    continue;
+                };
                 let rel = rel.to_string_lossy().replace('\\', "/");
                 paths.push((rel, entry.path().to_path_buf()));
             }
@@ -110,7 +121,11 @@ impl Corpus {
             .into_par_iter()
             .map(|(rel, abs)| {
                 let len = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
-                let limit = if rel.starts_with("attack/") { MAX_ATTACK_FILE_BYTES } else { MAX_RULE_FILE_BYTES };
+                let limit = if rel.starts_with("attack/") {
+                    MAX_ATTACK_FILE_BYTES
+                } else {
+                    MAX_RULE_FILE_BYTES
+                };
                 if len > limit as u64 || !wants_content(&rel) {
                     return (rel, Ok(Vec::new()), len);
                 }
@@ -131,7 +146,10 @@ impl Corpus {
 
     fn skip_or_admit_large(&mut self, rel: String, len: u64) {
         if wants_content(&rel) {
-            self.unreadable(&rel, format!("too large to be a rule ({len} bytes; the limit is {MAX_RULE_FILE_BYTES})"));
+            self.unreadable(
+                &rel,
+                format!("too large to be a rule ({len} bytes; the limit is {MAX_RULE_FILE_BYTES})"),
+            );
         } else {
             self.admit(rel, Vec::new());
         }
@@ -139,28 +157,41 @@ impl Corpus {
 
     /// Routes one file to its vendor (or to ATT&CK), or records why it is skipped.
     fn admit(&mut self, rel: String, bytes: Vec<u8>) {
-        let Some((folder, _)) = rel.split_once('/') else { return };
+        let Some((folder, _)) = rel.split_once('/') else {
+            return;
+        };
         if folder == "attack" {
             if rel.ends_with(".json") {
                 self.attack.push((rel, bytes));
             }
             return;
         }
-        let Some(vendor) = Vendor::parse(folder) else { return };
+        let Some(vendor) = Vendor::parse(folder) else {
+            return;
+        };
         if !wants_content(&rel) {
             let ext = rel.rsplit_once('.').map(|(_, e)| e).unwrap_or("none");
             self.skip(&rel, format!("not a rule file (extension .{ext})"));
             return;
         }
         if bytes.len() > MAX_RULE_FILE_BYTES {
-            self.unreadable(&rel, format!("too large to be a rule ({} bytes; the limit is {MAX_RULE_FILE_BYTES})", bytes.len()));
+            self.unreadable(
+                &rel,
+                format!(
+                    "too large to be a rule ({} bytes; the limit is {MAX_RULE_FILE_BYTES})",
+                    bytes.len()
+                ),
+            );
             return;
         }
         match String::from_utf8(bytes) {
             Ok(text) => self.files_mut(vendor).push(SourceFile::new(rel, text)),
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
-                self.unreadable(&rel, format!("not UTF-8 text (invalid byte at offset {at}); binary file?"));
+                self.unreadable(
+                    &rel,
+                    format!("not UTF-8 text (invalid byte at offset {at}); binary file?"),
+                );
             }
         }
     }
@@ -168,14 +199,26 @@ impl Corpus {
     fn skip(&mut self, rel: &str, reason: String) {
         let vendor = rel.split_once('/').and_then(|(f, _)| Vendor::parse(f));
         if let Some(vendor) = vendor {
-            self.skipped.push((vendor, SkippedFile { path: rel.to_owned(), reason }));
+            self.skipped.push((
+                vendor,
+                SkippedFile {
+                    path: rel.to_owned(),
+                    reason,
+                },
+            ));
         }
     }
 
     fn unreadable(&mut self, rel: &str, reason: String) {
         let vendor = rel.split_once('/').and_then(|(f, _)| Vendor::parse(f));
         if let Some(vendor) = vendor {
-            self.unreadable.push((vendor, SkippedFile { path: rel.to_owned(), reason }));
+            self.unreadable.push((
+                vendor,
+                SkippedFile {
+                    path: rel.to_owned(),
+                    reason,
+                },
+            ));
         }
     }
 
@@ -196,7 +239,9 @@ fn wants_content(rel: &str) -> bool {
     if lower.starts_with("attack/") {
         return lower.ends_with(".json");
     }
-    [".yml", ".yaml", ".toml"].iter().any(|ext| lower.ends_with(ext))
+    [".yml", ".yaml", ".toml"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 #[cfg(test)]
@@ -219,13 +264,20 @@ mod tests {
         c.admit("sigma/rules/ok.yml".into(), b"title: x".to_vec());
         assert_eq!(c.sigma.len(), 1);
         assert_eq!(c.unreadable.len(), 1);
-        assert!(c.unreadable[0].1.reason.contains("not UTF-8"), "{:?}", c.unreadable);
+        assert!(
+            c.unreadable[0].1.reason.contains("not UTF-8"),
+            "{:?}",
+            c.unreadable
+        );
         assert_eq!(c.skipped.len(), 1);
         assert!(c.skipped[0].1.reason.contains(".evtx"), "{:?}", c.skipped);
     }
 
     #[test]
     fn missing_corpus_is_an_error() {
-        assert!(matches!(Corpus::read_dir(Path::new("/nonexistent/detcat")), Err(CatalogError::CorpusMissing(_))));
+        assert!(matches!(
+            Corpus::read_dir(Path::new("/nonexistent/detcat")),
+            Err(CatalogError::CorpusMissing(_))
+        ));
     }
 }

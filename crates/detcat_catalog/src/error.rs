@@ -16,9 +16,16 @@ pub enum CatalogError {
     #[error(
         "{path} was built with catalog schema v{found}, this detcat reads v{expected}: rebuild it with `detcat build`"
     )]
-    SchemaVersion { path: PathBuf, found: i64, expected: i64 },
+    SchemaVersion {
+        path: PathBuf,
+        found: i64,
+        expected: i64,
+    },
     #[error("cannot write the catalog to {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("catalog database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("catalog data error: {0}")]

@@ -4,6 +4,8 @@
 /// Stored in `PRAGMA user_version` and in `meta.schema_version`.
 pub const SCHEMA_VERSION: i64 = 1;
 
+/// Tables. Indexes come in [`INDEXES`], created after the bulk insert (faster than keeping
+/// them up to date row by row).
 pub const DDL: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
@@ -43,7 +45,6 @@ CREATE TABLE rules (
     parse_status    TEXT NOT NULL,      -- normalized | partial | failed
     UNIQUE (vendor, id)
 );
-CREATE INDEX rules_path ON rules(path);
 
 -- ATT&CK techniques a rule is tagged with (after revoked ids are redirected).
 CREATE TABLE rule_techniques (
@@ -52,7 +53,6 @@ CREATE TABLE rule_techniques (
     tagged_as    TEXT NOT NULL,         -- the id as the rule wrote it
     PRIMARY KEY (rid, technique_id)
 ) WITHOUT ROWID;
-CREATE INDEX rule_techniques_t ON rule_techniques(technique_id);
 
 CREATE TABLE rule_tactics (
     rid       INTEGER NOT NULL REFERENCES rules(rid),
@@ -75,8 +75,6 @@ CREATE TABLE predicates (
     modifiers      TEXT NOT NULL,      -- JSON array
     PRIMARY KEY (rid, ord)
 ) WITHOUT ROWID;
-CREATE INDEX predicates_canonical ON predicates(canonical);
-CREATE INDEX predicates_field ON predicates(field);
 
 -- Canonical (field, operator, value) triples: one row per value of an indicator or exclusion
 -- predicate, deduplicated per rule.
@@ -90,7 +88,6 @@ CREATE TABLE triples (
     raw_field TEXT NOT NULL,
     PRIMARY KEY (rid, role, field, operator, value)
 ) WITHOUT ROWID;
-CREATE INDEX triples_key ON triples(field, operator, value, role);
 
 -- Precomputed corpus reach: how many active rules (any technique) use each indicator triple.
 CREATE TABLE reach (
@@ -115,7 +112,6 @@ CREATE TABLE rule_events (
     event_id TEXT NOT NULL,
     PRIMARY KEY (rid, provider, event_id)
 ) WITHOUT ROWID;
-CREATE INDEX rule_events_e ON rule_events(provider, event_id);
 
 CREATE TABLE diagnostics (
     rid      INTEGER REFERENCES rules(rid),   -- NULL for file-level diagnostics
@@ -128,7 +124,6 @@ CREATE TABLE diagnostics (
     span_start INTEGER,
     span_end   INTEGER
 );
-CREATE INDEX diagnostics_rid ON diagnostics(rid);
 
 CREATE TABLE canonical_fields (
     id     TEXT PRIMARY KEY,
@@ -172,4 +167,14 @@ CREATE VIRTUAL TABLE rules_fts USING fts5(
     title, description, fields, vals,
     tokenize = "unicode61 tokenchars '._-\\:'"
 );
+"#;
+
+pub const INDEXES: &str = r#"
+CREATE INDEX rules_path ON rules(path);
+CREATE INDEX rule_techniques_t ON rule_techniques(technique_id);
+CREATE INDEX predicates_canonical ON predicates(canonical);
+CREATE INDEX predicates_field ON predicates(field);
+CREATE INDEX triples_key ON triples(field, operator, value, role);
+CREATE INDEX rule_events_e ON rule_events(provider, event_id);
+CREATE INDEX diagnostics_rid ON diagnostics(rid);
 "#;

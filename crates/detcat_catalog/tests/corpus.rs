@@ -15,7 +15,11 @@ fn corpus_dir() -> Option<PathBuf> {
         return None;
     };
     let dir = PathBuf::from(dir);
-    assert!(dir.is_dir(), "DETCAT_CORPUS={} does not exist", dir.display());
+    assert!(
+        dir.is_dir(),
+        "DETCAT_CORPUS={} does not exist",
+        dir.display()
+    );
     Some(dir)
 }
 
@@ -35,11 +39,22 @@ fn t1559_001_worked_example() {
     let Some(full) = full() else { return };
     let guard = full.lock().unwrap();
     let catalog = &guard.0;
-    let page = catalog.technique("T1559.001", QueryOptions::default()).unwrap().expect("T1559.001");
+    let page = catalog
+        .technique("T1559.001", QueryOptions::default())
+        .unwrap()
+        .expect("T1559.001");
     assert_eq!(page.technique.name, "Component Object Model");
-    assert_eq!(page.technique.parent.as_ref().map(|p| p.id.as_str()), Some("T1559"));
+    assert_eq!(
+        page.technique.parent.as_ref().map(|p| p.id.as_str()),
+        Some("T1559")
+    );
     assert!(page.technique.tactics.iter().any(|t| t.name == "Execution"));
-    let sigma: BTreeSet<&str> = page.rules.iter().filter(|r| r.vendor == "sigma").map(|r| r.title.as_str()).collect();
+    let sigma: BTreeSet<&str> = page
+        .rules
+        .iter()
+        .filter(|r| r.vendor == "sigma")
+        .map(|r| r.title.as_str())
+        .collect();
     let expected: BTreeSet<&str> = [
         "CMSTP Execution Process Access",
         "Dllhost.EXE Initiated Network Connection To Non-Local IP Address",
@@ -48,24 +63,58 @@ fn t1559_001_worked_example() {
     ]
     .into();
     assert_eq!(sigma, expected);
-    let events: BTreeSet<String> = page.events.iter().map(|e| format!("{}:{}", e.provider, e.event_id)).collect();
+    let events: BTreeSet<String> = page
+        .events
+        .iter()
+        .map(|e| format!("{}:{}", e.provider, e.event_id))
+        .collect();
     for e in ["sysmon:3", "sysmon:10", "sysmon:22"] {
         assert!(events.contains(e), "{e} missing from {events:?}");
     }
-    assert!(page.fields_distinct > 0 && page.indicators_distinct > 0 && page.exclusions_distinct > 0);
+    assert!(
+        page.fields_distinct > 0 && page.indicators_distinct > 0 && page.exclusions_distinct > 0
+    );
 }
 
 #[test]
 fn t1559_001_all_vendors() {
     let Some(full) = full() else { return };
     let guard = full.lock().unwrap();
-    let page = guard.0.technique("T1559.001", QueryOptions::default()).unwrap().unwrap();
+    let page = guard
+        .0
+        .technique("T1559.001", QueryOptions::default())
+        .unwrap()
+        .unwrap();
     assert_eq!(page.rules_by_vendor.sigma, 4);
-    assert_eq!(page.rules_by_vendor.elastic, 12, "{:#?}", page.rules.iter().filter(|r| r.vendor == "elastic").collect::<Vec<_>>());
+    assert_eq!(
+        page.rules_by_vendor.elastic,
+        12,
+        "{:#?}",
+        page.rules
+            .iter()
+            .filter(|r| r.vendor == "elastic")
+            .collect::<Vec<_>>()
+    );
     assert_eq!(page.rules_by_vendor.splunk, 1);
-    assert!(page.rules.iter().any(|r| r.title == "Process Writing DynamicWrapperX"));
-    let events: BTreeSet<String> = page.events.iter().map(|e| format!("{}:{}", e.provider, e.event_id)).collect();
-    for e in ["sysmon:1", "sysmon:3", "sysmon:7", "sysmon:10", "sysmon:11", "sysmon:22", "security:4688"] {
+    assert!(
+        page.rules
+            .iter()
+            .any(|r| r.title == "Process Writing DynamicWrapperX")
+    );
+    let events: BTreeSet<String> = page
+        .events
+        .iter()
+        .map(|e| format!("{}:{}", e.provider, e.event_id))
+        .collect();
+    for e in [
+        "sysmon:1",
+        "sysmon:3",
+        "sysmon:7",
+        "sysmon:10",
+        "sysmon:11",
+        "sysmon:22",
+        "security:4688",
+    ] {
         assert!(events.contains(e), "{e} missing from {events:?}");
     }
 }
@@ -77,35 +126,69 @@ fn technique_statistics_agree_with_the_rules_json() {
     let guard = full.lock().unwrap();
     let catalog = &guard.0;
     for id in ["T1559.001", "T1218.010", "T1059.001", "T1003.001"] {
-        let page = catalog.technique(id, QueryOptions::default()).unwrap().unwrap();
+        let page = catalog
+            .technique(id, QueryOptions::default())
+            .unwrap()
+            .unwrap();
         let mut fields: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut indicators: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
         let mut exclusions: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
         for r in &page.rules {
-            let rule = catalog.rule(&format!("{}/{}", r.vendor, r.id)).unwrap().unwrap();
+            let rule = catalog
+                .rule(&format!("{}/{}", r.vendor, r.id))
+                .unwrap()
+                .unwrap();
             for p in &rule.predicates {
-                fields.entry(p.canonical.clone()).or_default().insert(rule.id.clone());
+                fields
+                    .entry(p.canonical.clone())
+                    .or_default()
+                    .insert(rule.id.clone());
             }
             for i in &rule.indicators {
-                indicators.entry((i.field.clone(), i.operator.clone(), i.value.clone())).or_default().insert(rule.id.clone());
+                indicators
+                    .entry((i.field.clone(), i.operator.clone(), i.value.clone()))
+                    .or_default()
+                    .insert(rule.id.clone());
             }
             for e in &rule.exclusions {
-                exclusions.entry((e.field.clone(), e.operator.clone(), e.value.clone())).or_default().insert(rule.id.clone());
+                exclusions
+                    .entry((e.field.clone(), e.operator.clone(), e.value.clone()))
+                    .or_default()
+                    .insert(rule.id.clone());
             }
         }
         assert_eq!(page.fields_distinct as usize, fields.len(), "{id} fields");
-        assert_eq!(page.indicators_distinct as usize, indicators.len(), "{id} indicators");
-        assert_eq!(page.exclusions_distinct as usize, exclusions.len(), "{id} exclusions");
+        assert_eq!(
+            page.indicators_distinct as usize,
+            indicators.len(),
+            "{id} indicators"
+        );
+        assert_eq!(
+            page.exclusions_distinct as usize,
+            exclusions.len(),
+            "{id} exclusions"
+        );
         for f in &page.fields {
-            assert_eq!(f.rules as usize, fields[&f.field].len(), "{id} field {}", f.field);
+            assert_eq!(
+                f.rules as usize,
+                fields[&f.field].len(),
+                "{id} field {}",
+                f.field
+            );
         }
         for i in &page.indicators {
             let rules = &indicators[&(i.field.clone(), i.operator.clone(), i.value.clone())];
             assert_eq!(i.rules as usize, rules.len(), "{id} indicator {i:?}");
-            assert!(i.corpus_reach >= i.rules, "reach counts the whole catalog: {i:?}");
+            assert!(
+                i.corpus_reach >= i.rules,
+                "reach counts the whole catalog: {i:?}"
+            );
         }
         for e in &page.exclusions {
-            assert_eq!(e.rules as usize, exclusions[&(e.field.clone(), e.operator.clone(), e.value.clone())].len());
+            assert_eq!(
+                e.rules as usize,
+                exclusions[&(e.field.clone(), e.operator.clone(), e.value.clone())].len()
+            );
         }
     }
 }

@@ -44,13 +44,23 @@ impl Progress for Bar {
 pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let corpus = match &args.corpus {
-        Some(dir) => Corpus::read_dir(dir).with_context(|| format!("reading the corpus at {}", dir.display()))?,
+        Some(dir) => Corpus::read_dir(dir)
+            .with_context(|| format!("reading the corpus at {}", dir.display()))?,
         None => Corpus::demo(),
     };
-    let bar = if args.json { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    let bar = if args.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new_spinner()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.enable_steady_tick(Duration::from_millis(100));
-    let options = BuildOptions { attack_files: args.attack.clone() };
+    let options = BuildOptions {
+        attack_files: args.attack.clone(),
+    };
     let report = build_to_file(&corpus, &args.out, &options, &Bar(bar.clone()))
         .with_context(|| format!("building the catalog {}", args.out.display()))?;
     bar.finish_and_clear();

@@ -16,7 +16,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "detcat", version, about = "A detection catalog keyed by MITRE ATT&CK technique")]
+#[command(
+    name = "detcat",
+    version,
+    about = "A detection catalog keyed by MITRE ATT&CK technique"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -91,7 +95,10 @@ enum Command {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("DETCAT_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DETCAT_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -102,7 +109,12 @@ fn main() -> ExitCode {
         Command::Rule { id, args } => query::rule(&id, &args),
         Command::Field { name, args } => query::field(&name, &args),
         Command::Event { key, args } => query::event(&key, &args),
-        Command::Search { query, limit, offset, args } => query::search(&query.join(" "), offset, limit, &args),
+        Command::Search {
+            query,
+            limit,
+            offset,
+            args,
+        } => query::search(&query.join(" "), offset, limit, &args),
         Command::Stats { args } => query::stats(&args),
         Command::Export(cmd) => serve::export(cmd),
         Command::Sync(args) => sync::run(args),
@@ -121,7 +133,10 @@ fn main() -> ExitCode {
 
 /// `detcat technique … | head` closing the pipe is not an error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Exit status 1: the command ran, but what was asked for does not exist.

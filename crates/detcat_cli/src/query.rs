@@ -14,7 +14,9 @@ fn open(args: &CatalogArgs) -> anyhow::Result<Catalog> {
 }
 
 fn options(args: &CatalogArgs) -> QueryOptions {
-    QueryOptions { include_deprecated: args.include_deprecated }
+    QueryOptions {
+        include_deprecated: args.include_deprecated,
+    }
 }
 
 fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
@@ -35,42 +37,78 @@ fn not_found(catalog: &Catalog, what: &str, key: &str) -> anyhow::Result<ExitCod
 
 pub fn technique(id: &str, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
     let catalog = open(args)?;
-    let Some(page) = catalog.technique(id, options(args))? else { return not_found(&catalog, "technique", id) };
-    if args.json { print_json(&page)? } else { render::technique(&page)? }
+    let Some(page) = catalog.technique(id, options(args))? else {
+        return not_found(&catalog, "technique", id);
+    };
+    if args.json {
+        print_json(&page)?
+    } else {
+        render::technique(&page)?
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn rule(id: &str, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
     let catalog = open(args)?;
-    let Some(page) = catalog.rule(id)? else { return not_found(&catalog, "rule", id) };
-    if args.json { print_json(&page)? } else { render::rule(&page)? }
+    let Some(page) = catalog.rule(id)? else {
+        return not_found(&catalog, "rule", id);
+    };
+    if args.json {
+        print_json(&page)?
+    } else {
+        render::rule(&page)?
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn field(name: &str, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
     let catalog = open(args)?;
-    let Some(page) = catalog.field(name, options(args))? else { return not_found(&catalog, "field", name) };
-    if args.json { print_json(&page)? } else { render::field(&page)? }
+    let Some(page) = catalog.field(name, options(args))? else {
+        return not_found(&catalog, "field", name);
+    };
+    if args.json {
+        print_json(&page)?
+    } else {
+        render::field(&page)?
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn event(key: &str, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
     let catalog = open(args)?;
-    let Some(page) = catalog.event(key, options(args))? else { return not_found(&catalog, "event", key) };
-    if args.json { print_json(&page)? } else { render::event(&page)? }
+    let Some(page) = catalog.event(key, options(args))? else {
+        return not_found(&catalog, "event", key);
+    };
+    if args.json {
+        print_json(&page)?
+    } else {
+        render::event(&page)?
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn search(q: &str, offset: u64, limit: u64, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
     let catalog = open(args)?;
     let page = catalog.search(q, offset, limit, options(args))?;
-    if args.json { print_json(&page)? } else { render::search(&page)? }
-    Ok(if page.total == 0 { ExitCode::from(NOT_FOUND) } else { ExitCode::SUCCESS })
+    if args.json {
+        print_json(&page)?
+    } else {
+        render::search(&page)?
+    }
+    Ok(if page.total == 0 {
+        ExitCode::from(NOT_FOUND)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub fn stats(args: &CatalogArgs) -> anyhow::Result<ExitCode> {
     let catalog = open(args)?;
     let report = catalog.report()?;
-    if args.json { print_json(&report)? } else { render::stats(&report, catalog.origin())? }
+    if args.json {
+        print_json(&report)?
+    } else {
+        render::stats(&report, catalog.origin())?
+    }
     Ok(ExitCode::SUCCESS)
 }

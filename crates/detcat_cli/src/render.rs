@@ -6,33 +6,58 @@ use std::path::Path;
 use std::time::Duration;
 
 use detcat_catalog::BuildReport;
-use detcat_catalog::views::{EventPage, FieldPage, RulePage, SearchPage, TechniquePage, VendorCounts};
+use detcat_catalog::views::{
+    EventPage, FieldPage, RulePage, SearchPage, TechniquePage, VendorCounts,
+};
 
 /// Rows of a column-aligned table; the first row is the header.
 fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0).min(60)).collect();
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(60)
+        })
+        .collect();
     let mut out = String::new();
     for (i, row) in rows.iter().enumerate() {
         let line: Vec<String> = row
             .iter()
             .enumerate()
             .map(|(c, cell)| {
-                let cell: String = if cell.chars().count() > 60 { cell.chars().take(59).chain(['…']).collect() } else { cell.clone() };
+                let cell: String = if cell.chars().count() > 60 {
+                    cell.chars().take(59).chain(['…']).collect()
+                } else {
+                    cell.clone()
+                };
                 format!("{cell:<w$}", w = widths.get(c).copied().unwrap_or(0))
             })
             .collect();
         let _ = writeln!(out, "  {}", line.join("  ").trim_end());
         if i == 0 {
-            let _ = writeln!(out, "  {}", widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().join("  "));
+            let _ = writeln!(
+                out,
+                "  {}",
+                widths
+                    .iter()
+                    .map(|w| "─".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            );
         }
     }
     out
 }
 
 fn vendors(v: &VendorCounts) -> String {
-    format!("Sigma {} · Elastic {} · Splunk {}", v.sigma, v.elastic, v.splunk)
+    format!(
+        "Sigma {} · Elastic {} · Splunk {}",
+        v.sigma, v.elastic, v.splunk
+    )
 }
 
 fn out() -> std::io::StdoutLock<'static> {
@@ -46,7 +71,11 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
     if let Some(parent) = &t.parent {
         writeln!(o, "  parent:    {} {}", parent.id, parent.name)?;
     }
-    let tactics: Vec<String> = t.tactics.iter().map(|t| format!("{} ({})", t.name, t.id)).collect();
+    let tactics: Vec<String> = t
+        .tactics
+        .iter()
+        .map(|t| format!("{} ({})", t.name, t.id))
+        .collect();
     writeln!(o, "  tactics:   {}", tactics.join(", "))?;
     writeln!(o, "  platforms: {}", t.platforms.join(", "))?;
     if let Some(url) = &t.url {
@@ -67,17 +96,41 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
         if let Some(legacy) = det.get("legacy").and_then(|d| d.as_str()) {
             writeln!(o, "\nDetection (ATT&CK legacy guidance)\n{}", legacy.trim())?;
         }
-        for s in det.get("strategies").and_then(|s| s.as_array()).into_iter().flatten() {
+        for s in det
+            .get("strategies")
+            .and_then(|s| s.as_array())
+            .into_iter()
+            .flatten()
+        {
             let id = s.get("id").and_then(|v| v.as_str()).unwrap_or("");
             let name = s.get("name").and_then(|v| v.as_str()).unwrap_or("");
             writeln!(o, "\nDetection strategy {id}: {name}")?;
-            for a in s.get("analytics").and_then(|a| a.as_array()).into_iter().flatten() {
+            for a in s
+                .get("analytics")
+                .and_then(|a| a.as_array())
+                .into_iter()
+                .flatten()
+            {
                 let aid = a.get("id").and_then(|v| v.as_str()).unwrap_or("");
-                let plats: Vec<&str> =
-                    a.get("platforms").and_then(|v| v.as_array()).into_iter().flatten().filter_map(|p| p.as_str()).collect();
+                let plats: Vec<&str> = a
+                    .get("platforms")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str())
+                    .collect();
                 writeln!(o, "  analytic {aid} ({})", plats.join(", "))?;
-                for ls in a.get("log_sources").and_then(|v| v.as_array()).into_iter().flatten() {
-                    let dc = ls.get("data_component_name").or_else(|| ls.get("data_component")).and_then(|v| v.as_str()).unwrap_or("");
+                for ls in a
+                    .get("log_sources")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    let dc = ls
+                        .get("data_component_name")
+                        .or_else(|| ls.get("data_component"))
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("");
                     let name = ls.get("name").and_then(|v| v.as_str()).unwrap_or("");
                     let chan = ls.get("channel").and_then(|v| v.as_str()).unwrap_or("");
                     writeln!(o, "    {dc}: {name} {chan}")?;
@@ -88,38 +141,96 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
     let total = p.rules_by_vendor.total();
     writeln!(o, "\nRules: {total} ({})", vendors(&p.rules_by_vendor))?;
     if total == 0 {
-        writeln!(o, "  No rule in this catalog is tagged with {}. Collect what ATT&CK's analytics above name.", t.id)?;
+        writeln!(
+            o,
+            "  No rule in this catalog is tagged with {}. Collect what ATT&CK's analytics above name.",
+            t.id
+        )?;
     }
     if !p.events.is_empty() {
         writeln!(o, "\nEvents covered ({})", p.events.len())?;
-        let mut rows = vec![vec!["provider".into(), "event".into(), "title".into(), "rules".into()]];
-        rows.extend(p.events.iter().map(|e| vec![e.provider.clone(), e.event_id.clone(), e.title.clone(), e.rules.to_string()]));
+        let mut rows = vec![vec![
+            "provider".into(),
+            "event".into(),
+            "title".into(),
+            "rules".into(),
+        ]];
+        rows.extend(p.events.iter().map(|e| {
+            vec![
+                e.provider.clone(),
+                e.event_id.clone(),
+                e.title.clone(),
+                e.rules.to_string(),
+            ]
+        }));
         write!(o, "{}", table(&rows))?;
     }
     if !p.fields.is_empty() {
         writeln!(o, "\nFields filtered most ({} distinct)", p.fields_distinct)?;
-        let mut rows = vec![vec!["field".into(), "rules".into(), "how".into(), "vendor names".into(), "samples".into()]];
+        let mut rows = vec![vec![
+            "field".into(),
+            "rules".into(),
+            "how".into(),
+            "vendor names".into(),
+            "samples".into(),
+        ]];
         for f in p.fields.iter().take(20) {
             let mut ops: Vec<(&String, &u64)> = f.operators.iter().collect();
             ops.sort_by(|a, b| b.1.cmp(a.1));
-            let how = ops.iter().map(|(op, n)| format!("{op} {n}")).collect::<Vec<_>>().join(" · ");
-            rows.push(vec![f.field.clone(), f.rules.to_string(), how, f.vendor_names.join(", "), f.samples.join(", ")]);
+            let how = ops
+                .iter()
+                .map(|(op, n)| format!("{op} {n}"))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            rows.push(vec![
+                f.field.clone(),
+                f.rules.to_string(),
+                how,
+                f.vendor_names.join(", "),
+                f.samples.join(", "),
+            ]);
         }
         write!(o, "{}", table(&rows))?;
     }
     if !p.indicators.is_empty() {
-        writeln!(o, "\nTop indicator values ({} distinct)", p.indicators_distinct)?;
-        let mut rows = vec![vec!["field".into(), "op".into(), "value".into(), "rules".into(), "corpus reach".into()]];
+        writeln!(
+            o,
+            "\nTop indicator values ({} distinct)",
+            p.indicators_distinct
+        )?;
+        let mut rows = vec![vec![
+            "field".into(),
+            "op".into(),
+            "value".into(),
+            "rules".into(),
+            "corpus reach".into(),
+        ]];
         for i in p.indicators.iter().take(25) {
-            rows.push(vec![i.field.clone(), i.operator.clone(), i.value.clone(), i.rules.to_string(), i.corpus_reach.to_string()]);
+            rows.push(vec![
+                i.field.clone(),
+                i.operator.clone(),
+                i.value.clone(),
+                i.rules.to_string(),
+                i.corpus_reach.to_string(),
+            ]);
         }
         write!(o, "{}", table(&rows))?;
     }
     if !p.exclusions.is_empty() {
         writeln!(o, "\nExclusions ({} distinct)", p.exclusions_distinct)?;
-        let mut rows = vec![vec!["field".into(), "op".into(), "value".into(), "rules".into()]];
+        let mut rows = vec![vec![
+            "field".into(),
+            "op".into(),
+            "value".into(),
+            "rules".into(),
+        ]];
         for e in p.exclusions.iter().take(25) {
-            rows.push(vec![e.field.clone(), e.operator.clone(), e.value.clone(), e.rules.to_string()]);
+            rows.push(vec![
+                e.field.clone(),
+                e.operator.clone(),
+                e.value.clone(),
+                e.rules.to_string(),
+            ]);
         }
         write!(o, "{}", table(&rows))?;
     }
@@ -134,7 +245,11 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
         }
     }
     if !p.subtechniques.is_empty() {
-        writeln!(o, "\nSub-techniques ({} rules)", p.subtechnique_rules_by_vendor.total())?;
+        writeln!(
+            o,
+            "\nSub-techniques ({} rules)",
+            p.subtechnique_rules_by_vendor.total()
+        )?;
         for s in &p.subtechniques {
             writeln!(o, "  {} {} — {}", s.id, s.name, vendors(&s.rules_by_vendor))?;
         }
@@ -144,7 +259,9 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
 
 fn title_case(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 pub fn rule(p: &RulePage) -> anyhow::Result<()> {
@@ -154,28 +271,69 @@ pub fn rule(p: &RulePage) -> anyhow::Result<()> {
     if let Some(url) = &p.url {
         writeln!(o, "  url:     {url}")?;
     }
-    writeln!(o, "  type:    {} ({}), status {}, parsed: {}", p.rule_type, p.language, p.status.as_deref().unwrap_or("-"), p.parse_status)?;
+    writeln!(
+        o,
+        "  type:    {} ({}), status {}, parsed: {}",
+        p.rule_type,
+        p.language,
+        p.status.as_deref().unwrap_or("-"),
+        p.parse_status
+    )?;
     if p.lifecycle != "active" {
-        writeln!(o, "  lifecycle: {} (left out of statistics by default)", p.lifecycle)?;
+        writeln!(
+            o,
+            "  lifecycle: {} (left out of statistics by default)",
+            p.lifecycle
+        )?;
     }
-    let techniques: Vec<String> = p.techniques.iter().map(|t| format!("{} {}", t.id, t.name)).collect();
+    let techniques: Vec<String> = p
+        .techniques
+        .iter()
+        .map(|t| format!("{} {}", t.id, t.name))
+        .collect();
     writeln!(o, "  techniques: {}", techniques.join("; "))?;
-    let events: Vec<String> = p.events.iter().map(|e| format!("{}:{} {}", e.provider, e.event_id, e.title)).collect();
+    let events: Vec<String> = p
+        .events
+        .iter()
+        .map(|e| format!("{}:{} {}", e.provider, e.event_id, e.title))
+        .collect();
     writeln!(o, "  events:  {}", events.join("; "))?;
     if !p.description.is_empty() {
         writeln!(o, "\n{}", p.description.trim())?;
     }
     writeln!(o, "\nPredicates")?;
-    let mut rows = vec![vec!["role".into(), "field".into(), "canonical".into(), "op".into(), "values".into()]];
+    let mut rows = vec![vec![
+        "role".into(),
+        "field".into(),
+        "canonical".into(),
+        "op".into(),
+        "values".into(),
+    ]];
     for pr in &p.predicates {
-        let role = if pr.role == "exclusion" { "NOT (exclusion)".to_owned() } else if pr.negated { "not".to_owned() } else { pr.role.clone() };
-        rows.push(vec![role, pr.field.clone(), pr.canonical.clone(), pr.operator.clone(), pr.values.join(" | ")]);
+        let role = if pr.role == "exclusion" {
+            "NOT (exclusion)".to_owned()
+        } else if pr.negated {
+            "not".to_owned()
+        } else {
+            pr.role.clone()
+        };
+        rows.push(vec![
+            role,
+            pr.field.clone(),
+            pr.canonical.clone(),
+            pr.operator.clone(),
+            pr.values.join(" | "),
+        ]);
     }
     write!(o, "{}", table(&rows))?;
     if !p.indicators.is_empty() {
         writeln!(o, "\nIndicators (corpus reach)")?;
         for i in &p.indicators {
-            writeln!(o, "  {} {} {}  ({} rules)", i.field, i.operator, i.value, i.corpus_reach)?;
+            writeln!(
+                o,
+                "  {} {} {}  ({} rules)",
+                i.field, i.operator, i.value, i.corpus_reach
+            )?;
         }
     }
     if !p.diagnostics.is_empty() {
@@ -194,7 +352,9 @@ pub fn diagnostic(d: &detcat_catalog::views::DiagnosticView, source: Option<&str
     match (d.line, d.column) {
         (Some(line), Some(col)) => {
             let _ = writeln!(s, "    --> {}:{line}:{col}", d.path);
-            if let Some(text) = source.and_then(|src| src.lines().nth(line.saturating_sub(1) as usize)) {
+            if let Some(text) =
+                source.and_then(|src| src.lines().nth(line.saturating_sub(1) as usize))
+            {
                 let _ = writeln!(s, "     | {text}");
                 let _ = writeln!(s, "     | {}^", " ".repeat(col.saturating_sub(1) as usize));
             }
@@ -208,14 +368,31 @@ pub fn diagnostic(d: &detcat_catalog::views::DiagnosticView, source: Option<&str
 
 pub fn field(p: &FieldPage) -> anyhow::Result<()> {
     let mut o = out();
-    writeln!(o, "{}{}", p.field, p.title.as_ref().map(|t| format!(" — {t}")).unwrap_or_else(|| " (unmapped field)".into()))?;
+    writeln!(
+        o,
+        "{}{}",
+        p.field,
+        p.title
+            .as_ref()
+            .map(|t| format!(" — {t}"))
+            .unwrap_or_else(|| " (unmapped field)".into())
+    )?;
     writeln!(o, "  names in rules: {}", p.vendor_names_seen.join(", "))?;
     writeln!(o, "  rules: {}", vendors(&p.rules_by_vendor))?;
-    let ops: Vec<String> = p.operators.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let ops: Vec<String> = p
+        .operators
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     writeln!(o, "  how:   {}", ops.join(" · "))?;
     writeln!(o, "\nTop values")?;
     let mut rows = vec![vec!["op".into(), "value".into(), "rules".into()]];
-    rows.extend(p.values.iter().take(25).map(|v| vec![v.operator.clone(), v.value.clone(), v.rules.to_string()]));
+    rows.extend(
+        p.values
+            .iter()
+            .take(25)
+            .map(|v| vec![v.operator.clone(), v.value.clone(), v.rules.to_string()]),
+    );
     write!(o, "{}", table(&rows))?;
     writeln!(o, "\nTechniques")?;
     for t in p.techniques.iter().take(25) {
@@ -241,15 +418,33 @@ pub fn event(p: &EventPage) -> anyhow::Result<()> {
 
 pub fn search(p: &SearchPage) -> anyhow::Result<()> {
     let mut o = out();
-    writeln!(o, "{} rules match '{}' (showing {}–{})", p.total, p.query, p.offset + 1, p.offset + p.hits.len() as u64)?;
+    writeln!(
+        o,
+        "{} rules match '{}' (showing {}–{})",
+        p.total,
+        p.query,
+        p.offset + 1,
+        p.offset + p.hits.len() as u64
+    )?;
     for h in &p.hits {
-        writeln!(o, "  {:<8} {}  {}  [{}]", h.rule.vendor, h.rule.id, h.rule.title, h.techniques.join(", "))?;
+        writeln!(
+            o,
+            "  {:<8} {}  {}  [{}]",
+            h.rule.vendor,
+            h.rule.id,
+            h.rule.title,
+            h.techniques.join(", ")
+        )?;
     }
     Ok(())
 }
 
 fn pct(n: usize, d: usize) -> String {
-    if d == 0 { "-".into() } else { format!("{:.2}%", n as f64 * 100.0 / d as f64) }
+    if d == 0 {
+        "-".into()
+    } else {
+        format!("{:.2}%", n as f64 * 100.0 / d as f64)
+    }
 }
 
 pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
@@ -281,7 +476,11 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
     for (v, c) in &r.vendors {
         writeln!(o, "\n{v}: by language / type")?;
         for (k, s) in c.by_language.iter().chain(c.by_type.iter()) {
-            writeln!(o, "  {k:<24} {} rules, {} normalized, {} partial, {} failed", s.rules, s.normalized, s.partial, s.failed)?;
+            writeln!(
+                o,
+                "  {k:<24} {} rules, {} normalized, {} partial, {} failed",
+                s.rules, s.normalized, s.partial, s.failed
+            )?;
         }
         if !c.top_diagnostics.is_empty() {
             writeln!(o, "  most common diagnostics:")?;
@@ -293,11 +492,29 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
             writeln!(o, "  failed: {path}: {why}")?;
         }
     }
-    writeln!(o, "\nTaxonomy (active rules): predicate occurrences mapped to canonical fields")?;
-    for (scope, map) in [("all rules", &r.taxonomy.all), ("Windows endpoint", &r.taxonomy.windows_endpoint)] {
+    writeln!(
+        o,
+        "\nTaxonomy (active rules): predicate occurrences mapped to canonical fields"
+    )?;
+    for (scope, map) in [
+        ("all rules", &r.taxonomy.all),
+        ("Windows endpoint", &r.taxonomy.windows_endpoint),
+    ] {
         for (v, c) in map {
-            let top: Vec<String> = c.top_unmapped.iter().take(8).map(|(f, n)| format!("{f} {n}")).collect();
-            writeln!(o, "  {scope:<17} {v:<8} {}/{} = {}; top unmapped: {}", c.mapped, c.predicates, pct(c.mapped, c.predicates), top.join(", "))?;
+            let top: Vec<String> = c
+                .top_unmapped
+                .iter()
+                .take(8)
+                .map(|(f, n)| format!("{f} {n}"))
+                .collect();
+            writeln!(
+                o,
+                "  {scope:<17} {v:<8} {}/{} = {}; top unmapped: {}",
+                c.mapped,
+                c.predicates,
+                pct(c.mapped, c.predicates),
+                top.join(", ")
+            )?;
         }
     }
     writeln!(
@@ -314,7 +531,11 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
             writeln!(o, "  {k}: {v}")?;
         }
     }
-    writeln!(o, "  rules with techniques: {}", r.attack.rules_with_techniques)?;
+    writeln!(
+        o,
+        "  rules with techniques: {}",
+        r.attack.rules_with_techniques
+    )?;
     for (code, n) in &r.attack.technique_diagnostics {
         writeln!(o, "    {n:>5}  {code}")?;
     }
@@ -323,7 +544,13 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
 
 pub fn build_report(r: &BuildReport, out_path: &Path, elapsed: Duration) -> anyhow::Result<()> {
     let mut o = out();
-    writeln!(o, "Built {} from {} in {:.2}s", out_path.display(), r.origin, elapsed.as_secs_f64())?;
+    writeln!(
+        o,
+        "Built {} from {} in {:.2}s",
+        out_path.display(),
+        r.origin,
+        elapsed.as_secs_f64()
+    )?;
     for (v, c) in &r.vendors {
         writeln!(
             o,
@@ -338,7 +565,15 @@ pub fn build_report(r: &BuildReport, out_path: &Path, elapsed: Duration) -> anyh
         )?;
     }
     let t = &r.timings;
-    writeln!(o, "  parse {} ms · ATT&CK {} ms · map {} ms · write {} ms", t.parse_ms, t.attack_ms, t.map_ms, t.write_ms)?;
-    writeln!(o, "Next: detcat stats --catalog {0} · detcat technique T1559.001 --catalog {0}", out_path.display())?;
+    writeln!(
+        o,
+        "  parse {} ms · ATT&CK {} ms · map {} ms · write {} ms",
+        t.parse_ms, t.attack_ms, t.map_ms, t.write_ms
+    )?;
+    writeln!(
+        o,
+        "Next: detcat stats --catalog {0} · detcat technique T1559.001 --catalog {0}",
+        out_path.display()
+    )?;
     Ok(())
 }

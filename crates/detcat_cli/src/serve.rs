@@ -40,7 +40,10 @@ pub enum ExportCommand {
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if !args.addr.ip().is_loopback() {
-        eprintln!("warning: serving on {} — reachable from other machines; rule text is untrusted content", args.addr);
+        eprintln!(
+            "warning: serving on {} — reachable from other machines; rule text is untrusted content",
+            args.addr
+        );
     }
     detcat_web::serve_blocking(args.catalog, args.addr).context("serving the catalog")?;
     Ok(ExitCode::SUCCESS)
@@ -49,12 +52,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 pub fn export(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ExportCommand::Site { dir, catalog } => {
-            let report = detcat_web::export_site(catalog.as_deref(), &dir).context("exporting the site")?;
+            let report =
+                detcat_web::export_site(catalog.as_deref(), &dir).context("exporting the site")?;
             println!("{report}");
         }
-        ExportCommand::Navigator { out, vendor, catalog } => {
-            let catalog = detcat_catalog::Catalog::open_default(catalog.as_deref()).context("opening the catalog")?;
-            let layer = detcat_web::navigator_layer(&catalog, vendor.as_deref()).context("building the layer")?;
+        ExportCommand::Navigator {
+            out,
+            vendor,
+            catalog,
+        } => {
+            let catalog = detcat_catalog::Catalog::open_default(catalog.as_deref())
+                .context("opening the catalog")?;
+            let layer = detcat_web::navigator_layer(&catalog, vendor.as_deref())
+                .context("building the layer")?;
             let text = serde_json::to_string_pretty(&layer)?;
             if out.as_os_str() == "-" {
                 println!("{text}");

@@ -31,8 +31,16 @@ const UPSTREAMS: &[Upstream] = &[
         repo: "https://github.com/SigmaHQ/sigma.git",
         commit: "8eaafff1f2845a696050e05e72ba1140ee190698",
         keep: &[
-            "rules", "rules-compliance", "rules-dfir", "rules-emerging-threats", "rules-placeholder",
-            "rules-threat-hunting", "deprecated", "unsupported", "regression_data", "LICENSE",
+            "rules",
+            "rules-compliance",
+            "rules-dfir",
+            "rules-emerging-threats",
+            "rules-placeholder",
+            "rules-threat-hunting",
+            "deprecated",
+            "unsupported",
+            "regression_data",
+            "LICENSE",
         ],
     },
     Upstream {
@@ -57,15 +65,42 @@ const UPSTREAMS: &[Upstream] = &[
 
 pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     which_git()?;
-    std::fs::create_dir_all(&args.dest).with_context(|| format!("creating {}", args.dest.display()))?;
+    std::fs::create_dir_all(&args.dest)
+        .with_context(|| format!("creating {}", args.dest.display()))?;
     for up in UPSTREAMS {
         let work = args.dest.join(format!(".sync-{}", up.folder));
         let _ = std::fs::remove_dir_all(&work);
-        eprintln!("fetching {} ({})", up.repo, if args.latest || up.commit.is_empty() { "latest" } else { up.commit });
-        git(&["clone", "--quiet", "--depth", "1", "--no-checkout", up.repo], Some(&work))?;
+        eprintln!(
+            "fetching {} ({})",
+            up.repo,
+            if args.latest || up.commit.is_empty() {
+                "latest"
+            } else {
+                up.commit
+            }
+        );
+        git(
+            &["clone", "--quiet", "--depth", "1", "--no-checkout", up.repo],
+            Some(&work),
+        )?;
         if !args.latest && !up.commit.is_empty() {
-            git(&["-C", &path_str(&work)?, "fetch", "--quiet", "--depth", "1", "origin", up.commit], None)?;
-            git(&["-C", &path_str(&work)?, "checkout", "--quiet", up.commit], None)?;
+            git(
+                &[
+                    "-C",
+                    &path_str(&work)?,
+                    "fetch",
+                    "--quiet",
+                    "--depth",
+                    "1",
+                    "origin",
+                    up.commit,
+                ],
+                None,
+            )?;
+            git(
+                &["-C", &path_str(&work)?, "checkout", "--quiet", up.commit],
+                None,
+            )?;
         } else {
             git(&["-C", &path_str(&work)?, "checkout", "--quiet"], None)?;
         }
@@ -76,7 +111,8 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
         for keep in up.keep {
             let from = work.join(keep);
             if from.exists() {
-                std::fs::rename(&from, staging.join(keep)).with_context(|| format!("moving {}", from.display()))?;
+                std::fs::rename(&from, staging.join(keep))
+                    .with_context(|| format!("moving {}", from.display()))?;
             }
         }
         let _ = std::fs::remove_dir_all(&target);
@@ -86,14 +122,20 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     }
     // attack-stix-data keeps one file per version under <domain>/: flatten them into attack/.
     flatten_attack(&args.dest.join("attack"))?;
-    println!("corpus ready in {}; next: detcat build --corpus {}", args.dest.display(), args.dest.display());
+    println!(
+        "corpus ready in {}; next: detcat build --corpus {}",
+        args.dest.display(),
+        args.dest.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 fn flatten_attack(dir: &Path) -> anyhow::Result<()> {
     for domain in ["enterprise-attack", "ics-attack", "mobile-attack"] {
         let sub = dir.join(domain);
-        let Ok(entries) = std::fs::read_dir(&sub) else { continue };
+        let Ok(entries) = std::fs::read_dir(&sub) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let name = entry.file_name();
             if name.to_string_lossy().ends_with(".json") {
@@ -106,7 +148,9 @@ fn flatten_attack(dir: &Path) -> anyhow::Result<()> {
 }
 
 fn path_str(p: &Path) -> anyhow::Result<String> {
-    p.to_str().map(str::to_owned).context("the destination path is not UTF-8")
+    p.to_str()
+        .map(str::to_owned)
+        .context("the destination path is not UTF-8")
 }
 
 fn which_git() -> anyhow::Result<()> {
@@ -124,7 +168,10 @@ fn git(args: &[&str], dest: Option<&Path>) -> anyhow::Result<()> {
     }
     let status = cmd.status().context("running git")?;
     if !status.success() {
-        bail!("git {} failed ({status}); is the network reachable?", args.join(" "));
+        bail!(
+            "git {} failed ({status}); is the network reachable?",
+            args.join(" ")
+        );
     }
     Ok(())
 }

@@ -6,11 +6,19 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn detcat(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_detcat")).args(args).current_dir(cwd).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_detcat"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -18,15 +26,32 @@ fn json(out: &Output) -> serde_json::Value {
 fn readme_demo_build_then_technique() {
     let dir = tempfile::tempdir().unwrap();
     let built = detcat(&["build"], dir.path());
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
     assert!(dir.path().join("detcat.db").exists());
     let page = json(&detcat(&["technique", "T1559.001", "--json"], dir.path()));
     assert_eq!(page["technique"]["id"], "T1559.001");
     assert_eq!(page["technique"]["name"], "Component Object Model");
-    for key in ["rules_by_vendor", "events", "fields_distinct", "fields", "indicators_distinct", "indicators", "exclusions_distinct", "exclusions", "rules"] {
+    for key in [
+        "rules_by_vendor",
+        "events",
+        "fields_distinct",
+        "fields",
+        "indicators_distinct",
+        "indicators",
+        "exclusions_distinct",
+        "exclusions",
+        "rules",
+    ] {
         assert!(page.get(key).is_some(), "technique JSON lacks {key}");
     }
-    assert!(page["rules"].as_array().unwrap().len() >= 3, "demo rules of every vendor");
+    assert!(
+        page["rules"].as_array().unwrap().len() >= 3,
+        "demo rules of every vendor"
+    );
     let text = detcat(&["technique", "T1559.001"], dir.path());
     assert!(String::from_utf8_lossy(&text.stdout).contains("Events covered"));
 }
@@ -37,7 +62,10 @@ fn stats_json_has_vendor_counts() {
     let stats = json(&detcat(&["stats", "--json"], dir.path()));
     for vendor in ["sigma", "elastic", "splunk"] {
         for key in ["files", "rules", "normalized", "partial", "failed"] {
-            assert!(stats["vendors"][vendor][key].is_u64(), "vendors.{vendor}.{key} in {stats}");
+            assert!(
+                stats["vendors"][vendor][key].is_u64(),
+                "vendors.{vendor}.{key} in {stats}"
+            );
         }
     }
 }
@@ -47,9 +75,25 @@ fn rule_json_contract_and_not_found_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     let page = json(&detcat(&["technique", "T1559.001", "--json"], dir.path()));
     let first = &page["rules"][0];
-    let key = format!("{}/{}", first["vendor"].as_str().unwrap(), first["id"].as_str().unwrap());
+    let key = format!(
+        "{}/{}",
+        first["vendor"].as_str().unwrap(),
+        first["id"].as_str().unwrap()
+    );
     let rule = json(&detcat(&["rule", &key, "--json"], dir.path()));
-    for k in ["id", "vendor", "title", "status", "techniques", "events", "expr", "predicates", "exclusions", "indicators", "diagnostics"] {
+    for k in [
+        "id",
+        "vendor",
+        "title",
+        "status",
+        "techniques",
+        "events",
+        "expr",
+        "predicates",
+        "exclusions",
+        "indicators",
+        "diagnostics",
+    ] {
         assert!(rule.get(k).is_some(), "rule JSON lacks {k}");
     }
     let missing = detcat(&["technique", "T9999.999"], dir.path());
@@ -66,7 +110,10 @@ fn killed_build_leaves_the_previous_catalog() {
         eprintln!("DETCAT_CORPUS is not set: skipping");
         return;
     };
-    assert!(Path::new(&corpus).is_dir(), "DETCAT_CORPUS={corpus:?} does not exist");
+    assert!(
+        Path::new(&corpus).is_dir(),
+        "DETCAT_CORPUS={corpus:?} does not exist"
+    );
     let corpus = std::fs::canonicalize(corpus).unwrap();
     let dir = tempfile::tempdir().unwrap();
     assert!(detcat(&["build"], dir.path()).status.success());
@@ -82,7 +129,11 @@ fn killed_build_leaves_the_previous_catalog() {
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         child.kill().unwrap();
         child.wait().unwrap();
-        assert_eq!(std::fs::read(dir.path().join("detcat.db")).unwrap(), before, "killed after {delay_ms} ms");
+        assert_eq!(
+            std::fs::read(dir.path().join("detcat.db")).unwrap(),
+            before,
+            "killed after {delay_ms} ms"
+        );
         let stats = json(&detcat(&["stats", "--json"], dir.path()));
         assert_eq!(stats["origin"], "demo (embedded)");
     }

@@ -39,18 +39,39 @@ impl Diagnostic {
         path: impl Into<String>,
         span: Option<Span>,
     ) -> Self {
-        Self { code: code.into(), severity, message: message.into(), path: path.into(), span }
+        Self {
+            code: code.into(),
+            severity,
+            message: message.into(),
+            path: path.into(),
+            span,
+        }
     }
 
-    pub fn error(code: impl Into<String>, message: impl Into<String>, path: impl Into<String>, span: Option<Span>) -> Self {
+    pub fn error(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        path: impl Into<String>,
+        span: Option<Span>,
+    ) -> Self {
         Self::new(code, Severity::Error, message, path, span)
     }
 
-    pub fn warning(code: impl Into<String>, message: impl Into<String>, path: impl Into<String>, span: Option<Span>) -> Self {
+    pub fn warning(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        path: impl Into<String>,
+        span: Option<Span>,
+    ) -> Self {
         Self::new(code, Severity::Warning, message, path, span)
     }
 
-    pub fn info(code: impl Into<String>, message: impl Into<String>, path: impl Into<String>, span: Option<Span>) -> Self {
+    pub fn info(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        path: impl Into<String>,
+        span: Option<Span>,
+    ) -> Self {
         Self::new(code, Severity::Info, message, path, span)
     }
 }

@@ -9,9 +9,15 @@ use crate::Span;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "node", rename_all = "snake_case")]
 pub enum Expr {
-    And { items: Vec<Expr> },
-    Or { items: Vec<Expr> },
-    Not { item: Box<Expr> },
+    And {
+        items: Vec<Expr>,
+    },
+    Or {
+        items: Vec<Expr>,
+    },
+    Not {
+        item: Box<Expr>,
+    },
     /// `(field, operator, values)`.
     Pred(Predicate),
     /// A field-less search (Sigma keyword lists, KQL/Lucene free text, SPL bare terms).
@@ -27,7 +33,9 @@ pub enum Expr {
     /// What could not be normalized, kept with its original text and the reason.
     Opaque(Opaque),
     /// A constant: `true` matches every event (e.g. `any where true`), `false` none.
-    Const { value: bool },
+    Const {
+        value: bool,
+    },
 }
 
 impl Expr {
@@ -46,7 +54,9 @@ impl Expr {
     pub fn not(item: Expr) -> Expr {
         match item {
             Expr::Not { item } => *item,
-            other => Expr::Not { item: Box::new(other) },
+            other => Expr::Not {
+                item: Box::new(other),
+            },
         }
     }
 
@@ -63,7 +73,11 @@ impl Expr {
         {
             return only;
         }
-        if is_and { Expr::And { items: flat } } else { Expr::Or { items: flat } }
+        if is_and {
+            Expr::And { items: flat }
+        } else {
+            Expr::Or { items: flat }
+        }
     }
 
     /// Every node of the tree, depth first, including `self`.
@@ -105,7 +119,13 @@ impl Expr {
         while let Some(e) = stack.pop() {
             match e {
                 Expr::And { items } => stack.extend(items.iter().rev()),
-                Expr::Sequence(seq) => stack.extend(seq.steps.iter().rev().filter(|s| !s.missing).map(|s| &s.expr)),
+                Expr::Sequence(seq) => stack.extend(
+                    seq.steps
+                        .iter()
+                        .rev()
+                        .filter(|s| !s.missing)
+                        .map(|s| &s.expr),
+                ),
                 Expr::Aggregation(agg) => stack.extend(agg.input.iter().map(|b| &**b)),
                 other => out.push(other),
             }
@@ -119,7 +139,12 @@ impl Expr {
     /// nested deeper (inside an `or`) is no exclusion of the rule as a whole.
     pub fn exclusions(&self) -> impl Iterator<Item = &Predicate> {
         self.top_conjuncts().into_iter().flat_map(|c| match c {
-            Expr::Not { item } => item.predicates().into_iter().filter(|(_, neg)| !neg).map(|(p, _)| p).collect(),
+            Expr::Not { item } => item
+                .predicates()
+                .into_iter()
+                .filter(|(_, neg)| !neg)
+                .map(|(p, _)| p)
+                .collect(),
             _ => Vec::new(),
         })
     }
@@ -129,14 +154,21 @@ impl Expr {
         self.top_conjuncts()
             .into_iter()
             .filter(|c| !matches!(c, Expr::Not { .. }))
-            .flat_map(|c| c.predicates().into_iter().filter(|(_, neg)| !neg).map(|(p, _)| p))
+            .flat_map(|c| {
+                c.predicates()
+                    .into_iter()
+                    .filter(|(_, neg)| !neg)
+                    .map(|(p, _)| p)
+            })
     }
 }
 
 fn collect_predicates<'a>(expr: &'a Expr, negated: bool, out: &mut Vec<(&'a Predicate, bool)>) {
     match expr {
         Expr::And { items } | Expr::Or { items } => {
-            items.iter().for_each(|i| collect_predicates(i, negated, out));
+            items
+                .iter()
+                .for_each(|i| collect_predicates(i, negated, out));
         }
         Expr::Not { item } => collect_predicates(item, !negated, out),
         Expr::Pred(p) => out.push((p, negated)),
@@ -485,7 +517,11 @@ mod tests {
     use super::*;
 
     fn pred(field: &str, value: &str) -> Expr {
-        Expr::Pred(Predicate::new(field, Operator::Eq, vec![Value::from(value)]))
+        Expr::Pred(Predicate::new(
+            field,
+            Operator::Eq,
+            vec![Value::from(value)],
+        ))
     }
 
     fn fields<'a>(preds: impl Iterator<Item = &'a Predicate>) -> Vec<&'a str> {
@@ -494,7 +530,10 @@ mod tests {
 
     #[test]
     fn and_or_flatten_and_unwrap() {
-        let e = Expr::and(vec![Expr::and(vec![pred("a", "1"), pred("b", "2")]), pred("c", "3")]);
+        let e = Expr::and(vec![
+            Expr::and(vec![pred("a", "1"), pred("b", "2")]),
+            pred("c", "3"),
+        ]);
         assert!(matches!(&e, Expr::And { items } if items.len() == 3));
         assert_eq!(Expr::or(vec![pred("a", "1")]), pred("a", "1"));
         assert_eq!(Expr::not(Expr::not(pred("a", "1"))), pred("a", "1"));
@@ -515,7 +554,10 @@ mod tests {
     #[test]
     fn double_negation_inside_exclusion_is_not_an_exclusion() {
         // not (a and not b): b must hold for the rule... under the exclusion it is no filter.
-        let e = Expr::and(vec![pred("sel", "1"), Expr::not(Expr::and(vec![pred("a", "1"), Expr::not(pred("b", "1"))]))]);
+        let e = Expr::and(vec![
+            pred("sel", "1"),
+            Expr::not(Expr::and(vec![pred("a", "1"), Expr::not(pred("b", "1"))])),
+        ]);
         assert_eq!(fields(e.exclusions()), ["a"]);
     }
 
@@ -526,8 +568,20 @@ mod tests {
             by: vec!["host.id".into()],
             maxspan: Some("1m".into()),
             steps: vec![
-                SeqStep { category: Some("process".into()), expr: pred("a", "1"), by: vec![], runs: None, missing: false },
-                SeqStep { category: Some("any".into()), expr: pred("m", "1"), by: vec![], runs: None, missing: true },
+                SeqStep {
+                    category: Some("process".into()),
+                    expr: pred("a", "1"),
+                    by: vec![],
+                    runs: None,
+                    missing: false,
+                },
+                SeqStep {
+                    category: Some("any".into()),
+                    expr: pred("m", "1"),
+                    by: vec![],
+                    runs: None,
+                    missing: true,
+                },
             ],
             until: None,
         });
@@ -537,7 +591,15 @@ mod tests {
 
     #[test]
     fn opaque_is_detected_anywhere() {
-        let e = Expr::and(vec![pred("a", "1"), Expr::Opaque(Opaque { text: "| lookup x".into(), reason: "lookup".into(), fields: vec![], span: None })]);
+        let e = Expr::and(vec![
+            pred("a", "1"),
+            Expr::Opaque(Opaque {
+                text: "| lookup x".into(),
+                reason: "lookup".into(),
+                fields: vec![],
+                span: None,
+            }),
+        ]);
         assert!(e.has_opaque());
         assert!(!pred("a", "1").has_opaque());
     }
@@ -552,14 +614,23 @@ mod tests {
             fields: vec![],
             group_by: vec!["host".into()],
             timespan: Some("5m".into()),
-            condition: Some(Comparison { op: RangeOp::Gte, value: 10.0 }),
+            condition: Some(Comparison {
+                op: RangeOp::Gte,
+                value: 10.0,
+            }),
             text: None,
         });
         let seq = Expr::Sequence(Sequence {
             kind: SeqKind::Sample,
             by: vec![],
             maxspan: None,
-            steps: vec![SeqStep { category: None, expr: agg.clone(), by: vec![], runs: Some(5), missing: false }],
+            steps: vec![SeqStep {
+                category: None,
+                expr: agg.clone(),
+                by: vec![],
+                runs: Some(5),
+                missing: false,
+            }],
             until: Some(Box::new(Expr::Const { value: true })),
         });
         let json = serde_json::to_string(&seq)?;
@@ -570,8 +641,17 @@ mod tests {
     #[test]
     fn operator_names_round_trip() {
         for op in [
-            Operator::Eq, Operator::Wildcard, Operator::RegexMatch, Operator::Match, Operator::Cidr,
-            Operator::Exists, Operator::Gt, Operator::Gte, Operator::Lt, Operator::Lte, Operator::FieldRef,
+            Operator::Eq,
+            Operator::Wildcard,
+            Operator::RegexMatch,
+            Operator::Match,
+            Operator::Cidr,
+            Operator::Exists,
+            Operator::Gt,
+            Operator::Gte,
+            Operator::Lt,
+            Operator::Lte,
+            Operator::FieldRef,
         ] {
             assert_eq!(Operator::parse(op.as_str()), Some(op));
         }
@@ -580,7 +660,10 @@ mod tests {
     #[test]
     fn serializes_with_kind_tags() -> Result<(), serde_json::Error> {
         let json = serde_json::to_string(&Expr::not(pred("a", "x")))?;
-        assert_eq!(json, r#"{"node":"not","item":{"node":"pred","field":"a","op":"eq","values":["x"]}}"#);
+        assert_eq!(
+            json,
+            r#"{"node":"not","item":{"node":"pred","field":"a","op":"eq","values":["x"]}}"#
+        );
         Ok(())
     }
 }

@@ -33,7 +33,9 @@ impl Vendor {
     }
 
     pub fn parse(s: &str) -> Option<Vendor> {
-        Vendor::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s))
+        Vendor::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
     }
 }
 
@@ -183,7 +185,10 @@ impl Rule {
     /// nodes remain — including a whole-rule opaque node that is no error (an Elastic machine
     /// learning job has no query to parse).
     pub fn status(&self) -> ParseStatus {
-        let error = self.diagnostics.iter().any(|d| d.severity == crate::Severity::Error);
+        let error = self
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == crate::Severity::Error);
         if matches!(self.expr, Expr::Opaque(_)) && error {
             ParseStatus::Failed
         } else if self.expr.has_opaque() {

@@ -14,7 +14,10 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { path: path.into(), text: text.into() }
+        Self {
+            path: path.into(),
+            text: text.into(),
+        }
     }
 }
 
@@ -32,7 +35,10 @@ impl Span {
     pub fn new(start: usize, end: usize) -> Self {
         // Files are capped far below 4 GiB by the loaders; saturate rather than wrap.
         let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Self { start: clamp(start), end: clamp(end.max(start)) }
+        Self {
+            start: clamp(start),
+            end: clamp(end.max(start)),
+        }
     }
 
     /// The same span moved right by `base` bytes: for a query embedded at `base` in its file.
@@ -65,7 +71,12 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
         Self { line_starts }
     }
 
@@ -73,7 +84,10 @@ impl LineIndex {
     /// Offsets past the end or inside a UTF-8 sequence are clamped, never a panic.
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = offset.min(text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1);
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
         let line_start = self.line_starts.get(line).copied().unwrap_or(0);
         let column = text
             .get(line_start..offset)

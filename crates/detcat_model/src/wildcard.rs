@@ -24,7 +24,11 @@ pub fn pieces(pattern: &str) -> Vec<Piece> {
                 if !lit.is_empty() {
                     out.push(Piece::Literal(std::mem::take(&mut lit)));
                 }
-                out.push(if c == '*' { Piece::AnyRun } else { Piece::AnyChar });
+                out.push(if c == '*' {
+                    Piece::AnyRun
+                } else {
+                    Piece::AnyChar
+                });
             }
             other => lit.push(other),
         }
@@ -58,7 +62,9 @@ pub fn as_literal(pattern: &str) -> Option<String> {
 
 /// Does the pattern contain an unescaped `*` or `?`?
 pub fn has_wildcards(pattern: &str) -> bool {
-    pieces(pattern).iter().any(|p| !matches!(p, Piece::Literal(_)))
+    pieces(pattern)
+        .iter()
+        .any(|p| !matches!(p, Piece::Literal(_)))
 }
 
 #[cfg(test)]
@@ -79,7 +85,10 @@ mod tests {
             vec![Piece::AnyRun, Piece::Literal("regsvr32.exe".into())],
             "a backslash escapes the next character"
         );
-        assert_eq!(pieces(r"a\*b?"), vec![Piece::Literal("a*b".into()), Piece::AnyChar]);
+        assert_eq!(
+            pieces(r"a\*b?"),
+            vec![Piece::Literal("a*b".into()), Piece::AnyChar]
+        );
         assert!(has_wildcards("x*"));
         assert!(!has_wildcards(r"x\*"));
         assert_eq!(pieces("end\\"), vec![Piece::Literal("end\\".into())]);

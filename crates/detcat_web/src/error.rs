@@ -16,14 +16,22 @@ pub enum WebError {
     #[error(transparent)]
     Catalog(#[from] detcat_catalog::CatalogError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot start the server runtime: {0}")]
     Runtime(std::io::Error),
     #[error("server failed: {0}")]
     Serve(std::io::Error),
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
-    #[error("export directory {0} is not empty and holds no earlier detcat export; choose an empty directory")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "export directory {0} is not empty and holds no earlier detcat export; choose an empty directory"
+    )]
     ExportDirNotEmpty(PathBuf),
     #[error("cannot render page {page}: {message}")]
     Render { page: String, message: String },
@@ -33,7 +41,10 @@ pub enum WebError {
 
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
-        WebError::Render { page: "template".to_owned(), message: e.to_string() }
+        WebError::Render {
+            page: "template".to_owned(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -95,7 +106,14 @@ impl IntoResponse for AppError {
             tracing::error!(%details, "request failed");
         }
         let status = self.status();
-        (status, [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], self.public_message().to_owned())
+        (
+            status,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8",
+            )],
+            self.public_message().to_owned(),
+        )
             .into_response()
     }
 }

@@ -21,7 +21,15 @@ use crate::site;
 /// Marks a directory as a detcat export, so a later export may replace it.
 const MARKER: &str = ".detcat-export";
 /// What an export writes at the top of its directory (and removes before writing again).
-const OWNED: [&str; 7] = ["technique", "rule", "field", "event", "api", "static", "search.html"];
+const OWNED: [&str; 7] = [
+    "technique",
+    "rule",
+    "field",
+    "event",
+    "api",
+    "static",
+    "search.html",
+];
 
 /// What an export wrote.
 #[derive(Debug, Clone, Default)]
@@ -62,7 +70,10 @@ impl std::fmt::Display for ExportReport {
 /// `dir`. `dir` must be empty, missing, or an earlier export (whose files are replaced).
 /// Pages are rendered on one read-only connection per core.
 pub fn export_site(catalog: Option<&Path>, dir: &Path) -> Result<ExportReport, WebError> {
-    let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let n = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
     let mut pool = Vec::with_capacity(n);
     for _ in 0..n {
         pool.push(Catalog::open_default(catalog)?);
@@ -77,7 +88,10 @@ pub fn export_catalog(c: &Catalog, dir: &Path) -> Result<ExportReport, WebError>
     let mut queue = first_targets(c)?;
     let mut done: HashSet<Target> = HashSet::new();
     while !queue.is_empty() {
-        let batch: Vec<Target> = queue.into_iter().filter(|t| done.insert(t.clone())).collect();
+        let batch: Vec<Target> = queue
+            .into_iter()
+            .filter(|t| done.insert(t.clone()))
+            .collect();
         queue = out.pages(c, &batch)?;
     }
     finish(out, &done, start)
@@ -87,25 +101,43 @@ pub fn export_catalog(c: &Catalog, dir: &Path) -> Result<ExportReport, WebError>
 /// not written yet, split across threads, and collects the targets their links name.
 fn export_pool(pool: &mut [Catalog], dir: &Path) -> Result<ExportReport, WebError> {
     let start = Instant::now();
-    let Some(first) = pool.first() else { return Err(WebError::Render { page: "export".into(), message: "no catalog".into() }) };
+    let Some(first) = pool.first() else {
+        return Err(WebError::Render {
+            page: "export".into(),
+            message: "no catalog".into(),
+        });
+    };
     let mut out = prepare(first, dir)?;
     let mut queue = first_targets(first)?;
     let mut done: HashSet<Target> = HashSet::new();
     while !queue.is_empty() {
-        let batch: Vec<Target> = queue.into_iter().filter(|t| done.insert(t.clone())).collect();
+        let batch: Vec<Target> = queue
+            .into_iter()
+            .filter(|t| done.insert(t.clone()))
+            .collect();
         let chunk = batch.len().div_ceil(pool.len()).max(1);
         let results: Vec<Result<(Writer, Vec<Target>), WebError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = pool
                 .iter_mut()
                 .zip(batch.chunks(chunk))
                 .map(|(c, part)| {
-                    let mut w = Writer { dir: dir.to_path_buf(), report: ExportReport::default() };
+                    let mut w = Writer {
+                        dir: dir.to_path_buf(),
+                        report: ExportReport::default(),
+                    };
                     scope.spawn(move || w.pages(c, part).map(|next| (w, next)))
                 })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(WebError::Render { page: "export".into(), message: "a worker panicked".into() })))
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(WebError::Render {
+                            page: "export".into(),
+                            message: "a worker panicked".into(),
+                        })
+                    })
+                })
                 .collect()
         });
         queue = Vec::new();
@@ -121,7 +153,13 @@ fn export_pool(pool: &mut [Catalog], dir: &Path) -> Result<ExportReport, WebErro
 /// Prepares `dir` and writes what is not a catalog page: assets, matrices, search, API files.
 fn prepare(c: &Catalog, dir: &Path) -> Result<Writer, WebError> {
     prepare_dir(dir)?;
-    let mut out = Writer { dir: dir.to_path_buf(), report: ExportReport { dir: dir.to_path_buf(), ..Default::default() } };
+    let mut out = Writer {
+        dir: dir.to_path_buf(),
+        report: ExportReport {
+            dir: dir.to_path_buf(),
+            ..Default::default()
+        },
+    };
     for (name, _, body) in crate::assets::ALL {
         out.write(&format!("static/{name}"), body.as_bytes())?;
     }
@@ -136,12 +174,18 @@ fn prepare(c: &Catalog, dir: &Path) -> Result<Writer, WebError> {
     for (vendor, platform) in &matrices {
         let l = Links::export(0, seen.clone());
         let html = site::home_html(c, &l, vendor.as_deref(), platform.as_deref())?;
-        out.write(&links::matrix_file(vendor.as_deref(), platform.as_deref()), html.as_bytes())?;
+        out.write(
+            &links::matrix_file(vendor.as_deref(), platform.as_deref()),
+            html.as_bytes(),
+        )?;
         out.report.matrices += 1;
     }
     out.write_json("api/matrix.json", &all)?;
     out.write_json("api/stats.json", &c.report()?)?;
-    out.write_json("api/navigator.json", &crate::navigator::navigator_layer(c, None)?)?;
+    out.write_json(
+        "api/navigator.json",
+        &crate::navigator::navigator_layer(c, None)?,
+    )?;
     let l = Links::export(0, seen.clone());
     out.write("search.html", site::search_html(c, &l, "", 1)?.as_bytes())?;
     Ok(out)
@@ -149,14 +193,32 @@ fn prepare(c: &Catalog, dir: &Path) -> Result<Writer, WebError> {
 
 /// Every technique and rule, plus what the matrices link to.
 fn first_targets(c: &Catalog) -> Result<Vec<Target>, WebError> {
-    let mut queue: Vec<Target> = c.technique_ids()?.into_iter().map(Target::Technique).collect();
-    queue.extend(c.rule_keys()?.into_iter().map(|(v, id)| Target::Rule(v, id)));
+    let mut queue: Vec<Target> = c
+        .technique_ids()?
+        .into_iter()
+        .map(Target::Technique)
+        .collect();
+    queue.extend(
+        c.rule_keys()?
+            .into_iter()
+            .map(|(v, id)| Target::Rule(v, id)),
+    );
     Ok(queue)
 }
 
-fn finish(mut out: Writer, done: &HashSet<Target>, start: Instant) -> Result<ExportReport, WebError> {
-    let index: BTreeSet<String> = done.iter().map(|t| links::json_file(&links::paths(t).1)).collect();
-    out.write_json("api/index.json", &serde_json::json!({ "pages": index, "matrix": "matrix.json", "stats": "stats.json" }))?;
+fn finish(
+    mut out: Writer,
+    done: &HashSet<Target>,
+    start: Instant,
+) -> Result<ExportReport, WebError> {
+    let index: BTreeSet<String> = done
+        .iter()
+        .map(|t| links::json_file(&links::paths(t).1))
+        .collect();
+    out.write_json(
+        "api/index.json",
+        &serde_json::json!({ "pages": index, "matrix": "matrix.json", "stats": "stats.json" }),
+    )?;
     out.write(MARKER, b"written by detcat export site\n")?;
     out.report.elapsed = start.elapsed();
     Ok(out.report)
@@ -171,7 +233,11 @@ impl Writer {
     /// Writes `rel` under the export directory, refusing any path that could leave it.
     fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), WebError> {
         let rel_path = Path::new(rel);
-        if rel.is_empty() || !rel_path.components().all(|c| matches!(c, Component::Normal(_))) {
+        if rel.is_empty()
+            || !rel_path
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
+        {
             return Err(WebError::Write {
                 path: rel_path.to_path_buf(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "unsafe export path"),
@@ -179,7 +245,10 @@ impl Writer {
         }
         let path = self.dir.join(rel_path);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| WebError::Write { path: parent.to_path_buf(), source })?;
+            std::fs::create_dir_all(parent).map_err(|source| WebError::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
         std::fs::write(&path, bytes).map_err(|source| WebError::Write { path, source })?;
         self.report.bytes += bytes.len() as u64;
@@ -187,7 +256,10 @@ impl Writer {
     }
 
     fn write_json<T: serde::Serialize>(&mut self, rel: &str, value: &T) -> Result<(), WebError> {
-        let bytes = serde_json::to_vec(value).map_err(|e| WebError::Render { page: rel.to_owned(), message: e.to_string() })?;
+        let bytes = serde_json::to_vec(value).map_err(|e| WebError::Render {
+            page: rel.to_owned(),
+            message: e.to_string(),
+        })?;
         self.report.json_files += 1;
         self.write(rel, &bytes)
     }
@@ -208,13 +280,20 @@ impl Writer {
         let mut next: HashSet<Target> = HashSet::new();
         for t in targets {
             self.page(c, t, &seen)?;
-            next.extend(std::mem::take(&mut *seen.lock().unwrap_or_else(PoisonError::into_inner)));
+            next.extend(std::mem::take(
+                &mut *seen.lock().unwrap_or_else(PoisonError::into_inner),
+            ));
         }
         Ok(next.into_iter().collect())
     }
 
     /// Renders and writes one target page and its JSON twin.
-    fn page(&mut self, c: &Catalog, target: &Target, seen: &Arc<Mutex<Vec<Target>>>) -> Result<(), WebError> {
+    fn page(
+        &mut self,
+        c: &Catalog,
+        target: &Target,
+        seen: &Arc<Mutex<Vec<Target>>>,
+    ) -> Result<(), WebError> {
         let (_, file) = links::paths(target);
         let l = Links::export(file.matches('/').count(), seen.clone());
         let opts = QueryOptions::default();
@@ -222,30 +301,47 @@ impl Writer {
             Target::Technique(id) => match c.technique(id, opts)? {
                 Some(p) => {
                     self.report.techniques += 1;
-                    (render(crate::pages::TechniqueView::new(&l, c.origin(), &p))?, Some(to_json(&p)?))
+                    (
+                        render(crate::pages::TechniqueView::new(&l, c.origin(), &p))?,
+                        Some(to_json(&p)?),
+                    )
                 }
                 None => (site::not_found_html(c, &l, "technique", id)?, None),
             },
             Target::Rule(v, id) => match site::rule_page(c, v, id)? {
                 Some(r) => {
                     self.report.rules += 1;
-                    (render(crate::pages::RuleView::new(&l, c.origin(), &r))?, Some(to_json(&r)?))
+                    (
+                        render(crate::pages::RuleView::new(&l, c.origin(), &r))?,
+                        Some(to_json(&r)?),
+                    )
                 }
-                None => (site::not_found_html(c, &l, "rule", &format!("{v}/{id}"))?, None),
+                None => (
+                    site::not_found_html(c, &l, "rule", &format!("{v}/{id}"))?,
+                    None,
+                ),
             },
             Target::Field(name) => match c.field(name, opts)? {
                 Some(f) => {
                     self.report.fields += 1;
-                    (render(crate::pages::FieldPageView::new(&l, c.origin(), &f))?, Some(to_json(&f)?))
+                    (
+                        render(crate::pages::FieldPageView::new(&l, c.origin(), &f))?,
+                        Some(to_json(&f)?),
+                    )
                 }
                 None => (site::not_found_html(c, &l, "field", name)?, None),
             },
             Target::Event(key) => match c.event(key, opts) {
                 Ok(Some(e)) => {
                     self.report.events += 1;
-                    (render(crate::pages::EventView::new(&l, c.origin(), &e))?, Some(to_json(&e)?))
+                    (
+                        render(crate::pages::EventView::new(&l, c.origin(), &e))?,
+                        Some(to_json(&e)?),
+                    )
                 }
-                Ok(None) | Err(detcat_catalog::CatalogError::Query(_)) => (site::not_found_html(c, &l, "event", key)?, None),
+                Ok(None) | Err(detcat_catalog::CatalogError::Query(_)) => {
+                    (site::not_found_html(c, &l, "event", key)?, None)
+                }
                 Err(e) => return Err(e.into()),
             },
         };
@@ -268,13 +364,19 @@ fn render<T: askama::Template>(view: T) -> Result<String, WebError> {
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, WebError> {
-    serde_json::to_vec(v).map_err(|e| WebError::Render { page: "json".to_owned(), message: e.to_string() })
+    serde_json::to_vec(v).map_err(|e| WebError::Render {
+        page: "json".to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// Creates `dir`, or clears the files an earlier export wrote there; refuses a non-empty
 /// directory that is no export (so `export site ~` cannot wipe anything).
 fn prepare_dir(dir: &Path) -> Result<(), WebError> {
-    let io = |source| WebError::Write { path: dir.to_path_buf(), source };
+    let io = |source| WebError::Write {
+        path: dir.to_path_buf(),
+        source,
+    };
     if !dir.exists() {
         return std::fs::create_dir_all(dir).map_err(io);
     }
@@ -288,14 +390,19 @@ fn prepare_dir(dir: &Path) -> Result<(), WebError> {
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let entry = entry.map_err(io)?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = OWNED.contains(&name.as_str()) || (name.starts_with("index") && name.ends_with(".html"));
+        let ours = OWNED.contains(&name.as_str())
+            || (name.starts_with("index") && name.ends_with(".html"));
         if !ours {
             continue;
         }
         let path = entry.path();
         // `file_type` does not follow symlinks: a symlink is removed, never descended into.
         let is_dir = entry.file_type().map_err(io)?.is_dir();
-        let removed = if is_dir { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        let removed = if is_dir {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
         removed.map_err(|source| WebError::Write { path, source })?;
     }
     Ok(())

@@ -44,25 +44,40 @@ pub use state::AppState;
 
 /// The HTML of a technique page as the server renders it, without the response cache
 /// (benchmarks, tools). `None` when the catalog has no such technique.
-pub fn render_technique(catalog: &detcat_catalog::Catalog, links: &links::Links, id: &str) -> Result<Option<String>, WebError> {
+pub fn render_technique(
+    catalog: &detcat_catalog::Catalog,
+    links: &links::Links,
+    id: &str,
+) -> Result<Option<String>, WebError> {
     site::technique_html(catalog, links, id)
 }
 
 /// The HTML of the home matrix, unfiltered.
-pub fn render_home(catalog: &detcat_catalog::Catalog, links: &links::Links) -> Result<String, WebError> {
+pub fn render_home(
+    catalog: &detcat_catalog::Catalog,
+    links: &links::Links,
+) -> Result<String, WebError> {
     site::home_html(catalog, links, None, None)
 }
 
 /// Opens the catalog (see [`AppState::new`]), binds `addr`, logs the URL and serves until
 /// Ctrl-C.
 pub fn serve_blocking(catalog: Option<PathBuf>, addr: SocketAddr) -> Result<(), WebError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(WebError::Runtime)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(WebError::Runtime)?;
     runtime.block_on(async move {
         let state = AppState::new(catalog)?;
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| WebError::Bind { addr, source })?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| WebError::Bind { addr, source })?;
         let local = listener.local_addr().unwrap_or(addr);
         tracing::info!("detcat serving {} at http://{local}/", state.origin());
-        eprintln!("detcat: serving {} at http://{local}/ (Ctrl-C stops)", state.origin());
+        eprintln!(
+            "detcat: serving {} at http://{local}/ (Ctrl-C stops)",
+            state.origin()
+        );
         serve(listener, state).await
     })
 }

@@ -26,7 +26,10 @@ pub struct Links {
 #[derive(Clone)]
 enum Mode {
     Server,
-    Export { root: String, seen: Arc<Mutex<Vec<Target>>> },
+    Export {
+        root: String,
+        seen: Arc<Mutex<Vec<Target>>>,
+    },
 }
 
 impl Links {
@@ -39,8 +42,14 @@ impl Links {
     /// (`index.html` is 0, `technique/T1.html` 1, `rule/sigma/x.html` 2); targets are recorded
     /// into `seen`.
     pub fn export(depth: usize, seen: Arc<Mutex<Vec<Target>>>) -> Links {
-        let root = if depth == 0 { "./".to_owned() } else { "../".repeat(depth) };
-        Links { mode: Mode::Export { root, seen } }
+        let root = if depth == 0 {
+            "./".to_owned()
+        } else {
+            "../".repeat(depth)
+        };
+        Links {
+            mode: Mode::Export { root, seen },
+        }
     }
 
     pub fn is_export(&self) -> bool {
@@ -49,7 +58,9 @@ impl Links {
 
     fn record(&self, target: Target) {
         if let Mode::Export { seen, .. } = &self.mode {
-            seen.lock().unwrap_or_else(PoisonError::into_inner).push(target);
+            seen.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(target);
         }
     }
 
@@ -117,7 +128,10 @@ impl Links {
 
     /// A search; the static export has no search engine, its search page says so.
     pub fn search(&self, q: &str) -> String {
-        self.page(format!("/search?q={}", encode_query(q)), "search.html".to_owned())
+        self.page(
+            format!("/search?q={}", encode_query(q)),
+            "search.html".to_owned(),
+        )
     }
 
     /// A search for one indicator value (`value:"…"` quoted when it holds spaces).
@@ -141,19 +155,28 @@ impl Links {
                 if let Some(p) = platform {
                     q.push(format!("platform={}", encode_query(p)));
                 }
-                if q.is_empty() { "/".to_owned() } else { format!("/?{}", q.join("&")) }
+                if q.is_empty() {
+                    "/".to_owned()
+                } else {
+                    format!("/?{}", q.join("&"))
+                }
             }
             Mode::Export { root, .. } => format!("{root}{}", matrix_file(vendor, platform)),
         }
     }
-
 }
 
 /// (server path, export file) of a target.
 pub fn paths(t: &Target) -> (String, String) {
     match t {
-        Target::Technique(id) => (format!("/technique/{}", encode_segment(id)), technique_file(id)),
-        Target::Rule(v, id) => (format!("/rule/{}/{}", encode_segment(v), encode_segment(id)), rule_file(v, id)),
+        Target::Technique(id) => (
+            format!("/technique/{}", encode_segment(id)),
+            technique_file(id),
+        ),
+        Target::Rule(v, id) => (
+            format!("/rule/{}/{}", encode_segment(v), encode_segment(id)),
+            rule_file(v, id),
+        ),
         Target::Field(name) => (format!("/field/{}", encode_segment(name)), field_file(name)),
         Target::Event(key) => (format!("/event/{}", encode_segment(key)), event_file(key)),
     }
@@ -161,7 +184,10 @@ pub fn paths(t: &Target) -> (String, String) {
 
 /// `technique/T1.html` → `technique/T1.json`.
 pub fn json_file(html_file: &str) -> String {
-    format!("{}.json", html_file.strip_suffix(".html").unwrap_or(html_file))
+    format!(
+        "{}.json",
+        html_file.strip_suffix(".html").unwrap_or(html_file)
+    )
 }
 
 /// Relative file of a technique page inside an export.
@@ -225,17 +251,23 @@ pub fn safe_name(id: &str) -> String {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Percent-encodes one path segment (everything but unreserved characters).
 pub fn encode_segment(s: &str) -> String {
-    encode(s, |b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':'))
+    encode(s, |b| {
+        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':')
+    })
 }
 
 /// Percent-encodes a query-string value.
 pub fn encode_query(s: &str) -> String {
-    encode(s, |b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':'))
+    encode(s, |b| {
+        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':')
+    })
 }
 
 fn encode(s: &str, keep: impl Fn(u8) -> bool) -> String {
@@ -255,7 +287,10 @@ fn encode(s: &str, keep: impl Fn(u8) -> bool) -> String {
 pub fn external_url(url: &str) -> Option<&str> {
     let t = url.trim();
     let b = t.as_bytes();
-    let has = |prefix: &[u8]| b.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
+    let has = |prefix: &[u8]| {
+        b.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
     (has(b"https://") || has(b"http://")).then_some(t)
 }
 
@@ -265,19 +300,38 @@ mod tests {
 
     #[test]
     fn safe_names_never_escape() {
-        for hostile in ["..", "../../etc/passwd", "/abs", "a/b", "a\\b", "", ".hidden", "C:x", "x..y", "é", "a\0b"] {
+        for hostile in [
+            "..",
+            "../../etc/passwd",
+            "/abs",
+            "a/b",
+            "a\\b",
+            "",
+            ".hidden",
+            "C:x",
+            "x..y",
+            "é",
+            "a\0b",
+        ] {
             let name = safe_name(hostile);
             assert!(!name.is_empty(), "{hostile:?}");
             assert!(!name.starts_with('.'), "{hostile:?} -> {name}");
             assert!(!name.contains(".."), "{hostile:?} -> {name}");
-            assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)), "{hostile:?} -> {name}");
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+                "{hostile:?} -> {name}"
+            );
         }
     }
 
     #[test]
     fn safe_names_keep_plain_ids_and_separate_lookalikes() {
         assert_eq!(safe_name("T1559.001"), "T1559.001");
-        assert_eq!(safe_name("5f9c7a3e-1b2d-4c9a-9e1f-0a1b2c3d4e5f"), "5f9c7a3e-1b2d-4c9a-9e1f-0a1b2c3d4e5f");
+        assert_eq!(
+            safe_name("5f9c7a3e-1b2d-4c9a-9e1f-0a1b2c3d4e5f"),
+            "5f9c7a3e-1b2d-4c9a-9e1f-0a1b2c3d4e5f"
+        );
         assert_ne!(safe_name("a/b"), safe_name("a_b"));
         assert_ne!(safe_name("a b"), safe_name("a:b"));
         assert!(safe_name(&"x".repeat(500)).len() < 100);
@@ -290,7 +344,10 @@ mod tests {
         assert_eq!(l.rule("sigma", "a/b c"), "/rule/sigma/a%2Fb%20c");
         assert_eq!(l.event_of("sysmon", "1"), "/event/sysmon:1");
         assert_eq!(l.search("value:a&b"), "/search?q=value:a%26b");
-        assert_eq!(l.matrix(Some("sigma"), Some("Windows")), "/?vendor=sigma&platform=Windows");
+        assert_eq!(
+            l.matrix(Some("sigma"), Some("Windows")),
+            "/?vendor=sigma&platform=Windows"
+        );
     }
 
     #[test]
@@ -300,7 +357,10 @@ mod tests {
         assert_eq!(l.technique("T1"), "../../technique/T1.html");
         assert_eq!(l.asset("style.css"), "../../static/style.css");
         assert_eq!(Links::export(0, seen.clone()).home(), "./index.html");
-        assert_eq!(seen.lock().unwrap().as_slice(), [Target::Technique("T1".into())]);
+        assert_eq!(
+            seen.lock().unwrap().as_slice(),
+            [Target::Technique("T1".into())]
+        );
     }
 
     #[test]

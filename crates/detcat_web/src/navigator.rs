@@ -26,14 +26,24 @@ pub fn navigator_layer(catalog: &Catalog, vendor: Option<&str>) -> Result<Value,
         )
         .map_err(detcat_catalog::CatalogError::from)?;
     let rows = stmt
-        .query_map([vendor.as_deref()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u64>(2)?)))
+        .query_map([vendor.as_deref()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u64>(2)?,
+            ))
+        })
         .map_err(detcat_catalog::CatalogError::from)?;
     let mut counts: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for row in rows {
         let (t, v, n) = row.map_err(detcat_catalog::CatalogError::from)?;
         counts.entry(t).or_default().insert(v, n);
     }
-    let max = counts.values().map(|m| m.values().sum::<u64>()).max().unwrap_or(0);
+    let max = counts
+        .values()
+        .map(|m| m.values().sum::<u64>())
+        .max()
+        .unwrap_or(0);
     let techniques: Vec<Value> = counts
         .iter()
         .map(|(id, by_vendor)| {
@@ -49,9 +59,16 @@ pub fn navigator_layer(catalog: &Catalog, vendor: Option<&str>) -> Result<Value,
             })
         })
         .collect();
-    let attack_version = catalog.meta("attack_version").ok().flatten().unwrap_or_else(|| "18".to_owned());
+    let attack_version = catalog
+        .meta("attack_version")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "18".to_owned());
     let name = match &vendor {
-        Some(v) => format!("detcat: {} rules per technique", crate::render::vendor_name(v)),
+        Some(v) => format!(
+            "detcat: {} rules per technique",
+            crate::render::vendor_name(v)
+        ),
         None => "detcat: rules per technique".to_owned(),
     };
     Ok(json!({

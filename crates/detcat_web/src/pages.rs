@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
-use detcat_catalog::views::{EventPage, FieldPage, FieldRow, Matrix, RulePage, RuleRef, SearchPage, TechniquePage};
+use detcat_catalog::views::{
+    EventPage, FieldPage, FieldRow, Matrix, RulePage, RuleRef, SearchPage, TechniquePage,
+};
 use serde_json::Value;
 
 use crate::links::{Links, Target, external_url};
@@ -33,7 +35,13 @@ impl<'a> HomeView<'a> {
             ("elastic", crate::render::thousands(m.totals.elastic)),
             ("splunk", crate::render::thousands(m.totals.splunk)),
         ];
-        HomeView { l, origin, m, vendors: VENDORS, vendor_totals }
+        HomeView {
+            l,
+            origin,
+            m,
+            vendors: VENDORS,
+            vendor_totals,
+        }
     }
 }
 
@@ -110,7 +118,9 @@ fn opt_s(v: Option<&Value>) -> Option<String> {
 }
 
 fn arr(v: Option<&Value>) -> &[Value] {
-    v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    v.and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn refs(v: Option<&Value>) -> Vec<RefView> {
@@ -118,9 +128,16 @@ fn refs(v: Option<&Value>) -> Vec<RefView> {
         .iter()
         .enumerate()
         .map(|(i, r)| RefView {
-            number: r.get("number").and_then(Value::as_u64).unwrap_or(i as u64 + 1),
+            number: r
+                .get("number")
+                .and_then(Value::as_u64)
+                .unwrap_or(i as u64 + 1),
             source_name: s(r.get("source_name")),
-            url: r.get("url").and_then(Value::as_str).and_then(external_url).map(str::to_owned),
+            url: r
+                .get("url")
+                .and_then(Value::as_str)
+                .and_then(external_url)
+                .map(str::to_owned),
             description: opt_s(r.get("description")),
         })
         .collect()
@@ -132,7 +149,11 @@ fn strategies(detection: Option<&Value>) -> Vec<StrategyView> {
         .map(|st| StrategyView {
             id: s(st.get("id")),
             name: s(st.get("name")),
-            url: st.get("url").and_then(Value::as_str).and_then(external_url).map(str::to_owned),
+            url: st
+                .get("url")
+                .and_then(Value::as_str)
+                .and_then(external_url)
+                .map(str::to_owned),
             analytics: arr(st.get("analytics"))
                 .iter()
                 .map(|a| AnalyticView {
@@ -143,7 +164,8 @@ fn strategies(detection: Option<&Value>) -> Vec<StrategyView> {
                     log_sources: arr(a.get("log_sources"))
                         .iter()
                         .map(|ls| {
-                            let dc = opt_s(ls.get("data_component_name")).unwrap_or_else(|| s(ls.get("data_component")));
+                            let dc = opt_s(ls.get("data_component_name"))
+                                .unwrap_or_else(|| s(ls.get("data_component")));
                             (dc, s(ls.get("name")), s(ls.get("channel")))
                         })
                         .collect(),
@@ -165,11 +187,21 @@ impl<'a> TechniqueView<'a> {
         let data_components: Vec<String> = arr(detection.and_then(|d| d.get("data_components")))
             .iter()
             .map(|dc| opt_s(dc.get("name")).unwrap_or_else(|| s(dc.get("id"))))
-            .chain(arr(detection.and_then(|d| d.get("data_sources"))).iter().map(|x| s(Some(x))))
+            .chain(
+                arr(detection.and_then(|d| d.get("data_sources")))
+                    .iter()
+                    .map(|x| s(Some(x))),
+            )
             .filter(|x| !x.is_empty())
             .collect();
-        let mut collect: Vec<(String, String, String)> =
-            strategies.iter().flat_map(|st| st.analytics.iter().flat_map(|a| a.log_sources.iter().cloned())).collect();
+        let mut collect: Vec<(String, String, String)> = strategies
+            .iter()
+            .flat_map(|st| {
+                st.analytics
+                    .iter()
+                    .flat_map(|a| a.log_sources.iter().cloned())
+            })
+            .collect();
         collect.sort();
         collect.dedup();
         let rule_total = p.rules.len() as u64;
@@ -177,15 +209,21 @@ impl<'a> TechniqueView<'a> {
             .fields
             .iter()
             .map(|row| {
-                let mut ops: Vec<(String, u64, String)> =
-                    row.operators.iter().map(|(op, n)| (op.clone(), *n, crate::render::bar(*n, row.rules))).collect();
+                let mut ops: Vec<(String, u64, String)> = row
+                    .operators
+                    .iter()
+                    .map(|(op, n)| (op.clone(), *n, crate::render::bar(*n, row.rules)))
+                    .collect();
                 ops.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 FieldView { row, ops }
             })
             .collect();
         let groups = VENDORS
             .iter()
-            .map(|v| VendorGroup { vendor: v, rules: p.rules.iter().filter(|r| r.vendor == *v).collect() })
+            .map(|v| VendorGroup {
+                vendor: v,
+                rules: p.rules.iter().filter(|r| r.vendor == *v).collect(),
+            })
             .filter(|g| !g.rules.is_empty())
             .collect();
         TechniqueView {
@@ -193,7 +231,12 @@ impl<'a> TechniqueView<'a> {
             origin,
             p,
             api_href: l.api_twin(&Target::Technique(p.technique.id.clone())),
-            attack_url: p.technique.url.as_deref().and_then(external_url).map(str::to_owned),
+            attack_url: p
+                .technique
+                .url
+                .as_deref()
+                .and_then(external_url)
+                .map(str::to_owned),
             attack_version: opt_s(data.get("version")),
             description: rich(&s(data.get("description"))),
             references: refs(data.get("references")),
@@ -233,8 +276,16 @@ impl<'a> RuleView<'a> {
             r,
             api_href: l.api_twin(&Target::Rule(r.vendor.clone(), r.id.clone())),
             upstream: r.url.as_deref().and_then(external_url),
-            references: r.references.iter().map(|x| (x.as_str(), external_url(x))).collect(),
-            tree: if r.expr.is_null() { Vec::new() } else { tree::flatten(&r.expr) },
+            references: r
+                .references
+                .iter()
+                .map(|x| (x.as_str(), external_url(x)))
+                .collect(),
+            tree: if r.expr.is_null() {
+                Vec::new()
+            } else {
+                tree::flatten(&r.expr)
+            },
             source: highlight::highlight(&r.path, source),
             source_cut: source.lines().nth(highlight::MAX_LINES).is_some(),
         }
@@ -257,12 +308,23 @@ impl<'a> FieldPageView<'a> {
         let names = match &f.names {
             Value::Object(map) => map
                 .iter()
-                .map(|(k, v)| (k.clone(), arr(Some(v)).iter().map(|x| s(Some(x))).collect::<Vec<_>>()))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        arr(Some(v)).iter().map(|x| s(Some(x))).collect::<Vec<_>>(),
+                    )
+                })
                 .filter(|(_, v)| !v.is_empty())
                 .collect(),
             _ => BTreeMap::new(),
         };
-        FieldPageView { l, origin, f, api_href: l.api_twin(&Target::Field(f.field.clone())), names }
+        FieldPageView {
+            l,
+            origin,
+            f,
+            api_href: l.api_twin(&Target::Field(f.field.clone())),
+            names,
+        }
     }
 }
 
@@ -278,7 +340,12 @@ pub struct EventView<'a> {
 impl<'a> EventView<'a> {
     pub fn new(l: &'a Links, origin: &'a str, e: &'a EventPage) -> Self {
         let key = format!("{}:{}", e.provider, e.event_id);
-        EventView { l, origin, e, api_href: l.api_twin(&Target::Event(key)) }
+        EventView {
+            l,
+            origin,
+            e,
+            api_href: l.api_twin(&Target::Event(key)),
+        }
     }
 }
 

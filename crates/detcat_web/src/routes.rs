@@ -55,9 +55,18 @@ pub fn app(state: AppState) -> Router {
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
 }
@@ -65,7 +74,11 @@ async fn security_headers(req: Request, next: Next) -> Response {
 /// Serves repeated GETs of pages and API answers from memory: the catalog is read-only.
 async fn cache_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let cacheable = req.method() == axum::http::Method::GET && req.uri().path() != "/healthz";
-    let key = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let key = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
     if cacheable && let Some(hit) = state.cache_get(&key) {
         return cached_response(hit);
     }
@@ -74,7 +87,11 @@ async fn cache_layer(State(state): State<AppState>, req: Request, next: Next) ->
     if !cacheable || !(status == StatusCode::OK || status == StatusCode::NOT_FOUND) {
         return res;
     }
-    let content_type = match res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+    let content_type = match res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(ct) if ct.starts_with("text/html") => "text/html; charset=utf-8",
         Some(ct) if ct.starts_with("application/json") => "application/json",
         _ => return res,
@@ -82,7 +99,14 @@ async fn cache_layer(State(state): State<AppState>, req: Request, next: Next) ->
     let (parts, body) = res.into_parts();
     match axum::body::to_bytes(body, 4 * 1024 * 1024).await {
         Ok(bytes) => {
-            state.cache_put(key, Cached { status: status.as_u16(), content_type, body: bytes.clone() });
+            state.cache_put(
+                key,
+                Cached {
+                    status: status.as_u16(),
+                    content_type,
+                    body: bytes.clone(),
+                },
+            );
             Response::from_parts(parts, Body::from(bytes))
         }
         Err(e) => AppError::Internal(format!("buffering a response: {e}")).into_response(),
@@ -95,21 +119,33 @@ fn cached_response(hit: Cached) -> Response {
 }
 
 fn html(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 fn json_response<T: serde::Serialize>(status: StatusCode, value: &T) -> Result<Response, AppError> {
     let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(format!("json: {e}")))?;
-    Ok((status, [(header::CONTENT_TYPE, "application/json")], Bytes::from(body)).into_response())
+    Ok((
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        Bytes::from(body),
+    )
+        .into_response())
 }
 
 /// An HTML error page for a client error (the message names only what the client sent).
 fn html_error(state: &AppState, e: AppError) -> Response {
     match &e {
-        AppError::BadRequest(m) => match site::error_html(&Links::server(), state.origin(), "400 Bad request", m) {
-            Ok(body) => html(StatusCode::BAD_REQUEST, body),
-            Err(_) => e.into_response(),
-        },
+        AppError::BadRequest(m) => {
+            match site::error_html(&Links::server(), state.origin(), "400 Bad request", m) {
+                Ok(body) => html(StatusCode::BAD_REQUEST, body),
+                Err(_) => e.into_response(),
+            }
+        }
         AppError::Internal(_) => e.into_response(),
     }
 }
@@ -124,7 +160,10 @@ where
             let l = Links::server();
             match f(c, &l)? {
                 Some(body) => Ok((StatusCode::OK, body)),
-                None => Ok((StatusCode::NOT_FOUND, site::not_found_html(c, &l, what, &wanted)?)),
+                None => Ok((
+                    StatusCode::NOT_FOUND,
+                    site::not_found_html(c, &l, what, &wanted)?,
+                )),
             }
         })
         .await;
@@ -149,7 +188,9 @@ struct SearchParams {
 }
 
 fn page_number(p: Option<&str>) -> u64 {
-    p.and_then(|p| p.trim().parse::<u64>().ok()).filter(|n| *n > 0).unwrap_or(1)
+    p.and_then(|p| p.trim().parse::<u64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1)
 }
 
 async fn home(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> Response {
@@ -158,29 +199,50 @@ async fn home(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> R
         Err(e) => return html_error(&state, e.into()),
     };
     let platform = site::platform_filter(q.platform.as_deref());
-    page(state, "page", String::new(), move |c, l| site::home_html(c, l, vendor.as_deref(), platform.as_deref()).map(Some)).await
+    page(state, "page", String::new(), move |c, l| {
+        site::home_html(c, l, vendor.as_deref(), platform.as_deref()).map(Some)
+    })
+    .await
 }
 
 async fn technique(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    page(state, "technique", id.clone(), move |c, l| site::technique_html(c, l, &id)).await
+    page(state, "technique", id.clone(), move |c, l| {
+        site::technique_html(c, l, &id)
+    })
+    .await
 }
 
-async fn rule(State(state): State<AppState>, Path((vendor, id)): Path<(String, String)>) -> Response {
+async fn rule(
+    State(state): State<AppState>,
+    Path((vendor, id)): Path<(String, String)>,
+) -> Response {
     let wanted = format!("{vendor}/{id}");
-    page(state, "rule", wanted, move |c, l| site::rule_html(c, l, &vendor, &id)).await
+    page(state, "rule", wanted, move |c, l| {
+        site::rule_html(c, l, &vendor, &id)
+    })
+    .await
 }
 
 async fn field(State(state): State<AppState>, Path(name): Path<String>) -> Response {
-    page(state, "field", name.clone(), move |c, l| site::field_html(c, l, &name)).await
+    page(state, "field", name.clone(), move |c, l| {
+        site::field_html(c, l, &name)
+    })
+    .await
 }
 
 async fn event(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    page(state, "event", key.clone(), move |c, l| site::event_html(c, l, &key)).await
+    page(state, "event", key.clone(), move |c, l| {
+        site::event_html(c, l, &key)
+    })
+    .await
 }
 
 async fn search(State(state): State<AppState>, Query(p): Query<SearchParams>) -> Response {
     let n = page_number(p.page.as_deref());
-    page(state, "page", String::new(), move |c, l| site::search_html(c, l, &p.q, n).map(Some)).await
+    page(state, "page", String::new(), move |c, l| {
+        site::search_html(c, l, &p.q, n).map(Some)
+    })
+    .await
 }
 
 async fn not_found(State(state): State<AppState>, req: Request) -> Response {
@@ -190,10 +252,20 @@ async fn not_found(State(state): State<AppState>, req: Request) -> Response {
 
 async fn asset(Path(name): Path<String>) -> Response {
     match assets::get(&name) {
-        Some((content_type, body)) => {
-            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
-        }
-        None => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "no such asset").into_response(),
+        Some((content_type, body)) => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            body,
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "no such asset",
+        )
+            .into_response(),
     }
 }
 
@@ -231,7 +303,12 @@ async fn api_matrix(State(state): State<AppState>, Query(q): Query<MatrixParams>
     let platform = site::platform_filter(q.platform.as_deref());
     api(state, "page", String::new(), move |c| {
         let vendor = site::vendor_filter(q.vendor.as_deref())?;
-        Ok(Some(c.matrix(None, vendor.as_deref(), platform.as_deref(), QueryOptions::default())?))
+        Ok(Some(c.matrix(
+            None,
+            vendor.as_deref(),
+            platform.as_deref(),
+            QueryOptions::default(),
+        )?))
     })
     .await
 }
@@ -243,31 +320,65 @@ async fn api_stats(State(state): State<AppState>) -> Response {
 async fn api_navigator(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> Response {
     api(state, "page", String::new(), move |c| {
         let vendor = site::vendor_filter(q.vendor.as_deref())?;
-        Ok(Some(crate::navigator::navigator_layer(c, vendor.as_deref())?))
+        Ok(Some(crate::navigator::navigator_layer(
+            c,
+            vendor.as_deref(),
+        )?))
     })
     .await
 }
 
 async fn api_technique(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    api(state, "technique", id.clone(), move |c| Ok(c.technique(&id, QueryOptions::default())?)).await
+    api(state, "technique", id.clone(), move |c| {
+        Ok(c.technique(&id, QueryOptions::default())?)
+    })
+    .await
 }
 
-async fn api_rule(State(state): State<AppState>, Path((vendor, id)): Path<(String, String)>) -> Response {
-    api(state, "rule", format!("{vendor}/{id}"), move |c| site::rule_page(c, &vendor, &id)).await
+async fn api_rule(
+    State(state): State<AppState>,
+    Path((vendor, id)): Path<(String, String)>,
+) -> Response {
+    api(state, "rule", format!("{vendor}/{id}"), move |c| {
+        site::rule_page(c, &vendor, &id)
+    })
+    .await
 }
 
 async fn api_field(State(state): State<AppState>, Path(name): Path<String>) -> Response {
-    api(state, "field", name.clone(), move |c| Ok(c.field(&name, QueryOptions::default())?)).await
+    api(state, "field", name.clone(), move |c| {
+        Ok(c.field(&name, QueryOptions::default())?)
+    })
+    .await
 }
 
 async fn api_event(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    api(state, "event", key.clone(), move |c| Ok(c.event(&key, QueryOptions::default())?)).await
+    api(state, "event", key.clone(), move |c| {
+        Ok(c.event(&key, QueryOptions::default())?)
+    })
+    .await
 }
 
 async fn api_search(State(state): State<AppState>, Query(p): Query<SearchParams>) -> Response {
-    let limit = p.limit.as_deref().and_then(|l| l.parse::<u64>().ok()).unwrap_or(site::SEARCH_PAGE).clamp(1, 200);
-    let offset = page_number(p.page.as_deref()).saturating_sub(1).min(100_000).saturating_mul(limit);
-    api(state, "page", String::new(), move |c| Ok(Some(c.search(p.q.trim(), offset, limit, QueryOptions::default())?))).await
+    let limit = p
+        .limit
+        .as_deref()
+        .and_then(|l| l.parse::<u64>().ok())
+        .unwrap_or(site::SEARCH_PAGE)
+        .clamp(1, 200);
+    let offset = page_number(p.page.as_deref())
+        .saturating_sub(1)
+        .min(100_000)
+        .saturating_mul(limit);
+    api(state, "page", String::new(), move |c| {
+        Ok(Some(c.search(
+            p.q.trim(),
+            offset,
+            limit,
+            QueryOptions::default(),
+        )?))
+    })
+    .await
 }
 
 async fn api_not_found(State(state): State<AppState>, req: Request) -> Response {

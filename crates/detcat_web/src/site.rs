@@ -7,7 +7,8 @@ use detcat_catalog::{Catalog, QueryOptions};
 use crate::error::WebError;
 use crate::links::Links;
 use crate::pages::{
-    ErrorView, EventView, FieldPageView, HomeView, NotFoundView, RuleView, SearchView, Suggestion, TechniqueView,
+    ErrorView, EventView, FieldPageView, HomeView, NotFoundView, RuleView, SearchView, Suggestion,
+    TechniqueView,
 };
 
 /// Search results per page.
@@ -19,46 +20,75 @@ pub fn vendor_filter(v: Option<&str>) -> Result<Option<String>, WebError> {
         None | Some("") => Ok(None),
         Some(v) => {
             let lower = v.to_ascii_lowercase();
-            if crate::pages::VENDORS.contains(&lower.as_str()) { Ok(Some(lower)) } else { Err(WebError::UnknownVendor(v.to_owned())) }
+            if crate::pages::VENDORS.contains(&lower.as_str()) {
+                Ok(Some(lower))
+            } else {
+                Err(WebError::UnknownVendor(v.to_owned()))
+            }
         }
     }
 }
 
 /// Platform filter: empty means all.
 pub fn platform_filter(p: Option<&str>) -> Option<String> {
-    p.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned)
+    p.map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
 }
 
-pub fn home_html(c: &Catalog, l: &Links, vendor: Option<&str>, platform: Option<&str>) -> Result<String, WebError> {
+pub fn home_html(
+    c: &Catalog,
+    l: &Links,
+    vendor: Option<&str>,
+    platform: Option<&str>,
+) -> Result<String, WebError> {
     let m = c.matrix(None, vendor, platform, QueryOptions::default())?;
     Ok(HomeView::new(l, c.origin(), &m).render()?)
 }
 
 pub fn technique_html(c: &Catalog, l: &Links, id: &str) -> Result<Option<String>, WebError> {
-    let Some(p) = c.technique(id, QueryOptions::default())? else { return Ok(None) };
+    let Some(p) = c.technique(id, QueryOptions::default())? else {
+        return Ok(None);
+    };
     Ok(Some(TechniqueView::new(l, c.origin(), &p).render()?))
 }
 
 /// The rule `id` of `vendor` (a rule found under another vendor is not this page).
-pub fn rule_page(c: &Catalog, vendor: &str, id: &str) -> Result<Option<detcat_catalog::views::RulePage>, WebError> {
+pub fn rule_page(
+    c: &Catalog,
+    vendor: &str,
+    id: &str,
+) -> Result<Option<detcat_catalog::views::RulePage>, WebError> {
     if vendor_filter(Some(vendor)).ok().flatten().is_none() {
         return Ok(None);
     }
-    Ok(c.rule(&format!("{vendor}/{id}"))?.filter(|r| r.vendor.eq_ignore_ascii_case(vendor) && r.id == id))
+    Ok(c.rule(&format!("{vendor}/{id}"))?
+        .filter(|r| r.vendor.eq_ignore_ascii_case(vendor) && r.id == id))
 }
 
-pub fn rule_html(c: &Catalog, l: &Links, vendor: &str, id: &str) -> Result<Option<String>, WebError> {
-    let Some(r) = rule_page(c, vendor, id)? else { return Ok(None) };
+pub fn rule_html(
+    c: &Catalog,
+    l: &Links,
+    vendor: &str,
+    id: &str,
+) -> Result<Option<String>, WebError> {
+    let Some(r) = rule_page(c, vendor, id)? else {
+        return Ok(None);
+    };
     Ok(Some(RuleView::new(l, c.origin(), &r).render()?))
 }
 
 pub fn field_html(c: &Catalog, l: &Links, name: &str) -> Result<Option<String>, WebError> {
-    let Some(f) = c.field(name, QueryOptions::default())? else { return Ok(None) };
+    let Some(f) = c.field(name, QueryOptions::default())? else {
+        return Ok(None);
+    };
     Ok(Some(FieldPageView::new(l, c.origin(), &f).render()?))
 }
 
 pub fn event_html(c: &Catalog, l: &Links, key: &str) -> Result<Option<String>, WebError> {
-    let Some(e) = c.event(key, QueryOptions::default())? else { return Ok(None) };
+    let Some(e) = c.event(key, QueryOptions::default())? else {
+        return Ok(None);
+    };
     Ok(Some(EventView::new(l, c.origin(), &e).render()?))
 }
 
@@ -68,43 +98,98 @@ pub fn search_html(c: &Catalog, l: &Links, q: &str, page: u64) -> Result<String,
     let result = if q.is_empty() || l.is_export() {
         None
     } else {
-        let offset = page.saturating_sub(1).min(100_000).saturating_mul(SEARCH_PAGE);
+        let offset = page
+            .saturating_sub(1)
+            .min(100_000)
+            .saturating_mul(SEARCH_PAGE);
         Some(c.search(q, offset, SEARCH_PAGE, QueryOptions::default())?)
     };
     let (prev, next) = match &result {
         Some(r) => {
             let here = r.offset / SEARCH_PAGE + 1;
             let link = |n: u64| format!("{}&page={n}", l.search(q));
-            ((here > 1).then(|| link(here - 1)), (r.offset + (r.hits.len() as u64) < r.total).then(|| link(here + 1)))
+            (
+                (here > 1).then(|| link(here - 1)),
+                (r.offset + (r.hits.len() as u64) < r.total).then(|| link(here + 1)),
+            )
         }
         None => (None, None),
     };
-    let view = SearchView { l, origin: c.origin(), q, page: result.as_ref(), prev, next };
+    let view = SearchView {
+        l,
+        origin: c.origin(),
+        q,
+        page: result.as_ref(),
+        prev,
+        next,
+    };
     Ok(view.render()?)
 }
 
 /// What the 404 page proposes for `wanted`: for rules, the same id under another vendor;
 /// else the catalog's technique suggestion (a revoked id's replacement, the nearest id).
-pub fn suggestion(c: &Catalog, l: &Links, what: &str, wanted: &str) -> Result<Option<Suggestion>, WebError> {
+pub fn suggestion(
+    c: &Catalog,
+    l: &Links,
+    what: &str,
+    wanted: &str,
+) -> Result<Option<Suggestion>, WebError> {
     if what == "rule" {
         let id = wanted.split_once('/').map(|(_, id)| id).unwrap_or(wanted);
         if let Some(r) = c.rule(id)?.filter(|r| r.id == id) {
-            return Ok(Some(Suggestion { href: l.rule(&r.vendor, &r.id), id: format!("{}/{}", r.vendor, r.id), name: r.title }));
+            return Ok(Some(Suggestion {
+                href: l.rule(&r.vendor, &r.id),
+                id: format!("{}/{}", r.vendor, r.id),
+                name: r.title,
+            }));
         }
     }
     if what == "field" || what == "event" {
         return Ok(None);
     }
     // The catalog tries prefixes of the id one by one: keep hostile long input short.
-    let id: String = wanted.rsplit('/').next().unwrap_or(wanted).chars().take(24).collect();
-    Ok(c.suggest(&id)?.map(|(id, name)| Suggestion { href: l.technique(&id), id, name }))
+    let id: String = wanted
+        .rsplit('/')
+        .next()
+        .unwrap_or(wanted)
+        .chars()
+        .take(24)
+        .collect();
+    Ok(c.suggest(&id)?.map(|(id, name)| Suggestion {
+        href: l.technique(&id),
+        id,
+        name,
+    }))
 }
 
-pub fn not_found_html(c: &Catalog, l: &Links, what: &str, wanted: &str) -> Result<String, WebError> {
+pub fn not_found_html(
+    c: &Catalog,
+    l: &Links,
+    what: &str,
+    wanted: &str,
+) -> Result<String, WebError> {
     let suggestion = suggestion(c, l, what, wanted)?;
-    Ok(NotFoundView { l, origin: c.origin(), what, wanted, suggestion }.render()?)
+    Ok(NotFoundView {
+        l,
+        origin: c.origin(),
+        what,
+        wanted,
+        suggestion,
+    }
+    .render()?)
 }
 
-pub fn error_html(l: &Links, origin: &str, status: &str, message: &str) -> Result<String, WebError> {
-    Ok(ErrorView { l, origin, status, message }.render()?)
+pub fn error_html(
+    l: &Links,
+    origin: &str,
+    status: &str,
+    message: &str,
+) -> Result<String, WebError> {
+    Ok(ErrorView {
+        l,
+        origin,
+        status,
+        message,
+    }
+    .render()?)
 }

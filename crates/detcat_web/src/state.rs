@@ -50,7 +50,10 @@ impl AppState {
     /// Opens `catalog` read-only (or `./detcat.db`, or the embedded demo when `None`, as
     /// `Catalog::open_default` does), once per pool slot.
     pub fn new(catalog: Option<PathBuf>) -> Result<AppState, WebError> {
-        let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 8);
+        let n = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .clamp(2, 8);
         let mut slots = Vec::with_capacity(n);
         for _ in 0..n {
             slots.push(Catalog::open_default(catalog.as_deref())?);
@@ -60,7 +63,10 @@ impl AppState {
 
     /// A state over already opened catalogs (tests: in-memory catalogs). At least one.
     pub fn from_catalogs(catalogs: Vec<Catalog>) -> AppState {
-        let origin = catalogs.first().map(|c| c.origin().to_owned()).unwrap_or_default();
+        let origin = catalogs
+            .first()
+            .map(|c| c.origin().to_owned())
+            .unwrap_or_default();
         AppState {
             inner: Arc::new(Inner {
                 slots: catalogs.into_iter().map(Mutex::new).collect(),
@@ -85,7 +91,9 @@ impl AppState {
     {
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
-            let guard = state.lock_slot().ok_or_else(|| AppError::Internal("catalog pool is empty".into()))?;
+            let guard = state
+                .lock_slot()
+                .ok_or_else(|| AppError::Internal("catalog pool is empty".into()))?;
             f(&guard)
         })
         .await
@@ -106,18 +114,30 @@ impl AppState {
             }
         }
         // A panic inside a query poisons its mutex; the connection is still usable (reads only).
-        slots.get(start % slots.len()).map(|s| s.lock().unwrap_or_else(PoisonError::into_inner))
+        slots
+            .get(start % slots.len())
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     pub fn cache_get(&self, key: &str) -> Option<Cached> {
-        self.inner.cache.lock().unwrap_or_else(PoisonError::into_inner).map.get(key).cloned()
+        self.inner
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .map
+            .get(key)
+            .cloned()
     }
 
     pub fn cache_put(&self, key: String, value: Cached) {
         if value.body.len() > CACHE_ENTRY_BYTES {
             return;
         }
-        let mut cache = self.inner.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut cache = self
+            .inner
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if cache.bytes + value.body.len() > CACHE_BYTES {
             // Simple and bounded: start over rather than track recency.
             cache.map.clear();
@@ -139,12 +159,26 @@ mod tests {
         let state = AppState::from_catalogs(Vec::new());
         let big = Bytes::from(vec![b'x'; CACHE_ENTRY_BYTES]);
         for i in 0..(CACHE_BYTES / CACHE_ENTRY_BYTES + 3) {
-            state.cache_put(format!("k{i}"), Cached { status: 200, content_type: "text/plain", body: big.clone() });
+            state.cache_put(
+                format!("k{i}"),
+                Cached {
+                    status: 200,
+                    content_type: "text/plain",
+                    body: big.clone(),
+                },
+            );
         }
         let bytes = state.inner.cache.lock().unwrap().bytes;
         assert!(bytes <= CACHE_BYTES, "{bytes}");
         let too_big = Bytes::from(vec![b'x'; CACHE_ENTRY_BYTES + 1]);
-        state.cache_put("huge".into(), Cached { status: 200, content_type: "text/plain", body: too_big });
+        state.cache_put(
+            "huge".into(),
+            Cached {
+                status: 200,
+                content_type: "text/plain",
+                body: too_big,
+            },
+        );
         assert!(state.cache_get("huge").is_none());
     }
 

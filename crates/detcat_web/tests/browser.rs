@@ -27,7 +27,11 @@ fn start(state: detcat_web::AppState) -> SocketAddr {
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             axum::serve(listener, detcat_web::app(state)).await.unwrap();
@@ -65,7 +69,9 @@ impl Chromium {
         ]);
         cmd.arg(format!("--user-data-dir={}", self.profile.path().display()));
         cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::null());
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", self.bin.display()));
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.bin.display()));
         // Bounded: a hung browser fails the test instead of hanging CI.
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -91,9 +97,17 @@ impl Chromium {
     fn screenshot(&self, url: &str, name: &str, height: u32) -> PathBuf {
         let file = artifacts().join(name);
         let _ = std::fs::remove_file(&file);
-        self.run(&[&format!("--screenshot={}", file.display()), &format!("--window-size=1400,{height}"), url]);
+        self.run(&[
+            &format!("--screenshot={}", file.display()),
+            &format!("--window-size=1400,{height}"),
+            url,
+        ]);
         let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-        assert!(size > 10_000, "screenshot {} is missing or blank ({size} bytes)", file.display());
+        assert!(
+            size > 10_000,
+            "screenshot {} is missing or blank ({size} bytes)",
+            file.display()
+        );
         file
     }
 }
@@ -103,9 +117,18 @@ fn chromium() -> Option<Chromium> {
         eprintln!("note: DETCAT_BROWSER is unset; skipping the browser tests");
         return None;
     }
-    let bin = std::env::var_os("DETCAT_CHROMIUM").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    assert!(bin.is_file(), "DETCAT_BROWSER is set but {} does not exist: install chromium (apt-get install -y chromium)", bin.display());
-    Some(Chromium { bin, profile: tempfile::tempdir().unwrap() })
+    let bin = std::env::var_os("DETCAT_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        bin.is_file(),
+        "DETCAT_BROWSER is set but {} does not exist: install chromium (apt-get install -y chromium)",
+        bin.display()
+    );
+    Some(Chromium {
+        bin,
+        profile: tempfile::tempdir().unwrap(),
+    })
 }
 
 #[test]
@@ -115,14 +138,23 @@ fn pages_render_and_scripts_run_under_the_csp() {
 
     let home = chrome.dom(&format!("{base}/"));
     assert!(home.contains("class=\"matrix\""), "home shows the matrix");
-    assert!(home.contains("data-js=\"ready\""), "app.js ran under the CSP (script-src 'self')");
+    assert!(
+        home.contains("data-js=\"ready\""),
+        "app.js ran under the CSP (script-src 'self')"
+    );
     chrome.screenshot(&format!("{base}/"), "home.png", 1000);
 
     let url = format!("{base}/technique/T1559.001");
     let page = chrome.dom(&url);
     assert!(page.contains("Component Object Model"));
-    assert!(page.contains("class=\"toggle-all\""), "the script added its expand-all buttons");
-    assert!(!page.contains("<details class=\"value\" open"), "values start collapsed");
+    assert!(
+        page.contains("class=\"toggle-all\""),
+        "the script added its expand-all buttons"
+    );
+    assert!(
+        !page.contains("<details class=\"value\" open"),
+        "values start collapsed"
+    );
     chrome.screenshot(&url, "technique.png", 1000);
     chrome.screenshot(&url, "technique-full.png", 4000);
 
@@ -130,15 +162,28 @@ fn pages_render_and_scripts_run_under_the_csp() {
     let expanded = chrome.dom(&format!("{url}#expand-all"));
     let opened = expanded.matches("<details class=\"value\" open").count();
     assert!(opened > 0, "clicking expand-all opened the value lists");
-    assert!(expanded.contains(">collapse all<"), "the button changed state");
+    assert!(
+        expanded.contains(">collapse all<"),
+        "the button changed state"
+    );
     let first_open = expanded.find("<details class=\"value\" open").unwrap();
-    assert!(expanded[first_open..].contains("href=\"/rule/"), "an opened value lists links to its rules");
+    assert!(
+        expanded[first_open..].contains("href=\"/rule/"),
+        "an opened value lists links to its rules"
+    );
     chrome.screenshot(&format!("{url}#expand-all"), "technique-expanded.png", 2400);
 
-    let rule = page.split("href=\"/rule/").nth(1).and_then(|s| s.split('"').next()).expect("a rule link");
+    let rule = page
+        .split("href=\"/rule/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a rule link");
     let rule_url = format!("{base}/rule/{rule}");
     let rule_dom = chrome.dom(&rule_url);
-    assert!(rule_dom.contains("class=\"tree\""), "the rule page shows its predicate tree");
+    assert!(
+        rule_dom.contains("class=\"tree\""),
+        "the rule page shows its predicate tree"
+    );
     chrome.screenshot(&rule_url, "rule.png", 1600);
 
     let search_url = format!("{base}/search?q=regsvr32");
@@ -158,13 +203,32 @@ fn hostile_rule_text_does_not_execute() {
     let url = format!("{base}/rule/sigma/{HOSTILE_ID}");
     let dom = chrome.dom(&url);
     // The title is text: Chromium serializes the text node escaped, and no element was made.
-    assert!(dom.contains("<h1 id=\"rule-title\">&lt;img src=x onerror=alert(1)&gt;</h1>"), "{dom}");
-    assert!(dom.contains("<title>&lt;img src=x onerror=alert(1)&gt; · detcat</title>"), "document.title is the literal text");
+    assert!(
+        dom.contains("<h1 id=\"rule-title\">&lt;img src=x onerror=alert(1)&gt;</h1>"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<title>&lt;img src=x onerror=alert(1)&gt; · detcat</title>"),
+        "document.title is the literal text"
+    );
     assert!(!dom.contains("<img"), "no injected img element");
-    assert!(!dom.contains("<iframe") && !dom.contains("<svg") && !dom.contains("<marquee"), "no injected element");
-    assert_eq!(dom.matches("<script").count(), 1, "only app.js is a script element");
-    assert!(dom.contains("data-js=\"ready\""), "the page's own script ran");
+    assert!(
+        !dom.contains("<iframe") && !dom.contains("<svg") && !dom.contains("<marquee"),
+        "no injected element"
+    );
+    assert_eq!(
+        dom.matches("<script").count(),
+        1,
+        "only app.js is a script element"
+    );
+    assert!(
+        dom.contains("data-js=\"ready\""),
+        "the page's own script ran"
+    );
     chrome.screenshot(&url, "hostile-rule.png", 1400);
     let tech = chrome.dom(&format!("{base}/technique/T1559.001#expand-all"));
-    assert!(!tech.contains("<img") && tech.matches("<script").count() == 1, "technique page with hostile values");
+    assert!(
+        !tech.contains("<img") && tech.matches("<script").count() == 1,
+        "technique page with hostile values"
+    );
 }

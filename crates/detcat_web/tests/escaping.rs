@@ -8,10 +8,21 @@ use common::{HOSTILE_ID, get, hostile_state};
 
 /// No markup the hostile rule carries may appear raw.
 fn assert_no_raw_markup(page: &str, body: &str) {
-    for raw in ["<img src=x", "<script>alert", "<iframe", "<svg onload", "<marquee>", "<b>Mallory", "</td></tr><script>"] {
+    for raw in [
+        "<img src=x",
+        "<script>alert",
+        "<iframe",
+        "<svg onload",
+        "<marquee>",
+        "<b>Mallory",
+        "</td></tr><script>",
+    ] {
         assert!(!body.contains(raw), "{page}: raw {raw:?} in\n{body}");
     }
-    assert!(!body.contains("href=\"javascript:"), "{page}: a javascript: link");
+    assert!(
+        !body.contains("href=\"javascript:"),
+        "{page}: a javascript: link"
+    );
 }
 
 #[tokio::test]
@@ -20,9 +31,23 @@ async fn hostile_rule_page_is_escaped() {
     let r = get(&s, &format!("/rule/sigma/{HOSTILE_ID}")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_no_raw_markup("rule", &r.body);
-    assert!(r.body.contains("&#60;img src=x onerror=alert(1)&#62;") || r.body.contains("&lt;img src=x onerror=alert(1)&gt;"), "the title shows, escaped");
-    assert!(r.body.contains("https://example.test/ok?a=1&#38;b=&#60;2&#62;") || r.body.contains("https://example.test/ok?a=1&amp;b=&lt;2&gt;"), "http reference links, escaped");
-    assert!(r.body.contains("javascript:alert(&#39;ref&#39;)") || r.body.contains("javascript:alert(&#x27;ref&#x27;)"), "non-http reference shown as text");
+    assert!(
+        r.body.contains("&#60;img src=x onerror=alert(1)&#62;")
+            || r.body.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "the title shows, escaped"
+    );
+    assert!(
+        r.body
+            .contains("https://example.test/ok?a=1&#38;b=&#60;2&#62;")
+            || r.body
+                .contains("https://example.test/ok?a=1&amp;b=&lt;2&gt;"),
+        "http reference links, escaped"
+    );
+    assert!(
+        r.body.contains("javascript:alert(&#39;ref&#39;)")
+            || r.body.contains("javascript:alert(&#x27;ref&#x27;)"),
+        "non-http reference shown as text"
+    );
 }
 
 #[tokio::test]
@@ -42,7 +67,11 @@ async fn hostile_text_is_escaped_on_every_page() {
     ];
     for p in &pages {
         let r = get(&s, p).await;
-        assert!(r.status == StatusCode::OK || r.status == StatusCode::NOT_FOUND, "{p}: {}", r.status);
+        assert!(
+            r.status == StatusCode::OK || r.status == StatusCode::NOT_FOUND,
+            "{p}: {}",
+            r.status
+        );
         assert_no_raw_markup(p, &r.body);
     }
     // The JSON twin carries the text as data (JSON-escaped by serde, served as JSON).
@@ -55,7 +84,11 @@ async fn hostile_text_is_escaped_on_every_page() {
 async fn hostile_search_shows_the_hostile_title_escaped() {
     let s = hostile_state();
     let r = get(&s, "/search?q=vendor:sigma").await;
-    assert!(r.body.contains("onerror=alert(1)&#62;") || r.body.contains("onerror=alert(1)&gt;"), "{}", r.body);
+    assert!(
+        r.body.contains("onerror=alert(1)&#62;") || r.body.contains("onerror=alert(1)&gt;"),
+        "{}",
+        r.body
+    );
     assert_no_raw_markup("search", &r.body);
 }
 
@@ -75,6 +108,9 @@ async fn internal_errors_say_only_internal_error() {
 #[ignore = "prints a page for eyeballing"]
 async fn print_hostile_pages() {
     let s = hostile_state();
-    println!("{}", get(&s, &format!("/rule/sigma/{HOSTILE_ID}")).await.body);
+    println!(
+        "{}",
+        get(&s, &format!("/rule/sigma/{HOSTILE_ID}")).await.body
+    );
     println!("{}", get(&s, "/technique/T1559.001").await.body);
 }

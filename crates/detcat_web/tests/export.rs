@@ -29,7 +29,10 @@ fn link_values(html: &str) -> Vec<String> {
 
 /// `&#38;` and friends, as an HTML parser would decode an attribute.
 fn decode_attr(v: &str) -> String {
-    v.replace("&#38;", "&").replace("&amp;", "&").replace("&#34;", "\"").replace("&#39;", "'")
+    v.replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
 }
 
 fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -56,8 +59,16 @@ fn crawl(root: &Path) -> (usize, usize) {
             if v.starts_with("http://") || v.starts_with("https://") || v.starts_with('#') {
                 continue;
             }
-            assert!(!v.starts_with('/'), "{}: absolute link {v} does not work from file://", page.display());
-            assert!(!v.contains("://") && !v.starts_with("javascript:"), "{}: odd link {v}", page.display());
+            assert!(
+                !v.starts_with('/'),
+                "{}: absolute link {v} does not work from file://",
+                page.display()
+            );
+            assert!(
+                !v.contains("://") && !v.starts_with("javascript:"),
+                "{}: odd link {v}",
+                page.display()
+            );
             let file = v.split(['#', '?']).next().unwrap_or("");
             let target = page.parent().unwrap().join(file);
             // Resolve `..` lexically and check the link stays inside the export.
@@ -71,14 +82,26 @@ fn crawl(root: &Path) -> (usize, usize) {
                     other => resolved.push(other),
                 }
             }
-            assert!(resolved.starts_with(root), "{}: link {v} leaves the export", page.display());
+            assert!(
+                resolved.starts_with(root),
+                "{}: link {v} leaves the export",
+                page.display()
+            );
             if !resolved.is_file() {
-                broken.insert(format!("{} -> {v}", page.strip_prefix(root).unwrap().display()));
+                broken.insert(format!(
+                    "{} -> {v}",
+                    page.strip_prefix(root).unwrap().display()
+                ));
             }
             checked += 1;
         }
     }
-    assert!(broken.is_empty(), "{} dangling links, e.g. {:?}", broken.len(), broken.iter().take(10).collect::<Vec<_>>());
+    assert!(
+        broken.is_empty(),
+        "{} dangling links, e.g. {:?}",
+        broken.len(),
+        broken.iter().take(10).collect::<Vec<_>>()
+    );
     (pages.len(), checked)
 }
 
@@ -87,8 +110,21 @@ fn demo_export_has_no_dangling_links() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("site");
     let report = detcat_web::export_catalog(&Catalog::demo().unwrap(), &dir).unwrap();
-    assert!(report.techniques > 0 && report.rules > 0 && report.fields > 0 && report.events > 0, "{report}");
-    for f in ["index.html", "index-vendor-sigma.html", "search.html", "static/style.css", "static/app.js", "api/matrix.json", "api/stats.json", "api/navigator.json", "api/index.json"] {
+    assert!(
+        report.techniques > 0 && report.rules > 0 && report.fields > 0 && report.events > 0,
+        "{report}"
+    );
+    for f in [
+        "index.html",
+        "index-vendor-sigma.html",
+        "search.html",
+        "static/style.css",
+        "static/app.js",
+        "api/matrix.json",
+        "api/stats.json",
+        "api/navigator.json",
+        "api/index.json",
+    ] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
     assert!(dir.join("technique/T1559.001.html").is_file());
@@ -97,7 +133,10 @@ fn demo_export_has_no_dangling_links() {
     assert!(pages > 10 && links > 100, "{pages} pages, {links} links");
     println!("{report}; crawled {pages} pages, {links} links");
     let summary = report.to_string();
-    assert!(summary.contains("techniques") && summary.contains("rules"), "{summary}");
+    assert!(
+        summary.contains("techniques") && summary.contains("rules"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -106,8 +145,22 @@ fn parallel_export_of_the_default_catalog_crawls_clean() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("site");
     let report = detcat_web::export_site(None, &dir).unwrap();
-    let single = detcat_web::export_catalog(&Catalog::demo().unwrap(), &tmp.path().join("one")).unwrap();
-    assert_eq!((report.techniques, report.rules, report.fields, report.events), (single.techniques, single.rules, single.fields, single.events));
+    let single =
+        detcat_web::export_catalog(&Catalog::demo().unwrap(), &tmp.path().join("one")).unwrap();
+    assert_eq!(
+        (
+            report.techniques,
+            report.rules,
+            report.fields,
+            report.events
+        ),
+        (
+            single.techniques,
+            single.rules,
+            single.fields,
+            single.events
+        )
+    );
     crawl(&dir);
 }
 
@@ -120,15 +173,24 @@ fn export_replaces_an_earlier_export_but_refuses_a_foreign_directory() {
     std::fs::write(dir.join("technique/STALE.html"), "old").unwrap();
     std::fs::write(dir.join("keep-me.txt"), "user file").unwrap();
     detcat_web::export_catalog(&c, &dir).unwrap();
-    assert!(!dir.join("technique/STALE.html").exists(), "stale pages are removed");
-    assert!(dir.join("keep-me.txt").exists(), "files the export did not write are kept");
+    assert!(
+        !dir.join("technique/STALE.html").exists(),
+        "stale pages are removed"
+    );
+    assert!(
+        dir.join("keep-me.txt").exists(),
+        "files the export did not write are kept"
+    );
 
     let foreign = tmp.path().join("home");
     std::fs::create_dir_all(&foreign).unwrap();
     std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
     let err = detcat_web::export_catalog(&c, &foreign).unwrap_err();
     assert!(err.to_string().contains("not empty"), "{err}");
-    assert_eq!(std::fs::read_to_string(foreign.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]
@@ -141,10 +203,17 @@ fn hostile_export_stays_inside_and_escaped() {
     html_files(&dir, &mut pages);
     for p in &pages {
         let html = std::fs::read_to_string(p).unwrap();
-        assert!(!html.contains("<img src=x") && !html.contains("<script>alert"), "{} holds raw markup", p.display());
+        assert!(
+            !html.contains("<img src=x") && !html.contains("<script>alert"),
+            "{} holds raw markup",
+            p.display()
+        );
     }
     // Nothing was written beside the export directory.
-    let siblings: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let siblings: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(siblings, vec![std::ffi::OsString::from("site")]);
 }
 
@@ -157,7 +226,11 @@ fn full_catalog_export_crawls_clean() {
         return;
     };
     let path = PathBuf::from(path);
-    assert!(path.is_file(), "DETCAT_CATALOG is set but {} does not exist", path.display());
+    assert!(
+        path.is_file(),
+        "DETCAT_CATALOG is set but {} does not exist",
+        path.display()
+    );
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("site");
     let report = detcat_web::export_site(Some(&path), &dir).unwrap();

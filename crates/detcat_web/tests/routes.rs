@@ -5,21 +5,34 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{get, demo_state};
+use common::{demo_state, get};
 
 #[tokio::test]
 async fn home_renders_the_matrix_with_filters_and_totals() {
     let s = demo_state();
     let r = get(&s, "/").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.content_type.starts_with("text/html"), "{}", r.content_type);
+    assert!(
+        r.content_type.starts_with("text/html"),
+        "{}",
+        r.content_type
+    );
     assert!(r.body.contains("<table class=\"matrix\">"), "matrix table");
     assert!(r.body.contains("Execution"), "a tactic column");
-    assert!(r.body.contains("href=\"/technique/T1559\""), "a technique cell links its page");
-    assert!(r.body.contains("name=\"vendor\"") && r.body.contains("name=\"platform\""), "filter form");
+    assert!(
+        r.body.contains("href=\"/technique/T1559\""),
+        "a technique cell links its page"
+    );
+    assert!(
+        r.body.contains("name=\"vendor\"") && r.body.contains("name=\"platform\""),
+        "filter form"
+    );
     let sigma = get(&s, "/?vendor=sigma&platform=Windows").await;
     assert_eq!(sigma.status, StatusCode::OK);
-    assert!(sigma.body.contains("<option value=\"sigma\" selected>"), "the filter keeps its value");
+    assert!(
+        sigma.body.contains("<option value=\"sigma\" selected>"),
+        "the filter keeps its value"
+    );
     let bad = get(&s, "/?vendor=acme").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("unknown vendor"));
@@ -28,7 +41,14 @@ async fn home_renders_the_matrix_with_filters_and_totals() {
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let s = demo_state();
-    for uri in ["/", "/technique/T1559.001", "/api/matrix", "/static/style.css", "/nope", "/healthz"] {
+    for uri in [
+        "/",
+        "/technique/T1559.001",
+        "/api/matrix",
+        "/static/style.css",
+        "/nope",
+        "/healthz",
+    ] {
         let r = get(&s, uri).await;
         assert_eq!(r.csp, detcat_web::CSP, "{uri}");
         assert!(r.csp.contains("default-src 'none'") && r.csp.contains("frame-ancestors 'none'"));
@@ -42,16 +62,32 @@ async fn technique_page_has_every_section_in_order() {
     let r = get(&s, "/technique/T1559.001").await;
     assert_eq!(r.status, StatusCode::OK);
     let b = &r.body;
-    let order = ["id=\"attack\"", "id=\"detection\"", "id=\"events\"", "id=\"fields\"", "id=\"indicators\"", "id=\"exclusions\"", "id=\"rules\""];
+    let order = [
+        "id=\"attack\"",
+        "id=\"detection\"",
+        "id=\"events\"",
+        "id=\"fields\"",
+        "id=\"indicators\"",
+        "id=\"exclusions\"",
+        "id=\"rules\"",
+    ];
     let mut last = 0;
     for marker in order {
-        let at = b.find(marker).unwrap_or_else(|| panic!("section {marker} missing"));
+        let at = b
+            .find(marker)
+            .unwrap_or_else(|| panic!("section {marker} missing"));
         assert!(at >= last, "section {marker} out of order");
         last = at;
     }
     assert!(b.contains("Component Object Model"), "technique name");
-    assert!(b.contains("<details class=\"value\">"), "values expand to their rules");
-    assert!(b.contains("href=\"/event/sysmon:1\"") || b.contains("href=\"/event/"), "events link their pages");
+    assert!(
+        b.contains("<details class=\"value\">"),
+        "values expand to their rules"
+    );
+    assert!(
+        b.contains("href=\"/event/sysmon:1\"") || b.contains("href=\"/event/"),
+        "events link their pages"
+    );
     assert!(b.contains("href=\"/rule/sigma/"), "rules link their pages");
     assert!(b.contains("class=\"bar\""), "How column bars");
     assert!(!b.contains("style="), "no inline styles (CSP)");
@@ -63,7 +99,10 @@ async fn technique_ids_are_case_insensitive_and_parents_roll_up() {
     let s = demo_state();
     let r = get(&s, "/technique/t1559").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("id=\"subtechniques\""), "parent shows its sub-techniques");
+    assert!(
+        r.body.contains("id=\"subtechniques\""),
+        "parent shows its sub-techniques"
+    );
     assert!(r.body.contains("href=\"/technique/T1559.001\""));
 }
 
@@ -89,14 +128,21 @@ async fn unknown_technique_is_a_404_with_a_suggestion() {
     let j = get(&s, "/api/technique/T1559.999").await;
     assert_eq!(j.status, StatusCode::NOT_FOUND);
     assert_eq!(j.json()["error"], "not found");
-    assert!(j.json()["suggestion"]["id"].as_str().is_some_and(|id| id.starts_with("T1559")));
+    assert!(
+        j.json()["suggestion"]["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("T1559"))
+    );
 }
 
 /// A rule of the demo, as (vendor, id).
 async fn some_rule(s: &detcat_web::AppState) -> (String, String) {
     let v = get(s, "/api/technique/T1559.001").await.json();
     let r = &v["rules"][0];
-    (r["vendor"].as_str().unwrap().to_owned(), r["id"].as_str().unwrap().to_owned())
+    (
+        r["vendor"].as_str().unwrap().to_owned(),
+        r["id"].as_str().unwrap().to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -105,10 +151,20 @@ async fn rule_page_and_twin() {
     let (vendor, id) = some_rule(&s).await;
     let r = get(&s, &format!("/rule/{vendor}/{id}")).await;
     assert_eq!(r.status, StatusCode::OK);
-    for marker in ["id=\"logic\"", "class=\"tree\"", "id=\"indicators\"", "id=\"diagnostics\"", "id=\"source\"", "class=\"src\""] {
+    for marker in [
+        "id=\"logic\"",
+        "class=\"tree\"",
+        "id=\"indicators\"",
+        "id=\"diagnostics\"",
+        "id=\"source\"",
+        "class=\"src\"",
+    ] {
         assert!(r.body.contains(marker), "rule page lacks {marker}");
     }
-    assert!(r.body.contains("href=\"/technique/T1559.001\""), "techniques link back");
+    assert!(
+        r.body.contains("href=\"/technique/T1559.001\""),
+        "techniques link back"
+    );
     let j = get(&s, &format!("/api/rule/{vendor}/{id}")).await;
     assert_eq!(j.status, StatusCode::OK);
     assert_eq!(j.json()["id"], id.as_str());
@@ -119,10 +175,17 @@ async fn rule_page_and_twin() {
 async fn rule_under_the_wrong_vendor_suggests_the_right_one() {
     let s = demo_state();
     let (vendor, id) = some_rule(&s).await;
-    let other = if vendor == "splunk" { "sigma" } else { "splunk" };
+    let other = if vendor == "splunk" {
+        "sigma"
+    } else {
+        "splunk"
+    };
     let r = get(&s, &format!("/rule/{other}/{id}")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(r.body.contains(&format!("href=\"/rule/{vendor}/{id}\"")), "suggests the rule under its vendor");
+    assert!(
+        r.body.contains(&format!("href=\"/rule/{vendor}/{id}\"")),
+        "suggests the rule under its vendor"
+    );
     let r = get(&s, "/rule/acme/x").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
@@ -135,16 +198,36 @@ async fn field_and_event_pages_and_twins() {
     let r = get(&s, &format!("/field/{field}")).await;
     assert_eq!(r.status, StatusCode::OK, "field {field}");
     assert!(r.body.contains("Rules"));
-    assert_eq!(get(&s, &format!("/api/field/{field}")).await.json()["field"], field.as_str());
+    assert_eq!(
+        get(&s, &format!("/api/field/{field}")).await.json()["field"],
+        field.as_str()
+    );
     let e = &t["events"][0];
-    let key = format!("{}:{}", e["provider"].as_str().unwrap(), e["event_id"].as_str().unwrap());
+    let key = format!(
+        "{}:{}",
+        e["provider"].as_str().unwrap(),
+        e["event_id"].as_str().unwrap()
+    );
     let r = get(&s, &format!("/event/{key}")).await;
     assert_eq!(r.status, StatusCode::OK, "event {key}");
     assert!(r.body.contains("Rules that need it"));
-    assert_eq!(get(&s, &format!("/api/event/{key}")).await.status, StatusCode::OK);
-    assert_eq!(get(&s, "/field/no.such.field").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(get(&s, "/event/sysmon:99999").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(get(&s, "/event/nokey").await.status, StatusCode::BAD_REQUEST, "a malformed event key");
+    assert_eq!(
+        get(&s, &format!("/api/event/{key}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&s, "/field/no.such.field").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&s, "/event/sysmon:99999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&s, "/event/nokey").await.status,
+        StatusCode::BAD_REQUEST,
+        "a malformed event key"
+    );
 }
 
 #[tokio::test]
@@ -152,7 +235,11 @@ async fn search_pages_and_twin() {
     let s = demo_state();
     let r = get(&s, "/search?q=regsvr32").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("rules match") || r.body.contains("rule match"), "{}", r.body);
+    assert!(
+        r.body.contains("rules match") || r.body.contains("rule match"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("href=\"/rule/"));
     let j = get(&s, "/api/search?q=vendor:sigma&limit=2").await.json();
     assert!(j["total"].as_u64().unwrap() >= 1);
@@ -160,7 +247,11 @@ async fn search_pages_and_twin() {
     let empty = get(&s, "/search").await;
     assert_eq!(empty.status, StatusCode::OK);
     let paged = get(&s, "/search?q=vendor:sigma&page=99999999999999999999").await;
-    assert_eq!(paged.status, StatusCode::OK, "a silly page number is no error");
+    assert_eq!(
+        paged.status,
+        StatusCode::OK,
+        "a silly page number is no error"
+    );
 }
 
 #[tokio::test]
@@ -168,18 +259,32 @@ async fn stats_matrix_navigator_static_and_health() {
     let s = demo_state();
     assert_eq!(get(&s, "/api/stats").await.status, StatusCode::OK);
     assert!(get(&s, "/api/matrix").await.json()["columns"].is_array());
-    assert!(get(&s, "/api/").await.json()["columns"].is_array(), "/api/ is the home twin");
+    assert!(
+        get(&s, "/api/").await.json()["columns"].is_array(),
+        "/api/ is the home twin"
+    );
     let nav = get(&s, "/api/navigator?vendor=elastic").await.json();
     assert_eq!(nav["versions"]["layer"], "4.5");
     assert_eq!(nav["domain"], "enterprise-attack");
     let css = get(&s, "/static/style.css").await;
     assert!(css.content_type.starts_with("text/css"));
-    assert!(get(&s, "/static/app.js").await.content_type.starts_with("text/javascript"));
-    assert_eq!(get(&s, "/static/..%2FCargo.toml").await.status, StatusCode::NOT_FOUND);
+    assert!(
+        get(&s, "/static/app.js")
+            .await
+            .content_type
+            .starts_with("text/javascript")
+    );
+    assert_eq!(
+        get(&s, "/static/..%2FCargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
     let h = get(&s, "/healthz").await;
     assert_eq!((h.status, h.body.as_str()), (StatusCode::OK, "ok"));
     assert_eq!(get(&s, "/api/nope").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(get(&s, "/nope/../../etc/passwd").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&s, "/nope/../../etc/passwd").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -189,7 +294,11 @@ async fn cached_answers_equal_fresh_ones() {
     let second = get(&s, "/technique/T1559.001").await;
     assert_eq!(first.body, second.body);
     assert_eq!(second.content_type, "text/html; charset=utf-8");
-    assert_eq!(second.csp, detcat_web::CSP, "cached answers keep the headers");
+    assert_eq!(
+        second.csp,
+        detcat_web::CSP,
+        "cached answers keep the headers"
+    );
 }
 
 /// A catalog with ATT&CK data and no rules: the demo's own STIX bundle (written by the detcat
@@ -198,11 +307,15 @@ fn attack_only_state() -> detcat_web::AppState {
     let tmp = tempfile::tempdir().unwrap();
     let attack = tmp.path().join("attack");
     std::fs::create_dir_all(&attack).unwrap();
-    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../detcat_catalog/demo/attack/demo-attack.json");
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../detcat_catalog/demo/attack/demo-attack.json");
     std::fs::copy(demo, attack.join("demo-attack.json")).unwrap();
     let corpus = detcat_catalog::Corpus::read_dir(tmp.path()).unwrap();
-    let (conn, _) = detcat_catalog::build_in_memory(&corpus, &detcat_catalog::BuildOptions::default()).unwrap();
-    detcat_web::AppState::from_catalogs(vec![detcat_catalog::Catalog::from_connection(conn, "attack only").unwrap()])
+    let (conn, _) =
+        detcat_catalog::build_in_memory(&corpus, &detcat_catalog::BuildOptions::default()).unwrap();
+    detcat_web::AppState::from_catalogs(vec![
+        detcat_catalog::Catalog::from_connection(conn, "attack only").unwrap(),
+    ])
 }
 
 #[tokio::test]
@@ -211,7 +324,16 @@ async fn technique_without_rules_says_so_and_shows_what_to_collect() {
     let r = get(&s, "/technique/T1559.001").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("<h2>No rules</h2>"), "{}", r.body);
-    assert!(r.body.contains("No published rule in this catalog names T1559.001"));
-    assert!(r.body.contains("WinEventLog:Sysmon"), "ATT&CK's log sources to collect");
-    assert!(!r.body.contains("id=\"indicators\""), "no empty authoring guide");
+    assert!(
+        r.body
+            .contains("No published rule in this catalog names T1559.001")
+    );
+    assert!(
+        r.body.contains("WinEventLog:Sysmon"),
+        "ATT&CK's log sources to collect"
+    );
+    assert!(
+        !r.body.contains("id=\"indicators\""),
+        "no empty authoring guide"
+    );
 }

@@ -66,7 +66,10 @@ pub struct TripleRow {
 
 pub fn analyze_all(rules: Vec<Rule>, attack: &Attack) -> Vec<AnalyzedRule> {
     let taxonomy = Taxonomy::get();
-    rules.into_par_iter().map(|rule| analyze(rule, attack, taxonomy)).collect()
+    rules
+        .into_par_iter()
+        .map(|rule| analyze(rule, attack, taxonomy))
+        .collect()
 }
 
 fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule {
@@ -76,11 +79,22 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
     let events: BTreeSet<EventKey> = taxonomy
         .events_for(&rule)
         .into_iter()
-        .map(|e| EventKey { provider: e.provider.to_string(), event_id: e.event_id.to_string() })
+        .map(|e| EventKey {
+            provider: e.provider.to_string(),
+            event_id: e.event_id.to_string(),
+        })
         .collect();
 
-    let indicators: Vec<*const Predicate> = rule.expr.indicators().map(|p| p as *const Predicate).collect();
-    let exclusions: Vec<*const Predicate> = rule.expr.exclusions().map(|p| p as *const Predicate).collect();
+    let indicators: Vec<*const Predicate> = rule
+        .expr
+        .indicators()
+        .map(|p| p as *const Predicate)
+        .collect();
+    let exclusions: Vec<*const Predicate> = rule
+        .expr
+        .exclusions()
+        .map(|p| p as *const Predicate)
+        .collect();
     let mut predicates = Vec::new();
     let mut triples = BTreeSet::new();
     for (pred, negated) in rule.expr.predicates() {
@@ -124,14 +138,25 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
     // Triples are unique per (role, field, operator, value) within a rule: each rule counts
     // at most once per row of the authoring guide.
     let mut triples: Vec<TripleRow> = triples.into_iter().collect();
-    triples.dedup_by(|a, b| a.role == b.role && a.field == b.field && a.operator == b.operator && a.value == b.value);
+    triples.dedup_by(|a, b| {
+        a.role == b.role && a.field == b.field && a.operator == b.operator && a.value == b.value
+    });
 
-    AnalyzedRule { rule, techniques, tactics, events: events.into_iter().collect(), predicates, triples }
+    AnalyzedRule {
+        rule,
+        techniques,
+        tactics,
+        events: events.into_iter().collect(),
+        predicates,
+        triples,
+    }
 }
 
 /// Line and column of each diagnostic, computed against the file text it points into.
 pub fn diagnostic_positions(rule: &Rule, text: Option<&str>) -> Vec<Option<(u32, u32)>> {
-    let Some(text) = text else { return vec![None; rule.diagnostics.len()] };
+    let Some(text) = text else {
+        return vec![None; rule.diagnostics.len()];
+    };
     let index = LineIndex::new(text);
     rule.diagnostics
         .iter()

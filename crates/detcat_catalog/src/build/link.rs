@@ -19,22 +19,44 @@ impl Attack {
     pub fn load(corpus: &Corpus, options: &BuildOptions) -> Result<Attack, CatalogError> {
         let mut owned: Vec<(String, Vec<u8>)> = Vec::new();
         for path in &options.attack_files {
-            let bytes = std::fs::read(path).map_err(|source| CatalogError::Write { path: path.clone(), source })?;
+            let bytes = std::fs::read(path).map_err(|source| CatalogError::Write {
+                path: path.clone(),
+                source,
+            })?;
             owned.push((path.display().to_string(), bytes));
         }
         let candidates: Vec<(&str, &[u8])> = if owned.is_empty() {
-            corpus.attack.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect()
+            corpus
+                .attack
+                .iter()
+                .map(|(p, b)| (p.as_str(), b.as_slice()))
+                .collect()
         } else {
-            owned.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect()
+            owned
+                .iter()
+                .map(|(p, b)| (p.as_str(), b.as_slice()))
+                .collect()
         };
         if candidates.is_empty() {
-            return Ok(Attack { kb: None, bundles: Vec::new(), diagnostics: Vec::new() });
+            return Ok(Attack {
+                kb: None,
+                bundles: Vec::new(),
+                diagnostics: Vec::new(),
+            });
         }
         // `--attack` files are all loaded; from a corpus folder, the newest bundle per domain.
-        let chosen = if owned.is_empty() { detcat_attack::select_bundle_bytes(&candidates) } else { candidates };
+        let chosen = if owned.is_empty() {
+            detcat_attack::select_bundle_bytes(&candidates)
+        } else {
+            candidates
+        };
         let bundles = chosen.iter().map(|(p, _)| (*p).to_owned()).collect();
         let (kb, diagnostics) = KnowledgeBase::load(&chosen);
-        Ok(Attack { kb: Some(kb), bundles, diagnostics })
+        Ok(Attack {
+            kb: Some(kb),
+            bundles,
+            diagnostics,
+        })
     }
 
     /// The rule's techniques `(id, as tagged)`, its tactic ids, and diagnostics about both.
@@ -42,32 +64,51 @@ impl Attack {
         let mut diagnostics = Vec::new();
         let mut techniques: Vec<(String, String)> = Vec::new();
         let Some(kb) = &self.kb else {
-            let t = rule.attack.techniques.iter().map(|t| (t.clone(), t.clone())).collect();
+            let t = rule
+                .attack
+                .techniques
+                .iter()
+                .map(|t| (t.clone(), t.clone()))
+                .collect();
             return (t, rule.attack.tactics.clone(), diagnostics);
         };
-        let diag = |code: &str, msg: String| Diagnostic::warning(code, msg, rule.path.clone(), None);
+        let diag =
+            |code: &str, msg: String| Diagnostic::warning(code, msg, rule.path.clone(), None);
         for tagged in &rule.attack.techniques {
             let id = match kb.check_technique(tagged) {
                 TechniqueCheck::Ok => tagged.clone(),
                 TechniqueCheck::Deprecated => {
-                    diagnostics.push(diag("attack::deprecated-technique", format!("{tagged} is deprecated in ATT&CK")));
+                    diagnostics.push(diag(
+                        "attack::deprecated-technique",
+                        format!("{tagged} is deprecated in ATT&CK"),
+                    ));
                     tagged.clone()
                 }
-                TechniqueCheck::Revoked { replacement: Some(new) } => {
+                TechniqueCheck::Revoked {
+                    replacement: Some(new),
+                } => {
                     diagnostics.push(Diagnostic::info(
                         "attack::revoked-technique",
-                        format!("{tagged} was revoked by ATT&CK; counted under its replacement {new}"),
+                        format!(
+                            "{tagged} was revoked by ATT&CK; counted under its replacement {new}"
+                        ),
                         rule.path.clone(),
                         None,
                     ));
                     new
                 }
                 TechniqueCheck::Revoked { replacement: None } => {
-                    diagnostics.push(diag("attack::revoked-technique", format!("{tagged} was revoked by ATT&CK with no replacement")));
+                    diagnostics.push(diag(
+                        "attack::revoked-technique",
+                        format!("{tagged} was revoked by ATT&CK with no replacement"),
+                    ));
                     tagged.clone()
                 }
                 TechniqueCheck::Unknown => {
-                    diagnostics.push(diag("attack::unknown-technique", format!("{tagged} is not a technique of the loaded ATT&CK data")));
+                    diagnostics.push(diag(
+                        "attack::unknown-technique",
+                        format!("{tagged} is not a technique of the loaded ATT&CK data"),
+                    ));
                     tagged.clone()
                 }
             };
@@ -98,7 +139,10 @@ impl Attack {
                     Some(to.id.clone())
                 }
                 TacticResolution::Unknown => {
-                    diagnostics.push(diag("attack::unknown-tactic", format!("tactic tag '{tag}' is no tactic of the loaded ATT&CK data")));
+                    diagnostics.push(diag(
+                        "attack::unknown-tactic",
+                        format!("tactic tag '{tag}' is no tactic of the loaded ATT&CK data"),
+                    ));
                     None
                 }
             };
@@ -121,4 +165,3 @@ impl Attack {
         (techniques, tactics, diagnostics)
     }
 }
-

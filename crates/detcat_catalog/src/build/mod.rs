@@ -64,10 +64,17 @@ pub fn build_to_file(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let write_err = |source| CatalogError::Write { path: out.to_path_buf(), source };
+    let write_err = |source| CatalogError::Write {
+        path: out.to_path_buf(),
+        source,
+    };
     std::fs::create_dir_all(&dir).map_err(write_err)?;
     remove_stale_temporaries(&dir);
-    let tmp = tempfile::Builder::new().prefix(".detcat-build-").suffix(".db").tempfile_in(&dir).map_err(write_err)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".detcat-build-")
+        .suffix(".db")
+        .tempfile_in(&dir)
+        .map_err(write_err)?;
     let built = analyze_corpus(corpus, options, progress)?;
     let mut report = built.report.clone();
     {
@@ -85,7 +92,9 @@ pub fn build_to_file(
 /// A build killed by SIGKILL cannot delete its temporary file; the next build in the same
 /// directory removes those older than an hour (younger ones may belong to a running build).
 fn remove_stale_temporaries(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -102,7 +111,10 @@ fn remove_stale_temporaries(dir: &Path) {
 }
 
 /// Builds the catalog into an in-memory database (the embedded demo, tests).
-pub fn build_in_memory(corpus: &Corpus, options: &BuildOptions) -> Result<(Connection, BuildReport), CatalogError> {
+pub fn build_in_memory(
+    corpus: &Corpus,
+    options: &BuildOptions,
+) -> Result<(Connection, BuildReport), CatalogError> {
     let built = analyze_corpus(corpus, options, &Quiet)?;
     let mut conn = Connection::open_in_memory()?;
     write::write_catalog(&mut conn, &built, corpus)?;
@@ -110,31 +122,66 @@ pub fn build_in_memory(corpus: &Corpus, options: &BuildOptions) -> Result<(Conne
 }
 
 /// Parses every vendor in parallel, links ATT&CK, maps the taxonomy.
-pub fn analyze_corpus(corpus: &Corpus, options: &BuildOptions, progress: &dyn Progress) -> Result<Built, CatalogError> {
+pub fn analyze_corpus(
+    corpus: &Corpus,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<Built, CatalogError> {
     let mut timings = Timings::default();
     let started = Instant::now();
     progress.stage("parse");
     let ((sigma, elastic), splunk) = rayon::join(
-        || rayon::join(|| detcat_sigma::parse_files(&corpus.sigma), || detcat_elastic::parse_files(&corpus.elastic)),
+        || {
+            rayon::join(
+                || detcat_sigma::parse_files(&corpus.sigma),
+                || detcat_elastic::parse_files(&corpus.elastic),
+            )
+        },
         || detcat_splunk::parse_files(&corpus.splunk),
     );
     timings.parse_ms = started.elapsed().as_millis();
 
-    let mut report = BuildReport { origin: corpus.origin.clone(), ..BuildReport::default() };
+    let mut report = BuildReport {
+        origin: corpus.origin.clone(),
+        ..BuildReport::default()
+    };
     let mut rules = Vec::new();
     let mut files = Vec::new();
-    for (vendor, outcomes) in [(Vendor::Sigma, sigma), (Vendor::Elastic, elastic), (Vendor::Splunk, splunk)] {
-        collect_outcomes(vendor, corpus.files(vendor), outcomes, &mut rules, &mut files, &mut report);
+    for (vendor, outcomes) in [
+        (Vendor::Sigma, sigma),
+        (Vendor::Elastic, elastic),
+        (Vendor::Splunk, splunk),
+    ] {
+        collect_outcomes(
+            vendor,
+            corpus.files(vendor),
+            outcomes,
+            &mut rules,
+            &mut files,
+            &mut report,
+        );
     }
     for (vendor, skipped) in &corpus.skipped {
         report.vendor_mut(*vendor).files += 1;
         report.vendor_mut(*vendor).non_rule_files += 1;
-        files.push(FileRow { path: skipped.path.clone(), vendor: *vendor, kind: "non_rule", reason: Some(skipped.reason.clone()), text: None });
+        files.push(FileRow {
+            path: skipped.path.clone(),
+            vendor: *vendor,
+            kind: "non_rule",
+            reason: Some(skipped.reason.clone()),
+            text: None,
+        });
     }
     for (vendor, unreadable) in &corpus.unreadable {
         report.vendor_mut(*vendor).files += 1;
         rules.push(unreadable_rule(*vendor, unreadable));
-        files.push(FileRow { path: unreadable.path.clone(), vendor: *vendor, kind: "unreadable", reason: Some(unreadable.reason.clone()), text: None });
+        files.push(FileRow {
+            path: unreadable.path.clone(),
+            vendor: *vendor,
+            kind: "unreadable",
+            reason: Some(unreadable.reason.clone()),
+            text: None,
+        });
     }
     dedupe_ids(&mut rules);
 
@@ -150,7 +197,12 @@ pub fn analyze_corpus(corpus: &Corpus, options: &BuildOptions, progress: &dyn Pr
 
     report.tally(&rules, &attack);
     report.timings = timings;
-    Ok(Built { rules, files, attack, report })
+    Ok(Built {
+        rules,
+        files,
+        attack,
+        report,
+    })
 }
 
 fn collect_outcomes(
@@ -164,16 +216,23 @@ fn collect_outcomes(
     let counts = report.vendor_mut(vendor);
     counts.files += sources.len();
     for (source, outcome) in sources.iter().zip(outcomes) {
-        let kind = if outcome.non_rule.is_some() { "non_rule" } else { "rules" };
+        let kind = if outcome.non_rule.is_some() {
+            "non_rule"
+        } else {
+            "rules"
+        };
         if outcome.non_rule.is_some() {
             counts.non_rule_files += 1;
         } else if outcome.rules.is_empty() {
             // A parser that returns neither rules nor a reason broke its contract; keep the
             // file as a failed rule rather than lose it.
-            rules.push(unreadable_rule(vendor, &SkippedFile {
-                path: source.path.clone(),
-                reason: "the parser returned no rule and no reason".to_owned(),
-            }));
+            rules.push(unreadable_rule(
+                vendor,
+                &SkippedFile {
+                    path: source.path.clone(),
+                    reason: "the parser returned no rule and no reason".to_owned(),
+                },
+            ));
         }
         counts.file_diagnostics.extend(outcome.diagnostics);
         rules.extend(outcome.rules);
@@ -189,7 +248,12 @@ fn collect_outcomes(
 
 /// A failed rule standing for a file no parser could read (binary, too large, …).
 fn unreadable_rule(vendor: Vendor, file: &SkippedFile) -> Rule {
-    let title = file.path.rsplit('/').next().unwrap_or(&file.path).to_owned();
+    let title = file
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&file.path)
+        .to_owned();
     Rule {
         vendor,
         id: file.path.clone(),
@@ -212,8 +276,18 @@ fn unreadable_rule(vendor: Vendor, file: &SkippedFile) -> Rule {
         attack: Default::default(),
         telemetry: Vec::new(),
         query: String::new(),
-        expr: Expr::Opaque(Opaque { text: String::new(), reason: file.reason.clone(), fields: Vec::new(), span: None }),
-        diagnostics: vec![Diagnostic::error("catalog::unreadable-file", file.reason.clone(), file.path.clone(), None)],
+        expr: Expr::Opaque(Opaque {
+            text: String::new(),
+            reason: file.reason.clone(),
+            fields: Vec::new(),
+            span: None,
+        }),
+        diagnostics: vec![Diagnostic::error(
+            "catalog::unreadable-file",
+            file.reason.clone(),
+            file.path.clone(),
+            None,
+        )],
     }
 }
 
@@ -229,7 +303,11 @@ fn dedupe_ids(rules: &mut [Rule]) {
             rule.id = format!("{original}#{n}");
             rule.diagnostics.push(Diagnostic::warning(
                 "catalog::duplicate-id",
-                format!("rule id {original} is used by another {} rule; this one is listed as {}", rule.vendor.title(), rule.id),
+                format!(
+                    "rule id {original} is used by another {} rule; this one is listed as {}",
+                    rule.vendor.title(),
+                    rule.id
+                ),
                 rule.path.clone(),
                 None,
             ));

@@ -118,7 +118,11 @@ impl BuildReport {
                 ParseStatus::Partial => counts.partial += 1,
                 ParseStatus::Failed => {
                     counts.failed += 1;
-                    let why = rule.diagnostics.first().map(|d| format!("{}: {}", d.code, d.message)).unwrap_or_default();
+                    let why = rule
+                        .diagnostics
+                        .first()
+                        .map(|d| format!("{}: {}", d.code, d.message))
+                        .unwrap_or_default();
                     counts.failures.push((rule.path.clone(), why));
                 }
             }
@@ -129,12 +133,26 @@ impl BuildReport {
             }
             let folder = rule.path.split('/').nth(1).unwrap_or("").to_owned();
             counts.by_folder.entry(folder).or_default().add(status);
-            counts.by_language.entry(rule.language.as_str().to_owned()).or_default().add(status);
-            counts.by_type.entry(rule.rule_type.clone()).or_default().add(status);
+            counts
+                .by_language
+                .entry(rule.language.as_str().to_owned())
+                .or_default()
+                .add(status);
+            counts
+                .by_type
+                .entry(rule.rule_type.clone())
+                .or_default()
+                .add(status);
             for d in &rule.diagnostics {
-                *diag_counts.entry((rule.vendor, d.code.clone())).or_default() += 1;
+                *diag_counts
+                    .entry((rule.vendor, d.code.clone()))
+                    .or_default() += 1;
                 if d.code.starts_with("attack::") {
-                    *self.attack.technique_diagnostics.entry(d.code.clone()).or_default() += 1;
+                    *self
+                        .attack
+                        .technique_diagnostics
+                        .entry(d.code.clone())
+                        .or_default() += 1;
                 }
             }
             if !a.techniques.is_empty() {
@@ -149,13 +167,19 @@ impl BuildReport {
                     if scope && !windows {
                         continue;
                     }
-                    let map = if scope { &mut self.taxonomy.windows_endpoint } else { &mut self.taxonomy.all };
+                    let map = if scope {
+                        &mut self.taxonomy.windows_endpoint
+                    } else {
+                        &mut self.taxonomy.all
+                    };
                     let cov = map.entry(rule.vendor.as_str().to_owned()).or_default();
                     cov.predicates += 1;
                     if p.mapped {
                         cov.mapped += 1;
                     } else {
-                        *unmapped.entry((scope, rule.vendor, p.field.clone())).or_default() += 1;
+                        *unmapped
+                            .entry((scope, rule.vendor, p.field.clone()))
+                            .or_default() += 1;
                     }
                 }
             }
@@ -179,10 +203,22 @@ impl BuildReport {
             counts.failures.sort();
         }
         for ((scope, vendor, field), n) in unmapped {
-            let map = if scope { &mut self.taxonomy.windows_endpoint } else { &mut self.taxonomy.all };
-            map.entry(vendor.as_str().to_owned()).or_default().top_unmapped.push((field, n));
+            let map = if scope {
+                &mut self.taxonomy.windows_endpoint
+            } else {
+                &mut self.taxonomy.all
+            };
+            map.entry(vendor.as_str().to_owned())
+                .or_default()
+                .top_unmapped
+                .push((field, n));
         }
-        for cov in self.taxonomy.all.values_mut().chain(self.taxonomy.windows_endpoint.values_mut()) {
+        for cov in self
+            .taxonomy
+            .all
+            .values_mut()
+            .chain(self.taxonomy.windows_endpoint.values_mut())
+        {
             sort_desc(&mut cov.top_unmapped);
             cov.top_unmapped.truncate(30);
         }
@@ -190,7 +226,11 @@ impl BuildReport {
         sort_desc(&mut self.taxonomy.no_event_by_source);
         self.taxonomy.no_event_by_source.truncate(40);
         self.attack.bundles = attack.bundles.clone();
-        self.attack.diagnostics = attack.diagnostics.iter().map(|d| format!("{}: {}", d.code, d.message)).collect();
+        self.attack.diagnostics = attack
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect();
         if let Some(kb) = &attack.kb {
             self.attack.counts = serde_json::to_value(kb.counts()).unwrap_or_default();
         }
@@ -211,17 +251,28 @@ pub fn is_windows_endpoint(rule: &Rule) -> bool {
         }
         TelemetryHint::DataSource { name } => {
             let n = name.to_ascii_lowercase();
-            n.starts_with("sysmon eventid") || n.starts_with("windows event log") || n.starts_with("powershell")
+            n.starts_with("sysmon eventid")
+                || n.starts_with("windows event log")
+                || n.starts_with("powershell")
         }
         TelemetryHint::Datamodel { name } => name.starts_with("Endpoint."),
         _ => false,
-    }) && !rule.tags.iter().any(|t| t == "OS: Linux" || t == "OS: macOS")
+    }) && !rule
+        .tags
+        .iter()
+        .any(|t| t == "OS: Linux" || t == "OS: macOS")
 }
 
 fn telemetry_label(rule: &Rule) -> String {
-    let Some(first) = rule.telemetry.first() else { return format!("{}: no telemetry hint", rule.vendor) };
+    let Some(first) = rule.telemetry.first() else {
+        return format!("{}: no telemetry hint", rule.vendor);
+    };
     match first {
-        TelemetryHint::SigmaLogsource { product, category, service } => format!(
+        TelemetryHint::SigmaLogsource {
+            product,
+            category,
+            service,
+        } => format!(
             "sigma: product={} category={} service={}",
             product.as_deref().unwrap_or("-"),
             category.as_deref().unwrap_or("-"),

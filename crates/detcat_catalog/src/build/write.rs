@@ -9,12 +9,18 @@ use super::analyze::{diagnostic_positions, search_terms};
 use super::{Built, link};
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
-use crate::schema::{DDL, SCHEMA_VERSION};
+use crate::schema::{DDL, INDEXES, SCHEMA_VERSION};
 
-pub fn write_catalog(conn: &mut Connection, built: &Built, corpus: &Corpus) -> Result<(), CatalogError> {
+pub fn write_catalog(
+    conn: &mut Connection,
+    built: &Built,
+    corpus: &Corpus,
+) -> Result<(), CatalogError> {
     // The file is private to this build until renamed into place: durability of each
     // statement buys nothing, so journal in memory and skip fsyncs until the end.
-    conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;")?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;",
+    )?;
     let tx = conn.transaction()?;
     tx.execute_batch(DDL)?;
     write_meta(&tx, built, corpus)?;
@@ -22,6 +28,7 @@ pub fn write_catalog(conn: &mut Connection, built: &Built, corpus: &Corpus) -> R
     write_rules(&tx, built)?;
     write_taxonomy(&tx)?;
     write_attack(&tx, &built.attack)?;
+    tx.execute_batch(INDEXES)?;
     tx.execute_batch(
         "INSERT INTO reach (field, operator, value, rules, rules_all)
          SELECT t.field, t.operator, t.value,
@@ -37,12 +44,19 @@ pub fn write_catalog(conn: &mut Connection, built: &Built, corpus: &Corpus) -> R
     Ok(())
 }
 
-fn write_meta(tx: &rusqlite::Transaction<'_>, built: &Built, corpus: &Corpus) -> Result<(), CatalogError> {
+fn write_meta(
+    tx: &rusqlite::Transaction<'_>,
+    built: &Built,
+    corpus: &Corpus,
+) -> Result<(), CatalogError> {
     let mut stmt = tx.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
     stmt.execute(params!["schema_version", SCHEMA_VERSION.to_string()])?;
     stmt.execute(params!["detcat_version", env!("CARGO_PKG_VERSION")])?;
     stmt.execute(params!["corpus", corpus.origin])?;
-    let built_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let built_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     stmt.execute(params!["built_at_unix", built_at.to_string()])?;
     stmt.execute(params!["report", serde_json::to_string(&built.report)?])?;
     Ok(())
@@ -65,16 +79,22 @@ fn lifecycle_str(l: Lifecycle) -> &'static str {
 }
 
 fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), CatalogError> {
-    let texts: HashMap<&str, &str> =
-        built.files.iter().filter_map(|f| f.text.as_deref().map(|t| (f.path.as_str(), t))).collect();
+    let texts: HashMap<&str, &str> = built
+        .files
+        .iter()
+        .filter_map(|f| f.text.as_deref().map(|t| (f.path.as_str(), t)))
+        .collect();
     let mut rule_stmt = tx.prepare(
         "INSERT INTO rules (rid, vendor, id, title, description, authors, created, modified, status, severity,
             rule_type, language, lifecycle, path, document, url, refs, false_positives, tags, telemetry, query,
             expr, parse_status)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
     )?;
-    let mut tech_stmt = tx.prepare("INSERT OR IGNORE INTO rule_techniques (rid, technique_id, tagged_as) VALUES (?1, ?2, ?3)")?;
-    let mut tactic_stmt = tx.prepare("INSERT OR IGNORE INTO rule_tactics (rid, tactic_id) VALUES (?1, ?2)")?;
+    let mut tech_stmt = tx.prepare(
+        "INSERT OR IGNORE INTO rule_techniques (rid, technique_id, tagged_as) VALUES (?1, ?2, ?3)",
+    )?;
+    let mut tactic_stmt =
+        tx.prepare("INSERT OR IGNORE INTO rule_tactics (rid, tactic_id) VALUES (?1, ?2)")?;
     let mut pred_stmt = tx.prepare(
         "INSERT INTO predicates (rid, ord, field, canonical, mapped, operator, vals, negated, role, case_sensitive, modifiers)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -82,7 +102,9 @@ fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), Cata
     let mut triple_stmt = tx.prepare(
         "INSERT OR IGNORE INTO triples (rid, role, field, operator, value, original, raw_field) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    let mut event_stmt = tx.prepare("INSERT OR IGNORE INTO rule_events (rid, provider, event_id) VALUES (?1, ?2, ?3)")?;
+    let mut event_stmt = tx.prepare(
+        "INSERT OR IGNORE INTO rule_events (rid, provider, event_id) VALUES (?1, ?2, ?3)",
+    )?;
     let mut diag_stmt = tx.prepare(
         "INSERT INTO diagnostics (rid, path, code, severity, message, line, col, span_start, span_end)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -139,7 +161,15 @@ fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), Cata
             ])?;
         }
         for t in &a.triples {
-            triple_stmt.execute(params![rid, t.role.as_str(), t.field, t.operator, t.value, t.original, t.raw_field])?;
+            triple_stmt.execute(params![
+                rid,
+                t.role.as_str(),
+                t.field,
+                t.operator,
+                t.value,
+                t.original,
+                t.raw_field
+            ])?;
         }
         for e in &a.events {
             event_stmt.execute(params![rid, e.provider, e.event_id])?;
@@ -181,14 +211,22 @@ fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), Cata
 
 fn write_taxonomy(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
     let taxonomy = detcat_taxonomy::Taxonomy::get();
-    let mut ev = tx.prepare("INSERT OR IGNORE INTO events (provider, event_id, title) VALUES (?1, ?2, ?3)")?;
+    let mut ev =
+        tx.prepare("INSERT OR IGNORE INTO events (provider, event_id, title) VALUES (?1, ?2, ?3)")?;
     for e in taxonomy.events() {
         ev.execute(params![e.provider, e.event_id, e.title])?;
     }
-    let mut f = tx.prepare("INSERT OR IGNORE INTO canonical_fields (id, title, grp, names) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut f = tx.prepare(
+        "INSERT OR IGNORE INTO canonical_fields (id, title, grp, names) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for field in taxonomy.fields() {
         let names = serde_json::json!({ "sigma": field.sigma, "ecs": field.ecs, "cim": field.cim });
-        f.execute(params![field.id, field.title, field.group, names.to_string()])?;
+        f.execute(params![
+            field.id,
+            field.title,
+            field.group,
+            names.to_string()
+        ])?;
     }
     Ok(())
 }
@@ -199,16 +237,29 @@ fn write_attack(tx: &rusqlite::Transaction<'_>, attack: &link::Attack) -> Result
         tx.prepare("INSERT OR IGNORE INTO tactics (id, shortname, name, domain, ord, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
     for domain in kb.domains() {
         for (ord, t) in kb.tactics_in_order(domain).into_iter().enumerate() {
-            tactic_stmt.execute(params![t.id, t.shortname, t.name, domain, ord as i64, t.description])?;
+            tactic_stmt.execute(params![
+                t.id,
+                t.shortname,
+                t.name,
+                domain,
+                ord as i64,
+                t.description
+            ])?;
         }
     }
     let mut tech_stmt = tx.prepare(
         "INSERT OR IGNORE INTO techniques (id, name, parent, domain, tactics, platforms, deprecated, revoked, revoked_by, url, data)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
-    let mut tt_stmt = tx.prepare("INSERT OR IGNORE INTO technique_tactics (technique_id, tactic_id) VALUES (?1, ?2)")?;
+    let mut tt_stmt = tx.prepare(
+        "INSERT OR IGNORE INTO technique_tactics (technique_id, tactic_id) VALUES (?1, ?2)",
+    )?;
     for t in kb.techniques() {
-        let tactics: Vec<String> = kb.tactics_of_technique(&t.id).into_iter().map(|t| t.id.clone()).collect();
+        let tactics: Vec<String> = kb
+            .tactics_of_technique(&t.id)
+            .into_iter()
+            .map(|t| t.id.clone())
+            .collect();
         let data = crate::attack_data::technique_data(kb, t);
         tech_stmt.execute(params![
             t.id,

@@ -31,7 +31,13 @@ impl Catalog {
              WHERE {active} AND (?1 IS NULL OR r.vendor = ?1) GROUP BY rt.technique_id, r.vendor"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([vendor], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u64>(2)?)))?;
+        let rows = stmt.query_map([vendor], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u64>(2)?,
+            ))
+        })?;
         let mut totals = VendorCounts::default();
         for row in rows {
             let (t, v, n) = row?;
@@ -40,15 +46,29 @@ impl Catalog {
         let total_sql = format!(
             "SELECT r.vendor, COUNT(*) FROM rules r WHERE {active} AND (?1 IS NULL OR r.vendor = ?1) GROUP BY r.vendor"
         );
-        for row in self.conn.prepare_cached(&total_sql)?.query_map([vendor], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))? {
+        for row in self
+            .conn
+            .prepare_cached(&total_sql)?
+            .query_map([vendor], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
+            })?
+        {
             let (v, n) = row?;
             totals.add(&v, n);
         }
 
         let tactics: Vec<TacticRef> = self
             .conn
-            .prepare_cached("SELECT id, shortname, name FROM tactics WHERE domain = ?1 ORDER BY ord")?
-            .query_map([&domain], |r| Ok(TacticRef { id: r.get(0)?, shortname: r.get(1)?, name: r.get(2)? }))?
+            .prepare_cached(
+                "SELECT id, shortname, name FROM tactics WHERE domain = ?1 ORDER BY ord",
+            )?
+            .query_map([&domain], |r| {
+                Ok(TacticRef {
+                    id: r.get(0)?,
+                    shortname: r.get(1)?,
+                    name: r.get(2)?,
+                })
+            })?
             .collect::<Result<_, _>>()?;
         // (id, name, parent, tactic ids, platforms)
         type Row = (String, String, Option<String>, Vec<String>, Vec<String>);
@@ -59,17 +79,27 @@ impl Catalog {
                  WHERE domain = ?1 AND NOT revoked AND NOT deprecated ORDER BY name",
             )?
             .query_map([&domain], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, json_vec(&r.get::<_, String>(3)?), json_vec(&r.get::<_, String>(4)?)))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    json_vec(&r.get::<_, String>(3)?),
+                    json_vec(&r.get::<_, String>(4)?),
+                ))
             })?
             .collect::<Result<_, _>>()?;
-        let mut platforms: Vec<String> = techniques.iter().flat_map(|t| t.4.iter().cloned()).collect();
+        let mut platforms: Vec<String> = techniques
+            .iter()
+            .flat_map(|t| t.4.iter().cloned())
+            .collect();
         platforms.sort();
         platforms.dedup();
 
         let mut sub_counts: HashMap<&str, u64> = HashMap::new();
         for (id, _, parent, _, _) in &techniques {
             if let Some(p) = parent {
-                *sub_counts.entry(p.as_str()).or_default() += counts.get(id).map(VendorCounts::total).unwrap_or(0);
+                *sub_counts.entry(p.as_str()).or_default() +=
+                    counts.get(id).map(VendorCounts::total).unwrap_or(0);
             }
         }
         let columns = tactics
@@ -80,7 +110,8 @@ impl Catalog {
                     .filter(|(_, _, parent, tactics, plats)| {
                         parent.is_none()
                             && tactics.contains(&tactic.id)
-                            && platform.is_none_or(|p| plats.iter().any(|x| x.eq_ignore_ascii_case(p)))
+                            && platform
+                                .is_none_or(|p| plats.iter().any(|x| x.eq_ignore_ascii_case(p)))
                     })
                     .map(|(id, name, _, _, _)| {
                         let by_vendor = counts.get(id).cloned().unwrap_or_default();
@@ -93,7 +124,10 @@ impl Catalog {
                         }
                     })
                     .collect();
-                MatrixColumn { tactic, techniques: cells }
+                MatrixColumn {
+                    tactic,
+                    techniques: cells,
+                }
             })
             .collect();
         Ok(Matrix {

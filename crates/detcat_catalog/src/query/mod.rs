@@ -35,22 +35,37 @@ impl Catalog {
         if !path.exists() {
             return Err(CatalogError::CatalogMissing(path.to_path_buf()));
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| not_a_catalog(path, e.to_string()))?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| not_a_catalog(path, e.to_string()))?;
         check_schema(&conn, path)?;
-        Ok(Catalog { conn, origin: path.display().to_string() })
+        Ok(Catalog {
+            conn,
+            origin: path.display().to_string(),
+        })
     }
 
     /// The embedded demo corpus, built into memory (it takes milliseconds).
     pub fn demo() -> Result<Catalog, CatalogError> {
         let (conn, _) = crate::build::build_in_memory(&Corpus::demo(), &BuildOptions::default())?;
-        Ok(Catalog { conn, origin: "demo (embedded)".to_owned() })
+        Ok(Catalog {
+            conn,
+            origin: "demo (embedded)".to_owned(),
+        })
     }
 
     /// Wraps an already built connection (tests, in-memory builds).
-    pub fn from_connection(conn: Connection, origin: impl Into<String>) -> Result<Catalog, CatalogError> {
+    pub fn from_connection(
+        conn: Connection,
+        origin: impl Into<String>,
+    ) -> Result<Catalog, CatalogError> {
         check_schema(&conn, Path::new("<memory>"))?;
-        Ok(Catalog { conn, origin: origin.into() })
+        Ok(Catalog {
+            conn,
+            origin: origin.into(),
+        })
     }
 
     /// `--catalog FILE` when given; else `./detcat.db` when present; else the embedded demo.
@@ -59,7 +74,11 @@ impl Catalog {
             Some(p) => Catalog::open(p),
             None => {
                 let default = PathBuf::from("detcat.db");
-                if default.exists() { Catalog::open(&default) } else { Catalog::demo() }
+                if default.exists() {
+                    Catalog::open(&default)
+                } else {
+                    Catalog::demo()
+                }
             }
         }
     }
@@ -74,36 +93,63 @@ impl Catalog {
 
     /// The report the build wrote (counts per vendor, coverage, timings).
     pub fn report(&self) -> Result<BuildReport, CatalogError> {
-        let json: String = self.conn.query_row("SELECT value FROM meta WHERE key = 'report'", [], |r| r.get(0))?;
+        let json: String =
+            self.conn
+                .query_row("SELECT value FROM meta WHERE key = 'report'", [], |r| {
+                    r.get(0)
+                })?;
         Ok(serde_json::from_str(&json)?)
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>, CatalogError> {
-        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
     }
 
     /// All technique ids with at least one rule (for exports and benchmarks).
     pub fn technique_ids(&self) -> Result<Vec<String>, CatalogError> {
-        let mut stmt = self.conn.prepare_cached("SELECT id FROM techniques WHERE NOT revoked ORDER BY id")?;
-        let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM techniques WHERE NOT revoked ORDER BY id")?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
         Ok(ids)
     }
 
     /// Every rule as (vendor, id), for exports.
     pub fn rule_keys(&self) -> Result<Vec<(String, String)>, CatalogError> {
-        let mut stmt = self.conn.prepare_cached("SELECT vendor, id FROM rules ORDER BY vendor, id")?;
-        let keys = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT vendor, id FROM rules ORDER BY vendor, id")?;
+        let keys = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(keys)
     }
 
     pub(crate) fn tactic_refs(&self, ids: &[String]) -> Result<Vec<TacticRef>, CatalogError> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, shortname, name FROM tactics WHERE id = ?1")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, shortname, name FROM tactics WHERE id = ?1")?;
         let mut out = Vec::new();
         for id in ids {
             let t = stmt
-                .query_row([id], |r| Ok(TacticRef { id: r.get(0)?, shortname: r.get(1)?, name: r.get(2)? }))
+                .query_row([id], |r| {
+                    Ok(TacticRef {
+                        id: r.get(0)?,
+                        shortname: r.get(1)?,
+                        name: r.get(2)?,
+                    })
+                })
                 .optional()?;
-            out.push(t.unwrap_or_else(|| TacticRef { id: id.clone(), shortname: id.clone(), name: id.clone() }));
+            out.push(t.unwrap_or_else(|| TacticRef {
+                id: id.clone(),
+                shortname: id.clone(),
+                name: id.clone(),
+            }));
         }
         Ok(out)
     }
@@ -114,7 +160,10 @@ impl Catalog {
             .prepare_cached("SELECT name FROM techniques WHERE id = ?1")?
             .query_row([id], |r| r.get(0))
             .optional()?;
-        Ok(TechniqueRef { id: id.to_owned(), name: name.unwrap_or_default() })
+        Ok(TechniqueRef {
+            id: id.to_owned(),
+            name: name.unwrap_or_default(),
+        })
     }
 
     /// Looks an id up in a way a 404 page can use: a revoked technique's replacement, or
@@ -141,7 +190,8 @@ impl Catalog {
             if found.is_some() {
                 return Ok(found);
             }
-            prefix = &prefix[..prefix.len() - prefix.chars().last().map(char::len_utf8).unwrap_or(1)];
+            prefix =
+                &prefix[..prefix.len() - prefix.chars().last().map(char::len_utf8).unwrap_or(1)];
             if prefix.len() < 2 {
                 break;
             }
@@ -151,7 +201,10 @@ impl Catalog {
 }
 
 fn not_a_catalog(path: &Path, reason: String) -> CatalogError {
-    CatalogError::NotACatalog { path: path.to_path_buf(), reason }
+    CatalogError::NotACatalog {
+        path: path.to_path_buf(),
+        reason,
+    }
 }
 
 fn check_schema(conn: &Connection, path: &Path) -> Result<(), CatalogError> {
@@ -159,14 +212,25 @@ fn check_schema(conn: &Connection, path: &Path) -> Result<(), CatalogError> {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(|e| not_a_catalog(path, format!("not a readable SQLite database: {e}")))?;
     let has_meta: bool = conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", [], |r| r.get::<_, i64>(0))
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
         .map(|n| n > 0)
         .map_err(|e| not_a_catalog(path, format!("not a readable SQLite database: {e}")))?;
     if !has_meta {
-        return Err(not_a_catalog(path, "it has no detcat meta table".to_owned()));
+        return Err(not_a_catalog(
+            path,
+            "it has no detcat meta table".to_owned(),
+        ));
     }
     if version != SCHEMA_VERSION {
-        return Err(CatalogError::SchemaVersion { path: path.to_path_buf(), found: version, expected: SCHEMA_VERSION });
+        return Err(CatalogError::SchemaVersion {
+            path: path.to_path_buf(),
+            found: version,
+            expected: SCHEMA_VERSION,
+        });
     }
     Ok(())
 }
@@ -188,10 +252,18 @@ pub(crate) fn json_vec(s: &str) -> Vec<String> {
 }
 
 pub(crate) fn active_clause(options: QueryOptions) -> &'static str {
-    if options.include_deprecated { "1" } else { "r.lifecycle = 'active'" }
+    if options.include_deprecated {
+        "1"
+    } else {
+        "r.lifecycle = 'active'"
+    }
 }
 
 /// Sanity check usable by `detcat stats`: the rule count a vendor has in the store.
 pub fn count_rules(catalog: &Catalog, vendor: &str) -> Result<u64, CatalogError> {
-    Ok(catalog.conn.query_row("SELECT count(*) FROM rules WHERE vendor = ?1", params![vendor], |r| r.get(0))?)
+    Ok(catalog.conn.query_row(
+        "SELECT count(*) FROM rules WHERE vendor = ?1",
+        params![vendor],
+        |r| r.get(0),
+    )?)
 }

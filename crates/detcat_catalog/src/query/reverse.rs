@@ -6,7 +6,9 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Catalog, QueryOptions, active_clause, rule_ref};
 use crate::error::CatalogError;
-use crate::views::{EventPage, FieldPage, FieldRow, RuleRef, TechniqueCount, ValueCount, VendorCounts};
+use crate::views::{
+    EventPage, FieldPage, FieldRow, RuleRef, TechniqueCount, ValueCount, VendorCounts,
+};
 
 /// Rows a reverse-index page lists.
 const LIST_ROWS: usize = 500;
@@ -33,8 +35,14 @@ impl Catalog {
             .optional()?)
     }
 
-    pub fn field(&self, name: &str, options: QueryOptions) -> Result<Option<FieldPage>, CatalogError> {
-        let Some(field) = self.resolve_field(name)? else { return Ok(None) };
+    pub fn field(
+        &self,
+        name: &str,
+        options: QueryOptions,
+    ) -> Result<Option<FieldPage>, CatalogError> {
+        let Some(field) = self.resolve_field(name)? else {
+            return Ok(None);
+        };
         let active = active_clause(options);
         let info: Option<(String, String, String)> = self
             .conn
@@ -92,14 +100,22 @@ impl Catalog {
     }
 
     /// `provider:id`, e.g. `sysmon:1`, `security:4688`.
-    pub fn event(&self, key: &str, options: QueryOptions) -> Result<Option<EventPage>, CatalogError> {
+    pub fn event(
+        &self,
+        key: &str,
+        options: QueryOptions,
+    ) -> Result<Option<EventPage>, CatalogError> {
         let Some((provider, event_id)) = key.trim().split_once(':') else {
-            return Err(CatalogError::Query(format!("'{key}' is no event key: write provider:id, e.g. sysmon:1 or security:4688")));
+            return Err(CatalogError::Query(format!(
+                "'{key}' is no event key: write provider:id, e.g. sysmon:1 or security:4688"
+            )));
         };
         let provider = provider.to_ascii_lowercase();
         let title: Option<String> = self
             .conn
-            .prepare_cached("SELECT title FROM events WHERE provider = ?1 AND event_id = ?2 COLLATE NOCASE")?
+            .prepare_cached(
+                "SELECT title FROM events WHERE provider = ?1 AND event_id = ?2 COLLATE NOCASE",
+            )?
             .query_row(params![provider, event_id], |r| r.get(0))
             .optional()?;
         let active = active_clause(options);

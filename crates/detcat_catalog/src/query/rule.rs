@@ -4,16 +4,31 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Catalog, json_vec};
 use crate::error::CatalogError;
-use crate::views::{DiagnosticView, EventCount, PredicateView, RuleExclusion, RuleIndicator, RulePage};
+use crate::views::{
+    DiagnosticView, EventCount, PredicateView, RuleExclusion, RuleIndicator, RulePage,
+};
 
-type RuleRow = (i64, String, String, String, String, Option<String>, String, String, Option<String>, String);
+type RuleRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    String,
+);
 
 impl Catalog {
     /// Finds a rule by id (any vendor) or by `vendor/id`.
     pub fn rule(&self, key: &str) -> Result<Option<RulePage>, CatalogError> {
         let key = key.trim();
         let (vendor, id) = match key.split_once('/') {
-            Some((v, id)) if detcat_model::Vendor::parse(v).is_some() => (Some(v.to_ascii_lowercase()), id),
+            Some((v, id)) if detcat_model::Vendor::parse(v).is_some() => {
+                (Some(v.to_ascii_lowercase()), id)
+            }
             _ => (None, key),
         };
         let rid: Option<i64> = self
@@ -34,7 +49,18 @@ impl Catalog {
         .query_row([rid], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?))
         })?;
-        let (_, vendor, id, title, description, status, parse_status, lifecycle, severity, rule_type) = row;
+        let (
+            _,
+            vendor,
+            id,
+            title,
+            description,
+            status,
+            parse_status,
+            lifecycle,
+            severity,
+            rule_type,
+        ) = row;
         let more = self.conn.prepare_cached(
             "SELECT r.language, r.authors, r.created, r.modified, r.path, r.url, r.refs, r.false_positives, r.tags,
                     r.telemetry, r.query, r.expr, f.text
@@ -57,14 +83,33 @@ impl Catalog {
                 r.get::<_, Option<String>>(12)?,
             ))
         })?;
-        let (language, authors, created, modified, path, url, refs, fps, tags, telemetry, query, expr, source) = more;
+        let (
+            language,
+            authors,
+            created,
+            modified,
+            path,
+            url,
+            refs,
+            fps,
+            tags,
+            telemetry,
+            query,
+            expr,
+            source,
+        ) = more;
 
         let technique_ids: Vec<String> = self
             .conn
-            .prepare_cached("SELECT technique_id FROM rule_techniques WHERE rid = ?1 ORDER BY technique_id")?
+            .prepare_cached(
+                "SELECT technique_id FROM rule_techniques WHERE rid = ?1 ORDER BY technique_id",
+            )?
             .query_map([rid], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        let techniques = technique_ids.iter().map(|t| self.technique_ref(t)).collect::<Result<Vec<_>, _>>()?;
+        let techniques = technique_ids
+            .iter()
+            .map(|t| self.technique_ref(t))
+            .collect::<Result<Vec<_>, _>>()?;
         let tactic_ids: Vec<String> = self
             .conn
             .prepare_cached("SELECT tactic_id FROM rule_tactics WHERE rid = ?1")?
@@ -77,7 +122,14 @@ impl Catalog {
                  LEFT JOIN events e ON e.provider = re.provider AND e.event_id = re.event_id
                  WHERE re.rid = ?1 ORDER BY re.provider, CAST(re.event_id AS INTEGER), re.event_id",
             )?
-            .query_map([rid], |r| Ok(EventCount { provider: r.get(0)?, event_id: r.get(1)?, title: r.get(2)?, rules: 1 }))?
+            .query_map([rid], |r| {
+                Ok(EventCount {
+                    provider: r.get(0)?,
+                    event_id: r.get(1)?,
+                    title: r.get(2)?,
+                    rules: 1,
+                })
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         let predicates = self
             .conn
@@ -124,7 +176,13 @@ impl Catalog {
                  WHERE rid = ?1 AND role = 'exclusion' ORDER BY field, value",
             )?
             .query_map([rid], |r| {
-                Ok(RuleExclusion { field: r.get(0)?, operator: r.get(1)?, value: r.get(2)?, original: r.get(3)?, raw_field: r.get(4)? })
+                Ok(RuleExclusion {
+                    field: r.get(0)?,
+                    operator: r.get(1)?,
+                    value: r.get(2)?,
+                    original: r.get(3)?,
+                    raw_field: r.get(4)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let diagnostics = self

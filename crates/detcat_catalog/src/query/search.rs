@@ -74,14 +74,24 @@ fn fts_query(text: &[String]) -> String {
         .enumerate()
         .map(|(i, t)| {
             let phrase = format!("\"{}\"", t.replace('"', "\"\""));
-            if i + 1 == n { format!("{phrase}*") } else { phrase }
+            if i + 1 == n {
+                format!("{phrase}*")
+            } else {
+                phrase
+            }
         })
         .collect::<Vec<_>>()
         .join(" ")
 }
 
 impl Catalog {
-    pub fn search(&self, q: &str, offset: u64, limit: u64, options: QueryOptions) -> Result<SearchPage, CatalogError> {
+    pub fn search(
+        &self,
+        q: &str,
+        offset: u64,
+        limit: u64,
+        options: QueryOptions,
+    ) -> Result<SearchPage, CatalogError> {
         let query = SearchQuery::parse(q);
         let mut clauses: Vec<String> = vec![active_clause(options).to_owned()];
         let mut params: Vec<SqlValue> = Vec::new();
@@ -91,7 +101,9 @@ impl Catalog {
         };
         if !query.text.is_empty() {
             let p = bind(fts_query(&query.text));
-            clauses.push(format!("r.rid IN (SELECT rowid FROM rules_fts WHERE rules_fts MATCH {p})"));
+            clauses.push(format!(
+                "r.rid IN (SELECT rowid FROM rules_fts WHERE rules_fts MATCH {p})"
+            ));
         }
         for v in &query.vendor {
             let p = bind(v.to_ascii_lowercase());
@@ -140,10 +152,19 @@ impl Catalog {
         let mut stmt = self.conn.prepare(&sql)?;
         let hits = stmt
             .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-                Ok(SearchHit { rule: rule_ref(r)?, techniques: super::json_vec(&r.get::<_, String>(6)?) })
+                Ok(SearchHit {
+                    rule: rule_ref(r)?,
+                    techniques: super::json_vec(&r.get::<_, String>(6)?),
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(SearchPage { query: q.to_owned(), total, offset, limit, hits })
+        Ok(SearchPage {
+            query: q.to_owned(),
+            total,
+            offset,
+            limit,
+            hits,
+        })
     }
 }
 
@@ -153,7 +174,9 @@ mod tests {
 
     #[test]
     fn parses_filters_and_text() {
-        let q = SearchQuery::parse(r#"field:process.name value:regsvr32.exe vendor:sigma "scrobj dll" event:sysmon:1 other:x"#);
+        let q = SearchQuery::parse(
+            r#"field:process.name value:regsvr32.exe vendor:sigma "scrobj dll" event:sysmon:1 other:x"#,
+        );
         assert_eq!(q.field, ["process.name"]);
         assert_eq!(q.value, ["regsvr32.exe"]);
         assert_eq!(q.vendor, ["sigma"]);

@@ -7,8 +7,8 @@ use rusqlite::{OptionalExtension, params};
 use super::{Catalog, QueryOptions, active_clause, json_vec, rule_ref};
 use crate::error::CatalogError;
 use crate::views::{
-    EventCount, ExclusionRow, FieldRow, IndicatorRow, SubtechniqueRollup, TechniqueHeader, TechniquePage,
-    VendorCounts,
+    EventCount, ExclusionRow, FieldRow, IndicatorRow, SubtechniqueRollup, TechniqueHeader,
+    TechniquePage, VendorCounts,
 };
 
 /// How many rows of each authoring-guide table a page shows (the `_distinct` counts say how
@@ -34,9 +34,15 @@ struct FieldAcc {
 
 impl Catalog {
     /// The technique page, or `None` when ATT&CK has no such technique and no rule names it.
-    pub fn technique(&self, id: &str, options: QueryOptions) -> Result<Option<TechniquePage>, CatalogError> {
+    pub fn technique(
+        &self,
+        id: &str,
+        options: QueryOptions,
+    ) -> Result<Option<TechniquePage>, CatalogError> {
         let id = id.trim().to_ascii_uppercase();
-        let Some(technique) = self.technique_header(&id)? else { return Ok(None) };
+        let Some(technique) = self.technique_header(&id)? else {
+            return Ok(None);
+        };
         let active = active_clause(options);
         let rules_sql = format!(
             "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status
@@ -44,7 +50,11 @@ impl Catalog {
              WHERE rt.technique_id = ?1 AND {active}
              ORDER BY r.vendor, r.title"
         );
-        let rules = self.conn.prepare_cached(&rules_sql)?.query_map([&id], rule_ref)?.collect::<Result<Vec<_>, _>>()?;
+        let rules = self
+            .conn
+            .prepare_cached(&rules_sql)?
+            .query_map([&id], rule_ref)?
+            .collect::<Result<Vec<_>, _>>()?;
         let mut rules_by_vendor = VendorCounts::default();
         for r in &rules {
             rules_by_vendor.add(&r.vendor, 1);
@@ -55,8 +65,14 @@ impl Catalog {
                         WHERE rt.technique_id = ?1 AND {active})"
         );
         let events = self.technique_events(&set, &id)?;
-        let Guide { fields_distinct, fields, indicators_distinct, indicators, exclusions_distinct, exclusions } =
-            self.technique_guide(&set, &id, options)?;
+        let Guide {
+            fields_distinct,
+            fields,
+            indicators_distinct,
+            indicators,
+            exclusions_distinct,
+            exclusions,
+        } = self.technique_guide(&set, &id, options)?;
         let (subtechniques, subtechnique_rules_by_vendor) = self.subtechniques(&id, options)?;
         Ok(Some(TechniquePage {
             technique,
@@ -97,10 +113,24 @@ impl Catalog {
                 ))
             })
             .optional()?;
-        let Some((name, parent, domain, tactics, platforms, deprecated, revoked, revoked_by, url, data)) = row else {
+        let Some((
+            name,
+            parent,
+            domain,
+            tactics,
+            platforms,
+            deprecated,
+            revoked,
+            revoked_by,
+            url,
+            data,
+        )) = row
+        else {
             // A technique no ATT&CK bundle knows, but rules are tagged with: still a page.
-            let tagged: i64 =
-                self.conn.prepare_cached("SELECT count(*) FROM rule_techniques WHERE technique_id = ?1")?.query_row([id], |r| r.get(0))?;
+            let tagged: i64 = self
+                .conn
+                .prepare_cached("SELECT count(*) FROM rule_techniques WHERE technique_id = ?1")?
+                .query_row([id], |r| r.get(0))?;
             if tagged == 0 {
                 return Ok(None);
             }
@@ -151,14 +181,26 @@ impl Catalog {
         let rows = self
             .conn
             .prepare_cached(&sql)?
-            .query_map([id], |r| Ok(EventCount { provider: r.get(0)?, event_id: r.get(1)?, title: r.get(2)?, rules: r.get(3)? }))?
+            .query_map([id], |r| {
+                Ok(EventCount {
+                    provider: r.get(0)?,
+                    event_id: r.get(1)?,
+                    title: r.get(2)?,
+                    rules: r.get(3)?,
+                })
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
     /// Fields, indicators and exclusions of the technique's rules. Two range scans fetch the
     /// rows; counting happens here, where "each rule counts at most once per row" is a set.
-    fn technique_guide(&self, set: &str, id: &str, options: QueryOptions) -> Result<Guide, CatalogError> {
+    fn technique_guide(
+        &self,
+        set: &str,
+        id: &str,
+        options: QueryOptions,
+    ) -> Result<Guide, CatalogError> {
         let mut fields: HashMap<String, FieldAcc> = HashMap::new();
         let pred_sql = format!(
             "{set} SELECT p.rid, p.canonical, r.vendor, p.field, p.operator
@@ -170,7 +212,11 @@ impl Catalog {
             let rid: i64 = r.get(0)?;
             let acc = fields.entry(r.get(1)?).or_default();
             acc.rules.insert(rid);
-            acc.names.insert(format!("{}:{}", r.get::<_, String>(2)?, r.get::<_, String>(3)?));
+            acc.names.insert(format!(
+                "{}:{}",
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?
+            ));
             acc.operators.entry(r.get(4)?).or_default().insert(rid);
         }
         // (is indicator, field, operator, value) → (rule rids, rule ids)
@@ -193,7 +239,10 @@ impl Catalog {
         let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
         for ((indicator, field, _, value), (rids, _)) in &triples {
             if *indicator && !value.is_empty() {
-                samples.entry(field.as_str()).or_default().push((rids.len(), value.as_str()));
+                samples
+                    .entry(field.as_str())
+                    .or_default()
+                    .push((rids.len(), value.as_str()));
             }
         }
         let mut field_rows: Vec<FieldRow> = fields
@@ -206,7 +255,11 @@ impl Catalog {
                     samples: s.into_iter().take(5).map(|(_, v)| v.to_owned()).collect(),
                     vendor_names: acc.names.into_iter().collect(),
                     rules: acc.rules.len() as u64,
-                    operators: acc.operators.into_iter().map(|(op, r)| (op, r.len() as u64)).collect(),
+                    operators: acc
+                        .operators
+                        .into_iter()
+                        .map(|(op, r)| (op, r.len() as u64))
+                        .collect(),
                     field,
                 }
             })
@@ -221,9 +274,22 @@ impl Catalog {
             let rules = rids.len() as u64;
             let rule_ids = ids.into_iter().collect();
             if indicator {
-                indicators.push(IndicatorRow { field, operator, value, rules, corpus_reach: 0, rule_ids });
+                indicators.push(IndicatorRow {
+                    field,
+                    operator,
+                    value,
+                    rules,
+                    corpus_reach: 0,
+                    rule_ids,
+                });
             } else {
-                exclusions.push(ExclusionRow { field, operator, value, rules, rule_ids });
+                exclusions.push(ExclusionRow {
+                    field,
+                    operator,
+                    value,
+                    rules,
+                    rule_ids,
+                });
             }
         }
         // Reach is looked up for every indicator (a primary-key probe each) so that the order —
@@ -235,19 +301,41 @@ impl Catalog {
         };
         let mut reach = self.conn.prepare_cached(reach_sql)?;
         for i in &mut indicators {
-            i.corpus_reach = reach.query_row(params![i.field, i.operator, i.value], |r| r.get(0)).optional()?.unwrap_or(0);
+            i.corpus_reach = reach
+                .query_row(params![i.field, i.operator, i.value], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0);
         }
         indicators.sort_by(|a, b| {
-            b.rules.cmp(&a.rules).then(a.corpus_reach.cmp(&b.corpus_reach)).then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
+            b.rules
+                .cmp(&a.rules)
+                .then(a.corpus_reach.cmp(&b.corpus_reach))
+                .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
         });
-        exclusions.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value))));
-        let (indicators_distinct, exclusions_distinct) = (indicators.len() as u64, exclusions.len() as u64);
+        exclusions.sort_by(|a, b| {
+            b.rules
+                .cmp(&a.rules)
+                .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
+        });
+        let (indicators_distinct, exclusions_distinct) =
+            (indicators.len() as u64, exclusions.len() as u64);
         indicators.truncate(PAGE_ROWS);
         exclusions.truncate(PAGE_ROWS);
-        Ok(Guide { fields_distinct, fields: field_rows, indicators_distinct, indicators, exclusions_distinct, exclusions })
+        Ok(Guide {
+            fields_distinct,
+            fields: field_rows,
+            indicators_distinct,
+            indicators,
+            exclusions_distinct,
+            exclusions,
+        })
     }
 
-    fn subtechniques(&self, id: &str, options: QueryOptions) -> Result<(Vec<SubtechniqueRollup>, VendorCounts), CatalogError> {
+    fn subtechniques(
+        &self,
+        id: &str,
+        options: QueryOptions,
+    ) -> Result<(Vec<SubtechniqueRollup>, VendorCounts), CatalogError> {
         if id.contains('.') {
             return Ok((Vec::new(), VendorCounts::default()));
         }
@@ -265,11 +353,22 @@ impl Catalog {
         let rows = self
             .conn
             .prepare_cached(&sql)?
-            .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, u64>(3)?)))?
+            .query_map([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, u64>(3)?,
+                ))
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         for (sid, name, vendor, n) in rows {
             if subs.last().map(|s| s.id != sid).unwrap_or(true) {
-                subs.push(SubtechniqueRollup { id: sid.clone(), name, rules_by_vendor: VendorCounts::default() });
+                subs.push(SubtechniqueRollup {
+                    id: sid.clone(),
+                    name,
+                    rules_by_vendor: VendorCounts::default(),
+                });
             }
             if let (Some(v), Some(last)) = (vendor, subs.last_mut()) {
                 last.rules_by_vendor.add(&v, n);

@@ -55,7 +55,10 @@ pub fn highlight(path: &str, source: &str) -> Vec<Vec<Span>> {
 }
 
 fn span(style: Style, text: &str) -> Span {
-    Span { style, text: text.to_owned() }
+    Span {
+        style,
+        text: text.to_owned(),
+    }
 }
 
 /// Byte index of a `#` comment start outside quotes (`#` must follow white space or begin
@@ -84,13 +87,18 @@ fn value_spans(v: &str, out: &mut Vec<Span>) {
         None => (v, ""),
     };
     let trimmed = body.trim_start();
-    let style = if trimmed.starts_with('"') || trimmed.starts_with('\'') || trimmed.starts_with("\"\"\"") {
-        Style::Str
-    } else if trimmed.starts_with('|') || trimmed.starts_with('>') || trimmed.starts_with('[') || trimmed.starts_with('{') {
-        Style::Punct
-    } else {
-        Style::Str
-    };
+    let style =
+        if trimmed.starts_with('"') || trimmed.starts_with('\'') || trimmed.starts_with("\"\"\"") {
+            Style::Str
+        } else if trimmed.starts_with('|')
+            || trimmed.starts_with('>')
+            || trimmed.starts_with('[')
+            || trimmed.starts_with('{')
+        {
+            Style::Punct
+        } else {
+            Style::Str
+        };
     if !body.is_empty() {
         out.push(span(style, body));
     }
@@ -111,15 +119,22 @@ fn yaml_line(line: &str) -> Vec<Span> {
         return out;
     }
     let mut rest = rest;
-    if let Some(after) = rest.strip_prefix("- ").or_else(|| (rest == "-").then_some("")) {
-        out.push(span(Style::Punct, rest.get(..rest.len() - after.len()).unwrap_or("-")));
+    if let Some(after) = rest
+        .strip_prefix("- ")
+        .or_else(|| (rest == "-").then_some(""))
+    {
+        out.push(span(
+            Style::Punct,
+            rest.get(..rest.len() - after.len()).unwrap_or("-"),
+        ));
         rest = after;
     }
     // A key is text up to `: ` (or a final `:`) that does not start with a quote or bracket.
     let key_end = if rest.starts_with(['"', '\'', '[', '{', '|', '>']) {
         None
     } else {
-        rest.find(": ").or_else(|| rest.strip_suffix(':').map(str::len))
+        rest.find(": ")
+            .or_else(|| rest.strip_suffix(':').map(str::len))
     };
     match key_end {
         Some(k) => {
@@ -168,7 +183,11 @@ mod tests {
     use super::*;
 
     fn joined(lines: &[Vec<Span>]) -> String {
-        lines.iter().map(|l| l.iter().map(|s| s.text.as_str()).collect::<String>()).collect::<Vec<_>>().join("\n")
+        lines
+            .iter()
+            .map(|l| l.iter().map(|s| s.text.as_str()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     #[test]
@@ -178,8 +197,15 @@ mod tests {
         assert_eq!(joined(&lines), src, "no text is lost");
         assert_eq!(lines[0][0], span(Style::Key, "title"));
         assert_eq!(lines[0][2], span(Style::Str, " Evil <b>"));
-        assert!(lines[3].iter().any(|s| s.style == Style::Comment && s.text == "# note"));
-        assert!(lines[3].iter().all(|s| s.style != Style::Key), "a quoted list item holds no key");
+        assert!(
+            lines[3]
+                .iter()
+                .any(|s| s.style == Style::Comment && s.text == "# note")
+        );
+        assert!(
+            lines[3].iter().all(|s| s.style != Style::Key),
+            "a quoted list item holds no key"
+        );
         assert_eq!(lines[4][1].style, Style::Comment);
         assert!(lines[5].iter().all(|s| s.style != Style::Comment));
     }
@@ -191,7 +217,10 @@ mod tests {
         assert_eq!(joined(&lines), src);
         assert_eq!(lines[0][0].style, Style::Section);
         assert_eq!(lines[1][0], span(Style::Key, "name "));
-        assert_eq!(lines[3], vec![span(Style::Str, "process where a == \"b\" # c")]);
+        assert_eq!(
+            lines[3],
+            vec![span(Style::Str, "process where a == \"b\" # c")]
+        );
         assert_eq!(lines[5][0], span(Style::Key, "risk "));
     }
 }

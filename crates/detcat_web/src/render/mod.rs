@@ -56,7 +56,11 @@ pub fn vendor_name(v: &str) -> &str {
 /// `1 rule`, `4 rules`.
 pub fn rules_word(n: impl Borrow<u64>) -> String {
     let n = *n.borrow();
-    if n == 1 { "1 rule".to_owned() } else { format!("{} rules", thousands(n)) }
+    if n == 1 {
+        "1 rule".to_owned()
+    } else {
+        format!("{} rules", thousands(n))
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,10 @@ pub enum Seg {
     /// A citation number, linking to the numbered reference list.
     Cite(u32),
     Code(String),
-    Link { text: String, url: String },
+    Link {
+        text: String,
+        url: String,
+    },
 }
 
 /// Paragraphs of segments.
@@ -49,7 +52,10 @@ fn segments(p: &str) -> Vec<Seg> {
 fn special(s: &str) -> Option<(Seg, usize)> {
     if let Some(body) = s.strip_prefix("<code>") {
         let end = body.find("</code>")?;
-        return Some((Seg::Code(body.get(..end)?.to_owned()), "<code>".len() + end + "</code>".len()));
+        return Some((
+            Seg::Code(body.get(..end)?.to_owned()),
+            "<code>".len() + end + "</code>".len(),
+        ));
     }
     if let Some(body) = s.strip_prefix('`') {
         let end = body.find('`').filter(|e| *e > 0)?;
@@ -64,7 +70,13 @@ fn special(s: &str) -> Option<(Seg, usize)> {
         let url = url_part.get(..end)?;
         let len = 1 + close + 1 + 1 + end + 1;
         return Some(match external_url(url) {
-            Some(u) => (Seg::Link { text: inner.to_owned(), url: u.to_owned() }, len),
+            Some(u) => (
+                Seg::Link {
+                    text: inner.to_owned(),
+                    url: u.to_owned(),
+                },
+                len,
+            ),
             None => (Seg::Text(inner.to_owned()), len),
         });
     }
@@ -80,7 +92,9 @@ mod tests {
 
     #[test]
     fn citations_code_and_links() {
-        let p = rich("Use <code>regsvr32</code> to load COM.[1][2] See [docs](https://x.test/a).\n\nSecond [x](javascript:alert(1)) [note]");
+        let p = rich(
+            "Use <code>regsvr32</code> to load COM.[1][2] See [docs](https://x.test/a).\n\nSecond [x](javascript:alert(1)) [note]",
+        );
         assert_eq!(p.len(), 2);
         assert_eq!(
             p[0],
@@ -91,7 +105,10 @@ mod tests {
                 Seg::Cite(1),
                 Seg::Cite(2),
                 Seg::Text(" See ".into()),
-                Seg::Link { text: "docs".into(), url: "https://x.test/a".into() },
+                Seg::Link {
+                    text: "docs".into(),
+                    url: "https://x.test/a".into()
+                },
                 Seg::Text(".".into()),
             ]
         );
@@ -101,7 +118,14 @@ mod tests {
 
     #[test]
     fn backtick_spans_are_code() {
-        assert_eq!(rich("run `dllhost.exe` now"), vec![vec![Seg::Text("run ".into()), Seg::Code("dllhost.exe".into()), Seg::Text(" now".into())]]);
+        assert_eq!(
+            rich("run `dllhost.exe` now"),
+            vec![vec![
+                Seg::Text("run ".into()),
+                Seg::Code("dllhost.exe".into()),
+                Seg::Text(" now".into())
+            ]]
+        );
         assert_eq!(rich("a `` b"), vec![vec![Seg::Text("a `` b".into())]]);
     }
 

@@ -13,16 +13,35 @@ pub const MAX_DEPTH: usize = 48;
 pub enum TreeItem {
     /// Opens a group: `label` (ALL OF, ANY OF, NOT, SEQUENCE, …), an optional detail line,
     /// and whether the group is an exclusion (a top-level `not`).
-    Open { label: &'static str, detail: String, exclusion: bool },
+    Open {
+        label: &'static str,
+        detail: String,
+        exclusion: bool,
+    },
     Close,
     /// `field op values`.
-    Pred { field: String, op: String, values: Vec<String>, notes: Vec<String> },
+    Pred {
+        field: String,
+        op: String,
+        values: Vec<String>,
+        notes: Vec<String>,
+    },
     /// A field-less keyword search.
-    Keyword { op: String, values: Vec<String>, notes: Vec<String> },
+    Keyword {
+        op: String,
+        values: Vec<String>,
+        notes: Vec<String>,
+    },
     /// Text shown as code with a label (computed conditions, opaque parts, unknown kinds).
-    Code { label: &'static str, note: String, text: String },
+    Code {
+        label: &'static str,
+        note: String,
+        text: String,
+    },
     /// A constant.
-    Const { value: bool },
+    Const {
+        value: bool,
+    },
 }
 
 /// Flattens `expr`. The root `and`'s `not` children are exclusions.
@@ -66,7 +85,11 @@ fn notes(v: &Value) -> Vec<String> {
         out.push("case-sensitive".to_owned());
     }
     if let Some(Value::Object(f)) = v.get("regex_flags") {
-        let set: Vec<&str> = f.iter().filter(|(_, b)| b.as_bool() == Some(true)).map(|(k, _)| k.as_str()).collect();
+        let set: Vec<&str> = f
+            .iter()
+            .filter(|(_, b)| b.as_bool() == Some(true))
+            .map(|(k, _)| k.as_str())
+            .collect();
         if !set.is_empty() {
             out.push(format!("regex: {}", set.join(", ")));
         }
@@ -80,15 +103,28 @@ fn notes(v: &Value) -> Vec<String> {
 
 fn walk(e: &Value, depth: usize, root: bool, out: &mut Vec<TreeItem>) {
     if depth > MAX_DEPTH {
-        out.push(TreeItem::Code { label: "…", note: format!("nested deeper than {MAX_DEPTH} levels; see the source"), text: String::new() });
+        out.push(TreeItem::Code {
+            label: "…",
+            note: format!("nested deeper than {MAX_DEPTH} levels; see the source"),
+            text: String::new(),
+        });
         return;
     }
     let kind = e.get("kind").and_then(Value::as_str).unwrap_or("");
     match kind {
         "and" | "or" => {
             let label = if kind == "and" { "ALL OF" } else { "ANY OF" };
-            out.push(TreeItem::Open { label, detail: String::new(), exclusion: false });
-            for item in e.get("items").and_then(Value::as_array).into_iter().flatten() {
+            out.push(TreeItem::Open {
+                label,
+                detail: String::new(),
+                exclusion: false,
+            });
+            for item in e
+                .get("items")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let is_not = item.get("kind").and_then(Value::as_str) == Some("not");
                 if root && kind == "and" && is_not {
                     walk_not(item, depth + 1, true, out);
@@ -105,21 +141,34 @@ fn walk(e: &Value, depth: usize, root: bool, out: &mut Vec<TreeItem>) {
             values: str_list(e.get("values")),
             notes: notes(e),
         }),
-        "keyword" => out.push(TreeItem::Keyword { op: text(e, "op"), values: str_list(e.get("values")), notes: notes(e) }),
+        "keyword" => out.push(TreeItem::Keyword {
+            op: text(e, "op"),
+            values: str_list(e.get("values")),
+            notes: notes(e),
+        }),
         "computed" => out.push(TreeItem::Code {
             label: "COMPUTED",
-            note: format!("{} over {}", text(e, "function"), str_list(e.get("fields")).join(", ")),
+            note: format!(
+                "{} over {}",
+                text(e, "function"),
+                str_list(e.get("fields")).join(", ")
+            ),
             text: text(e, "text"),
         }),
-        "opaque" => out.push(TreeItem::Code { label: "OPAQUE", note: text(e, "reason"), text: text(e, "text") }),
-        "const" => out.push(TreeItem::Const { value: flag(e, "value") }),
+        "opaque" => out.push(TreeItem::Code {
+            label: "OPAQUE",
+            note: text(e, "reason"),
+            text: text(e, "text"),
+        }),
+        "const" => out.push(TreeItem::Const {
+            value: flag(e, "value"),
+        }),
         // The model's `Sequence` and `Aggregation` carry a `kind` field of their own that
         // collides with the enum tag; the last one written wins in the stored JSON, so accept
         // both the tag and the inner kinds.
         "sequence" | "sample" if e.get("steps").is_some() => walk_sequence(e, depth, out),
-        "aggregation" | "event_count" | "value_count" | "temporal" | "temporal_ordered" | "new_terms" | "stat" => {
-            walk_aggregation(e, depth, out)
-        }
+        "aggregation" | "event_count" | "value_count" | "temporal" | "temporal_ordered"
+        | "new_terms" | "stat" => walk_aggregation(e, depth, out),
         _ => out.push(TreeItem::Code {
             label: "UNKNOWN",
             note: format!("node kind '{kind}'"),
@@ -129,8 +178,16 @@ fn walk(e: &Value, depth: usize, root: bool, out: &mut Vec<TreeItem>) {
 }
 
 fn walk_not(e: &Value, depth: usize, exclusion: bool, out: &mut Vec<TreeItem>) {
-    let detail = if exclusion { "exclusion: the rule does not fire when this matches".to_owned() } else { String::new() };
-    out.push(TreeItem::Open { label: "NOT", detail, exclusion });
+    let detail = if exclusion {
+        "exclusion: the rule does not fire when this matches".to_owned()
+    } else {
+        String::new()
+    };
+    out.push(TreeItem::Open {
+        label: "NOT",
+        detail,
+        exclusion,
+    });
     if let Some(item) = e.get("item") {
         walk(item, depth + 1, false, out);
     }
@@ -138,7 +195,11 @@ fn walk_not(e: &Value, depth: usize, exclusion: bool, out: &mut Vec<TreeItem>) {
 }
 
 fn walk_sequence(e: &Value, depth: usize, out: &mut Vec<TreeItem>) {
-    let label = if text(e, "kind") == "sample" { "SAMPLE" } else { "SEQUENCE" };
+    let label = if text(e, "kind") == "sample" {
+        "SAMPLE"
+    } else {
+        "SEQUENCE"
+    };
 
     let mut detail = Vec::new();
     let by = str_list(e.get("by"));
@@ -148,8 +209,18 @@ fn walk_sequence(e: &Value, depth: usize, out: &mut Vec<TreeItem>) {
     if let Some(span) = e.get("maxspan").filter(|v| !v.is_null()) {
         detail.push(format!("maxspan {}", scalar(span)));
     }
-    out.push(TreeItem::Open { label, detail: detail.join(" · "), exclusion: false });
-    for (i, step) in e.get("steps").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    out.push(TreeItem::Open {
+        label,
+        detail: detail.join(" · "),
+        exclusion: false,
+    });
+    for (i, step) in e
+        .get("steps")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let mut d = vec![format!("step {}", i + 1)];
         if let Some(c) = step.get("category").filter(|v| !v.is_null()) {
             d.push(format!("{} events", scalar(c)));
@@ -161,15 +232,27 @@ fn walk_sequence(e: &Value, depth: usize, out: &mut Vec<TreeItem>) {
         if let Some(r) = step.get("runs").filter(|v| !v.is_null()) {
             d.push(format!("runs={}", scalar(r)));
         }
-        let label = if flag(step, "missing") { "MISSING STEP" } else { "STEP" };
-        out.push(TreeItem::Open { label, detail: d.join(" · "), exclusion: false });
+        let label = if flag(step, "missing") {
+            "MISSING STEP"
+        } else {
+            "STEP"
+        };
+        out.push(TreeItem::Open {
+            label,
+            detail: d.join(" · "),
+            exclusion: false,
+        });
         if let Some(x) = step.get("expr") {
             walk(x, depth + 2, false, out);
         }
         out.push(TreeItem::Close);
     }
     if let Some(until) = e.get("until").filter(|v| !v.is_null()) {
-        out.push(TreeItem::Open { label: "UNTIL", detail: String::new(), exclusion: false });
+        out.push(TreeItem::Open {
+            label: "UNTIL",
+            detail: String::new(),
+            exclusion: false,
+        });
         walk(until, depth + 2, false, out);
         out.push(TreeItem::Close);
     }
@@ -203,7 +286,11 @@ fn walk_aggregation(e: &Value, depth: usize, out: &mut Vec<TreeItem>) {
     if !refs.is_empty() {
         detail.push(format!("rules {}", refs.join(", ")));
     }
-    out.push(TreeItem::Open { label: "AGGREGATION", detail: detail.join(" · "), exclusion: false });
+    out.push(TreeItem::Open {
+        label: "AGGREGATION",
+        detail: detail.join(" · "),
+        exclusion: false,
+    });
     if let Some(input) = e.get("input").filter(|v| !v.is_null()) {
         walk(input, depth + 1, false, out);
     }
@@ -224,9 +311,24 @@ mod tests {
     fn top_level_not_is_an_exclusion() {
         let e = json!({"kind": "and", "items": [pred("Image", "*\\x.exe"), {"kind": "not", "item": pred("User", "SYSTEM")}]});
         let items = flatten(&e);
-        assert!(matches!(&items[0], TreeItem::Open { label: "ALL OF", .. }));
-        assert!(matches!(&items[1], TreeItem::Pred { field, notes, .. } if field == "Image" && notes[0] == "modifiers: contains"));
-        assert!(matches!(&items[2], TreeItem::Open { label: "NOT", exclusion: true, .. }));
+        assert!(matches!(
+            &items[0],
+            TreeItem::Open {
+                label: "ALL OF",
+                ..
+            }
+        ));
+        assert!(
+            matches!(&items[1], TreeItem::Pred { field, notes, .. } if field == "Image" && notes[0] == "modifiers: contains")
+        );
+        assert!(matches!(
+            &items[2],
+            TreeItem::Open {
+                label: "NOT",
+                exclusion: true,
+                ..
+            }
+        ));
         assert_eq!(items.iter().filter(|i| **i == TreeItem::Close).count(), 2);
     }
 
@@ -234,7 +336,14 @@ mod tests {
     fn nested_not_is_no_exclusion() {
         let e = json!({"kind": "or", "items": [{"kind": "not", "item": pred("a", "b")}, pred("c", "d")]});
         let items = flatten(&e);
-        assert!(matches!(&items[1], TreeItem::Open { label: "NOT", exclusion: false, .. }));
+        assert!(matches!(
+            &items[1],
+            TreeItem::Open {
+                label: "NOT",
+                exclusion: false,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -244,11 +353,18 @@ mod tests {
             e = json!({"kind": "or", "items": [e, {"kind": "const", "value": true}]});
         }
         let items = flatten(&e);
-        let opens = items.iter().filter(|i| matches!(i, TreeItem::Open { .. })).count();
+        let opens = items
+            .iter()
+            .filter(|i| matches!(i, TreeItem::Open { .. }))
+            .count();
         let closes = items.iter().filter(|i| **i == TreeItem::Close).count();
         assert_eq!(opens, closes);
         assert!(opens <= MAX_DEPTH + 1);
-        assert!(items.iter().any(|i| matches!(i, TreeItem::Code { label: "…", .. })));
+        assert!(
+            items
+                .iter()
+                .any(|i| matches!(i, TreeItem::Code { label: "…", .. }))
+        );
     }
 
     #[test]
@@ -256,10 +372,26 @@ mod tests {
         let e = json!({"kind": "sequence", "by": ["host.id"], "maxspan": "1m",
             "steps": [{"category": "process", "expr": pred("a", "b")}, {"missing": true, "expr": {"kind": "opaque", "text": "x", "reason": "ml"}}]});
         let items = flatten(&e);
-        assert!(matches!(&items[0], TreeItem::Open { label: "SEQUENCE", detail, .. } if detail == "by host.id · maxspan 1m"));
-        assert!(items.iter().any(|i| matches!(i, TreeItem::Open { label: "MISSING STEP", .. })));
+        assert!(
+            matches!(&items[0], TreeItem::Open { label: "SEQUENCE", detail, .. } if detail == "by host.id · maxspan 1m")
+        );
+        assert!(items.iter().any(|i| matches!(
+            i,
+            TreeItem::Open {
+                label: "MISSING STEP",
+                ..
+            }
+        )));
         let agg = json!({"kind": "event_count", "function": "count", "group_by": ["user"], "condition": {"op": "gt", "value": 5.0}});
-        assert!(matches!(&flatten(&agg)[0], TreeItem::Open { label: "AGGREGATION", detail, .. } if detail.starts_with("event count") && detail.contains("by user") && detail.contains("gt 5.0")));
-        assert!(matches!(&flatten(&json!({"kind": "future"}))[0], TreeItem::Code { label: "UNKNOWN", .. }));
+        assert!(
+            matches!(&flatten(&agg)[0], TreeItem::Open { label: "AGGREGATION", detail, .. } if detail.starts_with("event count") && detail.contains("by user") && detail.contains("gt 5.0"))
+        );
+        assert!(matches!(
+            &flatten(&json!({"kind": "future"}))[0],
+            TreeItem::Code {
+                label: "UNKNOWN",
+                ..
+            }
+        ));
     }
 }

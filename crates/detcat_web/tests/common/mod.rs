@@ -87,12 +87,27 @@ impl Got {
 
 pub async fn get(state: &detcat_web::AppState, uri: &str) -> Got {
     let app = detcat_web::app(state.clone());
-    let res = app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
-    let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let res = app
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
     let status = res.status();
     let content_type = header("content-type");
     let csp = header("content-security-policy");
     let nosniff = header("x-content-type-options") == "nosniff";
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    Got { status, content_type, csp, nosniff, body: String::from_utf8_lossy(&bytes).into_owned() }
+    Got {
+        status,
+        content_type,
+        csp,
+        nosniff,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
 }
