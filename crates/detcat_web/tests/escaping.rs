@@ -32,6 +32,11 @@ async fn hostile_rule_page_is_escaped() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_no_raw_markup("rule", &r.body);
     assert!(
+        r.body.contains("<li class=\"group exclusion\">"),
+        "the filter renders as a marked exclusion"
+    );
+    assert!(!r.body.contains(">UNKNOWN<"));
+    assert!(
         r.body.contains("&#60;img src=x onerror=alert(1)&#62;")
             || r.body.contains("&lt;img src=x onerror=alert(1)&gt;"),
         "the title shows, escaped"

@@ -165,6 +165,10 @@ async fn rule_page_and_twin() {
         r.body.contains("href=\"/technique/T1559.001\""),
         "techniques link back"
     );
+    assert!(
+        !r.body.contains(">UNKNOWN<"),
+        "every node of the stored expression renders"
+    );
     let j = get(&s, &format!("/api/rule/{vendor}/{id}")).await;
     assert_eq!(j.status, StatusCode::OK);
     assert_eq!(j.json()["id"], id.as_str());

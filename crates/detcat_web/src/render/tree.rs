@@ -110,7 +110,12 @@ fn walk(e: &Value, depth: usize, root: bool, out: &mut Vec<TreeItem>) {
         });
         return;
     }
-    let kind = e.get("kind").and_then(Value::as_str).unwrap_or("");
+    // The model tags nodes with `node`; catalogs built before that used `kind`.
+    let kind = e
+        .get("node")
+        .or_else(|| e.get("kind"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
     match kind {
         "and" | "or" => {
             let label = if kind == "and" { "ALL OF" } else { "ANY OF" };
@@ -125,7 +130,11 @@ fn walk(e: &Value, depth: usize, root: bool, out: &mut Vec<TreeItem>) {
                 .into_iter()
                 .flatten()
             {
-                let is_not = item.get("kind").and_then(Value::as_str) == Some("not");
+                let is_not = item
+                    .get("node")
+                    .or_else(|| item.get("kind"))
+                    .and_then(Value::as_str)
+                    == Some("not");
                 if root && kind == "and" && is_not {
                     walk_not(item, depth + 1, true, out);
                 } else {
@@ -163,9 +172,8 @@ fn walk(e: &Value, depth: usize, root: bool, out: &mut Vec<TreeItem>) {
         "const" => out.push(TreeItem::Const {
             value: flag(e, "value"),
         }),
-        // The model's `Sequence` and `Aggregation` carry a `kind` field of their own that
-        // collides with the enum tag; the last one written wins in the stored JSON, so accept
-        // both the tag and the inner kinds.
+        // Older catalogs tagged nodes with `kind`, which collided with the `kind` field of
+        // `Sequence` and `Aggregation` (the inner one won): accept those inner kinds too.
         "sequence" | "sample" if e.get("steps").is_some() => walk_sequence(e, depth, out),
         "aggregation" | "event_count" | "value_count" | "temporal" | "temporal_ordered"
         | "new_terms" | "stat" => walk_aggregation(e, depth, out),
@@ -330,6 +338,53 @@ mod tests {
             }
         ));
         assert_eq!(items.iter().filter(|i| **i == TreeItem::Close).count(), 2);
+    }
+
+    /// Pins the JSON the model writes today (serialized from real `detcat_model` values), so a
+    /// renamed tag shows up here and not as "UNKNOWN" on every rule page.
+    #[test]
+    fn regression_model_json_renders_without_unknown_nodes() {
+        use detcat_model::{AggKind, Aggregation, Expr, Operator, Predicate};
+        let pred = |f: &str| Expr::Pred(Predicate::new(f, Operator::Wildcard, vec!["*x".into()]));
+        let agg = Expr::Aggregation(Aggregation {
+            kind: AggKind::EventCount,
+            function: Some("count".into()),
+            input: Some(Box::new(pred("b"))),
+            rule_refs: Vec::new(),
+            fields: Vec::new(),
+            group_by: vec!["host".into()],
+            timespan: None,
+            condition: None,
+            text: None,
+        });
+        let e = Expr::and(vec![pred("a"), Expr::not(pred("c")), agg]);
+        let items = flatten(&serde_json::to_value(&e).unwrap());
+        assert!(
+            !items.iter().any(|i| matches!(
+                i,
+                TreeItem::Code {
+                    label: "UNKNOWN",
+                    ..
+                }
+            )),
+            "{items:?}"
+        );
+        assert!(matches!(
+            &items[0],
+            TreeItem::Open {
+                label: "ALL OF",
+                ..
+            }
+        ));
+        assert!(items.iter().any(|i| matches!(
+            i,
+            TreeItem::Open {
+                label: "NOT",
+                exclusion: true,
+                ..
+            }
+        )));
+        assert!(items.iter().any(|i| matches!(i, TreeItem::Open { label: "AGGREGATION", detail, .. } if detail.starts_with("event count"))));
     }
 
     #[test]
