@@ -25,14 +25,23 @@ impl Catalog {
         if canonical.is_some() {
             return Ok(canonical);
         }
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT canonical FROM predicates WHERE field = ?1 COLLATE NOCASE OR canonical = ?1
-                 GROUP BY canonical ORDER BY count(*) DESC LIMIT 1",
-            )?
-            .query_row([name], |r| r.get(0))
-            .optional()?)
+        // Exact matches use the indexes; only a name in another case falls back to a scan.
+        for sql in [
+            "SELECT canonical FROM predicates WHERE canonical = ?1 LIMIT 1",
+            "SELECT canonical FROM predicates WHERE field = ?1 GROUP BY canonical ORDER BY count(*) DESC LIMIT 1",
+            "SELECT canonical FROM predicates WHERE field = ?1 COLLATE NOCASE
+             GROUP BY canonical ORDER BY count(*) DESC LIMIT 1",
+        ] {
+            let found: Option<String> = self
+                .conn
+                .prepare_cached(sql)?
+                .query_row([name], |r| r.get(0))
+                .optional()?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
     }
 
     pub fn field(
