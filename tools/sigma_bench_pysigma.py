@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times pySigma loading the same files detcat's bench parses (every YAML rule under the
 rules*/, deprecated/ and unsupported/ folders), for comparison with
-`cargo run --release -p detcat_sigma --example bench -- <corpus>/sigma`.
+`cargo run --release -p detcat_sigma --example bench_sigma -- <corpus>/sigma`.
 
 Usage: python3 tools/sigma_bench_pysigma.py /work/shared/corpus/sigma
 """

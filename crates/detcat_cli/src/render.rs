@@ -95,6 +95,14 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
     if let Some(det) = t.data.get("detection") {
         if let Some(legacy) = det.get("legacy").and_then(|d| d.as_str()) {
             writeln!(o, "\nDetection (ATT&CK legacy guidance)\n{}", legacy.trim())?;
+            // The legacy text numbers its own citations.
+            let refs = det.get("legacy_references").and_then(|r| r.as_array());
+            for r in refs.into_iter().flatten() {
+                let n = r.get("number").and_then(|v| v.as_u64()).unwrap_or(0);
+                let name = r.get("source_name").and_then(|v| v.as_str()).unwrap_or("");
+                let url = r.get("url").and_then(|v| v.as_str()).unwrap_or("");
+                writeln!(o, "  [{n}] {name} {url}")?;
+            }
         }
         for s in det
             .get("strategies")

@@ -108,14 +108,3 @@ async fn internal_errors_say_only_internal_error() {
     assert_eq!(j.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(j.json()["error"], "internal error");
 }
-
-#[tokio::test]
-#[ignore = "prints a page for eyeballing"]
-async fn print_hostile_pages() {
-    let s = hostile_state();
-    println!(
-        "{}",
-        get(&s, &format!("/rule/sigma/{HOSTILE_ID}")).await.body
-    );
-    println!("{}", get(&s, "/technique/T1559.001").await.body);
-}

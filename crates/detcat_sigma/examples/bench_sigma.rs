@@ -1,7 +1,7 @@
 //! Reads a corpus `sigma/` folder, parses every file in parallel, and prints wall time,
 //! rules per second, peak memory and the outcome counts.
 //!
-//! `cargo run --release -p detcat_sigma --example bench -- /work/shared/corpus/sigma`
+//! `cargo run --release -p detcat_sigma --example bench_sigma -- /work/shared/corpus/sigma`
 
 use std::path::PathBuf;
 use std::time::Instant;

@@ -1,6 +1,6 @@
 //! Micro-benchmark: `canonical_field` and `canonicalize` over ~1M lookups.
 //!
-//! `cargo run --release -p detcat_taxonomy --example bench`
+//! `cargo run --release -p detcat_taxonomy --example bench_taxonomy`
 
 use std::hint::black_box;
 use std::time::Instant;

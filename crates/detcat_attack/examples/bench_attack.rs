@@ -1,7 +1,7 @@
 //! Load ATT&CK bundles and print load time, object counts and peak memory.
 //!
 //! ```sh
-//! cargo run --release -p detcat_attack --example bench -- /work/shared/corpus/attack/enterprise-attack-18.1.json
+//! cargo run --release -p detcat_attack --example bench_attack -- /work/shared/corpus/attack/enterprise-attack-18.1.json
 //! ```
 //!
 //! The load runs `DETCAT_BENCH_RUNS` times (default 5) in the same process; the fastest and the

@@ -1,6 +1,6 @@
 //! Reads and parses a whole Splunk corpus folder; prints wall time, rules/s and peak RSS.
 //!
-//! `cargo run --release -p detcat_splunk --example bench -- /work/shared/corpus/splunk`
+//! `cargo run --release -p detcat_splunk --example bench_splunk -- /work/shared/corpus/splunk`
 
 use std::path::Path;
 use std::time::Instant;

@@ -1,4 +1,4 @@
-//! Build benchmark: `cargo run --release -p detcat_catalog --example bench -- ../shared/corpus`
+//! Build benchmark: `cargo run --release -p detcat_catalog --example bench_build -- ../shared/corpus`
 //!
 //! Prints the full build's wall time per stage and peak memory (VmHWM), then the median and
 //! 95th-percentile time of a technique page over 100 techniques picked pseudo-randomly.

@@ -1,6 +1,6 @@
 //! Reads and parses a whole Elastic corpus folder and prints wall time, rules/s, peak RSS.
 //!
-//! `cargo run --release -p detcat_elastic --example bench -- /work/shared/corpus/elastic`
+//! `cargo run --release -p detcat_elastic --example bench_elastic -- /work/shared/corpus/elastic`
 
 #[path = "common/corpus_util.rs"]
 mod corpus_util;
