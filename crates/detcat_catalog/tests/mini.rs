@@ -202,3 +202,38 @@ fn rule_page_marks_exclusions_and_reach() {
     assert!(rule.source.as_deref().unwrap_or("").contains("Rule A"));
     assert!(catalog.rule("no-such-rule").unwrap().is_none());
 }
+
+#[test]
+fn keyword_searches_count_as_indicators_and_exclusions() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "sigma/rules/k.yml",
+        "title: Keyword Rule\nid: 00000000-0000-0000-0000-0000000000aa\nstatus: test\ntags:\n    - attack.t1059.004\n\
+         logsource:\n    product: linux\n    service: auditd\ndetection:\n    keywords:\n        - 'Dd If=/dev/sda'\n\
+         \x20   filter:\n        - 'of=/dev/null'\n    condition: keywords and not filter\nlevel: low\n",
+    );
+    let corpus = Corpus::read_dir(dir.path()).unwrap();
+    let (conn, _) = build_in_memory(&corpus, &BuildOptions::default()).unwrap();
+    let catalog = Catalog::from_connection(conn, "kw").unwrap();
+    let page = catalog
+        .technique("T1059.004", QueryOptions::default())
+        .unwrap()
+        .unwrap();
+    let ind = page
+        .indicators
+        .iter()
+        .find(|i| i.field == "keyword")
+        .expect("keyword indicator");
+    assert_eq!(
+        ind.value, "dd if=/dev/sda",
+        "case-insensitive keywords are folded"
+    );
+    assert_eq!(
+        page.exclusions
+            .iter()
+            .filter(|e| e.field == "keyword")
+            .count(),
+        1
+    );
+}

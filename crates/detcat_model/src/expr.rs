@@ -101,8 +101,19 @@ impl Expr {
 
     /// Every predicate with whether it sits under an odd number of `not`s.
     pub fn predicates(&self) -> Vec<(&Predicate, bool)> {
+        self.leaves()
+            .into_iter()
+            .filter_map(|(e, neg)| match e {
+                Expr::Pred(p) => Some((p, neg)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every predicate and keyword search, with whether it sits under an odd number of `not`s.
+    fn leaves(&self) -> Vec<(&Expr, bool)> {
         let mut out = Vec::new();
-        collect_predicates(self, false, &mut out);
+        collect_leaves(self, false, &mut out);
         out
     }
 
@@ -138,54 +149,80 @@ impl Expr {
     /// `selection and not (filter_a or filter_b)` yields the predicates of both filters; a `not`
     /// nested deeper (inside an `or`) is no exclusion of the rule as a whole.
     pub fn exclusions(&self) -> impl Iterator<Item = &Predicate> {
-        self.top_conjuncts().into_iter().flat_map(|c| match c {
-            Expr::Not { item } => item
-                .predicates()
-                .into_iter()
-                .filter(|(_, neg)| !neg)
-                .map(|(p, _)| p)
-                .collect(),
-            _ => Vec::new(),
-        })
+        self.roles().1.into_iter().filter_map(as_predicate)
     }
 
     /// Indicators: predicates that must hold for the rule to fire — not under any `not`.
     pub fn indicators(&self) -> impl Iterator<Item = &Predicate> {
-        self.top_conjuncts()
-            .into_iter()
-            .filter(|c| !matches!(c, Expr::Not { .. }))
-            .flat_map(|c| {
-                c.predicates()
+        self.roles().0.into_iter().filter_map(as_predicate)
+    }
+
+    /// Keyword searches that must match (not under any `not`): field-less indicators.
+    pub fn keyword_indicators(&self) -> impl Iterator<Item = &Keyword> {
+        self.roles().0.into_iter().filter_map(as_keyword)
+    }
+
+    /// Keyword searches under a top-level `not`: field-less exclusions.
+    pub fn keyword_exclusions(&self) -> impl Iterator<Item = &Keyword> {
+        self.roles().1.into_iter().filter_map(as_keyword)
+    }
+
+    /// Leaves that are indicators (positive, outside any top-level `not`) and exclusions
+    /// (positive inside a top-level `not`).
+    fn roles(&self) -> (Vec<&Expr>, Vec<&Expr>) {
+        let (mut indicators, mut exclusions) = (Vec::new(), Vec::new());
+        for c in self.top_conjuncts() {
+            let (target, inner) = match c {
+                Expr::Not { item } => (&mut exclusions, &**item),
+                other => (&mut indicators, other),
+            };
+            target.extend(
+                inner
+                    .leaves()
                     .into_iter()
                     .filter(|(_, neg)| !neg)
-                    .map(|(p, _)| p)
-            })
+                    .map(|(e, _)| e),
+            );
+        }
+        (indicators, exclusions)
     }
 }
 
-fn collect_predicates<'a>(expr: &'a Expr, negated: bool, out: &mut Vec<(&'a Predicate, bool)>) {
+fn as_predicate(e: &Expr) -> Option<&Predicate> {
+    match e {
+        Expr::Pred(p) => Some(p),
+        _ => None,
+    }
+}
+
+fn as_keyword(e: &Expr) -> Option<&Keyword> {
+    match e {
+        Expr::Keyword(k) => Some(k),
+        _ => None,
+    }
+}
+
+fn collect_leaves<'a>(expr: &'a Expr, negated: bool, out: &mut Vec<(&'a Expr, bool)>) {
     match expr {
         Expr::And { items } | Expr::Or { items } => {
-            items
-                .iter()
-                .for_each(|i| collect_predicates(i, negated, out));
+            items.iter().for_each(|i| collect_leaves(i, negated, out));
         }
-        Expr::Not { item } => collect_predicates(item, !negated, out),
-        Expr::Pred(p) => out.push((p, negated)),
+        Expr::Not { item } => collect_leaves(item, !negated, out),
+        Expr::Pred(_) | Expr::Keyword(_) => out.push((expr, negated)),
         Expr::Sequence(seq) => {
             for step in &seq.steps {
-                collect_predicates(&step.expr, negated ^ step.missing, out);
+                collect_leaves(&step.expr, negated ^ step.missing, out);
             }
             if let Some(until) = &seq.until {
-                collect_predicates(until, !negated, out);
+                collect_leaves(until, !negated, out);
             }
         }
         Expr::Aggregation(agg) => {
             if let Some(input) = &agg.input {
-                collect_predicates(input, negated, out);
+                collect_leaves(input, negated, out);
             }
         }
-        Expr::Keyword(_) | Expr::Computed(_) | Expr::Opaque(_) | Expr::Const { .. } => {}
+        Expr::Computed(_) | Expr::Opaque(_) | Expr::Const { .. } => {}
     }
 }
 
@@ -549,6 +586,33 @@ mod tests {
         ]);
         assert_eq!(fields(e.exclusions()), ["f1", "f2"]);
         assert_eq!(fields(e.indicators()), ["sel", "x"]);
+    }
+
+    #[test]
+    fn keyword_searches_have_roles_too() {
+        let kw = |v: &str| {
+            Expr::Keyword(Keyword {
+                op: Operator::Wildcard,
+                values: vec![Value::from(v)],
+                match_all: false,
+                case_sensitive: false,
+                modifiers: vec![],
+                span: None,
+            })
+        };
+        let e = Expr::and(vec![
+            kw("*dd if=*"),
+            Expr::not(kw("*of=/dev/null*")),
+            pred("a", "1"),
+        ]);
+        let values = |ks: Vec<&Keyword>| {
+            ks.iter()
+                .flat_map(|k| k.values.iter().map(Value::to_text))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(values(e.keyword_indicators().collect()), ["*dd if=*"]);
+        assert_eq!(values(e.keyword_exclusions().collect()), ["*of=/dev/null*"]);
+        assert_eq!(fields(e.indicators()), ["a"], "keywords are no predicates");
     }
 
     #[test]

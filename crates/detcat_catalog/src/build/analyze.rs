@@ -64,6 +64,9 @@ pub struct TripleRow {
     pub raw_field: String,
 }
 
+/// The pseudo-field of keyword (field-less) searches in the triples table.
+pub const KEYWORD_FIELD: &str = "keyword";
+
 pub fn analyze_all(rules: Vec<Rule>, attack: &Attack) -> Vec<AnalyzedRule> {
     let taxonomy = Taxonomy::get();
     rules
@@ -134,6 +137,27 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
             case_sensitive: pred.case_sensitive,
             modifiers: pred.modifiers.clone(),
         });
+    }
+    // Field-less keyword searches are indicators and exclusions too, under the pseudo-field
+    // `keyword` (values folded when the search is case-insensitive, as for fields).
+    let keywords = rule.expr.keyword_indicators().map(|k| (Role::Indicator, k));
+    for (role, k) in keywords.chain(rule.expr.keyword_exclusions().map(|k| (Role::Exclusion, k))) {
+        for v in &k.values {
+            let original = v.to_text();
+            let value = if k.case_sensitive {
+                original.clone()
+            } else {
+                original.to_lowercase()
+            };
+            triples.insert(TripleRow {
+                role,
+                field: KEYWORD_FIELD.to_owned(),
+                operator: k.op.as_str(),
+                value,
+                original,
+                raw_field: KEYWORD_FIELD.to_owned(),
+            });
+        }
     }
     // Triples are unique per (role, field, operator, value) within a rule: each rule counts
     // at most once per row of the authoring guide.
