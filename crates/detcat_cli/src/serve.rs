@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::io::Write;
+
 use anyhow::Context;
 
 #[derive(clap::Args)]
@@ -54,7 +56,7 @@ pub fn export(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
         ExportCommand::Site { dir, catalog } => {
             let report =
                 detcat_web::export_site(catalog.as_deref(), &dir).context("exporting the site")?;
-            println!("{report}");
+            writeln!(std::io::stdout().lock(), "{report}")?;
         }
         ExportCommand::Navigator {
             out,
@@ -67,7 +69,7 @@ pub fn export(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
                 .context("building the layer")?;
             let text = serde_json::to_string_pretty(&layer)?;
             if out.as_os_str() == "-" {
-                println!("{text}");
+                writeln!(std::io::stdout().lock(), "{text}")?;
             } else {
                 std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
             }

@@ -66,6 +66,18 @@ fn split_terms(q: &str) -> Vec<String> {
     terms
 }
 
+/// A literal for `LIKE … ESCAPE '\'`: the user's `%`, `_` and `\` match themselves.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Free text as an FTS5 query: every term a quoted phrase (so no user text is FTS syntax),
 /// the last one a prefix search for search-as-you-type.
 fn fts_query(text: &[String]) -> String {
@@ -109,18 +121,46 @@ impl Catalog {
             let p = bind(v.to_ascii_lowercase());
             clauses.push(format!("r.vendor = {p}"));
         }
+        // A field names a canonical field or a vendor's name for one; a value matches the
+        // canonical (folded) value, the value as written, or a part of it. Given both, they
+        // must hold for the same indicator: `field:process.name value:regsvr32.exe` finds
+        // Sigma's `Image|endswith: '\regsvr32.exe'` (canonically process.name = regsvr32.exe).
+        let mut fields: Vec<String> = Vec::new();
         for f in &query.field {
-            let p = bind(f.clone());
+            fields.push(f.clone());
+            if let Some(canonical) = self.resolve_field(f)? {
+                fields.push(canonical);
+            }
+        }
+        let field_list = |bind: &mut dyn FnMut(String) -> String| {
+            fields
+                .iter()
+                .map(|f| bind(f.clone()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if query.value.is_empty() && !fields.is_empty() {
+            let list = field_list(&mut bind);
             clauses.push(format!(
-                "r.rid IN (SELECT rid FROM predicates WHERE field = {p} COLLATE NOCASE OR canonical = {p} COLLATE NOCASE)"
+                "(r.rid IN (SELECT rid FROM predicates WHERE field IN ({list}) OR canonical IN ({list}))
+                  OR r.rid IN (SELECT rid FROM triples WHERE field IN ({list})))"
             ));
         }
         for v in &query.value {
             let p = bind(v.to_lowercase());
             let raw = bind(v.clone());
+            let like = bind(like_escape(&v.to_lowercase()));
+            let on_field = if fields.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "AND (field IN ({0}) OR raw_field IN ({0}))",
+                    field_list(&mut bind)
+                )
+            };
             clauses.push(format!(
-                "r.rid IN (SELECT rid FROM triples WHERE value = {p} OR original = {raw}
-                           OR value LIKE '%' || {p} || '%' ESCAPE '\\')"
+                "r.rid IN (SELECT rid FROM triples WHERE (value = {p} OR original = {raw}
+                           OR value LIKE '%' || {like} || '%' ESCAPE '\\') {on_field})"
             ));
         }
         for t in &query.technique {
@@ -182,6 +222,11 @@ mod tests {
         assert_eq!(q.vendor, ["sigma"]);
         assert_eq!(q.event, ["sysmon:1"]);
         assert_eq!(q.text, ["scrobj dll", "other:x"]);
+    }
+
+    #[test]
+    fn like_patterns_escape_user_wildcards() {
+        assert_eq!(like_escape(r"c:\win_10%"), r"c:\\win\_10\%");
     }
 
     #[test]
