@@ -66,7 +66,11 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("building the catalog {}", args.out.display()))?;
     bar.finish_and_clear();
     if args.json {
-        writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&report)?)?;
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(&report)?
+        )?;
     } else {
         render::build_report(&report, &args.out, started.elapsed())?;
     }

@@ -151,40 +151,37 @@ impl Catalog {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let indicators = self
-            .conn
-            .prepare_cached(
-                "SELECT t.field, t.operator, t.value, t.original, t.raw_field, COALESCE(x.rules, 0)
-                 FROM triples t LEFT JOIN reach x ON x.field = t.field AND x.operator = t.operator AND x.value = t.value
-                 WHERE t.rid = ?1 AND t.role = 'indicator' ORDER BY t.field, t.value",
-            )?
-            .query_map([rid], |r| {
-                Ok(RuleIndicator {
-                    field: r.get(0)?,
-                    operator: r.get(1)?,
-                    value: r.get(2)?,
-                    original: r.get(3)?,
-                    raw_field: r.get(4)?,
-                    corpus_reach: r.get(5)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let exclusions = self
-            .conn
-            .prepare_cached(
-                "SELECT field, operator, value, original, raw_field FROM triples
-                 WHERE rid = ?1 AND role = 'exclusion' ORDER BY field, value",
-            )?
-            .query_map([rid], |r| {
-                Ok(RuleExclusion {
-                    field: r.get(0)?,
-                    operator: r.get(1)?,
-                    value: r.get(2)?,
-                    original: r.get(3)?,
-                    raw_field: r.get(4)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        // One scan of the rule's triples; corpus reach only means something for indicators.
+        let (mut indicators, mut exclusions) = (Vec::new(), Vec::new());
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.role = 'indicator', t.field, t.operator, t.value, t.original, t.raw_field, COALESCE(x.rules, 0)
+             FROM triples t LEFT JOIN reach x ON x.field = t.field AND x.operator = t.operator AND x.value = t.value
+             WHERE t.rid = ?1 ORDER BY t.field, t.value",
+        )?;
+        let mut rows = stmt.query([rid])?;
+        while let Some(r) = rows.next()? {
+            let (field, operator, value, original, raw_field) =
+                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+            if r.get::<_, bool>(0)? {
+                let corpus_reach = r.get(6)?;
+                indicators.push(RuleIndicator {
+                    field,
+                    operator,
+                    value,
+                    original,
+                    raw_field,
+                    corpus_reach,
+                });
+            } else {
+                exclusions.push(RuleExclusion {
+                    field,
+                    operator,
+                    value,
+                    original,
+                    raw_field,
+                });
+            }
+        }
         let diagnostics = self
             .conn
             .prepare_cached("SELECT code, severity, message, path, line, col FROM diagnostics WHERE rid = ?1 ORDER BY rowid")?
