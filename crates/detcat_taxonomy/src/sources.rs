@@ -225,6 +225,9 @@ impl SourceTables {
 #[derive(Debug, Default)]
 struct PredFacts {
     codes: Vec<String>,
+    /// Splunk `source=` values (event log channels such as
+    /// `XmlWinEventLog:Microsoft-Windows-Sysmon/Operational`).
+    log_sources: Vec<String>,
     categories: Vec<String>,
     types: Vec<String>,
     dns: bool,
@@ -251,6 +254,11 @@ fn pred_facts(rule: &Rule, fields: &FieldTable) -> PredFacts {
         let field = p.field.to_ascii_lowercase();
         if id == Some("event.code") {
             facts.codes.extend(literal_values(p.op, &p.values));
+        } else if id == Some("log.source") {
+            // Patterns too: `source=*WinEventLog:Security` names its channel just as well.
+            facts
+                .log_sources
+                .extend(p.values.iter().map(|v| v.to_text().to_ascii_lowercase()));
         } else if field == "event.category" {
             facts.categories.extend(
                 literal_values(p.op, &p.values)
@@ -402,8 +410,45 @@ pub(crate) fn events_for(
             }
         }
     }
+    if out.is_empty() {
+        log_source_events(events, &facts, &mut out);
+    }
     events.sort(&mut out);
     out
+}
+
+/// Windows event log channels a Splunk `source=` names, and their providers.
+const CHANNEL_PROVIDERS: &[(&str, &str)] = &[
+    ("microsoft-windows-sysmon/operational", "sysmon"),
+    ("microsoft-windows-powershell/operational", "powershell"),
+    ("windows powershell", "powershell"),
+    ("wineventlog:security", "security"),
+    ("wineventlog:system", "system"),
+];
+
+/// Last resort for rules with no telemetry hint that still say which log they read (Splunk
+/// searches whose `data_source` is empty but whose macros expand to `source=…`): the channel's
+/// provider, narrowed by any event-id predicate, else "any event" of that provider.
+fn log_source_events(events: &EventTable, facts: &PredFacts, out: &mut Vec<EventRef>) {
+    for source in &facts.log_sources {
+        let Some((_, provider)) = CHANNEL_PROVIDERS
+            .iter()
+            .find(|(channel, _)| source.contains(channel))
+        else {
+            continue;
+        };
+        if facts.codes.is_empty() {
+            out.push(events.reference(provider, "*"));
+        } else {
+            out.extend(
+                facts
+                    .codes
+                    .iter()
+                    .map(|code| events.reference(provider, code)),
+            );
+        }
+    }
+    out.dedup_by(|a, b| a.provider == b.provider && a.event_id == b.event_id);
 }
 
 fn sigma_events(

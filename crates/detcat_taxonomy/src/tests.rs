@@ -404,6 +404,34 @@ fn hints_map_to_events() {
             ),
             &["sysmon:1"],
         ),
+        // No data_source, but the `sysmon` macro's `source=` and an EventCode say it all.
+        (
+            rule(
+                Vendor::Splunk,
+                vec![],
+                vec![
+                    Predicate::new(
+                        "source",
+                        Operator::Eq,
+                        vec!["XmlWinEventLog:Microsoft-Windows-Sysmon/Operational".into()],
+                    ),
+                    Predicate::new("EventCode", Operator::Eq, vec![Value::Int(10)]),
+                ],
+            ),
+            &["sysmon:10"],
+        ),
+        (
+            rule(
+                Vendor::Splunk,
+                vec![],
+                vec![Predicate::new(
+                    "source",
+                    Operator::Wildcard,
+                    vec!["*WinEventLog:Security".into()],
+                )],
+            ),
+            &["security:*"],
+        ),
         (
             rule(
                 Vendor::Splunk,
