@@ -535,6 +535,7 @@ fn elastic_events(
             push_keys(events, &source.default, out);
             continue;
         }
+        let before = out.len();
         for category in &categories {
             let category =
                 if category == "network" && facts.dns && source.categories.contains_key("dns") {
@@ -556,6 +557,11 @@ fn elastic_events(
                     .into_iter()
                     .for_each(|keys| push_keys(events, keys, out));
             }
+        }
+        // A category the source does not list (Windows Security + `iam`) still reads that
+        // source: its default events, rather than none.
+        if out.len() == before {
+            push_keys(events, &source.default, out);
         }
     }
 }

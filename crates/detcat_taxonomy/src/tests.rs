@@ -390,6 +390,15 @@ fn hints_map_to_events() {
             rule(Vendor::Elastic, vec![tag("AWS"), idx("filebeat-*")], vec![]),
             &["aws:cloudtrail"],
         ),
+        // `iam where …` over Windows Security: no category row, so the source's default.
+        (
+            rule(
+                Vendor::Elastic,
+                vec![cat("iam"), tag("Windows Security Event Logs")],
+                vec![],
+            ),
+            &["security:*"],
+        ),
         (
             rule(Vendor::Elastic, vec![tag("PowerShell Logs")], vec![]),
             &["powershell:4104"],
