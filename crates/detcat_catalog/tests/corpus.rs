@@ -204,3 +204,33 @@ fn every_file_is_accounted_for() {
         assert!(c.rules > 0, "{vendor} has rules");
     }
 }
+
+/// SPEC 6, taxonomy bars: Windows endpoint predicates map to canonical fields (≥ 97% for Sigma
+/// and Elastic, ≥ 95% for Splunk endpoint rules per its issue) and every such rule needs an event.
+#[test]
+fn taxonomy_quality_bars() {
+    let Some(full) = full() else { return };
+    let guard = full.lock().unwrap();
+    let tax = &guard.1.taxonomy;
+    for (vendor, bar) in [("sigma", 0.97), ("elastic", 0.97), ("splunk", 0.95)] {
+        let c = &tax.windows_endpoint[vendor];
+        let share = c.mapped as f64 / c.predicates as f64;
+        assert!(
+            share >= bar,
+            "{vendor}: {}/{} = {share:.4} < {bar}; top unmapped {:?}",
+            c.mapped,
+            c.predicates,
+            c.top_unmapped
+        );
+    }
+    assert!(
+        tax.windows_endpoint_rules > 4000,
+        "{}",
+        tax.windows_endpoint_rules
+    );
+    assert_eq!(
+        tax.windows_endpoint_rules_without_event, 0,
+        "{:?}",
+        tax.no_event_by_source
+    );
+}
