@@ -239,35 +239,46 @@ fn t1559_001_under_v18_and_v17() {
     assert!(cited.unresolved.is_empty() && !cited.references.is_empty());
 }
 
+/// Every cited text of a knowledge base — descriptions of techniques, tactics, mitigations,
+/// actors and analytics, and legacy detection texts — as (numbered references, unresolved
+/// names prefixed with `label` and the object id).
+fn citations(kb: &detcat_attack::KnowledgeBase, label: &str) -> (usize, Vec<String>) {
+    let mut unresolved = Vec::new();
+    let mut total = 0;
+    let mut check = |id: &str, c: detcat_attack::CitedText| {
+        total += c.references.len();
+        unresolved.extend(
+            c.unresolved
+                .into_iter()
+                .map(|u| format!("{label} {id}: {u}")),
+        );
+    };
+    for t in kb.techniques() {
+        check(&t.id, t.cited_description());
+        if let Some(d) = t.cited_detection() {
+            check(&t.id, d);
+        }
+    }
+    kb.tactics()
+        .for_each(|t| check(&t.id, t.cited_description()));
+    kb.mitigations()
+        .for_each(|m| check(&m.id, m.cited_description()));
+    kb.actors()
+        .for_each(|a| check(&a.id, a.cited_description()));
+    kb.analytics()
+        .for_each(|a| check(&a.id, a.cited_description()));
+    (total, unresolved)
+}
+
 #[test]
 fn every_enterprise_citation_resolves() {
     let Some(root) = corpus() else { return };
     let mut unresolved = Vec::new();
     let mut total = 0;
     for name in ["enterprise-attack-18.1.json", "enterprise-attack-17.1.json"] {
-        let kb = load(&root, &[name]);
-        let mut check = |id: &str, c: detcat_attack::CitedText| {
-            total += c.references.len();
-            unresolved.extend(
-                c.unresolved
-                    .into_iter()
-                    .map(|u| format!("{name} {id}: {u}")),
-            );
-        };
-        for t in kb.techniques() {
-            check(&t.id, t.cited_description());
-            if let Some(d) = t.cited_detection() {
-                check(&t.id, d);
-            }
-        }
-        kb.tactics()
-            .for_each(|t| check(&t.id, t.cited_description()));
-        kb.mitigations()
-            .for_each(|m| check(&m.id, m.cited_description()));
-        kb.actors()
-            .for_each(|a| check(&a.id, a.cited_description()));
-        kb.analytics()
-            .for_each(|a| check(&a.id, a.cited_description()));
+        let (n, u) = citations(&load(&root, &[name]), name);
+        total += n;
+        unresolved.extend(u);
     }
     eprintln!(
         "{total} numbered references, {} unresolved",
@@ -282,21 +293,7 @@ fn every_enterprise_citation_resolves() {
 #[test]
 fn every_ics_citation_resolves() {
     let Some(root) = corpus() else { return };
-    let kb = load(&root, &["ics-attack-18.1.json"]);
-    let mut unresolved = Vec::new();
-    let mut total = 0;
-    let mut check = |id: &str, c: detcat_attack::CitedText| {
-        total += c.references.len();
-        unresolved.extend(c.unresolved.into_iter().map(|u| format!("{id}: {u}")));
-    };
-    kb.techniques()
-        .for_each(|t| check(&t.id, t.cited_description()));
-    kb.mitigations()
-        .for_each(|m| check(&m.id, m.cited_description()));
-    kb.actors()
-        .for_each(|a| check(&a.id, a.cited_description()));
-    kb.analytics()
-        .for_each(|a| check(&a.id, a.cited_description()));
+    let (total, unresolved) = citations(&load(&root, &["ics-attack-18.1.json"]), "ics");
     eprintln!(
         "ics: {total} numbered references, {} unresolved",
         unresolved.len()

@@ -81,3 +81,17 @@ fn corrupt_and_foreign_files_give_clear_errors() {
         Err(CatalogError::CatalogMissing(_))
     ));
 }
+
+#[test]
+fn the_attack_release_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("detcat.db");
+    build_to_file(&Corpus::demo(), &out, &BuildOptions::default(), &Quiet).unwrap();
+    let version = Catalog::open(&out).unwrap().meta("attack_version").unwrap();
+    assert!(
+        version
+            .as_deref()
+            .is_some_and(|v| v.starts_with(char::is_numeric)),
+        "{version:?}"
+    );
+}

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use detcat_model::{ParseStatus, SourceFile};
+use detcat_model::ParseStatus;
 
 fn corpus_sigma() -> Option<PathBuf> {
     let Some(root) = std::env::var_os("DETCAT_CORPUS") else {
@@ -21,28 +21,9 @@ fn corpus_sigma() -> Option<PathBuf> {
     Some(sigma)
 }
 
-fn read(root: &Path) -> Vec<SourceFile> {
-    let mut files: Vec<SourceFile> = walkdir::WalkDir::new(root)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(root)
-                .ok()?
-                .to_string_lossy()
-                .replace('\\', "/");
-            let bytes = std::fs::read(e.path()).ok()?;
-            Some(SourceFile::new(
-                format!("sigma/{rel}"),
-                String::from_utf8_lossy(&bytes).into_owned(),
-            ))
-        })
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
-}
+// The examples' corpus reader: the test counts exactly what `bench_sigma` and `dump_items` read.
+#[path = "../examples/common/mod.rs"]
+mod common;
 
 #[derive(Default)]
 struct Counts {
@@ -57,7 +38,7 @@ struct Counts {
 #[test]
 fn sigma_corpus_conformance() {
     let Some(root) = corpus_sigma() else { return };
-    let files = read(&root);
+    let files = common::read_corpus(&root);
     let outcomes = detcat_sigma::parse_files(&files);
     assert_eq!(outcomes.len(), files.len());
     let mut per_folder: BTreeMap<String, Counts> = BTreeMap::new();

@@ -59,6 +59,18 @@ fn write_meta(
         .unwrap_or(0);
     stmt.execute(params!["built_at_unix", built_at.to_string()])?;
     stmt.execute(params!["report", serde_json::to_string(&built.report)?])?;
+    // The ATT&CK release the techniques come from (Navigator layers name it): Enterprise's
+    // when loaded, else the first domain's.
+    if let Some(kb) = &built.attack.kb {
+        let domains = kb.domains();
+        let main = domains
+            .iter()
+            .find(|d| d.starts_with("enterprise"))
+            .or(domains.first());
+        if let Some(version) = main.and_then(|d| kb.version(d)) {
+            stmt.execute(params!["attack_version", version.to_string()])?;
+        }
+    }
     Ok(())
 }
 

@@ -8,7 +8,7 @@ mod technique;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::build::{BuildOptions, BuildReport};
 use crate::corpus::Corpus;
@@ -257,13 +257,4 @@ pub(crate) fn active_clause(options: QueryOptions) -> &'static str {
     } else {
         "r.lifecycle = 'active'"
     }
-}
-
-/// Sanity check usable by `detcat stats`: the rule count a vendor has in the store.
-pub fn count_rules(catalog: &Catalog, vendor: &str) -> Result<u64, CatalogError> {
-    Ok(catalog.conn.query_row(
-        "SELECT count(*) FROM rules WHERE vendor = ?1",
-        params![vendor],
-        |r| r.get(0),
-    )?)
 }

@@ -6,12 +6,13 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Catalog, QueryOptions, active_clause, rule_ref};
 use crate::error::CatalogError;
-use crate::views::{
-    EventPage, FieldPage, FieldRow, RuleRef, TechniqueCount, ValueCount, VendorCounts,
-};
+use crate::views::{EventPage, FieldPage, RuleRef, TechniqueCount, ValueCount, VendorCounts};
 
 /// Rows a reverse-index page lists.
 const LIST_ROWS: usize = 500;
+
+/// Fields an event page lists (the most filtered ones).
+const EVENT_FIELD_ROWS: usize = 40;
 
 impl Catalog {
     /// Resolves a field name — canonical id or any vendor's name — to its canonical id.
@@ -145,23 +146,8 @@ impl Catalog {
         }
         let mut rules_by_vendor = VendorCounts::default();
         rules.iter().for_each(|r| rules_by_vendor.add(&r.vendor, 1));
-        let fields = self
-            .conn
-            .prepare_cached(&format!(
-                "{set} SELECT p.canonical, COUNT(DISTINCT p.rid) AS n, json_group_array(DISTINCT p.operator)
-                 FROM predicates p JOIN s ON s.rid = p.rid GROUP BY p.canonical ORDER BY n DESC LIMIT 40"
-            ))?
-            .query_map(params![provider, event_id], |r| {
-                let ops: Vec<String> = super::json_vec(&r.get::<_, String>(2)?);
-                Ok(FieldRow {
-                    field: r.get(0)?,
-                    vendor_names: Vec::new(),
-                    rules: r.get(1)?,
-                    operators: ops.into_iter().map(|o| (o, 0)).collect(),
-                    samples: Vec::new(),
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut fields = self.field_rows(&set, params![provider, event_id])?;
+        fields.truncate(EVENT_FIELD_ROWS);
         let techniques = self
             .conn
             .prepare_cached(&format!(

@@ -193,21 +193,21 @@ impl Catalog {
         Ok(rows)
     }
 
-    /// Fields, indicators and exclusions of the technique's rules. Two range scans fetch the
-    /// rows; counting happens here, where "each rule counts at most once per row" is a set.
-    fn technique_guide(
+    /// "Fields filtered most" over the rule set `s` that `set` defines (a CTE taking `params`):
+    /// canonical field, vendor names, rules, and rules per operator — most rules first. Each
+    /// rule counts once per row: the counts are sizes of rule-id sets. Samples are left empty.
+    pub(crate) fn field_rows(
         &self,
         set: &str,
-        id: &str,
-        options: QueryOptions,
-    ) -> Result<Guide, CatalogError> {
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<FieldRow>, CatalogError> {
         let mut fields: HashMap<String, FieldAcc> = HashMap::new();
-        let pred_sql = format!(
+        let sql = format!(
             "{set} SELECT p.rid, p.canonical, r.vendor, p.field, p.operator
              FROM predicates p JOIN s ON s.rid = p.rid JOIN rules r ON r.rid = p.rid"
         );
-        let mut stmt = self.conn.prepare_cached(&pred_sql)?;
-        let mut rows = stmt.query([id])?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params)?;
         while let Some(r) = rows.next()? {
             let rid: i64 = r.get(0)?;
             let acc = fields.entry(r.get(1)?).or_default();
@@ -219,6 +219,33 @@ impl Catalog {
             ));
             acc.operators.entry(r.get(4)?).or_default().insert(rid);
         }
+        let mut out: Vec<FieldRow> = fields
+            .into_iter()
+            .map(|(field, acc)| FieldRow {
+                samples: Vec::new(),
+                vendor_names: acc.names.into_iter().collect(),
+                rules: acc.rules.len() as u64,
+                operators: acc
+                    .operators
+                    .into_iter()
+                    .map(|(op, r)| (op, r.len() as u64))
+                    .collect(),
+                field,
+            })
+            .collect();
+        out.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.field.cmp(&b.field)));
+        Ok(out)
+    }
+
+    /// Fields, indicators and exclusions of the technique's rules. Two range scans fetch the
+    /// rows; counting happens here, where "each rule counts at most once per row" is a set.
+    fn technique_guide(
+        &self,
+        set: &str,
+        id: &str,
+        options: QueryOptions,
+    ) -> Result<Guide, CatalogError> {
+        let mut field_rows = self.field_rows(set, [id])?;
         // (is indicator, field, operator, value) → (rule rids, rule ids)
         type TripleKey = (bool, String, String, String);
         let mut triples: HashMap<TripleKey, (BTreeSet<i64>, BTreeSet<String>)> = HashMap::new();
@@ -245,26 +272,12 @@ impl Catalog {
                     .push((rids.len(), value.as_str()));
             }
         }
-        let mut field_rows: Vec<FieldRow> = fields
-            .into_iter()
-            .map(|(field, acc)| {
-                let mut s = samples.remove(field.as_str()).unwrap_or_default();
-                s.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-                s.dedup_by(|a, b| a.1 == b.1);
-                FieldRow {
-                    samples: s.into_iter().take(5).map(|(_, v)| v.to_owned()).collect(),
-                    vendor_names: acc.names.into_iter().collect(),
-                    rules: acc.rules.len() as u64,
-                    operators: acc
-                        .operators
-                        .into_iter()
-                        .map(|(op, r)| (op, r.len() as u64))
-                        .collect(),
-                    field,
-                }
-            })
-            .collect();
-        field_rows.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.field.cmp(&b.field)));
+        for row in &mut field_rows {
+            let mut s = samples.remove(row.field.as_str()).unwrap_or_default();
+            s.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            s.dedup_by(|a, b| a.1 == b.1);
+            row.samples = s.into_iter().take(5).map(|(_, v)| v.to_owned()).collect();
+        }
         let fields_distinct = field_rows.len() as u64;
         field_rows.truncate(PAGE_ROWS);
 
