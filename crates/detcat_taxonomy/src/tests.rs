@@ -44,7 +44,7 @@ fn vendor_names_map_to_canonical_fields() {
         (S, "QueryResults", Some("dns.answers")),
         (S, "ImageLoaded", Some("dll.path")),
         (S, "Signed", Some("dll.signed")),
-        (S, "SourceImage", Some("process_access.source_image")),
+        (S, "SourceImage", Some("process.image")),
         (S, "TargetImage", Some("process_access.target_image")),
         (S, "GrantedAccess", Some("process_access.granted_access")),
         (S, "CallTrace", Some("process_access.call_trace")),

@@ -1,0 +1,192 @@
+//! Issue 11's mapping errors, one regression test each: names that meant something else in
+//! their log, or two meanings merged in one row.
+
+use detcat_model::{Operator, Predicate, Value, Vendor};
+
+use crate::{LogContext, Taxonomy};
+
+fn field_in(vendor: Vendor, ctx: &[&str], name: &str) -> Option<&'static str> {
+    Taxonomy::get()
+        .canonical_field_in(vendor, &LogContext::from_tags(ctx), name)
+        .map(|f| f.id.as_str())
+}
+
+fn selector(vendor: Vendor, ctx: &[&str], name: &str) -> bool {
+    let p = Predicate::new(name, Operator::Eq, vec![Value::from("x")]);
+    Taxonomy::get().is_selector(vendor, &LogContext::from_tags(ctx), &p)
+}
+
+#[test]
+fn regression_original_file_name_in_image_loads_is_the_modules() {
+    let sigma = ["product:windows", "category:image_load"];
+    assert_eq!(
+        field_in(Vendor::Sigma, &sigma, "OriginalFileName"),
+        Some("dll.pe.original_file_name")
+    );
+    assert_eq!(
+        field_in(Vendor::Splunk, &["data_source:Sysmon EventID 7"], "OriginalFileName"),
+        Some("dll.pe.original_file_name")
+    );
+    assert_eq!(
+        field_in(Vendor::Elastic, &[], "dll.pe.original_file_name"),
+        Some("dll.pe.original_file_name")
+    );
+    let creation = ["product:windows", "category:process_creation"];
+    assert_eq!(
+        field_in(Vendor::Sigma, &creation, "OriginalFileName"),
+        Some("process.pe.original_file_name")
+    );
+}
+
+#[test]
+fn regression_splunk_eventtype_is_no_event_action() {
+    assert_eq!(
+        field_in(Vendor::Splunk, &[], "eventtype"),
+        Some("log.eventtype")
+    );
+    assert!(selector(Vendor::Splunk, &[], "eventtype"));
+}
+
+#[test]
+fn regression_azure_category_is_the_log_category() {
+    let azure = ["product:azure", "service:auditlogs"];
+    assert_eq!(
+        field_in(Vendor::Sigma, &azure, "Category"),
+        Some("cloud.log_category")
+    );
+    assert_eq!(
+        field_in(Vendor::Splunk, &["data_source:Azure Active Directory"], "category"),
+        Some("cloud.log_category")
+    );
+}
+
+#[test]
+fn regression_channel_is_no_provider() {
+    assert_eq!(field_in(Vendor::Sigma, &[], "Channel"), Some("log.channel"));
+    assert_eq!(field_in(Vendor::Splunk, &[], "Channel"), Some("log.channel"));
+    assert_eq!(
+        field_in(Vendor::Elastic, &[], "winlog.channel"),
+        Some("log.channel")
+    );
+}
+
+#[test]
+fn regression_auditd_type_is_the_record_type() {
+    let auditd = ["product:linux", "service:auditd"];
+    assert_eq!(field_in(Vendor::Sigma, &auditd, "type"), Some("auditd.type"));
+    assert_eq!(
+        field_in(Vendor::Splunk, &["data_source:Linux Auditd Execve"], "type"),
+        Some("auditd.type")
+    );
+}
+
+#[test]
+fn regression_event_module_and_namespace_are_no_data_set() {
+    assert_eq!(
+        field_in(Vendor::Elastic, &[], "event.module"),
+        Some("event.module")
+    );
+    assert_eq!(
+        field_in(Vendor::Elastic, &[], "data_stream.namespace"),
+        Some("data_stream.namespace")
+    );
+    assert_eq!(
+        field_in(Vendor::Elastic, &[], "data_stream.dataset"),
+        Some("event.dataset")
+    );
+}
+
+#[test]
+fn regression_direction_and_initiated_are_two_fields() {
+    assert_eq!(
+        field_in(Vendor::Elastic, &[], "network.direction"),
+        Some("network.direction")
+    );
+    assert_eq!(
+        field_in(Vendor::Sigma, &[], "Initiated"),
+        Some("network.initiated")
+    );
+}
+
+#[test]
+fn regression_protocol_and_transport_are_two_fields() {
+    assert_eq!(
+        field_in(Vendor::Elastic, &[], "network.protocol"),
+        Some("network.protocol")
+    );
+    assert_eq!(
+        field_in(Vendor::Elastic, &[], "network.transport"),
+        Some("network.transport")
+    );
+}
+
+#[test]
+fn regression_code_signature_exists_is_no_status() {
+    assert_eq!(
+        field_in(Vendor::Elastic, &[], "process.code_signature.exists"),
+        Some("process.code_signature.exists")
+    );
+}
+
+#[test]
+fn regression_m365_and_azure_status_is_the_outcome() {
+    let m365 = ["product:m365", "service:threat_management"];
+    assert_eq!(field_in(Vendor::Sigma, &m365, "status"), Some("event.outcome"));
+    let windows = ["product:windows", "service:security"];
+    assert_eq!(field_in(Vendor::Sigma, &windows, "Status"), Some("logon.status"));
+}
+
+#[test]
+fn regression_kubernetes_object_ref_fields_are_distinct() {
+    let ids: Vec<_> = ["resource", "namespace", "name", "subresource"]
+        .iter()
+        .map(|k| field_in(Vendor::Elastic, &[], &format!("kubernetes.audit.objectRef.{k}")))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            Some("kubernetes.resource"),
+            Some("kubernetes.namespace"),
+            Some("kubernetes.object_name"),
+            Some("kubernetes.subresource")
+        ]
+    );
+}
+
+#[test]
+fn regression_zeek_connection_ids_are_mapped() {
+    assert_eq!(field_in(Vendor::Sigma, &[], "id.resp_h"), Some("destination.ip"));
+    assert_eq!(field_in(Vendor::Sigma, &[], "id.orig_h"), Some("source.ip"));
+    assert_eq!(field_in(Vendor::Sigma, &[], "id.resp_p"), Some("destination.port"));
+}
+
+#[test]
+fn selectors_are_data_and_cover_the_event_stream_fields() {
+    let elastic = [
+        "event.kind",
+        "event.category",
+        "event.type",
+        "event.action",
+        "event.code",
+        "event.outcome",
+        "event.dataset",
+        "event.module",
+        "event.provider",
+        "host.os.type",
+        "data_stream.dataset",
+        "data_stream.namespace",
+        "winlog.channel",
+    ];
+    for name in elastic {
+        assert!(selector(Vendor::Elastic, &[], name), "{name}");
+    }
+    for name in ["index", "source", "sourcetype", "eventtype", "EventCode"] {
+        assert!(selector(Vendor::Splunk, &[], name), "{name}");
+    }
+    for name in ["EventID", "Channel"] {
+        assert!(selector(Vendor::Sigma, &[], name), "{name}");
+    }
+    for name in ["process.name", "process.executable", "user.name", "registry.path"] {
+        assert!(!selector(Vendor::Elastic, &[], name), "{name}");
+    }
+}
