@@ -94,6 +94,15 @@ pub struct ExclusionRow {
     pub rule_ids: Vec<String>,
 }
 
+/// A selector row of a technique's scope (`operator` is `not eq` for a negated selector).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScopeRow {
+    pub field: String,
+    pub operator: String,
+    pub value: String,
+    pub rules: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RuleRef {
     pub id: String,
@@ -117,6 +126,10 @@ pub struct TechniquePage {
     pub technique: TechniqueHeader,
     pub rules_by_vendor: VendorCounts,
     pub events: Vec<EventCount>,
+    /// Scope: the selectors of the technique's rules — which event streams they read
+    /// (`event.category eq process`, `log.channel eq security`), most rules first. Selectors
+    /// are never indicators or exclusions.
+    pub scope: Vec<ScopeRow>,
     pub fields_distinct: u64,
     pub fields: Vec<FieldRow>,
     pub indicators_distinct: u64,
@@ -201,6 +214,8 @@ pub struct RulePage {
     pub query: String,
     pub expr: serde_json::Value,
     pub predicates: Vec<PredicateView>,
+    /// The rule's selectors (which event stream it reads), canonical and original.
+    pub scope: Vec<RuleExclusion>,
     pub exclusions: Vec<RuleExclusion>,
     pub indicators: Vec<RuleIndicator>,
     pub diagnostics: Vec<DiagnosticView>,

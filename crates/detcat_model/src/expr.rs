@@ -284,9 +284,14 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Selector, Role::Indicator, Role::Exclusion, Role::Other]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Role::Selector,
+            Role::Indicator,
+            Role::Exclusion,
+            Role::Other,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -677,7 +682,12 @@ mod tests {
                 ("user", "y".into(), true, Role::Exclusion),
             ]
         );
-        for r in [Role::Selector, Role::Indicator, Role::Exclusion, Role::Other] {
+        for r in [
+            Role::Selector,
+            Role::Indicator,
+            Role::Exclusion,
+            Role::Other,
+        ] {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
     }

@@ -244,8 +244,8 @@ pub fn canonicalize(vendor: Vendor, pred: &Predicate) -> Vec<CanonicalIndicator>
 }
 
 #[cfg(test)]
+mod meaning_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod values_tests;
-#[cfg(test)]
-mod meaning_tests;

@@ -24,7 +24,11 @@ fn regression_original_file_name_in_image_loads_is_the_modules() {
         Some("dll.pe.original_file_name")
     );
     assert_eq!(
-        field_in(Vendor::Splunk, &["data_source:Sysmon EventID 7"], "OriginalFileName"),
+        field_in(
+            Vendor::Splunk,
+            &["data_source:Sysmon EventID 7"],
+            "OriginalFileName"
+        ),
         Some("dll.pe.original_file_name")
     );
     assert_eq!(
@@ -55,7 +59,11 @@ fn regression_azure_category_is_the_log_category() {
         Some("cloud.log_category")
     );
     assert_eq!(
-        field_in(Vendor::Splunk, &["data_source:Azure Active Directory"], "category"),
+        field_in(
+            Vendor::Splunk,
+            &["data_source:Azure Active Directory"],
+            "category"
+        ),
         Some("cloud.log_category")
     );
 }
@@ -63,7 +71,10 @@ fn regression_azure_category_is_the_log_category() {
 #[test]
 fn regression_channel_is_no_provider() {
     assert_eq!(field_in(Vendor::Sigma, &[], "Channel"), Some("log.channel"));
-    assert_eq!(field_in(Vendor::Splunk, &[], "Channel"), Some("log.channel"));
+    assert_eq!(
+        field_in(Vendor::Splunk, &[], "Channel"),
+        Some("log.channel")
+    );
     assert_eq!(
         field_in(Vendor::Elastic, &[], "winlog.channel"),
         Some("log.channel")
@@ -73,7 +84,10 @@ fn regression_channel_is_no_provider() {
 #[test]
 fn regression_auditd_type_is_the_record_type() {
     let auditd = ["product:linux", "service:auditd"];
-    assert_eq!(field_in(Vendor::Sigma, &auditd, "type"), Some("auditd.type"));
+    assert_eq!(
+        field_in(Vendor::Sigma, &auditd, "type"),
+        Some("auditd.type")
+    );
     assert_eq!(
         field_in(Vendor::Splunk, &["data_source:Linux Auditd Execve"], "type"),
         Some("auditd.type")
@@ -131,16 +145,28 @@ fn regression_code_signature_exists_is_no_status() {
 #[test]
 fn regression_m365_and_azure_status_is_the_outcome() {
     let m365 = ["product:m365", "service:threat_management"];
-    assert_eq!(field_in(Vendor::Sigma, &m365, "status"), Some("event.outcome"));
+    assert_eq!(
+        field_in(Vendor::Sigma, &m365, "status"),
+        Some("event.outcome")
+    );
     let windows = ["product:windows", "service:security"];
-    assert_eq!(field_in(Vendor::Sigma, &windows, "Status"), Some("logon.status"));
+    assert_eq!(
+        field_in(Vendor::Sigma, &windows, "Status"),
+        Some("logon.status")
+    );
 }
 
 #[test]
 fn regression_kubernetes_object_ref_fields_are_distinct() {
     let ids: Vec<_> = ["resource", "namespace", "name", "subresource"]
         .iter()
-        .map(|k| field_in(Vendor::Elastic, &[], &format!("kubernetes.audit.objectRef.{k}")))
+        .map(|k| {
+            field_in(
+                Vendor::Elastic,
+                &[],
+                &format!("kubernetes.audit.objectRef.{k}"),
+            )
+        })
         .collect();
     assert_eq!(
         ids,
@@ -155,9 +181,15 @@ fn regression_kubernetes_object_ref_fields_are_distinct() {
 
 #[test]
 fn regression_zeek_connection_ids_are_mapped() {
-    assert_eq!(field_in(Vendor::Sigma, &[], "id.resp_h"), Some("destination.ip"));
+    assert_eq!(
+        field_in(Vendor::Sigma, &[], "id.resp_h"),
+        Some("destination.ip")
+    );
     assert_eq!(field_in(Vendor::Sigma, &[], "id.orig_h"), Some("source.ip"));
-    assert_eq!(field_in(Vendor::Sigma, &[], "id.resp_p"), Some("destination.port"));
+    assert_eq!(
+        field_in(Vendor::Sigma, &[], "id.resp_p"),
+        Some("destination.port")
+    );
 }
 
 #[test]
@@ -186,7 +218,12 @@ fn selectors_are_data_and_cover_the_event_stream_fields() {
     for name in ["EventID", "Channel"] {
         assert!(selector(Vendor::Sigma, &[], name), "{name}");
     }
-    for name in ["process.name", "process.executable", "user.name", "registry.path"] {
+    for name in [
+        "process.name",
+        "process.executable",
+        "user.name",
+        "registry.path",
+    ] {
         assert!(!selector(Vendor::Elastic, &[], name), "{name}");
     }
 }

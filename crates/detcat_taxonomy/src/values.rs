@@ -72,9 +72,11 @@ fn strip_drive_literal(lit: &str) -> Option<&str> {
 fn canonical_drive(pieces: &[Piece]) -> Option<Vec<Piece>> {
     let (rest, tail) = match pieces {
         [Piece::Literal(lit), tail @ ..] => (strip_drive_literal(lit)?, tail),
-        [Piece::AnyChar | Piece::AnyRun, Piece::Literal(lit), tail @ ..] => {
-            (lit.strip_prefix(':').filter(|r| r.starts_with('\\'))?, tail)
-        }
+        [
+            Piece::AnyChar | Piece::AnyRun,
+            Piece::Literal(lit),
+            tail @ ..,
+        ] => (lit.strip_prefix(':').filter(|r| r.starts_with('\\'))?, tail),
         _ => return None,
     };
     let mut out = vec![Piece::AnyChar, Piece::Literal(format!(":{rest}"))];
@@ -146,10 +148,17 @@ pub(crate) fn canonicalize(
                 let (over, op, v) = canonical_pattern(canonical, wildcard::pieces(pattern), fold);
                 one(over.unwrap_or_else(|| field.clone()), op, v, original)
             }
-            (Operator::Eq, Value::Str(literal)) if canonical.is_some_and(|f| f.basename.is_some()) => {
+            (Operator::Eq, Value::Str(literal))
+                if canonical.is_some_and(|f| f.basename.is_some()) =>
+            {
                 let pieces = vec![Piece::Literal(literal.clone())];
                 let (over, op, v) = canonical_pattern(canonical, pieces, fold);
-                one(over.unwrap_or_else(|| field.clone()), op, v, literal.clone())
+                one(
+                    over.unwrap_or_else(|| field.clone()),
+                    op,
+                    v,
+                    literal.clone(),
+                )
             }
             (Operator::FieldRef, Value::Str(other)) => {
                 let target = fields

@@ -287,27 +287,76 @@ fn numbers_exists_cidr_and_field_refs() {
 /// backslashes into new rules.
 #[test]
 fn regression_values_are_shown_with_single_backslashes() {
-    let c = &canon(Vendor::Sigma, "CommandLine", Operator::Wildcard, &[r"*\\AppData\\*"], false)[0];
-    assert_eq!((c.value.as_str(), c.original.as_str()), (r"*\appdata\*", r"*\AppData\*"));
+    let c = &canon(
+        Vendor::Sigma,
+        "CommandLine",
+        Operator::Wildcard,
+        &[r"*\\AppData\\*"],
+        false,
+    )[0];
+    assert_eq!(
+        (c.value.as_str(), c.original.as_str()),
+        (r"*\appdata\*", r"*\AppData\*")
+    );
     // A literal star stays distinguishable from the wildcard.
-    let c = &canon(Vendor::Sigma, "CommandLine", Operator::Wildcard, &[r"*a\*b*"], false)[0];
+    let c = &canon(
+        Vendor::Sigma,
+        "CommandLine",
+        Operator::Wildcard,
+        &[r"*a\*b*"],
+        false,
+    )[0];
     assert_eq!(c.value, "*a[*]b*");
 }
 
 /// Issue 11: a full path with a drive letter was one row per spelling.
 #[test]
 fn regression_full_paths_with_any_drive_spelling_are_one_row() {
-    let want = ("process.image", Operator::Wildcard, r"?:\windows\system32\regsvr32.exe");
-    let eq = canon(Vendor::Sigma, "Image", Operator::Eq, &[r"C:\Windows\System32\regsvr32.exe"], false);
-    let star = canon(Vendor::Sigma, "Image", Operator::Wildcard, &[r"*:\\Windows\\System32\\regsvr32.exe"], false);
-    let q = canon(Vendor::Elastic, "process.executable", Operator::Wildcard, &[r"?:\\Windows\\System32\\regsvr32.exe"], false);
-    let device = canon(Vendor::Sigma, "Image", Operator::Eq, &[r"\\?\C:\Windows\System32\regsvr32.exe"], false);
+    let want = (
+        "process.image",
+        Operator::Wildcard,
+        r"?:\windows\system32\regsvr32.exe",
+    );
+    let eq = canon(
+        Vendor::Sigma,
+        "Image",
+        Operator::Eq,
+        &[r"C:\Windows\System32\regsvr32.exe"],
+        false,
+    );
+    let star = canon(
+        Vendor::Sigma,
+        "Image",
+        Operator::Wildcard,
+        &[r"*:\\Windows\\System32\\regsvr32.exe"],
+        false,
+    );
+    let q = canon(
+        Vendor::Elastic,
+        "process.executable",
+        Operator::Wildcard,
+        &[r"?:\\Windows\\System32\\regsvr32.exe"],
+        false,
+    );
+    let device = canon(
+        Vendor::Sigma,
+        "Image",
+        Operator::Eq,
+        &[r"\\?\C:\Windows\System32\regsvr32.exe"],
+        false,
+    );
     for c in [&eq, &star, &q, &device] {
         assert_eq!(triple(&c[0]), want, "{c:?}");
     }
     assert_eq!(eq[0].original, r"C:\Windows\System32\regsvr32.exe");
     // Not on non-path fields: a command line starting `C:\` keeps its drive.
-    let cmd = canon(Vendor::Sigma, "CommandLine", Operator::Wildcard, &[r"C:\\x.exe *"], false);
+    let cmd = canon(
+        Vendor::Sigma,
+        "CommandLine",
+        Operator::Wildcard,
+        &[r"C:\\x.exe *"],
+        false,
+    );
     assert_eq!(cmd[0].value, r"c:\x.exe *");
 }
 
@@ -315,6 +364,15 @@ fn regression_full_paths_with_any_drive_spelling_are_one_row() {
 /// acting process.
 #[test]
 fn regression_source_image_is_the_acting_process() {
-    let c = canon(Vendor::Sigma, "SourceImage", Operator::Wildcard, &[r"*\\rundll32.exe"], false);
-    assert_eq!(triple(&c[0]), ("process.name", Operator::Eq, "rundll32.exe"));
+    let c = canon(
+        Vendor::Sigma,
+        "SourceImage",
+        Operator::Wildcard,
+        &[r"*\\rundll32.exe"],
+        false,
+    );
+    assert_eq!(
+        triple(&c[0]),
+        ("process.name", Operator::Eq, "rundll32.exe")
+    );
 }

@@ -121,7 +121,10 @@ fn null_and_empty_string_values() {
     let Expr::Not { item } = &items[0] else {
         panic!("{:?}", items[0])
     };
-    assert_eq!((pred(item).op, pred(item).values.len()), (Operator::Exists, 0));
+    assert_eq!(
+        (pred(item).op, pred(item).values.len()),
+        (Operator::Exists, 0)
+    );
     assert_eq!(
         (pred(&items[1]).op, pred(&items[1]).values.clone()),
         (Operator::Eq, vec![Value::from("")])
