@@ -103,6 +103,8 @@ CREATE TABLE events (
     provider TEXT NOT NULL,
     event_id TEXT NOT NULL,
     title    TEXT NOT NULL,
+    sensor   TEXT,                     -- product name when a sensor recorded it (NULL: native log)
+    native   TEXT NOT NULL DEFAULT '[]', -- JSON: native events a sensor event corresponds to
     PRIMARY KEY (provider, event_id)
 ) WITHOUT ROWID;
 

@@ -66,6 +66,27 @@ pub struct EventCount {
     pub rules: u64,
 }
 
+/// A native log event a technique's rules need ("Events covered"), with the sensor products
+/// that also record that kind of activity in the same rules.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EventRow {
+    pub provider: String,
+    pub event_id: String,
+    pub title: String,
+    /// Rules that read this native event.
+    pub rules: u64,
+    pub sensors: Vec<SensorCount>,
+}
+
+/// A sensor product (Elastic Defend, Endgame, Defender XDR, …) and how many rules use it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SensorCount {
+    pub name: String,
+    pub rules: u64,
+    /// The sensor events (`endpoint:process`) behind the count.
+    pub events: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FieldRow {
     pub field: String,
@@ -125,7 +146,10 @@ pub struct SubtechniqueRollup {
 pub struct TechniquePage {
     pub technique: TechniqueHeader,
     pub rules_by_vendor: VendorCounts,
-    pub events: Vec<EventCount>,
+    /// Native events, each with the sensors beside it.
+    pub events: Vec<EventRow>,
+    /// Sensor rows that correspond to no native event of this technique's rules.
+    pub sensors: Vec<SensorCount>,
     /// Scope: the selectors of the technique's rules — which event streams they read
     /// (`event.category eq process`, `log.channel eq security`), most rules first. Selectors
     /// are never indicators or exclusions.

@@ -60,6 +60,15 @@ fn vendors(v: &VendorCounts) -> String {
     )
 }
 
+/// `Elastic Defend 12, Elastic Endgame 6`.
+fn sensor_list(sensors: &[detcat_catalog::views::SensorCount]) -> String {
+    let parts: Vec<String> = sensors
+        .iter()
+        .map(|s| format!("{} {}", s.name, s.rules))
+        .collect();
+    parts.join(", ")
+}
+
 fn out() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
 }
@@ -156,12 +165,17 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
         )?;
     }
     if !p.events.is_empty() {
-        writeln!(o, "\nEvents covered ({})", p.events.len())?;
+        writeln!(
+            o,
+            "\nEvents covered ({} native; sensors that also see the activity beside them)",
+            p.events.len()
+        )?;
         let mut rows = vec![vec![
             "provider".into(),
             "event".into(),
             "title".into(),
             "rules".into(),
+            "sensors (rules)".into(),
         ]];
         rows.extend(p.events.iter().map(|e| {
             vec![
@@ -169,9 +183,17 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
                 e.event_id.clone(),
                 e.title.clone(),
                 e.rules.to_string(),
+                sensor_list(&e.sensors),
             ]
         }));
         write!(o, "{}", table(&rows))?;
+    }
+    if !p.sensors.is_empty() {
+        writeln!(
+            o,
+            "\nSensors with no native counterpart here: {}",
+            sensor_list(&p.sensors)
+        )?;
     }
     if !p.scope.is_empty() {
         // Selectors: which event streams the rules read — where to look, not what to look for.

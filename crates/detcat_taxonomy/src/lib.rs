@@ -91,7 +91,7 @@ use detcat_model::{Predicate, Rule, Vendor};
 
 pub use context::LogContext;
 pub use error::TaxonomyError;
-pub use events::{Event, EventRef, Provider};
+pub use events::{Event, EventRef, Provider, Sensor};
 pub use fields::CanonicalField;
 pub use sources::{ElasticSource, SigmaEntry, SourceTables, SplunkDataSource, SplunkDatamodel};
 pub use values::CanonicalIndicator;
@@ -214,6 +214,16 @@ impl Taxonomy {
     /// A cataloged event (`event("sysmon", "1")`).
     pub fn event(&self, provider: &str, id: &str) -> Option<&Event> {
         self.events.get(provider, id)
+    }
+
+    /// Sensor event kinds and the native events each corresponds to (`events.toml`).
+    pub fn sensors(&self) -> &[Sensor] {
+        &self.events.sensors
+    }
+
+    /// The sensor entry of an event, or `None` when it is a native log event.
+    pub fn sensor(&self, provider: &str, id: &str) -> Option<&Sensor> {
+        self.events.sensor(provider, id)
     }
 
     /// The hint → event tables.

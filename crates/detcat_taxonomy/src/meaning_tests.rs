@@ -227,3 +227,19 @@ fn selectors_are_data_and_cover_the_event_stream_fields() {
         assert!(!selector(Vendor::Elastic, &[], name), "{name}");
     }
 }
+
+#[test]
+fn every_endpoint_and_edr_event_is_a_sensor_and_native_logs_are_not() {
+    let tax = Taxonomy::get();
+    for e in tax.events() {
+        let sensor = tax.sensor(&e.provider, &e.event_id);
+        let is_product = matches!(e.provider.as_str(), "endpoint" | "edr");
+        assert_eq!(sensor.is_some(), is_product, "{}", e.key());
+    }
+    let process = tax.sensor("endpoint", "process").map(|s| s.native.clone());
+    assert_eq!(
+        process.as_deref().map(|n| &n[..2]),
+        Some(&["sysmon:1".to_owned(), "security:4688".to_owned()][..])
+    );
+    assert_eq!(tax.sensor("sysmon", "1"), None);
+}

@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use super::{Catalog, QueryOptions, active_clause, json_vec, rule_ref};
 use crate::error::CatalogError;
 use crate::views::{
-    EventCount, ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SubtechniqueRollup,
+    ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SubtechniqueRollup,
     TechniqueHeader, TechniquePage, VendorCounts,
 };
 use detcat_model::Role;
@@ -69,7 +69,7 @@ impl Catalog {
             "WITH s AS (SELECT rt.rid FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
                         WHERE rt.technique_id = ?1 AND {active})"
         );
-        let events = self.technique_events(&set, &id)?;
+        let (events, sensors) = self.events_covered(&set, &id)?;
         let Guide {
             scope,
             fields_distinct,
@@ -84,6 +84,7 @@ impl Catalog {
             technique,
             rules_by_vendor,
             events,
+            sensors,
             scope,
             fields_distinct,
             fields,
@@ -176,28 +177,6 @@ impl Catalog {
             url,
             data,
         }))
-    }
-
-    fn technique_events(&self, set: &str, id: &str) -> Result<Vec<EventCount>, CatalogError> {
-        let sql = format!(
-            "{set} SELECT re.provider, re.event_id, COALESCE(e.title, ''), COUNT(DISTINCT re.rid) AS n
-             FROM rule_events re JOIN s ON s.rid = re.rid
-             LEFT JOIN events e ON e.provider = re.provider AND e.event_id = re.event_id
-             GROUP BY re.provider, re.event_id ORDER BY n DESC, re.provider, CAST(re.event_id AS INTEGER), re.event_id"
-        );
-        let rows = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_map([id], |r| {
-                Ok(EventCount {
-                    provider: r.get(0)?,
-                    event_id: r.get(1)?,
-                    title: r.get(2)?,
-                    rules: r.get(3)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
     }
 
     /// "Fields filtered most" over the rule set `s` that `set` defines (a CTE taking `params`):
