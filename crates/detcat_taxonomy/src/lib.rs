@@ -78,6 +78,7 @@
 //! source), Splunk `data_source` names (`Sysmon EventID 1 AND Sysmon EventID 11`) and, when
 //! those give nothing, the datamodel (`Endpoint.Processes`).
 
+mod branches;
 mod context;
 mod error;
 mod events;

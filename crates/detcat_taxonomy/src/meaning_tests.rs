@@ -243,3 +243,88 @@ fn every_endpoint_and_edr_event_is_a_sensor_and_native_logs_are_not() {
     );
     assert_eq!(tax.sensor("sysmon", "1"), None);
 }
+
+mod events_per_branch {
+    use detcat_model::{Expr, Operator, Predicate, TelemetryHint, Value, Vendor};
+
+    use crate::tests::{eq, keys, rule};
+
+    fn tags(names: &[&str]) -> Vec<TelemetryHint> {
+        let mut t: Vec<TelemetryHint> = names
+            .iter()
+            .map(|n| TelemetryHint::DataSourceTag {
+                name: (*n).to_owned(),
+            })
+            .collect();
+        t.push(TelemetryHint::EventCategory { name: "any".into() });
+        t
+    }
+
+    /// Issue 11: the 11 Elastic rules with `event.category == "process" and event.action :
+    /// "Image loaded*"` (winlogbeat's Sysmon 7) also got Sysmon 1 and `endpoint:process`.
+    #[test]
+    fn regression_image_loaded_action_is_sysmon_7_not_process_creation() {
+        let mut r = rule(
+            Vendor::Elastic,
+            tags(&["Elastic Defend", "Sysmon", "Elastic Endgame"]),
+            vec![],
+        );
+        let action = Predicate::new(
+            "event.action",
+            Operator::Wildcard,
+            vec![Value::from("Image loaded*")],
+        );
+        r.expr = Expr::and(vec![
+            Expr::Pred(eq("host.os.type", "windows")),
+            Expr::or(vec![
+                Expr::Pred(Predicate::new(
+                    "event.category",
+                    Operator::Eq,
+                    vec![Value::from("library"), Value::from("driver")],
+                )),
+                Expr::and(vec![
+                    Expr::Pred(eq("event.category", "process")),
+                    Expr::Pred(action),
+                ]),
+            ]),
+            Expr::Pred(eq("process.name", "WINWORD.EXE")),
+        ]);
+        let got = keys(&r);
+        for want in ["sysmon:7", "endpoint:library", "edr:endgame"] {
+            assert!(got.iter().any(|k| k == want), "{want} missing: {got:?}");
+        }
+        for wrong in ["sysmon:1", "endpoint:process"] {
+            assert!(!got.iter().any(|k| k == wrong), "{wrong} in {got:?}");
+        }
+    }
+
+    /// Issue 11: 17 Elastic Defend alert rules got a spurious `endpoint:process`.
+    #[test]
+    fn regression_defend_alert_rules_read_alerts_not_process_events() {
+        let mut r = rule(Vendor::Elastic, tags(&["Elastic Defend"]), vec![]);
+        r.expr = Expr::and(vec![
+            Expr::Pred(eq("event.kind", "alert")),
+            Expr::Pred(eq("event.module", "endpoint")),
+            Expr::Pred(eq("rule.name", "x")),
+        ]);
+        assert_eq!(keys(&r), ["endpoint:alert"]);
+    }
+
+    /// Each branch reads its own category: a process branch and a network branch give process
+    /// and network events, and a negated selector picks nothing.
+    #[test]
+    fn each_branch_picks_its_own_events() {
+        let mut r = rule(Vendor::Elastic, tags(&["Sysmon"]), vec![]);
+        r.expr = Expr::and(vec![
+            Expr::or(vec![
+                Expr::and(vec![
+                    Expr::Pred(eq("event.category", "process")),
+                    Expr::Pred(eq("event.type", "start")),
+                ]),
+                Expr::Pred(eq("event.category", "network")),
+            ]),
+            Expr::not(Expr::Pred(eq("event.type", "deletion"))),
+        ]);
+        assert_eq!(keys(&r), ["sysmon:1", "sysmon:3"]);
+    }
+}

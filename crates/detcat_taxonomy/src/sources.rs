@@ -6,6 +6,7 @@ use detcat_model::{Operator, Rule, TelemetryHint, Value, wildcard};
 use serde::{Deserialize, Serialize};
 
 use crate::TaxonomyError;
+use crate::branches::Branch;
 use crate::events::{EventRef, EventTable};
 use crate::fields::FieldTable;
 
@@ -65,6 +66,14 @@ pub struct ElasticSource {
     /// `category` or `category/type` → events.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub categories: BTreeMap<String, Vec<String>>,
+    /// `event.action` prefix → events, before categories (`image loaded` → `sysmon:7`: the
+    /// winlogbeat Sysmon 7 is `event.category: process` with that action). An empty list: the
+    /// source has no such events.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub actions: BTreeMap<String, Vec<String>>,
+    /// `event.kind` → events, before everything else (`alert` → `endpoint:alert`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kinds: BTreeMap<String, Vec<String>>,
     pub doc: String,
 }
 
@@ -156,7 +165,8 @@ impl SourceTables {
             }
         }
         for s in &self.elastic {
-            for k in s.default.iter().chain(s.categories.values().flatten()) {
+            let keyed = s.categories.values().chain(s.actions.values()).chain(s.kinds.values());
+            for k in s.default.iter().chain(keyed.flatten()) {
                 check(&format!("elastic {}", s.source), k)?;
             }
         }
@@ -358,10 +368,12 @@ pub(crate) fn events_for(
         }
     }
     if !elastic_tags.is_empty() || !elastic_indices.is_empty() || !hint_categories.is_empty() {
+        let branches = crate::branches::branches(rule, fields);
         elastic_events(
             tables,
             events,
             &facts,
+            &branches,
             &hint_categories,
             &elastic_tags,
             &elastic_indices,
@@ -481,17 +493,17 @@ fn elastic_events(
     tables: &SourceTables,
     events: &EventTable,
     facts: &PredFacts,
+    branches: &[Branch],
     hint_categories: &[String],
     tags: &[&str],
     indices: &[&str],
     out: &mut Vec<EventRef>,
 ) {
-    let mut categories: Vec<String> = hint_categories
+    let mut shared: Vec<String> = hint_categories
         .iter()
         .filter(|c| *c != "any")
         .cloned()
         .collect();
-    categories.extend(facts.categories.iter().cloned());
     let mut strong = Vec::new();
     let mut weak = Vec::new();
     for source in &tables.elastic {
@@ -499,9 +511,9 @@ fn elastic_events(
             if indices
                 .iter()
                 .any(|i| trim_index(i).starts_with(trim_index(prefix)))
-                && !categories.contains(category)
+                && !shared.contains(category)
             {
-                categories.push(category.clone());
+                shared.push(category.clone());
             }
         }
         if source.default.is_empty() && source.categories.is_empty() {
@@ -531,37 +543,66 @@ fn elastic_events(
         {
             continue;
         }
-        if source.categories.is_empty() || categories.is_empty() {
-            push_keys(events, &source.default, out);
-            continue;
+        for branch in branches {
+            branch_events(source, events, facts, branch, &shared, out);
         }
-        let before = out.len();
-        for category in &categories {
-            let category =
-                if category == "network" && facts.dns && source.categories.contains_key("dns") {
-                    "dns"
-                } else {
-                    category.as_str()
-                };
-            let typed: Vec<&Vec<String>> = facts
-                .types
-                .iter()
-                .filter_map(|t| source.categories.get(&format!("{category}/{t}")))
-                .collect();
-            if typed.is_empty() {
-                if let Some(keys) = source.categories.get(category) {
-                    push_keys(events, keys, out);
-                }
+    }
+}
+
+/// The events one alternative of a rule reads from one source: by `event.kind`, else by
+/// `event.action`, else by category (and type), else the source's default.
+fn branch_events(
+    source: &ElasticSource,
+    events: &EventTable,
+    facts: &PredFacts,
+    branch: &Branch,
+    shared: &[String],
+    out: &mut Vec<EventRef>,
+) {
+    if let Some(keys) = branch.kinds.iter().find_map(|k| source.kinds.get(k)) {
+        return push_keys(events, keys, out);
+    }
+    let by_action = branch.actions.iter().find_map(|a| {
+        source
+            .actions
+            .iter()
+            .find(|(prefix, _)| a.starts_with(prefix.as_str()))
+            .map(|(_, keys)| keys)
+    });
+    if let Some(keys) = by_action {
+        return push_keys(events, keys, out);
+    }
+    let mut categories = branch.categories.clone();
+    categories.extend(shared.iter().filter(|c| !branch.categories.contains(c)).cloned());
+    if source.categories.is_empty() || categories.is_empty() {
+        return push_keys(events, &source.default, out);
+    }
+    let before = out.len();
+    for category in &categories {
+        let category =
+            if category == "network" && facts.dns && source.categories.contains_key("dns") {
+                "dns"
             } else {
-                typed
-                    .into_iter()
-                    .for_each(|keys| push_keys(events, keys, out));
+                category.as_str()
+            };
+        let typed: Vec<&Vec<String>> = branch
+            .types
+            .iter()
+            .filter_map(|t| source.categories.get(&format!("{category}/{t}")))
+            .collect();
+        if typed.is_empty() {
+            if let Some(keys) = source.categories.get(category) {
+                push_keys(events, keys, out);
             }
+        } else {
+            typed
+                .into_iter()
+                .for_each(|keys| push_keys(events, keys, out));
         }
-        // A category the source does not list (Windows Security + `iam`) still reads that
-        // source: its default events, rather than none.
-        if out.len() == before {
-            push_keys(events, &source.default, out);
-        }
+    }
+    // A category the source does not list (Windows Security + `iam`) still reads that
+    // source: its default events, rather than none.
+    if out.len() == before {
+        push_keys(events, &source.default, out);
     }
 }

@@ -121,7 +121,7 @@ fn vendor_names_map_to_canonical_fields() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
-fn rule(vendor: Vendor, telemetry: Vec<TelemetryHint>, preds: Vec<Predicate>) -> Rule {
+pub(crate) fn rule(vendor: Vendor, telemetry: Vec<TelemetryHint>, preds: Vec<Predicate>) -> Rule {
     Rule {
         vendor,
         id: "r".into(),
@@ -158,11 +158,11 @@ fn logsource(product: &str, category: &str, service: &str) -> TelemetryHint {
     }
 }
 
-fn eq(field: &str, value: impl Into<Value>) -> Predicate {
+pub(crate) fn eq(field: &str, value: impl Into<Value>) -> Predicate {
     Predicate::new(field, Operator::Eq, vec![value.into()])
 }
 
-fn keys(rule: &Rule) -> Vec<String> {
+pub(crate) fn keys(rule: &Rule) -> Vec<String> {
     tax()
         .events_for(rule)
         .iter()
