@@ -94,7 +94,10 @@ pub use context::LogContext;
 pub use error::TaxonomyError;
 pub use events::{Event, EventRef, Provider, Sensor};
 pub use fields::CanonicalField;
-pub use sources::{ElasticSource, SigmaEntry, SourceTables, SplunkDataSource, SplunkDatamodel};
+pub use sources::{
+    ElasticSource, LogCategory, SigmaEntry, SourceTables, SplunkDataSource, SplunkDatamodel,
+    SplunkSourcetype,
+};
 pub use values::CanonicalIndicator;
 
 const FIELDS_TOML: &str = include_str!("../data/fields.toml");

@@ -328,3 +328,67 @@ mod events_per_branch {
         assert_eq!(keys(&r), ["sysmon:1", "sysmon:3"]);
     }
 }
+
+mod splunk_events {
+    use detcat_model::{TelemetryHint, Vendor};
+
+    use crate::tests::{eq, keys, rule};
+
+    /// Issue 11: 114 active Splunk rules had no event although they name a usable sourcetype.
+    #[test]
+    fn regression_sourcetype_gives_events_without_data_source() {
+        let r = rule(
+            Vendor::Splunk,
+            vec![],
+            vec![eq("sourcetype", "aws:cloudtrail:lake"), eq("eventName", "x")],
+        );
+        assert_eq!(keys(&r), ["aws:cloudtrail"]);
+        let r = rule(
+            Vendor::Splunk,
+            vec![],
+            vec![eq("sourcetype", "o365:management:activity")],
+        );
+        assert_eq!(keys(&r), ["m365:audit"]);
+        let r = rule(Vendor::Splunk, vec![], vec![eq("sourcetype", "zscalernss-web")]);
+        assert_eq!(keys(&r), ["network:proxy"]);
+    }
+
+    /// Issue 11: Splunk `category=SignInLogs` got `azure:auditlogs`.
+    #[test]
+    fn regression_signin_category_is_the_signin_log() {
+        let ds = TelemetryHint::DataSource {
+            name: "Azure Active Directory".into(),
+        };
+        let r = rule(Vendor::Splunk, vec![ds], vec![eq("category", "SignInLogs")]);
+        assert_eq!(keys(&r), ["azure:signinlogs"]);
+    }
+}
+
+/// Issue 11: `logs-system.auth-*` (the Linux auth log) got the Windows `system:*` log or
+/// `endpoint:security`, and its 11 rules landed on five different event sets.
+#[test]
+fn regression_linux_auth_index_is_the_linux_auth_log() {
+    use detcat_model::{TelemetryHint, Vendor};
+
+    use crate::tests::{eq, keys, rule};
+    let index = |p: &str| TelemetryHint::Index {
+        pattern: p.to_owned(),
+    };
+    let cat = |c: &str| TelemetryHint::EventCategory { name: c.to_owned() };
+    let tag = |t: &str| TelemetryHint::DataSourceTag { name: t.to_owned() };
+    let sets = [
+        vec![index("filebeat-*"), index("logs-system.auth-*"), cat("authentication")],
+        vec![index("filebeat-*"), index("logs-system.auth-*"), cat("iam")],
+        vec![tag("System"), index("filebeat-*"), index("logs-system.auth-*"), cat("authentication")],
+    ];
+    for hints in sets {
+        let r = rule(Vendor::Elastic, hints.clone(), vec![eq("process.name", "sshd")]);
+        assert_eq!(keys(&r), ["linux:auth"], "{hints:?}");
+    }
+    let defend = rule(
+        Vendor::Elastic,
+        vec![tag("Elastic Defend"), index("logs-system.auth-*"), cat("authentication")],
+        vec![],
+    );
+    assert!(keys(&defend).contains(&"linux:auth".to_owned()));
+}

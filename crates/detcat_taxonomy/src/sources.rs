@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::TaxonomyError;
 use crate::branches::Branch;
+use crate::context::LogContext;
 use crate::events::{EventRef, EventTable};
 use crate::fields::FieldTable;
 
@@ -18,6 +19,29 @@ pub(crate) struct SourcesFile {
     elastic: Vec<ElasticSource>,
     splunk: Vec<SplunkDataSource>,
     splunk_datamodel: Vec<SplunkDatamodel>,
+    #[serde(default)]
+    splunk_sourcetype: Vec<SplunkSourcetype>,
+    #[serde(default)]
+    log_category: Vec<LogCategory>,
+}
+
+/// A Splunk sourcetype prefix and the events it carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplunkSourcetype {
+    pub prefix: String,
+    pub events: Vec<String>,
+    pub source: String,
+}
+
+/// A cloud log category (`SignInLogs`) and the events it names; they replace the events of
+/// the same providers that the data source guessed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogCategory {
+    pub value: String,
+    pub events: Vec<String>,
+    pub source: String,
 }
 
 /// A Sigma logsource pattern and the events it stands for.
@@ -100,6 +124,8 @@ pub struct SourceTables {
     pub elastic: Vec<ElasticSource>,
     pub splunk: Vec<SplunkDataSource>,
     pub splunk_datamodel: Vec<SplunkDatamodel>,
+    pub splunk_sourcetype: Vec<SplunkSourcetype>,
+    pub log_category: Vec<LogCategory>,
 }
 
 fn trim_index(pattern: &str) -> &str {
@@ -134,6 +160,8 @@ impl SourceTables {
             elastic: file.elastic,
             splunk: file.splunk,
             splunk_datamodel: file.splunk_datamodel,
+            splunk_sourcetype: file.splunk_sourcetype,
+            log_category: file.log_category,
         };
         tables.validate(events)?;
         Ok(tables)
@@ -176,6 +204,16 @@ impl SourceTables {
         for d in &self.splunk_datamodel {
             for k in &d.events {
                 check(&format!("splunk datamodel {}", d.name), k)?;
+            }
+        }
+        for st in &self.splunk_sourcetype {
+            for k in &st.events {
+                check(&format!("splunk sourcetype {}", st.prefix), k)?;
+            }
+        }
+        for c in &self.log_category {
+            for k in &c.events {
+                check(&format!("log category {}", c.value), k)?;
             }
         }
         Ok(())
@@ -238,6 +276,10 @@ struct PredFacts {
     /// Splunk `source=` values (event log channels such as
     /// `XmlWinEventLog:Microsoft-Windows-Sysmon/Operational`).
     log_sources: Vec<String>,
+    /// Splunk `sourcetype=` values, lowercased.
+    sourcetypes: Vec<String>,
+    /// `cloud.log_category` values, lowercased.
+    log_categories: Vec<String>,
     categories: Vec<String>,
     types: Vec<String>,
     dns: bool,
@@ -256,9 +298,10 @@ fn literal_values(op: Operator, values: &[Value]) -> Vec<String> {
 
 fn pred_facts(rule: &Rule, fields: &FieldTable) -> PredFacts {
     let mut facts = PredFacts::default();
+    let ctx = LogContext::of(rule);
     for p in rule.expr.indicators() {
         let canonical = fields
-            .lookup(rule.vendor, &p.field)
+            .lookup_in(rule.vendor, &p.field, &ctx)
             .and_then(|h| fields.field(h));
         let id = canonical.map(|f| f.id.as_str());
         let field = p.field.to_ascii_lowercase();
@@ -269,6 +312,16 @@ fn pred_facts(rule: &Rule, fields: &FieldTable) -> PredFacts {
             facts
                 .log_sources
                 .extend(p.values.iter().map(|v| v.to_text().to_ascii_lowercase()));
+        } else if id == Some("log.sourcetype") {
+            facts
+                .sourcetypes
+                .extend(p.values.iter().map(|v| v.to_text().to_ascii_lowercase()));
+        } else if id == Some("cloud.log_category") {
+            facts.log_categories.extend(
+                literal_values(p.op, &p.values)
+                    .into_iter()
+                    .map(|s| s.to_ascii_lowercase()),
+            );
         } else if field == "event.category" {
             facts.categories.extend(
                 literal_values(p.op, &p.values)
@@ -424,9 +477,53 @@ pub(crate) fn events_for(
     }
     if out.is_empty() {
         log_source_events(events, &facts, &mut out);
+        sourcetype_events(tables, events, &facts, &mut out);
     }
+    log_category_events(tables, events, &facts, &mut out);
     events.sort(&mut out);
     out
+}
+
+/// Splunk rules without a data source that still name a `sourcetype=` (as well as `source=`).
+fn sourcetype_events(
+    tables: &SourceTables,
+    events: &EventTable,
+    facts: &PredFacts,
+    out: &mut Vec<EventRef>,
+) {
+    for st in &facts.sourcetypes {
+        let st = st.trim_start_matches('*');
+        for entry in &tables.splunk_sourcetype {
+            if st.starts_with(&entry.prefix.to_ascii_lowercase()) {
+                push_keys(events, &entry.events, out);
+            }
+        }
+    }
+}
+
+/// A selected cloud log category replaces the guessed events of its providers.
+fn log_category_events(
+    tables: &SourceTables,
+    events: &EventTable,
+    facts: &PredFacts,
+    out: &mut Vec<EventRef>,
+) {
+    let named: Vec<&LogCategory> = tables
+        .log_category
+        .iter()
+        .filter(|c| facts.log_categories.iter().any(|v| *v == c.value))
+        .collect();
+    if named.is_empty() {
+        return;
+    }
+    let providers: Vec<&str> = named
+        .iter()
+        .flat_map(|c| c.events.iter().map(|k| split_key(k).0))
+        .collect();
+    out.retain(|e| !providers.contains(&e.provider.as_str()));
+    for c in named {
+        push_keys(events, &c.events, out);
+    }
 }
 
 /// Windows event log channels a Splunk `source=` names, and their providers.
