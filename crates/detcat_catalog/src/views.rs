@@ -271,6 +271,7 @@ pub struct FieldPage {
     pub vendor_names_seen: Vec<String>,
     pub rules_by_vendor: VendorCounts,
     pub operators: BTreeMap<String, u64>,
+    /// Indicator values (for a selector field such as `event.category`: its selector values).
     pub values: Vec<ValueCount>,
     pub techniques: Vec<TechniqueCount>,
     pub rules: Vec<RuleRef>,

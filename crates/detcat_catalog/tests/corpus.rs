@@ -110,17 +110,70 @@ fn t1559_001_all_vendors() {
         .iter()
         .map(|e| format!("{}:{}", e.provider, e.event_id))
         .collect();
-    for e in [
+    // Issue 11: "Events covered" is native events (15 mixed rows before), with the sensor
+    // products beside them. Sysmon 6 stays: Elastic's taskschd.dll rule has a branch
+    // `event.category : ("library", "driver")`.
+    let want: BTreeSet<String> = [
         "sysmon:1",
         "sysmon:3",
+        "sysmon:6",
         "sysmon:7",
         "sysmon:10",
         "sysmon:11",
         "sysmon:22",
         "security:4688",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(events, want);
+    let sensors: BTreeSet<&str> = page
+        .events
+        .iter()
+        .flat_map(|e| e.sensors.iter().map(|s| s.name.as_str()))
+        .chain(page.sensors.iter().map(|s| s.name.as_str()))
+        .collect();
+    for s in [
+        "Elastic Defend",
+        "Elastic Endgame",
+        "Microsoft Defender XDR",
+        "SentinelOne",
+        "CrowdStrike",
     ] {
-        assert!(events.contains(e), "{e} missing from {events:?}");
+        assert!(sensors.contains(s), "{s} missing from {sensors:?}");
     }
+    let sysmon1 = page.events.iter().find(|e| e.event_id == "1").unwrap();
+    assert!(sysmon1.sensors.iter().any(|s| s.name == "Elastic Defend"));
+}
+
+/// Issue 11: negated selectors (`event.type != "deletion"`, 30 rules) showed up as exclusions.
+#[test]
+fn regression_negated_selectors_are_no_exclusions() {
+    let Some(full) = full() else { return };
+    let guard = full
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let conn = guard.0.connection();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let list = STREAM_FIELDS
+        .iter()
+        .map(|f| format!("'{f}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    assert_eq!(
+        count(&format!(
+            "SELECT count(*) FROM triples WHERE role IN ('indicator', 'exclusion') AND field IN ({list})"
+        )),
+        0
+    );
+    let negated = count(
+        "SELECT count(DISTINCT rid) FROM triples
+         WHERE role = 'selector' AND field = 'event.type' AND operator = 'not eq' AND value = 'deletion'",
+    );
+    assert!(
+        negated >= 25,
+        "{negated} rules with event.type not eq deletion"
+    );
 }
 
 /// The authoring-guide counts, recomputed from each rule's own JSON.

@@ -88,7 +88,11 @@ impl Walker<'_> {
         match id {
             "event.category" | "event.type" | "event.action" | "event.kind" if !vals.is_empty() => {
                 if p.match_all {
-                    Some(vec![vals.into_iter().map(one).fold(Branch::default(), |a, b| a.merge(&b))])
+                    Some(vec![
+                        vals.into_iter()
+                            .map(one)
+                            .fold(Branch::default(), |a, b| a.merge(&b)),
+                    ])
                 } else {
                     Some(vals.into_iter().map(one).collect())
                 }

@@ -340,7 +340,10 @@ mod splunk_events {
         let r = rule(
             Vendor::Splunk,
             vec![],
-            vec![eq("sourcetype", "aws:cloudtrail:lake"), eq("eventName", "x")],
+            vec![
+                eq("sourcetype", "aws:cloudtrail:lake"),
+                eq("eventName", "x"),
+            ],
         );
         assert_eq!(keys(&r), ["aws:cloudtrail"]);
         let r = rule(
@@ -349,7 +352,11 @@ mod splunk_events {
             vec![eq("sourcetype", "o365:management:activity")],
         );
         assert_eq!(keys(&r), ["m365:audit"]);
-        let r = rule(Vendor::Splunk, vec![], vec![eq("sourcetype", "zscalernss-web")]);
+        let r = rule(
+            Vendor::Splunk,
+            vec![],
+            vec![eq("sourcetype", "zscalernss-web")],
+        );
         assert_eq!(keys(&r), ["network:proxy"]);
     }
 
@@ -377,17 +384,34 @@ fn regression_linux_auth_index_is_the_linux_auth_log() {
     let cat = |c: &str| TelemetryHint::EventCategory { name: c.to_owned() };
     let tag = |t: &str| TelemetryHint::DataSourceTag { name: t.to_owned() };
     let sets = [
-        vec![index("filebeat-*"), index("logs-system.auth-*"), cat("authentication")],
+        vec![
+            index("filebeat-*"),
+            index("logs-system.auth-*"),
+            cat("authentication"),
+        ],
         vec![index("filebeat-*"), index("logs-system.auth-*"), cat("iam")],
-        vec![tag("System"), index("filebeat-*"), index("logs-system.auth-*"), cat("authentication")],
+        vec![
+            tag("System"),
+            index("filebeat-*"),
+            index("logs-system.auth-*"),
+            cat("authentication"),
+        ],
     ];
     for hints in sets {
-        let r = rule(Vendor::Elastic, hints.clone(), vec![eq("process.name", "sshd")]);
+        let r = rule(
+            Vendor::Elastic,
+            hints.clone(),
+            vec![eq("process.name", "sshd")],
+        );
         assert_eq!(keys(&r), ["linux:auth"], "{hints:?}");
     }
     let defend = rule(
         Vendor::Elastic,
-        vec![tag("Elastic Defend"), index("logs-system.auth-*"), cat("authentication")],
+        vec![
+            tag("Elastic Defend"),
+            index("logs-system.auth-*"),
+            cat("authentication"),
+        ],
         vec![],
     );
     assert!(keys(&defend).contains(&"linux:auth".to_owned()));

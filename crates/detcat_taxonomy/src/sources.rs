@@ -193,7 +193,11 @@ impl SourceTables {
             }
         }
         for s in &self.elastic {
-            let keyed = s.categories.values().chain(s.actions.values()).chain(s.kinds.values());
+            let keyed = s
+                .categories
+                .values()
+                .chain(s.actions.values())
+                .chain(s.kinds.values());
             for k in s.default.iter().chain(keyed.flatten()) {
                 check(&format!("elastic {}", s.source), k)?;
             }
@@ -670,7 +674,12 @@ fn branch_events(
         return push_keys(events, keys, out);
     }
     let mut categories = branch.categories.clone();
-    categories.extend(shared.iter().filter(|c| !branch.categories.contains(c)).cloned());
+    categories.extend(
+        shared
+            .iter()
+            .filter(|c| !branch.categories.contains(c))
+            .cloned(),
+    );
     if source.categories.is_empty() || categories.is_empty() {
         return push_keys(events, &source.default, out);
     }

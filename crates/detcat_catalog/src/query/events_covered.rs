@@ -113,7 +113,11 @@ impl Catalog {
                     alone.entry(name.clone()).or_default().add(*rid, event);
                 }
                 for t in targets {
-                    let acc = beside.entry(t).or_default().entry(name.clone()).or_default();
+                    let acc = beside
+                        .entry(t)
+                        .or_default()
+                        .entry(name.clone())
+                        .or_default();
                     acc.add(*rid, event);
                 }
             }

@@ -7,8 +7,8 @@ use rusqlite::{OptionalExtension, params};
 use super::{Catalog, QueryOptions, active_clause, json_vec, rule_ref};
 use crate::error::CatalogError;
 use crate::views::{
-    ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SubtechniqueRollup,
-    TechniqueHeader, TechniquePage, VendorCounts,
+    ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SubtechniqueRollup, TechniqueHeader,
+    TechniquePage, VendorCounts,
 };
 use detcat_model::Role;
 
