@@ -23,6 +23,14 @@ fn corpus_dir() -> Option<PathBuf> {
     Some(dir)
 }
 
+/// A technique page of the full corpus (`None` when the corpus tests are skipped).
+fn technique_page(id: &str) -> Option<detcat_catalog::views::TechniquePage> {
+    let guard = full()?
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    guard.0.technique(id, QueryOptions::default()).unwrap()
+}
+
 /// The full corpus is built once per test binary.
 fn full() -> Option<&'static Mutex<(Catalog, BuildReport)>> {
     static FULL: OnceLock<Mutex<(Catalog, BuildReport)>> = OnceLock::new();
@@ -319,15 +327,9 @@ fn regression_no_selector_among_top_indicators_or_exclusions() {
 /// top indicators.
 #[test]
 fn regression_t1559_001_values_are_canonical_display_values() {
-    let Some(full) = full() else { return };
-    let guard = full
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let page = guard
-        .0
-        .technique("T1559.001", QueryOptions::default())
-        .unwrap()
-        .unwrap();
+    let Some(page) = technique_page("T1559.001") else {
+        return;
+    };
     let mut values: Vec<(&str, &str)> = page
         .indicators
         .iter()

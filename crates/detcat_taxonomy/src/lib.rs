@@ -59,9 +59,9 @@
 //!    (`process.name`, `eq`, `regsvr32.exe`). `*x*` and `*x` without a separator stay wildcards.
 //!    On those path fields a full path with any drive spelling (`C:\`, `?:\`, `*:\`,
 //!    `\\?\C:\`, `\??\C:\`) becomes one `wildcard` pattern starting `?:\`.
-//! 4b. **Context**: a `[[context]]` row of `fields.toml` can give a name another meaning in
-//!    a log context ([`LogContext`]): Sigma `OriginalFileName` in `image_load` rules is
-//!    `dll.pe.original_file_name`.
+//!    (Field names are looked up in the rule's log context, [`LogContext`]: a `[[context]]`
+//!    row of `fields.toml` can give a name another meaning there — Sigma `OriginalFileName`
+//!    in `image_load` rules is `dll.pe.original_file_name`.)
 //! 5. **Quoting and escapes** are the vendor parser's job (the model holds unquoted values);
 //!    here numbers, booleans and `null` are written as text (`4688`, `true`, `null`), CIDR
 //!    blocks are lowercased, and a `field_ref` value is mapped to its canonical field.

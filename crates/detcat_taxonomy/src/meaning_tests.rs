@@ -416,3 +416,25 @@ fn regression_linux_auth_index_is_the_linux_auth_log() {
     );
     assert!(keys(&defend).contains(&"linux:auth".to_owned()));
 }
+
+/// Cloud API calls (`eventName: CreateAccessKey`) are what cloud rules look for: indicators on
+/// `cloud.operation`, not `event.action` selectors — also ECS `event.action` in cloud logs.
+#[test]
+fn cloud_operations_are_indicators_not_selectors() {
+    assert_eq!(
+        field_in(Vendor::Sigma, &[], "eventName"),
+        Some("cloud.operation")
+    );
+    assert!(!selector(Vendor::Sigma, &[], "eventName"));
+    let aws = ["data_source:AWS CloudTrail", "index:logs-aws.cloudtrail-*"];
+    assert_eq!(
+        field_in(Vendor::Elastic, &aws, "event.action"),
+        Some("cloud.operation")
+    );
+    assert!(!selector(Vendor::Elastic, &aws, "event.action"));
+    let endpoint = [
+        "data_source:Elastic Defend",
+        "index:logs-endpoint.events.process-*",
+    ];
+    assert!(selector(Vendor::Elastic, &endpoint, "event.action"));
+}

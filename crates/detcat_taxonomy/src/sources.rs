@@ -284,6 +284,8 @@ struct PredFacts {
     sourcetypes: Vec<String>,
     /// `cloud.log_category` values, lowercased.
     log_categories: Vec<String>,
+    /// The rule's selector alternatives (Elastic rules only).
+    branches: Vec<Branch>,
     categories: Vec<String>,
     types: Vec<String>,
     dns: bool,
@@ -393,7 +395,7 @@ pub(crate) fn events_for(
     fields: &FieldTable,
     rule: &Rule,
 ) -> Vec<EventRef> {
-    let facts = pred_facts(rule, fields);
+    let mut facts = pred_facts(rule, fields);
     let mut out = Vec::new();
     let mut hint_categories = Vec::new();
     let mut elastic_tags = Vec::new();
@@ -425,12 +427,11 @@ pub(crate) fn events_for(
         }
     }
     if !elastic_tags.is_empty() || !elastic_indices.is_empty() || !hint_categories.is_empty() {
-        let branches = crate::branches::branches(rule, fields);
+        facts.branches = crate::branches::branches(rule, fields);
         elastic_events(
             tables,
             events,
             &facts,
-            &branches,
             &hint_categories,
             &elastic_tags,
             &elastic_indices,
@@ -515,7 +516,7 @@ fn log_category_events(
     let named: Vec<&LogCategory> = tables
         .log_category
         .iter()
-        .filter(|c| facts.log_categories.iter().any(|v| *v == c.value))
+        .filter(|c| facts.log_categories.contains(&c.value))
         .collect();
     if named.is_empty() {
         return;
@@ -594,7 +595,6 @@ fn elastic_events(
     tables: &SourceTables,
     events: &EventTable,
     facts: &PredFacts,
-    branches: &[Branch],
     hint_categories: &[String],
     tags: &[&str],
     indices: &[&str],
@@ -644,7 +644,7 @@ fn elastic_events(
         {
             continue;
         }
-        for branch in branches {
+        for branch in &facts.branches {
             branch_events(source, events, facts, branch, &shared, out);
         }
     }

@@ -58,7 +58,7 @@ fn vendor_names_map_to_canonical_fields() {
         (S, "WorkstationName", Some("logon.workstation")),
         (S, "IpAddress", Some("source.ip")),
         (S, "EventID", Some("event.code")),
-        (S, "eventName", Some("event.action")),
+        (S, "eventName", Some("cloud.operation")),
         (S, "NoSuchField", None),
         (E, "process.name", Some("process.name")),
         (E, "process.name.caseless", Some("process.name")),
