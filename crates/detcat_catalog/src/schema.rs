@@ -2,7 +2,7 @@
 //! [`SCHEMA_VERSION`] on every change so old catalogs give a clear message.
 
 /// Stored in `PRAGMA user_version` and in `meta.schema_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Tables. Indexes come in [`INDEXES`], created after the bulk insert (faster than keeping
 /// them up to date row by row).
@@ -70,7 +70,7 @@ CREATE TABLE predicates (
     operator       TEXT NOT NULL,
     vals           TEXT NOT NULL,      -- JSON array of values as written
     negated        INTEGER NOT NULL,   -- under an odd number of `not`
-    role           TEXT NOT NULL CHECK (role IN ('indicator', 'exclusion', 'other')),
+    role           TEXT NOT NULL CHECK (role IN ('selector', 'indicator', 'exclusion', 'other')),
     case_sensitive INTEGER NOT NULL,
     modifiers      TEXT NOT NULL,      -- JSON array
     PRIMARY KEY (rid, ord)
@@ -80,7 +80,7 @@ CREATE TABLE predicates (
 -- predicate, deduplicated per rule.
 CREATE TABLE triples (
     rid       INTEGER NOT NULL REFERENCES rules(rid),
-    role      TEXT NOT NULL CHECK (role IN ('indicator', 'exclusion')),
+    role      TEXT NOT NULL CHECK (role IN ('selector', 'indicator', 'exclusion')),
     field     TEXT NOT NULL,
     operator  TEXT NOT NULL,
     value     TEXT NOT NULL,          -- canonical value
@@ -103,6 +103,8 @@ CREATE TABLE events (
     provider TEXT NOT NULL,
     event_id TEXT NOT NULL,
     title    TEXT NOT NULL,
+    sensor   TEXT,                     -- product name when a sensor recorded it (NULL: native log)
+    native   TEXT NOT NULL DEFAULT '[]', -- JSON: native events a sensor event corresponds to
     PRIMARY KEY (provider, event_id)
 ) WITHOUT ROWID;
 

@@ -66,6 +66,27 @@ pub struct EventCount {
     pub rules: u64,
 }
 
+/// A native log event a technique's rules need ("Events covered"), with the sensor products
+/// that also record that kind of activity in the same rules.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EventRow {
+    pub provider: String,
+    pub event_id: String,
+    pub title: String,
+    /// Rules that read this native event.
+    pub rules: u64,
+    pub sensors: Vec<SensorCount>,
+}
+
+/// A sensor product (Elastic Defend, Endgame, Defender XDR, …) and how many rules use it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SensorCount {
+    pub name: String,
+    pub rules: u64,
+    /// The sensor events (`endpoint:process`) behind the count.
+    pub events: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FieldRow {
     pub field: String,
@@ -94,6 +115,15 @@ pub struct ExclusionRow {
     pub rule_ids: Vec<String>,
 }
 
+/// A selector row of a technique's scope (`operator` is `not eq` for a negated selector).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScopeRow {
+    pub field: String,
+    pub operator: String,
+    pub value: String,
+    pub rules: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RuleRef {
     pub id: String,
@@ -116,7 +146,14 @@ pub struct SubtechniqueRollup {
 pub struct TechniquePage {
     pub technique: TechniqueHeader,
     pub rules_by_vendor: VendorCounts,
-    pub events: Vec<EventCount>,
+    /// Native events, each with the sensors beside it.
+    pub events: Vec<EventRow>,
+    /// Sensor rows that correspond to no native event of this technique's rules.
+    pub sensors: Vec<SensorCount>,
+    /// Scope: the selectors of the technique's rules — which event streams they read
+    /// (`event.category eq process`, `log.channel eq security`), most rules first. Selectors
+    /// are never indicators or exclusions.
+    pub scope: Vec<ScopeRow>,
     pub fields_distinct: u64,
     pub fields: Vec<FieldRow>,
     pub indicators_distinct: u64,
@@ -201,6 +238,8 @@ pub struct RulePage {
     pub query: String,
     pub expr: serde_json::Value,
     pub predicates: Vec<PredicateView>,
+    /// The rule's selectors (which event stream it reads), canonical and original.
+    pub scope: Vec<RuleExclusion>,
     pub exclusions: Vec<RuleExclusion>,
     pub indicators: Vec<RuleIndicator>,
     pub diagnostics: Vec<DiagnosticView>,
@@ -232,6 +271,7 @@ pub struct FieldPage {
     pub vendor_names_seen: Vec<String>,
     pub rules_by_vendor: VendorCounts,
     pub operators: BTreeMap<String, u64>,
+    /// Indicator values (for a selector field such as `event.category`: its selector values).
     pub values: Vec<ValueCount>,
     pub techniques: Vec<TechniqueCount>,
     pub rules: Vec<RuleRef>,

@@ -129,8 +129,8 @@ fn corpus_reach_counts_rules_of_any_technique_and_skips_deprecated() {
     let excl = &page.exclusions[0];
     assert_eq!(excl.rules, 2);
     assert_eq!(
-        excl.value, "c:\\windows\\explorer.exe",
-        "case-insensitive values are folded"
+        excl.value, "?:\\windows\\explorer.exe",
+        "case-insensitive values are folded, the drive is the one canonical `?:`"
     );
 
     let with_deprecated = catalog

@@ -60,6 +60,15 @@ fn vendors(v: &VendorCounts) -> String {
     )
 }
 
+/// `Elastic Defend 12, Elastic Endgame 6`.
+fn sensor_list(sensors: &[detcat_catalog::views::SensorCount]) -> String {
+    let parts: Vec<String> = sensors
+        .iter()
+        .map(|s| format!("{} {}", s.name, s.rules))
+        .collect();
+    parts.join(", ")
+}
+
 fn out() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
 }
@@ -156,12 +165,17 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
         )?;
     }
     if !p.events.is_empty() {
-        writeln!(o, "\nEvents covered ({})", p.events.len())?;
+        writeln!(
+            o,
+            "\nEvents covered ({} native; sensors that also see the activity beside them)",
+            p.events.len()
+        )?;
         let mut rows = vec![vec![
             "provider".into(),
             "event".into(),
             "title".into(),
             "rules".into(),
+            "sensors (rules)".into(),
         ]];
         rows.extend(p.events.iter().map(|e| {
             vec![
@@ -169,9 +183,31 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
                 e.event_id.clone(),
                 e.title.clone(),
                 e.rules.to_string(),
+                sensor_list(&e.sensors),
             ]
         }));
         write!(o, "{}", table(&rows))?;
+    }
+    if !p.sensors.is_empty() {
+        writeln!(
+            o,
+            "\nSensors with no native counterpart here: {}",
+            sensor_list(&p.sensors)
+        )?;
+    }
+    if !p.scope.is_empty() {
+        // Selectors: which event streams the rules read — where to look, not what to look for.
+        let scope: Vec<String> = p
+            .scope
+            .iter()
+            .map(|s| format!("{} {} {} ({})", s.field, s.operator, s.value, s.rules))
+            .collect();
+        writeln!(
+            o,
+            "
+Scope (selectors, rules): {}",
+            scope.join("; ")
+        )?;
     }
     if !p.fields.is_empty() {
         writeln!(o, "\nFields filtered most ({} distinct)", p.fields_distinct)?;
@@ -320,6 +356,8 @@ pub fn rule(p: &RulePage) -> anyhow::Result<()> {
     for pr in &p.predicates {
         let role = if pr.role == "exclusion" {
             "NOT (exclusion)".to_owned()
+        } else if pr.role == "selector" && pr.negated {
+            "not (selector)".to_owned()
         } else if pr.negated {
             "not".to_owned()
         } else {
@@ -532,6 +570,17 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
     )?;
     for (src, n) in r.taxonomy.no_event_by_source.iter().take(10) {
         writeln!(o, "    {n:>5}  {src}")?;
+    }
+    writeln!(
+        o,
+        "\nPredicate roles (active rules): selectors choose the event stream, indicators describe activity"
+    )?;
+    for (v, c) in &r.taxonomy.roles {
+        writeln!(
+            o,
+            "  {v:<8} selectors {:>6}  indicators {:>6}  exclusions {:>6}  other {:>5}  rules with a selector {}",
+            c.selector, c.indicator, c.exclusion, c.other, c.rules_with_selector
+        )?;
     }
     writeln!(o, "\nATT&CK: {}", r.attack.bundles.join(", "))?;
     if let Some(counts) = r.attack.counts.as_object() {

@@ -167,6 +167,38 @@ impl Expr {
         self.roles().1.into_iter().filter_map(as_keyword)
     }
 
+    /// Every predicate with whether it is negated and its [`Role`] in the rule.
+    ///
+    /// `is_selector` says which predicates choose the event stream (event kind, category,
+    /// code, channel, OS, index…): that is taxonomy data, so the caller decides. A selector is
+    /// a selector wherever it sits — `event.type != "deletion"` under a top-level `not` narrows
+    /// the stream just as `event.type == "start"` does, and is no false-positive filter.
+    pub fn predicate_roles(
+        &self,
+        is_selector: impl Fn(&Predicate) -> bool,
+    ) -> Vec<(&Predicate, bool, Role)> {
+        let (indicators, exclusions) = self.roles();
+        let is_in = |set: &[&Expr], p: &Predicate| {
+            set.iter()
+                .any(|e| matches!(e, Expr::Pred(q) if std::ptr::eq(q, p)))
+        };
+        self.predicates()
+            .into_iter()
+            .map(|(p, negated)| {
+                let role = if is_selector(p) {
+                    Role::Selector
+                } else if is_in(&indicators, p) {
+                    Role::Indicator
+                } else if is_in(&exclusions, p) {
+                    Role::Exclusion
+                } else {
+                    Role::Other
+                };
+                (p, negated, role)
+            })
+            .collect()
+    }
+
     /// Leaves that are indicators (positive, outside any top-level `not`) and exclusions
     /// (positive inside a top-level `not`).
     fn roles(&self) -> (Vec<&Expr>, Vec<&Expr>) {
@@ -223,6 +255,43 @@ fn collect_leaves<'a>(expr: &'a Expr, negated: bool, out: &mut Vec<(&'a Expr, bo
             }
         }
         Expr::Computed(_) | Expr::Opaque(_) | Expr::Const { .. } => {}
+    }
+}
+
+/// What a predicate does for its rule, as the authoring guide counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Chooses the event stream (`event.category == "process"`, `EventID: 1`, `index=main`):
+    /// it says where to look, not what to look for.
+    Selector,
+    /// Must hold for the rule to fire: a positive predicate outside any top-level `not`.
+    Indicator,
+    /// A false-positive filter: a positive predicate under a top-level `not`.
+    Exclusion,
+    /// Anything else (a `not` nested inside an `or`, a negated predicate).
+    Other,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Selector => "selector",
+            Role::Indicator => "indicator",
+            Role::Exclusion => "exclusion",
+            Role::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [
+            Role::Selector,
+            Role::Indicator,
+            Role::Exclusion,
+            Role::Other,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -586,6 +655,41 @@ mod tests {
         ]);
         assert_eq!(fields(e.exclusions()), ["f1", "f2"]);
         assert_eq!(fields(e.indicators()), ["sel", "x"]);
+    }
+
+    #[test]
+    fn selectors_are_neither_indicators_nor_exclusions_even_negated() {
+        // event.type == start and process.name == x and not (event.type == deletion or user == y)
+        let e = Expr::and(vec![
+            pred("event.type", "start"),
+            pred("process.name", "x"),
+            Expr::not(Expr::or(vec![
+                pred("event.type", "deletion"),
+                pred("user", "y"),
+            ])),
+        ]);
+        let roles: Vec<(&str, String, bool, Role)> = e
+            .predicate_roles(|p| p.field.starts_with("event."))
+            .into_iter()
+            .map(|(p, neg, r)| (p.field.as_str(), p.values[0].to_text(), neg, r))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("event.type", "start".into(), false, Role::Selector),
+                ("process.name", "x".into(), false, Role::Indicator),
+                ("event.type", "deletion".into(), true, Role::Selector),
+                ("user", "y".into(), true, Role::Exclusion),
+            ]
+        );
+        for r in [
+            Role::Selector,
+            Role::Indicator,
+            Role::Exclusion,
+            Role::Other,
+        ] {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub mod wildcard;
 pub use diagnostic::{Diagnostic, Severity};
 pub use expr::{
     AggKind, Aggregation, Comparison, Computed, Expr, Keyword, Opaque, Operator, Predicate,
-    RangeOp, RegexFlags, SeqKind, SeqStep, Sequence, Value,
+    RangeOp, RegexFlags, Role, SeqKind, SeqStep, Sequence, Value,
 };
 pub use rule::{
     AttackRefs, FileOutcome, Language, Lifecycle, ParseStatus, Rule, TelemetryHint, Vendor,

@@ -51,6 +51,35 @@ pub fn escape(literal: &str) -> String {
     out
 }
 
+/// The pattern as a rule author would type it: `*` and `?` are the wildcards, backslashes are
+/// single (`*\\dllhost.exe` shows as `*\dllhost.exe`), and the rare literal `*` or `?` is
+/// marked as a one-character class (`[*]`, `[?]`) rather than by a backslash, which in paths
+/// would read as a separator.
+pub fn display(pattern: &str) -> String {
+    render_display(&pieces(pattern))
+}
+
+/// [`display`] of pieces already split.
+pub fn render_display(pieces: &[Piece]) -> String {
+    let mut out = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::AnyRun => out.push('*'),
+            Piece::AnyChar => out.push('?'),
+            Piece::Literal(s) => {
+                for c in s.chars() {
+                    match c {
+                        '*' => out.push_str("[*]"),
+                        '?' => out.push_str("[?]"),
+                        other => out.push(other),
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The literal text of a pattern with no wildcard in it, or `None` when it has one.
 pub fn as_literal(pattern: &str) -> Option<String> {
     match pieces(pattern).as_slice() {
@@ -76,6 +105,14 @@ mod tests {
         for s in [r"C:\Windows\*.exe", "a?b", r"trailing\", ""] {
             assert_eq!(as_literal(&escape(s)).as_deref(), Some(s));
         }
+    }
+
+    #[test]
+    fn display_has_single_backslashes_and_marks_literal_wildcards() {
+        assert_eq!(display(r"*\\dllhost.exe"), r"*\dllhost.exe");
+        assert_eq!(display(r"?:\\Windows\\*"), r"?:\Windows\*");
+        assert_eq!(display(r"a\*b\?c*"), "a[*]b[?]c*");
+        assert_eq!(display("end\\"), "end\\");
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub enum TaxonomyError {
     DuplicateField(String),
     #[error("data/fields.toml: field `{field}` names basename `{basename}`, which is no field")]
     UnknownBasename { field: String, basename: String },
+    #[error("data/fields.toml: context row for `{name}` names `{field}`, which is no field")]
+    UnknownContextField { name: String, field: String },
     #[error("data/events.toml: event `{0}` is defined twice")]
     DuplicateEvent(String),
     #[error("data/events.toml: event `{0}` names an unknown provider")]

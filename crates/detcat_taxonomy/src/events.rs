@@ -52,6 +52,22 @@ pub struct EventRef {
 pub(crate) struct EventsFile {
     provider: Vec<Provider>,
     event: Vec<EventGroup>,
+    #[serde(default)]
+    sensor: Vec<Sensor>,
+}
+
+/// A sensor event kind (`endpoint:process`, `edr:endgame`): a product's own record of some
+/// activity, and the native log events (`sysmon:1`, `security:4688`) it corresponds to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sensor {
+    /// `provider:event_id` of the sensor event.
+    pub event: String,
+    /// The product, as a page names it (`Elastic Defend`, `Microsoft Defender XDR`).
+    pub name: String,
+    /// Native events of the same activity; `*` = whatever native events the same rule reads
+    /// (product-wide feeds); empty = no native counterpart (alerts, device control).
+    pub native: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +84,8 @@ pub(crate) struct EventTable {
     pub providers: Vec<Provider>,
     pub events: Vec<Event>,
     by_key: HashMap<String, usize>,
+    pub sensors: Vec<Sensor>,
+    sensor_by_key: HashMap<String, usize>,
 }
 
 impl EventTable {
@@ -90,11 +108,36 @@ impl EventTable {
                 events.push(event);
             }
         }
+        let mut sensor_by_key = HashMap::new();
+        for (i, sensor) in file.sensor.iter().enumerate() {
+            let known = |k: &str| k == "*" || by_key.contains_key(k);
+            if let Some(bad) = std::iter::once(&sensor.event)
+                .chain(&sensor.native)
+                .find(|k| !known(k))
+            {
+                return Err(TaxonomyError::UnknownEvent {
+                    context: format!("sensor {}", sensor.event),
+                    event: bad.clone(),
+                });
+            }
+            if sensor_by_key.insert(sensor.event.clone(), i).is_some() {
+                return Err(TaxonomyError::DuplicateEvent(sensor.event.clone()));
+            }
+        }
         Ok(Self {
             providers: file.provider,
             events,
             by_key,
+            sensors: file.sensor,
+            sensor_by_key,
         })
+    }
+
+    /// The sensor entry of `provider:id`, or `None` for a native event.
+    pub(crate) fn sensor(&self, provider: &str, id: &str) -> Option<&Sensor> {
+        self.sensor_by_key
+            .get(&format!("{provider}:{id}"))
+            .and_then(|&i| self.sensors.get(i))
     }
 
     /// Position of `provider:id` in the catalog (for stable ordering).

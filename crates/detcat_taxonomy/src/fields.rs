@@ -6,6 +6,7 @@ use detcat_model::Vendor;
 use serde::{Deserialize, Serialize};
 
 use crate::TaxonomyError;
+use crate::context::{ContextRule, LogContext};
 
 /// One meaning, with the names each vendor gives it (`process.image` ← Sigma `Image`, ECS
 /// `process.executable`, CIM `Processes.process_path`).
@@ -32,6 +33,10 @@ pub struct CanonicalField {
     /// CIM names claimed without a node where several fields share the bare name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cim_bare: Vec<String>,
+    /// The field chooses the event stream (event kind, code, channel, OS, index…) rather than
+    /// describing activity: its predicates are selectors, never indicators or exclusions.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub selector: bool,
     /// Where the facts of this row come from (keys explained at the top of `fields.toml`).
     pub source: String,
 }
@@ -66,6 +71,8 @@ struct PrefixAlias {
 pub(crate) struct FieldsFile {
     vendors: Vendors,
     field: Vec<CanonicalField>,
+    #[serde(default)]
+    context: Vec<ContextRule>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +106,8 @@ pub(crate) struct FieldTable {
     indexes: [VendorIndex; 3],
     /// Bare CIM names left unmapped because several fields claim them.
     pub ambiguous_cim: Vec<String>,
+    /// Context-dependent names, with the index of the field they mean there.
+    contexts: Vec<(ContextRule, usize)>,
 }
 
 /// FNV-1a: field names are short, trusted keys, where SipHash's DoS resistance costs more than
@@ -202,6 +211,7 @@ impl FieldTable {
         let FieldsFile {
             vendors,
             field: fields,
+            context,
         } = file;
         let mut by_id = HashMap::new();
         for (i, f) in fields.iter().enumerate() {
@@ -256,11 +266,22 @@ impl FieldTable {
             }
         }
         ambiguous_cim.sort();
+        let contexts = context
+            .into_iter()
+            .map(|rule| match by_id.get(&rule.field) {
+                Some(&i) => Ok((rule, i)),
+                None => Err(TaxonomyError::UnknownContextField {
+                    name: rule.name.clone(),
+                    field: rule.field.clone(),
+                }),
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             fields,
             by_id,
             indexes: [sigma, elastic, splunk],
             ambiguous_cim,
+            contexts,
         })
     }
 
@@ -275,6 +296,23 @@ impl FieldTable {
     /// Resolves a vendor field name (see the matching rules in the crate docs).
     pub(crate) fn lookup(&self, vendor: Vendor, name: &str) -> Option<Hit> {
         self.lookup_depth(vendor, name, 2)
+    }
+
+    /// Resolves a vendor field name in a log context: a `[[context]]` row that matches wins
+    /// over the name's default meaning.
+    pub(crate) fn lookup_in(&self, vendor: Vendor, name: &str, ctx: &LogContext) -> Option<Hit> {
+        if !ctx.is_empty()
+            && let Some((_, index)) = self
+                .contexts
+                .iter()
+                .find(|(rule, _)| rule.applies(vendor, name, ctx))
+        {
+            return Some(Hit {
+                index: *index,
+                folds_case: false,
+            });
+        }
+        self.lookup(vendor, name)
     }
 
     fn lookup_depth(&self, vendor: Vendor, raw: &str, depth: u8) -> Option<Hit> {

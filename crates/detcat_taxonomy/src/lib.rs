@@ -22,7 +22,7 @@
 //! let sigma = Predicate::new("Image", Operator::Wildcard, vec![Value::from(r"*\\RegSvr32.exe")]);
 //! let ind = &tax.canonicalize(Vendor::Sigma, &sigma)[0];
 //! assert_eq!((ind.field.as_str(), ind.op, ind.value.as_str()), ("process.name", Operator::Eq, "regsvr32.exe"));
-//! assert_eq!(ind.original, r"*\\RegSvr32.exe");
+//! assert_eq!(ind.original, r"*\RegSvr32.exe", "display form: single backslashes");
 //! ```
 //!
 //! # Field names
@@ -49,13 +49,19 @@
 //! 2. **Case**: values are lowercased when the predicate is case-insensitive (or the field
 //!    name implies it, ECS `.caseless`) — except regular expressions, which are never folded,
 //!    and field references.
-//! 3. **Wildcards** are re-rendered in the model's syntax with only the necessary escapes and
-//!    runs of `*` collapsed; a pattern without any wildcard becomes `eq` with its literal.
+//! 3. **Wildcards** are rendered in display form — the text an author types: `*`/`?` bare,
+//!    single backslashes, a literal `*`/`?` as `[*]`/`[?]` — with runs of `*` collapsed; a
+//!    pattern without any wildcard becomes `eq` with its literal.
 //! 4. **Path vs basename**: `*\name` or `*/name` (a single path component) on a field with a
 //!    `basename` (process image → process name, file path → file name, loaded image → dll name)
 //!    becomes `eq name` on the basename field. So Sigma `Image|endswith: '\regsvr32.exe'`,
 //!    ECS `process.name == "regsvr32.exe"` and CIM `process_name=regsvr32.exe` all become
 //!    (`process.name`, `eq`, `regsvr32.exe`). `*x*` and `*x` without a separator stay wildcards.
+//!    On those path fields a full path with any drive spelling (`C:\`, `?:\`, `*:\`,
+//!    `\\?\C:\`, `\??\C:\`) becomes one `wildcard` pattern starting `?:\`.
+//!    (Field names are looked up in the rule's log context, [`LogContext`]: a `[[context]]`
+//!    row of `fields.toml` can give a name another meaning there — Sigma `OriginalFileName`
+//!    in `image_load` rules is `dll.pe.original_file_name`.)
 //! 5. **Quoting and escapes** are the vendor parser's job (the model holds unquoted values);
 //!    here numbers, booleans and `null` are written as text (`4688`, `true`, `null`), CIDR
 //!    blocks are lowercased, and a `field_ref` value is mapped to its canonical field.
@@ -72,6 +78,8 @@
 //! source), Splunk `data_source` names (`Sysmon EventID 1 AND Sysmon EventID 11`) and, when
 //! those give nothing, the datamodel (`Endpoint.Processes`).
 
+mod branches;
+mod context;
 mod error;
 mod events;
 mod fields;
@@ -82,10 +90,14 @@ use std::sync::LazyLock;
 
 use detcat_model::{Predicate, Rule, Vendor};
 
+pub use context::LogContext;
 pub use error::TaxonomyError;
-pub use events::{Event, EventRef, Provider};
+pub use events::{Event, EventRef, Provider, Sensor};
 pub use fields::CanonicalField;
-pub use sources::{ElasticSource, SigmaEntry, SourceTables, SplunkDataSource, SplunkDatamodel};
+pub use sources::{
+    ElasticSource, LogCategory, SigmaEntry, SourceTables, SplunkDataSource, SplunkDatamodel,
+    SplunkSourcetype,
+};
 pub use values::CanonicalIndicator;
 
 const FIELDS_TOML: &str = include_str!("../data/fields.toml");
@@ -153,6 +165,26 @@ impl Taxonomy {
             .and_then(|h| self.fields.field(h))
     }
 
+    /// The canonical field a vendor's field name means in a rule's log context (`OriginalFileName`
+    /// in an image-load rule is the loaded module's), or `None` when unknown.
+    pub fn canonical_field_in(
+        &self,
+        vendor: Vendor,
+        ctx: &LogContext,
+        raw_name: &str,
+    ) -> Option<&CanonicalField> {
+        self.fields
+            .lookup_in(vendor, raw_name, ctx)
+            .and_then(|h| self.fields.field(h))
+    }
+
+    /// Does this predicate choose the event stream (its canonical field is a `selector` in
+    /// `fields.toml`) rather than describe activity?
+    pub fn is_selector(&self, vendor: Vendor, ctx: &LogContext, pred: &Predicate) -> bool {
+        self.canonical_field_in(vendor, ctx, &pred.field)
+            .is_some_and(|f| f.selector)
+    }
+
     /// Bare CIM names that several fields claim, mapped only with their datamodel prefix.
     pub fn ambiguous_cim_names(&self) -> &[String] {
         &self.fields.ambiguous_cim
@@ -160,7 +192,17 @@ impl Taxonomy {
 
     /// One canonical indicator per value of `pred` (see the rules in the crate docs).
     pub fn canonicalize(&self, vendor: Vendor, pred: &Predicate) -> Vec<CanonicalIndicator> {
-        values::canonicalize(&self.fields, vendor, pred)
+        values::canonicalize(&self.fields, vendor, &LogContext::none(), pred)
+    }
+
+    /// [`Taxonomy::canonicalize`] in a rule's log context ([`LogContext::of`]).
+    pub fn canonicalize_in(
+        &self,
+        vendor: Vendor,
+        ctx: &LogContext,
+        pred: &Predicate,
+    ) -> Vec<CanonicalIndicator> {
+        values::canonicalize(&self.fields, vendor, ctx, pred)
     }
 
     /// Every provider.
@@ -176,6 +218,16 @@ impl Taxonomy {
     /// A cataloged event (`event("sysmon", "1")`).
     pub fn event(&self, provider: &str, id: &str) -> Option<&Event> {
         self.events.get(provider, id)
+    }
+
+    /// Sensor event kinds and the native events each corresponds to (`events.toml`).
+    pub fn sensors(&self) -> &[Sensor] {
+        &self.events.sensors
+    }
+
+    /// The sensor entry of an event, or `None` when it is a native log event.
+    pub fn sensor(&self, provider: &str, id: &str) -> Option<&Sensor> {
+        self.events.sensor(provider, id)
     }
 
     /// The hint → event tables.
@@ -205,6 +257,8 @@ pub fn canonicalize(vendor: Vendor, pred: &Predicate) -> Vec<CanonicalIndicator>
     Taxonomy::get().canonicalize(vendor, pred)
 }
 
+#[cfg(test)]
+mod meaning_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

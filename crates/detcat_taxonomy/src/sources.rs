@@ -6,6 +6,8 @@ use detcat_model::{Operator, Rule, TelemetryHint, Value, wildcard};
 use serde::{Deserialize, Serialize};
 
 use crate::TaxonomyError;
+use crate::branches::Branch;
+use crate::context::LogContext;
 use crate::events::{EventRef, EventTable};
 use crate::fields::FieldTable;
 
@@ -17,6 +19,29 @@ pub(crate) struct SourcesFile {
     elastic: Vec<ElasticSource>,
     splunk: Vec<SplunkDataSource>,
     splunk_datamodel: Vec<SplunkDatamodel>,
+    #[serde(default)]
+    splunk_sourcetype: Vec<SplunkSourcetype>,
+    #[serde(default)]
+    log_category: Vec<LogCategory>,
+}
+
+/// A Splunk sourcetype prefix and the events it carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplunkSourcetype {
+    pub prefix: String,
+    pub events: Vec<String>,
+    pub source: String,
+}
+
+/// A cloud log category (`SignInLogs`) and the events it names; they replace the events of
+/// the same providers that the data source guessed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogCategory {
+    pub value: String,
+    pub events: Vec<String>,
+    pub source: String,
 }
 
 /// A Sigma logsource pattern and the events it stands for.
@@ -65,6 +90,14 @@ pub struct ElasticSource {
     /// `category` or `category/type` → events.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub categories: BTreeMap<String, Vec<String>>,
+    /// `event.action` prefix → events, before categories (`image loaded` → `sysmon:7`: the
+    /// winlogbeat Sysmon 7 is `event.category: process` with that action). An empty list: the
+    /// source has no such events.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub actions: BTreeMap<String, Vec<String>>,
+    /// `event.kind` → events, before everything else (`alert` → `endpoint:alert`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kinds: BTreeMap<String, Vec<String>>,
     pub doc: String,
 }
 
@@ -91,6 +124,8 @@ pub struct SourceTables {
     pub elastic: Vec<ElasticSource>,
     pub splunk: Vec<SplunkDataSource>,
     pub splunk_datamodel: Vec<SplunkDatamodel>,
+    pub splunk_sourcetype: Vec<SplunkSourcetype>,
+    pub log_category: Vec<LogCategory>,
 }
 
 fn trim_index(pattern: &str) -> &str {
@@ -125,6 +160,8 @@ impl SourceTables {
             elastic: file.elastic,
             splunk: file.splunk,
             splunk_datamodel: file.splunk_datamodel,
+            splunk_sourcetype: file.splunk_sourcetype,
+            log_category: file.log_category,
         };
         tables.validate(events)?;
         Ok(tables)
@@ -156,7 +193,12 @@ impl SourceTables {
             }
         }
         for s in &self.elastic {
-            for k in s.default.iter().chain(s.categories.values().flatten()) {
+            let keyed = s
+                .categories
+                .values()
+                .chain(s.actions.values())
+                .chain(s.kinds.values());
+            for k in s.default.iter().chain(keyed.flatten()) {
                 check(&format!("elastic {}", s.source), k)?;
             }
         }
@@ -166,6 +208,16 @@ impl SourceTables {
         for d in &self.splunk_datamodel {
             for k in &d.events {
                 check(&format!("splunk datamodel {}", d.name), k)?;
+            }
+        }
+        for st in &self.splunk_sourcetype {
+            for k in &st.events {
+                check(&format!("splunk sourcetype {}", st.prefix), k)?;
+            }
+        }
+        for c in &self.log_category {
+            for k in &c.events {
+                check(&format!("log category {}", c.value), k)?;
             }
         }
         Ok(())
@@ -228,6 +280,12 @@ struct PredFacts {
     /// Splunk `source=` values (event log channels such as
     /// `XmlWinEventLog:Microsoft-Windows-Sysmon/Operational`).
     log_sources: Vec<String>,
+    /// Splunk `sourcetype=` values, lowercased.
+    sourcetypes: Vec<String>,
+    /// `cloud.log_category` values, lowercased.
+    log_categories: Vec<String>,
+    /// The rule's selector alternatives (Elastic rules only).
+    branches: Vec<Branch>,
     categories: Vec<String>,
     types: Vec<String>,
     dns: bool,
@@ -246,9 +304,10 @@ fn literal_values(op: Operator, values: &[Value]) -> Vec<String> {
 
 fn pred_facts(rule: &Rule, fields: &FieldTable) -> PredFacts {
     let mut facts = PredFacts::default();
+    let ctx = LogContext::of(rule);
     for p in rule.expr.indicators() {
         let canonical = fields
-            .lookup(rule.vendor, &p.field)
+            .lookup_in(rule.vendor, &p.field, &ctx)
             .and_then(|h| fields.field(h));
         let id = canonical.map(|f| f.id.as_str());
         let field = p.field.to_ascii_lowercase();
@@ -259,6 +318,16 @@ fn pred_facts(rule: &Rule, fields: &FieldTable) -> PredFacts {
             facts
                 .log_sources
                 .extend(p.values.iter().map(|v| v.to_text().to_ascii_lowercase()));
+        } else if id == Some("log.sourcetype") {
+            facts
+                .sourcetypes
+                .extend(p.values.iter().map(|v| v.to_text().to_ascii_lowercase()));
+        } else if id == Some("cloud.log_category") {
+            facts.log_categories.extend(
+                literal_values(p.op, &p.values)
+                    .into_iter()
+                    .map(|s| s.to_ascii_lowercase()),
+            );
         } else if field == "event.category" {
             facts.categories.extend(
                 literal_values(p.op, &p.values)
@@ -326,7 +395,7 @@ pub(crate) fn events_for(
     fields: &FieldTable,
     rule: &Rule,
 ) -> Vec<EventRef> {
-    let facts = pred_facts(rule, fields);
+    let mut facts = pred_facts(rule, fields);
     let mut out = Vec::new();
     let mut hint_categories = Vec::new();
     let mut elastic_tags = Vec::new();
@@ -358,6 +427,7 @@ pub(crate) fn events_for(
         }
     }
     if !elastic_tags.is_empty() || !elastic_indices.is_empty() || !hint_categories.is_empty() {
+        facts.branches = crate::branches::branches(rule, fields);
         elastic_events(
             tables,
             events,
@@ -412,9 +482,53 @@ pub(crate) fn events_for(
     }
     if out.is_empty() {
         log_source_events(events, &facts, &mut out);
+        sourcetype_events(tables, events, &facts, &mut out);
     }
+    log_category_events(tables, events, &facts, &mut out);
     events.sort(&mut out);
     out
+}
+
+/// Splunk rules without a data source that still name a `sourcetype=` (as well as `source=`).
+fn sourcetype_events(
+    tables: &SourceTables,
+    events: &EventTable,
+    facts: &PredFacts,
+    out: &mut Vec<EventRef>,
+) {
+    for st in &facts.sourcetypes {
+        let st = st.trim_start_matches('*');
+        for entry in &tables.splunk_sourcetype {
+            if st.starts_with(&entry.prefix.to_ascii_lowercase()) {
+                push_keys(events, &entry.events, out);
+            }
+        }
+    }
+}
+
+/// A selected cloud log category replaces the guessed events of its providers.
+fn log_category_events(
+    tables: &SourceTables,
+    events: &EventTable,
+    facts: &PredFacts,
+    out: &mut Vec<EventRef>,
+) {
+    let named: Vec<&LogCategory> = tables
+        .log_category
+        .iter()
+        .filter(|c| facts.log_categories.contains(&c.value))
+        .collect();
+    if named.is_empty() {
+        return;
+    }
+    let providers: Vec<&str> = named
+        .iter()
+        .flat_map(|c| c.events.iter().map(|k| split_key(k).0))
+        .collect();
+    out.retain(|e| !providers.contains(&e.provider.as_str()));
+    for c in named {
+        push_keys(events, &c.events, out);
+    }
 }
 
 /// Windows event log channels a Splunk `source=` names, and their providers.
@@ -486,12 +600,11 @@ fn elastic_events(
     indices: &[&str],
     out: &mut Vec<EventRef>,
 ) {
-    let mut categories: Vec<String> = hint_categories
+    let mut shared: Vec<String> = hint_categories
         .iter()
         .filter(|c| *c != "any")
         .cloned()
         .collect();
-    categories.extend(facts.categories.iter().cloned());
     let mut strong = Vec::new();
     let mut weak = Vec::new();
     for source in &tables.elastic {
@@ -499,9 +612,9 @@ fn elastic_events(
             if indices
                 .iter()
                 .any(|i| trim_index(i).starts_with(trim_index(prefix)))
-                && !categories.contains(category)
+                && !shared.contains(category)
             {
-                categories.push(category.clone());
+                shared.push(category.clone());
             }
         }
         if source.default.is_empty() && source.categories.is_empty() {
@@ -531,37 +644,71 @@ fn elastic_events(
         {
             continue;
         }
-        if source.categories.is_empty() || categories.is_empty() {
-            push_keys(events, &source.default, out);
-            continue;
+        for branch in &facts.branches {
+            branch_events(source, events, facts, branch, &shared, out);
         }
-        let before = out.len();
-        for category in &categories {
-            let category =
-                if category == "network" && facts.dns && source.categories.contains_key("dns") {
-                    "dns"
-                } else {
-                    category.as_str()
-                };
-            let typed: Vec<&Vec<String>> = facts
-                .types
-                .iter()
-                .filter_map(|t| source.categories.get(&format!("{category}/{t}")))
-                .collect();
-            if typed.is_empty() {
-                if let Some(keys) = source.categories.get(category) {
-                    push_keys(events, keys, out);
-                }
+    }
+}
+
+/// The events one alternative of a rule reads from one source: by `event.kind`, else by
+/// `event.action`, else by category (and type), else the source's default.
+fn branch_events(
+    source: &ElasticSource,
+    events: &EventTable,
+    facts: &PredFacts,
+    branch: &Branch,
+    shared: &[String],
+    out: &mut Vec<EventRef>,
+) {
+    if let Some(keys) = branch.kinds.iter().find_map(|k| source.kinds.get(k)) {
+        return push_keys(events, keys, out);
+    }
+    let by_action = branch.actions.iter().find_map(|a| {
+        source
+            .actions
+            .iter()
+            .find(|(prefix, _)| a.starts_with(prefix.as_str()))
+            .map(|(_, keys)| keys)
+    });
+    if let Some(keys) = by_action {
+        return push_keys(events, keys, out);
+    }
+    let mut categories = branch.categories.clone();
+    categories.extend(
+        shared
+            .iter()
+            .filter(|c| !branch.categories.contains(c))
+            .cloned(),
+    );
+    if source.categories.is_empty() || categories.is_empty() {
+        return push_keys(events, &source.default, out);
+    }
+    let before = out.len();
+    for category in &categories {
+        let category =
+            if category == "network" && facts.dns && source.categories.contains_key("dns") {
+                "dns"
             } else {
-                typed
-                    .into_iter()
-                    .for_each(|keys| push_keys(events, keys, out));
+                category.as_str()
+            };
+        let typed: Vec<&Vec<String>> = branch
+            .types
+            .iter()
+            .filter_map(|t| source.categories.get(&format!("{category}/{t}")))
+            .collect();
+        if typed.is_empty() {
+            if let Some(keys) = source.categories.get(category) {
+                push_keys(events, keys, out);
             }
+        } else {
+            typed
+                .into_iter()
+                .for_each(|keys| push_keys(events, keys, out));
         }
-        // A category the source does not list (Windows Security + `iam`) still reads that
-        // source: its default events, rather than none.
-        if out.len() == before {
-            push_keys(events, &source.default, out);
-        }
+    }
+    // A category the source does not list (Windows Security + `iam`) still reads that
+    // source: its default events, rather than none.
+    if out.len() == before {
+        push_keys(events, &source.default, out);
     }
 }

@@ -44,7 +44,7 @@ fn vendor_names_map_to_canonical_fields() {
         (S, "QueryResults", Some("dns.answers")),
         (S, "ImageLoaded", Some("dll.path")),
         (S, "Signed", Some("dll.signed")),
-        (S, "SourceImage", Some("process_access.source_image")),
+        (S, "SourceImage", Some("process.image")),
         (S, "TargetImage", Some("process_access.target_image")),
         (S, "GrantedAccess", Some("process_access.granted_access")),
         (S, "CallTrace", Some("process_access.call_trace")),
@@ -58,7 +58,7 @@ fn vendor_names_map_to_canonical_fields() {
         (S, "WorkstationName", Some("logon.workstation")),
         (S, "IpAddress", Some("source.ip")),
         (S, "EventID", Some("event.code")),
-        (S, "eventName", Some("event.action")),
+        (S, "eventName", Some("cloud.operation")),
         (S, "NoSuchField", None),
         (E, "process.name", Some("process.name")),
         (E, "process.name.caseless", Some("process.name")),
@@ -121,7 +121,7 @@ fn vendor_names_map_to_canonical_fields() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
-fn rule(vendor: Vendor, telemetry: Vec<TelemetryHint>, preds: Vec<Predicate>) -> Rule {
+pub(crate) fn rule(vendor: Vendor, telemetry: Vec<TelemetryHint>, preds: Vec<Predicate>) -> Rule {
     Rule {
         vendor,
         id: "r".into(),
@@ -158,11 +158,11 @@ fn logsource(product: &str, category: &str, service: &str) -> TelemetryHint {
     }
 }
 
-fn eq(field: &str, value: impl Into<Value>) -> Predicate {
+pub(crate) fn eq(field: &str, value: impl Into<Value>) -> Predicate {
     Predicate::new(field, Operator::Eq, vec![value.into()])
 }
 
-fn keys(rule: &Rule) -> Vec<String> {
+pub(crate) fn keys(rule: &Rule) -> Vec<String> {
     tax()
         .events_for(rule)
         .iter()

@@ -1,11 +1,17 @@
 //! Canonical values: one spelling per `(field, operator, value)` so the same indicator written
 //! differently by different vendors counts once. The rules are listed in the crate docs.
+//!
+//! Values are kept in *display form*, the text a rule author would type: wildcards `*` and `?`
+//! bare, backslashes single, a literal `*`/`?` marked `[*]`/`[?]`
+//! ([`detcat_model::wildcard::display`]). The model keeps the exact pattern; display form is
+//! what the catalog stores and compares, so users never copy doubled backslashes.
 
 use detcat_model::wildcard::{self, Piece};
 use detcat_model::{Operator, Predicate, Value, Vendor};
 use serde::Serialize;
 
-use crate::fields::FieldTable;
+use crate::context::LogContext;
+use crate::fields::{CanonicalField, FieldTable};
 
 /// One `(field, operator, value)` of a predicate in canonical form, beside the original value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -14,25 +20,21 @@ pub struct CanonicalIndicator {
     pub field: String,
     pub mapped: bool,
     pub op: Operator,
-    /// The canonical value (wildcards in [`detcat_model::wildcard`] syntax).
+    /// The canonical value in display form (see the module docs).
     pub value: String,
-    /// The value as the predicate holds it.
+    /// The value as the predicate holds it, in display form.
     pub original: String,
 }
 
-/// Renders wildcard pieces back into canonical pattern text (only needed escapes, `**` → `*`).
-fn render(pieces: &[Piece], fold: bool) -> String {
-    let mut out = String::new();
-    let mut last_any_run = false;
+/// Folds literal pieces and collapses runs of `*` (`**` → `*`).
+fn normalize(pieces: Vec<Piece>, fold: bool) -> Vec<Piece> {
+    let mut out: Vec<Piece> = Vec::with_capacity(pieces.len());
     for piece in pieces {
         match piece {
-            Piece::AnyRun if last_any_run => continue,
-            Piece::AnyRun => out.push('*'),
-            Piece::AnyChar => out.push('?'),
-            Piece::Literal(s) if fold => out.push_str(&wildcard::escape(&s.to_lowercase())),
-            Piece::Literal(s) => out.push_str(&wildcard::escape(s)),
+            Piece::AnyRun if matches!(out.last(), Some(Piece::AnyRun)) => {}
+            Piece::Literal(s) if fold => out.push(Piece::Literal(s.to_lowercase())),
+            other => out.push(other),
         }
-        last_any_run = matches!(piece, Piece::AnyRun);
     }
     out
 }
@@ -52,12 +54,73 @@ fn basename_of(pieces: &[Piece]) -> Option<&str> {
     }
 }
 
+/// The rest of a literal after a drive prefix: `C:\x` and the device forms `\\?\C:\x`,
+/// `\??\C:\x` give `\x`.
+fn strip_drive_literal(lit: &str) -> Option<&str> {
+    let lit = lit
+        .strip_prefix(r"\\?\")
+        .or_else(|| lit.strip_prefix(r"\??\"))
+        .unwrap_or(lit);
+    let mut chars = lit.chars();
+    let letter = chars.next()?;
+    let rest = chars.as_str().strip_prefix(':')?;
+    (letter.is_ascii_alphabetic() && rest.starts_with('\\')).then_some(rest)
+}
+
+/// A full Windows path with any drive spelling (`C:\`, `?:\`, `*:\`, `\\?\C:\`) as one
+/// canonical pattern starting `?:\`, so the same path counts once whatever drive it names.
+fn canonical_drive(pieces: &[Piece]) -> Option<Vec<Piece>> {
+    let (rest, tail) = match pieces {
+        [Piece::Literal(lit), tail @ ..] => (strip_drive_literal(lit)?, tail),
+        [
+            Piece::AnyChar | Piece::AnyRun,
+            Piece::Literal(lit),
+            tail @ ..,
+        ] => (lit.strip_prefix(':').filter(|r| r.starts_with('\\'))?, tail),
+        _ => return None,
+    };
+    let mut out = vec![Piece::AnyChar, Piece::Literal(format!(":{rest}"))];
+    out.extend(tail.iter().cloned());
+    Some(out)
+}
+
+/// Canonical form of a pattern's pieces on `field`: basename collapse, drive prefixes, or the
+/// pattern itself. Returns the field id override, operator and display value.
+fn canonical_pattern(
+    canonical: Option<&CanonicalField>,
+    pieces: Vec<Piece>,
+    fold: bool,
+) -> (Option<String>, Operator, String) {
+    let pieces = normalize(pieces, fold);
+    let is_path = canonical.is_some_and(|f| f.basename.is_some());
+    if let Some(name) = basename_of(&pieces)
+        && let Some(base) = canonical.and_then(|f| f.basename.as_deref())
+    {
+        return (Some(base.to_owned()), Operator::Eq, name.to_owned());
+    }
+    if is_path && let Some(drive) = canonical_drive(&pieces) {
+        return (None, Operator::Wildcard, wildcard::render_display(&drive));
+    }
+    if pieces.iter().all(|p| matches!(p, Piece::Literal(_))) {
+        let literal: String = pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Literal(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        return (None, Operator::Eq, literal);
+    }
+    (None, Operator::Wildcard, wildcard::render_display(&pieces))
+}
+
 pub(crate) fn canonicalize(
     fields: &FieldTable,
     vendor: Vendor,
+    ctx: &LogContext,
     pred: &Predicate,
 ) -> Vec<CanonicalIndicator> {
-    let hit = fields.lookup(vendor, &pred.field);
+    let hit = fields.lookup_in(vendor, &pred.field, ctx);
     let canonical = hit.and_then(|h| fields.field(h));
     let folds_case = hit.is_some_and(|h| h.folds_case);
     let (field, mapped) = match canonical {
@@ -79,49 +142,38 @@ pub(crate) fn canonicalize(
     }
     pred.values
         .iter()
-        .map(|value| {
-            let original = value.to_text();
-            match (pred.op, value) {
-                (Operator::Wildcard, Value::Str(pattern)) => {
-                    let pieces = wildcard::pieces(pattern);
-                    if !pieces.iter().any(|p| !matches!(p, Piece::Literal(_))) {
-                        let literal = wildcard::as_literal(pattern).unwrap_or_default();
-                        return one(
-                            field.clone(),
-                            Operator::Eq,
-                            fold_if(&literal, fold),
-                            original,
-                        );
-                    }
-                    let base = canonical
-                        .and_then(|f| f.basename.as_deref())
-                        .zip(basename_of(&pieces));
-                    if let Some((base_field, name)) = base {
-                        return one(
-                            base_field.to_owned(),
-                            Operator::Eq,
-                            fold_if(name, fold),
-                            original,
-                        );
-                    }
-                    one(
-                        field.clone(),
-                        Operator::Wildcard,
-                        render(&pieces, fold),
-                        original,
-                    )
-                }
-                (Operator::FieldRef, Value::Str(other)) => {
-                    let target = fields
-                        .lookup(vendor, other)
-                        .and_then(|h| fields.field(h))
-                        .map_or_else(|| other.clone(), |f| f.id.clone());
-                    one(field.clone(), Operator::FieldRef, target, original)
-                }
-                (Operator::Cidr, _) => {
-                    one(field.clone(), pred.op, original.to_lowercase(), original)
-                }
-                (op, _) => one(field.clone(), op, fold_if(&original, fold), original),
+        .map(|value| match (pred.op, value) {
+            (Operator::Wildcard, Value::Str(pattern)) => {
+                let original = wildcard::display(pattern);
+                let (over, op, v) = canonical_pattern(canonical, wildcard::pieces(pattern), fold);
+                one(over.unwrap_or_else(|| field.clone()), op, v, original)
+            }
+            (Operator::Eq, Value::Str(literal))
+                if canonical.is_some_and(|f| f.basename.is_some()) =>
+            {
+                let pieces = vec![Piece::Literal(literal.clone())];
+                let (over, op, v) = canonical_pattern(canonical, pieces, fold);
+                one(
+                    over.unwrap_or_else(|| field.clone()),
+                    op,
+                    v,
+                    literal.clone(),
+                )
+            }
+            (Operator::FieldRef, Value::Str(other)) => {
+                let target = fields
+                    .lookup_in(vendor, other, ctx)
+                    .and_then(|h| fields.field(h))
+                    .map_or_else(|| other.clone(), |f| f.id.clone());
+                one(field.clone(), Operator::FieldRef, target, other.clone())
+            }
+            (Operator::Cidr, _) => {
+                let original = value.to_text();
+                one(field.clone(), pred.op, original.to_lowercase(), original)
+            }
+            (op, _) => {
+                let original = value.to_text();
+                one(field.clone(), op, fold_if(&original, fold), original)
             }
         })
         .collect()

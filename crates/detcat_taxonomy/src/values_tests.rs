@@ -47,7 +47,7 @@ fn the_same_indicator_three_ways_counts_once() {
     assert_eq!(triple(&sigma[0]), want);
     assert_eq!(triple(&ecs[0]), want);
     assert_eq!(triple(&cim[0]), want);
-    assert_eq!(sigma[0].original, r"*\\regsvr32.exe");
+    assert_eq!(sigma[0].original, r"*\regsvr32.exe", "display form");
     assert_eq!(cim[0].original, "RegSvr32.exe");
 }
 
@@ -119,7 +119,7 @@ fn contains_stays_wildcard_and_paths_with_directories_stay_paths() {
                 false
             )[0]
         ),
-        ("process.image", Operator::Wildcard, r"*\\temp\\*")
+        ("process.image", Operator::Wildcard, r"*\temp\*")
     );
     assert_eq!(
         triple(
@@ -131,7 +131,7 @@ fn contains_stays_wildcard_and_paths_with_directories_stay_paths() {
                 false
             )[0]
         ),
-        ("process.image", Operator::Wildcard, r"*\\system32\\cmd.exe")
+        ("process.image", Operator::Wildcard, r"*\system32\cmd.exe")
     );
     // No separator: `*regsvr32.exe` also matches `xregsvr32.exe`, so it is no basename.
     assert_eq!(
@@ -182,7 +182,7 @@ fn contains_stays_wildcard_and_paths_with_directories_stay_paths() {
         ),
         ("dll.name", Operator::Eq, "dbghelp.dll")
     );
-    // A full path equality is kept: it is more specific than the name.
+    // A full path equality is kept (more specific than the name), its drive spelled `?:\`.
     assert_eq!(
         triple(
             &canon(
@@ -195,8 +195,8 @@ fn contains_stays_wildcard_and_paths_with_directories_stay_paths() {
         ),
         (
             "process.image",
-            Operator::Eq,
-            r"c:\windows\system32\cmd.exe"
+            Operator::Wildcard,
+            r"?:\windows\system32\cmd.exe"
         )
     );
 }
@@ -280,5 +280,99 @@ fn numbers_exists_cidr_and_field_refs() {
     assert_eq!(
         triple(&fref[0]),
         ("process.parent.image", Operator::FieldRef, "process.image")
+    );
+}
+
+/// Issue 11: values were shown escaped (`*\\dllhost.exe`), and users pasted the doubled
+/// backslashes into new rules.
+#[test]
+fn regression_values_are_shown_with_single_backslashes() {
+    let c = &canon(
+        Vendor::Sigma,
+        "CommandLine",
+        Operator::Wildcard,
+        &[r"*\\AppData\\*"],
+        false,
+    )[0];
+    assert_eq!(
+        (c.value.as_str(), c.original.as_str()),
+        (r"*\appdata\*", r"*\AppData\*")
+    );
+    // A literal star stays distinguishable from the wildcard.
+    let c = &canon(
+        Vendor::Sigma,
+        "CommandLine",
+        Operator::Wildcard,
+        &[r"*a\*b*"],
+        false,
+    )[0];
+    assert_eq!(c.value, "*a[*]b*");
+}
+
+/// Issue 11: a full path with a drive letter was one row per spelling.
+#[test]
+fn regression_full_paths_with_any_drive_spelling_are_one_row() {
+    let want = (
+        "process.image",
+        Operator::Wildcard,
+        r"?:\windows\system32\regsvr32.exe",
+    );
+    let eq = canon(
+        Vendor::Sigma,
+        "Image",
+        Operator::Eq,
+        &[r"C:\Windows\System32\regsvr32.exe"],
+        false,
+    );
+    let star = canon(
+        Vendor::Sigma,
+        "Image",
+        Operator::Wildcard,
+        &[r"*:\\Windows\\System32\\regsvr32.exe"],
+        false,
+    );
+    let q = canon(
+        Vendor::Elastic,
+        "process.executable",
+        Operator::Wildcard,
+        &[r"?:\\Windows\\System32\\regsvr32.exe"],
+        false,
+    );
+    let device = canon(
+        Vendor::Sigma,
+        "Image",
+        Operator::Eq,
+        &[r"\\?\C:\Windows\System32\regsvr32.exe"],
+        false,
+    );
+    for c in [&eq, &star, &q, &device] {
+        assert_eq!(triple(&c[0]), want, "{c:?}");
+    }
+    assert_eq!(eq[0].original, r"C:\Windows\System32\regsvr32.exe");
+    // Not on non-path fields: a command line starting `C:\` keeps its drive.
+    let cmd = canon(
+        Vendor::Sigma,
+        "CommandLine",
+        Operator::Wildcard,
+        &[r"C:\\x.exe *"],
+        false,
+    );
+    assert_eq!(cmd[0].value, r"c:\x.exe *");
+}
+
+/// Issue 11: Sysmon 10 / 8 `SourceImage` kept a wildcard on its own field instead of being the
+/// acting process.
+#[test]
+fn regression_source_image_is_the_acting_process() {
+    let c = canon(
+        Vendor::Sigma,
+        "SourceImage",
+        Operator::Wildcard,
+        &[r"*\\rundll32.exe"],
+        false,
+    );
+    assert_eq!(
+        triple(&c[0]),
+        ("process.name", Operator::Eq, "rundll32.exe")
     );
 }

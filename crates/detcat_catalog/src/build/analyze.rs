@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use detcat_model::{Expr, LineIndex, Predicate, Rule};
-use detcat_taxonomy::Taxonomy;
+use detcat_model::{Expr, LineIndex, Operator, Rule, Value, wildcard};
+use detcat_taxonomy::{LogContext, Taxonomy};
 use rayon::prelude::*;
 
 use super::link::Attack;
@@ -37,28 +37,16 @@ pub struct PredicateRow {
     pub modifiers: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    Indicator,
-    Exclusion,
-    Other,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Indicator => "indicator",
-            Role::Exclusion => "exclusion",
-            Role::Other => "other",
-        }
-    }
-}
+/// The model's roles: selector, indicator, exclusion, other.
+pub use detcat_model::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TripleRow {
     pub role: Role,
     pub field: String,
-    pub operator: &'static str,
+    /// The canonical operator; a negated selector's is prefixed `not ` (`not eq`), since a
+    /// selector keeps its polarity: `event.type != deletion` narrows the stream too.
+    pub operator: String,
     pub value: String,
     pub original: String,
     pub raw_field: String,
@@ -88,38 +76,29 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
         })
         .collect();
 
-    let indicators: Vec<*const Predicate> = rule
-        .expr
-        .indicators()
-        .map(|p| p as *const Predicate)
-        .collect();
-    let exclusions: Vec<*const Predicate> = rule
-        .expr
-        .exclusions()
-        .map(|p| p as *const Predicate)
-        .collect();
+    let ctx = LogContext::of(&rule);
     let mut predicates = Vec::new();
     let mut triples = BTreeSet::new();
-    for (pred, negated) in rule.expr.predicates() {
-        let ptr = pred as *const Predicate;
-        let role = if indicators.contains(&ptr) {
-            Role::Indicator
-        } else if exclusions.contains(&ptr) {
-            Role::Exclusion
-        } else {
-            Role::Other
-        };
-        let canon = taxonomy.canonicalize(rule.vendor, pred);
-        let (canonical, mapped) = match taxonomy.canonical_field(rule.vendor, &pred.field) {
+    let roles = rule
+        .expr
+        .predicate_roles(|p| taxonomy.is_selector(rule.vendor, &ctx, p));
+    for (pred, negated, role) in roles {
+        let canonical_field = taxonomy.canonical_field_in(rule.vendor, &ctx, &pred.field);
+        let (canonical, mapped) = match canonical_field {
             Some(field) => (field.id.to_string(), true),
             None => (pred.field.clone(), false),
         };
         if role != Role::Other {
-            for c in canon {
+            for c in taxonomy.canonicalize_in(rule.vendor, &ctx, pred) {
+                let operator = if role == Role::Selector && negated {
+                    format!("not {}", c.op.as_str())
+                } else {
+                    c.op.as_str().to_owned()
+                };
                 triples.insert(TripleRow {
                     role,
                     field: c.field.to_string(),
-                    operator: c.op.as_str(),
+                    operator,
                     value: c.value,
                     original: c.original,
                     raw_field: pred.field.clone(),
@@ -131,7 +110,11 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
             canonical,
             mapped,
             operator: pred.op.as_str(),
-            values: pred.values.iter().map(|v| v.to_text()).collect(),
+            values: pred
+                .values
+                .iter()
+                .map(|v| display_value(pred.op, v))
+                .collect(),
             negated,
             role,
             case_sensitive: pred.case_sensitive,
@@ -143,7 +126,7 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
     let keywords = rule.expr.keyword_indicators().map(|k| (Role::Indicator, k));
     for (role, k) in keywords.chain(rule.expr.keyword_exclusions().map(|k| (Role::Exclusion, k))) {
         for v in &k.values {
-            let original = v.to_text();
+            let original = display_value(k.op, v);
             let value = if k.case_sensitive {
                 original.clone()
             } else {
@@ -152,7 +135,7 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
             triples.insert(TripleRow {
                 role,
                 field: KEYWORD_FIELD.to_owned(),
-                operator: k.op.as_str(),
+                operator: k.op.as_str().to_owned(),
                 value,
                 original,
                 raw_field: KEYWORD_FIELD.to_owned(),
@@ -173,6 +156,15 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
         events: events.into_iter().collect(),
         predicates,
         triples,
+    }
+}
+
+/// A predicate value as the rule page shows it: wildcard patterns in display form (single
+/// backslashes), everything else as text.
+fn display_value(op: Operator, v: &Value) -> String {
+    match (op, v) {
+        (Operator::Wildcard, Value::Str(s)) => wildcard::display(s),
+        _ => v.to_text(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use detcat_model::{Diagnostic, Lifecycle, ParseStatus, Rule, TelemetryHint, Vendor};
+use detcat_model::{Diagnostic, Lifecycle, ParseStatus, Role, Rule, TelemetryHint, Vendor};
 use serde::{Deserialize, Serialize};
 
 use super::analyze::AnalyzedRule;
@@ -78,8 +78,23 @@ pub struct FieldCoverage {
     pub top_unmapped: Vec<(String, usize)>,
 }
 
+/// Predicate occurrences of active rules by role: how much of the corpus chooses event streams
+/// (selectors) versus describes activity (indicators) or filters it out (exclusions).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RoleCounts {
+    pub selector: usize,
+    pub indicator: usize,
+    pub exclusion: usize,
+    pub other: usize,
+    /// Rules with at least one selector predicate.
+    pub rules_with_selector: usize,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TaxonomyCoverage {
+    /// Predicate roles per vendor (active rules).
+    #[serde(default)]
+    pub roles: BTreeMap<String, RoleCounts>,
     /// All active rules' predicate occurrences, per vendor.
     pub all: BTreeMap<String, FieldCoverage>,
     /// Windows endpoint rules only (SPEC quality bar: ≥ 97% mapped).
@@ -162,6 +177,21 @@ impl BuildReport {
                 continue;
             }
             let windows = is_windows_endpoint(rule);
+            let roles = self
+                .taxonomy
+                .roles
+                .entry(rule.vendor.as_str().to_owned())
+                .or_default();
+            for p in &a.predicates {
+                match p.role {
+                    Role::Selector => roles.selector += 1,
+                    Role::Indicator => roles.indicator += 1,
+                    Role::Exclusion => roles.exclusion += 1,
+                    Role::Other => roles.other += 1,
+                }
+            }
+            roles.rules_with_selector +=
+                usize::from(a.predicates.iter().any(|p| p.role == Role::Selector));
             for p in &a.predicates {
                 for scope in [false, true] {
                     if scope && !windows {

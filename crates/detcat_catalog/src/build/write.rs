@@ -223,10 +223,19 @@ fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), Cata
 
 fn write_taxonomy(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
     let taxonomy = detcat_taxonomy::Taxonomy::get();
-    let mut ev =
-        tx.prepare("INSERT OR IGNORE INTO events (provider, event_id, title) VALUES (?1, ?2, ?3)")?;
+    let mut ev = tx.prepare(
+        "INSERT OR IGNORE INTO events (provider, event_id, title, sensor, native) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
     for e in taxonomy.events() {
-        ev.execute(params![e.provider, e.event_id, e.title])?;
+        let sensor = taxonomy.sensor(&e.provider, &e.event_id);
+        let native = serde_json::to_string(&sensor.map(|s| &s.native[..]).unwrap_or_default())?;
+        ev.execute(params![
+            e.provider,
+            e.event_id,
+            e.title,
+            sensor.map(|s| &s.name),
+            native
+        ])?;
     }
     let mut f = tx.prepare(
         "INSERT OR IGNORE INTO canonical_fields (id, title, grp, names) VALUES (?1, ?2, ?3, ?4)",

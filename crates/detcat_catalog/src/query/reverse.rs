@@ -85,7 +85,7 @@ impl Catalog {
             .conn
             .prepare_cached(&format!(
                 "{set} SELECT t.operator, t.value, COUNT(DISTINCT t.rid) AS n FROM triples t JOIN s ON s.rid = t.rid
-                 WHERE t.field = ?1 AND t.role = 'indicator' GROUP BY t.operator, t.value ORDER BY n DESC, t.value LIMIT 100"
+                 WHERE t.field = ?1 AND t.role IN ('indicator', 'selector') GROUP BY t.operator, t.value ORDER BY n DESC, t.value LIMIT 100"
             ))?
             .query_map([&field], |r| Ok(ValueCount { operator: r.get(0)?, value: r.get(1)?, rules: r.get(2)? }))?
             .collect::<Result<Vec<_>, _>>()?;

@@ -1,5 +1,6 @@
 //! The rule page.
 
+use detcat_model::Role;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Catalog, json_vec};
@@ -152,9 +153,9 @@ impl Catalog {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         // One scan of the rule's triples; corpus reach only means something for indicators.
-        let (mut indicators, mut exclusions) = (Vec::new(), Vec::new());
+        let (mut indicators, mut exclusions, mut scope) = (Vec::new(), Vec::new(), Vec::new());
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.role = 'indicator', t.field, t.operator, t.value, t.original, t.raw_field, COALESCE(x.rules, 0)
+            "SELECT t.role, t.field, t.operator, t.value, t.original, t.raw_field, COALESCE(x.rules, 0)
              FROM triples t LEFT JOIN reach x ON x.field = t.field AND x.operator = t.operator AND x.value = t.value
              WHERE t.rid = ?1 ORDER BY t.field, t.value",
         )?;
@@ -162,7 +163,8 @@ impl Catalog {
         while let Some(r) = rows.next()? {
             let (field, operator, value, original, raw_field) =
                 (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-            if r.get::<_, bool>(0)? {
+            let role: String = r.get(0)?;
+            if role == Role::Indicator.as_str() {
                 let corpus_reach = r.get(6)?;
                 indicators.push(RuleIndicator {
                     field,
@@ -173,7 +175,12 @@ impl Catalog {
                     corpus_reach,
                 });
             } else {
-                exclusions.push(RuleExclusion {
+                let target = if role == Role::Selector.as_str() {
+                    &mut scope
+                } else {
+                    &mut exclusions
+                };
+                target.push(RuleExclusion {
                     field,
                     operator,
                     value,
@@ -223,6 +230,7 @@ impl Catalog {
             query,
             expr: serde_json::from_str(&expr)?,
             predicates,
+            scope,
             exclusions,
             indicators,
             diagnostics,

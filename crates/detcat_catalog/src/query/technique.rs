@@ -7,16 +7,21 @@ use rusqlite::{OptionalExtension, params};
 use super::{Catalog, QueryOptions, active_clause, json_vec, rule_ref};
 use crate::error::CatalogError;
 use crate::views::{
-    EventCount, ExclusionRow, FieldRow, IndicatorRow, SubtechniqueRollup, TechniqueHeader,
+    ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SubtechniqueRollup, TechniqueHeader,
     TechniquePage, VendorCounts,
 };
+use detcat_model::Role;
 
 /// How many rows of each authoring-guide table a page shows (the `_distinct` counts say how
 /// many there are in all).
 pub const PAGE_ROWS: usize = 50;
 
+/// How many selector rows the "Scope" summary shows: a short answer to "which streams".
+pub const SCOPE_ROWS: usize = 12;
+
 /// The authoring-guide tables of one technique.
 struct Guide {
+    scope: Vec<ScopeRow>,
     fields_distinct: u64,
     fields: Vec<FieldRow>,
     indicators_distinct: u64,
@@ -64,8 +69,9 @@ impl Catalog {
             "WITH s AS (SELECT rt.rid FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
                         WHERE rt.technique_id = ?1 AND {active})"
         );
-        let events = self.technique_events(&set, &id)?;
+        let (events, sensors) = self.events_covered(&set, &id)?;
         let Guide {
+            scope,
             fields_distinct,
             fields,
             indicators_distinct,
@@ -78,6 +84,8 @@ impl Catalog {
             technique,
             rules_by_vendor,
             events,
+            sensors,
+            scope,
             fields_distinct,
             fields,
             indicators_distinct,
@@ -171,30 +179,9 @@ impl Catalog {
         }))
     }
 
-    fn technique_events(&self, set: &str, id: &str) -> Result<Vec<EventCount>, CatalogError> {
-        let sql = format!(
-            "{set} SELECT re.provider, re.event_id, COALESCE(e.title, ''), COUNT(DISTINCT re.rid) AS n
-             FROM rule_events re JOIN s ON s.rid = re.rid
-             LEFT JOIN events e ON e.provider = re.provider AND e.event_id = re.event_id
-             GROUP BY re.provider, re.event_id ORDER BY n DESC, re.provider, CAST(re.event_id AS INTEGER), re.event_id"
-        );
-        let rows = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_map([id], |r| {
-                Ok(EventCount {
-                    provider: r.get(0)?,
-                    event_id: r.get(1)?,
-                    title: r.get(2)?,
-                    rules: r.get(3)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
     /// "Fields filtered most" over the rule set `s` that `set` defines (a CTE taking `params`):
-    /// canonical field, vendor names, rules, and rules per operator — most rules first. Each
+    /// canonical field, vendor names, rules, and rules per operator — most rules first.
+    /// Selector predicates are left out: they are the page's scope, not what rules look for. Each
     /// rule counts once per row: the counts are sizes of rule-id sets. Samples are left empty.
     pub(crate) fn field_rows(
         &self,
@@ -204,7 +191,8 @@ impl Catalog {
         let mut fields: HashMap<String, FieldAcc> = HashMap::new();
         let sql = format!(
             "{set} SELECT p.rid, p.canonical, r.vendor, p.field, p.operator
-             FROM predicates p JOIN s ON s.rid = p.rid JOIN rules r ON r.rid = p.rid"
+             FROM predicates p JOIN s ON s.rid = p.rid JOIN rules r ON r.rid = p.rid
+             WHERE p.role <> 'selector'"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params)?;
@@ -246,17 +234,18 @@ impl Catalog {
         options: QueryOptions,
     ) -> Result<Guide, CatalogError> {
         let mut field_rows = self.field_rows(set, [id])?;
-        // (is indicator, field, operator, value) → (rule rids, rule ids)
-        type TripleKey = (bool, String, String, String);
+        // (role, field, operator, value) → (rule rids, rule ids)
+        type TripleKey = (Role, String, String, String);
         let mut triples: HashMap<TripleKey, (BTreeSet<i64>, BTreeSet<String>)> = HashMap::new();
         let triple_sql = format!(
-            "{set} SELECT t.rid, t.role = 'indicator', t.field, t.operator, t.value, r.id
+            "{set} SELECT t.rid, t.role, t.field, t.operator, t.value, r.id
              FROM triples t JOIN s ON s.rid = t.rid JOIN rules r ON r.rid = t.rid"
         );
         let mut stmt = self.conn.prepare_cached(&triple_sql)?;
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
-            let key = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            let role = Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Other);
+            let key = (role, r.get(2)?, r.get(3)?, r.get(4)?);
             let entry = triples.entry(key).or_default();
             entry.0.insert(r.get(0)?);
             entry.1.insert(r.get(5)?);
@@ -264,8 +253,8 @@ impl Catalog {
 
         // Samples: a field's most used indicator values.
         let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
-        for ((indicator, field, _, value), (rids, _)) in &triples {
-            if *indicator && !value.is_empty() {
+        for ((role, field, _, value), (rids, _)) in &triples {
+            if *role == Role::Indicator && !value.is_empty() {
                 samples
                     .entry(field.as_str())
                     .or_default()
@@ -283,10 +272,20 @@ impl Catalog {
 
         let mut indicators = Vec::new();
         let mut exclusions = Vec::new();
-        for ((indicator, field, operator, value), (rids, ids)) in triples {
+        let mut scope = Vec::new();
+        for ((role, field, operator, value), (rids, ids)) in triples {
             let rules = rids.len() as u64;
+            if role == Role::Selector {
+                scope.push(ScopeRow {
+                    field,
+                    operator,
+                    value,
+                    rules,
+                });
+                continue;
+            }
             let rule_ids = ids.into_iter().collect();
-            if indicator {
+            if role == Role::Indicator {
                 indicators.push(IndicatorRow {
                     field,
                     operator,
@@ -330,11 +329,18 @@ impl Catalog {
                 .cmp(&a.rules)
                 .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
         });
+        scope.sort_by(|a, b| {
+            b.rules
+                .cmp(&a.rules)
+                .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
+        });
+        scope.truncate(SCOPE_ROWS);
         let (indicators_distinct, exclusions_distinct) =
             (indicators.len() as u64, exclusions.len() as u64);
         indicators.truncate(PAGE_ROWS);
         exclusions.truncate(PAGE_ROWS);
         Ok(Guide {
+            scope,
             fields_distinct,
             fields: field_rows,
             indicators_distinct,

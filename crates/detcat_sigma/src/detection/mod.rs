@@ -196,15 +196,24 @@ fn apply(mods: &[Modifier], values: &[Node]) -> Result<Applied, String> {
 fn predicates(field: &str, applied: &Applied, names: &[String], span: Span) -> Expr {
     let make = |items: &[&Item], match_all: bool| -> Expr {
         let mut groups: Vec<Predicate> = Vec::new();
+        let mut absent = None;
+        let exists = || {
+            let mut p = Predicate::new(field, Operator::Exists, Vec::new()).with_span(span);
+            p.modifiers = names.to_vec();
+            Expr::Pred(p)
+        };
         for item in items {
             if let Item::Exists(present) = item {
-                let mut p = Predicate::new(field, Operator::Exists, Vec::new()).with_span(span);
-                p.modifiers = names.to_vec();
-                let e = Expr::Pred(p);
+                let e = exists();
                 return if *present { e } else { Expr::not(e) };
             }
             let (op, value) = item.to_model();
-            let value = value.unwrap_or(Value::Null);
+            // `field: null` is "the field is absent": an explicit `not exists`, never the
+            // string "null" (Sigma specification, "null values").
+            let Some(value) = value.filter(|v| *v != Value::Null) else {
+                absent = Some(Expr::not(exists()));
+                continue;
+            };
             match groups.iter_mut().find(|p| p.op == op) {
                 Some(p) => p.values.push(value),
                 None => {
@@ -217,7 +226,7 @@ fn predicates(field: &str, applied: &Applied, names: &[String], span: Span) -> E
                 }
             }
         }
-        let preds = groups.into_iter().map(Expr::Pred).collect();
+        let preds = groups.into_iter().map(Expr::Pred).chain(absent).collect();
         if match_all {
             Expr::and(preds)
         } else {

@@ -102,12 +102,29 @@ fn plain_keyword_lists_are_or() {
 }
 
 #[test]
+fn null_among_other_values_is_an_alternative_absence() {
+    let e = one("sel:\n  OriginalFileName:\n    - null\n    - ''\n");
+    let Expr::Or { items } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(pred(&items[0]).values, [Value::from("")]);
+    assert!(matches!(&items[1], Expr::Not { item } if pred(item).op == Operator::Exists));
+}
+
+#[test]
 fn null_and_empty_string_values() {
     let e = one("sel:\n  CommandLine: null\n  Description: ''\n");
     let Expr::And { items } = &e else {
         panic!("{e:?}")
     };
-    assert_eq!(pred(&items[0]).values, [Value::Null]);
+    // Regression (issue 11): `field: null` was the string "null"; it is `not exists`.
+    let Expr::Not { item } = &items[0] else {
+        panic!("{:?}", items[0])
+    };
+    assert_eq!(
+        (pred(item).op, pred(item).values.len()),
+        (Operator::Exists, 0)
+    );
     assert_eq!(
         (pred(&items[1]).op, pred(&items[1]).values.clone()),
         (Operator::Eq, vec![Value::from("")])
