@@ -154,10 +154,19 @@ pub fn kql_in_esql_failed(span: Span) -> QueryDiag {
     )
 }
 
-pub fn esql_unknown_command(name: &str, span: Span) -> QueryDiag {
+pub fn esql_unsupported_command(name: &str, span: Span) -> QueryDiag {
     QueryDiag::warning(
-        "esql::unknown-command",
-        format!("unknown ES|QL command {name:?}; kept opaque"),
+        "esql::unsupported-command",
+        format!("ES|QL command {name:?} is not normalized; kept opaque with its text"),
+        span,
+    )
+}
+
+pub fn esql_completion(span: Span) -> QueryDiag {
+    QueryDiag::warning(
+        "esql::completion",
+        "COMPLETION asks an LLM; its answer cannot be expressed over event fields: the command \
+         is kept opaque and conditions on its output stay computed",
         span,
     )
 }
