@@ -222,6 +222,26 @@ pub fn bad_threshold(path: &str, message: &str) -> Diagnostic {
     Diagnostic::warning("elastic::bad-threshold", message.to_owned(), path, None)
 }
 
+pub fn machine_learning_job(path: &str, span: Option<Span>) -> Diagnostic {
+    Diagnostic::info(
+        "elastic::machine-learning-job",
+        "machine-learning rule: an anomaly-detection job decides what matches, there is no query \
+         to normalize; kept opaque with the job ids",
+        path,
+        span,
+    )
+}
+
+pub fn threat_match(path: &str, span: Option<Span>) -> Diagnostic {
+    Diagnostic::warning(
+        "elastic::threat-match",
+        "threat_match rule: events must match indicators read from a live threat-intel index at \
+         run time; that part is kept opaque with the index, query and field mapping",
+        path,
+        span,
+    )
+}
+
 pub fn bad_date(path: &str, date: &str) -> Diagnostic {
     Diagnostic::warning(
         "elastic::bad-date",
