@@ -4,8 +4,8 @@
 //! is read as `TO_LOWER(process.name) == "a"` (the definition is substituted), so it lowers to
 //! a case-insensitive predicate on `process.name`. Columns no predicate can see through —
 //! `GROK` / `DISSECT` / `ENRICH` / `COMPLETION` outputs and `STATS` aggregates — are *derived*:
-//! a condition on them becomes an [`detcat_model::Computed`] that names the source fields and
-//! keeps the column's definition in its text.
+//! a condition on them becomes an [`detcat_model::Computed`] that names the source fields, keeps
+//! the column's definition in its text, and is filed under the command or aggregate function.
 
 use detcat_model::{Computed, Expr, Span};
 
@@ -202,10 +202,15 @@ impl Columns {
                 defs.push(col.text.clone());
             }
             c.fields.extend(col.sources.iter().cloned());
-            if let Kind::Derived { command } = &col.kind
+            let made_by = match &col.kind {
+                Kind::Derived { command } => Some(command),
+                Kind::Agg { function } => Some(function),
+                Kind::Expr(_) => None,
+            };
+            if let Some(name) = made_by
                 && matches!(c.function.as_str(), "field" | "value")
             {
-                c.function = command.clone();
+                c.function = name.clone();
             }
         }
         c.fields = dedup(std::mem::take(&mut c.fields));

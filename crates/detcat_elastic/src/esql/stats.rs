@@ -14,8 +14,16 @@ use crate::ast::{CmpOp, Node, NodeKind};
 use crate::lexer::{Tok, Token};
 use crate::lower::flip;
 
-/// One aggregate column: `(column, function, event fields it reads)`.
-type Agg = (String, String, Vec<String>);
+/// One aggregate column of a `STATS`.
+struct Agg {
+    column: String,
+    /// Lower-cased outer function (`count`, `count_distinct`, `values`, …).
+    function: String,
+    /// The event fields it reads.
+    fields: Vec<String>,
+    /// `column = f(x)` as written.
+    text: String,
+}
 
 /// A `STATS` seen in the pipeline, collecting the `WHERE`s after it.
 pub struct Stats {
@@ -83,15 +91,15 @@ impl State<'_> {
             self.columns.retain(|n| keys.iter().any(|k| k == n));
         }
         let text = self.text(span);
-        for (col, function, fields) in &aggs {
+        for agg in &aggs {
             self.columns.define(
-                col,
+                &agg.column,
                 Column {
                     kind: Kind::Agg {
-                        function: function.clone(),
+                        function: agg.function.clone(),
                     },
-                    text: text.clone(),
-                    sources: fields.clone(),
+                    text: agg.text.clone(),
+                    sources: agg.fields.clone(),
                 },
             );
         }
@@ -140,7 +148,13 @@ impl State<'_> {
             fields.extend(self.columns.sources_of(&self.columns.resolve(&f)));
             fields.dedup();
         }
-        (col, function, fields)
+        let text = super::part_text(self, part);
+        Agg {
+            column: col,
+            function,
+            fields,
+            text,
+        }
     }
 
     /// A `WHERE` after `STATS`: conditions, key filters and computed conditions.
@@ -193,7 +207,7 @@ impl State<'_> {
         if !matches!(self.columns.get(col)?.kind, Kind::Agg { .. }) {
             return None;
         }
-        let index = stats.aggs.iter().rposition(|(c, _, _)| c == col)?;
+        let index = stats.aggs.iter().rposition(|a| &a.column == col)?;
         let op = match op {
             CmpOp::Eq => RangeOp::Eq,
             CmpOp::Ne => RangeOp::Ne,
@@ -233,25 +247,25 @@ impl State<'_> {
             })
         };
         let agg = if st.conditions.is_empty() {
-            let functions: Vec<&str> = st.aggs.iter().map(|(_, f, _)| f.as_str()).collect();
+            let functions: Vec<&str> = st.aggs.iter().map(|a| a.function.as_str()).collect();
             let kind = match functions.as_slice() {
                 [only] => kind_of(only),
                 _ => AggKind::Stat,
             };
-            let mut fields: Vec<String> = st.aggs.iter().flat_map(|a| a.2.clone()).collect();
+            let mut fields: Vec<String> = st.aggs.iter().flat_map(|a| a.fields.clone()).collect();
             fields.sort();
             fields.dedup();
             base(kind, functions.join(", "), fields, input, None)
         } else {
             let mut acc = input;
             for (i, cond) in st.conditions {
-                let Some((_, function, fields)) = st.aggs.get(i) else {
+                let Some(agg) = st.aggs.get(i) else {
                     continue;
                 };
                 let e = base(
-                    kind_of(function),
-                    function.clone(),
-                    fields.clone(),
+                    kind_of(&agg.function),
+                    agg.function.clone(),
+                    agg.fields.clone(),
                     acc.take(),
                     Some(cond),
                 );
