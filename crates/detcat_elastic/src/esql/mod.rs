@@ -18,6 +18,7 @@
 //!   definitions are substituted, so `EVAL x = TO_LOWER(f) | WHERE x == "a"` is a
 //!   case-insensitive predicate on `f`. `GROK` / `DISSECT` / `ENRICH` outputs are derived
 //!   columns: a condition on them is [`Computed`] naming the source fields (see [`columns`]).
+//! - A condition on `COALESCE(a, b)` is one branch per argument (see [`coalesce`]).
 //! - `STATS` (several aggregates, `BY`) → an [`Aggregation`] over the filters before it; a
 //!   later `WHERE` comparing an aggregate with a number is its condition, a condition on the
 //!   `BY` keys filters its input, anything else is [`Computed`] beside it.
@@ -26,6 +27,7 @@
 //! - `COMPLETION` (an LLM call), `LOOKUP JOIN`, `FORK` and the other commands no predicate can
 //!   express stay [`Opaque`] with their text and a diagnostic naming the command.
 
+mod coalesce;
 mod columns;
 mod stats;
 
@@ -259,7 +261,7 @@ impl State<'_> {
 
     /// A written condition, its columns resolved, lowered and explained.
     fn lower(&self, written: &Node) -> Expr {
-        let resolved = self.columns.resolve(written);
+        let resolved = coalesce::expand(&self.columns.resolve(written));
         let derived = self.columns.opaque_names();
         let mut expr = LowerCtx {
             src: self.src,

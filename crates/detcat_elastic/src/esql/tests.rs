@@ -283,3 +283,40 @@ fn stats_with_per_aggregate_where_and_option_maps() {
     assert!(q.diagnostics.is_empty(), "{:?}", q.diagnostics);
     assert!(matches!(&q.expr, Expr::Aggregation(_) | Expr::And { .. }));
 }
+
+#[test]
+fn coalesce_of_fields_becomes_one_predicate_per_field() {
+    let q = parse(
+        r#"from x | eval t = to_lower(coalesce(a.type, b.type)) | where t == "discover" and coalesce(host.name, observer.name) is not null"#,
+    );
+    assert!(q.diagnostics.is_empty(), "{:?}", q.diagnostics);
+    assert!(computed(&q.expr).is_empty(), "{:?}", q.expr);
+    let ps: Vec<_> = preds(&q.expr)
+        .iter()
+        .map(|p| (p.field.clone(), p.op, p.case_sensitive))
+        .collect();
+    assert_eq!(
+        ps,
+        [
+            ("a.type".to_owned(), Operator::Eq, false),
+            ("a.type".to_owned(), Operator::Exists, false),
+            ("b.type".to_owned(), Operator::Eq, false),
+            ("host.name".to_owned(), Operator::Exists, false),
+            ("observer.name".to_owned(), Operator::Exists, false),
+        ]
+    );
+    // `b.type` counts only where `a.type` is null.
+    let Expr::And { items } = &q.expr else {
+        panic!("and")
+    };
+    let Expr::Or { items: branches } = &items[0] else {
+        panic!("or of branches: {:?}", items[0])
+    };
+    assert!(matches!(&branches[1], Expr::And { items } if matches!(items[0], Expr::Not { .. })));
+}
+
+#[test]
+fn coalesce_with_a_computed_argument_stays_computed() {
+    let q = parse(r#"from x | where coalesce(a, to_string(b)) == "1""#);
+    assert_eq!(computed(&q.expr).len(), 1);
+}
