@@ -15,6 +15,10 @@ use crate::ast::{Node, NodeKind};
 /// `EVAL`s doubling each other) is kept as a derived column instead.
 const MAX_INLINE_NODES: usize = 2_000;
 
+/// Largest condition (in nodes, after substitution) built for one `WHERE`; past it the
+/// condition is lowered as written, its columns computed (hostile input cannot blow up).
+const MAX_RESOLVED_NODES: usize = 200_000;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
     /// An expression over event fields (`EVAL`, `RENAME`, `BY k = …`), already resolved.
@@ -99,6 +103,29 @@ impl Columns {
             }
         }
         dedup(out)
+    }
+
+    /// [`Self::resolve`], unless the result would exceed [`MAX_RESOLVED_NODES`].
+    pub fn resolve_bounded(&self, node: &Node) -> Option<Node> {
+        let mut size = 0usize;
+        node.visit(&mut |n| {
+            size += match &n.kind {
+                NodeKind::Field { name, .. } => match self.get(name) {
+                    Some(Column {
+                        kind: Kind::Expr(def),
+                        ..
+                    }) => node_count(def),
+                    _ => 1,
+                },
+                _ => 1,
+            };
+        });
+        (size <= MAX_RESOLVED_NODES).then(|| self.resolve(node))
+    }
+
+    /// Names of every column (when a condition is lowered without substitution).
+    pub fn all_names(&self) -> Vec<String> {
+        self.cols.iter().map(|(n, _)| n.clone()).collect()
     }
 
     /// `node` with every expression column replaced by its definition.
@@ -193,8 +220,14 @@ impl Columns {
     fn explain_computed(&self, c: &mut Computed, used: &[(String, Span)]) {
         let Some(span) = c.span else { return };
         let mut defs = Vec::new();
-        for (name, at) in used {
-            if at.start < span.start || at.end > span.end {
+        let first = used.partition_point(|(_, at)| at.start < span.start);
+        let inside = used
+            .get(first..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|(_, at)| at.start < span.end);
+        for (name, at) in inside {
+            if at.end > span.end {
                 continue;
             }
             let Some(col) = self.get(name) else { continue };
@@ -228,6 +261,7 @@ fn column_uses(node: &Node) -> Vec<(String, Span)> {
             out.push((name.clone(), n.span));
         }
     });
+    out.sort_by_key(|(_, at)| (at.start, at.end));
     out
 }
 

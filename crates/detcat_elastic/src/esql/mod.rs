@@ -261,8 +261,10 @@ impl State<'_> {
 
     /// A written condition, its columns resolved, lowered and explained.
     fn lower(&self, written: &Node) -> Expr {
-        let resolved = coalesce::expand(&self.columns.resolve(written));
-        let derived = self.columns.opaque_names();
+        let (resolved, derived) = match self.columns.resolve_bounded(written) {
+            Some(r) => (coalesce::expand(&r), self.columns.opaque_names()),
+            None => (written.clone(), self.columns.all_names()),
+        };
         let mut expr = LowerCtx {
             src: self.src,
             lang: Lang::Esql,

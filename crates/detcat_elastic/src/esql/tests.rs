@@ -320,3 +320,17 @@ fn coalesce_with_a_computed_argument_stays_computed() {
     let q = parse(r#"from x | where coalesce(a, to_string(b)) == "1""#);
     assert_eq!(computed(&q.expr).len(), 1);
 }
+
+#[test]
+fn substitution_is_bounded_on_hostile_input() {
+    let mut q = String::from("from x | eval c0 = a");
+    for i in 1..40 {
+        let p = i - 1;
+        q.push_str(&format!(" | eval c{i} = c{p} + c{p} + c{p} + c{p}"));
+    }
+    q.push_str(" | where ");
+    q.push_str(&vec!["c5 > 1"; 20_000].join(" and "));
+    let parsed = parse(&q);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    assert!(!computed(&parsed.expr).is_empty());
+}
