@@ -6,6 +6,15 @@
 
 use crate::ast::{Node, NodeKind};
 
+/// Does the tree call `COALESCE` anywhere (else [`expand`] has nothing to do)?
+pub fn used(node: &Node) -> bool {
+    let mut found = false;
+    node.visit(&mut |n| {
+        found |= matches!(&n.kind, NodeKind::Call { name, .. } if name.eq_ignore_ascii_case("coalesce"));
+    });
+    found
+}
+
 /// `node` with every condition on a `COALESCE` of fields expanded.
 pub fn expand(node: &Node) -> Node {
     let span = node.span;

@@ -7,6 +7,9 @@
 //! a condition on them becomes an [`detcat_model::Computed`] that names the source fields, keeps
 //! the column's definition in its text, and is filed under the command or aggregate function.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use detcat_model::{Computed, Expr, Span};
 
 use crate::ast::{Node, NodeKind};
@@ -38,29 +41,28 @@ pub struct Column {
     pub sources: Vec<String>,
 }
 
-/// The columns defined so far, later definitions shadowing earlier ones.
+/// The columns defined so far, a later definition replacing an earlier one.
 #[derive(Debug, Default)]
 pub struct Columns {
-    cols: Vec<(String, Column)>,
+    cols: HashMap<String, Column>,
 }
 
 impl Columns {
     pub fn get(&self, name: &str) -> Option<&Column> {
-        self.cols.iter().rev().find(|(n, _)| n == name).map(|(_, c)| c)
+        self.cols.get(name)
     }
 
     pub fn remove(&mut self, name: &str) {
-        self.cols.retain(|(n, _)| n != name);
+        self.cols.remove(name);
     }
 
     /// Keeps only the columns `keep` accepts (after `STATS`, only its own columns remain).
     pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
-        self.cols.retain(|(n, _)| keep(n));
+        self.cols.retain(|n, _| keep(n));
     }
 
     pub fn define(&mut self, name: &str, column: Column) {
-        self.remove(name);
-        self.cols.push((name.to_owned(), column));
+        self.cols.insert(name.to_owned(), column);
     }
 
     /// `name = node` (node already resolved): an expression column, or a derived one when the
@@ -93,39 +95,50 @@ impl Columns {
             .collect()
     }
 
-    /// The event fields a resolved node reads, derived columns replaced by their sources.
+    /// The event fields a node reads, columns replaced by their sources (the same for a node
+    /// and its [`Self::resolve`]d form, without building the latter).
     pub fn sources_of(&self, node: &Node) -> Vec<String> {
         let mut out = Vec::new();
         for f in node.fields() {
             match self.get(&f) {
-                Some(c) if !matches!(c.kind, Kind::Expr(_)) => out.extend(c.sources.clone()),
-                _ => out.push(f),
+                Some(c) => out.extend(c.sources.iter().cloned()),
+                None => out.push(f),
             }
         }
         dedup(out)
     }
 
-    /// [`Self::resolve`], unless the result would exceed [`MAX_RESOLVED_NODES`].
-    pub fn resolve_bounded(&self, node: &Node) -> Option<Node> {
-        let mut size = 0usize;
+    /// [`Self::resolve`] (borrowed when no expression column is used), unless the result
+    /// would exceed [`MAX_RESOLVED_NODES`].
+    pub fn resolve_bounded<'n>(&self, node: &'n Node) -> Option<Cow<'n, Node>> {
+        let (mut size, mut substituted) = (0usize, false);
         node.visit(&mut |n| {
             size += match &n.kind {
                 NodeKind::Field { name, .. } => match self.get(name) {
                     Some(Column {
                         kind: Kind::Expr(def),
                         ..
-                    }) => node_count(def),
+                    }) => {
+                        substituted = true;
+                        node_count(def)
+                    }
                     _ => 1,
                 },
                 _ => 1,
             };
         });
-        (size <= MAX_RESOLVED_NODES).then(|| self.resolve(node))
+        if size > MAX_RESOLVED_NODES {
+            None
+        } else if substituted {
+            Some(Cow::Owned(self.resolve(node)))
+        } else {
+            Some(Cow::Borrowed(node))
+        }
     }
 
     /// Names of every column (when a condition is lowered without substitution).
     pub fn all_names(&self) -> Vec<String> {
-        self.cols.iter().map(|(n, _)| n.clone()).collect()
+        self.cols.keys().cloned().collect()
     }
 
     /// `node` with every expression column replaced by its definition.
@@ -205,6 +218,9 @@ impl Columns {
     /// behind the columns it tests, keeps their definitions in its text, and is filed under
     /// the command that made a derived column it tests directly.
     pub fn explain(&self, expr: &mut Expr, written: &Node) {
+        if self.cols.is_empty() {
+            return;
+        }
         let used = column_uses(written);
         let mut stack = vec![expr];
         while let Some(e) = stack.pop() {

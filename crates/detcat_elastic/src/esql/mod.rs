@@ -31,6 +31,8 @@ mod coalesce;
 mod columns;
 mod stats;
 
+use std::borrow::Cow;
+
 use detcat_model::{Expr, Opaque, Span, TelemetryHint};
 
 use crate::ast::Node;
@@ -241,13 +243,8 @@ impl State<'_> {
     }
 
     fn parse_expr(&mut self, toks: &[Token]) -> Node {
-        let mut owned: Vec<Token> = toks.to_vec();
         let end = toks.last().map_or(0, |t| t.span.end as usize);
-        owned.push(Token {
-            tok: Tok::Eof,
-            span: Span::new(end, end),
-        });
-        let mut c = Cursor::new(&owned, Lang::Esql);
+        let mut c = Cursor::new(toks, Lang::Esql);
         let node = c.expr();
         if c.peek() != &Tok::Eof {
             c.diags.push(diagnostics::trailing_input(
@@ -262,8 +259,9 @@ impl State<'_> {
     /// A written condition, its columns resolved, lowered and explained.
     fn lower(&self, written: &Node) -> Expr {
         let (resolved, derived) = match self.columns.resolve_bounded(written) {
-            Some(r) => (coalesce::expand(&r), self.columns.opaque_names()),
-            None => (written.clone(), self.columns.all_names()),
+            Some(r) if coalesce::used(&r) => (Cow::Owned(coalesce::expand(&r)), self.columns.opaque_names()),
+            Some(r) => (r, self.columns.opaque_names()),
+            None => (Cow::Borrowed(written), self.columns.all_names()),
         };
         let mut expr = LowerCtx {
             src: self.src,
@@ -354,7 +352,7 @@ impl State<'_> {
             return self.opaque(args, span, &format!("ES|QL command '{command}'"));
         };
         let source = self.parse_expr(args.get(..pattern_at).unwrap_or(&[]));
-        let sources = self.columns.sources_of(&self.columns.resolve(&source));
+        let sources = self.columns.sources_of(&source);
         let text = self.text(span);
         for t in args.get(pattern_at..).unwrap_or(&[]) {
             if let Tok::Str { value, .. } = &t.tok {

@@ -73,9 +73,9 @@ impl State<'_> {
                 rest => (None, rest),
             };
             let written = self.parse_expr(expr_toks);
+            group_by.extend(self.columns.sources_of(&written));
+            let name = name.unwrap_or_else(|| self.text(written.span));
             let node = self.columns.resolve(&written);
-            group_by.extend(self.columns.sources_of(&node));
-            let name = name.unwrap_or_else(|| self.text(node.span));
             if matches!(node.kind, NodeKind::Field { ref name, .. } if keys.contains(name)) {
                 continue;
             }
@@ -143,9 +143,9 @@ impl State<'_> {
             NodeKind::Call { name, .. } => name.to_ascii_lowercase(),
             _ => "expression".into(),
         };
-        let mut fields = self.columns.sources_of(&self.columns.resolve(&node));
+        let mut fields = self.columns.sources_of(&node);
         if let Some(f) = filter {
-            fields.extend(self.columns.sources_of(&self.columns.resolve(&f)));
+            fields.extend(self.columns.sources_of(&f));
             fields.dedup();
         }
         let text = super::part_text(self, part);

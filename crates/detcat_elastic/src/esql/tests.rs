@@ -334,3 +334,21 @@ fn substitution_is_bounded_on_hostile_input() {
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
     assert!(!computed(&parsed.expr).is_empty());
 }
+
+#[test]
+fn stats_by_an_eval_column_keeps_its_name() {
+    let q = parse(
+        r#"from x | eval w = date_trunc(1 minute, @timestamp), h = to_lower(host.name) | stats n = count(*) by w, h | where n > 5 and h == "dc1""#,
+    );
+    assert!(q.diagnostics.is_empty(), "{:?}", q.diagnostics);
+    let Expr::Aggregation(a) = &q.expr else {
+        panic!("aggregation, got {:?}", q.expr)
+    };
+    assert_eq!(a.group_by, ["@timestamp", "host.name"]);
+    let ps = preds(&q.expr);
+    assert_eq!(
+        (ps[0].field.as_str(), ps[0].case_sensitive),
+        ("host.name", false),
+        "a BY key condition filters the aggregated events"
+    );
+}
