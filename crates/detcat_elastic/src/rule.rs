@@ -279,8 +279,8 @@ fn build(file: &SourceFile, parsed: RuleFile) -> Rule {
         filter_items.insert(0, expr);
         expr = Expr::and(filter_items);
     }
-    let threat_span =
-        key_line(&file.text, "threat_index").or_else(|| key_line(&file.text, "rule.threat_mapping"));
+    let threat_span = key_line(&file.text, "threat_index")
+        .or_else(|| key_line(&file.text, "rule.threat_mapping"));
     expr = wrap_rule_type(&rule, &rule_type, expr, path, &mut diags, threat_span);
     for ex in &rule.exceptions_list {
         let name = ex.list_id.as_deref().or(ex.id.as_deref()).unwrap_or("?");

@@ -7,32 +7,22 @@
 //! The test never writes that file: on a difference it fails and leaves the new counts in
 //! the target directory, to be copied over by hand after an intended change.
 
+#[path = "common/corpus_env.rs"]
+mod corpus_env;
 #[path = "../examples/common/corpus_util.rs"]
 mod corpus_util;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use detcat_model::{Expr, Language, ParseStatus};
 
-fn corpus() -> Option<PathBuf> {
-    let Ok(root) = std::env::var("DETCAT_CORPUS") else {
-        eprintln!("DETCAT_CORPUS is not set; skipping the Elastic corpus conformance test");
-        return None;
-    };
-    let dir = Path::new(&root).join("elastic");
-    assert!(
-        dir.is_dir(),
-        "DETCAT_CORPUS is set but {} does not exist",
-        dir.display()
-    );
-    Some(dir)
-}
-
 #[test]
 fn elastic_corpus_conformance() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = corpus_env::elastic_dir() else {
+        return;
+    };
     let files = corpus_util::read_corpus(&dir);
     let outcomes = detcat_elastic::parse_files(&files);
     assert_eq!(outcomes.len(), files.len());
@@ -214,7 +204,10 @@ fn unexplained_opaque(r: &detcat_model::Rule) -> Option<String> {
                 .is_some_and(|s| s.start <= span.end && span.start <= s.end)
         });
         if !touched {
-            return Some(format!("opaque {:?} has no diagnostic at its place", o.reason));
+            return Some(format!(
+                "opaque {:?} has no diagnostic at its place",
+                o.reason
+            ));
         }
     }
     None

@@ -11,26 +11,12 @@
 //! A value that lost a backslash (`C:WindowsSystem32…` for `"C:\Windows\System32…"`) is no
 //! decoded literal and no text of the query, so the test names the rule.
 
+#[path = "common/corpus_env.rs"]
+mod corpus_env;
 #[path = "../examples/common/corpus_util.rs"]
 mod corpus_util;
 
-use std::path::Path;
-
 use detcat_model::{Expr, Language, Lifecycle, Operator, Value, wildcard};
-
-fn corpus() -> Option<std::path::PathBuf> {
-    let Ok(root) = std::env::var("DETCAT_CORPUS") else {
-        eprintln!("DETCAT_CORPUS is not set; skipping the Elastic decoding test");
-        return None;
-    };
-    let dir = Path::new(&root).join("elastic");
-    assert!(
-        dir.is_dir(),
-        "DETCAT_CORPUS is set but {} does not exist",
-        dir.display()
-    );
-    Some(dir)
-}
 
 /// Kibana's quoted-string decoding, from the grammar.
 fn kql_quoted(body: &[char]) -> String {
@@ -244,7 +230,9 @@ fn query_values(expr: &Expr, range: &std::ops::Range<usize>) -> Vec<String> {
 
 #[test]
 fn every_kql_and_eql_string_value_is_a_decoded_literal() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = corpus_env::elastic_dir() else {
+        return;
+    };
     let files = corpus_util::read_corpus(&dir);
     let outcomes = detcat_elastic::parse_files(&files);
     let (mut checked, mut rules) = (0usize, 0usize);
@@ -288,7 +276,9 @@ fn every_kql_and_eql_string_value_is_a_decoded_literal() {
 
 #[test]
 fn regression_rule_208dbe77_keeps_its_backslashes() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = corpus_env::elastic_dir() else {
+        return;
+    };
     let files = corpus_util::read_corpus(&dir);
     let rules: Vec<_> = detcat_elastic::parse_files(&files)
         .into_iter()
@@ -326,8 +316,10 @@ fn the_independent_decoders_follow_their_grammars() {
         [r"C:\Windows\x", "q\"\\A\n"]
     );
     assert_eq!(
-        eql_literals(r#"a : "x\\y\"" and b : """C:\z""" // "comment"
-            and c : ?"r\"\d" and d : "\u{41}""#),
+        eql_literals(
+            r#"a : "x\\y\"" and b : """C:\z""" // "comment"
+            and c : ?"r\"\d" and d : "\u{41}""#
+        ),
         ["x\\y\"", r"C:\z", r#"r"\d"#, "A"]
     );
     assert_eq!(rendered(Operator::Wildcard, r"C:\\x\*y*"), r"C:\x*y*");

@@ -10,7 +10,8 @@ use crate::ast::{Node, NodeKind};
 pub fn used(node: &Node) -> bool {
     let mut found = false;
     node.visit(&mut |n| {
-        found |= matches!(&n.kind, NodeKind::Call { name, .. } if name.eq_ignore_ascii_case("coalesce"));
+        found |=
+            matches!(&n.kind, NodeKind::Call { name, .. } if name.eq_ignore_ascii_case("coalesce"));
     });
     found
 }
@@ -47,10 +48,24 @@ fn expand_condition(node: &Node) -> Option<Node> {
         NodeKind::Cmp { op, lhs, rhs } => {
             if alternatives(lhs).is_some() {
                 let (op, rhs) = (*op, rhs.clone());
-                (lhs, Box::new(move |s| NodeKind::Cmp { op, lhs: Box::new(s), rhs: rhs.clone() }))
+                (
+                    lhs,
+                    Box::new(move |s| NodeKind::Cmp {
+                        op,
+                        lhs: Box::new(s),
+                        rhs: rhs.clone(),
+                    }),
+                )
             } else {
                 let (op, lhs) = (*op, lhs.clone());
-                (rhs, Box::new(move |s| NodeKind::Cmp { op, lhs: lhs.clone(), rhs: Box::new(s) }))
+                (
+                    rhs,
+                    Box::new(move |s| NodeKind::Cmp {
+                        op,
+                        lhs: lhs.clone(),
+                        rhs: Box::new(s),
+                    }),
+                )
             }
         }
         NodeKind::Match {

@@ -96,25 +96,7 @@ pub(crate) fn lower_kql_call(kql: &str, arg_span: Span, src: &str) -> Expr {
 
 /// The tokens of one command (between pipes), without the pipe.
 fn split_commands(toks: &[Token]) -> Vec<&[Token]> {
-    let mut out = Vec::new();
-    let mut depth = 0usize;
-    let mut start = 0;
-    for (i, t) in toks.iter().enumerate() {
-        match t.tok {
-            Tok::LParen | Tok::LBracket => depth += 1,
-            Tok::RParen | Tok::RBracket => depth = depth.saturating_sub(1),
-            Tok::Pipe | Tok::Eof if depth == 0 || t.tok == Tok::Eof => {
-                if let Some(cmd) = toks.get(start..i)
-                    && !cmd.is_empty()
-                {
-                    out.push(cmd);
-                }
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out
+    split_at_top(toks, |t| matches!(t, Tok::Pipe | Tok::Eof))
 }
 
 struct State<'a> {
@@ -182,7 +164,11 @@ impl State<'_> {
             // Reshaping and ordering: which events match does not change.
             "keep" | "sort" | "limit" | "mv_expand" => {}
             other => {
-                let label = if other == "lookup" { "lookup join" } else { other };
+                let label = if other == "lookup" {
+                    "lookup join"
+                } else {
+                    other
+                };
                 self.diags
                     .push(diagnostics::esql_unsupported_command(label, span));
                 self.opaque(cmd, span, &format!("ES|QL command '{label}'"));
@@ -259,7 +245,10 @@ impl State<'_> {
     /// A written condition, its columns resolved, lowered and explained.
     fn lower(&self, written: &Node) -> Expr {
         let (resolved, derived) = match self.columns.resolve_bounded(written) {
-            Some(r) if coalesce::used(&r) => (Cow::Owned(coalesce::expand(&r)), self.columns.opaque_names()),
+            Some(r) if coalesce::used(&r) => (
+                Cow::Owned(coalesce::expand(&r)),
+                self.columns.opaque_names(),
+            ),
             Some(r) => (r, self.columns.opaque_names()),
             None => (Cow::Borrowed(written), self.columns.all_names()),
         };
@@ -286,18 +275,7 @@ impl State<'_> {
     /// `EVAL a = …, b = …`: each column stands for its (resolved) expression.
     fn eval(&mut self, args: &[Token], span: Span) {
         for part in split_top_level(args) {
-            let (name, rest) = match part {
-                [
-                    Token {
-                        tok: Tok::Ident(c), ..
-                    },
-                    Token {
-                        tok: Tok::Assign, ..
-                    },
-                    rest @ ..,
-                ] => (Some(c.clone()), rest),
-                rest => (None, rest),
-            };
+            let (name, rest) = assignment(part);
             let node = self.parse_expr(rest);
             let name = name.unwrap_or_else(|| self.text(node.span));
             if node.has_error() {
@@ -331,10 +309,7 @@ impl State<'_> {
             );
             let text = part_text(self, part);
             let column = match self.columns.get(from_name) {
-                Some(c) => Column {
-                    text,
-                    ..c.clone()
-                },
+                Some(c) => Column { text, ..c.clone() },
                 None => Column {
                     kind: Kind::Expr(source),
                     text,
@@ -389,18 +364,9 @@ impl State<'_> {
     /// `COMPLETION [col =] prompt WITH {…}`: an LLM's answer. Kept opaque with a diagnostic;
     /// its column is derived from the prompt's fields.
     fn completion(&mut self, cmd: &[Token], args: &[Token], span: Span) {
-        let name = match args {
-            [
-                Token {
-                    tok: Tok::Ident(c), ..
-                },
-                Token {
-                    tok: Tok::Assign, ..
-                },
-                ..,
-            ] => c.clone(),
-            _ => "completion".to_owned(),
-        };
+        let name = assignment(args)
+            .0
+            .unwrap_or_else(|| "completion".to_owned());
         let node = self.opaque_node(cmd, span, "ES|QL COMPLETION: the answer of an LLM");
         let fields = match &node {
             Expr::Opaque(o) => o.fields.clone(),
@@ -471,7 +437,13 @@ fn top_level_word(toks: &[Token], word: &str) -> Option<usize> {
     None
 }
 
+/// The comma-separated parts of a command's arguments.
 fn split_top_level(toks: &[Token]) -> Vec<&[Token]> {
+    split_at_top(toks, |t| *t == Tok::Comma)
+}
+
+/// Non-empty runs of tokens between separators that stand outside any brackets.
+fn split_at_top(toks: &[Token], is_sep: fn(&Tok) -> bool) -> Vec<&[Token]> {
     let mut out = Vec::new();
     let mut depth = 0usize;
     let mut start = 0;
@@ -479,18 +451,32 @@ fn split_top_level(toks: &[Token]) -> Vec<&[Token]> {
         match t.tok {
             Tok::LParen | Tok::LBracket => depth += 1,
             Tok::RParen | Tok::RBracket => depth = depth.saturating_sub(1),
-            Tok::Comma if depth == 0 => {
+            _ if is_sep(&t.tok) && (depth == 0 || t.tok == Tok::Eof) => {
                 out.push(toks.get(start..i).unwrap_or(&[]));
                 start = i + 1;
             }
             _ => {}
         }
     }
-    if start < toks.len() {
-        out.push(toks.get(start..).unwrap_or(&[]));
-    }
+    out.push(toks.get(start..).unwrap_or(&[]));
     out.retain(|p| !p.is_empty());
     out
+}
+
+/// `name = rest` → `(Some(name), rest)`; anything else → `(None, part)`.
+fn assignment(part: &[Token]) -> (Option<String>, &[Token]) {
+    match part {
+        [
+            Token {
+                tok: Tok::Ident(c), ..
+            },
+            Token {
+                tok: Tok::Assign, ..
+            },
+            rest @ ..,
+        ] => (Some(c.clone()), rest),
+        rest => (None, rest),
+    }
 }
 
 #[cfg(test)]

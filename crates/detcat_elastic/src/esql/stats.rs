@@ -9,9 +9,9 @@
 use detcat_model::{AggKind, Aggregation, Comparison, Expr, RangeOp, Span};
 
 use super::columns::{Column, Kind};
-use super::{State, split_top_level, top_level_word};
+use super::{State, assignment, split_top_level, top_level_word};
 use crate::ast::{CmpOp, Node, NodeKind};
-use crate::lexer::{Tok, Token};
+use crate::lexer::Token;
 use crate::lower::flip;
 
 /// One aggregate column of a `STATS`.
@@ -60,18 +60,7 @@ impl State<'_> {
         let mut group_by = Vec::new();
         let mut keys = Vec::new();
         for part in split_top_level(by_toks) {
-            let (name, expr_toks) = match part {
-                [
-                    Token {
-                        tok: Tok::Ident(c), ..
-                    },
-                    Token {
-                        tok: Tok::Assign, ..
-                    },
-                    rest @ ..,
-                ] => (Some(c.clone()), rest),
-                rest => (None, rest),
-            };
+            let (name, expr_toks) = assignment(part);
             let written = self.parse_expr(expr_toks);
             group_by.extend(self.columns.sources_of(&written));
             let name = name.unwrap_or_else(|| self.text(written.span));
@@ -117,18 +106,7 @@ impl State<'_> {
 
     /// One `col = f(x) [WHERE cond]` of a `STATS`.
     fn aggregate(&mut self, part: &[Token]) -> Agg {
-        let (col, expr_toks) = match part {
-            [
-                Token {
-                    tok: Tok::Ident(c), ..
-                },
-                Token {
-                    tok: Tok::Assign, ..
-                },
-                rest @ ..,
-            ] => (Some(c.clone()), rest),
-            rest => (None, rest),
-        };
+        let (col, expr_toks) = assignment(part);
         // `f(x) WHERE cond`: a per-aggregate filter; its fields count as read.
         let (expr_toks, filter) = match top_level_word(expr_toks, "where") {
             Some(i) => (

@@ -87,13 +87,17 @@ fn eval_columns_are_computed_not_predicates() {
         r#"from x | eval Esql.len = length(process.command_line) | where Esql.len > 100 and process.name == "a""#,
     );
     assert!(q.diagnostics.is_empty(), "{:?}", q.diagnostics);
-    assert!(!q.expr.has_opaque(), "eval is a definition, not an opaque step");
+    assert!(
+        !q.expr.has_opaque(),
+        "eval is a definition, not an opaque step"
+    );
     let c = computed(&q.expr);
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].function, "length");
     assert_eq!(c[0].fields, ["process.command_line"]);
     assert!(
-        c[0].text.contains("Esql.len = length(process.command_line)"),
+        c[0].text
+            .contains("Esql.len = length(process.command_line)"),
         "definition kept: {}",
         c[0].text
     );
