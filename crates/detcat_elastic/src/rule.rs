@@ -279,9 +279,7 @@ fn build(file: &SourceFile, parsed: RuleFile) -> Rule {
         filter_items.insert(0, expr);
         expr = Expr::and(filter_items);
     }
-    let threat_span = key_line(&file.text, "threat_index")
-        .or_else(|| key_line(&file.text, "rule.threat_mapping"));
-    expr = wrap_rule_type(&rule, &rule_type, expr, path, &mut diags, threat_span);
+    expr = wrap_rule_type(&rule, &rule_type, expr, file, &mut diags);
     for ex in &rule.exceptions_list {
         let name = ex.list_id.as_deref().or(ex.id.as_deref()).unwrap_or("?");
         diags.push(Diagnostic::info(
@@ -364,10 +362,10 @@ fn wrap_rule_type(
     rule: &RuleBody,
     rule_type: &str,
     expr: Expr,
-    path: &str,
+    file: &SourceFile,
     diags: &mut Vec<Diagnostic>,
-    threat_span: Option<Span>,
 ) -> Expr {
+    let path = file.path.as_str();
     match rule_type {
         "threshold" => {
             let Some(th) = &rule.threshold else {
@@ -461,6 +459,8 @@ fn wrap_rule_type(
                 rule.threat_query.as_deref().unwrap_or("").trim(),
                 mapping.join(", ")
             );
+            let threat_span = key_line(&file.text, "threat_index")
+                .or_else(|| key_line(&file.text, "rule.threat_mapping"));
             diags.push(diag::threat_match(path, threat_span));
             let indicator = Expr::Opaque(Opaque {
                 text,
