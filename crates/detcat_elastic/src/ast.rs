@@ -146,12 +146,18 @@ impl Node {
     }
 
     /// Does the tree hold a syntax-error node?
-    #[cfg(test)]
     pub fn has_error(&self) -> bool {
+        let mut found = false;
+        self.visit(&mut |n| found |= matches!(n.kind, NodeKind::Error));
+        found
+    }
+
+    /// Calls `f` on every node of the tree (iteratively: trees can be deep).
+    pub fn visit(&self, f: &mut dyn FnMut(&Node)) {
         let mut stack = vec![self];
         while let Some(n) = stack.pop() {
+            f(n);
             match &n.kind {
-                NodeKind::Error => return true,
                 NodeKind::Or(items) | NodeKind::And(items) | NodeKind::Call { args: items, .. } => {
                     stack.extend(items)
                 }
@@ -175,6 +181,5 @@ impl Node {
                 _ => {}
             }
         }
-        false
     }
 }

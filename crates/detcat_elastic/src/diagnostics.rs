@@ -154,10 +154,19 @@ pub fn kql_in_esql_failed(span: Span) -> QueryDiag {
     )
 }
 
-pub fn esql_unknown_command(name: &str, span: Span) -> QueryDiag {
+pub fn esql_unsupported_command(name: &str, span: Span) -> QueryDiag {
     QueryDiag::warning(
-        "esql::unknown-command",
-        format!("unknown ES|QL command {name:?}; kept opaque"),
+        "esql::unsupported-command",
+        format!("ES|QL command {name:?} is not normalized; kept opaque with its text"),
+        span,
+    )
+}
+
+pub fn esql_completion(span: Span) -> QueryDiag {
+    QueryDiag::warning(
+        "esql::completion",
+        "COMPLETION asks an LLM; its answer cannot be expressed over event fields: the command \
+         is kept opaque and conditions on its output stay computed",
         span,
     )
 }
@@ -211,6 +220,26 @@ pub fn unknown_filter(path: &str, what: &str) -> Diagnostic {
 
 pub fn bad_threshold(path: &str, message: &str) -> Diagnostic {
     Diagnostic::warning("elastic::bad-threshold", message.to_owned(), path, None)
+}
+
+pub fn machine_learning_job(path: &str, span: Option<Span>) -> Diagnostic {
+    Diagnostic::info(
+        "elastic::machine-learning-job",
+        "machine-learning rule: an anomaly-detection job decides what matches, there is no query \
+         to normalize; kept opaque with the job ids",
+        path,
+        span,
+    )
+}
+
+pub fn threat_match(path: &str, span: Option<Span>) -> Diagnostic {
+    Diagnostic::warning(
+        "elastic::threat-match",
+        "threat_match rule: events must match indicators read from a live threat-intel index at \
+         run time; that part is kept opaque with the index, query and field mapping",
+        path,
+        span,
+    )
 }
 
 pub fn bad_date(path: &str, date: &str) -> Diagnostic {

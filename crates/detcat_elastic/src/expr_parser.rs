@@ -17,16 +17,19 @@ pub struct Cursor<'a> {
     pub lang: Lang,
     pub diags: Vec<QueryDiag>,
     depth: usize,
+    /// What stands past the last token: an end of input just after it (so a slice of a
+    /// longer token list parses as if it ended there).
+    eof: Token,
 }
-
-const EOF_TOKEN: Token = Token {
-    tok: Tok::Eof,
-    span: Span { start: 0, end: 0 },
-};
 
 impl<'a> Cursor<'a> {
     pub fn new(toks: &'a [Token], lang: Lang) -> Self {
+        let end = toks.last().map_or(0, |t| t.span.end as usize);
         Self {
+            eof: Token {
+                tok: Tok::Eof,
+                span: Span::new(end, end),
+            },
             toks,
             pos: 0,
             lang,
@@ -36,10 +39,7 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn token(&self) -> &Token {
-        self.toks
-            .get(self.pos)
-            .or_else(|| self.toks.last())
-            .unwrap_or(&EOF_TOKEN)
+        self.toks.get(self.pos).unwrap_or(&self.eof)
     }
 
     pub fn peek(&self) -> &Tok {

@@ -183,19 +183,10 @@ impl Lexer<'_> {
                 self.bump();
                 self.string(c, start);
             } else if c == '?' && self.peek_at(1) == Some('"') && self.lang == Lang::Eql {
-                // Legacy EQL raw string `?"C:\path"`.
+                // Legacy EQL raw string `?"C:\path"`: only `\"` is an escape (python `eql`).
                 self.bump();
                 self.bump();
-                let body_start = self.pos;
-                let end = self.rest().find('"').map(|i| self.pos + i);
-                match end {
-                    Some(end) => {
-                        let value = self.src.get(body_start..end).unwrap_or("").to_owned();
-                        self.pos = end + 1;
-                        self.push(Tok::Str { value, raw: true }, start);
-                    }
-                    None => self.unterminated(start),
-                }
+                self.legacy_raw_string(start);
             } else if c == '?'
                 && self
                     .peek_at(1)
@@ -322,6 +313,22 @@ impl Lexer<'_> {
             }
         });
         self.push(tok, start);
+    }
+
+    fn legacy_raw_string(&mut self, start: usize) {
+        let mut value = String::new();
+        loop {
+            match self.bump() {
+                None => return self.unterminated(start),
+                Some('"') => break,
+                Some('\\') if self.peek() == Some('"') => {
+                    self.bump();
+                    value.push('"');
+                }
+                Some(c) => value.push(c),
+            }
+        }
+        self.push(Tok::Str { value, raw: true }, start);
     }
 
     fn raw_string(&mut self, start: usize) {
@@ -498,6 +505,17 @@ mod tests {
             toks(r#""""C:\Windows\*""""#)[0],
             Tok::Str {
                 value: r"C:\Windows\*".into(),
+                raw: true
+            }
+        );
+    }
+
+    #[test]
+    fn legacy_raw_string_unescapes_only_the_quote() {
+        assert_eq!(
+            toks(r#"?"C:\x\"y\n""#)[0],
+            Tok::Str {
+                value: r#"C:\x"y\n"#.into(),
                 raw: true
             }
         );

@@ -6,6 +6,8 @@
 //! one whose content decodes to the deserialized value wins. Literal strings (`'''`, `'`) map
 //! byte for byte; basic strings (`"""`, `"`) get an offset table through their escapes.
 
+use detcat_model::Span;
+
 /// The content of one string value in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
@@ -43,6 +45,25 @@ pub fn locate(text: &str, key: &str, value: &str) -> Option<Located> {
         let delim_at = here + (line.len() - after_ws.len());
         if let Some(found) = try_at(text, delim_at, value) {
             return Some(found);
+        }
+    }
+    None
+}
+
+/// The line that starts with `key` (bare, then `=`) or with the table header `[[key]]` / `[key]`,
+/// without its line break: where a diagnostic about that key points.
+pub fn key_line(text: &str, key: &str) -> Option<Span> {
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let here = line_start;
+        line_start += line.len();
+        let body = line.trim_end_matches(['\r', '\n']);
+        let is_key = body
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start_matches([' ', '\t']).starts_with('='));
+        let header = body.trim_start_matches('[').trim_end_matches(']');
+        if is_key || (body.starts_with('[') && header == key) {
+            return Some(Span::new(here, here + body.len()));
         }
     }
     None

@@ -382,7 +382,8 @@ fn is_case_fold(name: &str) -> bool {
     name.eq_ignore_ascii_case("to_lower") || name.eq_ignore_ascii_case("to_upper")
 }
 
-fn flip(op: CmpOp) -> CmpOp {
+/// `a < b` is `b > a`.
+pub(crate) fn flip(op: CmpOp) -> CmpOp {
     match op {
         CmpOp::Lt => CmpOp::Gt,
         CmpOp::Le => CmpOp::Ge,

@@ -8,7 +8,7 @@ use detcat_model::{
 
 use crate::diagnostics as diag;
 use crate::filters::filter_expr;
-use crate::locate::locate;
+use crate::locate::{key_line, locate};
 use crate::query::{ParsedQuery, map_spans, push_hint};
 use crate::toml_rule::{RuleBody, RuleFile};
 
@@ -225,7 +225,11 @@ fn build(file: &SourceFile, parsed: RuleFile) -> Rule {
             diags.push(d);
             (Language::None, e)
         }
-        Ok(Language::None) => (Language::None, ml_expr(&rule)),
+        Ok(Language::None) => {
+            let span = key_line(&file.text, "machine_learning_job_id");
+            diags.push(diag::machine_learning_job(path, span));
+            (Language::None, ml_expr(&rule, span))
+        }
         Ok(lang) if rule.query.is_none() => {
             let d = diag::missing_query(path, &rule_type);
             let e = Expr::Opaque(Opaque {
@@ -275,7 +279,7 @@ fn build(file: &SourceFile, parsed: RuleFile) -> Rule {
         filter_items.insert(0, expr);
         expr = Expr::and(filter_items);
     }
-    expr = wrap_rule_type(&rule, &rule_type, expr, path, &mut diags);
+    expr = wrap_rule_type(&rule, &rule_type, expr, file, &mut diags);
     for ex in &rule.exceptions_list {
         let name = ex.list_id.as_deref().or(ex.id.as_deref()).unwrap_or("?");
         diags.push(Diagnostic::info(
@@ -336,7 +340,7 @@ impl WithSpan for Diagnostic {
 }
 
 /// Machine-learning rules have no query: one opaque node naming the jobs.
-fn ml_expr(rule: &RuleBody) -> Expr {
+fn ml_expr(rule: &RuleBody, span: Option<Span>) -> Expr {
     let jobs = rule
         .machine_learning_job_id
         .clone()
@@ -350,7 +354,7 @@ fn ml_expr(rule: &RuleBody) -> Expr {
         text,
         reason: "machine learning job".into(),
         fields: Vec::new(),
-        span: None,
+        span,
     })
 }
 
@@ -358,9 +362,10 @@ fn wrap_rule_type(
     rule: &RuleBody,
     rule_type: &str,
     expr: Expr,
-    path: &str,
+    file: &SourceFile,
     diags: &mut Vec<Diagnostic>,
 ) -> Expr {
+    let path = file.path.as_str();
     match rule_type {
         "threshold" => {
             let Some(th) = &rule.threshold else {
@@ -454,11 +459,14 @@ fn wrap_rule_type(
                 rule.threat_query.as_deref().unwrap_or("").trim(),
                 mapping.join(", ")
             );
+            let threat_span = key_line(&file.text, "threat_index")
+                .or_else(|| key_line(&file.text, "rule.threat_mapping"));
+            diags.push(diag::threat_match(path, threat_span));
             let indicator = Expr::Opaque(Opaque {
                 text,
                 reason: "threat intel indicator match".into(),
                 fields,
-                span: None,
+                span: threat_span,
             });
             Expr::and(vec![expr, indicator])
         }

@@ -165,17 +165,26 @@ fn machine_learning_is_one_opaque_node() {
     };
     assert_eq!(o.reason, "machine learning job");
     assert!(o.text.contains("rare_parent"));
+    assert_eq!(r.diagnostics[0].code, "elastic::machine-learning-job");
     assert_eq!(r.language, Language::None);
 }
 
 #[test]
 fn threat_match_adds_opaque_indicator_part() {
     let extra = "threat_index = [\"logs-ti_*\"]\nthreat_query = \"threat.indicator.ip:*\"\n[[rule.threat_mapping]]\n[[rule.threat_mapping.entries]]\nfield = \"source.ip\"\ntype = \"mapping\"\nvalue = \"threat.indicator.ip\"\n";
-    let r = one(
-        "elastic/rules/x.toml",
-        &rule_toml("threat_match", "kuery", "source.ip:*", extra),
-    );
+    let text = rule_toml("threat_match", "kuery", "source.ip:*", extra);
+    let r = one("elastic/rules/x.toml", &text);
     assert_eq!(r.status(), ParseStatus::Partial);
+    let d = r
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "elastic::threat-match")
+        .expect("a diagnostic says why the rule is partial");
+    let span = d.span.expect("located");
+    assert_eq!(
+        &text[span.start as usize..span.end as usize],
+        "threat_index = [\"logs-ti_*\"]"
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ const SEEDS: &[&str] = &[
     r#"event.category:process and process.name:(cmd.exe or "power shell" or pwsh*) and not user:{ name:x } and a >= 5 and b:(* and not (GET or HEAD))"#,
     r#"FROM logs-* METADATA _id | WHERE a LIKE "x*" AND b RLIKE ".*" AND c IN (1, 2) AND d IS NOT NULL AND KQL("e:f") | EVAL g = TO_LOWER(h) | STATS n = COUNT(*) BY g | WHERE n > 3 | KEEP g"#,
     r#"a:x AND b:(y OR /z[0-9]+/) AND NOT c:[1 TO 5] _exists_:d +e:f -g:h"#,
+    r#"FROM x | GROK m "%{IP:i} %{WORD:v}" | DISSECT u "%{a}/%{b}" | ENRICH p ON h WITH o = w | RENAME h AS k | EVAL t = TO_LOWER(COALESCE(a, b)), z = CASE(t == "x", 1, 0) | WHERE t IN ("a", "b") AND z > 0 AND o IS NOT NULL | INLINE STATS c = COUNT(*) BY k | STATS n = COUNT_DISTINCT(i), m = MAX(c) WHERE v == "GET" BY k | WHERE n >= 2 AND k != "y" OR m < 1 | COMPLETION r = k WITH {"inference_id": "x"} | WHERE r LIKE "*y*""#,
 ];
 
 struct Rng(u64);

@@ -101,7 +101,7 @@ pub fn lex(src: &str, lang: Lang) -> (Vec<KToken>, Vec<QueryDiag>) {
                 span: Span::new(start, pos),
             });
         } else if c == '"' {
-            let (value, end, closed) = quoted(src, pos + 1);
+            let (value, end, closed) = quoted(src, pos + 1, lang);
             if !closed {
                 diags.push(diagnostics::unterminated_string(
                     lang,
@@ -170,28 +170,61 @@ fn keyword(rest: &str, lang: Lang) -> Option<(KTok, usize)> {
     }
 }
 
-fn quoted(src: &str, mut pos: usize) -> (String, usize, bool) {
+/// A quoted string from just after its opening quote: `(value, end, closed)`.
+///
+/// KQL follows Kibana's grammar (`QuotedCharacter` in kuery.peg, the same in detection-rules'
+/// kql.g): `\t` `\r` `\n` are whitespace, `\uXXXX` a code point, `\\` and `\"` the character;
+/// any other backslash is an ordinary character and stays (`"C:\Windows"` is `C:\Windows`).
+/// Lucene's query-string syntax lets a backslash escape any character.
+fn quoted(src: &str, mut pos: usize, lang: Lang) -> (String, usize, bool) {
     let mut value = String::new();
-    let mut chars = src.get(pos..).unwrap_or("").chars();
-    while let Some(c) = chars.next() {
+    let body = src.get(pos..).unwrap_or("");
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         pos += c.len_utf8();
-        match c {
-            '"' => return (value, pos, true),
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    pos += n.len_utf8();
-                    match n {
-                        'n' => value.push('\n'),
-                        't' => value.push('\t'),
-                        'r' => value.push('\r'),
-                        other => value.push(other),
+        if c == '"' {
+            return (value, pos, true);
+        }
+        if c != '\\' {
+            value.push(c);
+            continue;
+        }
+        let Some(&(_, n)) = chars.peek() else {
+            value.push('\\');
+            continue;
+        };
+        let kql = lang == Lang::Kql;
+        let decoded = match n {
+            't' if kql => Some('\t'),
+            'r' if kql => Some('\r'),
+            'n' if kql => Some('\n'),
+            '\\' | '"' => Some(n),
+            'u' if kql => body.get(i + 2..i + 6).and_then(kibana_unicode),
+            _ if !kql => Some(n),
+            _ => None,
+        };
+        match decoded {
+            Some(d) => {
+                let used = if n == 'u' { 5 } else { 1 };
+                for _ in 0..used {
+                    if let Some((_, skipped)) = chars.next() {
+                        pos += skipped.len_utf8();
                     }
                 }
+                value.push(d);
             }
-            other => value.push(other),
+            None => value.push('\\'),
         }
     }
     (value, pos, false)
+}
+
+/// Kibana's `\uXXXX`: exactly four hex digits.
+fn kibana_unicode(hex: &str) -> Option<char> {
+    if hex.len() != 4 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
 }
 
 fn regex(src: &str, mut pos: usize) -> (String, usize, bool) {
@@ -313,6 +346,32 @@ mod tests {
         assert_eq!(text, r"C:\Temp\*x*");
         assert_eq!(pattern, r"C:\\Temp\\\*x*");
         assert!(wild);
+    }
+
+    fn quoted_value(src: &str, lang: Lang) -> String {
+        match lex(src, lang).0.into_iter().next().map(|t| t.tok) {
+            Some(KTok::Quoted(v)) => v,
+            other => panic!("quoted string expected, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn kql_quoted_backslash_stays_unless_it_escapes() {
+        // Regression (rule 208dbe77): the backslashes of a Windows path were dropped.
+        assert_eq!(
+            quoted_value(r#""C:\Windows\System32\wbem\WmiPrvSE.exe""#, Lang::Kql),
+            r"C:\Windows\System32\wbem\WmiPrvSE.exe"
+        );
+        assert_eq!(
+            quoted_value(r#""a\\b\"c\td\u0041\u00G1""#, Lang::Kql),
+            "a\\b\"c\tdA\\u00G1"
+        );
+        assert_eq!(quoted_value(r#""trailing\"#, Lang::Kql), "trailing\\");
+    }
+
+    #[test]
+    fn lucene_quoted_backslash_escapes_any_character() {
+        assert_eq!(quoted_value(r#""a\:b\\c""#, Lang::Lucene), r"a:b\c");
     }
 
     #[test]
