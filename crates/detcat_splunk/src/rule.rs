@@ -9,7 +9,8 @@ use detcat_yaml::{Limits, parse_documents};
 use crate::detection::Detection;
 use crate::diagnostics as diag;
 use crate::lower::{self, CommandUse, map_spans};
-use crate::macros::{self, MacroTable};
+use crate::files::Context;
+use crate::macros;
 use crate::offsets::ValueOffsets;
 use crate::spl;
 
@@ -29,10 +30,10 @@ pub struct QueryOutcome {
 }
 
 /// Expands, parses and lowers one query. Spans in the result point into `query`.
-pub fn parse_query(query: &str, table: &MacroTable) -> QueryOutcome {
-    let expanded = macros::expand(query, table);
+pub fn parse_query(query: &str, context: &Context) -> QueryOutcome {
+    let expanded = macros::expand(query, &context.macros);
     let parsed = spl::parse(&expanded.text);
-    let lowered = lower::lower(&parsed.query, &expanded.text);
+    let lowered = lower::lower(&parsed.query, &expanded.text, &context.lookups);
     let to_source = |s: Span| expanded.map.to_source(s);
     let mut expr = lowered.expr;
     map_spans(&mut expr, &to_source);
@@ -57,7 +58,7 @@ pub fn parse_query(query: &str, table: &MacroTable) -> QueryOutcome {
 }
 
 /// Reads one detection file into a rule; a file that cannot be read is one *failed* rule.
-pub fn parse_detection(file: &SourceFile, table: &MacroTable) -> Rule {
+pub fn parse_detection(file: &SourceFile, context: &Context) -> Rule {
     let docs = match parse_documents(&file.text, &Limits::default()) {
         Ok(docs) => docs,
         Err(e) => {
@@ -91,7 +92,7 @@ pub fn parse_detection(file: &SourceFile, table: &MacroTable) -> Rule {
         rule.diagnostics = diagnostics;
         return rule;
     };
-    let outcome = parse_query(&search.text, table);
+    let outcome = parse_query(&search.text, context);
     let offsets = ValueOffsets::new(&file.text, search.span, &search.text);
     let to_file = |s: Span| offsets.span(s);
     let mut expr = outcome.expr;

@@ -70,7 +70,7 @@ fn splunk_corpus_conformance() {
     let (mut active, mut deprecated, mut with_pred, mut with_exclusion, mut with_agg) =
         (0, 0, 0, 0, 0);
     let mut no_pred = Vec::new();
-    let table = detcat_splunk::load_macros(&files).0;
+    let table = detcat_splunk::load_context(&files);
 
     for (file, outcome) in files.iter().zip(&outcomes) {
         if let Some(reason) = &outcome.non_rule {

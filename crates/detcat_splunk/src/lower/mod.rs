@@ -7,17 +7,21 @@
 //! by `eval`/`rex` become `Computed`, a `lookup` whose output is tested becomes `Opaque`, and
 //! unknown commands are `Opaque` nodes with their text.
 
+mod case;
 mod commands;
 mod eval;
+mod lookup;
 mod pipeline;
 mod search;
 
 pub use commands::{Disposition, ENRICHMENT, SHAPING, disposition};
+pub use lookup::MAX_LOOKUP_VALUES;
 
 use std::collections::HashMap;
 
 use detcat_model::{AggKind, Diagnostic, Expr, Opaque, Span};
 
+use crate::lookups::LookupTables;
 use crate::spl::Query;
 
 /// The model expression of a query and what was learned on the way.
@@ -39,9 +43,10 @@ pub struct CommandUse {
     pub disposition: Disposition,
 }
 
-/// Lowers a parsed query; `text` is the text it was parsed from (for node texts).
-pub fn lower(query: &Query, text: &str) -> Lowered {
-    let mut l = Lowerer::new(text, 0);
+/// Lowers a parsed query; `text` is the text it was parsed from (for node texts); `lookups`
+/// resolve filters on a `lookup`'s output.
+pub fn lower(query: &Query, text: &str, lookups: &LookupTables) -> Lowered {
+    let mut l = Lowerer::new(text, 0, lookups);
     l.query(query);
     let expr = l.finish();
     Lowered {
@@ -71,10 +76,15 @@ struct Derived {
     inputs: Vec<String>,
     /// Index into `Lowerer::externals` when the field comes from outside the event.
     external: Option<usize>,
+    /// The lookup column the field holds, when a `lookup` wrote it.
+    lookup: Option<lookup::LookupUse>,
+    /// The arms of an `eval x = case(…)` / `if(…)` definition.
+    arms: Option<Vec<case::Arm>>,
 }
 
 pub(crate) struct Lowerer<'a> {
     text: &'a str,
+    lookups: &'a LookupTables,
     depth: usize,
     conjuncts: Vec<Expr>,
     aggregates: HashMap<String, AggInfo>,
@@ -88,9 +98,10 @@ pub(crate) struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(text: &'a str, depth: usize) -> Self {
+    fn new(text: &'a str, depth: usize, lookups: &'a LookupTables) -> Self {
         Self {
             text,
+            lookups,
             depth,
             conjuncts: Vec::new(),
             aggregates: HashMap::new(),
@@ -157,7 +168,7 @@ impl<'a> Lowerer<'a> {
             self.diags.push(crate::diagnostics::too_deep(query.span));
             return self.opaque(query.span, "subsearch nested too deep");
         }
-        let mut sub = Lowerer::new(self.text, self.depth + 1);
+        let mut sub = Lowerer::new(self.text, self.depth + 1, self.lookups);
         sub.query(query);
         let expr = sub.finish();
         for dm in sub.datamodels {
@@ -215,7 +226,7 @@ impl Lowerer<'_> {
         let Some(parsed) = parsed else {
             return Expr::Const { value: true };
         };
-        let mut inner = Lowerer::new(value, self.depth + 1);
+        let mut inner = Lowerer::new(value, self.depth + 1, self.lookups);
         let mut e = inner.search(&parsed);
         map_spans(&mut e, &|_| span);
         e

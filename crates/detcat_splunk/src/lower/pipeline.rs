@@ -5,9 +5,11 @@ use detcat_model::{
     RegexFlags, Value,
 };
 
+use super::case::arms_equal;
+use super::lookup::LookupUse;
 use super::{AggInfo, CommandUse, Derived, Disposition, Lowerer, disposition};
 use crate::diagnostics as diag;
-use crate::spl::{Command, CommandKind, Query, Stats};
+use crate::spl::{Command, CommandKind, LookupField, Query, Stats};
 
 /// Statistics that carry values rather than measure them: a condition on their output is a
 /// condition on the underlying field, not a threshold.
@@ -70,7 +72,11 @@ impl Lowerer<'_> {
             CommandKind::Eval(assignments) => {
                 for a in assignments {
                     let inputs = a.expr.fields();
+                    let arms = self.arms(&a.expr);
                     self.derive(&a.field, "eval", inputs, None);
+                    if let Some(d) = self.derived.get_mut(&a.field) {
+                        d.arms = arms;
+                    }
                 }
             }
             CommandKind::Rex {
@@ -87,20 +93,7 @@ impl Lowerer<'_> {
                 table,
                 inputs,
                 outputs,
-            } => {
-                let mut fields = inputs.clone();
-                fields.extend(outputs.iter().cloned());
-                let idx = self.externals.len();
-                self.externals.push(Some(Expr::Opaque(Opaque {
-                    text: self.slice(cmd.span).to_owned(),
-                    reason: format!("SPL lookup `{table}`"),
-                    fields,
-                    span: Some(cmd.span),
-                })));
-                for out in outputs {
-                    self.derive(out, "lookup", inputs.clone(), Some(idx));
-                }
-            }
+            } => self.lookup(cmd, table, inputs, outputs),
             CommandKind::Join { join_type, sub, .. } => {
                 let Some(sub) = sub else { return };
                 if join_type == "inner" {
@@ -143,6 +136,9 @@ impl Lowerer<'_> {
                 let e = self.opaque(cmd.span, &format!("unknown macro `{name}`"));
                 self.conjuncts.push(e);
             }
+            CommandKind::Other { words, .. } if cmd.name == "fillnull" => {
+                self.fillnull(cmd, words);
+            }
             CommandKind::Other { words, subsearches } => match disp {
                 Disposition::Shaping | Disposition::Enrichment => {}
                 _ => {
@@ -182,8 +178,80 @@ impl Lowerer<'_> {
                 command: command.to_owned(),
                 inputs,
                 external,
+                lookup: None,
+                arms: None,
             },
         );
+    }
+
+    /// `lookup`: its outputs are derived fields; a later filter on one resolves against the
+    /// table (or places the opaque node, see [`Lowerer::filter`]).
+    fn lookup(
+        &mut self,
+        cmd: &Command,
+        table: &str,
+        inputs: &[LookupField],
+        outputs: &[LookupField],
+    ) {
+        let lookups = self.lookups;
+        let outputs: Vec<LookupField> = if outputs.is_empty() {
+            // No OUTPUT clause: every other column of the table comes back under its name.
+            lookups
+                .get(table)
+                .map(|t| {
+                    t.columns
+                        .iter()
+                        .filter(|c| !inputs.iter().any(|i| &i.column == *c))
+                        .map(|c| LookupField {
+                            column: c.clone(),
+                            field: c.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            outputs.to_vec()
+        };
+        let mut fields: Vec<String> = inputs.iter().map(|i| i.field.clone()).collect();
+        fields.extend(outputs.iter().map(|o| o.field.clone()));
+        let idx = self.externals.len();
+        self.externals.push(Some(Expr::Opaque(Opaque {
+            text: self.slice(cmd.span).to_owned(),
+            reason: format!("SPL lookup `{table}`"),
+            fields,
+            span: Some(cmd.span),
+        })));
+        let input_fields: Vec<String> = inputs.iter().map(|i| i.field.clone()).collect();
+        for out in &outputs {
+            self.derive(&out.field, "lookup", input_fields.clone(), Some(idx));
+            if let Some(d) = self.derived.get_mut(&out.field) {
+                d.lookup = Some(LookupUse {
+                    table: table.to_owned(),
+                    inputs: inputs.to_vec(),
+                    column: out.column.clone(),
+                    null_as: None,
+                    span: cmd.span,
+                });
+            }
+        }
+    }
+
+    /// `fillnull [value=v] [fields]`: a lookup output it fills is `v` when the lookup found
+    /// nothing.
+    fn fillnull(&mut self, cmd: &Command, words: &[String]) {
+        let value = self
+            .slice(cmd.span)
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("value="))
+            .map(|v| v.trim_matches('"').to_owned())
+            .unwrap_or_else(|| "0".to_owned());
+        for (name, d) in &mut self.derived {
+            if let Some(u) = &mut d.lookup
+                && (words.is_empty() || words.contains(name))
+            {
+                u.null_as = Some(value.clone());
+            }
+        }
     }
 
     fn stats(&mut self, cmd: &Command, s: &Stats) {
@@ -229,8 +297,16 @@ impl Lowerer<'_> {
     pub(crate) fn filter(&mut self, e: Expr) {
         let mut externals = Vec::new();
         let e = self.rewrite(e, &mut externals);
-        for idx in externals {
+        for (idx, why) in externals {
             if let Some(opaque) = self.externals.get_mut(idx).and_then(Option::take) {
+                if let Expr::Opaque(o) = &opaque {
+                    let name = o.reason.trim_start_matches("SPL lookup ").trim_matches('`');
+                    self.diags.push(diag::lookup_unresolved(
+                        o.span.unwrap_or_default(),
+                        name,
+                        &why,
+                    ));
+                }
                 self.conjuncts.push(opaque);
             }
         }
@@ -296,7 +372,7 @@ impl Lowerer<'_> {
 
     /// Predicates over derived fields or statistics (other than plain thresholds) become
     /// computed nodes; the external commands they depend on are collected.
-    fn rewrite(&self, e: Expr, externals: &mut Vec<usize>) -> Expr {
+    fn rewrite(&mut self, e: Expr, externals: &mut Vec<(usize, String)>) -> Expr {
         match e {
             Expr::And { items } => Expr::and(
                 items
@@ -310,13 +386,35 @@ impl Lowerer<'_> {
                     .map(|i| self.rewrite(i, externals))
                     .collect(),
             ),
-            Expr::Not { item } => Expr::not(self.rewrite(*item, externals)),
+            Expr::Not { item } => match *item {
+                // SPL `out != v` on a lookup output: an atom of its own (see resolve_lookup).
+                Expr::Pred(p) if p.modifiers.iter().any(|m| m == "!=") => {
+                    let u = self.derived.get(&p.field).and_then(|d| d.lookup.clone());
+                    match u.map(|u| self.resolve_lookup(&p, &u, true)) {
+                        Some(Ok(e)) => e,
+                        _ => Expr::not(self.rewrite(Expr::Pred(p), externals)),
+                    }
+                }
+                item => Expr::not(self.rewrite(item, externals)),
+            },
             Expr::Pred(p) => {
-                if let Some(d) = self.derived.get(&p.field) {
-                    if let Some(idx) = d.external
-                        && !externals.contains(&idx)
+                if let Some(d) = self.derived.get(&p.field).cloned() {
+                    if let Some(arms) = &d.arms
+                        && let Some(e) = arms_equal(arms, &p)
                     {
-                        externals.push(idx);
+                        return e;
+                    }
+                    let resolved = d.lookup.as_ref().map(|u| self.resolve_lookup(&p, u, false));
+                    match resolved {
+                        Some(Ok(e)) => return e,
+                        Some(Err(why)) => {
+                            if let Some(idx) = d.external
+                                && !externals.iter().any(|(i, _)| *i == idx)
+                            {
+                                externals.push((idx, why));
+                            }
+                        }
+                        None => {}
                     }
                     let mut fields = vec![p.field.clone()];
                     fields.extend(d.inputs.iter().filter(|f| **f != p.field).cloned());

@@ -5,7 +5,7 @@ use super::*;
 fn lowered(q: &str) -> Lowered {
     let parsed = crate::spl::parse(q);
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
-    lower(&parsed.query, q)
+    lower(&parsed.query, q, &crate::lookups::LookupTables::default())
 }
 
 fn expr(q: &str) -> Expr {

@@ -46,11 +46,12 @@ pub enum CommandKind {
         pattern: String,
         span: Span,
     },
-    /// `| lookup table in [as x] … OUTPUT[NEW] out [as y] …`.
+    /// `| lookup table in [as x] … OUTPUT[NEW] out [as y] …`. `outputs` is empty when the
+    /// command names none (then every other column of the table is an output).
     Lookup {
         table: String,
-        inputs: Vec<String>,
-        outputs: Vec<String>,
+        inputs: Vec<LookupField>,
+        outputs: Vec<LookupField>,
     },
     /// `| join [type=…] fields [ subsearch ]`.
     Join {
@@ -72,6 +73,13 @@ pub enum CommandKind {
         words: Vec<String>,
         subsearches: Vec<Query>,
     },
+}
+
+/// One `column [AS field]` of a `lookup`: the table's column and the event's field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupField {
+    pub column: String,
+    pub field: String,
 }
 
 /// `stats`-family command.

@@ -1,6 +1,6 @@
 //! Per-command argument parsing.
 
-use super::ast::{CommandKind, Query};
+use super::ast::{CommandKind, LookupField, Query};
 use super::lexer::{Mode, Tok, Token};
 use super::{Ctx, eval, search, stats, text};
 use detcat_model::Span;
@@ -172,8 +172,8 @@ fn regex(ctx: &Ctx<'_>, toks: &[Token]) -> Option<CommandKind> {
     }
 }
 
-/// `lookup [opts] table f1 [AS e1], f2 … OUTPUT|OUTPUTNEW o1 [AS e2] …`: the event fields
-/// read and written.
+/// `lookup [opts] table f1 [AS e1], f2 … OUTPUT|OUTPUTNEW o1 [AS e2] …`: the table columns
+/// read and written, with the event fields they meet.
 fn lookup(ctx: &Ctx<'_>, toks: &[Token]) -> CommandKind {
     let pos = positional(toks);
     let mut names = pos
@@ -194,13 +194,16 @@ fn lookup(ctx: &Ctx<'_>, toks: &[Token]) -> CommandKind {
             pending_as = true;
             continue;
         }
-        let list = if in_output { &mut outputs } else { &mut inputs };
-        if pending_as {
-            // `lookup_field AS event_field`: the event's name replaces the lookup's.
-            list.pop();
-            pending_as = false;
+        let list: &mut Vec<LookupField> = if in_output { &mut outputs } else { &mut inputs };
+        match list.last_mut() {
+            // `column AS event_field`: the event's name replaces the column's.
+            Some(last) if pending_as => last.field = name,
+            _ => list.push(LookupField {
+                column: name.clone(),
+                field: name,
+            }),
         }
-        list.push(name);
+        pending_as = false;
     }
     CommandKind::Lookup {
         table,

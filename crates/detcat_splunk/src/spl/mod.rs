@@ -24,7 +24,7 @@ mod stats;
 pub mod text;
 
 pub use ast::{
-    Assignment, BinOp, CmpOp, Command, CommandKind, EvalExpr, Query, SearchExpr, SearchValue,
+    Assignment, BinOp, CmpOp, Command, CommandKind, EvalExpr, LookupField, Query, SearchExpr, SearchValue,
     StatFn, Stats,
 };
 

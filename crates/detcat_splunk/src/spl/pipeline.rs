@@ -3,7 +3,7 @@
 use detcat_model::Span;
 
 use super::ast::{Command, CommandKind, Query};
-use super::lexer::{Mode, Tok, match_bracket, skip_comment, skip_quoted};
+use super::lexer::{Mode, Tok, is_escape_pair, match_bracket, skip_comment, skip_quoted};
 use super::{Ctx, MAX_DEPTH, commands};
 use crate::diagnostics as diag;
 
@@ -54,6 +54,7 @@ fn split_pipes(bytes: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> {
     let mut i = start;
     while i < end {
         match bytes.get(i).copied().unwrap_or(b' ') {
+            b'\\' if is_escape_pair(bytes, i) => i += 2,
             b'"' => i = skip_quoted(bytes, i, end),
             b'`' if bytes.get(i..i + 3) == Some(b"```") => i = skip_comment(bytes, i, end),
             b'`' => {

@@ -219,8 +219,8 @@ fn eval_rex_regex_lookup_join_rename_from() {
         c[4].kind,
         CommandKind::Lookup {
             table: "table".into(),
-            inputs: vec!["f".into()],
-            outputs: vec!["out1".into(), "o2".into()]
+            inputs: vec![lf("in_f", "f")],
+            outputs: vec![lf("o1", "out1"), lf("o2", "o2")]
         }
     );
     assert!(
@@ -298,4 +298,11 @@ fn deep_nesting_is_cut_off_with_a_diagnostic() {
             .iter()
             .any(|d| d.code == "splunk::too-deep")
     );
+}
+
+fn lf(column: &str, field: &str) -> crate::spl::LookupField {
+    crate::spl::LookupField {
+        column: column.into(),
+        field: field.into(),
+    }
 }
