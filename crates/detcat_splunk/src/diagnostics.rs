@@ -250,3 +250,13 @@ pub fn opaque_node(span: Option<Span>, reason: &str) -> Diagnostic {
         span,
     )
 }
+
+/// An enriching join whose fields a later filter reads.
+pub fn join_not_normalized(span: Span, what: &str, why: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "splunk::join-not-normalized",
+        format!("{what} is kept as an opaque node: {why}"),
+        NO_PATH,
+        Some(span),
+    )
+}

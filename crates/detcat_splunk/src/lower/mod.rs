@@ -92,6 +92,12 @@ pub(crate) struct Lowerer<'a> {
     /// Opaque nodes of external commands, taken (set to `None`) once placed in the tree.
     externals: Vec<Option<Expr>>,
     bucket_span: Option<String>,
+    /// Every field the query has named so far (filters, `stats`, `eval`, `rename`, …).
+    seen: std::collections::HashSet<String>,
+    /// A join whose subsearch is not normalized brought fields of unknown names: a later
+    /// filter on a field never named before reads them. `Some(Some(i))`: its opaque node is
+    /// `externals[i]`, placed only then (an outer/left join that merely enriches).
+    unknown_origin: Option<Option<usize>>,
     datamodels: Vec<String>,
     diags: Vec<Diagnostic>,
     commands: Vec<CommandUse>,
@@ -108,6 +114,8 @@ impl<'a> Lowerer<'a> {
             derived: HashMap::new(),
             externals: Vec::new(),
             bucket_span: None,
+            seen: std::collections::HashSet::new(),
+            unknown_origin: None,
             datamodels: Vec::new(),
             diags: Vec::new(),
             commands: Vec::new(),

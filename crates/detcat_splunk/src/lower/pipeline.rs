@@ -73,7 +73,8 @@ impl Lowerer<'_> {
                 for a in assignments {
                     let inputs = a.expr.fields();
                     let arms = self.arms(&a.expr);
-                    self.derive(&a.field, "eval", inputs, None);
+                    let external = self.external_of(&inputs);
+                    self.derive(&a.field, "eval", inputs, external);
                     if let Some(d) = self.derived.get_mut(&a.field) {
                         d.arms = arms;
                     }
@@ -94,23 +95,11 @@ impl Lowerer<'_> {
                 inputs,
                 outputs,
             } => self.lookup(cmd, table, inputs, outputs),
-            CommandKind::Join { join_type, sub, .. } => {
-                let Some(sub) = sub else { return };
-                if join_type == "inner" {
-                    // An inner join keeps only events the subsearch also finds: its filter is
-                    // the rule's filter too.
-                    let e = self.subquery(sub);
-                    self.filter(e);
-                } else {
-                    let fields = self.subsearch_fields(sub);
-                    self.conjuncts.push(Expr::Opaque(Opaque {
-                        text: self.slice(cmd.span).to_owned(),
-                        reason: format!("SPL {join_type} join"),
-                        fields,
-                        span: Some(cmd.span),
-                    }));
-                }
-            }
+            CommandKind::Join {
+                join_type,
+                sub,
+                fields,
+            } => self.join(cmd, join_type, fields, sub.as_deref()),
             CommandKind::Append { sub } => {
                 if cmd.name == "appendpipe" {
                     return;
@@ -123,6 +112,7 @@ impl Lowerer<'_> {
             }
             CommandKind::Rename(pairs) => {
                 for (from, to) in pairs {
+                    self.seen.insert(to.clone());
                     if let Some(d) = self.derived.get(from).cloned() {
                         self.derived.insert(to.clone(), d);
                     }
@@ -164,6 +154,32 @@ impl Lowerer<'_> {
         }
     }
 
+    /// `join`: an inner join filters like its subsearch; an outer/left join only enriches, so
+    /// its opaque node is placed only when a later filter reads a field it may have brought.
+    fn join(&mut self, cmd: &Command, join_type: &str, keys: &[String], sub: Option<&Query>) {
+        self.seen.extend(keys.iter().cloned());
+        let Some(sub) = sub else { return };
+        if join_type == "inner" {
+            // An inner join keeps only events the subsearch also finds: its filter is the
+            // rule's filter too.
+            let e = self.subquery(sub);
+            if e.has_opaque() {
+                self.unknown_origin = Some(None);
+            }
+            self.filter(e);
+            return;
+        }
+        let fields = self.subsearch_fields(sub);
+        let idx = self.externals.len();
+        self.externals.push(Some(Expr::Opaque(Opaque {
+            text: self.slice(cmd.span).to_owned(),
+            reason: format!("SPL {join_type} join"),
+            fields,
+            span: Some(cmd.span),
+        })));
+        self.unknown_origin = Some(Some(idx));
+    }
+
     fn datamodel(&mut self, dataset: &str) {
         if !dataset.is_empty() && !self.datamodels.iter().any(|d| d == dataset) {
             self.datamodels.push(dataset.to_owned());
@@ -171,6 +187,7 @@ impl Lowerer<'_> {
     }
 
     fn derive(&mut self, field: &str, command: &str, inputs: Vec<String>, external: Option<usize>) {
+        self.seen.insert(field.to_owned());
         self.aggregates.remove(field);
         self.derived.insert(
             field.to_owned(),
@@ -182,6 +199,20 @@ impl Lowerer<'_> {
                 arms: None,
             },
         );
+    }
+
+    /// The enriching join a field computed from `inputs` depends on: an input never named
+    /// before the join (its origin is unknown), or an input computed from one. (An `eval` over
+    /// a lookup's output stays a computed condition, as before: its fields are known.)
+    fn external_of(&self, inputs: &[String]) -> Option<usize> {
+        let join = self.unknown_origin.flatten()?;
+        inputs
+            .iter()
+            .any(|i| match self.derived.get(i) {
+                Some(d) => d.external == Some(join),
+                None => !self.seen.contains(i),
+            })
+            .then_some(join)
     }
 
     /// `lookup`: its outputs are derived fields; a later filter on one resolves against the
@@ -268,6 +299,11 @@ impl Lowerer<'_> {
             .find(|(k, _)| k.eq_ignore_ascii_case("span"))
             .map(|(_, v)| v.clone());
         let timespan = span.or_else(|| self.bucket_span.clone());
+        self.seen.extend(s.by.iter().cloned());
+        for f in &s.functions {
+            self.seen.insert(f.output.clone());
+            self.seen.extend(f.field.iter().cloned());
+        }
         for f in &s.functions {
             if VALUE_CARRIERS.contains(&f.function.as_str()) {
                 continue;
@@ -300,15 +336,20 @@ impl Lowerer<'_> {
         for (idx, why) in externals {
             if let Some(opaque) = self.externals.get_mut(idx).and_then(Option::take) {
                 if let Expr::Opaque(o) = &opaque {
-                    let name = o.reason.trim_start_matches("SPL lookup ").trim_matches('`');
-                    self.diags.push(diag::lookup_unresolved(
-                        o.span.unwrap_or_default(),
-                        name,
-                        &why,
-                    ));
+                    let span = o.span.unwrap_or_default();
+                    self.diags.push(match o.reason.strip_prefix("SPL lookup ") {
+                        Some(name) => diag::lookup_unresolved(span, name.trim_matches('`'), &why),
+                        None => diag::join_not_normalized(span, &o.reason, &why),
+                    });
                 }
                 self.conjuncts.push(opaque);
             }
+        }
+        for p in e.walk().filter_map(|x| match x {
+            Expr::Pred(p) => Some(&p.field),
+            _ => None,
+        }) {
+            self.seen.insert(p.clone());
         }
         let items = match e {
             Expr::And { items } => items,
@@ -400,25 +441,36 @@ impl Lowerer<'_> {
             Expr::Pred(p) => {
                 if let Some(d) = self.derived.get(&p.field).cloned() {
                     if let Some(arms) = &d.arms
+                        && d.external.is_none()
                         && let Some(e) = arms_equal(arms, &p)
                     {
                         return e;
                     }
                     let resolved = d.lookup.as_ref().map(|u| self.resolve_lookup(&p, u, false));
-                    match resolved {
+                    let why = match resolved {
                         Some(Ok(e)) => return e,
-                        Some(Err(why)) => {
-                            if let Some(idx) = d.external
-                                && !externals.iter().any(|(i, _)| *i == idx)
-                            {
-                                externals.push((idx, why));
-                            }
-                        }
-                        None => {}
+                        Some(Err(why)) => why,
+                        None => format!("a later filter reads `{}`, derived from its fields", p.field),
+                    };
+                    if let Some(idx) = d.external
+                        && !externals.iter().any(|(i, _)| *i == idx)
+                    {
+                        externals.push((idx, why));
                     }
                     let mut fields = vec![p.field.clone()];
                     fields.extend(d.inputs.iter().filter(|f| **f != p.field).cloned());
                     return self.computed_pred(&p, &d.command, fields);
+                }
+                if let Some(origin) = self.unknown_origin
+                    && !self.seen.contains(&p.field)
+                    && !self.aggregates.contains_key(&p.field)
+                {
+                    if let Some(idx) = origin
+                        && !externals.iter().any(|(i, _)| *i == idx)
+                    {
+                        externals.push((idx, "a later filter reads a field it may bring".into()));
+                    }
+                    return self.computed_pred(&p, "join", vec![p.field.clone()]);
                 }
                 if self.aggregates.contains_key(&p.field)
                     && self.threshold(&Expr::Pred(p.clone())).is_none()
