@@ -65,6 +65,13 @@ pub enum CommandKind {
     Rename(Vec<(String, String)>),
     /// `| bucket|bin span=… field`.
     Bucket { span: Option<String> },
+    /// `| transaction f1 f2 [maxspan=…] [maxpause=…] [startswith=(…)] [endswith=(…)]`.
+    Transaction(Transaction),
+    /// `| rare|top [limit=N] f1 f2 [by g]`.
+    Rare {
+        fields: Vec<String>,
+        by: Vec<String>,
+    },
     /// A macro the expander left in place (unknown), alone as a command.
     Macro { name: String },
     /// Any other command: its positional words (not `key=value` options) and the subsearches
@@ -80,6 +87,18 @@ pub enum CommandKind {
 pub struct LookupField {
     pub column: String,
     pub field: String,
+}
+
+/// `transaction`: events grouped by fields, optionally between a start and an end event.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Transaction {
+    pub fields: Vec<String>,
+    /// `maxspan=`, else `maxpause=`.
+    pub maxspan: Option<String>,
+    pub start: Option<SearchExpr>,
+    pub end: Option<SearchExpr>,
+    /// `startswith`/`endswith` written in a form this parser does not read (`"…"`, `eval(…)`).
+    pub unparsed_bounds: bool,
 }
 
 /// `stats`-family command.

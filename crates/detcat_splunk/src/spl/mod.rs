@@ -25,7 +25,7 @@ pub mod text;
 
 pub use ast::{
     Assignment, BinOp, CmpOp, Command, CommandKind, EvalExpr, LookupField, Query, SearchExpr, SearchValue,
-    StatFn, Stats,
+    StatFn, Stats, Transaction,
 };
 
 use detcat_model::{Diagnostic, Span};
