@@ -260,3 +260,13 @@ pub fn join_not_normalized(span: Span, what: &str, why: &str) -> Diagnostic {
         Some(span),
     )
 }
+
+pub fn subsearch_not_normalized(span: Span) -> Diagnostic {
+    Diagnostic::warning(
+        "splunk::subsearch-not-normalized",
+        "a `[ … ]` subsearch inside search terms is kept as an opaque node: its results become \
+         search terms only when it runs",
+        NO_PATH,
+        Some(span),
+    )
+}

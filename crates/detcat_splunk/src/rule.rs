@@ -42,6 +42,7 @@ pub fn parse_query(query: &str, context: &Context) -> QueryOutcome {
         d.span = d.span.map(to_source);
         diagnostics.push(d);
     }
+    explain_opaque_nodes(&expr, &mut diagnostics);
     if !expr
         .walk()
         .any(|e| matches!(e, Expr::Pred(_) | Expr::Keyword(_)))
@@ -55,6 +56,26 @@ pub fn parse_query(query: &str, context: &Context) -> QueryOutcome {
         commands: lowered.commands,
         expanded: expanded.text,
     }
+}
+
+/// Every opaque node gets a diagnostic naming it and its place: one whose span overlaps the
+/// node's (a parse error, an unsupported command, an unresolved lookup), else a generic one.
+fn explain_opaque_nodes(expr: &Expr, diagnostics: &mut Vec<Diagnostic>) {
+    let overlaps = |a: Span, b: Span| a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1);
+    let mut missing = Vec::new();
+    for e in expr.walk() {
+        let Expr::Opaque(o) = e else { continue };
+        let explained = match o.span {
+            Some(span) => diagnostics
+                .iter()
+                .any(|d| d.span.is_some_and(|s| overlaps(s, span))),
+            None => !diagnostics.is_empty(),
+        };
+        if !explained {
+            missing.push(diag::opaque_node(o.span, &o.reason));
+        }
+    }
+    diagnostics.extend(missing);
 }
 
 /// Reads one detection file into a rule; a file that cannot be read is one *failed* rule.
