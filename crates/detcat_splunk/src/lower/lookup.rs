@@ -52,14 +52,15 @@ impl Lowerer<'_> {
                         another search fills)"
                 .to_owned());
         }
-        if u.inputs.is_empty() {
-            return Err("it names no input field".to_owned());
-        }
-        let in_cols = u
-            .inputs
-            .iter()
-            .map(|i| column(table, &i.column))
-            .collect::<Result<Vec<_>, _>>()?;
+        // A row of a multi-column match is a conjunction per row: hundreds of them would
+        // swamp the field statistics, so such lookups stay opaque (with this reason).
+        let [input] = u.inputs.as_slice() else {
+            return Err(format!(
+                "it matches on {} input fields; only single-field matches are inlined",
+                u.inputs.len()
+            ));
+        };
+        let in_col = column(table, &input.column)?;
         let out_col = column(table, &u.column)?;
         // `fillnull` after the lookup wins over the table's `default_match`.
         let null_as = u.null_as.as_deref().or(table.default_match.as_deref());
@@ -72,15 +73,13 @@ impl Lowerer<'_> {
         };
         let unmatched = test(null_as)
             .ok_or_else(|| format!("the `{}` test on its output cannot be evaluated", p.op))?;
-        let (mut pass, mut fail): (Vec<Vec<&str>>, Vec<Vec<&str>>) = (Vec::new(), Vec::new());
+        let (mut pass, mut fail): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
         for row in &table.rows {
             let out = row.get(out_col).filter(|v| !v.is_empty());
             let out = out.map(String::as_str).or(null_as);
-            let key: Option<Vec<&str>> = in_cols
-                .iter()
-                .map(|&c| row.get(c).map(String::as_str).filter(|v| !v.is_empty()))
-                .collect();
-            let Some(key) = key else { continue };
+            let Some(key) = row.get(in_col).map(String::as_str).filter(|v| !v.is_empty()) else {
+                continue;
+            };
             let target = if test(out).unwrap_or(false) {
                 &mut pass
             } else {
@@ -103,30 +102,8 @@ impl Lowerer<'_> {
             return Ok(Expr::Const { value: negate });
         }
         let span = p.span.unwrap_or(u.span);
-        let e = match u.inputs.as_slice() {
-            [input] => {
-                let keys = keys.into_iter().filter_map(|k| k.first().map(|s| (*s).to_owned()));
-                Expr::Pred(self.in_lookup(table, input, keys.collect(), span))
-            }
-            // Several input fields: one row matches when all its columns do.
-            inputs => {
-                let total = keys.len();
-                let rows = keys.iter().take(MAX_LOOKUP_VALUES).map(|k| {
-                    let items = inputs
-                        .iter()
-                        .zip(k)
-                        .map(|(i, v)| Expr::Pred(self.in_lookup(table, i, vec![(*v).to_owned()], span)))
-                        .collect();
-                    Expr::and(items)
-                });
-                let e = Expr::or(rows.collect());
-                if total > MAX_LOOKUP_VALUES {
-                    self.diags
-                        .push(diag::lookup_capped(span, &table.name, MAX_LOOKUP_VALUES, total));
-                }
-                e
-            }
-        };
+        let keys = keys.into_iter().map(str::to_owned).collect();
+        let e = Expr::Pred(self.in_lookup(table, input, keys, span));
         Ok(if negate { Expr::not(e) } else { e })
     }
 
