@@ -281,7 +281,10 @@ mod tests {
     fn splunk_lookup_tables_reach_the_parser() {
         let mut c = Corpus::default();
         c.admit("splunk/lookups/t.csv".into(), b"a,b\n1,2\n".to_vec());
-        c.admit("splunk/lookups/t.yml".into(), b"name: t\nfilename: t.csv\n".to_vec());
+        c.admit(
+            "splunk/lookups/t.yml".into(),
+            b"name: t\nfilename: t.csv\n".to_vec(),
+        );
         c.admit("splunk/lookups/m.mlmodel".into(), b"{}".to_vec());
         c.admit("splunk/other/x.csv".into(), b"a\n".to_vec());
         let paths: Vec<&str> = c.splunk.iter().map(|f| f.path.as_str()).collect();

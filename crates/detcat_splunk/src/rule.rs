@@ -8,8 +8,8 @@ use detcat_yaml::{Limits, parse_documents};
 
 use crate::detection::Detection;
 use crate::diagnostics as diag;
-use crate::lower::{self, CommandUse, map_spans};
 use crate::files::Context;
+use crate::lower::{self, CommandUse, map_spans};
 use crate::macros;
 use crate::offsets::ValueOffsets;
 use crate::spl;
@@ -61,7 +61,8 @@ pub fn parse_query(query: &str, context: &Context) -> QueryOutcome {
 /// Every opaque node gets a diagnostic naming it and its place: one whose span overlaps the
 /// node's (a parse error, an unsupported command, an unresolved lookup), else a generic one.
 fn explain_opaque_nodes(expr: &Expr, diagnostics: &mut Vec<Diagnostic>) {
-    let overlaps = |a: Span, b: Span| a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1);
+    let overlaps =
+        |a: Span, b: Span| a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1);
     let mut missing = Vec::new();
     for e in expr.walk() {
         let Expr::Opaque(o) = e else { continue };

@@ -11,9 +11,33 @@ use detcat_model::{Expr, ParseStatus, Rule};
 /// SPL command and clause words: a keyword search equal to one means a command was read as
 /// search terms.
 const SPL_WORDS: &[&str] = &[
-    "mstats", "tstats", "stats", "eventstats", "streamstats", "as", "by", "count", "where",
-    "search", "eval", "table", "rename", "lookup", "inputlookup", "summary", "apply", "fit",
-    "join", "append", "dedup", "from", "datamodel", "output", "outputnew", "values", "dc",
+    "mstats",
+    "tstats",
+    "stats",
+    "eventstats",
+    "streamstats",
+    "as",
+    "by",
+    "count",
+    "where",
+    "search",
+    "eval",
+    "table",
+    "rename",
+    "lookup",
+    "inputlookup",
+    "summary",
+    "apply",
+    "fit",
+    "join",
+    "append",
+    "dedup",
+    "from",
+    "datamodel",
+    "output",
+    "outputnew",
+    "values",
+    "dc",
 ];
 
 /// Every rule of the corpus by id (parsed once for all tests of this file).
@@ -66,7 +90,10 @@ fn every_rule_not_normalized_says_why() {
         .filter(|r| r.status() != ParseStatus::Normalized && r.diagnostics.is_empty())
         .map(|r| r.path.as_str())
         .collect();
-    assert!(silent.is_empty(), "partial rules without a diagnostic: {silent:?}");
+    assert!(
+        silent.is_empty(),
+        "partial rules without a diagnostic: {silent:?}"
+    );
     // And every such diagnostic points at a place in the file.
     let unplaced: Vec<&str> = rules
         .values()
@@ -74,7 +101,10 @@ fn every_rule_not_normalized_says_why() {
         .filter(|r| r.diagnostics.iter().all(|d| d.span.is_none()))
         .map(|r| r.path.as_str())
         .collect();
-    assert!(unplaced.is_empty(), "partial rules with no located diagnostic: {unplaced:?}");
+    assert!(
+        unplaced.is_empty(),
+        "partial rules with no located diagnostic: {unplaced:?}"
+    );
 }
 
 #[test]
@@ -89,12 +119,17 @@ fn no_keyword_is_an_spl_word_or_a_macro() {
             }
         }
     }
-    assert!(bad.is_empty(), "keywords that are SPL words or macros: {bad:#?}");
+    assert!(
+        bad.is_empty(),
+        "keywords that are SPL words or macros: {bad:#?}"
+    );
 }
 
 #[test]
 fn quoted_field_before_in_is_a_list_predicate() {
-    for id in ["07eed200", "15b0694e", "6d663014", "8630aa22", "babd8d10", "c1bc706a"] {
+    for id in [
+        "07eed200", "15b0694e", "6d663014", "8630aa22", "babd8d10", "c1bc706a",
+    ] {
         let Some(r) = rule(id) else { return };
         let ins: Vec<&str> = r
             .expr
@@ -106,7 +141,9 @@ fn quoted_field_before_in_is_a_list_predicate() {
             .collect();
         assert!(!ins.is_empty(), "{id}: no IN predicate");
         assert!(
-            !keyword_texts(r).iter().any(|k| k.eq_ignore_ascii_case("in")),
+            !keyword_texts(r)
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case("in")),
             "{id}: IN read as a keyword"
         );
     }
@@ -118,7 +155,9 @@ fn append_subsearch_starting_with_mstats_is_a_command() {
         let Some(r) = rule(id) else { return };
         let words = keyword_texts(r);
         assert!(
-            !words.iter().any(|w| SPL_WORDS.contains(&w.to_ascii_lowercase().as_str())),
+            !words
+                .iter()
+                .any(|w| SPL_WORDS.contains(&w.to_ascii_lowercase().as_str())),
             "{id}: command words as keywords: {words:?}"
         );
     }
@@ -138,8 +177,17 @@ fn escaped_quote_inside_an_unquoted_term_stays_in_the_term() {
             "{id}: {:?}",
             indicators(r)
         );
-        assert_eq!(r.status(), ParseStatus::Normalized, "{id}: {:?}", r.diagnostics);
-        assert!(!r.diagnostics.iter().any(|d| d.code == "splunk::unknown-macro"));
+        assert_eq!(
+            r.status(),
+            ParseStatus::Normalized,
+            "{id}: {:?}",
+            r.diagnostics
+        );
+        assert!(
+            !r.diagnostics
+                .iter()
+                .any(|d| d.code == "splunk::unknown-macro")
+        );
     }
 }
 
@@ -176,7 +224,9 @@ fn eval_case_conditions_become_indicators_73cf5dcb() {
     let found = indicators(r);
     for dll in ["credui.dll", "DBGHELP.DLL", "SAMCLI.DLL", "winhttp.dll"] {
         assert!(
-            found.iter().any(|(f, v)| f == "OriginalFileName" && v == dll),
+            found
+                .iter()
+                .any(|(f, v)| f == "OriginalFileName" && v == dll),
             "{dll} missing from {found:?}"
         );
     }
@@ -190,7 +240,11 @@ fn lookup_filter_becomes_an_in_lookup_predicate() {
     let preds: Vec<_> = r
         .expr
         .indicators()
-        .filter(|p| p.modifiers.iter().any(|m| m == "lookup:remote_access_software"))
+        .filter(|p| {
+            p.modifiers
+                .iter()
+                .any(|m| m == "lookup:remote_access_software")
+        })
         .collect();
     assert_eq!(preds.len(), 1, "{:?}", r.expr);
     assert_eq!(preds[0].field, "query");

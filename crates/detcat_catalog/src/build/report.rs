@@ -331,7 +331,10 @@ mod tests {
         ];
         assert_eq!(
             causes_of(&diags),
-            ["splunk::lookup-not-normalized", "splunk::unsupported-command"]
+            [
+                "splunk::lookup-not-normalized",
+                "splunk::unsupported-command"
+            ]
         );
     }
 }

@@ -25,9 +25,10 @@ impl Lowerer<'_> {
             return None;
         };
         let pairs: Vec<(&EvalExpr, &EvalExpr)> = match (name.as_str(), args.as_slice()) {
-            ("case", _) if !args.is_empty() && args.len() % 2 == 0 => {
-                args.chunks(2).filter_map(|c| c.first().zip(c.get(1))).collect()
-            }
+            ("case", _) if !args.is_empty() && args.len() % 2 == 0 => args
+                .chunks(2)
+                .filter_map(|c| c.first().zip(c.get(1)))
+                .collect(),
             ("if", [c, a, b]) => return Some(self.if_arms(c, a, b)),
             _ => return None,
         };
@@ -108,41 +109,31 @@ pub(crate) fn arms_equal(arms: &[Arm], p: &Predicate) -> Option<Expr> {
 /// Drops `true` from conjunctions, `false` from disjunctions, `not true` / `not false`.
 fn simplify(e: Expr) -> Expr {
     match e {
-        Expr::And { items } => {
-            let items: Vec<Expr> = items.into_iter().map(simplify).collect();
-            if items.iter().any(|i| matches!(i, Expr::Const { value: false })) {
-                return Expr::Const { value: false };
-            }
-            let kept: Vec<Expr> = items
-                .into_iter()
-                .filter(|i| !matches!(i, Expr::Const { value: true }))
-                .collect();
-            if kept.is_empty() {
-                Expr::Const { value: true }
-            } else {
-                Expr::and(kept)
-            }
-        }
-        Expr::Or { items } => {
-            let items: Vec<Expr> = items.into_iter().map(simplify).collect();
-            if items.iter().any(|i| matches!(i, Expr::Const { value: true })) {
-                return Expr::Const { value: true };
-            }
-            let kept: Vec<Expr> = items
-                .into_iter()
-                .filter(|i| !matches!(i, Expr::Const { value: false }))
-                .collect();
-            if kept.is_empty() {
-                Expr::Const { value: false }
-            } else {
-                Expr::or(kept)
-            }
-        }
+        Expr::And { items } => fold_consts(items, true),
+        Expr::Or { items } => fold_consts(items, false),
         Expr::Not { item } => match simplify(*item) {
             Expr::Const { value } => Expr::Const { value: !value },
             other => Expr::not(other),
         },
         other => other,
+    }
+}
+
+/// `and` (`is_and`) or `or` of the simplified items: the identity constant drops out, the
+/// absorbing one wins.
+fn fold_consts(items: Vec<Expr>, is_and: bool) -> Expr {
+    let mut kept = Vec::with_capacity(items.len());
+    for item in items.into_iter().map(simplify) {
+        match item {
+            Expr::Const { value } if value == is_and => {}
+            Expr::Const { .. } => return Expr::Const { value: !is_and },
+            other => kept.push(other),
+        }
+    }
+    match (kept.is_empty(), is_and) {
+        (true, _) => Expr::Const { value: is_and },
+        (false, true) => Expr::and(kept),
+        (false, false) => Expr::or(kept),
     }
 }
 

@@ -48,9 +48,11 @@ impl Lowerer<'_> {
             .get(&u.table)
             .ok_or_else(|| "no definition of it in lookups/".to_owned())?;
         if !table.loaded {
-            return Err("it has no CSV in lookups/ (a KV-store collection or a baseline \
+            return Err(
+                "it has no CSV in lookups/ (a KV-store collection or a baseline \
                         another search fills)"
-                .to_owned());
+                    .to_owned(),
+            );
         }
         // A row of a multi-column match is a conjunction per row: hundreds of them would
         // swamp the field statistics, so such lookups stay opaque (with this reason).
@@ -77,7 +79,11 @@ impl Lowerer<'_> {
         for row in &table.rows {
             let out = row.get(out_col).filter(|v| !v.is_empty());
             let out = out.map(String::as_str).or(null_as);
-            let Some(key) = row.get(in_col).map(String::as_str).filter(|v| !v.is_empty()) else {
+            let Some(key) = row
+                .get(in_col)
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
+            else {
                 continue;
             };
             let target = if test(out).unwrap_or(false) {

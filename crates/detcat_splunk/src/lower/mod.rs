@@ -3,13 +3,18 @@
 //! The rule's expression is `and[ first-command filter, later filters… ]`, so a top-level
 //! `NOT` in any filter stays a top-level exclusion. Each command is handled by its
 //! [`Disposition`]: filters join the conjunction, shaping commands are dropped, a threshold on a
-//! `stats` output wraps everything before it into an `Aggregation`, conditions on fields made
-//! by `eval`/`rex` become `Computed`, a `lookup` whose output is tested becomes `Opaque`, and
-//! unknown commands are `Opaque` nodes with their text.
+//! `stats` (or `transaction`) output wraps everything before it into an `Aggregation`,
+//! conditions on fields made by `eval`/`rex` become `Computed` — or predicates, when the field
+//! is a `case`/`if` whose arm conditions can be lowered — a filter on a `lookup`'s output
+//! becomes an "in lookup" predicate over the table's CSV rows (or `Opaque` with the reason when
+//! there is no table), an outer/left `join` matters only once a filter reads what it brought,
+//! and unknown commands are `Opaque` nodes with their text and a diagnostic.
 
 mod case;
 mod commands;
 mod eval;
+mod external;
+mod grouping;
 mod lookup;
 mod pipeline;
 mod search;

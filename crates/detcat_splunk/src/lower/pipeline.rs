@@ -2,14 +2,13 @@
 
 use detcat_model::{
     AggKind, Aggregation, Comparison, Computed, Expr, Opaque, Operator, Predicate, RangeOp,
-    RegexFlags, SeqKind, SeqStep, Sequence, Value,
+    RegexFlags, Value,
 };
 
 use super::case::arms_equal;
-use super::lookup::LookupUse;
 use super::{AggInfo, CommandUse, Derived, Disposition, Lowerer, disposition};
 use crate::diagnostics as diag;
-use crate::spl::{Command, CommandKind, LookupField, Query, Stats, Transaction};
+use crate::spl::{Command, CommandKind, Query, Stats};
 
 /// Statistics that carry values rather than measure them: a condition on their output is a
 /// condition on the underlying field, not a threshold.
@@ -156,128 +155,19 @@ impl Lowerer<'_> {
         }
     }
 
-    /// `join`: an inner join filters like its subsearch; an outer/left join only enriches, so
-    /// its opaque node is placed only when a later filter reads a field it may have brought.
-    fn join(&mut self, cmd: &Command, join_type: &str, keys: &[String], sub: Option<&Query>) {
-        self.seen.extend(keys.iter().cloned());
-        let Some(sub) = sub else { return };
-        if join_type == "inner" {
-            // An inner join keeps only events the subsearch also finds: its filter is the
-            // rule's filter too.
-            let e = self.subquery(sub);
-            if e.has_opaque() {
-                self.unknown_origin = Some(None);
-            }
-            self.filter(e);
-            return;
-        }
-        let fields = self.subsearch_fields(sub);
-        let idx = self.externals.len();
-        self.externals.push(Some(Expr::Opaque(Opaque {
-            text: self.slice(cmd.span).to_owned(),
-            reason: format!("SPL {join_type} join"),
-            fields,
-            span: Some(cmd.span),
-        })));
-        self.unknown_origin = Some(Some(idx));
-    }
-
-    /// `transaction`: a grouping whose `eventcount` and `duration` a later filter may test;
-    /// with `startswith`/`endswith` it is a sequence of a start and an end event.
-    fn transaction(&mut self, cmd: &Command, t: &Transaction) {
-        self.seen.extend(t.fields.iter().cloned());
-        let text = self.slice(cmd.span).to_owned();
-        for (output, kind, function) in [
-            ("eventcount", AggKind::EventCount, "transaction"),
-            ("duration", AggKind::Stat, "duration"),
-        ] {
-            self.seen.insert(output.to_owned());
-            self.derived.remove(output);
-            self.aggregates.insert(
-                output.to_owned(),
-                AggInfo {
-                    kind,
-                    function: function.to_owned(),
-                    field: None,
-                    group_by: t.fields.clone(),
-                    timespan: t.maxspan.clone(),
-                    text: text.clone(),
-                },
-            );
-        }
-        if t.unparsed_bounds {
-            self.diags
-                .push(diag::unsupported_command(cmd.span, "transaction startswith/endswith"));
-            let e = self.opaque(cmd.span, "SPL transaction bounds");
-            self.conjuncts.push(e);
-            return;
-        }
-        let steps: Vec<SeqStep> = [&t.start, &t.end]
-            .into_iter()
-            .flatten()
-            .map(|bound| SeqStep {
-                category: None,
-                expr: self.search(bound),
-                by: Vec::new(),
-                runs: None,
-                missing: false,
-            })
-            .collect();
-        if !steps.is_empty() {
-            self.conjuncts.push(Expr::Sequence(Sequence {
-                kind: SeqKind::Sequence,
-                by: t.fields.clone(),
-                maxspan: t.maxspan.clone(),
-                steps,
-                until: None,
-            }));
-        }
-    }
-
-    /// `rare`/`top`: the least/most common value combinations, an aggregation of what came
-    /// before; its `count`/`percent` outputs may be tested later.
-    fn rare(&mut self, cmd: &Command, fields: &[String], by: &[String]) {
-        let mut group_by = fields.to_vec();
-        group_by.extend(by.iter().cloned());
-        self.seen.extend(group_by.iter().cloned());
-        let input = Expr::and(std::mem::take(&mut self.conjuncts));
-        let input = (!matches!(&input, Expr::And { items } if items.is_empty())).then(|| Box::new(input));
-        let text = self.slice(cmd.span).to_owned();
-        self.conjuncts.push(Expr::Aggregation(Aggregation {
-            kind: AggKind::EventCount,
-            function: Some(cmd.name.clone()),
-            input,
-            rule_refs: Vec::new(),
-            fields: fields.to_vec(),
-            group_by: group_by.clone(),
-            timespan: None,
-            condition: None,
-            text: Some(text.clone()),
-        }));
-        for output in ["count", "percent"] {
-            self.seen.insert(output.to_owned());
-            self.derived.remove(output);
-            self.aggregates.insert(
-                output.to_owned(),
-                AggInfo {
-                    kind: AggKind::EventCount,
-                    function: cmd.name.clone(),
-                    field: None,
-                    group_by: group_by.clone(),
-                    timespan: None,
-                    text: text.clone(),
-                },
-            );
-        }
-    }
-
     fn datamodel(&mut self, dataset: &str) {
         if !dataset.is_empty() && !self.datamodels.iter().any(|d| d == dataset) {
             self.datamodels.push(dataset.to_owned());
         }
     }
 
-    fn derive(&mut self, field: &str, command: &str, inputs: Vec<String>, external: Option<usize>) {
+    pub(crate) fn derive(
+        &mut self,
+        field: &str,
+        command: &str,
+        inputs: Vec<String>,
+        external: Option<usize>,
+    ) {
         self.seen.insert(field.to_owned());
         self.aggregates.remove(field);
         self.derived.insert(
@@ -290,90 +180,6 @@ impl Lowerer<'_> {
                 arms: None,
             },
         );
-    }
-
-    /// The enriching join a field computed from `inputs` depends on: an input never named
-    /// before the join (its origin is unknown), or an input computed from one. (An `eval` over
-    /// a lookup's output stays a computed condition, as before: its fields are known.)
-    fn external_of(&self, inputs: &[String]) -> Option<usize> {
-        let join = self.unknown_origin.flatten()?;
-        inputs
-            .iter()
-            .any(|i| match self.derived.get(i) {
-                Some(d) => d.external == Some(join),
-                None => !self.seen.contains(i),
-            })
-            .then_some(join)
-    }
-
-    /// `lookup`: its outputs are derived fields; a later filter on one resolves against the
-    /// table (or places the opaque node, see [`Lowerer::filter`]).
-    fn lookup(
-        &mut self,
-        cmd: &Command,
-        table: &str,
-        inputs: &[LookupField],
-        outputs: &[LookupField],
-    ) {
-        let lookups = self.lookups;
-        let outputs: Vec<LookupField> = if outputs.is_empty() {
-            // No OUTPUT clause: every other column of the table comes back under its name.
-            lookups
-                .get(table)
-                .map(|t| {
-                    t.columns
-                        .iter()
-                        .filter(|c| !inputs.iter().any(|i| &i.column == *c))
-                        .map(|c| LookupField {
-                            column: c.clone(),
-                            field: c.clone(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        } else {
-            outputs.to_vec()
-        };
-        let mut fields: Vec<String> = inputs.iter().map(|i| i.field.clone()).collect();
-        fields.extend(outputs.iter().map(|o| o.field.clone()));
-        let idx = self.externals.len();
-        self.externals.push(Some(Expr::Opaque(Opaque {
-            text: self.slice(cmd.span).to_owned(),
-            reason: format!("SPL lookup `{table}`"),
-            fields,
-            span: Some(cmd.span),
-        })));
-        let input_fields: Vec<String> = inputs.iter().map(|i| i.field.clone()).collect();
-        for out in &outputs {
-            self.derive(&out.field, "lookup", input_fields.clone(), Some(idx));
-            if let Some(d) = self.derived.get_mut(&out.field) {
-                d.lookup = Some(LookupUse {
-                    table: table.to_owned(),
-                    inputs: inputs.to_vec(),
-                    column: out.column.clone(),
-                    null_as: None,
-                    span: cmd.span,
-                });
-            }
-        }
-    }
-
-    /// `fillnull [value=v] [fields]`: a lookup output it fills is `v` when the lookup found
-    /// nothing.
-    fn fillnull(&mut self, cmd: &Command, words: &[String]) {
-        let value = self
-            .slice(cmd.span)
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("value="))
-            .map(|v| v.trim_matches('"').to_owned())
-            .unwrap_or_else(|| "0".to_owned());
-        for (name, d) in &mut self.derived {
-            if let Some(u) = &mut d.lookup
-                && (words.is_empty() || words.contains(name))
-            {
-                u.null_as = Some(value.clone());
-            }
-        }
     }
 
     fn stats(&mut self, cmd: &Command, s: &Stats) {
@@ -541,7 +347,10 @@ impl Lowerer<'_> {
                     let why = match resolved {
                         Some(Ok(e)) => return e,
                         Some(Err(why)) => why,
-                        None => format!("a later filter reads `{}`, derived from its fields", p.field),
+                        None => format!(
+                            "a later filter reads `{}`, derived from its fields",
+                            p.field
+                        ),
                     };
                     if let Some(idx) = d.external
                         && !externals.iter().any(|(i, _)| *i == idx)

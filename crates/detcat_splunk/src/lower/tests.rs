@@ -234,14 +234,22 @@ fn joins_and_appends() {
     let e = expr("a=1 | join type=left dest [search b=2]");
     assert_eq!(indicators(&e), ["a eq 1"]);
     assert!(!e.has_opaque());
-    let e = expr("a=1 | join type=outer dest [search b=2 | stats count as seen by dest] | where seen > 3");
+    let e = expr(
+        "a=1 | join type=outer dest [search b=2 | stats count as seen by dest] | where seen > 3",
+    );
     assert!(
         matches!(&e, Expr::And { items } if matches!(&items[1], Expr::Opaque(o) if o.fields == ["b"]))
     );
     // A field computed from a joined one depends on the join too.
-    let l = lowered("a=1 | join type=outer user [search b=2] | eval new=if(isnull(firstseen), 1, 0) | where new=1");
+    let l = lowered(
+        "a=1 | join type=outer user [search b=2] | eval new=if(isnull(firstseen), 1, 0) | where new=1",
+    );
     assert!(l.expr.has_opaque());
-    assert!(l.diagnostics.iter().any(|d| d.code == "splunk::join-not-normalized"));
+    assert!(
+        l.diagnostics
+            .iter()
+            .any(|d| d.code == "splunk::join-not-normalized")
+    );
     let e = expr("a=1 | append [search b=2]");
     assert!(matches!(&e, Expr::Or { items } if items.len() == 2));
 }
@@ -285,15 +293,21 @@ fn transaction_is_a_grouping_with_thresholds() {
 
 #[test]
 fn transaction_bounds_are_a_sequence() {
-    let e = expr("a=1 | transaction ObjectDN startswith=(EventCode=5137) endswith=(EventCode=5141)");
-    let Expr::And { items } = &e else { panic!("{e:?}") };
+    let e =
+        expr("a=1 | transaction ObjectDN startswith=(EventCode=5137) endswith=(EventCode=5141)");
+    let Expr::And { items } = &e else {
+        panic!("{e:?}")
+    };
     let Some(Expr::Sequence(seq)) = items.get(1) else {
         panic!("{e:?}")
     };
     assert_eq!(seq.by, ["ObjectDN"]);
     assert_eq!(seq.steps.len(), 2);
     assert!(!e.has_opaque());
-    assert_eq!(indicators(&e), ["a eq 1", "EventCode eq 5137", "EventCode eq 5141"]);
+    assert_eq!(
+        indicators(&e),
+        ["a eq 1", "EventCode eq 5137", "EventCode eq 5141"]
+    );
 }
 
 #[test]
@@ -315,7 +329,11 @@ fn eval_case_conditions_lower_to_predicates() {
     );
     assert_eq!(
         indicators(&e),
-        ["EventCode eq 7", "OriginalFileName eq credui.dll", "OriginalFileName eq winhttp.dll"]
+        [
+            "EventCode eq 7",
+            "OriginalFileName eq credui.dll",
+            "OriginalFileName eq winhttp.dll"
+        ]
     );
     // The first arm that holds wins: a later arm with the tested value excludes earlier ones.
     let e = expr(r#"a=1 | eval y=if(match(p, "x"), "no", "yes") | where y="yes""#);
@@ -327,7 +345,12 @@ fn eval_case_conditions_lower_to_predicates() {
 fn mltk_summary_fields_are_not_event_fields() {
     // Regression (0840ddf1): `join … [ summary model ]` then `where cardinality >= 16`.
     let l = lowered("a=1 | join user [ summary my_model ] | where cardinality >= 16");
-    assert!(!l.expr.predicates().iter().any(|(p, _)| p.field == "cardinality"));
+    assert!(
+        !l.expr
+            .predicates()
+            .iter()
+            .any(|(p, _)| p.field == "cardinality")
+    );
     assert!(
         l.expr
             .walk()
@@ -338,7 +361,9 @@ fn mltk_summary_fields_are_not_event_fields() {
 #[test]
 fn append_subsearch_may_start_with_a_command() {
     // Regression (13f081d6 …): `append [ mstats … ]` has no leading pipe.
-    let e = expr("| mstats count(x) as n where index=m by a | append [ mstats count(x) as n where index=m by a ]");
+    let e = expr(
+        "| mstats count(x) as n where index=m by a | append [ mstats count(x) as n where index=m by a ]",
+    );
     let words: Vec<String> = e
         .walk()
         .filter_map(|x| match x {
@@ -396,14 +421,18 @@ fn with_lookups(q: &str) -> Lowered {
 
 #[test]
 fn a_filter_on_a_lookup_output_is_an_in_lookup_predicate() {
-    let l = with_lookups("a=1 | lookup tools name AS process_name OUTPUT is_bad | search is_bad=true");
+    let l =
+        with_lookups("a=1 | lookup tools name AS process_name OUTPUT is_bad | search is_bad=true");
     assert!(!l.expr.has_opaque(), "{:?}", l.expr);
     let preds = l.expr.predicates();
     let (p, negated) = preds[1];
     assert!(!negated);
     assert_eq!(p.field, "process_name");
     assert_eq!(p.op, Operator::Wildcard);
-    assert_eq!(p.values, [Value::from("*mimi*.exe"), Value::from("psexec.exe")]);
+    assert_eq!(
+        p.values,
+        [Value::from("*mimi*.exe"), Value::from("psexec.exe")]
+    );
     assert!(p.modifiers.contains(&"lookup:tools".to_owned()));
     assert!(!p.case_sensitive);
 }
@@ -435,5 +464,9 @@ fn unresolvable_lookups_stay_opaque_with_a_reason() {
     assert!(d.message.contains("no CSV"), "{}", d.message);
     assert!(d.span.is_some());
     // A lookup nobody tests is no filter at all.
-    assert!(!with_lookups("a=1 | lookup seen user OUTPUT firstTime").expr.has_opaque());
+    assert!(
+        !with_lookups("a=1 | lookup seen user OUTPUT firstTime")
+            .expr
+            .has_opaque()
+    );
 }

@@ -315,13 +315,23 @@ fn quoted_field_before_in_is_a_list() {
     let Some(SearchExpr::And(items)) = e else {
         panic!("{e:?}")
     };
-    assert!(matches!(&items[0], SearchExpr::In { field, values, .. } if field == "a.b" && values.len() == 2));
+    assert!(
+        matches!(&items[0], SearchExpr::In { field, values, .. } if field == "a.b" && values.len() == 2)
+    );
 }
 
 #[test]
 fn escaped_quote_in_an_unquoted_term_does_not_open_a_string() {
     // Regression (3c6bd734, cce357cf): the `"` after `\` swallowed the rest of the pipeline.
     let parsed = crate::spl::parse(r#"x=*\"privileged\":true* | stats count by x | `m_filter`"#);
-    assert_eq!(parsed.query.commands.len(), 3, "{:?}", parsed.query.commands);
-    assert!(matches!(parsed.query.commands[2].kind, CommandKind::Macro { .. }));
+    assert_eq!(
+        parsed.query.commands.len(),
+        3,
+        "{:?}",
+        parsed.query.commands
+    );
+    assert!(matches!(
+        parsed.query.commands[2].kind,
+        CommandKind::Macro { .. }
+    ));
 }
