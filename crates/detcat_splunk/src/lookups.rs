@@ -33,9 +33,12 @@ pub struct LookupTable {
     pub filename: Option<String>,
     /// Column names of the CSV header.
     pub columns: Vec<String>,
-    /// Rows, each as long as `columns` (short rows are padded with empty cells).
-    pub rows: Vec<Vec<String>>,
-    /// Whether the CSV was found and read.
+    /// The CSV text, kept to read the rows on first use (one real table holds 90,000 rows
+    /// that no detection resolves: parsing every table up front doubled the Splunk parse).
+    csv: Option<(String, String)>,
+    /// The rows, parsed once on first use, or why they cannot be read.
+    rows: std::sync::OnceLock<Result<Vec<Vec<String>>, String>>,
+    /// Whether the CSV was found and its header read.
     pub loaded: bool,
     /// Columns with a `WILDCARD(…)` or `CIDR(…)` match type.
     pub match_types: HashMap<String, MatchKind>,
@@ -51,6 +54,16 @@ impl LookupTable {
     /// Index of a column by name (Splunk column names are case-sensitive).
     pub fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c == name)
+    }
+
+    /// The rows, each as long as `columns` (short rows padded with empty cells); read on first
+    /// use. An error names the malformed record.
+    pub fn rows(&self) -> Result<&[Vec<String>], String> {
+        let rows = self.rows.get_or_init(|| match &self.csv {
+            Some((_, text)) => read_rows(text, self.columns.len()),
+            None => Ok(Vec::new()),
+        });
+        rows.as_deref().map_err(Clone::clone)
     }
 
     pub fn match_kind(&self, column: &str) -> MatchKind {
@@ -112,7 +125,6 @@ pub fn load_lookups(files: &[SourceFile]) -> (LookupTables, Vec<(usize, Vec<Diag
         .filter(|(_, f)| is_table(&f.path))
         .map(|(i, f)| (f.path.rsplit('/').next().unwrap_or(&f.path), (i, f)))
         .collect();
-    // Tables are read in parallel: one of the real ones holds 90,000 rows.
     let read: Vec<(usize, Option<LookupTable>, Vec<(usize, Diagnostic)>)> = files
         .par_iter()
         .enumerate()
@@ -211,7 +223,8 @@ fn parse_match_types(text: &str) -> HashMap<String, MatchKind> {
     out
 }
 
-/// Reads the CSV rows into `table`; a malformed record is an error diagnostic on the CSV file.
+/// Reads the CSV header into `table` and keeps the text for [`LookupTable::rows`]; an
+/// unreadable header is an error diagnostic on the CSV file.
 fn read_csv(table: &mut LookupTable, csv: &SourceFile) -> Result<(), Diagnostic> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -220,14 +233,23 @@ fn read_csv(table: &mut LookupTable, csv: &SourceFile) -> Result<(), Diagnostic>
         .headers()
         .map_err(|e| diag::lookup_csv_error(&csv.path, &e.to_string()))?;
     table.columns = headers.iter().map(|h| h.trim().to_owned()).collect();
-    for record in reader.records() {
-        let record = record.map_err(|e| diag::lookup_csv_error(&csv.path, &e.to_string()))?;
-        let mut row: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
-        row.resize(table.columns.len(), String::new());
-        table.rows.push(row);
-    }
+    table.csv = Some((csv.path.clone(), csv.text.clone()));
     table.loaded = true;
     Ok(())
+}
+
+fn read_rows(text: &str, width: usize) -> Result<Vec<Vec<String>>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("its CSV cannot be read: {e}"))?;
+        let mut row: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
+        row.resize(width, String::new());
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -259,8 +281,9 @@ mod tests {
         assert!(tools.loaded && !tools.case_sensitive);
         assert_eq!(tools.default_match.as_deref(), Some("false"));
         assert_eq!(tools.columns, ["tool", "is_bad", "note, with comma"]);
-        assert_eq!(tools.rows[0], ["*mimi*.exe", "true", "x"]);
-        assert_eq!(tools.rows[1], ["short", "", ""], "short rows are padded");
+        let rows = tools.rows().expect("rows");
+        assert_eq!(rows[0], ["*mimi*.exe", "true", "x"]);
+        assert_eq!(rows[1], ["short", "", ""], "short rows are padded");
         assert_eq!(tools.match_kind("tool"), MatchKind::Wildcard);
         assert_eq!(tools.match_kind("is_bad"), MatchKind::Exact);
         assert_eq!(t.get("tools_v2.csv").map(|x| &x.name), Some(&tools.name));

@@ -76,7 +76,7 @@ impl Lowerer<'_> {
         let unmatched = test(null_as)
             .ok_or_else(|| format!("the `{}` test on its output cannot be evaluated", p.op))?;
         let (mut pass, mut fail): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
-        for row in &table.rows {
+        for row in table.rows()? {
             let out = row.get(out_col).filter(|v| !v.is_empty());
             let out = out.map(String::as_str).or(null_as);
             let Some(key) = row
