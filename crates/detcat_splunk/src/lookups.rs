@@ -12,7 +12,6 @@ use std::collections::HashMap;
 
 use detcat_model::{Diagnostic, SourceFile};
 use detcat_yaml::{Limits, parse_documents};
-use rayon::prelude::*;
 
 use crate::diagnostics as diag;
 use crate::yaml_map::MapReader;
@@ -125,39 +124,32 @@ pub fn load_lookups(files: &[SourceFile]) -> (LookupTables, Vec<(usize, Vec<Diag
         .filter(|(_, f)| is_table(&f.path))
         .map(|(i, f)| (f.path.rsplit('/').next().unwrap_or(&f.path), (i, f)))
         .collect();
-    let read: Vec<(usize, Option<LookupTable>, Vec<(usize, Diagnostic)>)> = files
-        .par_iter()
-        .enumerate()
-        .filter(|(_, f)| is_definition(&f.path))
-        .map(|(i, file)| {
-            let (table, diags) = definition(file);
-            let mut diags: Vec<(usize, Diagnostic)> = diags.into_iter().map(|d| (i, d)).collect();
-            let table = table.map(|mut table| {
-                if let Some(name) = table.filename.clone() {
-                    match csvs.get(name.as_str()) {
-                        Some((ci, csv)) => {
-                            if let Err(d) = read_csv(&mut table, csv) {
-                                diags.push((*ci, d));
-                            }
-                        }
-                        None => diags
-                            .push((i, diag::lookup_file_missing(&file.path, &table.name, &name))),
-                    }
-                }
-                table
-            });
-            (i, table, diags)
-        })
-        .collect();
     let mut tables = LookupTables::default();
     let mut per_file: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
-    for (_, table, diags) in read {
-        for (i, d) in diags {
-            per_file.entry(i).or_default().push(d);
+    for (i, file) in files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| is_definition(&f.path))
+    {
+        let (table, diags) = definition(file);
+        if !diags.is_empty() {
+            per_file.entry(i).or_default().extend(diags);
         }
-        if let Some(table) = table {
-            tables.insert(table);
+        let Some(mut table) = table else { continue };
+        if let Some(name) = table.filename.clone() {
+            match csvs.get(name.as_str()) {
+                Some((ci, csv)) => {
+                    if let Err(d) = read_csv(&mut table, csv) {
+                        per_file.entry(*ci).or_default().push(d);
+                    }
+                }
+                None => per_file
+                    .entry(i)
+                    .or_default()
+                    .push(diag::lookup_file_missing(&file.path, &table.name, &name)),
+            }
         }
+        tables.insert(table);
     }
     let mut per_file: Vec<(usize, Vec<Diagnostic>)> = per_file.into_iter().collect();
     per_file.sort_by_key(|(i, _)| *i);

@@ -1,4 +1,6 @@
 //! Reading the real corpus for the corpus tests: `DETCAT_CORPUS` names the corpus root.
+//! (Each test binary uses a part of this module.)
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
