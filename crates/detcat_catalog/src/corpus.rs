@@ -232,12 +232,16 @@ impl Corpus {
     }
 }
 
-/// Is this a file a vendor parser should see? YAML and TOML rule formats only; everything
-/// else (READMEs, LICENSE, .evtx samples, images) is accounted for as skipped.
+/// Is this a file a vendor parser should see? YAML and TOML rule formats, plus the CSV tables
+/// of `splunk/lookups/` (a filter on a lookup's output resolves against them); everything else
+/// (READMEs, LICENSE, .evtx samples, images) is accounted for as skipped.
 fn wants_content(rel: &str) -> bool {
     let lower = rel.to_ascii_lowercase();
     if lower.starts_with("attack/") {
         return lower.ends_with(".json");
+    }
+    if lower.starts_with("splunk/lookups/") && lower.ends_with(".csv") {
+        return true;
     }
     [".yml", ".yaml", ".toml"]
         .iter()
@@ -271,6 +275,21 @@ mod tests {
         );
         assert_eq!(c.skipped.len(), 1);
         assert!(c.skipped[0].1.reason.contains(".evtx"), "{:?}", c.skipped);
+    }
+
+    #[test]
+    fn splunk_lookup_tables_reach_the_parser() {
+        let mut c = Corpus::default();
+        c.admit("splunk/lookups/t.csv".into(), b"a,b\n1,2\n".to_vec());
+        c.admit(
+            "splunk/lookups/t.yml".into(),
+            b"name: t\nfilename: t.csv\n".to_vec(),
+        );
+        c.admit("splunk/lookups/m.mlmodel".into(), b"{}".to_vec());
+        c.admit("splunk/other/x.csv".into(), b"a\n".to_vec());
+        let paths: Vec<&str> = c.splunk.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["splunk/lookups/t.csv", "splunk/lookups/t.yml"]);
+        assert_eq!(c.skipped.len(), 2, "{:?}", c.skipped);
     }
 
     #[test]

@@ -534,6 +534,14 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
                 writeln!(o, "    {n:>6}  {code}")?;
             }
         }
+        if !c.causes.is_empty() {
+            writeln!(o, "  partial/failed rules by cause:")?;
+            let mut causes: Vec<(&String, &usize)> = c.causes.iter().collect();
+            causes.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+            for (code, n) in causes {
+                writeln!(o, "    {n:>6}  {code}")?;
+            }
+        }
         for (path, why) in c.failures.iter().take(10) {
             writeln!(o, "  failed: {path}: {why}")?;
         }

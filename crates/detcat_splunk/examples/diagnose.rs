@@ -1,6 +1,8 @@
-//! Prints the diagnostics (with line:column and the offending text) of Splunk detections.
+//! Prints the diagnostics (with line:column and the offending text) of Splunk detections, or
+//! with `--partial` the active detections that are not fully normalized, with their opaque
+//! reasons and diagnostic codes (the to-do list of parse coverage).
 //!
-//! `cargo run -p detcat_splunk --example diagnose -- /work/shared/corpus [code-filter]`
+//! `cargo run -p detcat_splunk --example diagnose -- /work/shared/corpus [code-filter|--partial]`
 
 use std::path::Path;
 
@@ -32,6 +34,10 @@ fn main() {
         }
     }
     let outcomes = detcat_splunk::parse_files(&files);
+    if filter == "--partial" {
+        partials(&outcomes);
+        return;
+    }
     for (file, outcome) in files.iter().zip(&outcomes) {
         let index = LineIndex::new(&file.text);
         for rule in &outcome.rules {
@@ -53,5 +59,30 @@ fn main() {
                 println!("{}:{at} {} {} | {short}", file.path, d.code, d.message);
             }
         }
+    }
+}
+
+fn partials(outcomes: &[detcat_model::FileOutcome]) {
+    use detcat_model::{Expr, Lifecycle, ParseStatus};
+    for rule in outcomes.iter().flat_map(|o| &o.rules) {
+        if rule.lifecycle == Lifecycle::Deprecated || rule.status() == ParseStatus::Normalized {
+            continue;
+        }
+        let reasons: Vec<&str> = rule
+            .expr
+            .walk()
+            .filter_map(|e| match e {
+                Expr::Opaque(o) => Some(o.reason.as_str()),
+                _ => None,
+            })
+            .collect();
+        let codes: Vec<&str> = rule.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        println!(
+            "{} {} | {} | {}",
+            rule.status().as_str(),
+            rule.path,
+            reasons.join("; "),
+            codes.join(",")
+        );
     }
 }

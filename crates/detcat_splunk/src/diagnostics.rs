@@ -189,3 +189,84 @@ pub fn no_predicate(span: Span) -> Diagnostic {
         Some(span),
     )
 }
+
+pub fn lookup_file_missing(path: &str, name: &str, filename: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "splunk::lookup-file-missing",
+        format!("lookup `{name}` names `{filename}`, which is not in lookups/"),
+        path,
+        None,
+    )
+}
+
+pub fn lookup_csv_error(path: &str, message: &str) -> Diagnostic {
+    Diagnostic::error(
+        "splunk::invalid-lookup-csv",
+        format!("cannot read the lookup table: {message}"),
+        path,
+        None,
+    )
+}
+
+/// A `lookup` whose output a later filter tests could not become an "in lookup" predicate.
+pub fn lookup_unresolved(span: Span, name: &str, why: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "splunk::lookup-not-normalized",
+        format!("lookup `{name}` is kept as an opaque node: {why}"),
+        NO_PATH,
+        Some(span),
+    )
+}
+
+/// A resolved lookup with more matching rows than a predicate inlines.
+pub fn lookup_capped(span: Span, name: &str, kept: usize, total: usize) -> Diagnostic {
+    Diagnostic::info(
+        "splunk::lookup-summarized",
+        format!(
+            "lookup `{name}`: {total} values pass the filter; the first {kept} are inlined, \
+             the rest are summarized by the `lookup:{name}` modifier"
+        ),
+        NO_PATH,
+        Some(span),
+    )
+}
+
+/// A resolved lookup where no row passes the filter.
+pub fn lookup_empty(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "splunk::lookup-empty",
+        format!("no row of lookup `{name}` passes the filter on its output"),
+        NO_PATH,
+        Some(span),
+    )
+}
+
+/// An opaque node built without a more specific diagnostic (the generic safety net).
+pub fn opaque_node(span: Option<Span>, reason: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "splunk::not-normalized",
+        format!("kept as an opaque node: {reason}"),
+        NO_PATH,
+        span,
+    )
+}
+
+/// An enriching join whose fields a later filter reads.
+pub fn join_not_normalized(span: Span, what: &str, why: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "splunk::join-not-normalized",
+        format!("{what} is kept as an opaque node: {why}"),
+        NO_PATH,
+        Some(span),
+    )
+}
+
+pub fn subsearch_not_normalized(span: Span) -> Diagnostic {
+    Diagnostic::warning(
+        "splunk::subsearch-not-normalized",
+        "a `[ … ]` subsearch inside search terms is kept as an opaque node: its results become \
+         search terms only when it runs",
+        NO_PATH,
+        Some(span),
+    )
+}

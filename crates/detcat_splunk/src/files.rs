@@ -6,6 +6,7 @@ use rayon::prelude::*;
 
 use crate::detection::macro_from_node;
 use crate::diagnostics as diag;
+use crate::lookups::{LookupTables, load_lookups};
 use crate::macros::MacroTable;
 use crate::rule::parse_detection;
 
@@ -16,6 +17,10 @@ pub enum FileKind {
     Macro,
     DataSource,
     Story,
+    /// `lookups/*.yml`: a lookup definition.
+    LookupDefinition,
+    /// `lookups/*.csv`: a lookup's rows.
+    LookupTable,
     Other,
 }
 
@@ -29,6 +34,8 @@ impl FileKind {
             Some("macros") if yaml => FileKind::Macro,
             Some("data_sources") if yaml => FileKind::DataSource,
             Some("stories") if yaml => FileKind::Story,
+            Some("lookups") if yaml => FileKind::LookupDefinition,
+            Some("lookups") if crate::lookups::is_table(rel) => FileKind::LookupTable,
             _ => FileKind::Other,
         }
     }
@@ -40,6 +47,8 @@ impl FileKind {
             FileKind::Macro => Some("macro definition"),
             FileKind::DataSource => Some("data source definition"),
             FileKind::Story => Some("analytic story"),
+            FileKind::LookupDefinition => Some("lookup definition"),
+            FileKind::LookupTable => Some("lookup table"),
             FileKind::Other => Some("not a detection file"),
         }
     }
@@ -82,13 +91,44 @@ pub fn load_macros(files: &[SourceFile]) -> (MacroTable, Vec<(usize, Vec<Diagnos
     (table, per_file)
 }
 
+/// What detections are parsed against: the corpus' macros and lookup tables.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub macros: MacroTable,
+    pub lookups: LookupTables,
+}
+
+impl From<MacroTable> for Context {
+    fn from(macros: MacroTable) -> Self {
+        Context {
+            macros,
+            lookups: LookupTables::default(),
+        }
+    }
+}
+
+/// Reads the macros and lookups among `files`; diagnostics per file, by index into `files`.
+pub fn load_context_with_diagnostics(
+    files: &[SourceFile],
+) -> (Context, Vec<(usize, Vec<Diagnostic>)>) {
+    let (macros, mut diags) = load_macros(files);
+    let (lookups, lookup_diags) = load_lookups(files);
+    diags.extend(lookup_diags);
+    (Context { macros, lookups }, diags)
+}
+
+/// Reads the macros and lookups among `files` (their diagnostics are dropped).
+pub fn load_context(files: &[SourceFile]) -> Context {
+    load_context_with_diagnostics(files).0
+}
+
 /// One outcome per input file, in the same order; detections are parsed in parallel.
 ///
-/// `files` are all files under the corpus `splunk/` folder. Macros are loaded first from the
-/// `macros/` files; macro, data source and story files (and anything else that is no
-/// detection) are `non_rule` outcomes.
+/// `files` are all files under the corpus `splunk/` folder. Macros and lookups are loaded
+/// first from the `macros/` and `lookups/` files; macro, lookup, data source and story files
+/// (and anything else that is no detection) are `non_rule` outcomes.
 pub fn parse_files(files: &[SourceFile]) -> Vec<FileOutcome> {
-    let (table, macro_diags) = load_macros(files);
+    let (context, macro_diags) = load_context_with_diagnostics(files);
     let mut outcomes: Vec<FileOutcome> = files
         .par_iter()
         .map(|file| {
@@ -100,7 +140,7 @@ pub fn parse_files(files: &[SourceFile]) -> Vec<FileOutcome> {
                     diagnostics: Vec::new(),
                 },
                 None => FileOutcome {
-                    rules: vec![parse_detection(file, &table)],
+                    rules: vec![parse_detection(file, &context)],
                     non_rule: None,
                     diagnostics: Vec::new(),
                 },
@@ -109,7 +149,7 @@ pub fn parse_files(files: &[SourceFile]) -> Vec<FileOutcome> {
         .collect();
     for (i, diags) in macro_diags {
         if let Some(o) = outcomes.get_mut(i) {
-            o.diagnostics = diags;
+            o.diagnostics.extend(diags);
         }
     }
     outcomes

@@ -36,6 +36,7 @@
 mod detection;
 pub mod diagnostics;
 mod files;
+pub mod lookups;
 pub mod lower;
 pub mod macros;
 mod offsets;
@@ -44,6 +45,8 @@ pub mod spl;
 mod yaml_map;
 
 pub use detection::{Detection, SearchText, Tags};
-pub use files::{FileKind, load_macros, parse_files};
+pub use files::{
+    Context, FileKind, load_context, load_context_with_diagnostics, load_macros, parse_files,
+};
 pub use offsets::ValueOffsets;
 pub use rule::{QueryOutcome, UPSTREAM, parse_detection, parse_query};

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use detcat_model::{Diagnostic, Span};
 
 use crate::diagnostics as diag;
-use crate::spl::lexer::{skip_comment, skip_quoted};
+use crate::spl::lexer::{is_escape_pair, skip_comment, skip_quoted};
 
 /// How deep macros may call macros.
 pub const MAX_MACRO_DEPTH: usize = 16;
@@ -325,6 +325,7 @@ fn for_each_call(text: &str, mut f: impl FnMut(Call)) {
     let mut i = 0;
     while i < end {
         match bytes.get(i).copied().unwrap_or(b' ') {
+            b'\\' if is_escape_pair(bytes, i) => i += 2,
             b'"' => i = skip_quoted(bytes, i, end),
             b'`' if bytes.get(i..i + 3) == Some(b"```") => i = skip_comment(bytes, i, end),
             b'`' => {

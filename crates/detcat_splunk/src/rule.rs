@@ -8,8 +8,9 @@ use detcat_yaml::{Limits, parse_documents};
 
 use crate::detection::Detection;
 use crate::diagnostics as diag;
+use crate::files::Context;
 use crate::lower::{self, CommandUse, map_spans};
-use crate::macros::{self, MacroTable};
+use crate::macros;
 use crate::offsets::ValueOffsets;
 use crate::spl;
 
@@ -29,10 +30,10 @@ pub struct QueryOutcome {
 }
 
 /// Expands, parses and lowers one query. Spans in the result point into `query`.
-pub fn parse_query(query: &str, table: &MacroTable) -> QueryOutcome {
-    let expanded = macros::expand(query, table);
+pub fn parse_query(query: &str, context: &Context) -> QueryOutcome {
+    let expanded = macros::expand(query, &context.macros);
     let parsed = spl::parse(&expanded.text);
-    let lowered = lower::lower(&parsed.query, &expanded.text);
+    let lowered = lower::lower(&parsed.query, &expanded.text, &context.lookups);
     let to_source = |s: Span| expanded.map.to_source(s);
     let mut expr = lowered.expr;
     map_spans(&mut expr, &to_source);
@@ -41,6 +42,7 @@ pub fn parse_query(query: &str, table: &MacroTable) -> QueryOutcome {
         d.span = d.span.map(to_source);
         diagnostics.push(d);
     }
+    explain_opaque_nodes(&expr, &mut diagnostics);
     if !expr
         .walk()
         .any(|e| matches!(e, Expr::Pred(_) | Expr::Keyword(_)))
@@ -56,8 +58,29 @@ pub fn parse_query(query: &str, table: &MacroTable) -> QueryOutcome {
     }
 }
 
+/// Every opaque node gets a diagnostic naming it and its place: one whose span overlaps the
+/// node's (a parse error, an unsupported command, an unresolved lookup), else a generic one.
+fn explain_opaque_nodes(expr: &Expr, diagnostics: &mut Vec<Diagnostic>) {
+    let overlaps =
+        |a: Span, b: Span| a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1);
+    let mut missing = Vec::new();
+    for e in expr.walk() {
+        let Expr::Opaque(o) = e else { continue };
+        let explained = match o.span {
+            Some(span) => diagnostics
+                .iter()
+                .any(|d| d.span.is_some_and(|s| overlaps(s, span))),
+            None => !diagnostics.is_empty(),
+        };
+        if !explained {
+            missing.push(diag::opaque_node(o.span, &o.reason));
+        }
+    }
+    diagnostics.extend(missing);
+}
+
 /// Reads one detection file into a rule; a file that cannot be read is one *failed* rule.
-pub fn parse_detection(file: &SourceFile, table: &MacroTable) -> Rule {
+pub fn parse_detection(file: &SourceFile, context: &Context) -> Rule {
     let docs = match parse_documents(&file.text, &Limits::default()) {
         Ok(docs) => docs,
         Err(e) => {
@@ -91,7 +114,7 @@ pub fn parse_detection(file: &SourceFile, table: &MacroTable) -> Rule {
         rule.diagnostics = diagnostics;
         return rule;
     };
-    let outcome = parse_query(&search.text, table);
+    let outcome = parse_query(&search.text, context);
     let offsets = ValueOffsets::new(&file.text, search.span, &search.text);
     let to_file = |s: Span| offsets.span(s);
     let mut expr = outcome.expr;

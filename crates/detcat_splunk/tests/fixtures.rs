@@ -1,28 +1,11 @@
 //! Snapshot tests over hand-written fixture detections (`tests/fixtures/splunk/…`) and the demo
 //! corpus's Splunk folder. Review changes with `cargo insta review`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use detcat_model::{Expr, FileOutcome, LineIndex, ParseStatus, Rule, SourceFile};
-
-fn read_tree(root: &Path) -> Vec<SourceFile> {
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(root.join("splunk")).sort_by_file_name() {
-        let entry = entry.unwrap_or_else(|e| panic!("cannot read fixtures: {e}"));
-        if entry.file_type().is_file() {
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .unwrap_or(entry.path())
-                .to_string_lossy()
-                .replace('\\', "/");
-            let text =
-                std::fs::read_to_string(entry.path()).unwrap_or_else(|e| panic!("{rel}: {e}"));
-            files.push(SourceFile::new(rel, text));
-        }
-    }
-    files
-}
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -75,7 +58,7 @@ fn summary(rule: &Rule, file: &SourceFile) -> serde_json::Value {
 }
 
 fn outcomes(root: &Path) -> (Vec<SourceFile>, Vec<FileOutcome>) {
-    let files = read_tree(root);
+    let files = common::corpus_files(root);
     let outcomes = detcat_splunk::parse_files(&files);
     (files, outcomes)
 }
@@ -86,7 +69,11 @@ fn fixture_detections_snapshot() {
     let mut seen = 0;
     for (file, outcome) in files.iter().zip(&outcomes) {
         if outcome.non_rule.is_some() {
-            assert!(file.path.starts_with("splunk/macros/"), "{}", file.path);
+            assert!(
+                file.path.starts_with("splunk/macros/") || file.path.starts_with("splunk/lookups/"),
+                "{}",
+                file.path
+            );
             assert!(
                 outcome.diagnostics.is_empty(),
                 "{}: {:?}",

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use detcat_model::{Diagnostic, Lifecycle, ParseStatus, Role, Rule, TelemetryHint, Vendor};
+use detcat_model::{Diagnostic, Lifecycle, ParseStatus, Role, Rule, Severity, TelemetryHint, Vendor};
 use serde::{Deserialize, Serialize};
 
 use super::analyze::AnalyzedRule;
@@ -57,8 +57,31 @@ pub struct VendorCounts {
     pub top_diagnostics: Vec<(String, usize)>,
     /// Failed rules with their first error, for the honest account.
     pub failures: Vec<(String, String)>,
+    /// Why rules are not normalized: each partial or failed rule counts once under each
+    /// diagnostic code it carries (ATT&CK linking and info notes aside), or under
+    /// [`NO_CAUSE`] when it carries none.
+    #[serde(default)]
+    pub causes: BTreeMap<String, usize>,
     #[serde(skip)]
     pub file_diagnostics: Vec<Diagnostic>,
+}
+
+/// The cause of a partial or failed rule that carries no diagnostic (a parser gap to close).
+pub const NO_CAUSE: &str = "(no diagnostic)";
+
+/// The causes a partial or failed rule counts under: its distinct parse diagnostic codes.
+fn causes_of(diagnostics: &[Diagnostic]) -> Vec<&str> {
+    let mut codes: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d.severity != Severity::Info && !d.code.starts_with("attack::"))
+        .map(|d| d.code.as_str())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    if codes.is_empty() {
+        codes.push(NO_CAUSE);
+    }
+    codes
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -139,6 +162,11 @@ impl BuildReport {
                         .map(|d| format!("{}: {}", d.code, d.message))
                         .unwrap_or_default();
                     counts.failures.push((rule.path.clone(), why));
+                }
+            }
+            if status != ParseStatus::Normalized {
+                for cause in causes_of(&rule.diagnostics) {
+                    *counts.causes.entry(cause.to_owned()).or_default() += 1;
                 }
             }
             match rule.lifecycle {
@@ -313,5 +341,30 @@ fn telemetry_label(rule: &Rule) -> String {
         TelemetryHint::DataSourceTag { name } => format!("{}: data source tag {name}", rule.vendor),
         TelemetryHint::DataSource { name } => format!("{}: data source {name}", rule.vendor),
         TelemetryHint::Datamodel { name } => format!("{}: datamodel {name}", rule.vendor),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_are_the_distinct_parse_codes_or_none() {
+        assert_eq!(causes_of(&[]), [NO_CAUSE]);
+        let d = |code: &str| Diagnostic::warning(code, "m", "x.yml", None);
+        let diags = [
+            d("splunk::lookup-not-normalized"),
+            d("attack::unknown-technique"),
+            Diagnostic::info("splunk::lookup-summarized", "m", "x.yml", None),
+            d("splunk::lookup-not-normalized"),
+            d("splunk::unsupported-command"),
+        ];
+        assert_eq!(
+            causes_of(&diags),
+            [
+                "splunk::lookup-not-normalized",
+                "splunk::unsupported-command"
+            ]
+        );
     }
 }

@@ -108,7 +108,9 @@ pub fn disposition(name: &str) -> Disposition {
     match name {
         "search" | "where" | "regex" => Disposition::Filter,
         "tstats" | "mstats" | "from" => Disposition::Source,
-        "stats" | "eventstats" | "streamstats" => Disposition::Stats,
+        "stats" | "eventstats" | "streamstats" | "transaction" | "rare" | "top" => {
+            Disposition::Stats
+        }
         "lookup" => Disposition::External,
         "join" | "append" | "appendcols" => Disposition::Subsearch,
         _ if SHAPING.contains(&name) => Disposition::Shaping,

@@ -3,21 +3,30 @@
 //! The rule's expression is `and[ first-command filter, later filters… ]`, so a top-level
 //! `NOT` in any filter stays a top-level exclusion. Each command is handled by its
 //! [`Disposition`]: filters join the conjunction, shaping commands are dropped, a threshold on a
-//! `stats` output wraps everything before it into an `Aggregation`, conditions on fields made
-//! by `eval`/`rex` become `Computed`, a `lookup` whose output is tested becomes `Opaque`, and
-//! unknown commands are `Opaque` nodes with their text.
+//! `stats` (or `transaction`) output wraps everything before it into an `Aggregation`,
+//! conditions on fields made by `eval`/`rex` become `Computed` — or predicates, when the field
+//! is a `case`/`if` whose arm conditions can be lowered — a filter on a `lookup`'s output
+//! becomes an "in lookup" predicate over the table's CSV rows (or `Opaque` with the reason when
+//! there is no table), an outer/left `join` matters only once a filter reads what it brought,
+//! and unknown commands are `Opaque` nodes with their text and a diagnostic.
 
+mod case;
 mod commands;
 mod eval;
+mod external;
+mod grouping;
+mod lookup;
 mod pipeline;
 mod search;
 
 pub use commands::{Disposition, ENRICHMENT, SHAPING, disposition};
+pub use lookup::MAX_LOOKUP_VALUES;
 
 use std::collections::HashMap;
 
 use detcat_model::{AggKind, Diagnostic, Expr, Opaque, Span};
 
+use crate::lookups::LookupTables;
 use crate::spl::Query;
 
 /// The model expression of a query and what was learned on the way.
@@ -39,9 +48,10 @@ pub struct CommandUse {
     pub disposition: Disposition,
 }
 
-/// Lowers a parsed query; `text` is the text it was parsed from (for node texts).
-pub fn lower(query: &Query, text: &str) -> Lowered {
-    let mut l = Lowerer::new(text, 0);
+/// Lowers a parsed query; `text` is the text it was parsed from (for node texts); `lookups`
+/// resolve filters on a `lookup`'s output.
+pub fn lower(query: &Query, text: &str, lookups: &LookupTables) -> Lowered {
+    let mut l = Lowerer::new(text, 0, lookups);
     l.query(query);
     let expr = l.finish();
     Lowered {
@@ -71,10 +81,15 @@ struct Derived {
     inputs: Vec<String>,
     /// Index into `Lowerer::externals` when the field comes from outside the event.
     external: Option<usize>,
+    /// The lookup column the field holds, when a `lookup` wrote it.
+    lookup: Option<lookup::LookupUse>,
+    /// The arms of an `eval x = case(…)` / `if(…)` definition.
+    arms: Option<Vec<case::Arm>>,
 }
 
 pub(crate) struct Lowerer<'a> {
     text: &'a str,
+    lookups: &'a LookupTables,
     depth: usize,
     conjuncts: Vec<Expr>,
     aggregates: HashMap<String, AggInfo>,
@@ -82,21 +97,30 @@ pub(crate) struct Lowerer<'a> {
     /// Opaque nodes of external commands, taken (set to `None`) once placed in the tree.
     externals: Vec<Option<Expr>>,
     bucket_span: Option<String>,
+    /// Every field the query has named so far (filters, `stats`, `eval`, `rename`, …).
+    seen: std::collections::HashSet<String>,
+    /// A join whose subsearch is not normalized brought fields of unknown names: a later
+    /// filter on a field never named before reads them. `Some(Some(i))`: its opaque node is
+    /// `externals[i]`, placed only then (an outer/left join that merely enriches).
+    unknown_origin: Option<Option<usize>>,
     datamodels: Vec<String>,
     diags: Vec<Diagnostic>,
     commands: Vec<CommandUse>,
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(text: &'a str, depth: usize) -> Self {
+    fn new(text: &'a str, depth: usize, lookups: &'a LookupTables) -> Self {
         Self {
             text,
+            lookups,
             depth,
             conjuncts: Vec::new(),
             aggregates: HashMap::new(),
             derived: HashMap::new(),
             externals: Vec::new(),
             bucket_span: None,
+            seen: std::collections::HashSet::new(),
+            unknown_origin: None,
             datamodels: Vec::new(),
             diags: Vec::new(),
             commands: Vec::new(),
@@ -157,7 +181,7 @@ impl<'a> Lowerer<'a> {
             self.diags.push(crate::diagnostics::too_deep(query.span));
             return self.opaque(query.span, "subsearch nested too deep");
         }
-        let mut sub = Lowerer::new(self.text, self.depth + 1);
+        let mut sub = Lowerer::new(self.text, self.depth + 1, self.lookups);
         sub.query(query);
         let expr = sub.finish();
         for dm in sub.datamodels {
@@ -215,7 +239,7 @@ impl Lowerer<'_> {
         let Some(parsed) = parsed else {
             return Expr::Const { value: true };
         };
-        let mut inner = Lowerer::new(value, self.depth + 1);
+        let mut inner = Lowerer::new(value, self.depth + 1, self.lookups);
         let mut e = inner.search(&parsed);
         map_spans(&mut e, &|_| span);
         e

@@ -5,6 +5,7 @@ use detcat_model::{
     RegexFlags, Value,
 };
 
+use super::case::arms_equal;
 use super::{AggInfo, CommandUse, Derived, Disposition, Lowerer, disposition};
 use crate::diagnostics as diag;
 use crate::spl::{Command, CommandKind, Query, Stats};
@@ -70,7 +71,12 @@ impl Lowerer<'_> {
             CommandKind::Eval(assignments) => {
                 for a in assignments {
                     let inputs = a.expr.fields();
-                    self.derive(&a.field, "eval", inputs, None);
+                    let arms = self.arms(&a.expr);
+                    let external = self.external_of(&inputs);
+                    self.derive(&a.field, "eval", inputs, external);
+                    if let Some(d) = self.derived.get_mut(&a.field) {
+                        d.arms = arms;
+                    }
                 }
             }
             CommandKind::Rex {
@@ -87,37 +93,12 @@ impl Lowerer<'_> {
                 table,
                 inputs,
                 outputs,
-            } => {
-                let mut fields = inputs.clone();
-                fields.extend(outputs.iter().cloned());
-                let idx = self.externals.len();
-                self.externals.push(Some(Expr::Opaque(Opaque {
-                    text: self.slice(cmd.span).to_owned(),
-                    reason: format!("SPL lookup `{table}`"),
-                    fields,
-                    span: Some(cmd.span),
-                })));
-                for out in outputs {
-                    self.derive(out, "lookup", inputs.clone(), Some(idx));
-                }
-            }
-            CommandKind::Join { join_type, sub, .. } => {
-                let Some(sub) = sub else { return };
-                if join_type == "inner" {
-                    // An inner join keeps only events the subsearch also finds: its filter is
-                    // the rule's filter too.
-                    let e = self.subquery(sub);
-                    self.filter(e);
-                } else {
-                    let fields = self.subsearch_fields(sub);
-                    self.conjuncts.push(Expr::Opaque(Opaque {
-                        text: self.slice(cmd.span).to_owned(),
-                        reason: format!("SPL {join_type} join"),
-                        fields,
-                        span: Some(cmd.span),
-                    }));
-                }
-            }
+            } => self.lookup(cmd, table, inputs, outputs),
+            CommandKind::Join {
+                join_type,
+                sub,
+                fields,
+            } => self.join(cmd, join_type, fields, sub.as_deref()),
             CommandKind::Append { sub } => {
                 if cmd.name == "appendpipe" {
                     return;
@@ -130,6 +111,7 @@ impl Lowerer<'_> {
             }
             CommandKind::Rename(pairs) => {
                 for (from, to) in pairs {
+                    self.seen.insert(to.clone());
                     if let Some(d) = self.derived.get(from).cloned() {
                         self.derived.insert(to.clone(), d);
                     }
@@ -139,9 +121,14 @@ impl Lowerer<'_> {
                 }
             }
             CommandKind::Bucket { span } => self.bucket_span.clone_from(span),
+            CommandKind::Transaction(t) => self.transaction(cmd, t),
+            CommandKind::Rare { fields, by } => self.rare(cmd, fields, by),
             CommandKind::Macro { name } => {
                 let e = self.opaque(cmd.span, &format!("unknown macro `{name}`"));
                 self.conjuncts.push(e);
+            }
+            CommandKind::Other { words, .. } if cmd.name == "fillnull" => {
+                self.fillnull(cmd, words);
             }
             CommandKind::Other { words, subsearches } => match disp {
                 Disposition::Shaping | Disposition::Enrichment => {}
@@ -174,7 +161,14 @@ impl Lowerer<'_> {
         }
     }
 
-    fn derive(&mut self, field: &str, command: &str, inputs: Vec<String>, external: Option<usize>) {
+    pub(crate) fn derive(
+        &mut self,
+        field: &str,
+        command: &str,
+        inputs: Vec<String>,
+        external: Option<usize>,
+    ) {
+        self.seen.insert(field.to_owned());
         self.aggregates.remove(field);
         self.derived.insert(
             field.to_owned(),
@@ -182,6 +176,8 @@ impl Lowerer<'_> {
                 command: command.to_owned(),
                 inputs,
                 external,
+                lookup: None,
+                arms: None,
             },
         );
     }
@@ -200,6 +196,11 @@ impl Lowerer<'_> {
             .find(|(k, _)| k.eq_ignore_ascii_case("span"))
             .map(|(_, v)| v.clone());
         let timespan = span.or_else(|| self.bucket_span.clone());
+        self.seen.extend(s.by.iter().cloned());
+        for f in &s.functions {
+            self.seen.insert(f.output.clone());
+            self.seen.extend(f.field.iter().cloned());
+        }
         for f in &s.functions {
             if VALUE_CARRIERS.contains(&f.function.as_str()) {
                 continue;
@@ -229,10 +230,23 @@ impl Lowerer<'_> {
     pub(crate) fn filter(&mut self, e: Expr) {
         let mut externals = Vec::new();
         let e = self.rewrite(e, &mut externals);
-        for idx in externals {
+        for (idx, why) in externals {
             if let Some(opaque) = self.externals.get_mut(idx).and_then(Option::take) {
+                if let Expr::Opaque(o) = &opaque {
+                    let span = o.span.unwrap_or_default();
+                    self.diags.push(match o.reason.strip_prefix("SPL lookup ") {
+                        Some(name) => diag::lookup_unresolved(span, name.trim_matches('`'), &why),
+                        None => diag::join_not_normalized(span, &o.reason, &why),
+                    });
+                }
                 self.conjuncts.push(opaque);
             }
+        }
+        for p in e.walk().filter_map(|x| match x {
+            Expr::Pred(p) => Some(&p.field),
+            _ => None,
+        }) {
+            self.seen.insert(p.clone());
         }
         let items = match e {
             Expr::And { items } => items,
@@ -296,7 +310,7 @@ impl Lowerer<'_> {
 
     /// Predicates over derived fields or statistics (other than plain thresholds) become
     /// computed nodes; the external commands they depend on are collected.
-    fn rewrite(&self, e: Expr, externals: &mut Vec<usize>) -> Expr {
+    fn rewrite(&mut self, e: Expr, externals: &mut Vec<(usize, String)>) -> Expr {
         match e {
             Expr::And { items } => Expr::and(
                 items
@@ -310,17 +324,53 @@ impl Lowerer<'_> {
                     .map(|i| self.rewrite(i, externals))
                     .collect(),
             ),
-            Expr::Not { item } => Expr::not(self.rewrite(*item, externals)),
+            Expr::Not { item } => match *item {
+                // SPL `out != v` on a lookup output: an atom of its own (see resolve_lookup).
+                Expr::Pred(p) if p.modifiers.iter().any(|m| m == "!=") => {
+                    let u = self.derived.get(&p.field).and_then(|d| d.lookup.clone());
+                    match u.map(|u| self.resolve_lookup(&p, &u, true)) {
+                        Some(Ok(e)) => e,
+                        _ => Expr::not(self.rewrite(Expr::Pred(p), externals)),
+                    }
+                }
+                item => Expr::not(self.rewrite(item, externals)),
+            },
             Expr::Pred(p) => {
-                if let Some(d) = self.derived.get(&p.field) {
-                    if let Some(idx) = d.external
-                        && !externals.contains(&idx)
+                if let Some(d) = self.derived.get(&p.field).cloned() {
+                    if let Some(arms) = &d.arms
+                        && d.external.is_none()
+                        && let Some(e) = arms_equal(arms, &p)
                     {
-                        externals.push(idx);
+                        return e;
+                    }
+                    let resolved = d.lookup.as_ref().map(|u| self.resolve_lookup(&p, u, false));
+                    let why = match resolved {
+                        Some(Ok(e)) => return e,
+                        Some(Err(why)) => why,
+                        None => format!(
+                            "a later filter reads `{}`, derived from its fields",
+                            p.field
+                        ),
+                    };
+                    if let Some(idx) = d.external
+                        && !externals.iter().any(|(i, _)| *i == idx)
+                    {
+                        externals.push((idx, why));
                     }
                     let mut fields = vec![p.field.clone()];
                     fields.extend(d.inputs.iter().filter(|f| **f != p.field).cloned());
                     return self.computed_pred(&p, &d.command, fields);
+                }
+                if let Some(origin) = self.unknown_origin
+                    && !self.seen.contains(&p.field)
+                    && !self.aggregates.contains_key(&p.field)
+                {
+                    if let Some(idx) = origin
+                        && !externals.iter().any(|(i, _)| *i == idx)
+                    {
+                        externals.push((idx, "a later filter reads a field it may bring".into()));
+                    }
+                    return self.computed_pred(&p, "join", vec![p.field.clone()]);
                 }
                 if self.aggregates.contains_key(&p.field)
                     && self.threshold(&Expr::Pred(p.clone())).is_none()

@@ -64,6 +64,8 @@ impl Lowerer<'_> {
             SearchExpr::TimeBound { .. } => Expr::Const { value: true },
             SearchExpr::Subsearch { query, span } => {
                 let fields = self.subsearch_fields(query);
+                self.diags
+                    .push(crate::diagnostics::subsearch_not_normalized(*span));
                 Expr::Opaque(Opaque {
                     text: self.slice(*span).to_owned(),
                     reason: "SPL subsearch in search terms".to_owned(),

@@ -46,11 +46,12 @@ pub enum CommandKind {
         pattern: String,
         span: Span,
     },
-    /// `| lookup table in [as x] … OUTPUT[NEW] out [as y] …`.
+    /// `| lookup table in [as x] … OUTPUT[NEW] out [as y] …`. `outputs` is empty when the
+    /// command names none (then every other column of the table is an output).
     Lookup {
         table: String,
-        inputs: Vec<String>,
-        outputs: Vec<String>,
+        inputs: Vec<LookupField>,
+        outputs: Vec<LookupField>,
     },
     /// `| join [type=…] fields [ subsearch ]`.
     Join {
@@ -64,6 +65,13 @@ pub enum CommandKind {
     Rename(Vec<(String, String)>),
     /// `| bucket|bin span=… field`.
     Bucket { span: Option<String> },
+    /// `| transaction f1 f2 [maxspan=…] [maxpause=…] [startswith=(…)] [endswith=(…)]`.
+    Transaction(Transaction),
+    /// `| rare|top [limit=N] f1 f2 [by g]`.
+    Rare {
+        fields: Vec<String>,
+        by: Vec<String>,
+    },
     /// A macro the expander left in place (unknown), alone as a command.
     Macro { name: String },
     /// Any other command: its positional words (not `key=value` options) and the subsearches
@@ -72,6 +80,25 @@ pub enum CommandKind {
         words: Vec<String>,
         subsearches: Vec<Query>,
     },
+}
+
+/// One `column [AS field]` of a `lookup`: the table's column and the event's field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupField {
+    pub column: String,
+    pub field: String,
+}
+
+/// `transaction`: events grouped by fields, optionally between a start and an end event.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Transaction {
+    pub fields: Vec<String>,
+    /// `maxspan=`, else `maxpause=`.
+    pub maxspan: Option<String>,
+    pub start: Option<SearchExpr>,
+    pub end: Option<SearchExpr>,
+    /// `startswith`/`endswith` written in a form this parser does not read (`"…"`, `eval(…)`).
+    pub unparsed_bounds: bool,
 }
 
 /// `stats`-family command.

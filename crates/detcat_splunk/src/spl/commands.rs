@@ -1,6 +1,6 @@
 //! Per-command argument parsing.
 
-use super::ast::{CommandKind, Query};
+use super::ast::{CommandKind, LookupField, Query, Transaction};
 use super::lexer::{Mode, Tok, Token};
 use super::{Ctx, eval, search, stats, text};
 use detcat_model::Span;
@@ -47,6 +47,16 @@ pub(crate) fn parse(
             subsearches: Vec::new(),
         },
         "rename" => rename(ctx, &toks),
+        "transaction" => transaction(ctx, &toks, depth),
+        "rare" | "top" => {
+            let names = words(ctx, &positional(&toks));
+            let at_by = names.iter().position(|w| w.eq_ignore_ascii_case("by"));
+            let (fields, by) = match at_by {
+                Some(i) => (names[..i].to_vec(), names[i + 1..].to_vec()),
+                None => (names, Vec::new()),
+            };
+            CommandKind::Rare { fields, by }
+        }
         "bucket" | "bin" => {
             let span = options(ctx, &toks)
                 .into_iter()
@@ -172,8 +182,8 @@ fn regex(ctx: &Ctx<'_>, toks: &[Token]) -> Option<CommandKind> {
     }
 }
 
-/// `lookup [opts] table f1 [AS e1], f2 … OUTPUT|OUTPUTNEW o1 [AS e2] …`: the event fields
-/// read and written.
+/// `lookup [opts] table f1 [AS e1], f2 … OUTPUT|OUTPUTNEW o1 [AS e2] …`: the table columns
+/// read and written, with the event fields they meet.
 fn lookup(ctx: &Ctx<'_>, toks: &[Token]) -> CommandKind {
     let pos = positional(toks);
     let mut names = pos
@@ -194,13 +204,16 @@ fn lookup(ctx: &Ctx<'_>, toks: &[Token]) -> CommandKind {
             pending_as = true;
             continue;
         }
-        let list = if in_output { &mut outputs } else { &mut inputs };
-        if pending_as {
-            // `lookup_field AS event_field`: the event's name replaces the lookup's.
-            list.pop();
-            pending_as = false;
+        let list: &mut Vec<LookupField> = if in_output { &mut outputs } else { &mut inputs };
+        match list.last_mut() {
+            // `column AS event_field`: the event's name replaces the column's.
+            Some(last) if pending_as => last.field = name,
+            _ => list.push(LookupField {
+                column: name.clone(),
+                field: name,
+            }),
         }
-        list.push(name);
+        pending_as = false;
     }
     CommandKind::Lookup {
         table,
@@ -245,4 +258,61 @@ fn rename(ctx: &Ctx<'_>, toks: &[Token]) -> CommandKind {
         }
     }
     CommandKind::Rename(pairs)
+}
+
+/// `transaction` fields and options; `startswith=(…)` / `endswith=(…)` are search syntax.
+fn transaction(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize) -> CommandKind {
+    let mut t = Transaction::default();
+    let mut i = 0;
+    while let Some(tok) = toks.get(i) {
+        let is_option = tok.tok == Tok::Word && toks.get(i + 1).is_some_and(|n| n.tok == Tok::Eq);
+        if !is_option {
+            if matches!(tok.tok, Tok::Word | Tok::Quoted) {
+                t.fields.push(text::name_text(ctx.slice(tok.span)));
+            }
+            i += 1;
+            continue;
+        }
+        let key = ctx.slice(tok.span).to_ascii_lowercase();
+        let value = toks.get(i + 2).copied();
+        i += 3;
+        match (key.as_str(), value) {
+            ("startswith" | "endswith", Some(v)) if v.tok == Tok::LParen => {
+                let close = matching_paren(toks, i - 1).unwrap_or(toks.len());
+                let inner = toks.get(i..close).unwrap_or_default();
+                let expr = search::parse(ctx, inner, depth);
+                if key == "startswith" {
+                    t.start = expr;
+                } else {
+                    t.end = expr;
+                }
+                i = close + 1;
+            }
+            ("startswith" | "endswith", _) => t.unparsed_bounds = true,
+            ("maxspan", Some(v)) => t.maxspan = Some(ctx.slice(v.span).to_owned()),
+            ("maxpause", Some(v)) if t.maxspan.is_none() => {
+                t.maxspan = Some(ctx.slice(v.span).to_owned());
+            }
+            _ => {}
+        }
+    }
+    CommandKind::Transaction(t)
+}
+
+/// Index of the `)` closing the `(` at `open`.
+fn matching_paren(toks: &[Token], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (j, t) in toks.iter().enumerate().skip(open) {
+        match t.tok {
+            Tok::LParen => depth += 1,
+            Tok::RParen => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(j);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }

@@ -314,6 +314,7 @@ pub fn match_bracket(bytes: &[u8], open: usize, end: usize) -> Option<usize> {
     let end = end.min(bytes.len());
     while i < end {
         match bytes.get(i).copied()? {
+            b'\\' if is_escape_pair(bytes, i) => i += 2,
             b'"' => i = skip_quoted(bytes, i, end),
             b'`' if bytes.get(i..i + 3) == Some(b"```") => i = skip_comment(bytes, i, end),
             b'[' => {
@@ -331,6 +332,15 @@ pub fn match_bracket(bytes: &[u8], open: usize, end: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// Is `bytes[i]` a backslash escaping a quote or a backslash *outside* a quoted string?
+///
+/// Search syntax lets an unquoted term hold `\"` (`x=*\"privileged\":true*`): scanners that
+/// look for quotes, pipes and brackets must step over that pair, or the `"` would open a string
+/// that swallows the rest of the pipeline.
+pub fn is_escape_pair(bytes: &[u8], i: usize) -> bool {
+    bytes.get(i) == Some(&b'\\') && matches!(bytes.get(i + 1), Some(b'"' | b'\\'))
 }
 
 /// Index just past the double-quoted string opening at `open` (or `end`).

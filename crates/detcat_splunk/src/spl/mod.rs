@@ -24,8 +24,8 @@ mod stats;
 pub mod text;
 
 pub use ast::{
-    Assignment, BinOp, CmpOp, Command, CommandKind, EvalExpr, Query, SearchExpr, SearchValue,
-    StatFn, Stats,
+    Assignment, BinOp, CmpOp, Command, CommandKind, EvalExpr, LookupField, Query, SearchExpr,
+    SearchValue, StatFn, Stats, Transaction,
 };
 
 use detcat_model::{Diagnostic, Span};

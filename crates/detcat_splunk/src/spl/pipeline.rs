@@ -3,7 +3,7 @@
 use detcat_model::Span;
 
 use super::ast::{Command, CommandKind, Query};
-use super::lexer::{Mode, Tok, match_bracket, skip_comment, skip_quoted};
+use super::lexer::{Mode, Tok, is_escape_pair, match_bracket, skip_comment, skip_quoted};
 use super::{Ctx, MAX_DEPTH, commands};
 use crate::diagnostics as diag;
 
@@ -34,7 +34,9 @@ pub(crate) fn parse_query(
             span,
         };
     };
-    let generating = bytes.get(first) == Some(&b'|') || !leading_search;
+    let generating = bytes.get(first) == Some(&b'|')
+        || !leading_search
+        || (depth > 0 && starts_with_command(ctx.text, first, end));
     let skip_pipe = bytes.get(first) == Some(&b'|');
     let segments = split_pipes(bytes, if skip_pipe { first + 1 } else { first }, end);
     let mut commands = Vec::with_capacity(segments.len());
@@ -46,6 +48,36 @@ pub(crate) fn parse_query(
     Query { commands, span }
 }
 
+/// Commands that generate results and may open a subsearch without a pipe: `append [ mstats …
+/// ]`, `join x [ summary model ]`. (`search` itself is the implicit first command anyway.)
+const SUBSEARCH_COMMANDS: &[&str] = &[
+    "tstats",
+    "mstats",
+    "inputlookup",
+    "inputcsv",
+    "makeresults",
+    "rest",
+    "metadata",
+    "datamodel",
+    "loadjob",
+    "savedsearch",
+    "summary",
+    "dbinspect",
+    "eventcount",
+];
+
+/// Does the subsearch text at `first` start with one of [`SUBSEARCH_COMMANDS`] followed by a
+/// space (so `tstats=1` or `summary*` stay search terms)?
+fn starts_with_command(text: &str, first: usize, end: usize) -> bool {
+    let rest = text.get(first..end).unwrap_or("");
+    let word_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let (word, after) = rest.split_at(word_end);
+    after.starts_with(|c: char| c.is_ascii_whitespace())
+        && SUBSEARCH_COMMANDS.contains(&word.to_ascii_lowercase().as_str())
+}
+
 /// Byte ranges between top-level pipes (quotes, brackets, macros and comments respected).
 fn split_pipes(bytes: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> {
     let end = end.min(bytes.len());
@@ -54,6 +86,7 @@ fn split_pipes(bytes: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> {
     let mut i = start;
     while i < end {
         match bytes.get(i).copied().unwrap_or(b' ') {
+            b'\\' if is_escape_pair(bytes, i) => i += 2,
             b'"' => i = skip_quoted(bytes, i, end),
             b'`' if bytes.get(i..i + 3) == Some(b"```") => i = skip_comment(bytes, i, end),
             b'`' => {

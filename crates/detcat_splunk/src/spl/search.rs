@@ -189,6 +189,12 @@ impl Parser<'_, '_, '_> {
                     self.pos += 1;
                     return self.comparison(t, op);
                 }
+                // `"field.name" IN (…)`: a quoted field name before `IN`.
+                if let Some(paren) = self.in_list_ahead() {
+                    self.pos += 2;
+                    let field = self.text(t).to_owned();
+                    return self.in_list(t, field, paren);
+                }
                 SearchExpr::Term {
                     value: self.value(t),
                     directive: None,
@@ -228,11 +234,7 @@ impl Parser<'_, '_, '_> {
             return self.comparison(t, op);
         }
         let word = self.text(t).to_owned();
-        if let (Some(n), Some(paren)) = (next, self.peek_at(1))
-            && n.tok == Tok::Word
-            && self.text(n).eq_ignore_ascii_case("in")
-            && paren.tok == Tok::LParen
-        {
+        if let Some(paren) = self.in_list_ahead() {
             self.pos += 2;
             return self.in_list(t, word, paren);
         }
@@ -247,6 +249,13 @@ impl Parser<'_, '_, '_> {
             value: self.value(t),
             directive: None,
         }
+    }
+
+    /// The `(` of an `IN (` that follows the current position.
+    fn in_list_ahead(&self) -> Option<Token> {
+        let (n, paren) = (self.peek()?, self.peek_at(1)?);
+        (n.tok == Tok::Word && self.text(n).eq_ignore_ascii_case("in") && paren.tok == Tok::LParen)
+            .then_some(paren)
     }
 
     /// `TERM(x)` / `CASE(x)`: the inside is one value.

@@ -219,8 +219,8 @@ fn eval_rex_regex_lookup_join_rename_from() {
         c[4].kind,
         CommandKind::Lookup {
             table: "table".into(),
-            inputs: vec!["f".into()],
-            outputs: vec!["out1".into(), "o2".into()]
+            inputs: vec![lf("in_f", "f")],
+            outputs: vec![lf("o1", "out1"), lf("o2", "o2")]
         }
     );
     assert!(
@@ -298,4 +298,40 @@ fn deep_nesting_is_cut_off_with_a_diagnostic() {
             .iter()
             .any(|d| d.code == "splunk::too-deep")
     );
+}
+
+fn lf(column: &str, field: &str) -> crate::spl::LookupField {
+    crate::spl::LookupField {
+        column: column.into(),
+        field: field.into(),
+    }
+}
+
+#[test]
+fn quoted_field_before_in_is_a_list() {
+    // Regression (07eed200 …): `"parameters.doc_title" IN (…)` was read as bare keywords.
+    let (e, d) = crate::spl::parse_search_expr(r#""a.b" IN ("x", "y") c=1"#);
+    assert!(d.is_empty(), "{d:?}");
+    let Some(SearchExpr::And(items)) = e else {
+        panic!("{e:?}")
+    };
+    assert!(
+        matches!(&items[0], SearchExpr::In { field, values, .. } if field == "a.b" && values.len() == 2)
+    );
+}
+
+#[test]
+fn escaped_quote_in_an_unquoted_term_does_not_open_a_string() {
+    // Regression (3c6bd734, cce357cf): the `"` after `\` swallowed the rest of the pipeline.
+    let parsed = crate::spl::parse(r#"x=*\"privileged\":true* | stats count by x | `m_filter`"#);
+    assert_eq!(
+        parsed.query.commands.len(),
+        3,
+        "{:?}",
+        parsed.query.commands
+    );
+    assert!(matches!(
+        parsed.query.commands[2].kind,
+        CommandKind::Macro { .. }
+    ));
 }

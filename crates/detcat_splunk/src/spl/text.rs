@@ -8,6 +8,8 @@ use detcat_model::wildcard;
 /// Splunk search escapes are `\\` (a backslash) and `\"` (a quote). The `*` is always a
 /// wildcard — Splunk cannot escape it — so `\*` is a backslash followed by a wildcard, and any
 /// other backslash is literal (`C:\Windows` keeps its backslash). `?` is literal in Splunk.
+/// An unquoted term may hold an escaped space (`*System\ Volume*`): the lexer keeps it in the
+/// word and here it is a plain space.
 pub fn search_pattern(raw: &str) -> (String, bool) {
     let mut out = String::with_capacity(raw.len() + 4);
     let mut wild = false;
@@ -19,6 +21,10 @@ pub fn search_pattern(raw: &str) -> (String, bool) {
                     if let Some(next) = chars.next() {
                         out.push_str(&wildcard::escape(&next.to_string()));
                     }
+                }
+                Some(' ') => {
+                    chars.next();
+                    out.push(' ');
                 }
                 _ => out.push_str("\\\\"),
             },
@@ -122,6 +128,11 @@ mod tests {
             (r#"say "hi""#.to_owned(), false)
         );
         assert_eq!(search_pattern("a?b"), (r"a\?b".to_owned(), false));
+        // Regression (cd6297cd): `\ ` is an escaped space, not a literal backslash.
+        assert_eq!(
+            search_pattern(r"*System\ Volume"),
+            ("*System Volume".to_owned(), true)
+        );
         assert_eq!(search_pattern("end\\"), (r"end\\".to_owned(), false));
     }
 
