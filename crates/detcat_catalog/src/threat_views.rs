@@ -120,6 +120,8 @@ pub struct TopRow {
     pub id: String,
     pub name: String,
     pub parent: Option<String>,
+    /// `enterprise-attack`, `ics-attack`, … (CTID scores Enterprise only).
+    pub domain: String,
     pub tactics: Vec<String>,
     pub platforms: Vec<String>,
     pub ctid_rank: Option<u64>,

@@ -177,6 +177,8 @@ where
 struct MatrixParams {
     vendor: Option<String>,
     platform: Option<String>,
+    /// `threat` or `gap` colours cells by those scores; anything else by rule count.
+    color: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -199,8 +201,9 @@ async fn home(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> R
         Err(e) => return html_error(&state, e.into()),
     };
     let platform = site::platform_filter(q.platform.as_deref());
+    let color = crate::render::threat::MatrixColor::parse(q.color.as_deref());
     page(state, "page", String::new(), move |c, l| {
-        site::home_html(c, l, vendor.as_deref(), platform.as_deref()).map(Some)
+        site::home_html_colored(c, l, vendor.as_deref(), platform.as_deref(), color).map(Some)
     })
     .await
 }

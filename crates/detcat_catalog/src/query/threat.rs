@@ -102,7 +102,7 @@ impl Catalog {
         let mut coverage = self.coverage(None, options)?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT t.id, t.name, t.parent, t.tactics, t.platforms,
-                    h.groups, h.software, h.campaigns, h.ctid
+                    h.groups, h.software, h.campaigns, h.ctid, t.domain
              FROM techniques t JOIN technique_threat h ON h.technique_id = t.id
              WHERE NOT t.revoked AND NOT t.deprecated",
         )?;
@@ -132,6 +132,7 @@ impl Catalog {
                 rank: 0,
                 name: r.get(1)?,
                 parent: r.get(2)?,
+                domain: r.get(9)?,
                 tactics,
                 platforms,
                 ctid_rank: t.ctid.as_ref().map(|c| c.rank),
