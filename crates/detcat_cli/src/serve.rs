@@ -72,7 +72,11 @@ pub fn export(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
                 .context("opening the catalog")?;
             let layer = match score.as_deref() {
                 Some(s) => {
-                    let by = if s == "threat" { RankBy::Threat } else { RankBy::Gap };
+                    let by = if s == "threat" {
+                        RankBy::Threat
+                    } else {
+                        RankBy::Gap
+                    };
                     detcat_web::navigator_score_layer(&catalog, by)
                 }
                 None => detcat_web::navigator_layer(&catalog, vendor.as_deref()),

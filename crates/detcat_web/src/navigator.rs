@@ -70,7 +70,13 @@ pub fn navigator_layer(catalog: &Catalog, vendor: Option<&str>) -> Result<Value,
         "Scores count the published detection rules that name each technique (catalog: {}).",
         catalog.origin()
     );
-    Ok(layer(catalog, &name, &description, techniques, json!(max.max(1))))
+    Ok(layer(
+        catalog,
+        &name,
+        &description,
+        techniques,
+        json!(max.max(1)),
+    ))
 }
 
 /// The layer document around scored `techniques` (Navigator 5.1 / layer format 4.5).

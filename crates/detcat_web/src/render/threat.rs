@@ -87,11 +87,7 @@ pub fn cell_note(p: &PriorityView) -> String {
 /// Priority of every active technique, for colouring the matrix by threat or gap.
 pub fn matrix_scores(c: &Catalog) -> Result<HashMap<String, PriorityView>, WebError> {
     let list = c.top(RankBy::Gap, &TopFilter::default(), QueryOptions::default())?;
-    Ok(list
-        .rows
-        .into_iter()
-        .map(|r| (r.id, r.priority))
-        .collect())
+    Ok(list.rows.into_iter().map(|r| (r.id, r.priority)).collect())
 }
 
 impl HomeView<'_> {
