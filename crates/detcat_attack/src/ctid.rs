@@ -315,7 +315,7 @@ mod diag {
         Diagnostic::info(
             "ctid::revoked-technique",
             format!(
-                "{} ({}) is revoked in the loaded ATT&CK; its score (cumulative {:.3}, rank {}) is carried to {new}",
+                "{} ({}) is revoked in the loaded ATT&CK; its score (cumulative {:.3}, rank {}) is mapped to its replacement {new} (when several records land there, the highest is used)",
                 r.tid, r.name, r.cumulative, r.rank
             ),
             path,

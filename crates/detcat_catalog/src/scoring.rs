@@ -11,7 +11,8 @@
 //! use detcat_catalog::views::{CoverageView, VendorCounts};
 //!
 //! let p = priority(&Inputs {
-//!     ctid_cumulative: Some(3.0),
+//!     ctid_cumulative: Some(2.9),
+//!     ctid_rank: Some((1, 625)),
 //!     groups: 200, software: 0, campaigns: 0,
 //!     coverage: CoverageView::default(),
 //! });
@@ -21,8 +22,6 @@
 
 use crate::views::{CoverageView, PriorityComponents, PriorityInputs, PriorityView};
 
-/// CTID's cumulative score is the sum of three parts that each run 0–1.
-pub const CTID_MAX: f64 = 3.0;
 /// Groups + software + campaigns at which usage saturates (log scale below it).
 pub const USAGE_SATURATION: f64 = 200.0;
 /// Rules (all vendors) at which depth saturates.
@@ -34,7 +33,8 @@ pub const VENDORS: f64 = 3.0;
 
 /// The formula in one paragraph, as the page and `detcat top` print it.
 pub const FORMULA: &str = "gap = threat × (1 − coverage). threat = (ctid + usage) / 2, or usage \
-alone when CTID did not score the technique; ctid = min(cumulative / 3, 1); usage = \
+alone when CTID did not score the technique; ctid = 1 − (CTID rank − 1) / CTID techniques ranked \
+(the CTID percentile: 1 for the top technique); usage = \
 min(ln(1 + groups + software + campaigns) / ln(201), 1). coverage = (0.4 × vendors + 0.3 × depth \
 + 0.3 × indicators) × (0.5 + 0.5 × normalized share); vendors = vendors with a rule / 3; depth = \
 min(ln(1 + rules) / ln(21), 1); indicators = min(ln(1 + distinct indicators) / ln(51), 1); \
@@ -46,6 +46,8 @@ the rules of its sub-techniques too.";
 pub struct Inputs {
     /// `None`: CTID did not score the technique (newer than the data) — never read as 0.
     pub ctid_cumulative: Option<f64>,
+    /// CTID rank and how many techniques CTID ranked (`None` when not scored).
+    pub ctid_rank: Option<(u64, u64)>,
     pub groups: u64,
     pub software: u64,
     pub campaigns: u64,
@@ -59,9 +61,13 @@ fn saturating_log(n: f64, saturation: f64) -> f64 {
 
 /// Computes the priority of one technique.
 pub fn priority(inputs: &Inputs) -> PriorityView {
+    // A percentile, not cumulative / max: CTID's cumulative scores bunch low (median ≈ 0.23 of
+    // a 2.91 maximum), which would make every scored technique look less threatening than an
+    // unscored one weighed by usage alone. The rank puts both halves on the same 0–1 footing.
     let ctid = inputs
-        .ctid_cumulative
-        .map(|c| (c.max(0.0) / CTID_MAX).min(1.0));
+        .ctid_rank
+        .filter(|(_, ranked)| *ranked > 0)
+        .map(|(rank, ranked)| 1.0 - (rank.saturating_sub(1) as f64 / ranked as f64));
     let actors = (inputs.groups + inputs.software + inputs.campaigns) as f64;
     let usage = saturating_log(actors, USAGE_SATURATION);
     let threat = match ctid {
@@ -98,6 +104,8 @@ pub fn priority(inputs: &Inputs) -> PriorityView {
         },
         inputs: PriorityInputs {
             ctid_cumulative: inputs.ctid_cumulative,
+            ctid_rank: inputs.ctid_rank.map(|r| r.0),
+            ctid_ranked: inputs.ctid_rank.map(|r| r.1),
             groups: inputs.groups,
             software: inputs.software,
             campaigns: inputs.campaigns,
@@ -119,6 +127,12 @@ mod tests {
         };
         Inputs {
             ctid_cumulative: ctid,
+            // Cumulative 9 stands for the top rank, 0 for the bottom, anything else the middle.
+            ctid_rank: ctid.map(|c| match c {
+                c if c >= 9.0 => (1, 600),
+                c if c == 0.0 => (600, 600),
+                _ => (300, 600),
+            }),
             groups: actors,
             software: 0,
             campaigns: 0,

@@ -87,6 +87,8 @@ pub struct PriorityComponents {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PriorityInputs {
     pub ctid_cumulative: Option<f64>,
+    pub ctid_rank: Option<u64>,
+    pub ctid_ranked: Option<u64>,
     pub groups: u64,
     pub software: u64,
     pub campaigns: u64,
@@ -134,6 +136,7 @@ pub struct TopList {
     pub by: RankBy,
     pub tactic: Option<String>,
     pub platform: Option<String>,
+    pub domain: Option<String>,
     /// Techniques that matched the filters (before the limit).
     pub matched: u64,
     pub formula: String,

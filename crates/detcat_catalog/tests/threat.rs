@@ -36,8 +36,11 @@ fn documented_gap(technique: &Value) -> f64 {
     let ln_sat = |n: f64, sat: f64| ((1.0 + n).ln() / (1.0 + sat).ln()).min(1.0);
     let users = f(&threat["groups"]) + f(&threat["software"]) + f(&threat["campaigns"]);
     let usage = ln_sat(users, 200.0);
-    let threat_score = match threat["ctid"].get("cumulative") {
-        Some(c) => ((f(c) / 3.0).min(1.0) + usage) / 2.0,
+    let threat_score = match threat["ctid"].get("rank") {
+        Some(rank) => {
+            let percentile = 1.0 - (f(rank) - 1.0) / f(&threat["ctid"]["ranked"]);
+            (percentile + usage) / 2.0
+        }
         None => usage,
     };
     let by_vendor = &cov["rules_by_vendor"];

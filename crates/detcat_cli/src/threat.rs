@@ -23,6 +23,9 @@ pub struct TopArgs {
     /// Only techniques of this platform (Windows, Linux, macOS, …).
     #[arg(long)]
     platform: Option<String>,
+    /// ATT&CK domain to rank (`all` for every loaded domain).
+    #[arg(long, default_value = "enterprise-attack")]
+    domain: String,
     /// How many techniques to list.
     #[arg(long, default_value_t = 25)]
     limit: usize,
@@ -48,6 +51,7 @@ pub fn top(a: &TopArgs) -> anyhow::Result<ExitCode> {
     let filter = TopFilter {
         tactic: a.tactic.clone(),
         platform: a.platform.clone(),
+        domain: (a.domain != "all").then(|| a.domain.clone()),
         limit: Some(a.limit),
     };
     let options = QueryOptions {

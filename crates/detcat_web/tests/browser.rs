@@ -232,3 +232,71 @@ fn hostile_rule_text_does_not_execute() {
         "technique page with hostile values"
     );
 }
+
+/// The `data-overflow` app.js records on `<section id="{id}">` (pixels past the right edge).
+fn section_overflow(dom: &str, id: &str) -> u32 {
+    let tag = format!("<section class=\"threat\" id=\"{id}\"");
+    let at = dom.find(&tag).unwrap_or_else(|| panic!("no section {id}"));
+    let attr = "data-overflow=\"";
+    let start = dom[at..]
+        .find(attr)
+        .map(|i| at + i + attr.len())
+        .expect("measured");
+    let end = dom[start..].find('"').map(|i| start + i).unwrap();
+    dom[start..end].parse().unwrap()
+}
+
+#[test]
+fn threat_section_fits_phone_and_desktop_widths() {
+    let Some(chrome) = chromium() else { return };
+    let base = format!("http://{}", start(demo_state()));
+    for id in ["T1559.001", "T1059.001", "T1218"] {
+        let url = format!("{base}/technique/{id}#measure-overflow");
+        for width in [390, 1280] {
+            let dom = chrome.run(&[&format!("--window-size={width},900"), "--dump-dom", &url]);
+            assert!(
+                dom.contains(&format!("data-viewport=\"{width}\"")),
+                "{id}: measured at {width} px"
+            );
+            assert!(dom.contains("Threat-mapped scoring"), "{id}");
+            assert_eq!(
+                section_overflow(&dom, "threat"),
+                0,
+                "{id}: the threat section overflows at {width} px"
+            );
+        }
+    }
+    let url = format!("{base}/technique/T1559.001#threat");
+    chrome.run(&[
+        &format!(
+            "--screenshot={}",
+            artifacts().join("technique-threat-390.png").display()
+        ),
+        "--window-size=390,1400",
+        &url,
+    ]);
+}
+
+#[test]
+fn matrix_colour_toggle_recolours_cells() {
+    let Some(chrome) = chromium() else { return };
+    let base = format!("http://{}", start(demo_state()));
+    let rules = chrome.dom(&format!("{base}/"));
+    assert!(rules.contains("class=\"cell shade-"));
+    // The toggle is a plain link: follow the one the page offers.
+    let gap_href = rules
+        .split("href=\"")
+        .find(|s| s.starts_with("/?color=gap"))
+        .and_then(|s| s.split('"').next())
+        .expect("a colour-by-gap link");
+    let gap = chrome.dom(&format!("{base}{gap_href}"));
+    assert!(gap.contains("class=\"cell heat-"), "cells coloured by gap");
+    assert!(!gap.contains("class=\"cell shade-"));
+    assert!(gap.contains("aria-current=\"true\">priority gap<"));
+    chrome.screenshot(&format!("{base}{gap_href}"), "home-gap.png", 1000);
+    let threat = chrome.dom(&format!("{base}/?color=threat"));
+    assert!(
+        threat.contains("class=\"cell heat-"),
+        "cells coloured by threat"
+    );
+}

@@ -21,10 +21,16 @@ async fn threat_section_sits_below_the_header_and_above_the_guide() {
     assert!(header < threat && threat < events && events < rules);
     assert!(b.contains("Threat-mapped scoring"));
     assert!(b.contains("Rank <strong>5</strong> of 6"), "CTID rank of N");
-    assert!(b.contains("href=\"https://attack.mitre.org/groups/G0069\""), "group link");
+    assert!(
+        b.contains("href=\"https://attack.mitre.org/groups/G0069\""),
+        "group link"
+    );
     assert!(b.contains("how often it is seen"), "one line per component");
     assert!(b.contains("events needed"), "coverage beside the scores");
-    assert!(b.contains("gap = threat × (1 − coverage)"), "formula on the page");
+    assert!(
+        b.contains("gap = threat × (1 − coverage)"),
+        "formula on the page"
+    );
     assert!(!b.contains("style="), "no inline styles (CSP)");
 }
 
@@ -47,26 +53,44 @@ async fn a_revoked_ctid_id_is_named_on_its_replacement() {
 async fn matrix_colour_toggle_switches_cell_classes_and_keeps_filters() {
     let s = demo_state();
     let rules = get(&s, "/?platform=Windows").await;
-    assert!(rules.body.contains("class=\"cell shade-"), "rule shades by default");
+    assert!(
+        rules.body.contains("class=\"cell shade-"),
+        "rule shades by default"
+    );
     assert!(!rules.body.contains("class=\"cell heat-"));
     assert!(
-        rules.body.contains("href=\"/?platform=Windows&#38;color=gap\""),
+        rules
+            .body
+            .contains("href=\"/?platform=Windows&#38;color=gap\""),
         "the toggle keeps the platform filter"
     );
     for color in ["threat", "gap"] {
         let r = get(&s, &format!("/?platform=Windows&color={color}")).await;
         assert_eq!(r.status, StatusCode::OK);
-        assert!(r.body.contains("class=\"cell heat-"), "{color}: heat classes");
-        assert!(!r.body.contains("class=\"cell shade-"), "{color}: no rule shades");
+        assert!(
+            r.body.contains("class=\"cell heat-"),
+            "{color}: heat classes"
+        );
+        assert!(
+            !r.body.contains("class=\"cell shade-"),
+            "{color}: no rule shades"
+        );
         assert!(
             r.body.contains("name=\"color\" value=\"") && r.body.contains(color),
             "{color}: the filter form keeps the colour"
         );
         assert!(r.body.contains("class=\"current\" aria-current=\"true\""));
-        assert!(r.body.contains("· gap 0."), "{color}: scores in the cell tooltips");
+        assert!(
+            r.body.contains("· gap 0."),
+            "{color}: scores in the cell tooltips"
+        );
     }
     let odd = get(&s, "/?color=%3Cscript%3E").await;
-    assert_eq!(odd.status, StatusCode::OK, "an unknown colour falls back to rules");
+    assert_eq!(
+        odd.status,
+        StatusCode::OK,
+        "an unknown colour falls back to rules"
+    );
     assert!(odd.body.contains("class=\"cell shade-"));
 }
 

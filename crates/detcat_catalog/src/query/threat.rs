@@ -27,6 +27,8 @@ pub struct TopFilter {
     pub tactic: Option<String>,
     /// Platform, any case (`Windows`).
     pub platform: Option<String>,
+    /// ATT&CK domain (`enterprise-attack`); `None` lists every domain.
+    pub domain: Option<String>,
     pub limit: Option<usize>,
 }
 
@@ -92,13 +94,15 @@ impl Catalog {
         filter: &TopFilter,
         options: QueryOptions,
     ) -> Result<TopList, CatalogError> {
-        let tactic =
-            match &filter.tactic {
-                Some(t) => Some(self.resolve_tactic(t)?.ok_or_else(|| {
-                    CatalogError::Query(format!("no tactic '{t}' in the catalog"))
-                })?),
-                None => None,
-            };
+        let tactic = match &filter.tactic {
+            Some(t) => Some(
+                self.resolve_tactic(t, filter.domain.as_deref())?
+                    .ok_or_else(|| {
+                        CatalogError::Query(format!("no tactic '{t}' in the catalog"))
+                    })?,
+            ),
+            None => None,
+        };
         let mut coverage = self.coverage(None, options)?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT t.id, t.name, t.parent, t.tactics, t.platforms,
@@ -112,7 +116,9 @@ impl Catalog {
             let id: String = r.get(0)?;
             let tactics = json_vec(&r.get::<_, String>(3)?);
             let platforms = json_vec(&r.get::<_, String>(4)?);
+            let domain: String = r.get(9)?;
             if tactic.as_ref().is_some_and(|t| !tactics.contains(t))
+                || filter.domain.as_ref().is_some_and(|d| *d != domain)
                 || filter
                     .platform
                     .as_ref()
@@ -132,7 +138,7 @@ impl Catalog {
                 rank: 0,
                 name: r.get(1)?,
                 parent: r.get(2)?,
-                domain: r.get(9)?,
+                domain,
                 tactics,
                 platforms,
                 ctid_rank: t.ctid.as_ref().map(|c| c.rank),
@@ -152,21 +158,29 @@ impl Catalog {
             by,
             tactic,
             platform: filter.platform.clone(),
+            domain: filter.domain.clone(),
             matched,
             formula: scoring::FORMULA.to_owned(),
             rows,
         })
     }
 
-    fn resolve_tactic(&self, key: &str) -> Result<Option<String>, CatalogError> {
+    /// A tactic by id, shortname or name. Shortnames repeat across domains (`execution` is
+    /// TA0002 in Enterprise and TA0104 in ICS): the given domain wins, else Enterprise.
+    fn resolve_tactic(
+        &self,
+        key: &str,
+        domain: Option<&str>,
+    ) -> Result<Option<String>, CatalogError> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT id FROM tactics WHERE id = upper(?1) OR shortname = lower(?1)
-                    OR lower(name) = lower(?1) OR shortname = lower(replace(?1, ' ', '-'))
-                 ORDER BY ord LIMIT 1",
+                "SELECT id FROM tactics WHERE (id = upper(?1) OR shortname = lower(?1)
+                    OR lower(name) = lower(?1) OR shortname = lower(replace(?1, ' ', '-')))
+                    AND (?2 IS NULL OR domain = ?2)
+                 ORDER BY domain = 'enterprise-attack' DESC, domain, ord LIMIT 1",
             )?
-            .query_row([key], |r| r.get(0))
+            .query_row(rusqlite::params![key, domain], |r| r.get(0))
             .optional()?)
     }
 
@@ -271,6 +285,7 @@ fn ctid_view(json: Option<String>) -> Option<CtidView> {
 fn inputs(t: &ThreatRow, coverage: CoverageView) -> Inputs {
     Inputs {
         ctid_cumulative: t.ctid.as_ref().map(|c| c.cumulative),
+        ctid_rank: t.ctid.as_ref().map(|c| (c.rank, c.ranked)),
         groups: t.groups,
         software: t.software,
         campaigns: t.campaigns,
