@@ -322,6 +322,16 @@ async fn api_stats(State(state): State<AppState>) -> Response {
 
 async fn api_navigator(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> Response {
     api(state, "page", String::new(), move |c| {
+        use crate::render::threat::MatrixColor;
+        // `?color=threat|gap` scores the layer as the matrix colours its cells.
+        let by = match MatrixColor::parse(q.color.as_deref()) {
+            MatrixColor::Threat => Some(detcat_catalog::views::RankBy::Threat),
+            MatrixColor::Gap => Some(detcat_catalog::views::RankBy::Gap),
+            MatrixColor::Rules => None,
+        };
+        if let Some(by) = by {
+            return Ok(Some(crate::navigator_score::navigator_score_layer(c, by)?));
+        }
         let vendor = site::vendor_filter(q.vendor.as_deref())?;
         Ok(Some(crate::navigator::navigator_layer(
             c,

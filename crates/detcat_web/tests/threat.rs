@@ -105,3 +105,12 @@ async fn technique_json_twin_has_threat_and_priority() {
     assert!(t["priority"]["score"].is_f64());
     assert!(t["priority"]["components"]["usage"].is_f64());
 }
+
+#[tokio::test]
+async fn navigator_api_scores_by_gap_when_asked() {
+    let s = demo_state();
+    let v = get(&s, "/api/navigator?color=gap").await.json();
+    assert!(v["name"].as_str().unwrap().contains("gap"));
+    let rules = get(&s, "/api/navigator").await.json();
+    assert!(rules["name"].as_str().unwrap().contains("rules"));
+}
