@@ -130,7 +130,7 @@ mod tests {
             // Cumulative 9 stands for the top rank, 0 for the bottom, anything else the middle.
             ctid_rank: ctid.map(|c| match c {
                 c if c >= 9.0 => (1, 600),
-                c if c == 0.0 => (600, 600),
+                0.0 => (600, 600),
                 _ => (300, 600),
             }),
             groups: actors,

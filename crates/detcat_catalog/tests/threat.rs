@@ -306,7 +306,7 @@ fn corpus_unscored_techniques_show_no_ctid_score() {
         .iter()
         .filter(|r| r.domain == "enterprise-attack" && r.ctid_rank.is_none())
         .collect();
-    assert_eq!(unscored.len() as usize, guard.1.threat.counts.unscored);
+    assert_eq!(unscored.len(), guard.1.threat.counts.unscored);
     for r in unscored {
         assert_eq!(r.priority.components.ctid, None, "{}", r.id);
         assert_eq!(r.priority.threat, r.priority.components.usage, "{}", r.id);
