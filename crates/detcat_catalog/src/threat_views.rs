@@ -16,27 +16,10 @@ pub struct ActorRef {
     pub url: Option<String>,
 }
 
-/// CTID's Top ATT&CK Techniques scores of one technique.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct CtidView {
-    /// How often it is seen in CTID's sightings data (0–1); `None` when CTID gave none.
-    pub prevalence: Option<f64>,
-    /// How many other techniques it enables or follows (0–1).
-    pub choke_point: Option<f64>,
-    /// How well mitigations and detections exist for it (0–1); `None` when CTID gave none.
-    pub actionability: Option<f64>,
-    /// The sum CTID ranks by.
-    pub cumulative: f64,
-    /// `rank` of `ranked` CTID records, highest cumulative score first (ties by id).
-    pub rank: u64,
-    pub ranked: u64,
-    /// The CTID id the score comes from (an older, revoked id when it differs).
-    pub scored_as: String,
-    /// The CTID name when the technique was renamed since.
-    pub renamed_from: Option<String>,
-    /// Revoked CTID ids merged into this technique whose lower score was not used.
-    pub merged: Vec<String>,
-}
+/// CTID's Top ATT&CK Techniques scores of one technique, as `detcat_attack` places them:
+/// prevalence, choke point and actionability (0–1, `None` when CTID gave none), the cumulative
+/// score, `rank` of `ranked`, and the CTID id and name they were scored under.
+pub use detcat_attack::CtidScore as CtidView;
 
 /// Who uses a technique (ATT&CK) and how CTID scores it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -141,7 +141,7 @@ impl Catalog {
                 domain,
                 tactics,
                 platforms,
-                ctid_rank: t.ctid.as_ref().map(|c| c.rank),
+                ctid_rank: t.ctid.as_ref().map(|c| c.rank as u64),
                 priority,
                 id,
             });
@@ -266,26 +266,15 @@ fn threat_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ThreatRow> {
     })
 }
 
-/// The stored CTID score (JSON of `detcat_attack::CtidScore`) as the view.
+/// The stored CTID score (JSON of `detcat_attack::CtidScore`).
 fn ctid_view(json: Option<String>) -> Option<CtidView> {
-    let s: detcat_attack::CtidScore = serde_json::from_str(&json?).ok()?;
-    Some(CtidView {
-        prevalence: s.prevalence,
-        choke_point: s.choke_point,
-        actionability: s.actionability,
-        cumulative: s.cumulative,
-        rank: s.rank as u64,
-        ranked: s.ranked as u64,
-        scored_as: s.scored_as,
-        renamed_from: s.renamed_from,
-        merged: s.merged,
-    })
+    serde_json::from_str(&json?).ok()
 }
 
 fn inputs(t: &ThreatRow, coverage: CoverageView) -> Inputs {
     Inputs {
         ctid_cumulative: t.ctid.as_ref().map(|c| c.cumulative),
-        ctid_rank: t.ctid.as_ref().map(|c| (c.rank, c.ranked)),
+        ctid_rank: t.ctid.as_ref().map(|c| (c.rank as u64, c.ranked as u64)),
         groups: t.groups,
         software: t.software,
         campaigns: t.campaigns,
