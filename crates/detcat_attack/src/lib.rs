@@ -23,6 +23,8 @@
 //!   with analytics and data components), [`KnowledgeBase::legacy_detection`] (v17 and older),
 //!   [`KnowledgeBase::data_components_for`] (either).
 //! - Rule tags: [`KnowledgeBase::check_technique`], [`KnowledgeBase::resolve_tactic_tag`].
+//! - Threat data: [`ctid::load`] reads CTID's Top ATT&CK Techniques scores and
+//!   [`KnowledgeBase::map_ctid`] places them on the loaded release (revoked ids carried over).
 //! - Text: [`Technique::cited_description`] and [`cite::cite`] turn `(Citation: Name)` markers
 //!   into `[n]` with numbered references.
 //!
@@ -71,6 +73,7 @@
 mod bundle;
 pub mod cite;
 mod convert;
+pub mod ctid;
 mod diagnostics;
 mod kb;
 mod link;
@@ -83,6 +86,7 @@ mod table;
 mod version;
 
 pub use cite::{CitedText, NumberedReference};
+pub use ctid::{CtidCounts, CtidMapping, CtidRecord, CtidScore};
 pub use kb::{AnalyticView, BundleInfo, Counts, KnowledgeBase, ObjectRef, StrategyView};
 pub use model::{
     Actor, ActorKind, Analytic, DataComponent, DataSource, DetectionStrategy, ExternalReference,

@@ -1,7 +1,7 @@
 //! Reading a corpus — a directory on disk or the embedded demo — into memory.
 //!
 //! The layout is the one of SPEC section 1: any subset of `sigma/`, `elastic/`, `splunk/` and
-//! `attack/`. Every file under a vendor folder is accounted for: either it is handed to that
+//! `attack/`, plus `ctid/` (threat scores; optional). Every file under a vendor folder is accounted for: either it is handed to that
 //! vendor's parser, or it is a *skipped* file with the reason (binary, wrong extension, too big).
 
 use std::path::{Path, PathBuf};
@@ -38,6 +38,8 @@ pub struct Corpus {
     pub splunk: Vec<SourceFile>,
     /// ATT&CK bundles as raw bytes (corpus-relative path, bytes).
     pub attack: Vec<(String, Vec<u8>)>,
+    /// CTID Top ATT&CK Techniques files (`ctid/*.json`) as raw bytes; empty when absent.
+    pub ctid: Vec<(String, Vec<u8>)>,
     /// Files that are no rules by their kind (README, LICENSE, `.evtx` samples), per vendor.
     pub skipped: Vec<(Vendor, SkippedFile)>,
     /// Rule files (by extension) that could not be handed to a parser: binary, not UTF-8, too
@@ -99,7 +101,7 @@ impl Corpus {
             ..Corpus::default()
         };
         let mut paths: Vec<(String, PathBuf)> = Vec::new();
-        for folder in folders {
+        for folder in folders.iter().chain(&["ctid"]) {
             for entry in walkdir::WalkDir::new(root.join(folder))
                 .follow_links(false)
                 .sort_by_file_name()
@@ -121,7 +123,7 @@ impl Corpus {
             .into_par_iter()
             .map(|(rel, abs)| {
                 let len = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
-                let limit = if rel.starts_with("attack/") {
+                let limit = if rel.starts_with("attack/") || rel.starts_with("ctid/") {
                     MAX_ATTACK_FILE_BYTES
                 } else {
                     MAX_RULE_FILE_BYTES
@@ -160,9 +162,14 @@ impl Corpus {
         let Some((folder, _)) = rel.split_once('/') else {
             return;
         };
-        if folder == "attack" {
+        if folder == "attack" || folder == "ctid" {
             if rel.ends_with(".json") {
-                self.attack.push((rel, bytes));
+                let into = if folder == "attack" {
+                    &mut self.attack
+                } else {
+                    &mut self.ctid
+                };
+                into.push((rel, bytes));
             }
             return;
         }
@@ -227,6 +234,7 @@ impl Corpus {
             self.files_mut(v).sort_by(|a, b| a.path.cmp(&b.path));
         }
         self.attack.sort_by(|a, b| a.0.cmp(&b.0));
+        self.ctid.sort_by(|a, b| a.0.cmp(&b.0));
         self.skipped.sort_by(|a, b| a.1.path.cmp(&b.1.path));
         self.unreadable.sort_by(|a, b| a.1.path.cmp(&b.1.path));
     }
@@ -237,7 +245,7 @@ impl Corpus {
 /// (READMEs, LICENSE, .evtx samples, images) is accounted for as skipped.
 fn wants_content(rel: &str) -> bool {
     let lower = rel.to_ascii_lowercase();
-    if lower.starts_with("attack/") {
+    if lower.starts_with("attack/") || lower.starts_with("ctid/") {
         return lower.ends_with(".json");
     }
     if lower.starts_with("splunk/lookups/") && lower.ends_with(".csv") {
@@ -258,6 +266,7 @@ mod tests {
         assert!(!demo.sigma.is_empty(), "demo sigma rules");
         assert!(demo.sigma.iter().all(|f| f.path.starts_with("sigma/")));
         assert!(!demo.attack.is_empty(), "demo ATT&CK bundle");
+        assert_eq!(demo.ctid.len(), 1, "demo CTID scores");
     }
 
     #[test]

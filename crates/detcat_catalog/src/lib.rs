@@ -18,9 +18,11 @@ pub mod corpus;
 mod error;
 mod query;
 pub mod schema;
+pub mod scoring;
+mod threat_views;
 pub mod views;
 
 pub use build::{BuildOptions, BuildReport, Progress, Quiet, build_in_memory, build_to_file};
 pub use corpus::Corpus;
 pub use error::CatalogError;
-pub use query::{Catalog, QueryOptions};
+pub use query::{Catalog, QueryOptions, TopFilter};

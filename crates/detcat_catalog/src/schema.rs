@@ -163,6 +163,18 @@ CREATE TABLE technique_tactics (
     PRIMARY KEY (technique_id, tactic_id)
 ) WITHOUT ROWID;
 
+-- Threat data per technique: ATT&CK usage counts, the actors by prominence (JSON
+-- {groups, software, campaigns: [{id, name, url}]}), and the CTID Top ATT&CK Techniques score
+-- mapped onto this release (JSON of detcat_attack::CtidScore; NULL = not scored, never 0).
+CREATE TABLE technique_threat (
+    technique_id TEXT PRIMARY KEY,
+    groups       INTEGER NOT NULL,
+    software     INTEGER NOT NULL,
+    campaigns    INTEGER NOT NULL,
+    actors       TEXT NOT NULL,
+    ctid         TEXT
+);
+
 -- Full-text search over rules. `fields` and `vals` are the rule's field names (raw and
 -- canonical) and predicate values, space separated.
 CREATE VIRTUAL TABLE rules_fts USING fts5(

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::threat_views::*;
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TacticRef {
     pub id: String,
@@ -34,6 +36,12 @@ pub struct TechniqueHeader {
     /// says (references, detection guidance, data components): see `detcat_attack`.
     #[serde(flatten)]
     pub data: serde_json::Map<String, serde_json::Value>,
+    /// Who uses the technique and CTID's score (`None` without ATT&CK data for it).
+    #[serde(default)]
+    pub threat: Option<ThreatView>,
+    /// The priority ("gap") score: threat against coverage (see `crate::scoring`).
+    #[serde(default)]
+    pub priority: Option<PriorityView>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]

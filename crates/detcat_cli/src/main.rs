@@ -8,6 +8,7 @@ mod query;
 mod render;
 mod serve;
 mod sync;
+mod threat;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -86,6 +87,8 @@ enum Command {
         #[command(flatten)]
         args: CatalogArgs,
     },
+    /// Techniques ranked by threat, by gap (threat left uncovered by rules) or by rules.
+    Top(threat::TopArgs),
     /// Export the static site, or an ATT&CK Navigator layer.
     #[command(subcommand)]
     Export(serve::ExportCommand),
@@ -116,6 +119,7 @@ fn main() -> ExitCode {
             args,
         } => query::search(&query.join(" "), offset, limit, &args),
         Command::Stats { args } => query::stats(&args),
+        Command::Top(args) => threat::top(&args),
         Command::Export(cmd) => serve::export(cmd),
         Command::Sync(args) => sync::run(args),
     };

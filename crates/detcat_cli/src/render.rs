@@ -90,6 +90,7 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
     if let Some(url) = &t.url {
         writeln!(o, "  {url}")?;
     }
+    crate::threat::technique(&mut o, p)?;
     if let Some(desc) = t.data.get("description").and_then(|d| d.as_str()) {
         writeln!(o, "\n{}", desc.trim())?;
     }
@@ -604,6 +605,7 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
     for (code, n) in &r.attack.technique_diagnostics {
         writeln!(o, "    {n:>5}  {code}")?;
     }
+    crate::threat::stats(&mut o, r)?;
     Ok(())
 }
 

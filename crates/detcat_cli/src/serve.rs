@@ -1,5 +1,6 @@
 //! `detcat serve` and `detcat export`: thin wrappers over `detcat_web`.
 
+use detcat_catalog::views::RankBy;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,8 +34,11 @@ pub enum ExportCommand {
         #[arg(long, default_value = "-")]
         out: PathBuf,
         /// Count only this vendor's rules (sigma, elastic, splunk).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "score")]
         vendor: Option<String>,
+        /// Score by threat or by priority gap (0–100) instead of rule count.
+        #[arg(long, value_parser = ["threat", "gap"])]
+        score: Option<String>,
         #[arg(long)]
         catalog: Option<PathBuf>,
     },
@@ -61,12 +65,23 @@ pub fn export(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
         ExportCommand::Navigator {
             out,
             vendor,
+            score,
             catalog,
         } => {
             let catalog = detcat_catalog::Catalog::open_default(catalog.as_deref())
                 .context("opening the catalog")?;
-            let layer = detcat_web::navigator_layer(&catalog, vendor.as_deref())
-                .context("building the layer")?;
+            let layer = match score.as_deref() {
+                Some(s) => {
+                    let by = if s == "threat" {
+                        RankBy::Threat
+                    } else {
+                        RankBy::Gap
+                    };
+                    detcat_web::navigator_score_layer(&catalog, by)
+                }
+                None => detcat_web::navigator_layer(&catalog, vendor.as_deref()),
+            }
+            .context("building the layer")?;
             let text = serde_json::to_string_pretty(&layer)?;
             if out.as_os_str() == "-" {
                 writeln!(std::io::stdout().lock(), "{text}")?;

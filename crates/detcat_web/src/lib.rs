@@ -27,6 +27,7 @@ mod error;
 mod export;
 pub mod links;
 mod navigator;
+mod navigator_score;
 mod pages;
 pub mod render;
 mod routes;
@@ -39,6 +40,7 @@ use std::path::PathBuf;
 pub use error::{AppError, WebError};
 pub use export::{ExportReport, export_catalog, export_site};
 pub use navigator::navigator_layer;
+pub use navigator_score::navigator_score_layer;
 pub use routes::{CSP, app};
 pub use state::AppState;
 

@@ -59,11 +59,6 @@ pub fn navigator_layer(catalog: &Catalog, vendor: Option<&str>) -> Result<Value,
             })
         })
         .collect();
-    let attack_version = catalog
-        .meta("attack_version")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "18".to_owned());
     let name = match &vendor {
         Some(v) => format!(
             "detcat: {} rules per technique",
@@ -71,16 +66,42 @@ pub fn navigator_layer(catalog: &Catalog, vendor: Option<&str>) -> Result<Value,
         ),
         None => "detcat: rules per technique".to_owned(),
     };
-    Ok(json!({
+    let description = format!(
+        "Scores count the published detection rules that name each technique (catalog: {}).",
+        catalog.origin()
+    );
+    Ok(layer(
+        catalog,
+        &name,
+        &description,
+        techniques,
+        json!(max.max(1)),
+    ))
+}
+
+/// The layer document around scored `techniques` (Navigator 5.1 / layer format 4.5).
+pub(crate) fn layer(
+    catalog: &Catalog,
+    name: &str,
+    description: &str,
+    techniques: Vec<Value>,
+    max: Value,
+) -> Value {
+    let attack_version = catalog
+        .meta("attack_version")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "18".to_owned());
+    json!({
         "name": name,
         "versions": { "attack": attack_version, "navigator": "5.1.0", "layer": "4.5" },
         "domain": "enterprise-attack",
-        "description": format!("Scores count the published detection rules that name each technique (catalog: {}).", catalog.origin()),
+        "description": description,
         "sorting": 3,
         "layout": { "layout": "side", "showID": true, "showName": true, "aggregateFunction": "sum", "showAggregateScores": true, "countUnscored": false },
         "hideDisabled": false,
         "techniques": techniques,
-        "gradient": { "colors": ["#eef4fb", "#7fb2e0", "#1f5fa8"], "minValue": 0, "maxValue": max.max(1) },
+        "gradient": { "colors": ["#eef4fb", "#7fb2e0", "#1f5fa8"], "minValue": 0, "maxValue": max },
         "legendItems": [],
         "metadata": [],
         "links": [],
@@ -88,5 +109,5 @@ pub fn navigator_layer(catalog: &Catalog, vendor: Option<&str>) -> Result<Value,
         "selectTechniquesAcrossTactics": true,
         "selectSubtechniquesWithParent": false,
         "selectVisibleTechniques": false,
-    }))
+    })
 }

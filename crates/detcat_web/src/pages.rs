@@ -26,6 +26,9 @@ pub struct HomeView<'a> {
     pub m: &'a Matrix,
     pub vendors: [&'static str; 3],
     pub vendor_totals: Vec<(&'static str, String)>,
+    /// What the cells are coloured by (`?color=`), and the scores behind threat/gap colours.
+    pub color: crate::render::threat::MatrixColor,
+    pub scores: HashMap<String, detcat_catalog::views::PriorityView>,
 }
 
 impl<'a> HomeView<'a> {
@@ -41,6 +44,8 @@ impl<'a> HomeView<'a> {
             m,
             vendors: VENDORS,
             vendor_totals,
+            color: crate::render::threat::MatrixColor::Rules,
+            scores: HashMap::new(),
         }
     }
 }

@@ -177,6 +177,8 @@ where
 struct MatrixParams {
     vendor: Option<String>,
     platform: Option<String>,
+    /// `threat` or `gap` colours cells by those scores; anything else by rule count.
+    color: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -199,8 +201,9 @@ async fn home(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> R
         Err(e) => return html_error(&state, e.into()),
     };
     let platform = site::platform_filter(q.platform.as_deref());
+    let color = crate::render::threat::MatrixColor::parse(q.color.as_deref());
     page(state, "page", String::new(), move |c, l| {
-        site::home_html(c, l, vendor.as_deref(), platform.as_deref()).map(Some)
+        site::home_html_colored(c, l, vendor.as_deref(), platform.as_deref(), color).map(Some)
     })
     .await
 }
@@ -319,6 +322,16 @@ async fn api_stats(State(state): State<AppState>) -> Response {
 
 async fn api_navigator(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> Response {
     api(state, "page", String::new(), move |c| {
+        use crate::render::threat::MatrixColor;
+        // `?color=threat|gap` scores the layer as the matrix colours its cells.
+        let by = match MatrixColor::parse(q.color.as_deref()) {
+            MatrixColor::Threat => Some(detcat_catalog::views::RankBy::Threat),
+            MatrixColor::Gap => Some(detcat_catalog::views::RankBy::Gap),
+            MatrixColor::Rules => None,
+        };
+        if let Some(by) = by {
+            return Ok(Some(crate::navigator_score::navigator_score_layer(c, by)?));
+        }
         let vendor = site::vendor_filter(q.vendor.as_deref())?;
         Ok(Some(crate::navigator::navigator_layer(
             c,

@@ -1,6 +1,7 @@
 //! Page rendering shared by the server and the static export: catalog query → view → HTML.
 //! Each function answers `None` when the catalog has no such page.
 
+use crate::render::threat::MatrixColor;
 use askama::Template;
 use detcat_catalog::{Catalog, QueryOptions};
 
@@ -42,8 +43,24 @@ pub fn home_html(
     vendor: Option<&str>,
     platform: Option<&str>,
 ) -> Result<String, WebError> {
+    home_html_colored(c, l, vendor, platform, MatrixColor::Rules)
+}
+
+/// The matrix with its cells coloured by rules, threat or gap (`?color=`).
+pub fn home_html_colored(
+    c: &Catalog,
+    l: &Links,
+    vendor: Option<&str>,
+    platform: Option<&str>,
+    color: MatrixColor,
+) -> Result<String, WebError> {
     let m = c.matrix(None, vendor, platform, QueryOptions::default())?;
-    Ok(HomeView::new(l, c.origin(), &m).render()?)
+    let mut view = HomeView::new(l, c.origin(), &m);
+    if color != MatrixColor::Rules {
+        view.color = color;
+        view.scores = crate::render::threat::matrix_scores(c)?;
+    }
+    Ok(view.render()?)
 }
 
 pub fn technique_html(c: &Catalog, l: &Links, id: &str) -> Result<Option<String>, WebError> {

@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
+mod webdriver;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -230,5 +231,63 @@ fn hostile_rule_text_does_not_execute() {
     assert!(
         !tech.contains("<img") && tech.matches("<script").count() == 1,
         "technique page with hostile values"
+    );
+}
+
+/// Opens every `<details>` of `#threat`, then measures how far its content reaches: the
+/// viewport width, the rightmost edge of any laid-out element and which element that is.
+const MEASURE_THREAT: &str = r#"
+var sec = document.getElementById("threat");
+if (!sec) { return { missing: true }; }
+sec.querySelectorAll("details").forEach(function (d) { d.open = true; });
+var right = 0, worst = "";
+sec.querySelectorAll("*").forEach(function (el) {
+  var r = el.getBoundingClientRect();
+  if (r.width > 0 && r.right > right) { right = r.right; worst = el.tagName + "." + el.className; }
+});
+return { viewport: document.documentElement.clientWidth, right: Math.ceil(right), worst: worst,
+         page: document.documentElement.scrollWidth };
+"#;
+
+#[test]
+fn threat_section_fits_phone_and_desktop_widths() {
+    let Some(chrome) = chromium() else { return };
+    let base = format!("http://{}", start(demo_state()));
+    for width in [390, 1280] {
+        let session = webdriver::Session::start(&chrome.bin, width, 900);
+        for id in ["T1559.001", "T1059.001", "T1218"] {
+            session.goto(&format!("{base}/technique/{id}"));
+            let m = session.eval(MEASURE_THREAT);
+            eprintln!("{id} at {width} px: {m}");
+            assert_eq!(m["viewport"], width, "{id}: laid out at {width} px");
+            assert!(
+                m["right"].as_u64().unwrap() <= u64::from(width),
+                "{id}: the threat section overflows at {width} px: {m}"
+            );
+        }
+    }
+}
+
+#[test]
+fn matrix_colour_toggle_recolours_cells() {
+    let Some(chrome) = chromium() else { return };
+    let base = format!("http://{}", start(demo_state()));
+    let rules = chrome.dom(&format!("{base}/"));
+    assert!(rules.contains("class=\"cell shade-"));
+    // The toggle is a plain link: follow the one the page offers.
+    let gap_href = rules
+        .split("href=\"")
+        .find(|s| s.starts_with("/?color=gap"))
+        .and_then(|s| s.split('"').next())
+        .expect("a colour-by-gap link");
+    let gap = chrome.dom(&format!("{base}{gap_href}"));
+    assert!(gap.contains("class=\"cell heat-"), "cells coloured by gap");
+    assert!(!gap.contains("class=\"cell shade-"));
+    assert!(gap.contains("aria-current=\"true\">priority gap<"));
+    chrome.screenshot(&format!("{base}{gap_href}"), "home-gap.png", 1000);
+    let threat = chrome.dom(&format!("{base}/?color=threat"));
+    assert!(
+        threat.contains("class=\"cell heat-"),
+        "cells coloured by threat"
     );
 }

@@ -3,6 +3,7 @@
 mod analyze;
 mod link;
 mod report;
+pub mod threat;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ pub struct Built {
     pub rules: Vec<AnalyzedRule>,
     pub files: Vec<FileRow>,
     pub attack: link::Attack,
+    pub threat: threat::Threat,
     pub report: BuildReport,
 }
 
@@ -188,6 +190,7 @@ pub fn analyze_corpus(
     let started = Instant::now();
     progress.stage("attack");
     let attack = link::Attack::load(corpus, options)?;
+    let threat = threat::Threat::load(corpus, &attack);
     timings.attack_ms = started.elapsed().as_millis();
 
     let started = Instant::now();
@@ -197,10 +200,12 @@ pub fn analyze_corpus(
 
     report.tally(&rules, &attack);
     report.timings = timings;
+    report.threat = threat.summary.clone();
     Ok(Built {
         rules,
         files,
         attack,
+        threat,
         report,
     })
 }

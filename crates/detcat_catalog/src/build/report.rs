@@ -15,6 +15,9 @@ pub struct BuildReport {
     pub attack: AttackSummary,
     pub taxonomy: TaxonomyCoverage,
     pub timings: Timings,
+    /// CTID threat scores: how many placed, carried from revoked ids, left unscored.
+    #[serde(default)]
+    pub threat: super::threat::ThreatSummary,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

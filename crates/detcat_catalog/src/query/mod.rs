@@ -6,6 +6,9 @@ mod reverse;
 mod rule;
 mod search;
 mod technique;
+mod threat;
+
+pub use threat::TopFilter;
 
 use std::path::{Path, PathBuf};
 

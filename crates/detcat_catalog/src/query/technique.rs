@@ -45,9 +45,10 @@ impl Catalog {
         options: QueryOptions,
     ) -> Result<Option<TechniquePage>, CatalogError> {
         let id = id.trim().to_ascii_uppercase();
-        let Some(technique) = self.technique_header(&id)? else {
+        let Some(mut technique) = self.technique_header(&id)? else {
             return Ok(None);
         };
+        technique.priority = self.technique_priority(&id, options)?;
         let active = active_clause(options);
         let rules_sql = format!(
             "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status
@@ -154,6 +155,8 @@ impl Catalog {
                 revoked_by: None,
                 url: None,
                 data: serde_json::Map::new(),
+                threat: None,
+                priority: None,
             }));
         };
         let parent = match parent {
@@ -176,6 +179,8 @@ impl Catalog {
             revoked_by,
             url,
             data,
+            threat: self.technique_threat(id)?,
+            priority: None,
         }))
     }
 

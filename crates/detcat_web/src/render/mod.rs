@@ -5,6 +5,7 @@ use std::borrow::Borrow;
 
 pub mod highlight;
 pub mod text;
+pub mod threat;
 pub mod tree;
 
 /// The shade class (`shade-0` … `shade-4`) of a matrix cell with `n` rules.

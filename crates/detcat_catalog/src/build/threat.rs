@@ -1,0 +1,148 @@
+//! Threat data per technique: who uses it (ATT&CK groups, software, campaigns) and CTID's Top
+//! ATT&CK Techniques scores, mapped onto the loaded ATT&CK release and stored in
+//! `technique_threat`.
+
+use std::collections::HashMap;
+
+use detcat_attack::{ActorKind, CtidCounts, CtidMapping, KnowledgeBase};
+use detcat_model::Diagnostic;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::link::Attack;
+use crate::corpus::Corpus;
+use crate::error::CatalogError;
+
+/// The CTID file name upstream uses; preferred when `ctid/` holds several files.
+const CTID_FILE: &str = "top-attack-techniques.json";
+
+/// What `detcat stats` says about the threat data.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ThreatSummary {
+    /// The CTID file read (`None`: the corpus has no `ctid/`, nothing is scored).
+    pub ctid_file: Option<String>,
+    pub counts: CtidCounts,
+    pub diagnostics: Vec<String>,
+}
+
+/// The CTID scores of a build (empty mapping when the corpus has none).
+#[derive(Default)]
+pub struct Threat {
+    pub mapping: CtidMapping,
+    pub summary: ThreatSummary,
+}
+
+impl Threat {
+    /// Reads `ctid/` and maps it through the loaded ATT&CK. Without ATT&CK nothing can be
+    /// placed, so nothing is scored (and the summary says so).
+    pub fn load(corpus: &Corpus, attack: &Attack) -> Threat {
+        let Some((path, bytes)) = corpus
+            .ctid
+            .iter()
+            .find(|(p, _)| p.ends_with(CTID_FILE))
+            .or(corpus.ctid.first())
+        else {
+            return Threat::default();
+        };
+        let (records, mut diagnostics) = detcat_attack::ctid::load(path, bytes);
+        for (other, _) in corpus.ctid.iter().filter(|(p, _)| p != path) {
+            diagnostics.push(Diagnostic::warning(
+                "ctid::extra-file",
+                format!("only one CTID file is read; this one is ignored in favour of {path}"),
+                other.clone(),
+                None,
+            ));
+        }
+        let mut mapping = match &attack.kb {
+            Some(kb) => kb.map_ctid(&records, path),
+            None => {
+                diagnostics.push(Diagnostic::warning(
+                    "ctid::no-attack",
+                    "the corpus has no ATT&CK bundle to place the CTID scores on; nothing is scored",
+                    path.clone(),
+                    None,
+                ));
+                CtidMapping::default()
+            }
+        };
+        mapping.diagnostics.splice(0..0, diagnostics);
+        let summary = ThreatSummary {
+            ctid_file: Some(path.clone()),
+            counts: mapping.counts.clone(),
+            diagnostics: mapping
+                .diagnostics
+                .iter()
+                .map(|d| format!("{}: {}", d.code, d.message))
+                .collect(),
+        };
+        Threat { mapping, summary }
+    }
+}
+
+/// Writes one `technique_threat` row per technique of the knowledge base.
+pub fn write(
+    tx: &rusqlite::Transaction<'_>,
+    attack: &Attack,
+    threat: &Threat,
+) -> Result<(), CatalogError> {
+    let Some(kb) = &attack.kb else { return Ok(()) };
+    let campaigns = campaigns_by_technique(kb);
+    // Prominence: how many techniques an actor uses. The busiest groups come first in a list,
+    // which is what "top groups" means on the page.
+    let prominence = |id: &String| kb.actor(id).map_or(0, |a| a.techniques.len());
+    let actor_list = |ids: &[String]| {
+        let mut ids: Vec<&String> = ids.iter().collect();
+        ids.sort_by(|a, b| prominence(b).cmp(&prominence(a)).then_with(|| a.cmp(b)));
+        ids.into_iter()
+            .map(|id| {
+                let a = kb.actor(id);
+                json!({ "id": id, "name": a.map(|a| a.name.clone()).unwrap_or_default(),
+                        "url": a.and_then(|a| a.meta.url.clone()) })
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut stmt = tx.prepare(
+        "INSERT OR IGNORE INTO technique_threat (technique_id, groups, software, campaigns, actors, ctid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for t in kb.techniques() {
+        let campaign_ids = campaigns.get(t.id.as_str()).cloned().unwrap_or_default();
+        let actors = json!({
+            "groups": actor_list(&t.groups),
+            "software": actor_list(&t.software),
+            "campaigns": actor_list(&campaign_ids),
+        });
+        let ctid = match threat.mapping.scores.get(&t.id) {
+            Some(s) => Some(serde_json::to_string(s)?),
+            None => None,
+        };
+        stmt.execute(params![
+            t.id,
+            t.groups_count as i64,
+            t.software_count as i64,
+            t.campaigns_count as i64,
+            actors.to_string(),
+            ctid
+        ])?;
+    }
+    let ranked = threat.mapping.counts.records;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('ctid_ranked', ?1)",
+        [ranked.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Campaign ids per technique (the knowledge base keeps only the count on the technique).
+fn campaigns_by_technique(kb: &KnowledgeBase) -> HashMap<&str, Vec<String>> {
+    let mut out: HashMap<&str, Vec<String>> = HashMap::new();
+    for a in kb.actors().filter(|a| a.kind == ActorKind::Campaign) {
+        for t in &a.techniques {
+            if let Some(tech) = kb.technique(t) {
+                out.entry(tech.id.as_str()).or_default().push(a.id.clone());
+            }
+        }
+    }
+    out
+}

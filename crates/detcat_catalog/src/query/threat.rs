@@ -1,0 +1,295 @@
+//! Threat-mapped scoring: a technique's threat data, its coverage by the catalog's rules, the
+//! priority score combining both, and the ranked list of `detcat top`.
+
+use std::collections::HashMap;
+
+use rusqlite::OptionalExtension;
+
+use super::{Catalog, QueryOptions, active_clause, json_vec};
+use crate::error::CatalogError;
+use crate::scoring::{self, Inputs};
+use crate::views::{
+    ActorRef, CoverageView, CtidView, PriorityView, RankBy, TOP_ACTORS, ThreatView, TopList, TopRow,
+};
+
+/// Threat figures as stored, before the actor lists are read.
+struct ThreatRow {
+    groups: u64,
+    software: u64,
+    campaigns: u64,
+    ctid: Option<CtidView>,
+}
+
+/// Filters of `detcat top`.
+#[derive(Debug, Clone, Default)]
+pub struct TopFilter {
+    /// Tactic id, shortname or name (`TA0002`, `execution`, `Execution`).
+    pub tactic: Option<String>,
+    /// Platform, any case (`Windows`).
+    pub platform: Option<String>,
+    /// ATT&CK domain (`enterprise-attack`); `None` lists every domain.
+    pub domain: Option<String>,
+    pub limit: Option<usize>,
+}
+
+impl Catalog {
+    /// Who uses the technique and CTID's score; `None` when the catalog has no threat row.
+    pub fn technique_threat(&self, id: &str) -> Result<Option<ThreatView>, CatalogError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT groups, software, campaigns, ctid, actors FROM technique_threat WHERE technique_id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok((threat_row(r)?, r.get::<_, String>(4)?))
+            })
+            .optional()?;
+        let Some((t, actors)) = row else {
+            return Ok(None);
+        };
+        let actors: HashMap<String, Vec<ActorRef>> =
+            serde_json::from_str(&actors).unwrap_or_default();
+        let list = |kind: &str| actors.get(kind).cloned().unwrap_or_default();
+        let top = |kind: &str| list(kind).into_iter().take(TOP_ACTORS).collect();
+        Ok(Some(ThreatView {
+            groups: t.groups,
+            software: t.software,
+            campaigns: t.campaigns,
+            top_groups: top("groups"),
+            top_software: top("software"),
+            top_campaigns: top("campaigns"),
+            all_groups: list("groups"),
+            all_software: list("software"),
+            all_campaigns: list("campaigns"),
+            ctid: t.ctid,
+        }))
+    }
+
+    /// The priority of one technique (`None` when the catalog has no threat row for it).
+    pub fn technique_priority(
+        &self,
+        id: &str,
+        options: QueryOptions,
+    ) -> Result<Option<PriorityView>, CatalogError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT groups, software, campaigns, ctid FROM technique_threat WHERE technique_id = ?1",
+            )?
+            .query_row([id], threat_row)
+            .optional()?;
+        let Some(t) = row else { return Ok(None) };
+        let coverage = self
+            .coverage(Some(id), options)?
+            .remove(id)
+            .unwrap_or_else(|| self.empty_coverage(id));
+        Ok(Some(scoring::priority(&inputs(&t, coverage))))
+    }
+
+    /// Techniques ranked by threat, gap or rules. Active (not revoked, not deprecated)
+    /// techniques only; ties by id so the order is reproducible.
+    pub fn top(
+        &self,
+        by: RankBy,
+        filter: &TopFilter,
+        options: QueryOptions,
+    ) -> Result<TopList, CatalogError> {
+        let tactic = match &filter.tactic {
+            Some(t) => Some(
+                self.resolve_tactic(t, filter.domain.as_deref())?
+                    .ok_or_else(|| {
+                        CatalogError::Query(format!("no tactic '{t}' in the catalog"))
+                    })?,
+            ),
+            None => None,
+        };
+        let mut coverage = self.coverage(None, options)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.id, t.name, t.parent, t.tactics, t.platforms,
+                    h.groups, h.software, h.campaigns, h.ctid, t.domain
+             FROM techniques t JOIN technique_threat h ON h.technique_id = t.id
+             WHERE NOT t.revoked AND NOT t.deprecated",
+        )?;
+        let mut rows = Vec::new();
+        let mut q = stmt.query([])?;
+        while let Some(r) = q.next()? {
+            let id: String = r.get(0)?;
+            let tactics = json_vec(&r.get::<_, String>(3)?);
+            let platforms = json_vec(&r.get::<_, String>(4)?);
+            let domain: String = r.get(9)?;
+            if tactic.as_ref().is_some_and(|t| !tactics.contains(t))
+                || filter.domain.as_ref().is_some_and(|d| *d != domain)
+                || filter
+                    .platform
+                    .as_ref()
+                    .is_some_and(|p| !platforms.iter().any(|x| x.eq_ignore_ascii_case(p)))
+            {
+                continue;
+            }
+            let t = ThreatRow {
+                groups: r.get(5)?,
+                software: r.get(6)?,
+                campaigns: r.get(7)?,
+                ctid: ctid_view(r.get(8)?),
+            };
+            let cov = coverage.remove(&id).unwrap_or_default();
+            let priority = scoring::priority(&inputs(&t, cov));
+            rows.push(TopRow {
+                rank: 0,
+                name: r.get(1)?,
+                parent: r.get(2)?,
+                domain,
+                tactics,
+                platforms,
+                ctid_rank: t.ctid.as_ref().map(|c| c.rank as u64),
+                priority,
+                id,
+            });
+        }
+        sort_rows(&mut rows, by);
+        let matched = rows.len() as u64;
+        if let Some(limit) = filter.limit {
+            rows.truncate(limit);
+        }
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.rank = i as u64 + 1;
+        }
+        Ok(TopList {
+            by,
+            tactic,
+            platform: filter.platform.clone(),
+            domain: filter.domain.clone(),
+            matched,
+            formula: scoring::FORMULA.to_owned(),
+            rows,
+        })
+    }
+
+    /// A tactic by id, shortname or name. Shortnames repeat across domains (`execution` is
+    /// TA0002 in Enterprise and TA0104 in ICS): the given domain wins, else Enterprise.
+    fn resolve_tactic(
+        &self,
+        key: &str,
+        domain: Option<&str>,
+    ) -> Result<Option<String>, CatalogError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM tactics WHERE (id = upper(?1) OR shortname = lower(?1)
+                    OR lower(name) = lower(?1) OR shortname = lower(replace(?1, ' ', '-')))
+                    AND (?2 IS NULL OR domain = ?2)
+                 ORDER BY domain = 'enterprise-attack' DESC, domain, ord LIMIT 1",
+            )?
+            .query_row(rusqlite::params![key, domain], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn empty_coverage(&self, id: &str) -> CoverageView {
+        CoverageView {
+            includes_subtechniques: !id.contains('.'),
+            ..CoverageView::default()
+        }
+    }
+
+    /// Coverage per technique (of `only` when given). A parent technique's figures include
+    /// its sub-techniques' rules, each rule counted once (the rule set is a SQL `UNION`).
+    pub(crate) fn coverage(
+        &self,
+        only: Option<&str>,
+        options: QueryOptions,
+    ) -> Result<HashMap<String, CoverageView>, CatalogError> {
+        let active = active_clause(options);
+        let set = format!(
+            "WITH k AS (
+                SELECT rt.technique_id AS k, rt.rid FROM rule_techniques rt
+                WHERE ?1 IS NULL OR rt.technique_id = ?1
+                UNION
+                SELECT te.parent, rt.rid FROM rule_techniques rt JOIN techniques te ON te.id = rt.technique_id
+                WHERE te.parent IS NOT NULL AND (?1 IS NULL OR te.parent = ?1)),
+             s AS (SELECT k.k, k.rid, r.vendor, r.parse_status FROM k JOIN rules r ON r.rid = k.rid WHERE {active})"
+        );
+        let mut out: HashMap<String, CoverageView> = HashMap::new();
+        let rules_sql = format!(
+            "{set} SELECT k, vendor, COUNT(*), SUM(parse_status = 'normalized') FROM s GROUP BY k, vendor"
+        );
+        let mut stmt = self.conn.prepare_cached(&rules_sql)?;
+        let mut rows = stmt.query([only])?;
+        while let Some(r) = rows.next()? {
+            let k: String = r.get(0)?;
+            let vendor: String = r.get(1)?;
+            let c = out
+                .entry(k.clone())
+                .or_insert_with(|| self.empty_coverage(&k));
+            let n: u64 = r.get(2)?;
+            c.rules_by_vendor.add(&vendor, n);
+            c.rules += n;
+            c.normalized += r.get::<_, u64>(3)?;
+        }
+        let counts = [
+            (
+                "SELECT k, COUNT(*) FROM (SELECT DISTINCT s.k, t.field, t.operator, t.value
+                 FROM s JOIN triples t ON t.rid = s.rid AND t.role = 'indicator') GROUP BY k",
+                true,
+            ),
+            (
+                "SELECT k, COUNT(*) FROM (SELECT DISTINCT s.k, e.provider, e.event_id
+                 FROM s JOIN rule_events e ON e.rid = s.rid) GROUP BY k",
+                false,
+            ),
+        ];
+        for (sql, indicators) in counts {
+            let sql = format!("{set} {sql}");
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query([only])?;
+            while let Some(r) = rows.next()? {
+                let k: String = r.get(0)?;
+                let n: u64 = r.get(1)?;
+                if let Some(c) = out.get_mut(&k) {
+                    if indicators {
+                        c.indicators = n;
+                    } else {
+                        c.events = n;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn threat_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ThreatRow> {
+    Ok(ThreatRow {
+        groups: r.get(0)?,
+        software: r.get(1)?,
+        campaigns: r.get(2)?,
+        ctid: ctid_view(r.get(3)?),
+    })
+}
+
+/// The stored CTID score (JSON of `detcat_attack::CtidScore`).
+fn ctid_view(json: Option<String>) -> Option<CtidView> {
+    serde_json::from_str(&json?).ok()
+}
+
+fn inputs(t: &ThreatRow, coverage: CoverageView) -> Inputs {
+    Inputs {
+        ctid_cumulative: t.ctid.as_ref().map(|c| c.cumulative),
+        ctid_rank: t.ctid.as_ref().map(|c| (c.rank as u64, c.ranked as u64)),
+        groups: t.groups,
+        software: t.software,
+        campaigns: t.campaigns,
+        coverage,
+    }
+}
+
+fn sort_rows(rows: &mut [TopRow], by: RankBy) {
+    rows.sort_by(|a, b| {
+        let (pa, pb) = (&a.priority, &b.priority);
+        let primary = match by {
+            RankBy::Gap => pb.score.total_cmp(&pa.score),
+            RankBy::Threat => pb.threat.total_cmp(&pa.threat),
+            RankBy::Rules => pb.inputs.coverage.rules.cmp(&pa.inputs.coverage.rules),
+        };
+        primary.then_with(|| a.id.cmp(&b.id))
+    });
+}
