@@ -262,6 +262,7 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
             writeln!(o, "  {} {} — {}", s.id, s.name, vendors(&s.rules_by_vendor))?;
         }
     }
+    crate::eval::render_technique_recordings(&mut o, &p.recordings)?;
     Ok(())
 }
 
@@ -344,6 +345,7 @@ pub fn rule(p: &RulePage) -> anyhow::Result<()> {
             )?;
         }
     }
+    crate::eval::render_rule_recordings(&mut o, &p.recordings)?;
     if !p.diagnostics.is_empty() {
         writeln!(o, "\nDiagnostics")?;
         for d in &p.diagnostics {

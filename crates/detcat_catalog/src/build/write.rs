@@ -28,6 +28,7 @@ pub fn write_catalog(
     write_rules(&tx, built)?;
     write_taxonomy(&tx)?;
     write_attack(&tx, &built.attack)?;
+    super::recordings::write(&tx, built, corpus)?;
     tx.execute_batch(INDEXES)?;
     tx.execute_batch(
         "INSERT INTO reach (field, operator, value, rules, rules_all)

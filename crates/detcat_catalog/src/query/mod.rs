@@ -1,6 +1,7 @@
 //! Reading a catalog: open (read-only, schema checked) and the page queries.
 
 mod matrix;
+mod recordings;
 mod reverse;
 mod rule;
 mod search;
