@@ -9,7 +9,7 @@ use detcat_model::{
 use crate::read::{Format, read_bytes};
 use crate::{Engine, EvalRule, Event, Verdict};
 
-const SYSMON_1: &str = r#"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","TimeCreated":{"#attributes":{"SystemTime":"2025-01-01T00:00:00Z"}}},"EventData":{"Image":"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe","CommandLine":"powershell.exe -NoP -enc SQBFAFgA","ParentImage":"C:\\Windows\\explorer.exe","User":"CORP\\alice","SourceIp":"10.1.2.3","DestinationPort":"443","ParentUser":"CORP\\alice","Empty":""}}}"#;
+const SYSMON_1: &str = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","TimeCreated":{"#attributes":{"SystemTime":"2025-01-01T00:00:00Z"}}},"EventData":{"Image":"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe","CommandLine":"powershell.exe -NoP -enc SQBFAFgA","ParentImage":"C:\\Windows\\explorer.exe","User":"CORP\\alice","SourceIp":"10.1.2.3","DestinationPort":"443","ParentUser":"CORP\\alice","Empty":""}}}"##;
 
 fn event(json: &str) -> Event {
     let mut out = read_bytes("test", json.as_bytes().to_vec(), Format::Jsonl);
@@ -282,7 +282,7 @@ fn sequences_join_by_key_within_maxspan_until_cancels() {
 #[test]
 fn why_lists_the_predicates_that_held() {
     let expr = Expr::and(vec![
-        Expr::Pred(p("Image", Operator::Wildcard, &["*\\powershell.exe"])),
+        Expr::Pred(p("Image", Operator::Wildcard, &[r"*\\powershell.exe"])),
         Expr::or(vec![
             Expr::Pred(p("CommandLine", Operator::Wildcard, &["*-nothing*"])),
             Expr::Pred(p("CommandLine", Operator::Wildcard, &["*-enc*"])),

@@ -48,6 +48,13 @@ pub(super) fn read(
     sink: &mut dyn FnMut(Vec<Event>),
     diags: &mut Vec<ReadDiagnostic>,
 ) {
+    let len = match &source {
+        Source::Path(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        Source::Bytes(b) => b.len() as u64,
+    };
+    if let Some(d) = truncation(file, len) {
+        diags.push(d);
+    }
     match source {
         Source::Path(p) => match EvtxParser::from_path(p) {
             Ok(parser) => records(
@@ -70,6 +77,21 @@ pub(super) fn read(
             Err(e) => diags.push(diag(file, None, "eval::evtx-open", chain(&e))),
         },
     }
+}
+
+/// EVTX is a 4 KiB header and whole 64 KiB chunks; a file ending inside a chunk was cut.
+fn truncation(file: &str, len: u64) -> Option<ReadDiagnostic> {
+    const HEADER: u64 = 4096;
+    const CHUNK: u64 = 65536;
+    let tail = len.checked_sub(HEADER)? % CHUNK;
+    (tail != 0).then(|| {
+        diag(
+            file,
+            None,
+            "eval::evtx-truncated",
+            format!("the file ends {tail} bytes into a 64 KiB chunk: it was cut, and records of that chunk may be missing"),
+        )
+    })
 }
 
 fn records(

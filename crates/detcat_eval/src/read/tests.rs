@@ -37,7 +37,7 @@ fn concatenated_documents_and_arrays() {
 
 #[test]
 fn windows_shape_keeps_system_and_event_data() {
-    let text = br#"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":{"#text":4688,"#attributes":{"Qualifiers":""}},"Channel":"Security","Computer":"pc"},"EventData":{"Data":[{"#attributes":{"Name":"NewProcessName"},"#text":"C:\\x.exe"},{"#attributes":{"Name":"SubjectUserName"},"#text":"bob"}]}}}"#;
+    let text = br##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":{"#text":4688,"#attributes":{"Qualifiers":""}},"Channel":"Security","Computer":"pc"},"EventData":{"Data":[{"#attributes":{"Name":"NewProcessName"},"#text":"C:\\x.exe"},{"#attributes":{"Name":"SubjectUserName"},"#text":"bob"}]}}}"##;
     let out = read_bytes("f", text.to_vec(), Format::Auto);
     let e = out.events.first();
     let raw = |n: &str| e.and_then(|e| e.raw(n)).and_then(|v| v.values.first().cloned());
