@@ -36,7 +36,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for f in &json_files {
         events.extend(read_path(f, Format::Auto)?.events);
     }
-    let sigma: Vec<_> = rules.iter().filter(|r| r.vendor == Vendor::Sigma).cloned().collect();
+    let sigma: Vec<_> = rules
+        .iter()
+        .filter(|r| r.vendor == Vendor::Sigma)
+        .cloned()
+        .collect();
     let started = Instant::now();
     let engine = Engine::new(sigma);
     println!(

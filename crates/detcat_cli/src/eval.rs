@@ -135,7 +135,11 @@ pub fn run_match(a: MatchArgs) -> anyhow::Result<ExitCode> {
             });
         }
         rules.sort_by(|x, y| {
-            (x.fired_on.is_empty(), x.vendor, &x.title).cmp(&(y.fired_on.is_empty(), y.vendor, &y.title))
+            (x.fired_on.is_empty(), x.vendor, &x.title).cmp(&(
+                y.fired_on.is_empty(),
+                y.vendor,
+                &y.title,
+            ))
         });
         files.push(FileMatch {
             file: path.display().to_string(),
@@ -165,13 +169,20 @@ fn print_file(out: &mut impl Write, f: &FileMatch) -> anyhow::Result<()> {
     for r in &f.rules {
         let t = r.techniques.join(" ");
         if r.fired_on.is_empty() {
-            let why = r.not_evaluated.clone().unwrap_or_else(|| {
-                format!("undetermined on {} events", r.undetermined)
-            });
+            let why = r
+                .not_evaluated
+                .clone()
+                .unwrap_or_else(|| format!("undetermined on {} events", r.undetermined));
             writeln!(out, "  ?  {:<7} {}  [{t}] — {why}", r.vendor, r.title)?;
             continue;
         }
-        writeln!(out, "  ✓  {:<7} {}  [{t}]  ({} events)", r.vendor, r.title, r.fired_on.len())?;
+        writeln!(
+            out,
+            "  ✓  {:<7} {}  [{t}]  ({} events)",
+            r.vendor,
+            r.title,
+            r.fired_on.len()
+        )?;
         writeln!(out, "       id {}", r.id)?;
         for e in r.fired_on.iter().take(3) {
             writeln!(
@@ -216,7 +227,9 @@ pub fn run_regress(a: RegressArgs) -> anyhow::Result<ExitCode> {
                 r.rule_id,
                 r.expected.map_or("≥1".into(), |e| e.to_string()),
                 r.got.map_or("-".into(), |g| g.to_string()),
-                r.cause.as_deref().map_or(String::new(), |c| format!(" — {c}")),
+                r.cause
+                    .as_deref()
+                    .map_or(String::new(), |c| format!(" — {c}")),
             )?;
             if !cross.is_empty() {
                 writeln!(out, "     also fire: {}", cross.join("; "))?;
@@ -241,7 +254,10 @@ fn verdict(r: &detcat_catalog::views::RecordingRow) -> String {
     }
     let got = r.got.map_or("–".into(), |g| g.to_string());
     let expected = r.expected.map_or("≥1".into(), |e| e.to_string());
-    let cause = r.cause.as_deref().map_or(String::new(), |c| format!(" ({c})"));
+    let cause = r
+        .cause
+        .as_deref()
+        .map_or(String::new(), |c| format!(" ({c})"));
     format!("fires {got} of {expected}{cause}")
 }
 
@@ -255,7 +271,14 @@ pub fn render_technique_recordings(
     }
     writeln!(o, "\nTested on recordings ({})", recs.len())?;
     for r in recs {
-        writeln!(o, "  {}  [{} events] {} — {}", r.path, r.events, r.title, verdict(r))?;
+        writeln!(
+            o,
+            "  {}  [{} events] {} — {}",
+            r.path,
+            r.events,
+            r.title,
+            verdict(r)
+        )?;
         for f in &r.fires {
             writeln!(o, "      {:<7} {}  ×{}", f.vendor, f.title, f.events)?;
         }

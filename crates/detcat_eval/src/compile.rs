@@ -46,7 +46,10 @@ pub(crate) enum RefHow {
 #[derive(Debug, Clone)]
 pub(crate) enum Test {
     Pats(PatSet),
-    Num { op: Operator, values: Vec<f64> },
+    Num {
+        op: Operator,
+        values: Vec<f64>,
+    },
     Cidr(Vec<Cidr>),
     Exists,
     FieldRef {
@@ -204,7 +207,9 @@ impl Compiler<'_> {
                 Value::Null => null = true,
                 Value::Str(s) => pats.push(match k.op {
                     Operator::Wildcard => Pat::glob(s, fold)?,
-                    Operator::RegexMatch => Pat::Regex(regex(s, !k.case_sensitive, false, false, false)?),
+                    Operator::RegexMatch => {
+                        Pat::Regex(regex(s, !k.case_sensitive, false, false, false)?)
+                    }
                     // A bare term is searched anywhere in the event's values, as full-text
                     // search and Sigma keyword backends do.
                     Operator::Match if wildcard::has_wildcards(s) => Pat::glob(s, fold)?,
@@ -315,7 +320,10 @@ fn label(field: &str, op: Operator, values: &[Value]) -> String {
     }
     let mut out = format!("{field} {op} {}", vals.join(" | "));
     if out.len() > 240 {
-        let cut = (0..=240).rev().find(|i| out.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=240)
+            .rev()
+            .find(|i| out.is_char_boundary(*i))
+            .unwrap_or(0);
         out.truncate(cut);
         out.push('…');
     }

@@ -49,7 +49,11 @@ impl Engine {
 
     /// Runs the rules `pick` keeps over one ordered stream; returns the rules that fired, were
     /// undetermined, or were not evaluated — rules that simply did not match are left out.
-    pub fn run(&self, events: &[Event], pick: &(dyn Fn(&CompiledRule) -> bool + Sync)) -> Vec<RuleHits> {
+    pub fn run(
+        &self,
+        events: &[Event],
+        pick: &(dyn Fn(&CompiledRule) -> bool + Sync),
+    ) -> Vec<RuleHits> {
         self.rules
             .par_iter()
             .enumerate()
@@ -79,7 +83,11 @@ pub fn run_rule(index: usize, rule: &CompiledRule, events: &[Event]) -> RuleHits
                 .filter(|(_, e)| rule.selects(e))
                 .unzip();
             let r = plan.run(&rule.tables, &selected);
-            hits.fired = r.alerts.iter().filter_map(|i| idx.get(*i).copied()).collect();
+            hits.fired = r
+                .alerts
+                .iter()
+                .filter_map(|i| idx.get(*i).copied())
+                .collect();
             hits.undetermined = usize::from(r.undetermined);
         }
         None => {

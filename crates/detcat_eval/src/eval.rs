@@ -51,25 +51,28 @@ pub(crate) fn eval(node: &Node, t: &Tables, e: &Event) -> Tri {
             Tri::Unknown => Tri::Unknown,
         },
         Node::Pred(i) => t.preds.get(*i).map_or(Tri::Unknown, |p| pred(p, e).into()),
-        Node::Keyword(i) => t.keywords.get(*i).map_or(Tri::Unknown, |k| {
-            let hit = |v: &str| k.pats.pats.iter().any(|p| p.is_match(v));
-            let values: Vec<&str> = if k.pats.fold {
-                e.all_lower().collect()
-            } else {
-                e.all_values().collect()
-            };
-            if k.pats.all {
-                k.pats
-                    .pats
-                    .iter()
-                    .all(|p| values.iter().any(|v| p.is_match(v)))
-                    .into()
-            } else {
-                values.iter().any(|v| hit(v)).into()
-            }
-        }),
+        Node::Keyword(i) => t
+            .keywords
+            .get(*i)
+            .map_or(Tri::Unknown, |k| keyword(&k.pats, e).into()),
         Node::Const(b) => (*b).into(),
         Node::Unknown(_) => Tri::Unknown,
+    }
+}
+
+/// A field-less search: any (or with `all`, every) pattern matches some value of the event.
+fn keyword(set: &crate::matcher::PatSet, e: &Event) -> bool {
+    let hit = |p: &crate::matcher::Pat| {
+        if set.fold {
+            e.all_lower().any(|v| p.is_match(v))
+        } else {
+            e.all_values().any(|v| p.is_match(v))
+        }
+    };
+    if set.all {
+        !set.pats.is_empty() && set.pats.iter().all(hit)
+    } else {
+        set.pats.iter().any(hit)
     }
 }
 

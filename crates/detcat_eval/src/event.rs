@@ -145,11 +145,9 @@ impl Event {
 
     /// Raw fields in document order with their values (keyword searches read all of them).
     pub fn raw_fields(&self) -> impl Iterator<Item = (&str, &FieldValues)> {
-        self.order.iter().filter_map(|n| {
-            self.raw
-                .get(&field_key(n))
-                .map(|v| (n.as_str(), v))
-        })
+        self.order
+            .iter()
+            .filter_map(|n| self.raw.get(&field_key(n)).map(|v| (n.as_str(), v)))
     }
 
     /// Every raw value, lower-cased (keyword searches).

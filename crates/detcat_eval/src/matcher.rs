@@ -116,11 +116,7 @@ impl Pat {
 }
 
 fn fold_case(s: &str, fold: bool) -> String {
-    if fold {
-        s.to_lowercase()
-    } else {
-        s.to_owned()
-    }
+    if fold { s.to_lowercase() } else { s.to_owned() }
 }
 
 /// `a*b*c` (no `?`): anchored head and tail, ordered middle parts.
@@ -221,9 +217,12 @@ impl Cidr {
             return false;
         };
         match (self.net, ip) {
-            (IpAddr::V4(n), IpAddr::V4(i)) => {
-                prefix_eq(u128::from(n.to_bits()), u128::from(i.to_bits()), 32, self.bits)
-            }
+            (IpAddr::V4(n), IpAddr::V4(i)) => prefix_eq(
+                u128::from(n.to_bits()),
+                u128::from(i.to_bits()),
+                32,
+                self.bits,
+            ),
             (IpAddr::V6(n), IpAddr::V6(i)) => prefix_eq(n.to_bits(), i.to_bits(), 128, self.bits),
             _ => false,
         }
@@ -258,7 +257,7 @@ mod tests {
         assert!(m("a?c", "abc"));
         assert!(!m("a?c", "abbc"));
         assert!(m("*", ""));
-        assert!(m("ab*ba", "aba") == false, "head and tail may not overlap");
+        assert!(!m("ab*ba", "aba"), "head and tail may not overlap");
         assert!(m(r"a\*b", "a*b"));
         assert!(!m(r"a\*b", "axb"));
     }

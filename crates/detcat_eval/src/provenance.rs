@@ -30,6 +30,9 @@ pub struct Provenance {
     /// The taxonomy event this is (`sysmon`, `1`), when the channel tells it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<(String, String)>,
+    /// `provider:id` and `provider:*` of `kind`, made once for the rules' event selection.
+    #[serde(skip)]
+    pub(crate) keys: Option<[String; 2]>,
 }
 
 impl Provenance {
@@ -47,14 +50,20 @@ const CHANNELS: [(&str, &str); 7] = [
     ("application", "application"),
     ("microsoft-windows-powershell/operational", "powershell"),
     ("windows powershell", "powershell"),
-    ("microsoft-windows-windows defender/operational", "windefend"),
+    (
+        "microsoft-windows-windows defender/operational",
+        "windefend",
+    ),
 ];
 
 /// Elastic's Windows and System integrations: the data stream of each channel.
 /// Source: elastic/integrations packages `windows` (sysmon_operational, powershell,
 /// powershell_operational, windows_defender) and `system` (security, system, application).
 const DATASETS: [(&str, &str); 7] = [
-    ("microsoft-windows-sysmon/operational", "windows.sysmon_operational"),
+    (
+        "microsoft-windows-sysmon/operational",
+        "windows.sysmon_operational",
+    ),
     ("security", "system.security"),
     ("system", "system.system"),
     ("application", "system.application"),
@@ -123,6 +132,10 @@ pub(crate) fn complete(p: &mut Provenance, raw: &HashMap<String, FieldValues>) {
     if p.kind.is_none() {
         p.kind = kind_of(p.channel.as_deref(), p.event_id.as_deref());
     }
+    p.keys = p
+        .kind
+        .as_ref()
+        .map(|(provider, id)| [format!("{provider}:{id}"), format!("{provider}:*")]);
 }
 
 fn kind_of(channel: Option<&str>, event_id: Option<&str>) -> Option<(String, String)> {

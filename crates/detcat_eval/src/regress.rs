@@ -120,7 +120,8 @@ pub fn discover(root: &Path) -> Result<(Vec<RegressionTest>, Vec<ReadDiagnostic>
 
 fn read_info(root: &Path, info: &Path) -> Result<RegressionTest, String> {
     let text = std::fs::read_to_string(info).map_err(|e| e.to_string())?;
-    let docs = detcat_yaml::parse_documents(&text, &Limits::default()).map_err(|e| e.to_string())?;
+    let docs =
+        detcat_yaml::parse_documents(&text, &Limits::default()).map_err(|e| e.to_string())?;
     let doc = docs.first().ok_or("empty info.yml")?;
     let meta = doc
         .get("rule_metadata")
@@ -150,11 +151,7 @@ fn read_info(root: &Path, info: &Path) -> Result<RegressionTest, String> {
             _ => {}
         }
     }
-    let path = dir
-        .strip_prefix(root)
-        .unwrap_or(dir)
-        .display()
-        .to_string();
+    let path = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
     Ok(RegressionTest {
         path,
         rule_id,
@@ -211,8 +208,14 @@ fn run_form(engine: &Engine, path: &Path, diags: &mut Vec<ReadDiagnostic>) -> Op
 fn run_one(engine: &Engine, t: &RegressionTest) -> RegressResult {
     let mut diags = Vec::new();
     let rule = engine.find(Vendor::Sigma, &t.rule_id);
-    let evtx = t.evtx.as_deref().and_then(|p| run_form(engine, p, &mut diags));
-    let json = t.json.as_deref().and_then(|p| run_form(engine, p, &mut diags));
+    let evtx = t
+        .evtx
+        .as_deref()
+        .and_then(|p| run_form(engine, p, &mut diags));
+    let json = t
+        .json
+        .as_deref()
+        .and_then(|p| run_form(engine, p, &mut diags));
     let count = |f: &Option<FormRun>| {
         f.as_ref().map(|f| {
             rule.and_then(|r| f.hits.iter().find(|h| h.rule == r))
@@ -267,7 +270,10 @@ fn judge(
     got_json: Option<u64>,
 ) -> (Status, Option<String>) {
     let Some(rule) = rule else {
-        return (Status::Error, Some("the rule is not in the rule set".into()));
+        return (
+            Status::Error,
+            Some("the rule is not in the rule set".into()),
+        );
     };
     if main.is_none() {
         return (
@@ -288,8 +294,13 @@ fn judge(
     let cause = if let Some(reason) = hits.and_then(|h| h.not_evaluated.clone()) {
         format!("not evaluated: {reason}")
     } else if hits.is_some_and(|h| h.undetermined > 0) {
-        let reasons = compiled.map(|c| c.unknown_reasons().join("; ")).unwrap_or_default();
-        format!("undetermined on {} events: {reasons}", hits.map_or(0, |h| h.undetermined))
+        let reasons = compiled
+            .map(|c| c.unknown_reasons().join("; "))
+            .unwrap_or_default();
+        format!(
+            "undetermined on {} events: {reasons}",
+            hits.map_or(0, |h| h.undetermined)
+        )
     } else if got_evtx != got_json && got_evtx.is_some() && got_json.is_some() {
         format!("evtx and json forms disagree: {got_evtx:?} vs {got_json:?}")
     } else {

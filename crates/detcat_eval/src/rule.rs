@@ -90,11 +90,10 @@ impl CompiledRule {
         if self.events.is_empty() {
             return true;
         }
-        let Some((provider, id)) = &event.provenance.kind else {
+        let Some([exact, any]) = &event.provenance.keys else {
             return true;
         };
-        self.events.contains(&format!("{provider}:{id}"))
-            || self.events.contains(&format!("{provider}:*"))
+        self.events.contains(exact) || self.events.contains(any)
     }
 
     /// The verdict on one event (stateful rules are `Undetermined` here; see

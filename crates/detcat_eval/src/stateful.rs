@@ -54,8 +54,7 @@ impl Stateful {
         Some(match core {
             Expr::Aggregation(a) => match a.kind {
                 AggKind::NewTerms => Stateful::NotEvaluated(
-                    "new_terms needs the history window of the source; a recording has none"
-                        .into(),
+                    "new_terms needs the history window of the source; a recording has none".into(),
                 ),
                 AggKind::Temporal | AggKind::TemporalOrdered => Stateful::NotEvaluated(
                     "temporal correlation of other rules is not evaluated".into(),
@@ -63,21 +62,21 @@ impl Stateful {
                 _ if !a.rule_refs.is_empty() => Stateful::NotEvaluated(
                     "Sigma correlation over referenced rules is not evaluated".into(),
                 ),
-                _ => match {
+                _ => {
                     let f = filter(c);
-                    crate::stream::Plan::aggregation(c, a, f)
-                } {
+                    match crate::stream::Plan::aggregation(c, a, f) {
+                        Ok(p) => Stateful::Plan(p),
+                        Err(reason) => Stateful::NotEvaluated(reason),
+                    }
+                }
+            },
+            Expr::Sequence(s) => {
+                let f = filter(c);
+                match crate::stream::Plan::sequence(c, s, f) {
                     Ok(p) => Stateful::Plan(p),
                     Err(reason) => Stateful::NotEvaluated(reason),
-                },
-            },
-            Expr::Sequence(s) => match {
-                let f = filter(c);
-                crate::stream::Plan::sequence(c, s, f)
-            } {
-                Ok(p) => Stateful::Plan(p),
-                Err(reason) => Stateful::NotEvaluated(reason),
-            },
+                }
+            }
             _ => return None,
         })
     }

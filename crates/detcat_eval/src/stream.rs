@@ -82,7 +82,11 @@ impl Plan {
         Ok(Plan {
             kind: Kind::Count {
                 input,
-                group_by: a.group_by.iter().map(|g| FieldKey::new(vendor, g)).collect(),
+                group_by: a
+                    .group_by
+                    .iter()
+                    .map(|g| FieldKey::new(vendor, g))
+                    .collect(),
                 distinct,
                 window,
                 cond,
@@ -208,7 +212,11 @@ fn join_key(keys: &[FieldKey], e: &Event) -> Option<String> {
 
 /// The index of the event at which the group first satisfies `cond` (or, for `<`-style
 /// conditions, the last event when its final count does).
-fn windowed(group: &[(usize, f64, String)], window: Option<f64>, cond: &Comparison) -> Option<usize> {
+fn windowed(
+    group: &[(usize, f64, String)],
+    window: Option<f64>,
+    cond: &Comparison,
+) -> Option<usize> {
     let upward = matches!(cond.op, RangeOp::Gt | RangeOp::Gte | RangeOp::Eq);
     let mut start = 0;
     let mut best = None;

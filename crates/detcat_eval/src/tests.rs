@@ -46,8 +46,14 @@ fn sigma(pred: Predicate) -> Verdict {
 
 #[test]
 fn eq_and_wildcard_ignore_case_unless_cased() {
-    assert_eq!(sigma(p("image", Operator::Wildcard, &[r"*\\POWERSHELL.exe"])), Verdict::Fires);
-    assert_eq!(sigma(p("User", Operator::Eq, &[r"corp\alice"])), Verdict::Fires);
+    assert_eq!(
+        sigma(p("image", Operator::Wildcard, &[r"*\\POWERSHELL.exe"])),
+        Verdict::Fires
+    );
+    assert_eq!(
+        sigma(p("User", Operator::Eq, &[r"corp\alice"])),
+        Verdict::Fires
+    );
     let mut cased = p("User", Operator::Eq, &[r"corp\alice"]);
     cased.case_sensitive = true;
     assert_eq!(sigma(cased), Verdict::NoMatch);
@@ -66,7 +72,11 @@ fn all_and_any_lists() {
     all.values.push(Value::from("*-w hidden*"));
     assert_eq!(sigma(all), Verdict::NoMatch);
     assert_eq!(
-        sigma(p("CommandLine", Operator::Wildcard, &["*nothing*", "*-enc*"])),
+        sigma(p(
+            "CommandLine",
+            Operator::Wildcard,
+            &["*nothing*", "*-enc*"]
+        )),
         Verdict::Fires
     );
 }
@@ -74,7 +84,11 @@ fn all_and_any_lists() {
 #[test]
 fn regex_uses_its_own_flags_and_elastic_anchors() {
     let mut r = p("Image", Operator::RegexMatch, &[r"powershell\.EXE$"]);
-    assert_eq!(sigma(r.clone()), Verdict::NoMatch, "Sigma re is case-sensitive");
+    assert_eq!(
+        sigma(r.clone()),
+        Verdict::NoMatch,
+        "Sigma re is case-sensitive"
+    );
     r.regex_flags = RegexFlags {
         ignore_case: true,
         ..RegexFlags::default()
@@ -89,8 +103,14 @@ fn regex_uses_its_own_flags_and_elastic_anchors() {
 
 #[test]
 fn cidr_numbers_exists_null_fieldref() {
-    assert_eq!(sigma(p("SourceIp", Operator::Cidr, &["10.0.0.0/8"])), Verdict::Fires);
-    assert_eq!(sigma(p("SourceIp", Operator::Cidr, &["192.168.0.0/16"])), Verdict::NoMatch);
+    assert_eq!(
+        sigma(p("SourceIp", Operator::Cidr, &["10.0.0.0/8"])),
+        Verdict::Fires
+    );
+    assert_eq!(
+        sigma(p("SourceIp", Operator::Cidr, &["192.168.0.0/16"])),
+        Verdict::NoMatch
+    );
     let gt = Predicate::new("DestinationPort", Operator::Gt, vec![Value::Int(400)]);
     assert_eq!(sigma(gt), Verdict::Fires);
     let lt = Predicate::new("DestinationPort", Operator::Lt, vec![Value::Int(400)]);
@@ -101,8 +121,14 @@ fn cidr_numbers_exists_null_fieldref() {
     assert_eq!(sigma(null("Nope")), Verdict::Fires, "absent is null");
     assert_eq!(sigma(null("Empty")), Verdict::Fires, "empty is null");
     assert_eq!(sigma(null("Image")), Verdict::NoMatch);
-    assert_eq!(sigma(p("User", Operator::FieldRef, &["ParentUser"])), Verdict::Fires);
-    assert_eq!(sigma(p("User", Operator::FieldRef, &["Image"])), Verdict::NoMatch);
+    assert_eq!(
+        sigma(p("User", Operator::FieldRef, &["ParentUser"])),
+        Verdict::Fires
+    );
+    assert_eq!(
+        sigma(p("User", Operator::FieldRef, &["Image"])),
+        Verdict::NoMatch
+    );
 }
 
 #[test]
@@ -120,7 +146,10 @@ fn negation_and_keywords() {
         })
     };
     assert_eq!(verdict(Vendor::Sigma, kw("-ENC"), SYSMON_1), Verdict::Fires);
-    assert_eq!(verdict(Vendor::Sigma, kw("mimikatz"), SYSMON_1), Verdict::NoMatch);
+    assert_eq!(
+        verdict(Vendor::Sigma, kw("mimikatz"), SYSMON_1),
+        Verdict::NoMatch
+    );
 }
 
 #[test]
@@ -130,7 +159,10 @@ fn unresolved_placeholder_and_opaque_are_undetermined_not_guessed() {
     assert_eq!(sigma(ph.clone()), Verdict::Undetermined);
     let engine = Engine::new(vec![rule(Vendor::Sigma, Expr::Pred(ph))]);
     let reasons = engine.rules().first().map(|r| r.unknown_reasons().to_vec());
-    assert_eq!(reasons, Some(vec!["unresolved placeholder %Admins%".to_owned()]));
+    assert_eq!(
+        reasons,
+        Some(vec!["unresolved placeholder %Admins%".to_owned()])
+    );
     let opaque = Expr::Opaque(Opaque {
         text: "| lookup x".into(),
         reason: "lookup".into(),
@@ -140,11 +172,19 @@ fn unresolved_placeholder_and_opaque_are_undetermined_not_guessed() {
     let sel = Expr::Pred(p("Image", Operator::Wildcard, &["*\\powershell.exe"]));
     let miss = Expr::Pred(p("Image", Operator::Wildcard, &["*\\cmd.exe"]));
     assert_eq!(
-        verdict(Vendor::Splunk, Expr::and(vec![sel.clone(), opaque.clone()]), SYSMON_1),
+        verdict(
+            Vendor::Splunk,
+            Expr::and(vec![sel.clone(), opaque.clone()]),
+            SYSMON_1
+        ),
         Verdict::Undetermined
     );
     assert_eq!(
-        verdict(Vendor::Splunk, Expr::and(vec![miss, opaque.clone()]), SYSMON_1),
+        verdict(
+            Vendor::Splunk,
+            Expr::and(vec![miss, opaque.clone()]),
+            SYSMON_1
+        ),
         Verdict::NoMatch,
         "false and unknown is false"
     );
@@ -172,7 +212,11 @@ fn elastic_and_splunk_names_resolve_on_a_sysmon_event() {
             &["XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"],
         )),
         Expr::Pred(p("EventCode", Operator::Eq, &["1"])),
-        Expr::Pred(p("Processes.process_name", Operator::Eq, &["powershell.exe"])),
+        Expr::Pred(p(
+            "Processes.process_name",
+            Operator::Eq,
+            &["powershell.exe"],
+        )),
         Expr::Pred(p("Processes.process", Operator::Wildcard, &["*-enc *"])),
     ]);
     assert_eq!(verdict(Vendor::Splunk, spl, SYSMON_1), Verdict::Fires);
@@ -192,7 +236,10 @@ fn selectors_keep_a_rule_on_its_event_kinds() {
         Expr::Pred(p("event.category", Operator::Eq, &["network"])),
         Expr::Pred(p("process.name", Operator::Eq, &["powershell.exe"])),
     ]);
-    assert_eq!(verdict(Vendor::Elastic, wrong_category, SYSMON_1), Verdict::NoMatch);
+    assert_eq!(
+        verdict(Vendor::Elastic, wrong_category, SYSMON_1),
+        Verdict::NoMatch
+    );
 }
 
 fn lines(n: usize, user: &str) -> String {
@@ -220,7 +267,11 @@ fn count(kind: AggKind, gte: f64, span: Option<&str>) -> Expr {
     Expr::Aggregation(Aggregation {
         kind,
         function: None,
-        input: Some(Box::new(Expr::Pred(p("event.outcome", Operator::Eq, &["failure"])))),
+        input: Some(Box::new(Expr::Pred(p(
+            "event.outcome",
+            Operator::Eq,
+            &["failure"],
+        )))),
         rule_refs: vec![],
         fields: vec!["source.ip".into()],
         group_by: vec!["user.name".into()],
@@ -236,15 +287,30 @@ fn count(kind: AggKind, gte: f64, span: Option<&str>) -> Expr {
 #[test]
 fn thresholds_count_over_the_stream_with_windows() {
     let text = lines(5, "bob");
-    assert_eq!(stream_hits(count(AggKind::EventCount, 5.0, None), &text).0, [4]);
-    assert!(stream_hits(count(AggKind::EventCount, 6.0, None), &text).0.is_empty());
+    assert_eq!(
+        stream_hits(count(AggKind::EventCount, 5.0, None), &text).0,
+        [4]
+    );
     assert!(
-        stream_hits(count(AggKind::EventCount, 5.0, Some("30s")), &text).0.is_empty(),
+        stream_hits(count(AggKind::EventCount, 6.0, None), &text)
+            .0
+            .is_empty()
+    );
+    assert!(
+        stream_hits(count(AggKind::EventCount, 5.0, Some("30s")), &text)
+            .0
+            .is_empty(),
         "five events span 40s"
     );
-    assert_eq!(stream_hits(count(AggKind::ValueCount, 3.0, None), &text).0, [2]);
+    assert_eq!(
+        stream_hits(count(AggKind::ValueCount, 3.0, None), &text).0,
+        [2]
+    );
     let nt = stream_hits(count(AggKind::NewTerms, 1.0, None), &text).1;
-    assert!(nt.is_some_and(|r| r.contains("history")), "new_terms says why");
+    assert!(
+        nt.is_some_and(|r| r.contains("history")),
+        "new_terms says why"
+    );
 }
 
 #[test]
@@ -268,15 +334,24 @@ fn sequences_join_by_key_within_maxspan_until_cancels() {
     let text = lines(5, "bob");
     assert_eq!(stream_hits(seq(None, None), &text).0, [3]);
     assert_eq!(stream_hits(seq(Some("30s"), None), &text).0, [3]);
-    assert!(stream_hits(seq(Some("10s"), None), &text).0.is_empty(), "20s apart");
-    assert!(stream_hits(seq(None, Some("10.0.0.2")), &text).0.is_empty(), "until cancels");
+    assert!(
+        stream_hits(seq(Some("10s"), None), &text).0.is_empty(),
+        "20s apart"
+    );
+    assert!(
+        stream_hits(seq(None, Some("10.0.0.2")), &text).0.is_empty(),
+        "until cancels"
+    );
     let mut missing = seq(None, None);
     if let Expr::Sequence(s) = &mut missing
         && let Some(st) = s.steps.get_mut(1)
     {
         st.missing = true;
     }
-    assert!(stream_hits(missing, &text).1.is_some(), "missing steps say they are not evaluated");
+    assert!(
+        stream_hits(missing, &text).1.is_some(),
+        "missing steps say they are not evaluated"
+    );
 }
 
 #[test]

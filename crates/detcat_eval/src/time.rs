@@ -15,9 +15,12 @@ pub fn parse(text: &str) -> Option<f64> {
     let frac: f64 = if frac.is_empty() {
         0.0
     } else {
-        format!("0.{}", frac.trim_end_matches(|ch: char| !ch.is_ascii_digit()))
-            .parse()
-            .unwrap_or(0.0)
+        format!(
+            "0.{}",
+            frac.trim_end_matches(|ch: char| !ch.is_ascii_digit())
+        )
+        .parse()
+        .unwrap_or(0.0)
     };
     let days = days_from_civil(y, m, day);
     Some((days * 86_400 + h * 3600 + mi * 60 + s) as f64 + frac)
@@ -37,7 +40,9 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// Seconds of a span (`30s`, `5m`, `1h`, `2d`, `500ms`); a bare number is seconds.
 pub fn span(text: &str) -> Option<f64> {
     let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (n, unit) = t.split_at(split);
     let n: f64 = n.parse().ok()?;
     let mult = match unit.trim() {

@@ -14,7 +14,11 @@ fn regression_dir() -> Option<PathBuf> {
         return None;
     };
     let dir = PathBuf::from(dir);
-    assert!(dir.is_dir(), "DETCAT_CORPUS={} does not exist", dir.display());
+    assert!(
+        dir.is_dir(),
+        "DETCAT_CORPUS={} does not exist",
+        dir.display()
+    );
     Some(dir.join("sigma/regression_data"))
 }
 
@@ -35,7 +39,12 @@ fn evtx_and_json_forms_read_the_same_events() {
         assert!(b.diagnostics.is_empty(), "{:?}", b.diagnostics);
         assert_eq!(a.events.len(), b.events.len(), "{}", t.path);
         for (x, y) in a.events.iter().zip(&b.events) {
-            assert_eq!(x.provenance.kind_key(), y.provenance.kind_key(), "{}", t.path);
+            assert_eq!(
+                x.provenance.kind_key(),
+                y.provenance.kind_key(),
+                "{}",
+                t.path
+            );
             // The two renderers write GUIDs differently (`{abc…}` vs `ABC…`), and the JSON
             // form drops trailing spaces the EVTX holds (`ParentCommandLine`).
             let norm = |v: &String| v.trim().trim_matches(['{', '}']).to_lowercase();
@@ -71,5 +80,9 @@ fn hostile_truncated_and_corrupted_evtx() {
     }
     let out = read_bytes("flipped", bad, Format::Evtx);
     assert!(!out.diagnostics.is_empty());
-    assert!(out.diagnostics.iter().all(|d| d.code.starts_with("eval::evtx")));
+    assert!(
+        out.diagnostics
+            .iter()
+            .all(|d| d.code.starts_with("eval::evtx"))
+    );
 }

@@ -147,8 +147,9 @@ impl Catalog {
              ORDER BY r.title"
         );
         let mut st = self.conn.prepare_cached(&sql)?;
-        let rows: Vec<(i64, RecordingRow)> =
-            st.query_map([technique], recording_row)?.collect::<Result<_, _>>()?;
+        let rows: Vec<(i64, RecordingRow)> = st
+            .query_map([technique], recording_row)?
+            .collect::<Result<_, _>>()?;
         rows.into_iter()
             .map(|(rec, mut row)| {
                 row.fires = self.recording_fires(rec)?;
@@ -173,8 +174,9 @@ impl Catalog {
                 "SELECT {RECORDING_COLUMNS} FROM recordings r WHERE r.rule_id = ?1 ORDER BY r.path"
             );
             let mut st = self.conn.prepare_cached(&sql)?;
-            let rows: Vec<(i64, RecordingRow)> =
-                st.query_map([id], recording_row)?.collect::<Result<_, _>>()?;
+            let rows: Vec<(i64, RecordingRow)> = st
+                .query_map([id], recording_row)?
+                .collect::<Result<_, _>>()?;
             for (rec, mut row) in rows {
                 row.fires = self.recording_fires(rec)?;
                 out.as_expected += u64::from(row.status == "passed");

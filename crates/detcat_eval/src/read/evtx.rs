@@ -56,26 +56,28 @@ pub(super) fn read(
         diags.push(d);
     }
     match source {
-        Source::Path(p) => match EvtxParser::from_path(p) {
-            Ok(parser) => records(
-                parser.with_configuration(settings()).records_json_value(),
-                file,
-                batch,
-                sink,
-                diags,
-            ),
-            Err(e) => diags.push(diag(file, None, "eval::evtx-open", chain(&e))),
-        },
-        Source::Bytes(b) => match EvtxParser::from_buffer(b) {
-            Ok(parser) => records(
-                parser.with_configuration(settings()).records_json_value(),
-                file,
-                batch,
-                sink,
-                diags,
-            ),
-            Err(e) => diags.push(diag(file, None, "eval::evtx-open", chain(&e))),
-        },
+        Source::Path(p) => parsed(EvtxParser::from_path(p), file, batch, sink, diags),
+        Source::Bytes(b) => parsed(EvtxParser::from_buffer(b), file, batch, sink, diags),
+    }
+}
+
+/// Reads the records of an opened parser, or says why it could not be opened.
+fn parsed<T: std::io::Read + std::io::Seek>(
+    parser: evtx::err::Result<EvtxParser<T>>,
+    file: &str,
+    batch: usize,
+    sink: &mut dyn FnMut(Vec<Event>),
+    diags: &mut Vec<ReadDiagnostic>,
+) {
+    match parser {
+        Ok(p) => records(
+            p.with_configuration(settings()).records_json_value(),
+            file,
+            batch,
+            sink,
+            diags,
+        ),
+        Err(e) => diags.push(diag(file, None, "eval::evtx-open", chain(&e))),
     }
 }
 
@@ -112,7 +114,9 @@ fn records(
                 };
                 match event_from_json(r.data, prov) {
                     Ok(e) => events.push(e),
-                    Err(m) => diags.push(diag(file, Some(r.event_record_id), "eval::evtx-shape", m)),
+                    Err(m) => {
+                        diags.push(diag(file, Some(r.event_record_id), "eval::evtx-shape", m))
+                    }
                 }
             }
             Err(e) => diags.push(diag(file, None, "eval::evtx-record", chain(&e))),

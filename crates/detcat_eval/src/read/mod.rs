@@ -153,7 +153,13 @@ pub fn read_bytes(name: &str, bytes: Vec<u8>, format: Format) -> ReadOutcome {
     // Reading from memory cannot fail with an I/O error.
     let _ = match format {
         Format::Evtx => {
-            evtx::read(evtx::Source::Bytes(bytes), name, 4096, &mut sink, &mut diags);
+            evtx::read(
+                evtx::Source::Bytes(bytes),
+                name,
+                4096,
+                &mut sink,
+                &mut diags,
+            );
             Ok(())
         }
         Format::Jsonl | Format::Auto => {

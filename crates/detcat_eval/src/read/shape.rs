@@ -103,14 +103,20 @@ fn windows(mut event: Map<String, Value>, out: &mut Fields, prov: &mut Provenanc
                 out.push((name.to_owned(), text(v)));
             }
         }
-        if let Some(t) = system.get("TimeCreated").and_then(|t| attr(t, "SystemTime")) {
+        if let Some(t) = system
+            .get("TimeCreated")
+            .and_then(|t| attr(t, "SystemTime"))
+        {
             prov.timestamp = text(t);
         }
         if let Some(u) = system.get("Security").and_then(|s| attr(s, "UserID")) {
             out.push(("UserID".into(), text(u)));
         }
         if let Some(x) = system.get("Execution") {
-            for (a, name) in [("ProcessID", "ExecutionProcessID"), ("ThreadID", "ExecutionThreadID")] {
+            for (a, name) in [
+                ("ProcessID", "ExecutionProcessID"),
+                ("ThreadID", "ExecutionThreadID"),
+            ] {
                 if let Some(v) = attr(x, a) {
                     out.push((name.to_owned(), text(v)));
                 }
@@ -144,7 +150,9 @@ fn event_data(value: Value, depth: usize, out: &mut Fields) {
             }
             Value::Array(items) => {
                 for item in items {
-                    let name = attr(&item, "Name").and_then(text).unwrap_or_else(|| k.clone());
+                    let name = attr(&item, "Name")
+                        .and_then(text)
+                        .unwrap_or_else(|| k.clone());
                     out.push((name, text(&item)));
                 }
             }

@@ -16,7 +16,11 @@ fn sniffs_every_format() {
 
 #[test]
 fn a_bad_json_line_is_a_diagnostic_and_the_next_line_is_read() {
-    let out = read_bytes("f", b"{\"a\":1}\n{\"a\":\n\n[1]\n{\"a\":3}\n".to_vec(), Format::Jsonl);
+    let out = read_bytes(
+        "f",
+        b"{\"a\":1}\n{\"a\":\n\n[1]\n{\"a\":3}\n".to_vec(),
+        Format::Jsonl,
+    );
     assert_eq!(out.events.len(), 2);
     assert_eq!(codes(&out), ["eval::json-syntax", "eval::json-shape"]);
     assert_eq!(out.diagnostics.first().and_then(|d| d.line), Some(2));
@@ -40,12 +44,23 @@ fn windows_shape_keeps_system_and_event_data() {
     let text = br##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":{"#text":4688,"#attributes":{"Qualifiers":""}},"Channel":"Security","Computer":"pc"},"EventData":{"Data":[{"#attributes":{"Name":"NewProcessName"},"#text":"C:\\x.exe"},{"#attributes":{"Name":"SubjectUserName"},"#text":"bob"}]}}}"##;
     let out = read_bytes("f", text.to_vec(), Format::Auto);
     let e = out.events.first();
-    let raw = |n: &str| e.and_then(|e| e.raw(n)).and_then(|v| v.values.first().cloned());
+    let raw = |n: &str| {
+        e.and_then(|e| e.raw(n))
+            .and_then(|v| v.values.first().cloned())
+    };
     assert_eq!(raw("eventid").as_deref(), Some("4688"));
     assert_eq!(raw("newprocessname").as_deref(), Some(r"C:\x.exe"));
-    assert_eq!(raw("provider_name").as_deref(), Some("Microsoft-Windows-Security-Auditing"));
-    assert_eq!(e.and_then(|e| e.provenance.kind_key()).as_deref(), Some("security:4688"));
-    let canon = e.and_then(|e| e.canonical("process.name")).map(|v| v.values.clone());
+    assert_eq!(
+        raw("provider_name").as_deref(),
+        Some("Microsoft-Windows-Security-Auditing")
+    );
+    assert_eq!(
+        e.and_then(|e| e.provenance.kind_key()).as_deref(),
+        Some("security:4688")
+    );
+    let canon = e
+        .and_then(|e| e.canonical("process.name"))
+        .map(|v| v.values.clone());
     assert_eq!(canon, Some(vec!["x.exe".to_owned()]));
 }
 
@@ -54,8 +69,13 @@ fn ecs_and_flat_documents() {
     let ecs = br#"{"@timestamp":"2025-01-01T00:00:00Z","process":{"executable":"C:\\a\\b.exe","args":["b.exe","-x"]},"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":"1"}}"#;
     let out = read_bytes("f", ecs.to_vec(), Format::Auto);
     let e = out.events.first();
-    assert_eq!(e.and_then(|e| e.provenance.kind_key()).as_deref(), Some("sysmon:1"));
-    let args = e.and_then(|e| e.canonical("process.args")).map(|v| v.values.len());
+    assert_eq!(
+        e.and_then(|e| e.provenance.kind_key()).as_deref(),
+        Some("sysmon:1")
+    );
+    let args = e
+        .and_then(|e| e.canonical("process.args"))
+        .map(|v| v.values.len());
     assert_eq!(args, Some(2), "ECS argv is kept, not re-split");
     let flat = br#"{"Image":"C:\\a\\b.exe","EventCode":"1","source":"XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"}"#;
     let out = read_bytes("f", flat.to_vec(), Format::Auto);
@@ -95,7 +115,11 @@ fn hostile_deep_nesting() {
     assert_eq!(codes(&out), ["eval::json-syntax"]);
     let nested = format!("{}1{}", "{\"a\":".repeat(100), "}".repeat(100));
     let out = read_bytes("f", nested.into_bytes(), Format::Jsonl);
-    assert_eq!(out.events.len(), 1, "100 levels parse; flattening stops at its depth limit");
+    assert_eq!(
+        out.events.len(),
+        1,
+        "100 levels parse; flattening stops at its depth limit"
+    );
 }
 
 #[test]
