@@ -335,3 +335,27 @@ pub struct RuleRecordings {
     /// Recordings (made for any rule) this rule fires on.
     pub fires_on: u64,
 }
+
+impl RecordingRow {
+    /// `fires as expected`, or `fires 3 of 1` (got of expected).
+    pub fn verdict(&self) -> String {
+        if self.status == "passed" {
+            return "fires as expected".to_owned();
+        }
+        let got = self.got.map_or("–".to_owned(), |g| g.to_string());
+        let expected = self.expected.map_or("≥1".to_owned(), |e| e.to_string());
+        format!("fires {got} of {expected}")
+    }
+}
+
+impl RuleRecordings {
+    /// `fires as expected`, or `fires as expected on k of n`.
+    pub fn summary(&self) -> String {
+        let n = self.tested_on.len() as u64;
+        if self.as_expected == n {
+            "fires as expected".to_owned()
+        } else {
+            format!("fires as expected on {} of {n}", self.as_expected)
+        }
+    }
+}

@@ -248,19 +248,6 @@ pub fn run_regress(a: RegressArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn verdict(r: &detcat_catalog::views::RecordingRow) -> String {
-    if r.status == "passed" {
-        return "fires as expected".into();
-    }
-    let got = r.got.map_or("–".into(), |g| g.to_string());
-    let expected = r.expected.map_or("≥1".into(), |e| e.to_string());
-    let cause = r
-        .cause
-        .as_deref()
-        .map_or(String::new(), |c| format!(" ({c})"));
-    format!("fires {got} of {expected}{cause}")
-}
-
 /// The technique page's "Tested on recordings" section, as text.
 pub fn render_technique_recordings(
     o: &mut impl Write,
@@ -271,13 +258,17 @@ pub fn render_technique_recordings(
     }
     writeln!(o, "\nTested on recordings ({})", recs.len())?;
     for r in recs {
+        let cause = r
+            .cause
+            .as_deref()
+            .map_or(String::new(), |c| format!(" ({c})"));
         writeln!(
             o,
-            "  {}  [{} events] {} — {}",
+            "  {}  [{} events] {} — {}{cause}",
             r.path,
             r.events,
             r.title,
-            verdict(r)
+            r.verdict()
         )?;
         for f in &r.fires {
             writeln!(o, "      {:<7} {}  ×{}", f.vendor, f.title, f.events)?;
@@ -293,14 +284,13 @@ pub fn render_rule_recordings(
 ) -> anyhow::Result<()> {
     if !rr.tested_on.is_empty() {
         let n = rr.tested_on.len();
-        let how = if rr.as_expected as usize == n {
-            "fires as expected".to_owned()
-        } else {
-            format!("fires as expected on {} of {n}", rr.as_expected)
-        };
-        writeln!(o, "\nTested on {n} recording(s): {how}")?;
+        writeln!(o, "\nTested on {n} recording(s): {}", rr.summary())?;
         for r in &rr.tested_on {
-            writeln!(o, "  {} — {}", r.path, verdict(r))?;
+            let cause = r
+                .cause
+                .as_deref()
+                .map_or(String::new(), |c| format!(" ({c})"));
+            writeln!(o, "  {} — {}{cause}", r.path, r.verdict())?;
         }
     }
     if rr.fires_on > 0 {
