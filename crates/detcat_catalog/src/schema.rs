@@ -174,6 +174,25 @@ CREATE TABLE technique_threat (
     actors       TEXT NOT NULL,
     ctid         TEXT
 );
+-- Sigma regression recordings run at build time (detcat_eval): the tested rule's verdict,
+-- and every rule of any vendor that fires on the recording.
+CREATE TABLE recordings (
+    rec      INTEGER PRIMARY KEY,
+    path     TEXT NOT NULL,         -- test directory, relative to sigma/regression_data
+    rule_id  TEXT NOT NULL,         -- the Sigma rule the recording tests
+    title    TEXT NOT NULL,
+    expected INTEGER,               -- match_count; NULL = at least one
+    got      INTEGER,
+    status   TEXT NOT NULL,         -- passed | failed | error
+    cause    TEXT,
+    events   INTEGER NOT NULL
+);
+CREATE TABLE recording_hits (
+    rec    INTEGER NOT NULL REFERENCES recordings(rec),
+    rid    INTEGER NOT NULL REFERENCES rules(rid),
+    events INTEGER NOT NULL,        -- events (alerts) it fired on
+    PRIMARY KEY (rec, rid)
+) WITHOUT ROWID;
 
 -- Full-text search over rules. `fields` and `vals` are the rule's field names (raw and
 -- canonical) and predicate values, space separated.
@@ -191,4 +210,6 @@ CREATE INDEX predicates_field ON predicates(field);
 CREATE INDEX triples_key ON triples(field, operator, value, role);
 CREATE INDEX rule_events_e ON rule_events(provider, event_id);
 CREATE INDEX diagnostics_rid ON diagnostics(rid);
+CREATE INDEX recording_hits_rid ON recording_hits(rid);
+CREATE INDEX recordings_rule ON recordings(rule_id);
 "#;

@@ -174,6 +174,9 @@ pub struct TechniquePage {
     /// Rules of the sub-techniques (not of this technique itself).
     pub subtechnique_rules_by_vendor: VendorCounts,
     pub include_deprecated: bool,
+    /// Sigma regression recordings of this technique and the rules of each vendor that fire.
+    #[serde(default)]
+    pub recordings: Vec<RecordingRow>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -252,6 +255,9 @@ pub struct RulePage {
     pub indicators: Vec<RuleIndicator>,
     pub diagnostics: Vec<DiagnosticView>,
     pub source: Option<String>,
+    /// The recordings that test this rule, and how many recordings it fires on.
+    #[serde(default)]
+    pub recordings: RuleRecordings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -336,4 +342,68 @@ pub struct Matrix {
     pub platforms: Vec<String>,
     pub totals: VendorCounts,
     pub columns: Vec<MatrixColumn>,
+}
+
+/// A rule that fires on a recording.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RecordingFiring {
+    pub vendor: String,
+    pub id: String,
+    pub title: String,
+    /// Events (alerts, for stateful rules) it fired on.
+    pub events: u64,
+}
+
+/// One Sigma regression recording, run at build time.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RecordingRow {
+    /// The test directory, relative to `sigma/regression_data`.
+    pub path: String,
+    /// The Sigma rule the recording tests.
+    pub rule_id: String,
+    pub title: String,
+    /// `match_count`; `None` means at least one.
+    pub expected: Option<u64>,
+    pub got: Option<u64>,
+    /// `passed`, `failed` or `error`.
+    pub status: String,
+    pub cause: Option<String>,
+    pub events: u64,
+    /// Every rule that fires on the recording, by vendor then title.
+    pub fires: Vec<RecordingFiring>,
+}
+
+/// "Tested on N recordings: fires as expected / fires k of n" for a rule page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RuleRecordings {
+    /// Recordings made to test this rule.
+    pub tested_on: Vec<RecordingRow>,
+    /// How many of those it fires on as expected.
+    pub as_expected: u64,
+    /// Recordings (made for any rule) this rule fires on.
+    pub fires_on: u64,
+}
+
+impl RecordingRow {
+    /// `fires as expected`, or `fires 3 of 1` (got of expected).
+    pub fn verdict(&self) -> String {
+        if self.status == "passed" {
+            return "fires as expected".to_owned();
+        }
+        let got = self.got.map_or("–".to_owned(), |g| g.to_string());
+        let expected = self.expected.map_or("≥1".to_owned(), |e| e.to_string());
+        format!("fires {got} of {expected}")
+    }
+}
+
+impl RuleRecordings {
+    /// `fires as expected`, or `fires as expected on k of n`.
+    pub fn summary(&self) -> String {
+        let n = self.tested_on.len() as u64;
+        if self.as_expected == n {
+            "fires as expected".to_owned()
+        } else {
+            format!("fires as expected on {} of {n}", self.as_expected)
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! prints what the library returns — as text for people or `--json` for tools.
 
 mod build;
+mod eval;
 mod query;
 mod render;
 mod serve;
@@ -94,6 +95,10 @@ enum Command {
     Export(serve::ExportCommand),
     /// Fetch the upstream corpora (needs network and git).
     Sync(sync::SyncArgs),
+    /// Run the catalog's rules on event files (EVTX, JSON, JSON Lines): which fire and why.
+    Match(eval::MatchArgs),
+    /// Run a Sigma regression_data directory: each recording against its rule and every vendor.
+    Regress(eval::RegressArgs),
 }
 
 fn main() -> ExitCode {
@@ -122,6 +127,8 @@ fn main() -> ExitCode {
         Command::Top(args) => threat::top(&args),
         Command::Export(cmd) => serve::export(cmd),
         Command::Sync(args) => sync::run(args),
+        Command::Match(args) => eval::run_match(args),
+        Command::Regress(args) => eval::run_regress(args),
     };
     match result {
         Ok(code) => code,

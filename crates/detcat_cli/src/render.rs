@@ -299,6 +299,7 @@ Scope (selectors, rules): {}",
             writeln!(o, "  {} {} — {}", s.id, s.name, vendors(&s.rules_by_vendor))?;
         }
     }
+    crate::eval::render_technique_recordings(&mut o, &p.recordings)?;
     Ok(())
 }
 
@@ -383,6 +384,7 @@ pub fn rule(p: &RulePage) -> anyhow::Result<()> {
             )?;
         }
     }
+    crate::eval::render_rule_recordings(&mut o, &p.recordings)?;
     if !p.diagnostics.is_empty() {
         writeln!(o, "\nDiagnostics")?;
         for d in &p.diagnostics {

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod link;
+mod recordings;
 mod report;
 pub mod threat;
 mod write;

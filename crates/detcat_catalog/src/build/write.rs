@@ -29,6 +29,7 @@ pub fn write_catalog(
     write_taxonomy(&tx)?;
     write_attack(&tx, &built.attack)?;
     super::threat::write(&tx, &built.attack, &built.threat)?;
+    super::recordings::write(&tx, built, corpus)?;
     tx.execute_batch(INDEXES)?;
     tx.execute_batch(
         "INSERT INTO reach (field, operator, value, rules, rules_all)

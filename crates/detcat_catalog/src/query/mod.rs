@@ -2,6 +2,7 @@
 
 mod events_covered;
 mod matrix;
+mod recordings;
 mod reverse;
 mod rule;
 mod search;

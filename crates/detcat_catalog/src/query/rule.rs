@@ -204,7 +204,9 @@ impl Catalog {
             })?
             .collect::<Result<Vec<_>, _>>()?;
 
+        let recordings = self.rule_recordings(rid, &vendor, &id)?;
         Ok(RulePage {
+            recordings,
             id,
             vendor,
             title,

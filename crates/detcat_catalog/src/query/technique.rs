@@ -97,6 +97,7 @@ impl Catalog {
             subtechniques,
             subtechnique_rules_by_vendor,
             include_deprecated: options.include_deprecated,
+            recordings: self.technique_recordings(&id)?,
         }))
     }
 

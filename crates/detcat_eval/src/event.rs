@@ -1,0 +1,166 @@
+//! One event as the evaluator sees it: raw fields (by case-insensitive name), the same values
+//! under their canonical taxonomy fields (plus derived ones), and where the event came from.
+//!
+//! Rules of every vendor look fields up here: first by the name the rule wrote (Sigma `Image`
+//! on a Sysmon event), then by the canonical field that name means (Elastic `process.name` on
+//! the same event finds `Image`'s basename). So one recording answers for all vendors.
+
+use std::collections::HashMap;
+
+use detcat_model::Vendor;
+use detcat_taxonomy::Taxonomy;
+use serde::Serialize;
+
+use crate::provenance::{self, Provenance};
+
+/// The values of one field: as written, and lower-cased once for case-insensitive operators.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldValues {
+    pub values: Vec<String>,
+    pub lower: Vec<String>,
+    /// The field is present but `null` (Sigma `Field: null` matches it).
+    pub null: bool,
+}
+
+impl FieldValues {
+    fn push(&mut self, value: String) {
+        self.lower.push(value.to_lowercase());
+        self.values.push(value);
+    }
+
+    /// Absent, `null` or only empty strings: Sigma's `null` value.
+    pub fn is_empty(&self) -> bool {
+        self.values.iter().all(String::is_empty)
+    }
+}
+
+/// How raw field names are compared: case-insensitively (Windows event data names are) and
+/// ignoring spaces — Defender writes `Threat Name` where Sigma rules say `ThreatName`.
+pub fn field_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != ' ')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Which vendor's names the raw fields of an event are: it decides how the taxonomy reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Naming {
+    /// Windows event data names (`Image`, `CommandLine`): EVTX and its JSON rendering.
+    Windows,
+    /// Elastic Common Schema / winlogbeat (`process.executable`, `winlog.event_data.Image`).
+    Ecs,
+    /// Splunk-style flat keys (CIM names, falling back to Windows names).
+    Flat,
+}
+
+impl Naming {
+    fn vendor(self) -> Vendor {
+        match self {
+            Naming::Windows => Vendor::Sigma,
+            Naming::Ecs => Vendor::Elastic,
+            Naming::Flat => Vendor::Splunk,
+        }
+    }
+}
+
+/// An event ready for evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct Event {
+    raw: HashMap<String, FieldValues>,
+    canonical: HashMap<String, FieldValues>,
+    /// Raw names in document order (for display and keyword search).
+    order: Vec<String>,
+    pub provenance: Provenance,
+}
+
+impl Event {
+    /// Builds an event from `(name, value)` pairs in document order; a value of `None` is null.
+    pub fn from_fields(
+        naming: Naming,
+        fields: impl IntoIterator<Item = (String, Option<String>)>,
+        mut provenance: Provenance,
+    ) -> Event {
+        let mut event = Event::default();
+        for (name, value) in fields {
+            let key = field_key(&name);
+            let slot = event.raw.entry(key.clone()).or_insert_with(|| {
+                event.order.push(name.clone());
+                FieldValues::default()
+            });
+            match value {
+                Some(v) => slot.push(v),
+                None => slot.null = true,
+            }
+        }
+        provenance::complete(&mut provenance, &event.raw);
+        event.provenance = provenance;
+        event.map_canonical(naming);
+        event
+    }
+
+    /// Fills the canonical view: every raw field the taxonomy knows, then the provenance
+    /// selector values and the derived fields (basenames, process arguments).
+    fn map_canonical(&mut self, naming: Naming) {
+        let tax = Taxonomy::get();
+        let vendor = naming.vendor();
+        for name in &self.order {
+            let Some(field) = tax.canonical_field(vendor, name) else {
+                continue;
+            };
+            if let Some(vals) = self.raw.get(&field_key(name)) {
+                let slot = self.canonical.entry(field.id.clone()).or_default();
+                for v in &vals.values {
+                    if !slot.values.contains(v) {
+                        slot.push(v.clone());
+                    }
+                }
+                slot.null |= vals.null;
+            }
+        }
+        for (field, value) in provenance::selector_values(&self.provenance) {
+            self.add_canonical(field, value);
+        }
+        crate::derive::derive(self, tax);
+    }
+
+    /// Adds a canonical value unless already present.
+    pub(crate) fn add_canonical(&mut self, field: &str, value: String) {
+        let slot = self.canonical.entry(field.to_owned()).or_default();
+        if !slot.values.contains(&value) {
+            slot.push(value);
+        }
+    }
+
+    /// The values of a canonical field.
+    pub fn canonical(&self, id: &str) -> Option<&FieldValues> {
+        self.canonical.get(id)
+    }
+
+    /// The values of a raw field, by its [`field_key`].
+    pub fn raw(&self, key: &str) -> Option<&FieldValues> {
+        self.raw.get(key)
+    }
+
+    /// Raw fields in document order with their values (keyword searches read all of them).
+    pub fn raw_fields(&self) -> impl Iterator<Item = (&str, &FieldValues)> {
+        self.order
+            .iter()
+            .filter_map(|n| self.raw.get(&field_key(n)).map(|v| (n.as_str(), v)))
+    }
+
+    /// Every raw value, lower-cased (keyword searches).
+    pub fn all_lower(&self) -> impl Iterator<Item = &str> {
+        self.raw
+            .values()
+            .flat_map(|v| v.lower.iter().map(String::as_str))
+    }
+
+    /// Every raw value as written.
+    pub fn all_values(&self) -> impl Iterator<Item = &str> {
+        self.raw
+            .values()
+            .flat_map(|v| v.values.iter().map(String::as_str))
+    }
+}

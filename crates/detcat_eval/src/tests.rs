@@ -1,0 +1,387 @@
+//! Evaluator behaviour per construct: operators, case, negation, lists, modifiers, unknowns,
+//! cross-vendor field resolution, selectors and stateful rules.
+
+use detcat_model::{
+    AggKind, Aggregation, Comparison, Expr, Keyword, Opaque, Operator, Predicate, RangeOp,
+    RegexFlags, SeqKind, SeqStep, Sequence, Value, Vendor,
+};
+
+use crate::read::{Format, read_bytes};
+use crate::{Engine, EvalRule, Event, Verdict};
+
+const SYSMON_1: &str = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","TimeCreated":{"#attributes":{"SystemTime":"2025-01-01T00:00:00Z"}}},"EventData":{"Image":"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe","CommandLine":"powershell.exe -NoP -enc SQBFAFgA","ParentImage":"C:\\Windows\\explorer.exe","User":"CORP\\alice","SourceIp":"10.1.2.3","DestinationPort":"443","ParentUser":"CORP\\alice","Empty":""}}}"##;
+
+fn event(json: &str) -> Event {
+    let mut out = read_bytes("test", json.as_bytes().to_vec(), Format::Jsonl);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    out.events.pop().unwrap_or_default()
+}
+
+fn rule(vendor: Vendor, expr: Expr) -> EvalRule {
+    EvalRule {
+        vendor,
+        id: "r".into(),
+        title: "t".into(),
+        techniques: vec![],
+        events: vec![],
+        expr,
+    }
+}
+
+fn verdict(vendor: Vendor, expr: Expr, json: &str) -> Verdict {
+    let engine = Engine::new(vec![rule(vendor, expr)]);
+    engine
+        .rules()
+        .first()
+        .map_or(Verdict::NoMatch, |r| r.verdict(&event(json)))
+}
+
+fn p(field: &str, op: Operator, values: &[&str]) -> Predicate {
+    Predicate::new(field, op, values.iter().map(|v| Value::from(*v)).collect())
+}
+
+fn sigma(pred: Predicate) -> Verdict {
+    verdict(Vendor::Sigma, Expr::Pred(pred), SYSMON_1)
+}
+
+#[test]
+fn eq_and_wildcard_ignore_case_unless_cased() {
+    assert_eq!(
+        sigma(p("image", Operator::Wildcard, &[r"*\\POWERSHELL.exe"])),
+        Verdict::Fires
+    );
+    assert_eq!(
+        sigma(p("User", Operator::Eq, &[r"corp\alice"])),
+        Verdict::Fires
+    );
+    let mut cased = p("User", Operator::Eq, &[r"corp\alice"]);
+    cased.case_sensitive = true;
+    assert_eq!(sigma(cased), Verdict::NoMatch);
+    assert_eq!(
+        sigma(p("CommandLine", Operator::Eq, &["*"])),
+        Verdict::NoMatch,
+        "an eq star is a literal star"
+    );
+}
+
+#[test]
+fn all_and_any_lists() {
+    let mut all = p("CommandLine", Operator::Wildcard, &["*-nop*", "*-enc*"]);
+    all.match_all = true;
+    assert_eq!(sigma(all.clone()), Verdict::Fires);
+    all.values.push(Value::from("*-w hidden*"));
+    assert_eq!(sigma(all), Verdict::NoMatch);
+    assert_eq!(
+        sigma(p(
+            "CommandLine",
+            Operator::Wildcard,
+            &["*nothing*", "*-enc*"]
+        )),
+        Verdict::Fires
+    );
+}
+
+#[test]
+fn regex_uses_its_own_flags_and_elastic_anchors() {
+    let mut r = p("Image", Operator::RegexMatch, &[r"powershell\.EXE$"]);
+    assert_eq!(
+        sigma(r.clone()),
+        Verdict::NoMatch,
+        "Sigma re is case-sensitive"
+    );
+    r.regex_flags = RegexFlags {
+        ignore_case: true,
+        ..RegexFlags::default()
+    };
+    assert_eq!(sigma(r.clone()), Verdict::Fires);
+    assert_eq!(
+        verdict(Vendor::Elastic, Expr::Pred(r), SYSMON_1),
+        Verdict::NoMatch,
+        "EQL regex matches the whole value"
+    );
+}
+
+#[test]
+fn cidr_numbers_exists_null_fieldref() {
+    assert_eq!(
+        sigma(p("SourceIp", Operator::Cidr, &["10.0.0.0/8"])),
+        Verdict::Fires
+    );
+    assert_eq!(
+        sigma(p("SourceIp", Operator::Cidr, &["192.168.0.0/16"])),
+        Verdict::NoMatch
+    );
+    let gt = Predicate::new("DestinationPort", Operator::Gt, vec![Value::Int(400)]);
+    assert_eq!(sigma(gt), Verdict::Fires);
+    let lt = Predicate::new("DestinationPort", Operator::Lt, vec![Value::Int(400)]);
+    assert_eq!(sigma(lt), Verdict::NoMatch);
+    assert_eq!(sigma(p("Image", Operator::Exists, &[])), Verdict::Fires);
+    assert_eq!(sigma(p("Nope", Operator::Exists, &[])), Verdict::NoMatch);
+    let null = |f: &str| Predicate::new(f, Operator::Eq, vec![Value::Null]);
+    assert_eq!(sigma(null("Nope")), Verdict::Fires, "absent is null");
+    assert_eq!(sigma(null("Empty")), Verdict::Fires, "empty is null");
+    assert_eq!(sigma(null("Image")), Verdict::NoMatch);
+    assert_eq!(
+        sigma(p("User", Operator::FieldRef, &["ParentUser"])),
+        Verdict::Fires
+    );
+    assert_eq!(
+        sigma(p("User", Operator::FieldRef, &["Image"])),
+        Verdict::NoMatch
+    );
+}
+
+#[test]
+fn negation_and_keywords() {
+    let not = Expr::not(Expr::Pred(p("Image", Operator::Wildcard, &["*\\cmd.exe"])));
+    assert_eq!(verdict(Vendor::Sigma, not, SYSMON_1), Verdict::Fires);
+    let kw = |v: &str| {
+        Expr::Keyword(Keyword {
+            op: Operator::Eq,
+            values: vec![Value::from(v)],
+            match_all: false,
+            case_sensitive: false,
+            modifiers: vec![],
+            span: None,
+        })
+    };
+    assert_eq!(verdict(Vendor::Sigma, kw("-ENC"), SYSMON_1), Verdict::Fires);
+    assert_eq!(
+        verdict(Vendor::Sigma, kw("mimikatz"), SYSMON_1),
+        Verdict::NoMatch
+    );
+}
+
+#[test]
+fn unresolved_placeholder_and_opaque_are_undetermined_not_guessed() {
+    let mut ph = p("User", Operator::Eq, &["%Admins%"]);
+    ph.modifiers.push("expand".into());
+    assert_eq!(sigma(ph.clone()), Verdict::Undetermined);
+    let engine = Engine::new(vec![rule(Vendor::Sigma, Expr::Pred(ph))]);
+    let reasons = engine.rules().first().map(|r| r.unknown_reasons().to_vec());
+    assert_eq!(
+        reasons,
+        Some(vec!["unresolved placeholder %Admins%".to_owned()])
+    );
+    let opaque = Expr::Opaque(Opaque {
+        text: "| lookup x".into(),
+        reason: "lookup".into(),
+        fields: vec![],
+        span: None,
+    });
+    let sel = Expr::Pred(p("Image", Operator::Wildcard, &["*\\powershell.exe"]));
+    let miss = Expr::Pred(p("Image", Operator::Wildcard, &["*\\cmd.exe"]));
+    assert_eq!(
+        verdict(
+            Vendor::Splunk,
+            Expr::and(vec![sel.clone(), opaque.clone()]),
+            SYSMON_1
+        ),
+        Verdict::Undetermined
+    );
+    assert_eq!(
+        verdict(
+            Vendor::Splunk,
+            Expr::and(vec![miss, opaque.clone()]),
+            SYSMON_1
+        ),
+        Verdict::NoMatch,
+        "false and unknown is false"
+    );
+    assert_eq!(
+        verdict(Vendor::Splunk, Expr::or(vec![sel, opaque]), SYSMON_1),
+        Verdict::Fires,
+        "true or unknown is true"
+    );
+}
+
+#[test]
+fn elastic_and_splunk_names_resolve_on_a_sysmon_event() {
+    let ecs = Expr::and(vec![
+        Expr::Pred(p("event.type", Operator::Eq, &["start"])),
+        Expr::Pred(p("host.os.type", Operator::Eq, &["windows"])),
+        Expr::Pred(p("process.name", Operator::Eq, &["powershell.exe"])),
+        Expr::Pred(p("process.args", Operator::Eq, &["-enc"])),
+        Expr::Pred(p("process.parent.name", Operator::Eq, &["explorer.exe"])),
+    ]);
+    assert_eq!(verdict(Vendor::Elastic, ecs, SYSMON_1), Verdict::Fires);
+    let spl = Expr::and(vec![
+        Expr::Pred(p(
+            "source",
+            Operator::Eq,
+            &["XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"],
+        )),
+        Expr::Pred(p("EventCode", Operator::Eq, &["1"])),
+        Expr::Pred(p(
+            "Processes.process_name",
+            Operator::Eq,
+            &["powershell.exe"],
+        )),
+        Expr::Pred(p("Processes.process", Operator::Wildcard, &["*-enc *"])),
+    ]);
+    assert_eq!(verdict(Vendor::Splunk, spl, SYSMON_1), Verdict::Fires);
+}
+
+#[test]
+fn selectors_keep_a_rule_on_its_event_kinds() {
+    let mut r = rule(
+        Vendor::Elastic,
+        Expr::Pred(p("process.name", Operator::Eq, &["powershell.exe"])),
+    );
+    r.events = vec!["sysmon:3".into(), "endpoint:network".into()];
+    let engine = Engine::new(vec![r]);
+    let v = engine.rules().first().map(|c| c.verdict(&event(SYSMON_1)));
+    assert_eq!(v, Some(Verdict::NotSelected));
+    let wrong_category = Expr::and(vec![
+        Expr::Pred(p("event.category", Operator::Eq, &["network"])),
+        Expr::Pred(p("process.name", Operator::Eq, &["powershell.exe"])),
+    ]);
+    assert_eq!(
+        verdict(Vendor::Elastic, wrong_category, SYSMON_1),
+        Verdict::NoMatch
+    );
+}
+
+fn lines(n: usize, user: &str) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"@timestamp":"2025-01-01T00:00:{:02}Z","event":{{"category":"authentication","outcome":"failure"}},"user":{{"name":"{user}"}},"source":{{"ip":"10.0.0.{i}"}}}}"#,
+                i * 10
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn stream_hits(expr: Expr, text: &str) -> (Vec<usize>, Option<String>) {
+    let events = read_bytes("s", text.as_bytes().to_vec(), Format::Jsonl).events;
+    let engine = Engine::new(vec![rule(Vendor::Elastic, expr)]);
+    let hits = engine.run(&events, &|_| true);
+    hits.into_iter()
+        .next()
+        .map_or((vec![], None), |h| (h.fired, h.not_evaluated))
+}
+
+fn count(kind: AggKind, gte: f64, span: Option<&str>) -> Expr {
+    Expr::Aggregation(Aggregation {
+        kind,
+        function: None,
+        input: Some(Box::new(Expr::Pred(p(
+            "event.outcome",
+            Operator::Eq,
+            &["failure"],
+        )))),
+        rule_refs: vec![],
+        fields: vec!["source.ip".into()],
+        group_by: vec!["user.name".into()],
+        timespan: span.map(str::to_owned),
+        condition: Some(Comparison {
+            op: RangeOp::Gte,
+            value: gte,
+        }),
+        text: None,
+    })
+}
+
+#[test]
+fn thresholds_count_over_the_stream_with_windows() {
+    let text = lines(5, "bob");
+    assert_eq!(
+        stream_hits(count(AggKind::EventCount, 5.0, None), &text).0,
+        [4]
+    );
+    assert!(
+        stream_hits(count(AggKind::EventCount, 6.0, None), &text)
+            .0
+            .is_empty()
+    );
+    assert!(
+        stream_hits(count(AggKind::EventCount, 5.0, Some("30s")), &text)
+            .0
+            .is_empty(),
+        "five events span 40s"
+    );
+    assert_eq!(
+        stream_hits(count(AggKind::ValueCount, 3.0, None), &text).0,
+        [2]
+    );
+    let nt = stream_hits(count(AggKind::NewTerms, 1.0, None), &text).1;
+    assert!(
+        nt.is_some_and(|r| r.contains("history")),
+        "new_terms says why"
+    );
+}
+
+#[test]
+fn sequences_join_by_key_within_maxspan_until_cancels() {
+    let step = |v: &str| SeqStep {
+        category: None,
+        expr: Expr::Pred(p("source.ip", Operator::Eq, &[v])),
+        by: vec![],
+        runs: None,
+        missing: false,
+    };
+    let seq = |maxspan: Option<&str>, until: Option<&str>| {
+        Expr::Sequence(Sequence {
+            kind: SeqKind::Sequence,
+            by: vec!["user.name".into()],
+            maxspan: maxspan.map(str::to_owned),
+            steps: vec![step("10.0.0.1"), step("10.0.0.3")],
+            until: until.map(|u| Box::new(Expr::Pred(p("source.ip", Operator::Eq, &[u])))),
+        })
+    };
+    let text = lines(5, "bob");
+    assert_eq!(stream_hits(seq(None, None), &text).0, [3]);
+    assert_eq!(stream_hits(seq(Some("30s"), None), &text).0, [3]);
+    assert!(
+        stream_hits(seq(Some("10s"), None), &text).0.is_empty(),
+        "20s apart"
+    );
+    assert!(
+        stream_hits(seq(None, Some("10.0.0.2")), &text).0.is_empty(),
+        "until cancels"
+    );
+    let mut missing = seq(None, None);
+    if let Expr::Sequence(s) = &mut missing
+        && let Some(st) = s.steps.get_mut(1)
+    {
+        st.missing = true;
+    }
+    assert!(
+        stream_hits(missing, &text).1.is_some(),
+        "missing steps say they are not evaluated"
+    );
+}
+
+#[test]
+fn why_lists_the_predicates_that_held() {
+    let expr = Expr::and(vec![
+        Expr::Pred(p("Image", Operator::Wildcard, &[r"*\\powershell.exe"])),
+        Expr::or(vec![
+            Expr::Pred(p("CommandLine", Operator::Wildcard, &["*-nothing*"])),
+            Expr::Pred(p("CommandLine", Operator::Wildcard, &["*-enc*"])),
+        ]),
+        Expr::not(Expr::Pred(p("User", Operator::Eq, &["SYSTEM"]))),
+    ]);
+    let engine = Engine::new(vec![rule(Vendor::Sigma, expr)]);
+    let why = engine.rules().first().map(|r| r.why(&event(SYSMON_1)));
+    assert_eq!(
+        why,
+        Some(vec![
+            r"Image wildcard *\\powershell.exe".to_owned(),
+            "CommandLine wildcard *-enc*".to_owned()
+        ])
+    );
+}
+
+#[test]
+fn regression_defender_field_names_with_spaces() {
+    // Defender 1119 writes `Threat Name`; the Sigma rule says `ThreatName`.
+    let json = r#"{"Event":{"System":{"EventID":1119,"Channel":"Microsoft-Windows-Windows Defender/Operational"},"EventData":{"Threat Name":"Tool:Win32/EICAR_Test_File","Source Name":"Real-Time Protection"}}}"#;
+    let expr = Expr::and(vec![
+        Expr::Pred(p("ThreatName", Operator::Wildcard, &["*EICAR_Test_File"])),
+        Expr::Pred(p("SourceName", Operator::Eq, &["Real-Time Protection"])),
+    ]);
+    assert_eq!(verdict(Vendor::Sigma, expr, json), Verdict::Fires);
+}
