@@ -1,5 +1,6 @@
 //! Reading a catalog: open (read-only, schema checked) and the page queries.
 
+mod fields;
 mod matrix;
 mod reverse;
 mod rule;
@@ -27,6 +28,8 @@ pub struct QueryOptions {
 pub struct Catalog {
     conn: Connection,
     origin: String,
+    /// Known field names, loaded at the first lookup (see `fields.rs`).
+    fields: std::cell::OnceCell<fields::FieldIndex>,
 }
 
 impl Catalog {
@@ -44,6 +47,7 @@ impl Catalog {
         Ok(Catalog {
             conn,
             origin: path.display().to_string(),
+            fields: Default::default(),
         })
     }
 
@@ -53,6 +57,7 @@ impl Catalog {
         Ok(Catalog {
             conn,
             origin: "demo (embedded)".to_owned(),
+            fields: Default::default(),
         })
     }
 
@@ -65,6 +70,7 @@ impl Catalog {
         Ok(Catalog {
             conn,
             origin: origin.into(),
+            fields: Default::default(),
         })
     }
 
@@ -89,6 +95,15 @@ impl Catalog {
 
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The in-memory index of field names, loaded once per open catalog.
+    fn field_index(&self) -> Result<&fields::FieldIndex, CatalogError> {
+        if let Some(index) = self.fields.get() {
+            return Ok(index);
+        }
+        let index = fields::FieldIndex::load(&self.conn)?;
+        Ok(self.fields.get_or_init(|| index))
     }
 
     /// The report the build wrote (counts per vendor, coverage, timings).
