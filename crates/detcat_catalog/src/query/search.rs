@@ -13,7 +13,7 @@ pub const MAX_QUERY_CHARS: usize = 1_000;
 /// Most terms (full text and filters together) in one query: each filter is a subquery.
 pub const MAX_QUERY_TERMS: usize = 24;
 /// Largest `offset`: deeper pages are not a search, they are a dump.
-pub const MAX_OFFSET: u64 = 1_000_000;
+pub const MAX_OFFSET: u64 = 100_000_000;
 
 /// A parsed search query.
 #[derive(Debug, Default, PartialEq, Eq)]
