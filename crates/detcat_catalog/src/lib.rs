@@ -23,4 +23,4 @@ pub mod views;
 pub use build::{BuildOptions, BuildReport, Progress, Quiet, build_in_memory, build_to_file};
 pub use corpus::Corpus;
 pub use error::CatalogError;
-pub use query::{Catalog, QueryOptions};
+pub use query::{Catalog, MAX_LISTED_TITLE_CHARS, QueryOptions, truncate_text};

@@ -41,7 +41,7 @@ use std::path::PathBuf;
 pub use error::{AppError, WebError};
 pub use export::{ExportReport, export_catalog, export_site};
 pub use navigator::navigator_layer;
-pub use routes::{CSP, app};
+pub use routes::{CACHE_HEADER, CSP, app};
 pub use server::{ServerLimits, serve_with};
 pub use state::{AppState, QUERY_DEADLINE};
 

@@ -64,7 +64,9 @@ pub fn app(state: AppState) -> Router {
             tower::ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(overloaded))
                 .load_shed()
-                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(MAX_IN_FLIGHT)),
+                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                    MAX_IN_FLIGHT,
+                )),
         )
         // Outermost: every response gets the headers, the server's own 4xx and 503 included.
         .layer(middleware::from_fn(security_headers))
@@ -161,9 +163,20 @@ fn cache_key(uri: &axum::http::Uri) -> String {
     format!("{}?{}", uri.path(), params.join("&"))
 }
 
+/// Says whether the response cache answered (operators and tests see the cache work).
+pub const CACHE_HEADER: &str = "x-detcat-cache";
+
 fn cached_response(hit: Cached) -> Response {
     let status = StatusCode::from_u16(hit.status).unwrap_or(StatusCode::OK);
-    (status, [(header::CONTENT_TYPE, hit.content_type)], hit.body).into_response()
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, hit.content_type),
+            (header::HeaderName::from_static(CACHE_HEADER), "hit"),
+        ],
+        hit.body,
+    )
+        .into_response()
 }
 
 fn html(status: StatusCode, body: String) -> Response {

@@ -69,7 +69,8 @@ mod tests {
 
     fn index() -> FieldIndex {
         let mut i = FieldIndex::default();
-        i.canonical.insert("process.name".into(), "process.name".into());
+        i.canonical
+            .insert("process.name".into(), "process.name".into());
         i.exact.insert("Image".into(), "process.path".into());
         i.exact.insert("image".into(), "file.path".into());
         i.folded.insert("image".into(), "process.path".into());

@@ -250,12 +250,27 @@ fn check_schema(conn: &Connection, path: &Path) -> Result<(), CatalogError> {
     Ok(())
 }
 
+/// Longest rule title a list shows (technique pages, search, reverse indexes): one rule with
+/// a 3.9 MB title made every page that lists it megabytes long. The rule page keeps it whole.
+pub const MAX_LISTED_TITLE_CHARS: usize = 300;
+
+/// `text` cut to `max` characters with a visible marker saying how much was left out.
+pub fn truncate_text(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text,
+        Some((cut, _)) => {
+            let total = text.chars().count();
+            format!("{}… [truncated: {total} characters]", &text[..cut])
+        }
+    }
+}
+
 /// Reads a `RuleRef` from columns vendor, id, title, path, lifecycle, parse_status.
 pub(crate) fn rule_ref(row: &rusqlite::Row<'_>) -> rusqlite::Result<RuleRef> {
     Ok(RuleRef {
         vendor: row.get(0)?,
         id: row.get(1)?,
-        title: row.get(2)?,
+        title: truncate_text(row.get(2)?, MAX_LISTED_TITLE_CHARS),
         path: row.get(3)?,
         lifecycle: row.get(4)?,
         parse_status: row.get(5)?,
@@ -271,5 +286,17 @@ pub(crate) fn active_clause(options: QueryOptions) -> &'static str {
         "1"
     } else {
         "r.lifecycle = 'active'"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_is_visible_and_char_safe() {
+        assert_eq!(truncate_text("short".into(), 10), "short");
+        let cut = truncate_text("é".repeat(20), 5);
+        assert_eq!(cut, "ééééé… [truncated: 20 characters]");
     }
 }

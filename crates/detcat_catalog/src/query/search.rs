@@ -344,7 +344,9 @@ mod tests {
     fn long_queries_name_the_limit() {
         let e = SearchQuery::parse_checked(&"x".repeat(MAX_QUERY_CHARS + 1)).unwrap_err();
         assert!(e.to_string().contains("limit is 1000"), "{e}");
-        let many = (0..=MAX_QUERY_TERMS).map(|i| format!("field:F{i}")).collect::<Vec<_>>();
+        let many = (0..=MAX_QUERY_TERMS)
+            .map(|i| format!("field:F{i}"))
+            .collect::<Vec<_>>();
         let e = SearchQuery::parse_checked(&many.join(" ")).unwrap_err();
         assert!(e.to_string().contains("limit is 24"), "{e}");
         assert!(SearchQuery::parse_checked(&many[1..].join(" ")).is_ok());
