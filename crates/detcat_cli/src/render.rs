@@ -60,8 +60,9 @@ fn vendors(v: &VendorCounts) -> String {
     )
 }
 
-fn out() -> std::io::StdoutLock<'static> {
-    std::io::stdout().lock()
+/// Standard output with control characters shown, not sent (rule text is untrusted).
+fn out() -> crate::sanitize::Sanitized<std::io::StdoutLock<'static>> {
+    crate::sanitize::Sanitized::new(std::io::stdout().lock())
 }
 
 pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {

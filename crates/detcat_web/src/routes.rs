@@ -216,6 +216,9 @@ async fn page<F>(state: AppState, what: &'static str, wanted: String, f: F) -> R
 where
     F: FnOnce(&Catalog, &Links) -> Result<Option<String>, WebError> + Send + 'static,
 {
+    if let Err(e) = check_wanted(&wanted) {
+        return html_error(&state, e);
+    }
     let result = state
         .with_catalog(move |c| {
             let l = Links::server();
@@ -353,7 +356,11 @@ where
     T: serde::Serialize + Send + 'static,
     F: FnOnce(&Catalog) -> Result<Option<T>, WebError> + Send + 'static,
 {
-    let result = state
+    let result = match check_wanted(&wanted) {
+        Ok(()) => state,
+        Err(e) => return api_error(e),
+    };
+    let result = result
         .with_catalog(move |c| match f(c)? {
             Some(v) => json_response(StatusCode::OK, &v),
             None => {
@@ -363,14 +370,28 @@ where
             }
         })
         .await;
-    result.unwrap_or_else(|e| {
-        let status = e.status();
-        let body = serde_json::json!({ "error": e.public_message() });
-        if let AppError::Internal(details) = &e {
-            tracing::error!(%details, "api request failed");
-        }
-        json_response(status, &body).unwrap_or_else(IntoResponse::into_response)
-    })
+    result.unwrap_or_else(api_error)
+}
+
+fn api_error(e: AppError) -> Response {
+    let status = e.status();
+    let body = serde_json::json!({ "error": e.public_message() });
+    if let AppError::Internal(details) = &e {
+        tracing::error!(%details, "api request failed");
+    }
+    json_response(status, &body).unwrap_or_else(IntoResponse::into_response)
+}
+
+/// An id or key longer than any the catalog holds is refused before SQL sees it.
+fn check_wanted(wanted: &str) -> Result<(), AppError> {
+    let n = wanted.chars().count();
+    if n > detcat_catalog::MAX_ID_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "the id is {n} characters long; the limit is {}",
+            detcat_catalog::MAX_ID_CHARS
+        )));
+    }
+    Ok(())
 }
 
 async fn api_matrix(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> Response {

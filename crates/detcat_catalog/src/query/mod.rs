@@ -7,6 +7,8 @@ mod rule;
 mod search;
 mod technique;
 
+pub use search::{MAX_OFFSET as MAX_SEARCH_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_TERMS};
+
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -16,6 +18,10 @@ use crate::corpus::Corpus;
 use crate::error::CatalogError;
 use crate::schema::SCHEMA_VERSION;
 use crate::views::{RuleRef, TacticRef, TechniqueRef};
+
+/// Longest id or key a lookup accepts (technique, rule, field, event): longer input is
+/// refused before any SQL (a 50,000-character id made SQLite refuse its LIKE pattern).
+pub const MAX_ID_CHARS: usize = 512;
 
 /// Options shared by the statistics queries.
 #[derive(Debug, Clone, Copy, Default)]
@@ -185,6 +191,10 @@ impl Catalog {
     /// the closest known technique/rule id.
     pub fn suggest(&self, wanted: &str) -> Result<Option<(String, String)>, CatalogError> {
         let upper = wanted.trim().to_ascii_uppercase();
+        // Ids are short; a longer key is no id, and each shorter prefix would cost a query.
+        if upper.chars().count() > MAX_ID_CHARS {
+            return Ok(None);
+        }
         let revoked: Option<Option<String>> = self
             .conn
             .prepare_cached("SELECT revoked_by FROM techniques WHERE id = ?1 AND revoked")?
@@ -199,8 +209,8 @@ impl Catalog {
         while !prefix.is_empty() {
             let found: Option<(String, String)> = self
                 .conn
-                .prepare_cached("SELECT id, name FROM techniques WHERE id LIKE ?1 || '%' AND NOT revoked ORDER BY length(id), id LIMIT 1")?
-                .query_row([prefix], |r| Ok((r.get(0)?, r.get(1)?)))
+                .prepare_cached("SELECT id, name FROM techniques WHERE id LIKE ?1 || '%' ESCAPE '\\' AND NOT revoked ORDER BY length(id), id LIMIT 1")?
+                .query_row([search::like_escape(prefix)], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             if found.is_some() {
                 return Ok(found);

@@ -118,7 +118,7 @@ fn split_terms(q: &str) -> Vec<String> {
 }
 
 /// A literal for `LIKE … ESCAPE '\'`: the user's `%`, `_` and `\` match themselves.
-fn like_escape(s: &str) -> String {
+pub(crate) fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {
