@@ -176,12 +176,16 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
     }
 }
 
-/// Line and column of each diagnostic, computed against the file text it points into.
-pub fn diagnostic_positions(rule: &Rule, text: Option<&str>) -> Vec<Option<(u32, u32)>> {
-    let Some(text) = text else {
+/// Line and column of each diagnostic, computed against the file text it points into and
+/// that file's line index (built once per file by the caller: rebuilding it per rule made a
+/// file of 60k documents quadratic).
+pub fn diagnostic_positions(
+    rule: &Rule,
+    file: Option<(&str, &LineIndex)>,
+) -> Vec<Option<(u32, u32)>> {
+    let Some((text, index)) = file else {
         return vec![None; rule.diagnostics.len()];
     };
-    let index = LineIndex::new(text);
     rule.diagnostics
         .iter()
         .map(|d| {
