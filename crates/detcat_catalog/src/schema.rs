@@ -2,7 +2,7 @@
 //! [`SCHEMA_VERSION`] on every change so old catalogs give a clear message.
 
 /// Stored in `PRAGMA user_version` and in `meta.schema_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Tables. Indexes come in [`INDEXES`], created after the bulk insert (faster than keeping
 /// them up to date row by row).
@@ -14,7 +14,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
     path     TEXT PRIMARY KEY,
     vendor   TEXT NOT NULL,
-    kind     TEXT NOT NULL CHECK (kind IN ('rules', 'non_rule', 'unreadable')),
+    kind     TEXT NOT NULL CHECK (kind IN ('rules', 'non_rule', 'unreadable', 'skipped')),
     reason   TEXT,
     text     TEXT
 );
