@@ -2,16 +2,11 @@
 //! Reliability of the `detcat` query commands against hostile input (issue 18): terminal
 //! escapes in rule text, huge ids, LIKE wildcards, out-of-range numbers, `--json` not-found.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn detcat(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_detcat"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
+use std::path::Path;
+
+use common::detcat;
 
 /// A corpus of one Sigma rule whose title is a terminal attack.
 fn escape_corpus(dir: &Path) {
