@@ -1,6 +1,6 @@
 //! Per-rule derived data: ATT&CK links, telemetry events, canonical predicates and triples.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use detcat_model::{Expr, LineIndex, Predicate, Rule};
 use detcat_taxonomy::Taxonomy;
@@ -88,18 +88,22 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
         })
         .collect();
 
-    let indicators: Vec<*const Predicate> = rule
+    // Sets, not vectors: a flat OR of 200k items made the role lookup quadratic (40 s).
+    let indicators: HashSet<*const Predicate> = rule
         .expr
         .indicators()
         .map(|p| p as *const Predicate)
         .collect();
-    let exclusions: Vec<*const Predicate> = rule
+    let exclusions: HashSet<*const Predicate> = rule
         .expr
         .exclusions()
         .map(|p| p as *const Predicate)
         .collect();
     let mut predicates = Vec::new();
     let mut triples = BTreeSet::new();
+    // A predicate written many times (`sel or sel or …`) is stored once: rows stay bounded
+    // by what the rule says, not by how often it repeats it.
+    let mut seen: HashSet<String> = HashSet::new();
     for (pred, negated) in rule.expr.predicates() {
         let ptr = pred as *const Predicate;
         let role = if indicators.contains(&ptr) {
@@ -109,6 +113,18 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
         } else {
             Role::Other
         };
+        let values: Vec<String> = pred.values.iter().map(|v| v.to_text()).collect();
+        let key = format!(
+            "{role:?}\u{1f}{negated}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            pred.field,
+            pred.op.as_str(),
+            pred.case_sensitive,
+            pred.modifiers.join("|"),
+            values.join("\u{1e}")
+        );
+        if !seen.insert(key) {
+            continue;
+        }
         let canon = taxonomy.canonicalize(rule.vendor, pred);
         let (canonical, mapped) = match taxonomy.canonical_field(rule.vendor, &pred.field) {
             Some(field) => (field.id.to_string(), true),
@@ -131,7 +147,7 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
             canonical,
             mapped,
             operator: pred.op.as_str(),
-            values: pred.values.iter().map(|v| v.to_text()).collect(),
+            values,
             negated,
             role,
             case_sensitive: pred.case_sensitive,
