@@ -8,7 +8,10 @@
 # (or `cargo run --release -p detcat_web --example build_catalog -- CORPUS OUT.db`).
 # The server is `detcat_web::serve_blocking` — the code `detcat serve` calls — through the
 # crate's `serve` example (release build), bound to 127.0.0.1 on a free port, stopped at the
-# end. Each path gets a warm-up and then `wrk -t2 -c16 -d${SECONDS}s --latency`.
+# end. Each path gets a warm-up and then `wrk -t2 -c16 -d${SECONDS}s --latency`, twice: as
+# is (served from the response cache) and with a unique `?r=<random>` per request — the
+# cache-bypass attack of issue 18, which must be served from the cache too (unknown query
+# parameters are not part of the cache key).
 set -euo pipefail
 
 catalog="${1:-}"
@@ -24,9 +27,18 @@ cargo build --release -q -p detcat_web --example serve
 bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/serve"
 
 log="$(mktemp)"
+bypass="$(mktemp --suffix=.lua)"
+cat >"$bypass" <<'LUA'
+-- A unique query parameter per request: the cache-bypass attack.
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", wrk.path .. "?r=" .. counter .. "-" .. math.random(1000000000))
+end
+LUA
 "$bin" "$catalog" 127.0.0.1:0 2>"$log" &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
+trap 'kill "$server" 2>/dev/null || true; rm -f "$log" "$bypass"' EXIT
 
 url=""
 for _ in $(seq 1 100); do
@@ -42,5 +54,7 @@ for p in "${paths[@]}"; do
   code="$(curl -s -o /dev/null -w '%{http_code}' "$url$p")"
   echo
   echo "== $p (HTTP $code, $(curl -s "$url$p" | wc -c) bytes)"
-  wrk -t2 -c16 -d"${secs}s" --latency "$url$p" | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx'
+  wrk -t2 -c16 -d"${secs}s" --latency "$url$p" | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx|timeout'
+  echo "-- $p?r=<unique per request> (cache bypass attempt)"
+  wrk -t2 -c16 -d"${secs}s" --latency -s "$bypass" "$url$p" | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx|timeout'
 done

@@ -45,6 +45,9 @@ pub struct Corpus {
     /// Rule files (by extension) that could not be handed to a parser: binary, not UTF-8, too
     /// large. The build turns each into a *failed* rule so that nothing is silently lost.
     pub unreadable: Vec<(Vendor, SkippedFile)>,
+    /// Entries the walk did not read at all, with why: symlinks (never followed out of the
+    /// corpus), FIFOs and other special files, directories that cannot be listed.
+    pub not_read: Vec<(Vendor, SkippedFile)>,
 }
 
 impl Corpus {
@@ -100,22 +103,13 @@ impl Corpus {
             origin: root.display().to_string(),
             ..Corpus::default()
         };
+        let canonical_root = root
+            .canonicalize()
+            .map_err(|_| CatalogError::CorpusMissing(root.to_path_buf()))?;
         let mut paths: Vec<(String, PathBuf)> = Vec::new();
+        // `ctid/` holds threat scores, not rules: read when present, never required.
         for folder in folders.iter().chain(&["ctid"]) {
-            for entry in walkdir::WalkDir::new(root.join(folder))
-                .follow_links(false)
-                .sort_by_file_name()
-            {
-                let Ok(entry) = entry else { continue };
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let Ok(rel) = entry.path().strip_prefix(root) else {
-                    continue;
-                };
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                paths.push((rel, entry.path().to_path_buf()));
-            }
+            corpus.walk(root, &canonical_root, folder, &mut paths);
         }
         // Reading is I/O bound and cheap next to parsing; rayon keeps both cores busy anyway.
         use rayon::prelude::*;
@@ -144,6 +138,77 @@ impl Corpus {
         }
         corpus.sort();
         Ok(corpus)
+    }
+
+    /// Lists the regular files under `root/folder` into `paths`; every other entry is recorded
+    /// in `not_read` with its reason. Symlinks are followed only to regular files inside the
+    /// corpus root (a vendor folder linked inside the corpus is walked too).
+    fn walk(
+        &mut self,
+        root: &Path,
+        canonical_root: &Path,
+        folder: &str,
+        paths: &mut Vec<(String, PathBuf)>,
+    ) {
+        let top = root.join(folder);
+        let Ok(meta) = std::fs::symlink_metadata(&top) else {
+            return; // no such vendor folder
+        };
+        if meta.file_type().is_symlink() && !inside(&top, canonical_root) {
+            self.not_read(folder, symlink_reason(&top, canonical_root));
+            return;
+        }
+        let walker = walkdir::WalkDir::new(&top)
+            .follow_links(false)
+            .sort_by_file_name();
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    if let Some(path) = e.path() {
+                        let rel = relative(root, path);
+                        self.not_read(&rel, format!("cannot be read: {}", io_reason(&e)));
+                    }
+                    continue;
+                }
+            };
+            let rel = relative(root, entry.path());
+            let kind = entry.file_type();
+            if kind.is_dir() {
+                continue;
+            }
+            if kind.is_symlink() {
+                let target_is_file = std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file());
+                if target_is_file && inside(entry.path(), canonical_root) {
+                    paths.push((rel, entry.path().to_path_buf()));
+                } else {
+                    let reason = symlink_reason(entry.path(), canonical_root);
+                    self.not_read(&rel, reason);
+                }
+                continue;
+            }
+            if !kind.is_file() {
+                self.not_read(
+                    &rel,
+                    format!("not a regular file ({})", special_kind(&kind)),
+                );
+                continue;
+            }
+            paths.push((rel, entry.path().to_path_buf()));
+        }
+    }
+
+    fn not_read(&mut self, rel: &str, reason: String) {
+        let folder = rel.split_once('/').map_or(rel, |(f, _)| f);
+        if let Some(vendor) = Vendor::parse(folder) {
+            self.not_read.push((
+                vendor,
+                SkippedFile {
+                    path: rel.to_owned(),
+                    reason,
+                },
+            ));
+        }
     }
 
     fn skip_or_admit_large(&mut self, rel: String, len: u64) {
@@ -237,7 +302,63 @@ impl Corpus {
         self.ctid.sort_by(|a, b| a.0.cmp(&b.0));
         self.skipped.sort_by(|a, b| a.1.path.cmp(&b.1.path));
         self.unreadable.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+        self.not_read.sort_by(|a, b| a.1.path.cmp(&b.1.path));
     }
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Does `path` resolve to something inside the corpus root?
+fn inside(path: &Path, canonical_root: &Path) -> bool {
+    path.canonicalize()
+        .is_ok_and(|target| target.starts_with(canonical_root))
+}
+
+fn symlink_reason(link: &Path, canonical_root: &Path) -> String {
+    match link.canonicalize() {
+        Err(e) => format!("symlink that does not resolve ({e}): not followed"),
+        Ok(target) if !target.starts_with(canonical_root) => {
+            format!(
+                "symlink to {} outside the corpus: not followed",
+                target.display()
+            )
+        }
+        Ok(target) if target.is_dir() => {
+            "symlink to a directory: not followed (links are followed to files only)".to_owned()
+        }
+        Ok(_) => "symlink to a special file: not followed".to_owned(),
+    }
+}
+
+fn io_reason(e: &walkdir::Error) -> String {
+    match e.io_error() {
+        Some(io) => io.to_string(),
+        None => e.to_string(),
+    }
+}
+
+#[cfg(unix)]
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "FIFO"
+    } else if kind.is_socket() {
+        "socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "device"
+    } else {
+        "special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "special file"
 }
 
 /// Is this a file a vendor parser should see? YAML and TOML rule formats, plus the CSV tables

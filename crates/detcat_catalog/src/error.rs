@@ -26,6 +26,8 @@ pub enum CatalogError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0} is a directory: name the catalog file to write, e.g. {0}/detcat.db")]
+    OutIsDirectory(PathBuf),
     #[error("catalog database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("catalog data error: {0}")]

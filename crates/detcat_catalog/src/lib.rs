@@ -25,4 +25,7 @@ pub mod views;
 pub use build::{BuildOptions, BuildReport, Progress, Quiet, build_in_memory, build_to_file};
 pub use corpus::Corpus;
 pub use error::CatalogError;
-pub use query::{Catalog, QueryOptions, TopFilter};
+pub use query::{
+    Catalog, MAX_ID_CHARS, MAX_LISTED_TITLE_CHARS, MAX_QUERY_CHARS, MAX_QUERY_TERMS,
+    MAX_SEARCH_OFFSET, QueryOptions, TopFilter, truncate_text,
+};

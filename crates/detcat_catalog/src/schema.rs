@@ -14,7 +14,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
     path     TEXT PRIMARY KEY,
     vendor   TEXT NOT NULL,
-    kind     TEXT NOT NULL CHECK (kind IN ('rules', 'non_rule', 'unreadable')),
+    kind     TEXT NOT NULL CHECK (kind IN ('rules', 'non_rule', 'unreadable', 'skipped')),
     reason   TEXT,
     text     TEXT
 );

@@ -7,6 +7,7 @@ mod build;
 mod eval;
 mod query;
 mod render;
+mod sanitize;
 mod serve;
 mod sync;
 mod threat;
@@ -76,9 +77,12 @@ enum Command {
     Search {
         /// The query, e.g. `field:process.name value:regsvr32.exe vendor:sigma`.
         query: Vec<String>,
-        #[arg(long, default_value_t = 50)]
+        /// Hits per page (1 to 500).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=500))]
         limit: u64,
-        #[arg(long, default_value_t = 0)]
+        /// Hits to skip (at most 100,000,000).
+        #[arg(long, default_value_t = 0,
+              value_parser = clap::value_parser!(u64).range(0..=detcat_catalog::MAX_SEARCH_OFFSET))]
         offset: u64,
         #[command(flatten)]
         args: CatalogArgs,
@@ -136,7 +140,12 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            // Errors can quote user input and rule text: no raw control characters.
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                sanitize::clean(&format!("{err:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -4,10 +4,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use detcat_catalog::{Catalog, QueryOptions};
+use detcat_catalog::{Catalog, MAX_ID_CHARS, QueryOptions};
 use serde::Serialize;
 
-use crate::{CatalogArgs, NOT_FOUND, render};
+use crate::{CatalogArgs, NOT_FOUND, render, sanitize};
 
 fn open(args: &CatalogArgs) -> anyhow::Result<Catalog> {
     Catalog::open_default(args.catalog.as_deref()).context("opening the catalog")
@@ -26,19 +26,49 @@ fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn not_found(catalog: &Catalog, what: &str, key: &str) -> anyhow::Result<ExitCode> {
+/// Refuses an id no catalog holds before any SQL sees it (a 50,000-character id used to
+/// reach SQLite's LIKE and fail with "pattern too complex").
+fn check_key(what: &str, key: &str) -> anyhow::Result<()> {
+    let n = key.chars().count();
+    if n > MAX_ID_CHARS {
+        anyhow::bail!("the {what} id is {n} characters long; the limit is {MAX_ID_CHARS}");
+    }
+    Ok(())
+}
+
+/// Exit status 1 with a message: text on stderr, or with `--json` a JSON error object on
+/// stdout (tools read stdout).
+fn not_found(
+    catalog: &Catalog,
+    args: &CatalogArgs,
+    what: &str,
+    key: &str,
+) -> anyhow::Result<ExitCode> {
+    let suggestion = catalog.suggest(key)?;
+    if args.json {
+        let suggestion = suggestion.map(|(id, name)| serde_json::json!({ "id": id, "name": name }));
+        print_json(&serde_json::json!({
+            "error": "not found",
+            "what": what,
+            "wanted": key,
+            "catalog": catalog.origin(),
+            "suggestion": suggestion,
+        }))?;
+        return Ok(ExitCode::from(NOT_FOUND));
+    }
     let mut msg = format!("no {what} '{key}' in the catalog ({})", catalog.origin());
-    if let Some((id, name)) = catalog.suggest(key)? {
+    if let Some((id, name)) = suggestion {
         msg.push_str(&format!("; did you mean {id} ({name})?"));
     }
-    writeln!(std::io::stderr(), "{msg}")?;
+    writeln!(std::io::stderr(), "{}", sanitize::clean(&msg))?;
     Ok(ExitCode::from(NOT_FOUND))
 }
 
 pub fn technique(id: &str, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
+    check_key("technique", id)?;
     let catalog = open(args)?;
     let Some(page) = catalog.technique(id, options(args))? else {
-        return not_found(&catalog, "technique", id);
+        return not_found(&catalog, args, "technique", id);
     };
     if args.json {
         print_json(&page)?
@@ -49,9 +79,10 @@ pub fn technique(id: &str, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn rule(id: &str, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
+    check_key("rule", id)?;
     let catalog = open(args)?;
     let Some(page) = catalog.rule(id)? else {
-        return not_found(&catalog, "rule", id);
+        return not_found(&catalog, args, "rule", id);
     };
     if args.json {
         print_json(&page)?
@@ -62,9 +93,10 @@ pub fn rule(id: &str, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn field(name: &str, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
+    check_key("field", name)?;
     let catalog = open(args)?;
     let Some(page) = catalog.field(name, options(args))? else {
-        return not_found(&catalog, "field", name);
+        return not_found(&catalog, args, "field", name);
     };
     if args.json {
         print_json(&page)?
@@ -75,9 +107,10 @@ pub fn field(name: &str, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn event(key: &str, args: &CatalogArgs) -> anyhow::Result<ExitCode> {
+    check_key("event", key)?;
     let catalog = open(args)?;
     let Some(page) = catalog.event(key, options(args))? else {
-        return not_found(&catalog, "event", key);
+        return not_found(&catalog, args, "event", key);
     };
     if args.json {
         print_json(&page)?

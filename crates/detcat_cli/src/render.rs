@@ -69,8 +69,9 @@ fn sensor_list(sensors: &[detcat_catalog::views::SensorCount]) -> String {
     parts.join(", ")
 }
 
-fn out() -> std::io::StdoutLock<'static> {
-    std::io::stdout().lock()
+/// Standard output with control characters shown, not sent (rule text is untrusted).
+fn out() -> crate::sanitize::Sanitized<std::io::StdoutLock<'static>> {
+    crate::sanitize::Sanitized::new(std::io::stdout().lock())
 }
 
 pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
@@ -502,7 +503,9 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
     let mut rows = vec![vec![
         "vendor".into(),
         "files".into(),
+        "rule files".into(),
         "non-rule".into(),
+        "skipped".into(),
         "rules".into(),
         "normalized".into(),
         "partial".into(),
@@ -513,7 +516,9 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
         rows.push(vec![
             v.clone(),
             c.files.to_string(),
+            c.rule_files.to_string(),
             c.non_rule_files.to_string(),
+            c.skipped_files.to_string(),
             c.rules.to_string(),
             format!("{} ({})", c.normalized, pct(c.normalized, c.rules)),
             c.partial.to_string(),
@@ -522,6 +527,19 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
         ]);
     }
     write!(o, "{}", table(&rows))?;
+    for (v, c) in &r.vendors {
+        let sum = c.rule_files + c.non_rule_files + c.skipped_files;
+        if sum != c.files {
+            writeln!(
+                o,
+                "  {v}: {} files but {sum} = rule files + non-rule + skipped (please report)",
+                c.files
+            )?;
+        }
+        for (path, why) in &c.skipped {
+            writeln!(o, "  skipped: {path}: {why}")?;
+        }
+    }
     for (v, c) in &r.vendors {
         writeln!(o, "\n{v}: by language / type")?;
         for (k, s) in c.by_language.iter().chain(c.by_type.iter()) {
@@ -594,6 +612,9 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
         )?;
     }
     writeln!(o, "\nATT&CK: {}", r.attack.bundles.join(", "))?;
+    for why in &r.attack.rejected {
+        writeln!(o, "  warning: {why}")?;
+    }
     if let Some(counts) = r.attack.counts.as_object() {
         for (k, v) in counts {
             writeln!(o, "  {k}: {v}")?;
@@ -623,15 +644,23 @@ pub fn build_report(r: &BuildReport, out_path: &Path, elapsed: Duration) -> anyh
     for (v, c) in &r.vendors {
         writeln!(
             o,
-            "  {v:<8} {} files, {} rules: {} normalized ({}), {} partial, {} failed; {} non-rule files",
+            "  {v:<8} {} files, {} rules: {} normalized ({}), {} partial, {} failed; {} non-rule files; {} skipped",
             c.files,
             c.rules,
             c.normalized,
             pct(c.normalized, c.rules),
             c.partial,
             c.failed,
-            c.non_rule_files
+            c.non_rule_files,
+            c.skipped_files
         )?;
+        for (path, why) in &c.skipped {
+            writeln!(o, "    skipped {path}: {why}")?;
+        }
+    }
+    writeln!(o, "  ATT&CK: {}", r.attack.bundles.join(", "))?;
+    for why in &r.attack.rejected {
+        writeln!(o, "  warning: ATT&CK bundle {why}")?;
     }
     let t = &r.timings;
     writeln!(

@@ -2,16 +2,12 @@
 //! The `detcat` binary end to end: the README commands, JSON contracts, exit codes, and a
 //! build killed midway.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn detcat(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_detcat"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
+use std::path::Path;
+use std::process::Output;
+
+use common::detcat;
 
 fn json(out: &Output) -> serde_json::Value {
     assert!(

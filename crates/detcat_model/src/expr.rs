@@ -177,10 +177,18 @@ impl Expr {
         &self,
         is_selector: impl Fn(&Predicate) -> bool,
     ) -> Vec<(&Predicate, bool, Role)> {
+        // Sets of node addresses, not vectors: a flat OR of 200k items made the lookup
+        // quadratic.
         let (indicators, exclusions) = self.roles();
-        let is_in = |set: &[&Expr], p: &Predicate| {
-            set.iter()
-                .any(|e| matches!(e, Expr::Pred(q) if std::ptr::eq(q, p)))
+        let addresses = |set: Vec<&Expr>| -> std::collections::HashSet<*const Predicate> {
+            set.into_iter()
+                .filter_map(as_predicate)
+                .map(|p| p as *const Predicate)
+                .collect()
+        };
+        let (indicators, exclusions) = (addresses(indicators), addresses(exclusions));
+        let is_in = |set: &std::collections::HashSet<*const Predicate>, p: &Predicate| {
+            set.contains(&(p as *const Predicate))
         };
         self.predicates()
             .into_iter()

@@ -20,6 +20,42 @@ pub(crate) fn file_too_large(path: &str, len: usize, limit: usize) -> Diagnostic
     )
 }
 
+pub(crate) fn too_many_documents(path: &str, n: usize, limit: usize) -> Diagnostic {
+    Diagnostic::error(
+        "sigma::too-many-documents",
+        format!("file holds {n} YAML documents; only the first {limit} are read (truncated)"),
+        path,
+        None,
+    )
+}
+
+pub(crate) fn wrong_type(path: &str, key: &str, expected: &str, span: Span) -> Diagnostic {
+    Diagnostic::warning(
+        "sigma::wrong-type",
+        format!("`{key}` must be {expected}; this value is ignored"),
+        path,
+        Some(span),
+    )
+}
+
+pub(crate) fn condition_list(path: &str, span: Span) -> Diagnostic {
+    Diagnostic::warning(
+        "sigma::condition-list",
+        "a list of conditions is deprecated Sigma; read as the OR of its items",
+        path,
+        Some(span),
+    )
+}
+
+pub(crate) fn invalid_regex(path: &str, message: &str, span: Span) -> Diagnostic {
+    Diagnostic::warning(
+        "sigma::invalid-regex",
+        format!("invalid regular expression: {message}"),
+        path,
+        Some(span),
+    )
+}
+
 pub(crate) fn not_a_mapping(path: &str, span: Span) -> Diagnostic {
     Diagnostic::error(
         "sigma::not-a-mapping",

@@ -12,6 +12,9 @@ pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Most YAML nodes (alias expansions included) read from one rule file.
 const MAX_NODES: usize = 250_000;
+/// Most YAML documents read from one file: real rule files hold a handful; a file of 60k tiny
+/// documents is an attack on the build, not a rule collection.
+pub const MAX_DOCUMENTS: usize = 1_000;
 
 /// Kept of a file that was refused for its size, so the failed rule still shows something.
 const OPAQUE_PREVIEW: usize = 4096;
@@ -76,6 +79,13 @@ pub(crate) fn parse_file(file: &SourceFile) -> FileOutcome {
     });
     if !in_rule_folder && !looks_like_rule {
         return non_rule("YAML file that is no Sigma rule");
+    }
+    let mut docs = docs;
+    if docs.len() > MAX_DOCUMENTS {
+        outcome
+            .diagnostics
+            .push(diag::too_many_documents(path, docs.len(), MAX_DOCUMENTS));
+        docs.truncate(MAX_DOCUMENTS);
     }
     let documents = rule_documents(docs, path, &mut outcome.diagnostics);
     if documents.is_empty() {

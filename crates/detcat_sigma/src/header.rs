@@ -101,6 +101,57 @@ impl Header {
     }
 }
 
+/// Keys whose value must be a scalar, and keys whose value must be a scalar or a list of them.
+const SCALAR_KEYS: [&str; 9] = [
+    "id",
+    "title",
+    "name",
+    "description",
+    "author",
+    "date",
+    "modified",
+    "status",
+    "level",
+];
+const LIST_KEYS: [&str; 3] = ["references", "falsepositives", "tags"];
+
+/// A warning for each metadata value of the wrong YAML type (`title: [1, 2]`): the header
+/// ignores such values, and the reader must learn why a title is missing.
+pub(crate) fn type_diagnostics(doc: &Node, path: &str) -> Vec<detcat_model::Diagnostic> {
+    let mut out = Vec::new();
+    for key in SCALAR_KEYS {
+        if let Some(n) = doc.get(key).filter(|n| !n.is_scalar() && !n.is_null()) {
+            out.push(crate::diagnostics::wrong_type(
+                path, key, "a string", n.span,
+            ));
+        }
+    }
+    for key in LIST_KEYS {
+        let Some(n) = doc.get(key) else { continue };
+        let bad = match n.as_seq() {
+            Some(items) => items.iter().find(|i| !i.is_scalar()),
+            None => (!n.is_scalar() && !n.is_null()).then_some(n),
+        };
+        if let Some(bad) = bad {
+            out.push(crate::diagnostics::wrong_type(
+                path,
+                key,
+                "a string or a list of strings",
+                bad.span,
+            ));
+        }
+    }
+    if let Some(n) = doc.get("logsource").filter(|n| n.as_map().is_none()) {
+        out.push(crate::diagnostics::wrong_type(
+            path,
+            "logsource",
+            "a mapping",
+            n.span,
+        ));
+    }
+    out
+}
+
 fn split_authors(text: &str) -> Vec<String> {
     text.split(", ")
         .map(str::trim)

@@ -47,7 +47,7 @@ use rayon::prelude::*;
 use detcat_model::{FileOutcome, SourceFile};
 
 pub use condition::{ConditionAst, ConditionError, parse_condition};
-pub use files::MAX_FILE_BYTES;
+pub use files::{MAX_DOCUMENTS, MAX_FILE_BYTES};
 
 /// One outcome per input file, in the same order; files are parsed in parallel.
 ///

@@ -83,6 +83,7 @@ pub(crate) fn build(ctx: &FileCtx<'_>, document: u32, doc: &Node) -> Rule {
         ));
     }
     let header = Header::read(doc);
+    diags.extend(crate::header::type_diagnostics(doc, ctx.path));
     let (rule_type, block) = if let Some(b) = doc.get("correlation") {
         ("correlation", b)
     } else if let Some(b) = doc.get("filter") {
@@ -180,7 +181,10 @@ fn detection(
     let ids = search_identifiers(block, skip, ctx.path, diags);
     let timeframe = block.get("timeframe").and_then(Node::scalar_text);
     let conditions: Vec<&Node> = match &cond.value {
-        NodeValue::Seq(items) => items.iter().collect(),
+        NodeValue::Seq(items) => {
+            diags.push(diag::condition_list(ctx.path, cond.span));
+            items.iter().collect()
+        }
         _ => vec![cond],
     };
     let mut exprs = Vec::new();

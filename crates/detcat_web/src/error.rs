@@ -53,6 +53,9 @@ impl From<askama::Error> for WebError {
 pub enum AppError {
     /// 400 with a message that is safe to show (it names only what the client sent).
     BadRequest(String),
+    /// 503: the server refuses work it cannot finish in time (deadline, overload); the
+    /// message is safe to show.
+    Unavailable(String),
     /// 500: the details are logged, never sent.
     Internal(String),
 }
@@ -61,6 +64,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -68,7 +72,7 @@ impl AppError {
     /// The text a client may see.
     pub fn public_message(&self) -> &str {
         match self {
-            AppError::BadRequest(m) => m,
+            AppError::BadRequest(m) | AppError::Unavailable(m) => m,
             AppError::Internal(_) => "internal error",
         }
     }

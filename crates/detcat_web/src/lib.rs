@@ -23,6 +23,7 @@
 //! ```
 
 mod assets;
+mod deadline;
 mod error;
 mod export;
 pub mod links;
@@ -31,6 +32,7 @@ mod navigator_score;
 mod pages;
 pub mod render;
 mod routes;
+mod server;
 mod site;
 mod state;
 
@@ -41,8 +43,9 @@ pub use error::{AppError, WebError};
 pub use export::{ExportReport, export_catalog, export_site};
 pub use navigator::navigator_layer;
 pub use navigator_score::navigator_score_layer;
-pub use routes::{CSP, app};
-pub use state::AppState;
+pub use routes::{CACHE_HEADER, CSP, app};
+pub use server::{ServerLimits, serve_with};
+pub use state::{AppState, QUERY_DEADLINE};
 
 /// The HTML of a technique page as the server renders it, without the response cache
 /// (benchmarks, tools). `None` when the catalog has no such technique.
@@ -67,6 +70,9 @@ pub fn render_home(
 pub fn serve_blocking(catalog: Option<PathBuf>, addr: SocketAddr) -> Result<(), WebError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Catalog queries run on blocking threads; the router sheds load past
+        // `routes::MAX_IN_FLIGHT` requests, so this many threads is never the bottleneck.
+        .max_blocking_threads(routes::MAX_IN_FLIGHT)
         .build()
         .map_err(WebError::Runtime)?;
     runtime.block_on(async move {
@@ -84,15 +90,14 @@ pub fn serve_blocking(catalog: Option<PathBuf>, addr: SocketAddr) -> Result<(), 
     })
 }
 
-/// Serves `state` on an already bound listener until Ctrl-C (tests bind port 0 and call this).
+/// Serves `state` on an already bound listener until Ctrl-C (tests bind port 0 and call this),
+/// with the default [`ServerLimits`].
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> Result<(), WebError> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            // If the signal handler cannot be installed, serve until the process ends.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        })
-        .await
-        .map_err(WebError::Serve)
+    serve_with(listener, app(state), ServerLimits::default(), async {
+        // If the signal handler cannot be installed, serve until the process ends.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
+    .await
 }

@@ -2,7 +2,8 @@
 //! layers every response passes (security headers, response cache).
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -15,7 +16,15 @@ use crate::assets;
 use crate::error::{AppError, WebError};
 use crate::links::Links;
 use crate::site;
-use crate::state::{AppState, Cached};
+use crate::state::{AppState, CACHE_ENTRY_BYTES, Cached};
+
+/// Requests in flight at once; past this the server answers 503 at once instead of queueing
+/// work on blocking threads (the runtime has this many blocking threads at most).
+pub(crate) const MAX_IN_FLIGHT: usize = 64;
+
+/// Query parameters any page reads: the cache key keeps only these, so `?r=<random>` cannot
+/// turn every request into a cache miss.
+const KNOWN_PARAMS: &[&str] = &["q", "page", "limit", "vendor", "platform"];
 
 /// The Content-Security-Policy of every response: no inline script or style, nothing from
 /// elsewhere, no framing.
@@ -48,8 +57,24 @@ pub fn app(state: AppState) -> Router {
         .nest("/api", api)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), cache_layer))
-        .layer(middleware::from_fn(security_headers))
         .with_state(state)
+        // Outside the router, so the limit is one for all routes, and outside the cache: a
+        // cache hit is cheap, but a flood of hits still must not queue without bound.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(overloaded))
+                .load_shed()
+                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                    MAX_IN_FLIGHT,
+                )),
+        )
+        // Outermost: every response gets the headers, the server's own 4xx and 503 included.
+        .layer(middleware::from_fn(security_headers))
+}
+
+/// The answer when [`MAX_IN_FLIGHT`] requests are already being served.
+async fn overloaded(e: tower::BoxError) -> Response {
+    AppError::Unavailable(format!("the server is busy ({e}); retry shortly")).into_response()
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {
@@ -71,20 +96,26 @@ async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
-/// Serves repeated GETs of pages and API answers from memory: the catalog is read-only.
-async fn cache_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let cacheable = req.method() == axum::http::Method::GET && req.uri().path() != "/healthz";
-    let key = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    if cacheable && let Some(hit) = state.cache_get(&key) {
+/// Serves repeated GETs (and HEADs) of pages and API answers from memory: the catalog is
+/// read-only. The key is the path plus the known query parameters; a body too large to cache
+/// passes through uncached.
+async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let cacheable = (method == axum::http::Method::GET || method == axum::http::Method::HEAD)
+        && req.uri().path() != "/healthz";
+    if !cacheable {
+        return next.run(req).await;
+    }
+    let key = cache_key(req.uri());
+    if let Some(hit) = state.cache_get(&key) {
         return cached_response(hit);
     }
+    // A HEAD runs as the GET it mirrors, so its answer fills the GET cache (hyper sends no
+    // body for a HEAD).
+    *req.method_mut() = axum::http::Method::GET;
     let res = next.run(req).await;
     let status = res.status();
-    if !cacheable || !(status == StatusCode::OK || status == StatusCode::NOT_FOUND) {
+    if !(status == StatusCode::OK || status == StatusCode::NOT_FOUND) {
         return res;
     }
     let content_type = match res
@@ -96,8 +127,12 @@ async fn cache_layer(State(state): State<AppState>, req: Request, next: Next) ->
         Some(ct) if ct.starts_with("application/json") => "application/json",
         _ => return res,
     };
+    let size = res.body().size_hint().upper();
+    if size.is_none_or(|n| n > CACHE_ENTRY_BYTES as u64) {
+        return res;
+    }
     let (parts, body) = res.into_parts();
-    match axum::body::to_bytes(body, 4 * 1024 * 1024).await {
+    match axum::body::to_bytes(body, CACHE_ENTRY_BYTES).await {
         Ok(bytes) => {
             state.cache_put(
                 key,
@@ -113,9 +148,35 @@ async fn cache_layer(State(state): State<AppState>, req: Request, next: Next) ->
     }
 }
 
+/// The path and the known query parameters, in a fixed order.
+fn cache_key(uri: &axum::http::Uri) -> String {
+    let mut params: Vec<&str> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|kv| {
+            let name = kv.split_once('=').map_or(*kv, |(k, _)| k);
+            KNOWN_PARAMS.contains(&name)
+        })
+        .collect();
+    params.sort_unstable();
+    format!("{}?{}", uri.path(), params.join("&"))
+}
+
+/// Says whether the response cache answered (operators and tests see the cache work).
+pub const CACHE_HEADER: &str = "x-detcat-cache";
+
 fn cached_response(hit: Cached) -> Response {
     let status = StatusCode::from_u16(hit.status).unwrap_or(StatusCode::OK);
-    (status, [(header::CONTENT_TYPE, hit.content_type)], hit.body).into_response()
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, hit.content_type),
+            (header::HeaderName::from_static(CACHE_HEADER), "hit"),
+        ],
+        hit.body,
+    )
+        .into_response()
 }
 
 fn html(status: StatusCode, body: String) -> Response {
@@ -146,7 +207,7 @@ fn html_error(state: &AppState, e: AppError) -> Response {
                 Err(_) => e.into_response(),
             }
         }
-        AppError::Internal(_) => e.into_response(),
+        AppError::Internal(_) | AppError::Unavailable(_) => e.into_response(),
     }
 }
 
@@ -155,6 +216,9 @@ async fn page<F>(state: AppState, what: &'static str, wanted: String, f: F) -> R
 where
     F: FnOnce(&Catalog, &Links) -> Result<Option<String>, WebError> + Send + 'static,
 {
+    if let Err(e) = check_wanted(&wanted) {
+        return html_error(&state, e);
+    }
     let result = state
         .with_catalog(move |c| {
             let l = Links::server();
@@ -272,8 +336,21 @@ async fn asset(Path(name): Path<String>) -> Response {
     }
 }
 
-async fn healthz() -> &'static str {
-    "ok"
+/// `ok` when a catalog connection answers a query within the deadline, else 503 with why.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.healthy().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            if let AppError::Internal(details) = &e {
+                tracing::error!(%details, "health check failed");
+            }
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("catalog unavailable: {}", e.public_message()),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// Runs an API query; `Ok(None)` answers a JSON 404 with a suggestion.
@@ -282,7 +359,11 @@ where
     T: serde::Serialize + Send + 'static,
     F: FnOnce(&Catalog) -> Result<Option<T>, WebError> + Send + 'static,
 {
-    let result = state
+    let result = match check_wanted(&wanted) {
+        Ok(()) => state,
+        Err(e) => return api_error(e),
+    };
+    let result = result
         .with_catalog(move |c| match f(c)? {
             Some(v) => json_response(StatusCode::OK, &v),
             None => {
@@ -292,14 +373,28 @@ where
             }
         })
         .await;
-    result.unwrap_or_else(|e| {
-        let status = e.status();
-        let body = serde_json::json!({ "error": e.public_message() });
-        if let AppError::Internal(details) = &e {
-            tracing::error!(%details, "api request failed");
-        }
-        json_response(status, &body).unwrap_or_else(IntoResponse::into_response)
-    })
+    result.unwrap_or_else(api_error)
+}
+
+fn api_error(e: AppError) -> Response {
+    let status = e.status();
+    let body = serde_json::json!({ "error": e.public_message() });
+    if let AppError::Internal(details) = &e {
+        tracing::error!(%details, "api request failed");
+    }
+    json_response(status, &body).unwrap_or_else(IntoResponse::into_response)
+}
+
+/// An id or key longer than any the catalog holds is refused before SQL sees it.
+fn check_wanted(wanted: &str) -> Result<(), AppError> {
+    let n = wanted.chars().count();
+    if n > detcat_catalog::MAX_ID_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "the id is {n} characters long; the limit is {}",
+            detcat_catalog::MAX_ID_CHARS
+        )));
+    }
+    Ok(())
 }
 
 async fn api_matrix(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> Response {

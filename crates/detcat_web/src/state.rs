@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use detcat_catalog::Catalog;
@@ -16,13 +17,16 @@ use crate::error::{AppError, WebError};
 
 /// Largest total size of cached response bodies.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
-/// Largest single body worth caching.
-const CACHE_ENTRY_BYTES: usize = 2 * 1024 * 1024;
+/// Largest single body worth caching; larger ones pass through uncached.
+pub(crate) const CACHE_ENTRY_BYTES: usize = 2 * 1024 * 1024;
+/// How long one request may use a catalog connection (waiting for it included).
+pub const QUERY_DEADLINE: Duration = Duration::from_secs(5);
 
 /// What handlers share: the catalog pool and the response cache. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    deadline: Duration,
 }
 
 struct Inner {
@@ -74,6 +78,7 @@ impl AppState {
                 origin,
                 cache: Mutex::new(Cache::default()),
             }),
+            deadline: QUERY_DEADLINE,
         }
     }
 
@@ -82,22 +87,57 @@ impl AppState {
         &self.inner.origin
     }
 
+    /// The same state with another query deadline (tests; operators with slow disks).
+    pub fn with_deadline(self, deadline: Duration) -> AppState {
+        AppState { deadline, ..self }
+    }
+
     /// Runs `f` with a catalog on a blocking thread: a free slot if there is one, else waits
-    /// for the next slot in round-robin order.
+    /// for the next slot in round-robin order. The query is interrupted when the deadline
+    /// passes (503) or when this future is dropped because the client went away.
     pub async fn with_catalog<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&Catalog) -> Result<T, AppError> + Send + 'static,
     {
         let state = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let (mut cancel, worker) = crate::deadline::pair();
+        let task = tokio::task::spawn_blocking(move || {
             let guard = state
                 .lock_slot()
                 .ok_or_else(|| AppError::Internal("catalog pool is empty".into()))?;
-            f(&guard)
+            let interrupt = guard.connection().get_interrupt_handle();
+            if !worker.arm(Box::new(move || interrupt.interrupt())) {
+                return Err(AppError::Unavailable("the request was cancelled".into()));
+            }
+            let result = f(&guard);
+            worker.disarm();
+            drop(guard);
+            if worker.cancelled() {
+                return Err(AppError::Unavailable(DEADLINE_MESSAGE.into()));
+            }
+            result
+        });
+        match tokio::time::timeout(self.deadline, task).await {
+            Ok(joined) => {
+                cancel.finish();
+                joined.map_err(|e| AppError::Internal(format!("catalog task failed: {e}")))?
+            }
+            Err(_) => {
+                cancel.fire();
+                Err(AppError::Unavailable(DEADLINE_MESSAGE.into()))
+            }
+        }
+    }
+
+    /// Whether the catalog answers a trivial query within the deadline (`/healthz`).
+    pub async fn healthy(&self) -> Result<(), AppError> {
+        self.with_catalog(|c| {
+            c.meta("schema_version")?
+                .map(|_| ())
+                .ok_or_else(|| AppError::Internal("the catalog has no schema version".into()))
         })
         .await
-        .map_err(|e| AppError::Internal(format!("catalog task failed: {e}")))?
     }
 
     fn lock_slot(&self) -> Option<MutexGuard<'_, Catalog>> {
@@ -149,6 +189,9 @@ impl AppState {
         }
     }
 }
+
+const DEADLINE_MESSAGE: &str =
+    "the query took longer than the server allows; narrow it (fewer terms, a vendor: filter)";
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,5 @@
 //! Behaviour tests of [`crate::parse_documents`] on well-formed and hostile input.
 
-use std::time::{Duration, Instant};
 
 use crate::{Limits, Node, NodeValue, parse_documents};
 
@@ -91,7 +90,7 @@ fn duplicate_keys_are_kept_and_reported() {
 }
 
 #[test]
-fn alias_bomb_stops_quickly() {
+fn alias_bomb_stops_at_the_node_cap() {
     let mut text = String::from(
         "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
     );
@@ -100,10 +99,10 @@ fn alias_bomb_stops_quickly() {
         let refs = vec![format!("*{}", pair[0]); 9].join(",");
         text.push_str(&format!("{}: &{} [{}]\n", pair[1], pair[1], refs));
     }
-    let started = Instant::now();
+    // Bounded work is the node cap refusing the expansion (10^9 nodes), not a wall-time
+    // bound: tests never assert on time.
     let err = parse_documents(&text, &Limits::default()).err();
     assert!(err.is_some_and(|e| e.message.contains("nodes")));
-    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[test]

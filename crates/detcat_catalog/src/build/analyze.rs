@@ -1,6 +1,6 @@
 //! Per-rule derived data: ATT&CK links, telemetry events, canonical predicates and triples.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use detcat_model::{Expr, LineIndex, Operator, Rule, Value, wildcard};
 use detcat_taxonomy::{LogContext, Taxonomy};
@@ -79,10 +79,29 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
     let ctx = LogContext::of(&rule);
     let mut predicates = Vec::new();
     let mut triples = BTreeSet::new();
+    // A predicate written many times (`sel or sel or …`) is stored once: rows stay bounded
+    // by what the rule says, not by how often it repeats it.
+    let mut seen: HashSet<String> = HashSet::new();
     let roles = rule
         .expr
         .predicate_roles(|p| taxonomy.is_selector(rule.vendor, &ctx, p));
     for (pred, negated, role) in roles {
+        let values: Vec<String> = pred
+            .values
+            .iter()
+            .map(|v| display_value(pred.op, v))
+            .collect();
+        let key = format!(
+            "{role:?}\u{1f}{negated}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            pred.field,
+            pred.op.as_str(),
+            pred.case_sensitive,
+            pred.modifiers.join("|"),
+            values.join("\u{1e}")
+        );
+        if !seen.insert(key) {
+            continue;
+        }
         let canonical_field = taxonomy.canonical_field_in(rule.vendor, &ctx, &pred.field);
         let (canonical, mapped) = match canonical_field {
             Some(field) => (field.id.to_string(), true),
@@ -110,11 +129,7 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
             canonical,
             mapped,
             operator: pred.op.as_str(),
-            values: pred
-                .values
-                .iter()
-                .map(|v| display_value(pred.op, v))
-                .collect(),
+            values,
             negated,
             role,
             case_sensitive: pred.case_sensitive,
@@ -168,12 +183,16 @@ fn display_value(op: Operator, v: &Value) -> String {
     }
 }
 
-/// Line and column of each diagnostic, computed against the file text it points into.
-pub fn diagnostic_positions(rule: &Rule, text: Option<&str>) -> Vec<Option<(u32, u32)>> {
-    let Some(text) = text else {
+/// Line and column of each diagnostic, computed against the file text it points into and
+/// that file's line index (built once per file by the caller: rebuilding it per rule made a
+/// file of 60k documents quadratic).
+pub fn diagnostic_positions(
+    rule: &Rule,
+    file: Option<(&str, &LineIndex)>,
+) -> Vec<Option<(u32, u32)>> {
+    let Some((text, index)) = file else {
         return vec![None; rule.diagnostics.len()];
     };
-    let index = LineIndex::new(text);
     rule.diagnostics
         .iter()
         .map(|d| {

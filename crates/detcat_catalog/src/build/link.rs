@@ -13,6 +13,9 @@ pub struct Attack {
     pub kb: Option<KnowledgeBase>,
     pub bundles: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Corpus bundles chosen first but passed over because they hold no technique
+    /// (`path: why`): a garbage `enterprise-attack-99.0.json` must not win silently.
+    pub rejected: Vec<String>,
 }
 
 impl Attack {
@@ -42,21 +45,57 @@ impl Attack {
                 kb: None,
                 bundles: Vec::new(),
                 diagnostics: Vec::new(),
+                rejected: Vec::new(),
             });
         }
-        // `--attack` files are all loaded; from a corpus folder, the newest bundle per domain.
-        let chosen = if owned.is_empty() {
-            detcat_attack::select_bundle_bytes(&candidates)
-        } else {
-            candidates
-        };
-        let bundles = chosen.iter().map(|(p, _)| (*p).to_owned()).collect();
-        let (kb, diagnostics) = KnowledgeBase::load(&chosen);
-        Ok(Attack {
-            kb: Some(kb),
-            bundles,
-            diagnostics,
-        })
+        // `--attack` files are all loaded as given: the user chose them.
+        if !owned.is_empty() {
+            let bundles = candidates.iter().map(|(p, _)| (*p).to_owned()).collect();
+            let (kb, diagnostics) = KnowledgeBase::load(&candidates);
+            return Ok(Attack {
+                kb: Some(kb),
+                bundles,
+                diagnostics,
+                rejected: Vec::new(),
+            });
+        }
+        Ok(Self::load_newest_valid(candidates))
+    }
+
+    /// From a corpus folder, the newest bundle per domain — passing over, loudly, any chosen
+    /// bundle that yields no technique, in favour of the next one of its domain.
+    fn load_newest_valid(mut candidates: Vec<(&str, &[u8])>) -> Attack {
+        let mut rejected = Vec::new();
+        loop {
+            let chosen = detcat_attack::select_bundle_bytes(&candidates);
+            let (kb, diagnostics) = KnowledgeBase::load(&chosen);
+            let empty: Vec<String> = kb
+                .bundles()
+                .iter()
+                .filter(|b| b.objects.get("attack-pattern").copied().unwrap_or(0) == 0)
+                .map(|b| b.path.clone())
+                .collect();
+            let others = candidates.len() > chosen.len();
+            if empty.is_empty() || !others {
+                let bundles = chosen.iter().map(|(p, _)| (*p).to_owned()).collect();
+                return Attack {
+                    kb: Some(kb),
+                    bundles,
+                    diagnostics,
+                    rejected,
+                };
+            }
+            for path in &empty {
+                let why = diagnostics
+                    .iter()
+                    .find(|d| &d.path == path)
+                    .map_or("it holds no technique".to_owned(), |d| d.message.clone());
+                rejected.push(format!(
+                    "{path}: not used ({why}); the next bundle is used instead"
+                ));
+            }
+            candidates.retain(|(p, _)| !empty.iter().any(|e| e == p));
+        }
     }
 
     /// The rule's techniques `(id, as tagged)`, its tactic ids, and diagnostics about both.

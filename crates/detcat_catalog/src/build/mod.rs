@@ -5,6 +5,7 @@ mod link;
 mod recordings;
 mod report;
 pub mod threat;
+mod temp;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -71,13 +72,13 @@ pub fn build_to_file(
         path: out.to_path_buf(),
         source,
     };
+    // Checked before any work: a directory as `--out` used to fail after the whole analysis.
+    if out.is_dir() {
+        return Err(CatalogError::OutIsDirectory(out.to_path_buf()));
+    }
     std::fs::create_dir_all(&dir).map_err(write_err)?;
-    remove_stale_temporaries(&dir);
-    let tmp = tempfile::Builder::new()
-        .prefix(".detcat-build-")
-        .suffix(".db")
-        .tempfile_in(&dir)
-        .map_err(write_err)?;
+    temp::remove_stale(&dir);
+    let tmp = temp::create(&dir, out).map_err(write_err)?;
     let built = analyze_corpus(corpus, options, progress)?;
     let mut report = built.report.clone();
     {
@@ -90,27 +91,6 @@ pub fn build_to_file(
     }
     tmp.persist(out).map_err(|e| write_err(e.error))?;
     Ok(report)
-}
-
-/// A build killed by SIGKILL cannot delete its temporary file; the next build in the same
-/// directory removes those older than an hour (younger ones may belong to a running build).
-fn remove_stale_temporaries(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > std::time::Duration::from_secs(3600));
-        if name.starts_with(".detcat-build-") && name.ends_with(".db") && old {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
 }
 
 /// Builds the catalog into an in-memory database (the embedded demo, tests).
@@ -175,6 +155,21 @@ pub fn analyze_corpus(
             text: None,
         });
     }
+    for (vendor, entry) in &corpus.not_read {
+        let counts = report.vendor_mut(*vendor);
+        counts.files += 1;
+        counts.skipped_files += 1;
+        counts
+            .skipped
+            .push((entry.path.clone(), entry.reason.clone()));
+        files.push(FileRow {
+            path: entry.path.clone(),
+            vendor: *vendor,
+            kind: "skipped",
+            reason: Some(entry.reason.clone()),
+            text: None,
+        });
+    }
     for (vendor, unreadable) in &corpus.unreadable {
         report.vendor_mut(*vendor).files += 1;
         rules.push(unreadable_rule(*vendor, unreadable));
@@ -185,6 +180,13 @@ pub fn analyze_corpus(
             reason: Some(unreadable.reason.clone()),
             text: None,
         });
+    }
+    // Counted from the file rows, independently of `files`: `detcat stats` shows that
+    // files = rule files + non-rule files + skipped.
+    for f in &files {
+        if matches!(f.kind, "rules" | "unreadable") {
+            report.vendor_mut(f.vendor).rule_files += 1;
+        }
     }
     dedupe_ids(&mut rules);
 

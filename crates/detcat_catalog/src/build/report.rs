@@ -45,6 +45,15 @@ pub struct VendorCounts {
     pub files: usize,
     /// Files that hold no rule by design (README, macro definitions, event samples).
     pub non_rule_files: usize,
+    /// Files handed to the parser (or failed as unreadable rule files).
+    #[serde(default)]
+    pub rule_files: usize,
+    /// Entries not read at all: symlinks, FIFOs, directories that cannot be listed.
+    #[serde(default)]
+    pub skipped_files: usize,
+    /// Those entries with their reasons.
+    #[serde(default)]
+    pub skipped: Vec<(String, String)>,
     pub rules: usize,
     pub normalized: usize,
     pub partial: usize,
@@ -92,6 +101,9 @@ pub struct AttackSummary {
     pub bundles: Vec<String>,
     pub counts: serde_json::Value,
     pub diagnostics: Vec<String>,
+    /// Bundles passed over because they failed to load (`path: why`).
+    #[serde(default)]
+    pub rejected: Vec<String>,
     pub rules_with_techniques: usize,
     pub technique_diagnostics: BTreeMap<String, usize>,
 }
@@ -287,6 +299,7 @@ impl BuildReport {
         sort_desc(&mut self.taxonomy.no_event_by_source);
         self.taxonomy.no_event_by_source.truncate(40);
         self.attack.bundles = attack.bundles.clone();
+        self.attack.rejected = attack.rejected.clone();
         self.attack.diagnostics = attack
             .diagnostics
             .iter()

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use detcat_model::Lifecycle;
+use detcat_model::{Lifecycle, LineIndex};
 use rusqlite::{Connection, params};
 
 use super::analyze::{diagnostic_positions, search_terms};
@@ -10,6 +10,10 @@ use super::{Built, link};
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
 use crate::schema::{DDL, INDEXES, SCHEMA_VERSION};
+
+/// Most diagnostics stored per file: one hostile 427-byte file used to yield 136,742 rows.
+/// The rest are counted in one `catalog::diagnostics-truncated` marker.
+pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1_000;
 
 pub fn write_catalog(
     conn: &mut Connection,
@@ -125,6 +129,8 @@ fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), Cata
     )?;
     let mut fts_stmt = tx.prepare("INSERT INTO rules_fts (rowid, title, description, fields, vals) VALUES (?1, ?2, ?3, ?4, ?5)")?;
 
+    let mut line_indexes: HashMap<&str, LineIndex> = HashMap::new();
+    let mut stored_per_file: HashMap<&str, usize> = HashMap::new();
     for (rid, a) in built.rules.iter().enumerate() {
         let rid = rid as i64 + 1;
         let r = &a.rule;
@@ -188,8 +194,19 @@ fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), Cata
         for e in &a.events {
             event_stmt.execute(params![rid, e.provider, e.event_id])?;
         }
-        let positions = diagnostic_positions(r, texts.get(r.path.as_str()).copied());
+        let file = texts.get(r.path.as_str()).map(|text| {
+            let index = line_indexes
+                .entry(r.path.as_str())
+                .or_insert_with(|| LineIndex::new(text));
+            (*text, &*index)
+        });
+        let positions = diagnostic_positions(r, file);
         for (d, pos) in r.diagnostics.iter().zip(positions) {
+            let stored = stored_per_file.entry(d.path.as_str()).or_default();
+            *stored += 1;
+            if *stored > MAX_DIAGNOSTICS_PER_FILE {
+                continue;
+            }
             diag_stmt.execute(params![
                 rid,
                 d.path,
@@ -204,6 +221,25 @@ fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), Cata
         }
         let (fields, vals) = search_terms(a);
         fts_stmt.execute(params![rid, r.title, r.description, fields, vals])?;
+    }
+    // One visible marker per file whose diagnostics were cut.
+    for (path, n) in &stored_per_file {
+        if *n > MAX_DIAGNOSTICS_PER_FILE {
+            diag_stmt.execute(params![
+                Option::<i64>::None,
+                path,
+                "catalog::diagnostics-truncated",
+                "warning",
+                format!(
+                    "truncated: {} more diagnostics of this file are not stored (the limit is {MAX_DIAGNOSTICS_PER_FILE} per file; {n} in all)",
+                    n - MAX_DIAGNOSTICS_PER_FILE
+                ),
+                Option::<u32>::None,
+                Option::<u32>::None,
+                Option::<u32>::None,
+                Option::<u32>::None,
+            ])?;
+        }
     }
     for counts in built.report.vendors.values() {
         for d in &counts.file_diagnostics {

@@ -1,6 +1,7 @@
 //! Reading a catalog: open (read-only, schema checked) and the page queries.
 
 mod events_covered;
+mod fields;
 mod matrix;
 mod recordings;
 mod reverse;
@@ -11,6 +12,8 @@ mod threat;
 
 pub use threat::TopFilter;
 
+pub use search::{MAX_OFFSET as MAX_SEARCH_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_TERMS};
+
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -20,6 +23,10 @@ use crate::corpus::Corpus;
 use crate::error::CatalogError;
 use crate::schema::SCHEMA_VERSION;
 use crate::views::{RuleRef, TacticRef, TechniqueRef};
+
+/// Longest id or key a lookup accepts (technique, rule, field, event): longer input is
+/// refused before any SQL (a 50,000-character id made SQLite refuse its LIKE pattern).
+pub const MAX_ID_CHARS: usize = 512;
 
 /// Options shared by the statistics queries.
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,6 +39,8 @@ pub struct QueryOptions {
 pub struct Catalog {
     conn: Connection,
     origin: String,
+    /// Known field names, loaded at the first lookup (see `fields.rs`).
+    fields: std::cell::OnceCell<fields::FieldIndex>,
 }
 
 impl Catalog {
@@ -49,6 +58,7 @@ impl Catalog {
         Ok(Catalog {
             conn,
             origin: path.display().to_string(),
+            fields: Default::default(),
         })
     }
 
@@ -58,6 +68,7 @@ impl Catalog {
         Ok(Catalog {
             conn,
             origin: "demo (embedded)".to_owned(),
+            fields: Default::default(),
         })
     }
 
@@ -70,6 +81,7 @@ impl Catalog {
         Ok(Catalog {
             conn,
             origin: origin.into(),
+            fields: Default::default(),
         })
     }
 
@@ -94,6 +106,15 @@ impl Catalog {
 
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The in-memory index of field names, loaded once per open catalog.
+    fn field_index(&self) -> Result<&fields::FieldIndex, CatalogError> {
+        if let Some(index) = self.fields.get() {
+            return Ok(index);
+        }
+        let index = fields::FieldIndex::load(&self.conn)?;
+        Ok(self.fields.get_or_init(|| index))
     }
 
     /// The report the build wrote (counts per vendor, coverage, timings).
@@ -175,6 +196,10 @@ impl Catalog {
     /// the closest known technique/rule id.
     pub fn suggest(&self, wanted: &str) -> Result<Option<(String, String)>, CatalogError> {
         let upper = wanted.trim().to_ascii_uppercase();
+        // Ids are short; a longer key is no id, and each shorter prefix would cost a query.
+        if upper.chars().count() > MAX_ID_CHARS {
+            return Ok(None);
+        }
         let revoked: Option<Option<String>> = self
             .conn
             .prepare_cached("SELECT revoked_by FROM techniques WHERE id = ?1 AND revoked")?
@@ -189,8 +214,8 @@ impl Catalog {
         while !prefix.is_empty() {
             let found: Option<(String, String)> = self
                 .conn
-                .prepare_cached("SELECT id, name FROM techniques WHERE id LIKE ?1 || '%' AND NOT revoked ORDER BY length(id), id LIMIT 1")?
-                .query_row([prefix], |r| Ok((r.get(0)?, r.get(1)?)))
+                .prepare_cached("SELECT id, name FROM techniques WHERE id LIKE ?1 || '%' ESCAPE '\\' AND NOT revoked ORDER BY length(id), id LIMIT 1")?
+                .query_row([search::like_escape(prefix)], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             if found.is_some() {
                 return Ok(found);
@@ -240,12 +265,27 @@ fn check_schema(conn: &Connection, path: &Path) -> Result<(), CatalogError> {
     Ok(())
 }
 
+/// Longest rule title a list shows (technique pages, search, reverse indexes): one rule with
+/// a 3.9 MB title made every page that lists it megabytes long. The rule page keeps it whole.
+pub const MAX_LISTED_TITLE_CHARS: usize = 300;
+
+/// `text` cut to `max` characters with a visible marker saying how much was left out.
+pub fn truncate_text(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text,
+        Some((cut, _)) => {
+            let total = text.chars().count();
+            format!("{}… [truncated: {total} characters]", &text[..cut])
+        }
+    }
+}
+
 /// Reads a `RuleRef` from columns vendor, id, title, path, lifecycle, parse_status.
 pub(crate) fn rule_ref(row: &rusqlite::Row<'_>) -> rusqlite::Result<RuleRef> {
     Ok(RuleRef {
         vendor: row.get(0)?,
         id: row.get(1)?,
-        title: row.get(2)?,
+        title: truncate_text(row.get(2)?, MAX_LISTED_TITLE_CHARS),
         path: row.get(3)?,
         lifecycle: row.get(4)?,
         parse_status: row.get(5)?,
@@ -261,5 +301,17 @@ pub(crate) fn active_clause(options: QueryOptions) -> &'static str {
         "1"
     } else {
         "r.lifecycle = 'active'"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_is_visible_and_char_safe() {
+        assert_eq!(truncate_text("short".into(), 10), "short");
+        let cut = truncate_text("é".repeat(20), 5);
+        assert_eq!(cut, "ééééé… [truncated: 20 characters]");
     }
 }

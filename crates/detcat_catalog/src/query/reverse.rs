@@ -17,32 +17,9 @@ const EVENT_FIELD_ROWS: usize = 40;
 impl Catalog {
     /// Resolves a field name — canonical id or any vendor's name — to its canonical id.
     pub fn resolve_field(&self, name: &str) -> Result<Option<String>, CatalogError> {
-        let name = name.trim();
-        let canonical: Option<String> = self
-            .conn
-            .prepare_cached("SELECT id FROM canonical_fields WHERE id = ?1 COLLATE NOCASE")?
-            .query_row([name], |r| r.get(0))
-            .optional()?;
-        if canonical.is_some() {
-            return Ok(canonical);
-        }
-        // Exact matches use the indexes; only a name in another case falls back to a scan.
-        for sql in [
-            "SELECT canonical FROM predicates WHERE canonical = ?1 LIMIT 1",
-            "SELECT canonical FROM predicates WHERE field = ?1 GROUP BY canonical ORDER BY count(*) DESC LIMIT 1",
-            "SELECT canonical FROM predicates WHERE field = ?1 COLLATE NOCASE
-             GROUP BY canonical ORDER BY count(*) DESC LIMIT 1",
-        ] {
-            let found: Option<String> = self
-                .conn
-                .prepare_cached(sql)?
-                .query_row([name], |r| r.get(0))
-                .optional()?;
-            if found.is_some() {
-                return Ok(found);
-            }
-        }
-        Ok(None)
+        // A hash probe into the field names loaded once per catalog: an unknown name costs
+        // no SQL at all (a search may name thousands).
+        Ok(self.field_index()?.resolve(name).map(str::to_owned))
     }
 
     pub fn field(

@@ -2,10 +2,18 @@
 //! (`field:process.name value:regsvr32.exe vendor:sigma technique:T1218 event:sysmon:1`).
 
 use rusqlite::types::Value as SqlValue;
+use rusqlite::{Error as SqlError, ffi};
 
 use super::{Catalog, QueryOptions, active_clause, rule_ref};
 use crate::error::CatalogError;
 use crate::views::{SearchHit, SearchPage};
+
+/// Longest query accepted, in characters: a search box query, not a document.
+pub const MAX_QUERY_CHARS: usize = 1_000;
+/// Most terms (full text and filters together) in one query: each filter is a subquery.
+pub const MAX_QUERY_TERMS: usize = 24;
+/// Largest `offset`: deeper pages are not a search, they are a dump.
+pub const MAX_OFFSET: u64 = 100_000_000;
 
 /// A parsed search query.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -20,7 +28,43 @@ pub struct SearchQuery {
 
 impl SearchQuery {
     /// Splits on white space (double quotes group words); `key:value` terms with a known key
-    /// are filters, everything else is full text.
+    /// are filters, everything else is full text. Checks the limits first: a query over
+    /// [`MAX_QUERY_CHARS`] or [`MAX_QUERY_TERMS`], or with no term at all (`"`, control
+    /// characters only), is a [`CatalogError::Query`] naming the limit.
+    pub fn parse_checked(q: &str) -> Result<SearchQuery, CatalogError> {
+        let chars = q.chars().count();
+        if chars > MAX_QUERY_CHARS {
+            return Err(CatalogError::Query(format!(
+                "the query is {chars} characters long; the limit is {MAX_QUERY_CHARS}"
+            )));
+        }
+        let query = SearchQuery::parse(q);
+        let terms = query.terms();
+        if terms > MAX_QUERY_TERMS {
+            return Err(CatalogError::Query(format!(
+                "the query has {terms} terms; the limit is {MAX_QUERY_TERMS}"
+            )));
+        }
+        if terms == 0 {
+            return Err(CatalogError::Query(
+                "the query has no search terms (quotes and control characters are not words)"
+                    .to_owned(),
+            ));
+        }
+        Ok(query)
+    }
+
+    /// How many terms, full text and filters together.
+    pub fn terms(&self) -> usize {
+        self.text.len()
+            + self.vendor.len()
+            + self.field.len()
+            + self.value.len()
+            + self.technique.len()
+            + self.event.len()
+    }
+
+    /// Parses without limits (see [`SearchQuery::parse_checked`]).
     pub fn parse(q: &str) -> SearchQuery {
         let mut out = SearchQuery::default();
         for term in split_terms(q) {
@@ -52,6 +96,13 @@ fn split_terms(q: &str) -> Vec<String> {
     for c in q.chars() {
         match c {
             '"' => quoted = !quoted,
+            // A control character (NUL from `q=%00`, a terminal escape) is never part of a
+            // word: FTS5 would read a NUL as the end of its query string.
+            c if c.is_control() => {
+                if !cur.is_empty() {
+                    terms.push(std::mem::take(&mut cur));
+                }
+            }
             c if c.is_whitespace() && !quoted => {
                 if !cur.is_empty() {
                     terms.push(std::mem::take(&mut cur));
@@ -67,7 +118,7 @@ fn split_terms(q: &str) -> Vec<String> {
 }
 
 /// A literal for `LIKE … ESCAPE '\'`: the user's `%`, `_` and `\` match themselves.
-fn like_escape(s: &str) -> String {
+pub(crate) fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -96,6 +147,25 @@ fn fts_query(text: &[String]) -> String {
         .join(" ")
 }
 
+/// A full-text syntax error is the client's query, not a broken catalog: a
+/// [`CatalogError::Query`] with a hint (user text is quoted, so this is a last line of defence).
+fn fts_error(e: SqlError) -> CatalogError {
+    let syntax = match &e {
+        SqlError::SqliteFailure(f, Some(msg)) => {
+            f.code == ffi::ErrorCode::Unknown && msg.starts_with("fts5:")
+                || msg.contains("unterminated string")
+        }
+        _ => false,
+    };
+    if syntax {
+        CatalogError::Query(format!(
+            "the search text is not valid full-text syntax ({e}); hint: search for plain words, or put a phrase in double quotes"
+        ))
+    } else {
+        e.into()
+    }
+}
+
 impl Catalog {
     pub fn search(
         &self,
@@ -104,7 +174,20 @@ impl Catalog {
         limit: u64,
         options: QueryOptions,
     ) -> Result<SearchPage, CatalogError> {
-        let query = SearchQuery::parse(q);
+        let query = SearchQuery::parse_checked(q)?;
+        if offset > MAX_OFFSET {
+            return Err(CatalogError::Query(format!(
+                "offset {offset} is past the limit of {MAX_OFFSET}"
+            )));
+        }
+        let limit = limit.clamp(1, 500);
+        let empty = || SearchPage {
+            query: q.to_owned(),
+            total: 0,
+            offset,
+            limit,
+            hits: Vec::new(),
+        };
         let mut clauses: Vec<String> = vec![active_clause(options).to_owned()];
         let mut params: Vec<SqlValue> = Vec::new();
         let mut bind = |v: String| {
@@ -125,13 +208,20 @@ impl Catalog {
         // canonical (folded) value, the value as written, or a part of it. Given both, they
         // must hold for the same indicator: `field:process.name value:regsvr32.exe` finds
         // Sigma's `Image|endswith: '\regsvr32.exe'` (canonically process.name = regsvr32.exe).
+        // Only names the catalog knows reach SQL (a hash probe each): a field no rule uses
+        // matches nothing, so a query naming only such fields is answered without a scan.
         let mut fields: Vec<String> = Vec::new();
         for f in &query.field {
-            fields.push(f.clone());
             if let Some(canonical) = self.resolve_field(f)? {
+                fields.push(f.trim().to_owned());
                 fields.push(canonical);
             }
         }
+        if !query.field.is_empty() && fields.is_empty() {
+            return Ok(empty());
+        }
+        fields.sort();
+        fields.dedup();
         let field_list = |bind: &mut dyn FnMut(String) -> String| {
             fields
                 .iter()
@@ -178,12 +268,14 @@ impl Catalog {
             ));
         }
         let filter = clauses.join(" AND ");
-        let total: u64 = self.conn.query_row(
-            &format!("SELECT count(*) FROM rules r WHERE {filter}"),
-            rusqlite::params_from_iter(params.iter()),
-            |r| r.get(0),
-        )?;
-        let limit = limit.clamp(1, 500);
+        let total: u64 = self
+            .conn
+            .query_row(
+                &format!("SELECT count(*) FROM rules r WHERE {filter}"),
+                rusqlite::params_from_iter(params.iter()),
+                |r| r.get(0),
+            )
+            .map_err(fts_error)?;
         let sql = format!(
             "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status,
                     (SELECT json_group_array(technique_id) FROM rule_techniques rt WHERE rt.rid = r.rid)
@@ -196,8 +288,10 @@ impl Catalog {
                     rule: rule_ref(r)?,
                     techniques: super::json_vec(&r.get::<_, String>(6)?),
                 })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+            })
+            .map_err(fts_error)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fts_error)?;
         Ok(SearchPage {
             query: q.to_owned(),
             total,
@@ -232,5 +326,29 @@ mod tests {
     #[test]
     fn fts_query_quotes_user_text() {
         assert_eq!(fts_query(&["a\"b".into(), "c".into()]), "\"a\"\"b\" \"c\"*");
+    }
+
+    #[test]
+    fn control_characters_split_terms() {
+        assert_eq!(SearchQuery::parse("a\0b\u{1b}[2J").text, ["a", "b", "[2J"]);
+        assert_eq!(SearchQuery::parse("\0").terms(), 0);
+    }
+
+    #[test]
+    fn a_lone_quote_is_no_query() {
+        let e = SearchQuery::parse_checked("\"").unwrap_err();
+        assert!(e.to_string().contains("no search terms"), "{e}");
+    }
+
+    #[test]
+    fn long_queries_name_the_limit() {
+        let e = SearchQuery::parse_checked(&"x".repeat(MAX_QUERY_CHARS + 1)).unwrap_err();
+        assert!(e.to_string().contains("limit is 1000"), "{e}");
+        let many = (0..=MAX_QUERY_TERMS)
+            .map(|i| format!("field:F{i}"))
+            .collect::<Vec<_>>();
+        let e = SearchQuery::parse_checked(&many.join(" ")).unwrap_err();
+        assert!(e.to_string().contains("limit is 24"), "{e}");
+        assert!(SearchQuery::parse_checked(&many[1..].join(" ")).is_ok());
     }
 }

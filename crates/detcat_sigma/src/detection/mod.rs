@@ -175,11 +175,32 @@ fn field_item(
             return opaque(key, &message);
         }
     };
+    for item in applied.values.iter().flatten() {
+        if let Item::Regex(re) = item
+            && let Some(message) = regex_error(re)
+        {
+            diags.push(diag::invalid_regex(path, &message, span));
+        }
+    }
     let expr = predicates(&field, &applied, &names, span);
     if applied.negate {
         Expr::not(expr)
     } else {
         expr
+    }
+}
+
+/// Why `re` is no regular expression, if it is none. Look-around and backreferences are valid
+/// in the PCRE dialects Sigma backends target though the Rust parser lacks them: not errors.
+fn regex_error(re: &str) -> Option<String> {
+    use regex_syntax::ast::ErrorKind;
+    let e = regex_syntax::ast::parse::Parser::new().parse(re).err()?;
+    match e.kind() {
+        ErrorKind::UnsupportedLookAround | ErrorKind::UnsupportedBackreference => None,
+        kind => Some(format!(
+            "{kind} in '{}'",
+            re.chars().take(120).collect::<String>()
+        )),
     }
 }
 

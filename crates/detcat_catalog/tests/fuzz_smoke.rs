@@ -1,0 +1,238 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Fuzz smoke test on the stable toolchain, run in CI: the parsers of the workspace (YAML,
+//! Sigma rules and conditions, SPL with macros, whole files of each vendor, STIX bundles) get
+//! mutations of the demo corpus for a fixed time each, with the assertions of the `fuzz/`
+//! targets (no panic, spans inside the input). KQL, EQL, ES|QL and Lucene have theirs in
+//! `crates/detcat_elastic/tests/fuzz_smoke.rs`.
+//!
+//! The budget per target is `DETCAT_FUZZ_SECS` (default 2; `.ci/run` sets it). The real
+//! campaign is `cargo fuzz` on nightly (docs/fuzzing.md); this keeps a crash from landing
+//! unnoticed between campaigns. A crashing input is written to `target/fuzz-smoke-crash-*`.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use detcat_catalog::Corpus;
+use detcat_model::{Diagnostic, SourceFile};
+
+/// xorshift64: deterministic, dependency-free randomness (a seed per target).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Fragments that are syntax in some rule language: splicing them in reaches error paths
+/// byte flips rarely reach.
+const TOKENS: &[&str] = &[
+    "|",
+    ":",
+    "- ",
+    "'",
+    "\"",
+    "\\",
+    "*",
+    "?",
+    "&a ",
+    "*a",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "\n",
+    "  ",
+    "---\n",
+    " and ",
+    " or ",
+    " not ",
+    "1 of ",
+    "all of them",
+    "|contains",
+    "|re",
+    "`",
+    "`m(`",
+    "$a$",
+    "[[",
+    "]]",
+    "\"\"\"",
+    " where ",
+    " | ",
+    "sequence by x ",
+    " with maxspan=",
+    "| stats ",
+    "FROM x | ",
+    "~",
+    "/",
+    "\u{0}",
+    "é",
+    "\u{1b}[2J",
+    "{\"type\":\"bundle\"",
+    ",",
+    "\"objects\":[",
+    "attack-pattern",
+    "x-mitre-tactic",
+    "\"id\":\"",
+    "99999999999999999999",
+];
+
+fn mutate(rng: &mut Rng, seed: &str) -> String {
+    let mut bytes = seed.as_bytes().to_vec();
+    for _ in 0..=rng.below(8) {
+        let at = rng.below(bytes.len() + 1);
+        match rng.below(5) {
+            0 | 1 => {
+                let tok = TOKENS[rng.below(TOKENS.len())].as_bytes();
+                bytes.splice(at..at, tok.iter().copied());
+            }
+            2 if at < bytes.len() => {
+                let end = (at + rng.below(32)).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            3 if at < bytes.len() => bytes[at] = rng.next() as u8,
+            _ => {
+                // Duplicate a slice: repetition drives recursion and quadratic paths.
+                let end = (at + rng.below(64)).min(bytes.len());
+                let copy = bytes[at..end].to_vec();
+                bytes.splice(at..at, copy);
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn budget() -> Duration {
+    let secs = std::env::var("DETCAT_FUZZ_SECS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or(2.0);
+    Duration::from_secs_f64(secs.max(0.0))
+}
+
+fn in_bounds(diagnostics: &[Diagnostic], len: usize) -> bool {
+    diagnostics.iter().all(|d| {
+        d.span
+            .is_none_or(|s| s.start <= s.end && s.end as usize <= len)
+    })
+}
+
+/// Runs `check` on mutations of `seeds` until the budget is spent; returns executions.
+fn campaign(name: &str, seeds: &[String], check: impl Fn(&str)) -> u64 {
+    assert!(!seeds.is_empty(), "{name}: no seeds");
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ name.len() as u64 * 0x1000_0001);
+    let deadline = Instant::now() + budget();
+    let mut runs = 0u64;
+    // Seeds as they are first, then mutations (at least one round even with a zero budget).
+    for input in seeds.iter().cloned().chain(std::iter::from_fn(|| {
+        (Instant::now() < deadline).then(|| mutate(&mut rng, &seeds[rng.below(seeds.len())]))
+    })) {
+        if catch_unwind(AssertUnwindSafe(|| check(&input))).is_err() {
+            let path = format!(
+                "{}/../../target/fuzz-smoke-crash-{name}.txt",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let _ = std::fs::write(&path, &input);
+            panic!("{name}: crash after {runs} runs; input written to {path}");
+        }
+        runs += 1;
+    }
+    eprintln!("fuzz smoke {name}: {runs} executions, no crash");
+    runs
+}
+
+fn files(vendor: detcat_model::Vendor) -> Vec<SourceFile> {
+    Corpus::demo().files(vendor).to_vec()
+}
+
+fn texts(vendor: detcat_model::Vendor) -> Vec<String> {
+    files(vendor).into_iter().map(|f| f.text).collect()
+}
+
+/// Single lines of the demo files: queries and conditions without their file around them.
+fn lines(vendor: detcat_model::Vendor) -> Vec<String> {
+    texts(vendor)
+        .iter()
+        .flat_map(|t| t.lines().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|l| l.trim().len() > 3)
+        .collect()
+}
+
+use detcat_model::Vendor::{Elastic, Sigma, Splunk};
+
+#[test]
+fn fuzz_smoke_yaml_and_sigma() {
+    let limits = detcat_yaml::Limits {
+        max_nodes: 100_000,
+        ..Default::default()
+    };
+    campaign("yaml", &texts(Sigma), |text| {
+        if let Ok(docs) = detcat_yaml::parse_documents(text, &limits) {
+            assert!(docs.iter().all(|d| d.span.end as usize <= text.len()));
+        }
+    });
+    campaign("sigma_rule", &texts(Sigma), |text| {
+        let file = SourceFile::new("sigma/rules/fuzz/rule.yml", text);
+        let outcome = detcat_sigma::parse_file(&file);
+        assert!(outcome.non_rule.is_some() || !outcome.rules.is_empty());
+        assert!(in_bounds(&outcome.diagnostics, text.len()));
+    });
+    campaign("sigma_condition", &lines(Sigma), |text| {
+        let (_, errors) = detcat_sigma::parse_condition(text);
+        assert!(errors.iter().all(|e| e.span.end as usize <= text.len()));
+    });
+}
+
+/// The four Elastic query languages have their own smoke test beside their parsers
+/// (`crates/detcat_elastic/tests/fuzz_smoke.rs`); here, whole rule files.
+#[test]
+fn fuzz_smoke_elastic_files() {
+    campaign("elastic_file", &texts(Elastic), |text| {
+        let out = detcat_elastic::parse_files(&[SourceFile::new("elastic/rules/fuzz.toml", text)]);
+        assert_eq!(out.len(), 1);
+    });
+}
+
+#[test]
+fn fuzz_smoke_splunk() {
+    campaign("spl", &lines(Splunk), |src| {
+        let parsed = detcat_splunk::spl::parse(src);
+        assert!(in_bounds(&parsed.diagnostics, src.len()));
+        let _ = detcat_splunk::lower::lower(&parsed.query, src);
+    });
+    campaign("splunk_file", &texts(Splunk), |text| {
+        let out = detcat_splunk::parse_files(&[
+            SourceFile::new("splunk/detections/endpoint/fuzz.yml", text),
+            SourceFile::new("splunk/macros/fuzz.yml", text),
+        ]);
+        assert_eq!(out.len(), 2);
+        for rule in out.iter().flat_map(|o| &o.rules) {
+            assert!(in_bounds(&rule.diagnostics, text.len()));
+        }
+    });
+}
+
+#[test]
+fn fuzz_smoke_stix() {
+    let bundles: Vec<String> = Corpus::demo()
+        .attack
+        .iter()
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    campaign("stix", &bundles, |text| {
+        let (kb, _) = detcat_attack::KnowledgeBase::load(&[("attack/fuzz.json", text.as_bytes())]);
+        for t in kb.techniques() {
+            let _ = t.cited_description();
+            let _ = kb.tactics_of_technique(&t.id);
+        }
+    });
+}
