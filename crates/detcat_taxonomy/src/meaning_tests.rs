@@ -264,11 +264,12 @@ mod events_per_branch {
     /// "Image loaded*"` (winlogbeat's Sysmon 7) also got Sysmon 1 and `endpoint:process`.
     #[test]
     fn regression_image_loaded_action_is_sysmon_7_not_process_creation() {
-        let mut r = rule(
-            Vendor::Elastic,
-            tags(&["Elastic Defend", "Sysmon", "Elastic Endgame"]),
-            vec![],
-        );
+        // The Elastic parser also reports every `event.category` value it saw as a hint.
+        let mut hints = tags(&["Elastic Defend", "Sysmon", "Elastic Endgame"]);
+        for c in ["library", "driver", "process"] {
+            hints.push(TelemetryHint::EventCategory { name: c.into() });
+        }
+        let mut r = rule(Vendor::Elastic, hints, vec![]);
         let action = Predicate::new(
             "event.action",
             Operator::Wildcard,

@@ -673,13 +673,14 @@ fn branch_events(
     if let Some(keys) = by_action {
         return push_keys(events, keys, out);
     }
-    let mut categories = branch.categories.clone();
-    categories.extend(
-        shared
-            .iter()
-            .filter(|c| !branch.categories.contains(c))
-            .cloned(),
-    );
+    // A branch that names its categories reads those; the rule-wide hints (EQL `process
+    // where`, the categories a parser saw anywhere in the query, the index) fill in for
+    // branches that name none.
+    let categories = if branch.categories.is_empty() {
+        shared.to_vec()
+    } else {
+        branch.categories.clone()
+    };
     if source.categories.is_empty() || categories.is_empty() {
         return push_keys(events, &source.default, out);
     }
