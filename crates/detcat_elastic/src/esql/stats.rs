@@ -149,12 +149,11 @@ impl State<'_> {
                 }
                 continue;
             }
-            let on_aggregates = self
-                .columns
-                .resolve(c)
-                .fields()
-                .iter()
-                .any(|f| matches!(self.columns.get(f), Some(col) if matches!(col.kind, Kind::Agg { .. })));
+            // Only a condition on `BY` keys (expression columns over fields) filters events;
+            // one on an aggregate or on anything made from rows after `STATS` filters groups.
+            let on_aggregates = self.columns.resolve(c).fields().iter().any(
+                |f| matches!(self.columns.get(f), Some(col) if !matches!(col.kind, Kind::Expr(_))),
+            );
             let expr = self.lower(c);
             if let Some(st) = self.stats.as_mut() {
                 if on_aggregates {

@@ -356,3 +356,16 @@ fn stats_by_an_eval_column_keeps_its_name() {
         "a BY key condition filters the aggregated events"
     );
 }
+
+#[test]
+fn condition_on_a_column_made_after_stats_filters_groups() {
+    let q = parse(
+        r#"from x | stats n = count(*), v = values(process.name) by user.name | eval s = mv_concat(v, ",") | dissect s "%{first},%{rest}" | where first == "cmd.exe""#,
+    );
+    assert!(q.diagnostics.is_empty(), "{:?}", q.diagnostics);
+    let Expr::And { items } = &q.expr else {
+        panic!("aggregation and computed, got {:?}", q.expr)
+    };
+    assert!(matches!(&items[0], Expr::Aggregation(a) if a.input.is_none()));
+    assert!(matches!(&items[1], Expr::Computed(c) if c.fields == ["process.name"]));
+}
