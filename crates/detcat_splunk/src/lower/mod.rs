@@ -158,21 +158,7 @@ impl<'a> Lowerer<'a> {
     /// Fields of every predicate, computed and opaque node of a subquery.
     pub(crate) fn subsearch_fields(&mut self, query: &Query) -> Vec<String> {
         let expr = self.subquery(query);
-        let mut out: Vec<String> = Vec::new();
-        for e in expr.walk() {
-            let names: Vec<&String> = match e {
-                Expr::Pred(p) => vec![&p.field],
-                Expr::Computed(c) => c.fields.iter().collect(),
-                Expr::Opaque(o) => o.fields.iter().collect(),
-                _ => Vec::new(),
-            };
-            for n in names {
-                if !out.contains(n) {
-                    out.push(n.clone());
-                }
-            }
-        }
-        out
+        fields_of(&expr)
     }
 
     /// Lowers a subsearch on its own (its commands and datamodels count as the rule's).
@@ -193,6 +179,25 @@ impl<'a> Lowerer<'a> {
         self.commands.append(&mut sub.commands);
         expr
     }
+}
+
+/// Fields of every predicate, computed and opaque node of an expression, without repeats.
+pub(crate) fn fields_of(expr: &Expr) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in expr.walk() {
+        let names: Vec<&String> = match e {
+            Expr::Pred(p) => vec![&p.field],
+            Expr::Computed(c) => c.fields.iter().collect(),
+            Expr::Opaque(o) => o.fields.iter().collect(),
+            _ => Vec::new(),
+        };
+        for n in names {
+            if !out.contains(n) {
+                out.push(n.clone());
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 //! Search-language comparisons are case-insensitive; `*` is a wildcard (`field=*` means the
 //! field exists); unquoted integers become integer values, as Sigma's `EventID: 4688` does.
 
-use detcat_model::{Expr, Keyword, Opaque, Operator, Predicate, Value, wildcard};
+use detcat_model::{
+    Expr, Keyword, Opaque, Operator, Predicate, SeqKind, SeqStep, Sequence, Value, wildcard,
+};
 
 use super::Lowerer;
-use crate::spl::{CmpOp, SearchExpr, SearchValue};
+use crate::spl::{CmpOp, CommandKind, Query, SearchExpr, SearchValue};
 
 impl Lowerer<'_> {
     pub(crate) fn search(&mut self, e: &SearchExpr) -> Expr {
@@ -63,7 +65,11 @@ impl Lowerer<'_> {
             }
             SearchExpr::TimeBound { .. } => Expr::Const { value: true },
             SearchExpr::Subsearch { query, span } => {
-                let fields = self.subsearch_fields(query);
+                let sub = self.subquery(query);
+                if let Some(e) = correlated(query, &sub) {
+                    return e;
+                }
+                let fields = super::fields_of(&sub);
                 self.diags
                     .push(crate::diagnostics::subsearch_not_normalized(*span));
                 Expr::Opaque(Opaque {
@@ -79,6 +85,38 @@ impl Lowerer<'_> {
             SearchExpr::Error { span } => self.opaque(*span, "search terms that did not parse"),
         }
     }
+}
+
+/// A subsearch in search terms that is fully normalized and ends by naming the fields it
+/// returns (`[| tstats … by a b | table a b]`): its results become `a=… b=…` terms, so the
+/// event must share those fields with an event the subsearch finds — a one-step sample joined
+/// by them. Anything else (baselines, lookups, unknown commands) stays opaque.
+fn correlated(query: &Query, sub: &Expr) -> Option<Expr> {
+    if sub.has_opaque() {
+        return None;
+    }
+    let keys = query.commands.iter().rev().find_map(|c| match &c.kind {
+        CommandKind::Other { words, .. } if c.name == "table" || c.name == "fields" => {
+            Some(words.clone())
+        }
+        _ => None,
+    })?;
+    if keys.is_empty() || keys.iter().any(|k| k == "-" || k == "+" || k.contains('*')) {
+        return None;
+    }
+    Some(Expr::Sequence(Sequence {
+        kind: SeqKind::Sample,
+        by: keys,
+        maxspan: None,
+        steps: vec![SeqStep {
+            category: None,
+            expr: sub.clone(),
+            by: Vec::new(),
+            runs: None,
+            missing: false,
+        }],
+        until: None,
+    }))
 }
 
 /// Removes `true` constants from a conjunction (`*`, time bounds); an all-true `and` is `true`.

@@ -470,3 +470,30 @@ fn unresolvable_lookups_stay_opaque_with_a_reason() {
             .has_opaque()
     );
 }
+
+#[test]
+fn plain_tstats_subsearch_is_a_correlation_by_its_returned_fields() {
+    let e = expr(
+        "| tstats count from datamodel=P where P.name=cmd.exe by P.pid | search [| tstats count from datamodel=P where P.parent=cmd.exe P.name=reg.exe by P.ppid | rename P.ppid as pid | table pid]",
+    );
+    assert!(!e.has_opaque(), "{e:?}");
+    let seq = e
+        .walk()
+        .find_map(|x| match x {
+            Expr::Sequence(s) => Some(s),
+            _ => None,
+        })
+        .expect("a sequence");
+    assert_eq!(seq.by, ["pid"]);
+    assert_eq!(
+        indicators(&e),
+        [
+            "P.name eq cmd.exe",
+            "P.parent eq cmd.exe",
+            "P.name eq reg.exe"
+        ]
+    );
+    // A subsearch over a baseline stays opaque, with its reason.
+    let l = lowered("a=1 [| inputlookup baseline | table user]");
+    assert!(l.expr.has_opaque());
+}
