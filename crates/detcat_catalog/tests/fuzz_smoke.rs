@@ -129,13 +129,18 @@ fn in_bounds(diagnostics: &[Diagnostic], len: usize) -> bool {
 /// Runs `check` on mutations of `seeds` until the budget is spent; returns executions.
 fn campaign(name: &str, seeds: &[String], check: impl Fn(&str)) -> u64 {
     assert!(!seeds.is_empty(), "{name}: no seeds");
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ name.len() as u64 * 0x1000_0001);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (name.len() as u64).wrapping_mul(0x1000_0001));
     let deadline = Instant::now() + budget();
     let mut runs = 0u64;
     // Seeds as they are first, then mutations (at least one round even with a zero budget).
-    for input in seeds.iter().cloned().chain(std::iter::from_fn(|| {
-        (Instant::now() < deadline).then(|| mutate(&mut rng, &seeds[rng.below(seeds.len())]))
-    })) {
+    let mutations = std::iter::from_fn(|| {
+        if Instant::now() >= deadline {
+            return None;
+        }
+        let seed = &seeds[rng.below(seeds.len())];
+        Some(mutate(&mut rng, seed))
+    });
+    for input in seeds.iter().cloned().chain(mutations) {
         if catch_unwind(AssertUnwindSafe(|| check(&input))).is_err() {
             let path = format!(
                 "{}/../../target/fuzz-smoke-crash-{name}.txt",
