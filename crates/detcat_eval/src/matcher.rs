@@ -15,7 +15,7 @@ pub(crate) enum Pat {
     Exact(String),
     Prefix(String),
     Suffix(String),
-    Contains(Finder<'static>),
+    Contains(Box<Finder<'static>>),
     /// `*` alone: any value, even empty.
     Any,
     /// `a*b*c`: anchored first / last segments, middle ones found in order.
@@ -61,7 +61,9 @@ impl Pat {
 
     /// A literal searched anywhere in the value.
     pub(crate) fn contains(text: &str, fold: bool) -> Pat {
-        Pat::Contains(Finder::new(fold_case(text, fold).as_bytes()).into_owned())
+        Pat::Contains(Box::new(
+            Finder::new(fold_case(text, fold).as_bytes()).into_owned(),
+        ))
     }
 
     /// A pattern in the model's wildcard syntax, matched against the whole value.
