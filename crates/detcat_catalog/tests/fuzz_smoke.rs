@@ -212,7 +212,11 @@ fn fuzz_smoke_splunk() {
     campaign("spl", &lines(Splunk), |src| {
         let parsed = detcat_splunk::spl::parse(src);
         assert!(in_bounds(&parsed.diagnostics, src.len()));
-        let _ = detcat_splunk::lower::lower(&parsed.query, src);
+        let _ = detcat_splunk::lower::lower(
+            &parsed.query,
+            src,
+            &detcat_splunk::lookups::LookupTables::default(),
+        );
     });
     campaign("splunk_file", &texts(Splunk), |text| {
         let out = detcat_splunk::parse_files(&[

@@ -1,6 +1,5 @@
 //! Behaviour tests of [`crate::parse_documents`] on well-formed and hostile input.
 
-
 use crate::{Limits, Node, NodeValue, parse_documents};
 
 fn one(text: &str) -> Node {

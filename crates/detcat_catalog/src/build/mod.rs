@@ -4,8 +4,8 @@ mod analyze;
 mod link;
 mod recordings;
 mod report;
-pub mod threat;
 mod temp;
+pub mod threat;
 mod write;
 
 use std::path::{Path, PathBuf};

@@ -2,7 +2,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use detcat_model::{Diagnostic, Lifecycle, ParseStatus, Role, Rule, Severity, TelemetryHint, Vendor};
+use detcat_model::{
+    Diagnostic, Lifecycle, ParseStatus, Role, Rule, Severity, TelemetryHint, Vendor,
+};
 use serde::{Deserialize, Serialize};
 
 use super::analyze::AnalyzedRule;
