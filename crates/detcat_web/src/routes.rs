@@ -24,7 +24,7 @@ pub(crate) const MAX_IN_FLIGHT: usize = 64;
 
 /// Query parameters any page reads: the cache key keeps only these, so `?r=<random>` cannot
 /// turn every request into a cache miss.
-const KNOWN_PARAMS: &[&str] = &["q", "page", "limit", "vendor", "platform"];
+const KNOWN_PARAMS: &[&str] = &["q", "page", "limit", "vendor", "platform", "color"];
 
 /// The Content-Security-Policy of every response: no inline script or style, nothing from
 /// elsewhere, no framing.
