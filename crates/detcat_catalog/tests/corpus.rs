@@ -38,7 +38,12 @@ fn full() -> Option<&'static Mutex<(Catalog, BuildReport)>> {
     let dir = corpus_dir()?;
     Some(FULL.get_or_init(|| {
         let corpus = Corpus::read_dir(&dir).unwrap();
-        let (conn, report) = build_in_memory(&corpus, &BuildOptions::default()).unwrap();
+        // With the regression recordings: the recordings tests below read their results.
+        let options = BuildOptions {
+            recordings: true,
+            ..BuildOptions::default()
+        };
+        let (conn, report) = build_in_memory(&corpus, &options).unwrap();
         Mutex::new((Catalog::from_connection(conn, "corpus").unwrap(), report))
     }))
 }

@@ -34,6 +34,7 @@ fn a_failed_build_leaves_the_previous_catalog_intact() {
     let before = std::fs::read(&out).unwrap();
     let bad = BuildOptions {
         attack_files: vec![dir.path().join("missing-attack.json")],
+        ..BuildOptions::default()
     };
     assert!(build_to_file(&Corpus::demo(), &out, &bad, &Quiet).is_err());
     assert_eq!(

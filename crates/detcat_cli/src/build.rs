@@ -25,6 +25,11 @@ pub struct BuildArgs {
     /// Print the build report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also run the Sigma regression recordings (<corpus>/sigma/regression_data) against every
+    /// rule of every vendor, so rule and technique pages show which rules fire on them
+    /// (several seconds on the full corpus).
+    #[arg(long)]
+    recordings: bool,
 }
 
 struct Bar(ProgressBar);
@@ -61,6 +66,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     bar.enable_steady_tick(Duration::from_millis(100));
     let options = BuildOptions {
         attack_files: args.attack.clone(),
+        recordings: args.recordings,
     };
     let report = build_to_file(&corpus, &args.out, &options, &Bar(bar.clone()))
         .with_context(|| format!("building the catalog {}", args.out.display()))?;

@@ -35,6 +35,10 @@ impl Progress for Quiet {}
 pub struct BuildOptions {
     /// ATT&CK bundles to use instead of the newest of each domain in the corpus `attack/`.
     pub attack_files: Vec<PathBuf>,
+    /// Run the Sigma regression recordings of the corpus (`sigma/regression_data`) against
+    /// every rule and store the results. Off by default: on the full corpus it costs several
+    /// times the rest of the build.
+    pub recordings: bool,
 }
 
 /// The parsed, linked and mapped corpus, ready to be written.
@@ -44,6 +48,8 @@ pub struct Built {
     pub attack: link::Attack,
     pub threat: threat::Threat,
     pub report: BuildReport,
+    /// Whether the write stage runs the regression recordings ([`BuildOptions::recordings`]).
+    pub recordings: bool,
 }
 
 /// One input file as the `files` table records it.
@@ -210,6 +216,7 @@ pub fn analyze_corpus(
         attack,
         threat,
         report,
+        recordings: options.recordings,
     })
 }
 

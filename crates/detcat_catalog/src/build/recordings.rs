@@ -42,6 +42,9 @@ pub(super) fn write(
     built: &Built,
     corpus: &Corpus,
 ) -> Result<(), CatalogError> {
+    if !built.recordings {
+        return Ok(());
+    }
     let Some(dir) = regression_dir(corpus) else {
         return Ok(());
     };
