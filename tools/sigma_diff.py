@@ -63,7 +63,9 @@ def value_texts(v):
     elif isinstance(v, st.SigmaExists):
         yield "exists"
     elif isinstance(v, st.SigmaNull):
-        yield "null"
+        # detcat models `field: null` as `not exists(field)`: the item is the exists check,
+        # the negation lives in the tree.
+        yield "exists"
     elif isinstance(v, st.SigmaBool):
         yield "true" if v.boolean else "false"
     elif isinstance(v, st.SigmaNumber):

@@ -83,13 +83,22 @@ pub struct VendorCounts {
 /// The cause of a partial or failed rule that carries no diagnostic (a parser gap to close).
 pub const NO_CAUSE: &str = "(no diagnostic)";
 
-/// The causes a partial or failed rule counts under: its distinct parse diagnostic codes.
+/// The causes a partial or failed rule counts under: its distinct parse diagnostic codes —
+/// warnings and errors first; failing those, the notes (an ML job's opaque node is explained
+/// by an info-level diagnostic, and is no parser gap).
 fn causes_of(diagnostics: &[Diagnostic]) -> Vec<&str> {
-    let mut codes: Vec<&str> = diagnostics
-        .iter()
-        .filter(|d| d.severity != Severity::Info && !d.code.starts_with("attack::"))
+    let parse = || {
+        diagnostics
+            .iter()
+            .filter(|d| !d.code.starts_with("attack::"))
+    };
+    let mut codes: Vec<&str> = parse()
+        .filter(|d| d.severity != Severity::Info)
         .map(|d| d.code.as_str())
         .collect();
+    if codes.is_empty() {
+        codes = parse().map(|d| d.code.as_str()).collect();
+    }
     codes.sort_unstable();
     codes.dedup();
     if codes.is_empty() {
@@ -384,5 +393,15 @@ mod tests {
                 "splunk::unsupported-command"
             ]
         );
+    }
+
+    #[test]
+    fn a_rule_explained_only_by_a_note_counts_under_that_note() {
+        // Elastic ML jobs: the opaque node's reason is an info diagnostic, not "no diagnostic".
+        let diags = [
+            Diagnostic::warning("attack::tactic-disagrees", "m", "x.toml", None),
+            Diagnostic::info("elastic::machine-learning-job", "m", "x.toml", None),
+        ];
+        assert_eq!(causes_of(&diags), ["elastic::machine-learning-job"]);
     }
 }
