@@ -22,19 +22,8 @@ pub(crate) struct Header {
     pub(crate) extra: Vec<String>,
 }
 
-const KNOWN: [&str; 20] = [
-    "id",
-    "title",
-    "name",
-    "description",
-    "author",
-    "date",
-    "modified",
-    "status",
-    "level",
-    "references",
-    "falsepositives",
-    "tags",
+/// Top-level keys with a meaning besides the typed [`SCALAR_KEYS`] and [`LIST_KEYS`].
+const OTHER_KNOWN: [&str; 8] = [
     "logsource",
     "detection",
     "correlation",
@@ -44,6 +33,12 @@ const KNOWN: [&str; 20] = [
     "related",
     "license",
 ];
+
+fn is_known(key: &str) -> bool {
+    [&SCALAR_KEYS[..], &LIST_KEYS[..], &OTHER_KNOWN[..]]
+        .iter()
+        .any(|keys| keys.contains(&key))
+}
 
 impl Header {
     pub(crate) fn read(doc: &Node) -> Header {
@@ -79,7 +74,7 @@ impl Header {
             .unwrap_or_default()
             .iter()
             .filter_map(|(k, _)| k.scalar_text())
-            .filter(|k| !KNOWN.contains(&k.as_str()))
+            .filter(|k| !is_known(k))
             .collect();
         Header {
             id: text("id"),
