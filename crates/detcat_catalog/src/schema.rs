@@ -2,7 +2,7 @@
 //! [`SCHEMA_VERSION`] on every change so old catalogs give a clear message.
 
 /// Stored in `PRAGMA user_version` and in `meta.schema_version`.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Tables. Indexes come in [`INDEXES`], created after the bulk insert (faster than keeping
 /// them up to date row by row).
@@ -46,19 +46,19 @@ CREATE TABLE rules (
     UNIQUE (vendor, id)
 );
 
--- ATT&CK techniques a rule is tagged with (after revoked ids are redirected).
+-- ATT&CK techniques a rule is tagged with (after revoked ids are redirected). Link tables
+-- are plain rowid tables filled in rid order (a bulk append); the build makes their rows
+-- unique per rule, and the indexes come after the load.
 CREATE TABLE rule_techniques (
     rid          INTEGER NOT NULL REFERENCES rules(rid),
     technique_id TEXT NOT NULL,
-    tagged_as    TEXT NOT NULL,         -- the id as the rule wrote it
-    PRIMARY KEY (rid, technique_id)
-) WITHOUT ROWID;
+    tagged_as    TEXT NOT NULL          -- the id as the rule wrote it
+);
 
 CREATE TABLE rule_tactics (
     rid       INTEGER NOT NULL REFERENCES rules(rid),
-    tactic_id TEXT NOT NULL,
-    PRIMARY KEY (rid, tactic_id)
-) WITHOUT ROWID;
+    tactic_id TEXT NOT NULL
+);
 
 -- One row per predicate of the expression tree.
 CREATE TABLE predicates (
@@ -72,32 +72,30 @@ CREATE TABLE predicates (
     negated        INTEGER NOT NULL,   -- under an odd number of `not`
     role           TEXT NOT NULL CHECK (role IN ('selector', 'indicator', 'exclusion', 'other')),
     case_sensitive INTEGER NOT NULL,
-    modifiers      TEXT NOT NULL,      -- JSON array
-    PRIMARY KEY (rid, ord)
-) WITHOUT ROWID;
+    modifiers      TEXT NOT NULL       -- JSON array
+);
 
--- Canonical (field, operator, value) triples: one row per value of an indicator or exclusion
--- predicate, deduplicated per rule.
+-- Canonical (field, operator, value) triples: one row per value of a selector, indicator or
+-- exclusion predicate, unique per rule and (role, field, operator, value). An indicator row
+-- carries its corpus reach: how many rules of the whole corpus (any technique) use the same
+-- indicator triple.
 CREATE TABLE triples (
     rid       INTEGER NOT NULL REFERENCES rules(rid),
-    role      TEXT NOT NULL CHECK (role IN ('selector', 'indicator', 'exclusion')),
+    role      TEXT NOT NULL,          -- selector | indicator | exclusion
     field     TEXT NOT NULL,
     operator  TEXT NOT NULL,
     value     TEXT NOT NULL,          -- canonical value
     original  TEXT NOT NULL,          -- the value as the rule wrote it (first seen)
     raw_field TEXT NOT NULL,
-    PRIMARY KEY (rid, role, field, operator, value)
-) WITHOUT ROWID;
+    reach     INTEGER,                -- indicators: active rules using this triple
+    reach_all INTEGER                 -- indicators: including deprecated and unsupported
+);
 
--- Precomputed corpus reach: how many active rules (any technique) use each indicator triple.
-CREATE TABLE reach (
-    field    TEXT NOT NULL,
-    operator TEXT NOT NULL,
-    value    TEXT NOT NULL,
-    rules    INTEGER NOT NULL,        -- active rules only
-    rules_all INTEGER NOT NULL,       -- including deprecated and unsupported
-    PRIMARY KEY (field, operator, value)
-) WITHOUT ROWID;
+-- Corpus reach per indicator triple, as a table: one row per distinct indicator.
+CREATE VIEW reach AS
+    SELECT field, operator, value, MAX(reach) AS rules, MAX(reach_all) AS rules_all
+    FROM triples WHERE role = 'indicator'
+    GROUP BY field, operator, value;
 
 CREATE TABLE events (
     provider TEXT NOT NULL,
@@ -111,9 +109,8 @@ CREATE TABLE events (
 CREATE TABLE rule_events (
     rid      INTEGER NOT NULL REFERENCES rules(rid),
     provider TEXT NOT NULL,
-    event_id TEXT NOT NULL,
-    PRIMARY KEY (rid, provider, event_id)
-) WITHOUT ROWID;
+    event_id TEXT NOT NULL
+);
 
 CREATE TABLE diagnostics (
     rid      INTEGER REFERENCES rules(rid),   -- NULL for file-level diagnostics
@@ -195,19 +192,26 @@ CREATE TABLE recording_hits (
 ) WITHOUT ROWID;
 
 -- Full-text search over rules. `fields` and `vals` are the rule's field names (raw and
--- canonical) and predicate values, space separated.
+-- canonical) and predicate values, space separated. Contentless: search only needs the
+-- matching rowids (= rid) and their ranking, and the text itself lives in `rules`.
 CREATE VIRTUAL TABLE rules_fts USING fts5(
     title, description, fields, vals,
+    content = '',
     tokenize = "unicode61 tokenchars '._-\\:'"
 );
 "#;
 
 pub const INDEXES: &str = r#"
 CREATE INDEX rules_path ON rules(path);
-CREATE INDEX rule_techniques_t ON rule_techniques(technique_id);
+CREATE INDEX rule_techniques_rid ON rule_techniques(rid);
+CREATE INDEX rule_techniques_t ON rule_techniques(technique_id, rid);
+CREATE INDEX rule_tactics_rid ON rule_tactics(rid);
+CREATE INDEX predicates_rid ON predicates(rid);
 CREATE INDEX predicates_canonical ON predicates(canonical);
 CREATE INDEX predicates_field ON predicates(field);
+CREATE INDEX triples_rid ON triples(rid);
 CREATE INDEX triples_key ON triples(field, operator, value, role);
+CREATE INDEX rule_events_rid ON rule_events(rid);
 CREATE INDEX rule_events_e ON rule_events(provider, event_id);
 CREATE INDEX diagnostics_rid ON diagnostics(rid);
 CREATE INDEX recording_hits_rid ON recording_hits(rid);

@@ -17,6 +17,25 @@ pub struct AnalyzedRule {
     pub events: Vec<EventKey>,
     pub predicates: Vec<PredicateRow>,
     pub triples: Vec<TripleRow>,
+    /// The rule's JSON columns and search text, serialized here — on every core, during the
+    /// analysis — so the single writer thread only binds them. Taken (and freed) when written.
+    pub prepared: Option<Prepared>,
+}
+
+/// Text the catalog stores for a rule, ready to bind.
+pub struct Prepared {
+    pub authors: String,
+    pub references: String,
+    pub false_positives: String,
+    pub tags: String,
+    pub telemetry: String,
+    pub expr: String,
+    /// Per predicate (same order as [`AnalyzedRule::predicates`]): values and modifiers JSON.
+    pub predicate_values: Vec<String>,
+    pub predicate_modifiers: Vec<String>,
+    /// Full-text search columns: field names, values.
+    pub search_fields: String,
+    pub search_values: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -164,14 +183,41 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
         a.role == b.role && a.field == b.field && a.operator == b.operator && a.value == b.value
     });
 
-    AnalyzedRule {
+    let mut analyzed = AnalyzedRule {
         rule,
         techniques,
         tactics,
         events: events.into_iter().collect(),
         predicates,
         triples,
+        prepared: None,
+    };
+    analyzed.prepared = Some(prepare(&analyzed));
+    analyzed
+}
+
+pub(super) fn prepare(a: &AnalyzedRule) -> Prepared {
+    let r = &a.rule;
+    let (search_fields, search_values) = search_terms(a);
+    Prepared {
+        authors: json(&r.authors),
+        references: json(&r.references),
+        false_positives: json(&r.false_positives),
+        tags: json(&r.tags),
+        telemetry: json(&r.telemetry),
+        expr: json(&r.expr),
+        predicate_values: a.predicates.iter().map(|p| json(&p.values)).collect(),
+        predicate_modifiers: a.predicates.iter().map(|p| json(&p.modifiers)).collect(),
+        search_fields,
+        search_values,
     }
+}
+
+/// JSON of model data. Serializing these types cannot fail (string keys only; serde_json
+/// writes non-finite numbers as `null`), so a failure would be a bug: it is stored as `null`
+/// rather than aborting the build.
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
 /// A predicate value as the rule page shows it: wildcard patterns in display form (single

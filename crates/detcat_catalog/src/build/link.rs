@@ -19,6 +19,16 @@ pub struct Attack {
 }
 
 impl Attack {
+    /// No ATT&CK data: techniques are taken as tagged.
+    pub fn none() -> Attack {
+        Attack {
+            kb: None,
+            bundles: Vec::new(),
+            diagnostics: Vec::new(),
+            rejected: Vec::new(),
+        }
+    }
+
     pub fn load(corpus: &Corpus, options: &BuildOptions) -> Result<Attack, CatalogError> {
         let mut owned: Vec<(String, Vec<u8>)> = Vec::new();
         for path in &options.attack_files {
@@ -41,12 +51,7 @@ impl Attack {
                 .collect()
         };
         if candidates.is_empty() {
-            return Ok(Attack {
-                kb: None,
-                bundles: Vec::new(),
-                diagnostics: Vec::new(),
-                rejected: Vec::new(),
-            });
+            return Ok(Attack::none());
         }
         // `--attack` files are all loaded as given: the user chose them.
         if !owned.is_empty() {

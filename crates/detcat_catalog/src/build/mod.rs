@@ -9,6 +9,7 @@ pub mod threat;
 mod write;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 use detcat_model::{
@@ -41,24 +42,22 @@ pub struct BuildOptions {
     pub recordings: bool,
 }
 
-/// The parsed, linked and mapped corpus, ready to be written.
-pub struct Built {
+/// The parsed, linked and mapped corpus (what [`analyze_corpus`] returns).
+pub struct Built<'c> {
     pub rules: Vec<AnalyzedRule>,
-    pub files: Vec<FileRow>,
+    pub files: Vec<FileRow<'c>>,
     pub attack: link::Attack,
     pub threat: threat::Threat,
     pub report: BuildReport,
-    /// Whether the write stage runs the regression recordings ([`BuildOptions::recordings`]).
-    pub recordings: bool,
 }
 
-/// One input file as the `files` table records it.
-pub struct FileRow {
+/// One input file as the `files` table records it. The text is the corpus' own (not a copy).
+pub struct FileRow<'c> {
     pub path: String,
     pub vendor: Vendor,
     pub kind: &'static str,
     pub reason: Option<String>,
-    pub text: Option<String>,
+    pub text: Option<&'c str>,
 }
 
 /// Builds the catalog of `corpus` into the SQLite file `out`, atomically: the catalog is
@@ -85,16 +84,8 @@ pub fn build_to_file(
     std::fs::create_dir_all(&dir).map_err(write_err)?;
     temp::remove_stale(&dir);
     let tmp = temp::create(&dir, out).map_err(write_err)?;
-    let built = analyze_corpus(corpus, options, progress)?;
-    let mut report = built.report.clone();
-    {
-        let mut conn = Connection::open(tmp.path())?;
-        let started = Instant::now();
-        progress.stage("write");
-        write::write_catalog(&mut conn, &built, corpus)?;
-        report.timings.write_ms = started.elapsed().as_millis();
-        conn.close().map_err(|(_, e)| e)?;
-    }
+    let (conn, report) = build_into(Connection::open(tmp.path())?, corpus, options, progress)?;
+    conn.close().map_err(|(_, e)| e)?;
     tmp.persist(out).map_err(|e| write_err(e.error))?;
     Ok(report)
 }
@@ -104,21 +95,129 @@ pub fn build_in_memory(
     corpus: &Corpus,
     options: &BuildOptions,
 ) -> Result<(Connection, BuildReport), CatalogError> {
-    let built = analyze_corpus(corpus, options, &Quiet)?;
-    let mut conn = Connection::open_in_memory()?;
-    write::write_catalog(&mut conn, &built, corpus)?;
-    Ok((conn, built.report))
+    build_into(Connection::open_in_memory()?, corpus, options, &Quiet)
 }
 
-/// Parses every vendor in parallel, links ATT&CK, maps the taxonomy.
-pub fn analyze_corpus(
+/// Rules are mapped and handed to the writer in chunks of this many, so the writer stores
+/// one chunk while the next is mapped.
+const CHUNK: usize = 512;
+
+/// Parses, links and maps the corpus while a writer thread stores whatever is ready (see
+/// `write.rs`); returns the connection once the transaction is committed.
+fn build_into(
+    mut conn: Connection,
     corpus: &Corpus,
     options: &BuildOptions,
     progress: &dyn Progress,
-) -> Result<Built, CatalogError> {
+) -> Result<(Connection, BuildReport), CatalogError> {
+    std::thread::scope(|scope| {
+        let (send, batches) = mpsc::sync_channel(4);
+        let writer = scope.spawn(move || {
+            let written = write::run(&mut conn, batches, corpus);
+            (conn, written)
+        });
+        let analysis = stream_corpus(corpus, options, progress, &send);
+        drop(send);
+        let waited = Instant::now();
+        let (conn, written) = writer.join().map_err(|_| {
+            CatalogError::Query("the catalog writer stopped unexpectedly".to_owned())
+        })?;
+        // The writer's own error explains a failed send; otherwise the analysis' error wins.
+        let written = written?;
+        analysis?;
+        let Some(mut report) = written else {
+            return Err(CatalogError::Query(
+                "the catalog writer received no finished build".to_owned(),
+            ));
+        };
+        report.timings.write_ms = waited.elapsed().as_millis();
+        Ok((conn, report))
+    })
+}
+
+/// The analysis side of [`build_into`]: sends files, ATT&CK, rule chunks and the report.
+fn stream_corpus<'c>(
+    corpus: &'c Corpus,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+    send: &mpsc::SyncSender<write::Batch<'c>>,
+) -> Result<(), CatalogError> {
+    let stopped = || CatalogError::Query("the catalog writer stopped".to_owned());
     let mut timings = Timings::default();
-    let started = Instant::now();
     progress.stage("parse");
+    let ((rules, files, mut report, parse_ms), (attack, attack_ms)) = rayon::join(
+        || parse_corpus(corpus),
+        || {
+            let started = Instant::now();
+            let attack = link::Attack::load(corpus, options).map(|attack| {
+                let threat = threat::Threat::load(corpus, &attack);
+                (Arc::new(attack), Arc::new(threat))
+            });
+            (attack, started.elapsed().as_millis())
+        },
+    );
+    timings.parse_ms = parse_ms;
+    timings.attack_ms = attack_ms;
+    send.send(write::Batch::Files(files)).map_err(|_| stopped())?;
+    progress.stage("attack");
+    let (attack, threat) = attack?;
+    send.send(write::Batch::Attack(attack.clone(), threat))
+        .map_err(|_| stopped())?;
+
+    let started = Instant::now();
+    progress.stage("map");
+    let mut rules = rules;
+    while !rules.is_empty() {
+        let rest = rules.split_off(rules.len().min(CHUNK));
+        let chunk = analyze::analyze_all(std::mem::replace(&mut rules, rest), &attack);
+        send.send(write::Batch::Rules(chunk)).map_err(|_| stopped())?;
+    }
+    timings.map_ms = started.elapsed().as_millis();
+    progress.stage("write");
+    report.timings = timings;
+    send.send(write::Batch::Finish(Box::new(report), options.recordings))
+        .map_err(|_| stopped())?;
+    Ok(())
+}
+
+/// Parses, links and maps the corpus, all in memory (no catalog is written).
+pub fn analyze_corpus<'c>(
+    corpus: &'c Corpus,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<Built<'c>, CatalogError> {
+    progress.stage("parse");
+    let (rules, files, mut report, parse_ms) = parse_corpus(corpus);
+    let started = Instant::now();
+    progress.stage("attack");
+    let attack = link::Attack::load(corpus, options)?;
+    let threat = threat::Threat::load(corpus, &attack);
+    let attack_ms = started.elapsed().as_millis();
+    let started = Instant::now();
+    progress.stage("map");
+    let rules = analyze::analyze_all(rules, &attack);
+    report.tally(&rules, &attack);
+    report.timings = Timings {
+        parse_ms,
+        attack_ms,
+        map_ms: started.elapsed().as_millis(),
+        write_ms: 0,
+        writer: Default::default(),
+    };
+    report.threat = threat.summary.clone();
+    Ok(Built {
+        rules,
+        files,
+        attack,
+        threat,
+        report,
+    })
+}
+
+/// Parses every vendor in parallel: the rules (ids made unique), the file rows, the report
+/// of files and the parse time.
+fn parse_corpus(corpus: &Corpus) -> (Vec<Rule>, Vec<FileRow<'_>>, BuildReport, u128) {
+    let started = Instant::now();
     let ((sigma, elastic), splunk) = rayon::join(
         || {
             rayon::join(
@@ -128,7 +227,7 @@ pub fn analyze_corpus(
         },
         || detcat_splunk::parse_files(&corpus.splunk),
     );
-    timings.parse_ms = started.elapsed().as_millis();
+    let parse_ms = started.elapsed().as_millis();
 
     let mut report = BuildReport {
         origin: corpus.origin.clone(),
@@ -195,37 +294,15 @@ pub fn analyze_corpus(
         }
     }
     dedupe_ids(&mut rules);
-
-    let started = Instant::now();
-    progress.stage("attack");
-    let attack = link::Attack::load(corpus, options)?;
-    let threat = threat::Threat::load(corpus, &attack);
-    timings.attack_ms = started.elapsed().as_millis();
-
-    let started = Instant::now();
-    progress.stage("map");
-    let rules = analyze::analyze_all(rules, &attack);
-    timings.map_ms = started.elapsed().as_millis();
-
-    report.tally(&rules, &attack);
-    report.timings = timings;
-    report.threat = threat.summary.clone();
-    Ok(Built {
-        rules,
-        files,
-        attack,
-        threat,
-        report,
-        recordings: options.recordings,
-    })
+    (rules, files, report, parse_ms)
 }
 
-fn collect_outcomes(
+fn collect_outcomes<'c>(
     vendor: Vendor,
-    sources: &[SourceFile],
+    sources: &'c [SourceFile],
     outcomes: Vec<FileOutcome>,
     rules: &mut Vec<Rule>,
-    files: &mut Vec<FileRow>,
+    files: &mut Vec<FileRow<'c>>,
     report: &mut BuildReport,
 ) {
     let counts = report.vendor_mut(vendor);
@@ -256,7 +333,7 @@ fn collect_outcomes(
             vendor,
             kind,
             reason: outcome.non_rule,
-            text: (kind == "rules").then(|| source.text.clone()),
+            text: (kind == "rules").then_some(source.text.as_str()),
         });
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use detcat_eval::{Engine, EvalRule, regress};
 use rusqlite::params;
 
-use super::{AnalyzedRule, Built};
+use super::AnalyzedRule;
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
 
@@ -39,10 +39,11 @@ fn eval_rule(a: &AnalyzedRule) -> EvalRule {
 /// Runs and stores the recordings (after the rules are written: hits point at their rows).
 pub(super) fn write(
     tx: &rusqlite::Transaction<'_>,
-    built: &Built,
+    rules: &[AnalyzedRule],
+    run: bool,
     corpus: &Corpus,
 ) -> Result<(), CatalogError> {
-    if !built.recordings {
+    if !run {
         return Ok(());
     }
     let Some(dir) = regression_dir(corpus) else {
@@ -57,8 +58,7 @@ pub(super) fn write(
     let Ok((tests, _)) = regress::discover(&dir) else {
         return Ok(());
     };
-    let active = built
-        .rules
+    let active = rules
         .iter()
         .filter(|r| r.rule.lifecycle == detcat_model::Lifecycle::Active);
     let engine = Engine::new(active.map(eval_rule).collect());

@@ -158,9 +158,15 @@ pub struct TaxonomyCoverage {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Timings {
     pub parse_ms: u128,
+    /// Loading ATT&CK (and the CTID scores); runs beside the parse.
     pub attack_ms: u128,
+    /// Mapping rules, while the writer stores them chunk by chunk.
     pub map_ms: u128,
+    /// The writer's tail: from the last mapped rule to the committed catalog.
     pub write_ms: u128,
+    /// Busy time of the writer thread per part (ms), for `docs/benchmarks.md`.
+    #[serde(default)]
+    pub writer: BTreeMap<String, u128>,
 }
 
 impl BuildReport {

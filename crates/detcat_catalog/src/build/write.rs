@@ -1,12 +1,22 @@
-//! Writing a built catalog into SQLite, in one transaction.
+//! Writing a built catalog into SQLite, in one transaction, on a thread of its own.
+//!
+//! The writer owns the connection and takes [`Batch`]es while the analysis goes on: the
+//! taxonomy tables while the corpus parses, the file table as soon as the parsers are done,
+//! ATT&CK while rules are mapped, and rules chunk by chunk as they are mapped. On two cores
+//! the write used to be a single-threaded tail as long as everything else together (issue 19).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 
-use detcat_model::{Lifecycle, LineIndex};
+use detcat_model::{Lifecycle, LineIndex, Role};
 use rusqlite::{Connection, params};
 
-use super::analyze::{diagnostic_positions, search_terms};
-use super::{Built, link};
+use super::analyze::{AnalyzedRule, diagnostic_positions};
+use super::report::BuildReport;
+use super::threat::Threat;
+use super::{FileRow, link};
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
 use crate::schema::{DDL, INDEXES, SCHEMA_VERSION};
@@ -15,44 +25,183 @@ use crate::schema::{DDL, INDEXES, SCHEMA_VERSION};
 /// The rest are counted in one `catalog::diagnostics-truncated` marker.
 pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1_000;
 
-pub fn write_catalog(
+/// What the analysis hands the writer, in this order: files, ATT&CK, rule chunks, finish.
+pub enum Batch<'c> {
+    Files(Vec<FileRow<'c>>),
+    Attack(Arc<link::Attack>, Arc<Threat>),
+    Rules(Vec<AnalyzedRule>),
+    /// The report of everything but the rules (the writer tallies them) and whether to run
+    /// the regression recordings.
+    Finish(Box<BuildReport>, bool),
+}
+
+/// Writes everything the channel brings, then commits. Returns the finished report, or
+/// `None` when the channel closed before `Finish` (the analysis failed; nothing is committed
+/// and the caller reports the analysis' error).
+pub fn run(
     conn: &mut Connection,
-    built: &Built,
+    batches: Receiver<Batch<'_>>,
     corpus: &Corpus,
-) -> Result<(), CatalogError> {
+) -> Result<Option<BuildReport>, CatalogError> {
     // The file is private to this build until renamed into place: durability of each
-    // statement buys nothing, so journal in memory and skip fsyncs until the end.
+    // statement buys nothing, so journal in memory and skip fsyncs until the end. A larger
+    // page cache keeps the bulk load and the index sorts off the file until the commit.
     conn.execute_batch(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;",
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
+         PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -32768;",
     )?;
+    let mut busy = Busy::default();
     let tx = conn.transaction()?;
     tx.execute_batch(DDL)?;
-    write_meta(&tx, built, corpus)?;
-    write_files(&tx, built)?;
-    write_rules(&tx, built)?;
     write_taxonomy(&tx)?;
-    write_attack(&tx, &built.attack)?;
-    super::threat::write(&tx, &built.attack, &built.threat)?;
-    super::recordings::write(&tx, built, corpus)?;
+    busy.lap("schema+taxonomy");
+    let mut writer = RuleWriter::new(&tx)?;
+    let mut attack: Option<Arc<link::Attack>> = None;
+    let mut threat: Option<Arc<Threat>> = None;
+    let mut rules: Vec<AnalyzedRule> = Vec::new();
+    let mut texts: HashMap<String, &str> = HashMap::new();
+    let finish = loop {
+        let Ok(batch) = batches.recv() else {
+            return Ok(None);
+        };
+        busy.idle();
+        match batch {
+            Batch::Files(files) => {
+                write_files(&tx, &files)?;
+                texts.extend(
+                    files
+                        .into_iter()
+                        .filter_map(|f| f.text.map(|t| (f.path, t))),
+                );
+                busy.lap("files");
+            }
+            Batch::Attack(a, t) => {
+                write_attack(&tx, &a)?;
+                super::threat::write(&tx, &a, &t)?;
+                attack = Some(a);
+                threat = Some(t);
+                busy.lap("attack");
+            }
+            Batch::Rules(mut chunk) => {
+                for a in &mut chunk {
+                    writer.write(a, &texts, &mut busy)?;
+                }
+                rules.append(&mut chunk);
+                busy.lap("rules");
+            }
+            Batch::Finish(report, recordings) => break (report, recordings),
+        }
+    };
+    let (mut report, recordings) = finish;
+    writer.finish(&report)?;
+    drop(writer);
+    let attack = attack.unwrap_or_else(|| Arc::new(link::Attack::none()));
+    report.tally(&rules, &attack);
+    if let Some(t) = &threat {
+        report.threat = t.summary.clone();
+    }
+    busy.lap("rules");
+    super::recordings::write(&tx, &rules, recordings, corpus)?;
+    busy.lap("recordings");
+    write_triples(&tx, &rules)?;
+    busy.lap("triples");
     tx.execute_batch(INDEXES)?;
-    tx.execute_batch(
-        "INSERT INTO reach (field, operator, value, rules, rules_all)
-         SELECT t.field, t.operator, t.value,
-                COUNT(DISTINCT CASE WHEN r.lifecycle = 'active' THEN t.rid END),
-                COUNT(DISTINCT t.rid)
-         FROM triples t JOIN rules r ON r.rid = t.rid
-         WHERE t.role = 'indicator'
-         GROUP BY t.field, t.operator, t.value;",
-    )?;
+    busy.lap("indexes");
+    report.timings.writer = busy.millis();
+    write_meta(&tx, &report, &attack, corpus)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
     conn.execute_batch("PRAGMA optimize;")?;
+    busy.lap("commit");
+    // Freeing ~100k small allocations takes a quarter second; nobody waits for it.
+    std::thread::spawn(move || drop(rules));
+    report.timings.writer = busy.millis();
+    Ok(Some(*report))
+}
+
+/// The writer's busy time per part; waiting for the analysis is not counted.
+struct Busy {
+    last: Instant,
+    parts: BTreeMap<String, std::time::Duration>,
+}
+
+impl Default for Busy {
+    fn default() -> Self {
+        Busy {
+            last: Instant::now(),
+            parts: BTreeMap::new(),
+        }
+    }
+}
+
+impl Busy {
+    fn lap(&mut self, part: &str) {
+        let now = Instant::now();
+        *self.parts.entry(part.to_owned()).or_default() += now - self.last;
+        self.last = now;
+    }
+
+    fn idle(&mut self) {
+        self.last = Instant::now();
+    }
+
+    fn millis(&self) -> BTreeMap<String, u128> {
+        self.parts
+            .iter()
+            .map(|(k, d)| (k.clone(), d.as_millis()))
+            .collect()
+    }
+}
+
+/// The triples of every rule, written last because an indicator's row carries its corpus
+/// reach, which needs all rules: counted here (each rule's triples are unique per rule).
+fn write_triples(
+    tx: &rusqlite::Transaction<'_>,
+    rules: &[AnalyzedRule],
+) -> Result<(), CatalogError> {
+    let mut reach: HashMap<(&str, &str, &str), (i64, i64)> = HashMap::new();
+    for a in rules {
+        let active = a.rule.lifecycle == Lifecycle::Active;
+        for t in a.triples.iter().filter(|t| t.role == Role::Indicator) {
+            let n = reach
+                .entry((t.field.as_str(), t.operator.as_str(), t.value.as_str()))
+                .or_default();
+            n.0 += i64::from(active);
+            n.1 += 1;
+        }
+    }
+    let mut stmt = tx.prepare(
+        "INSERT INTO triples (rid, role, field, operator, value, original, raw_field, reach, reach_all)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for (rid, a) in (1i64..).zip(rules) {
+        for t in &a.triples {
+            let (active, all) = match t.role {
+                Role::Indicator => reach
+                    .get(&(t.field.as_str(), t.operator.as_str(), t.value.as_str()))
+                    .map_or((None, None), |n| (Some(n.0), Some(n.1))),
+                _ => (None, None),
+            };
+            stmt.execute(params![
+                rid,
+                t.role.as_str(),
+                t.field,
+                t.operator,
+                t.value,
+                t.original,
+                t.raw_field,
+                active,
+                all
+            ])?;
+        }
+    }
     Ok(())
 }
 
 fn write_meta(
     tx: &rusqlite::Transaction<'_>,
-    built: &Built,
+    report: &BuildReport,
+    attack: &link::Attack,
     corpus: &Corpus,
 ) -> Result<(), CatalogError> {
     let mut stmt = tx.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
@@ -64,10 +213,10 @@ fn write_meta(
         .map(|d| d.as_secs())
         .unwrap_or(0);
     stmt.execute(params!["built_at_unix", built_at.to_string()])?;
-    stmt.execute(params!["report", serde_json::to_string(&built.report)?])?;
+    stmt.execute(params!["report", serde_json::to_string(report)?])?;
     // The ATT&CK release the techniques come from (Navigator layers name it): Enterprise's
     // when loaded, else the first domain's.
-    if let Some(kb) = &built.attack.kb {
+    if let Some(kb) = &attack.kb {
         let domains = kb.domains();
         let main = domains
             .iter()
@@ -80,9 +229,9 @@ fn write_meta(
     Ok(())
 }
 
-fn write_files(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), CatalogError> {
+fn write_files(tx: &rusqlite::Transaction<'_>, files: &[FileRow<'_>]) -> Result<(), CatalogError> {
     let mut stmt = tx.prepare("INSERT OR IGNORE INTO files (path, vendor, kind, reason, text) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-    for f in &built.files {
+    for f in files {
         stmt.execute(params![f.path, f.vendor.as_str(), f.kind, f.reason, f.text])?;
     }
     Ok(())
@@ -96,51 +245,73 @@ fn lifecycle_str(l: Lifecycle) -> &'static str {
     }
 }
 
-fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), CatalogError> {
-    let texts: HashMap<&str, &str> = built
-        .files
-        .iter()
-        .filter_map(|f| f.text.as_deref().map(|t| (f.path.as_str(), t)))
-        .collect();
-    let mut rule_stmt = tx.prepare(
-        "INSERT INTO rules (rid, vendor, id, title, description, authors, created, modified, status, severity,
-            rule_type, language, lifecycle, path, document, url, refs, false_positives, tags, telemetry, query,
-            expr, parse_status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
-    )?;
-    let mut tech_stmt = tx.prepare(
-        "INSERT OR IGNORE INTO rule_techniques (rid, technique_id, tagged_as) VALUES (?1, ?2, ?3)",
-    )?;
-    let mut tactic_stmt =
-        tx.prepare("INSERT OR IGNORE INTO rule_tactics (rid, tactic_id) VALUES (?1, ?2)")?;
-    let mut pred_stmt = tx.prepare(
-        "INSERT INTO predicates (rid, ord, field, canonical, mapped, operator, vals, negated, role, case_sensitive, modifiers)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
-    let mut triple_stmt = tx.prepare(
-        "INSERT OR IGNORE INTO triples (rid, role, field, operator, value, original, raw_field) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    let mut event_stmt = tx.prepare(
-        "INSERT OR IGNORE INTO rule_events (rid, provider, event_id) VALUES (?1, ?2, ?3)",
-    )?;
-    let mut diag_stmt = tx.prepare(
-        "INSERT INTO diagnostics (rid, path, code, severity, message, line, col, span_start, span_end)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    let mut fts_stmt = tx.prepare("INSERT INTO rules_fts (rowid, title, description, fields, vals) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+/// The prepared statements of the per-rule tables, and the rid counter: rules get their rid
+/// in the order they arrive, which is the corpus order.
+struct RuleWriter<'t> {
+    rule: rusqlite::Statement<'t>,
+    technique: rusqlite::Statement<'t>,
+    tactic: rusqlite::Statement<'t>,
+    predicate: rusqlite::Statement<'t>,
+    event: rusqlite::Statement<'t>,
+    diagnostic: rusqlite::Statement<'t>,
+    search: rusqlite::Statement<'t>,
+    next_rid: i64,
+    /// A file's line index, built the first time one of its diagnostics needs a position.
+    line_indexes: HashMap<String, LineIndex>,
+    stored_per_file: HashMap<String, usize>,
+}
 
-    let mut line_indexes: HashMap<&str, LineIndex> = HashMap::new();
-    let mut stored_per_file: HashMap<&str, usize> = HashMap::new();
-    for (rid, a) in built.rules.iter().enumerate() {
-        let rid = rid as i64 + 1;
+impl<'t> RuleWriter<'t> {
+    fn new(tx: &'t rusqlite::Transaction<'_>) -> Result<Self, CatalogError> {
+        Ok(RuleWriter {
+            rule: tx.prepare(
+                "INSERT INTO rules (rid, vendor, id, title, description, authors, created, modified, status, severity,
+                    rule_type, language, lifecycle, path, document, url, refs, false_positives, tags, telemetry, query,
+                    expr, parse_status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+            )?,
+            // Technique and tactic ids are unique per rule (link() dedupes), as are predicates
+            // (by ord), triples (analyze() dedupes) and events (a set): plain INSERTs.
+            technique: tx.prepare(
+                "INSERT INTO rule_techniques (rid, technique_id, tagged_as) VALUES (?1, ?2, ?3)",
+            )?,
+            tactic: tx.prepare("INSERT INTO rule_tactics (rid, tactic_id) VALUES (?1, ?2)")?,
+            predicate: tx.prepare(
+                "INSERT INTO predicates (rid, ord, field, canonical, mapped, operator, vals, negated, role, case_sensitive, modifiers)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?,
+            event: tx.prepare(
+                "INSERT INTO rule_events (rid, provider, event_id) VALUES (?1, ?2, ?3)",
+            )?,
+            diagnostic: tx.prepare(
+                "INSERT INTO diagnostics (rid, path, code, severity, message, line, col, span_start, span_end)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?,
+            search: tx.prepare("INSERT INTO rules_fts (rowid, title, description, fields, vals) VALUES (?1, ?2, ?3, ?4, ?5)")?,
+            next_rid: 1,
+            line_indexes: HashMap::new(),
+            stored_per_file: HashMap::new(),
+        })
+    }
+
+    /// Writes one rule and frees its prepared text.
+    fn write(
+        &mut self,
+        a: &mut AnalyzedRule,
+        texts: &HashMap<String, &str>,
+        busy: &mut Busy,
+    ) -> Result<(), CatalogError> {
+        let rid = self.next_rid;
+        self.next_rid += 1;
+        let prepared = a.prepared.take().unwrap_or_else(|| super::analyze::prepare(a));
         let r = &a.rule;
-        rule_stmt.execute(params![
+        self.rule.execute(params![
             rid,
             r.vendor.as_str(),
             r.id,
             r.title,
             r.description,
-            serde_json::to_string(&r.authors)?,
+            prepared.authors,
             r.created,
             r.modified,
             r.status,
@@ -151,67 +322,68 @@ fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), Cata
             r.path,
             r.document,
             r.url,
-            serde_json::to_string(&r.references)?,
-            serde_json::to_string(&r.false_positives)?,
-            serde_json::to_string(&r.tags)?,
-            serde_json::to_string(&r.telemetry)?,
+            prepared.references,
+            prepared.false_positives,
+            prepared.tags,
+            prepared.telemetry,
             r.query,
-            serde_json::to_string(&r.expr)?,
+            prepared.expr,
             r.status().as_str(),
         ])?;
+        busy.lap("rules.row");
         for (id, tagged) in &a.techniques {
-            tech_stmt.execute(params![rid, id, tagged])?;
+            self.technique.execute(params![rid, id, tagged])?;
         }
         for t in &a.tactics {
-            tactic_stmt.execute(params![rid, t])?;
+            self.tactic.execute(params![rid, t])?;
         }
         for (ord, p) in a.predicates.iter().enumerate() {
-            pred_stmt.execute(params![
+            self.predicate.execute(params![
                 rid,
                 ord as i64,
                 p.field,
                 p.canonical,
                 p.mapped,
                 p.operator,
-                serde_json::to_string(&p.values)?,
+                prepared.predicate_values.get(ord).map_or("[]", String::as_str),
                 p.negated,
                 p.role.as_str(),
                 p.case_sensitive,
-                serde_json::to_string(&p.modifiers)?,
+                prepared.predicate_modifiers.get(ord).map_or("[]", String::as_str),
             ])?;
         }
-        for t in &a.triples {
-            triple_stmt.execute(params![
-                rid,
-                t.role.as_str(),
-                t.field,
-                t.operator,
-                t.value,
-                t.original,
-                t.raw_field
-            ])?;
-        }
+        busy.lap("rules.links+predicates");
         for e in &a.events {
-            event_stmt.execute(params![rid, e.provider, e.event_id])?;
+            self.event.execute(params![rid, e.provider, e.event_id])?;
         }
-        let file = texts.get(r.path.as_str()).map(|text| {
-            let index = line_indexes
-                .entry(r.path.as_str())
-                .or_insert_with(|| LineIndex::new(text));
-            (*text, &*index)
-        });
+        // Positions need the file's line index; most rules have no positioned diagnostic.
+        let needs_positions = r
+            .diagnostics
+            .iter()
+            .any(|d| d.span.is_some() && d.path == r.path);
+        let file = if needs_positions {
+            texts.get(r.path.as_str()).map(|text| {
+                let index = self
+                    .line_indexes
+                    .entry(r.path.clone())
+                    .or_insert_with(|| LineIndex::new(text));
+                (*text, &*index)
+            })
+        } else {
+            None
+        };
         let positions = diagnostic_positions(r, file);
         for (d, pos) in r.diagnostics.iter().zip(positions) {
-            let stored = stored_per_file.entry(d.path.as_str()).or_default();
+            let stored = self.stored_per_file.entry(d.path.clone()).or_default();
             *stored += 1;
             if *stored > MAX_DIAGNOSTICS_PER_FILE {
                 continue;
             }
-            diag_stmt.execute(params![
+            self.diagnostic.execute(params![
                 rid,
                 d.path,
                 d.code,
-                format!("{:?}", d.severity).to_lowercase(),
+                severity_str(d.severity),
                 d.message,
                 pos.map(|p| p.0),
                 pos.map(|p| p.1),
@@ -219,13 +391,31 @@ fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), Cata
                 d.span.map(|s| s.end),
             ])?;
         }
-        let (fields, vals) = search_terms(a);
-        fts_stmt.execute(params![rid, r.title, r.description, fields, vals])?;
+        busy.lap("rules.events+diagnostics");
+        self.search.execute(params![
+            rid,
+            r.title,
+            r.description,
+            prepared.search_fields,
+            prepared.search_values
+        ])?;
+        busy.lap("rules.fts");
+        drop(prepared);
+        busy.lap("rules.free");
+        Ok(())
     }
-    // One visible marker per file whose diagnostics were cut.
-    for (path, n) in &stored_per_file {
-        if *n > MAX_DIAGNOSTICS_PER_FILE {
-            diag_stmt.execute(params![
+
+    /// The diagnostics that belong to no rule: truncation markers and file-level ones.
+    fn finish(&mut self, report: &BuildReport) -> Result<(), CatalogError> {
+        // One visible marker per file whose diagnostics were cut.
+        let mut cut: Vec<(&String, &usize)> = self
+            .stored_per_file
+            .iter()
+            .filter(|(_, n)| **n > MAX_DIAGNOSTICS_PER_FILE)
+            .collect();
+        cut.sort();
+        for (path, n) in cut {
+            self.diagnostic.execute(params![
                 Option::<i64>::None,
                 path,
                 "catalog::diagnostics-truncated",
@@ -240,23 +430,27 @@ fn write_rules(tx: &rusqlite::Transaction<'_>, built: &Built) -> Result<(), Cata
                 Option::<u32>::None,
             ])?;
         }
-    }
-    for counts in built.report.vendors.values() {
-        for d in &counts.file_diagnostics {
-            diag_stmt.execute(params![
-                Option::<i64>::None,
-                d.path,
-                d.code,
-                format!("{:?}", d.severity).to_lowercase(),
-                d.message,
-                Option::<u32>::None,
-                Option::<u32>::None,
-                d.span.map(|s| s.start),
-                d.span.map(|s| s.end),
-            ])?;
+        for counts in report.vendors.values() {
+            for d in &counts.file_diagnostics {
+                self.diagnostic.execute(params![
+                    Option::<i64>::None,
+                    d.path,
+                    d.code,
+                    severity_str(d.severity),
+                    d.message,
+                    Option::<u32>::None,
+                    Option::<u32>::None,
+                    d.span.map(|s| s.start),
+                    d.span.map(|s| s.end),
+                ])?;
+            }
         }
+        Ok(())
     }
-    Ok(())
+}
+
+fn severity_str(s: detcat_model::Severity) -> String {
+    format!("{s:?}").to_lowercase()
 }
 
 fn write_taxonomy(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {

@@ -155,9 +155,8 @@ impl Catalog {
         // One scan of the rule's triples; corpus reach only means something for indicators.
         let (mut indicators, mut exclusions, mut scope) = (Vec::new(), Vec::new(), Vec::new());
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.role, t.field, t.operator, t.value, t.original, t.raw_field, COALESCE(x.rules, 0)
-             FROM triples t LEFT JOIN reach x ON x.field = t.field AND x.operator = t.operator AND x.value = t.value
-             WHERE t.rid = ?1 ORDER BY t.field, t.value",
+            "SELECT t.role, t.field, t.operator, t.value, t.original, t.raw_field, COALESCE(t.reach, 0)
+             FROM triples t WHERE t.rid = ?1 ORDER BY t.field, t.value",
         )?;
         let mut rows = stmt.query([rid])?;
         while let Some(r) = rows.next()? {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::OptionalExtension;
 
 use super::{Catalog, QueryOptions, active_clause, json_vec, rule_ref};
 use crate::error::CatalogError;
@@ -240,11 +240,18 @@ impl Catalog {
         options: QueryOptions,
     ) -> Result<Guide, CatalogError> {
         let mut field_rows = self.field_rows(set, [id])?;
-        // (role, field, operator, value) → (rule rids, rule ids)
+        // (role, field, operator, value) → (rule rids, rule ids, corpus reach)
         type TripleKey = (Role, String, String, String);
-        let mut triples: HashMap<TripleKey, (BTreeSet<i64>, BTreeSet<String>)> = HashMap::new();
+        type TripleAcc = (BTreeSet<i64>, BTreeSet<String>, u64);
+        let mut triples: HashMap<TripleKey, TripleAcc> = HashMap::new();
+        // Corpus reach is stored on each indicator row: the same for every row of a triple.
+        let reach = if options.include_deprecated {
+            "t.reach_all"
+        } else {
+            "t.reach"
+        };
         let triple_sql = format!(
-            "{set} SELECT t.rid, t.role, t.field, t.operator, t.value, r.id
+            "{set} SELECT t.rid, t.role, t.field, t.operator, t.value, r.id, COALESCE({reach}, 0)
              FROM triples t JOIN s ON s.rid = t.rid JOIN rules r ON r.rid = t.rid"
         );
         let mut stmt = self.conn.prepare_cached(&triple_sql)?;
@@ -255,11 +262,12 @@ impl Catalog {
             let entry = triples.entry(key).or_default();
             entry.0.insert(r.get(0)?);
             entry.1.insert(r.get(5)?);
+            entry.2 = r.get(6)?;
         }
 
         // Samples: a field's most used indicator values.
         let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
-        for ((role, field, _, value), (rids, _)) in &triples {
+        for ((role, field, _, value), (rids, _, _)) in &triples {
             if *role == Role::Indicator && !value.is_empty() {
                 samples
                     .entry(field.as_str())
@@ -279,7 +287,7 @@ impl Catalog {
         let mut indicators = Vec::new();
         let mut exclusions = Vec::new();
         let mut scope = Vec::new();
-        for ((role, field, operator, value), (rids, ids)) in triples {
+        for ((role, field, operator, value), (rids, ids, reach)) in triples {
             let rules = rids.len() as u64;
             if role == Role::Selector {
                 scope.push(ScopeRow {
@@ -297,7 +305,7 @@ impl Catalog {
                     operator,
                     value,
                     rules,
-                    corpus_reach: 0,
+                    corpus_reach: reach,
                     rule_ids,
                 });
             } else {
@@ -309,20 +317,6 @@ impl Catalog {
                     rule_ids,
                 });
             }
-        }
-        // Reach is looked up for every indicator (a primary-key probe each) so that the order —
-        // most rules first, then the most specific — is the same whatever the page size.
-        let reach_sql = if options.include_deprecated {
-            "SELECT rules_all FROM reach WHERE field = ?1 AND operator = ?2 AND value = ?3"
-        } else {
-            "SELECT rules FROM reach WHERE field = ?1 AND operator = ?2 AND value = ?3"
-        };
-        let mut reach = self.conn.prepare_cached(reach_sql)?;
-        for i in &mut indicators {
-            i.corpus_reach = reach
-                .query_row(params![i.field, i.operator, i.value], |r| r.get(0))
-                .optional()?
-                .unwrap_or(0);
         }
         indicators.sort_by(|a, b| {
             b.rules
