@@ -27,7 +27,7 @@ impl Catalog {
         let mut events: HashMap<i64, Vec<String>> = HashMap::new();
         let mut st = self
             .conn
-            .prepare("SELECT rid, provider || ':' || event_id FROM rule_events ORDER BY rid")?;
+            .prepare("SELECT rid, provider || ':' || event_id FROM rule_events ORDER BY rid, provider, event_id")?;
         for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
             let (rid, e) = row?;
             events.entry(rid).or_default().push(e);

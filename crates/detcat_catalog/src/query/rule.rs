@@ -113,7 +113,7 @@ impl Catalog {
             .collect::<Result<Vec<_>, _>>()?;
         let tactic_ids: Vec<String> = self
             .conn
-            .prepare_cached("SELECT tactic_id FROM rule_tactics WHERE rid = ?1")?
+            .prepare_cached("SELECT tactic_id FROM rule_tactics WHERE rid = ?1 ORDER BY tactic_id")?
             .query_map([rid], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         let events = self

@@ -278,7 +278,7 @@ impl Catalog {
             .map_err(fts_error)?;
         let sql = format!(
             "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status,
-                    (SELECT json_group_array(technique_id) FROM rule_techniques rt WHERE rt.rid = r.rid)
+                    (SELECT json_group_array(technique_id) FROM (SELECT technique_id FROM rule_techniques rt WHERE rt.rid = r.rid ORDER BY technique_id))
              FROM rules r WHERE {filter} ORDER BY r.title, r.vendor LIMIT {limit} OFFSET {offset}"
         );
         let mut stmt = self.conn.prepare(&sql)?;
