@@ -202,7 +202,6 @@ CREATE VIRTUAL TABLE rules_fts USING fts5(
 "#;
 
 pub const INDEXES: &str = r#"
-CREATE INDEX rules_path ON rules(path);
 CREATE INDEX rule_techniques_rid ON rule_techniques(rid);
 CREATE INDEX rule_techniques_t ON rule_techniques(technique_id, rid);
 CREATE INDEX rule_tactics_rid ON rule_tactics(rid);
@@ -210,7 +209,8 @@ CREATE INDEX predicates_rid ON predicates(rid);
 CREATE INDEX predicates_canonical ON predicates(canonical);
 CREATE INDEX predicates_field ON predicates(field);
 CREATE INDEX triples_rid ON triples(rid);
-CREATE INDEX triples_key ON triples(field, operator, value, role);
+-- Field searches (`field:`) probe by field; value searches scan (they match substrings).
+CREATE INDEX triples_field ON triples(field);
 CREATE INDEX rule_events_rid ON rule_events(rid);
 CREATE INDEX rule_events_e ON rule_events(provider, event_id);
 CREATE INDEX diagnostics_rid ON diagnostics(rid);

@@ -145,24 +145,21 @@ fn stream_corpus<'c>(
     let stopped = || CatalogError::Query("the catalog writer stopped".to_owned());
     let mut timings = Timings::default();
     progress.stage("parse");
+    // ATT&CK loads beside the parse and goes to the writer as soon as it is ready.
     let ((rules, files, mut report, parse_ms), (attack, attack_ms)) = rayon::join(
         || parse_corpus(corpus),
         || {
             let started = Instant::now();
-            let attack = link::Attack::load(corpus, options).map(|attack| {
-                let threat = threat::Threat::load(corpus, &attack);
-                (Arc::new(attack), Arc::new(threat))
-            });
+            let attack = load_attack(corpus, options, send);
             (attack, started.elapsed().as_millis())
         },
     );
     timings.parse_ms = parse_ms;
     timings.attack_ms = attack_ms;
-    send.send(write::Batch::Files(files)).map_err(|_| stopped())?;
-    progress.stage("attack");
-    let (attack, threat) = attack?;
-    send.send(write::Batch::Attack(attack.clone(), threat))
+    send.send(write::Batch::Files(files))
         .map_err(|_| stopped())?;
+    progress.stage("attack");
+    let attack = attack?;
 
     let started = Instant::now();
     progress.stage("map");
@@ -170,7 +167,8 @@ fn stream_corpus<'c>(
     while !rules.is_empty() {
         let rest = rules.split_off(rules.len().min(CHUNK));
         let chunk = analyze::analyze_all(std::mem::replace(&mut rules, rest), &attack);
-        send.send(write::Batch::Rules(chunk)).map_err(|_| stopped())?;
+        send.send(write::Batch::Rules(chunk))
+            .map_err(|_| stopped())?;
     }
     timings.map_ms = started.elapsed().as_millis();
     progress.stage("write");
@@ -178,6 +176,20 @@ fn stream_corpus<'c>(
     send.send(write::Batch::Finish(Box::new(report), options.recordings))
         .map_err(|_| stopped())?;
     Ok(())
+}
+
+/// Loads ATT&CK and the CTID scores and hands them to the writer with their JSON columns.
+fn load_attack<'c>(
+    corpus: &Corpus,
+    options: &BuildOptions,
+    send: &mpsc::SyncSender<write::Batch<'c>>,
+) -> Result<Arc<link::Attack>, CatalogError> {
+    let attack = Arc::new(link::Attack::load(corpus, options)?);
+    let threat = Arc::new(threat::Threat::load(corpus, &attack));
+    let json = Box::new(write::AttackJson::new(&attack)?);
+    send.send(write::Batch::Attack(attack.clone(), threat, json))
+        .map_err(|_| CatalogError::Query("the catalog writer stopped".to_owned()))?;
+    Ok(attack)
 }
 
 /// Parses, links and maps the corpus, all in memory (no catalog is written).

@@ -80,13 +80,9 @@ impl Threat {
     }
 }
 
-/// Writes one `technique_threat` row per technique of the knowledge base.
-pub fn write(
-    tx: &rusqlite::Transaction<'_>,
-    attack: &Attack,
-    threat: &Threat,
-) -> Result<(), CatalogError> {
-    let Some(kb) = &attack.kb else { return Ok(()) };
+/// The `actors` column of every technique of the knowledge base, in its order: groups,
+/// software and campaigns, the busiest first.
+pub fn actors_json(kb: &KnowledgeBase) -> Vec<String> {
     let campaigns = campaigns_by_technique(kb);
     // Prominence: how many techniques an actor uses. The busiest groups come first in a list,
     // which is what "top groups" means on the page.
@@ -102,17 +98,33 @@ pub fn write(
             })
             .collect::<Vec<_>>()
     };
+    kb.techniques()
+        .map(|t| {
+            let campaign_ids = campaigns.get(t.id.as_str()).cloned().unwrap_or_default();
+            json!({
+                "groups": actor_list(&t.groups),
+                "software": actor_list(&t.software),
+                "campaigns": actor_list(&campaign_ids),
+            })
+            .to_string()
+        })
+        .collect()
+}
+
+/// Writes one `technique_threat` row per technique of the knowledge base (`actors`: from
+/// [`actors_json`]).
+pub fn write(
+    tx: &rusqlite::Transaction<'_>,
+    attack: &Attack,
+    threat: &Threat,
+    actors: &[String],
+) -> Result<(), CatalogError> {
+    let Some(kb) = &attack.kb else { return Ok(()) };
     let mut stmt = tx.prepare(
         "INSERT OR IGNORE INTO technique_threat (technique_id, groups, software, campaigns, actors, ctid)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    for t in kb.techniques() {
-        let campaign_ids = campaigns.get(t.id.as_str()).cloned().unwrap_or_default();
-        let actors = json!({
-            "groups": actor_list(&t.groups),
-            "software": actor_list(&t.software),
-            "campaigns": actor_list(&campaign_ids),
-        });
+    for (i, t) in kb.techniques().enumerate() {
         let ctid = match threat.mapping.scores.get(&t.id) {
             Some(s) => Some(serde_json::to_string(s)?),
             None => None,
@@ -122,7 +134,7 @@ pub fn write(
             t.groups_count as i64,
             t.software_count as i64,
             t.campaigns_count as i64,
-            actors.to_string(),
+            actors.get(i).map_or("{}", String::as_str),
             ctid
         ])?;
     }

@@ -6,9 +6,9 @@
 //! the write used to be a single-threaded tail as long as everything else together (issue 19).
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Instant;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
+use std::time::Instant;
 
 use detcat_model::{Lifecycle, LineIndex, Role};
 use rusqlite::{Connection, params};
@@ -25,10 +25,10 @@ use crate::schema::{DDL, INDEXES, SCHEMA_VERSION};
 /// The rest are counted in one `catalog::diagnostics-truncated` marker.
 pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1_000;
 
-/// What the analysis hands the writer, in this order: files, ATT&CK, rule chunks, finish.
+/// What the analysis hands the writer: files and ATT&CK (either first), rule chunks, finish.
 pub enum Batch<'c> {
     Files(Vec<FileRow<'c>>),
-    Attack(Arc<link::Attack>, Arc<Threat>),
+    Attack(Arc<link::Attack>, Arc<Threat>, Box<AttackJson>),
     Rules(Vec<AnalyzedRule>),
     /// The report of everything but the rules (the writer tallies them) and whether to run
     /// the regression recordings.
@@ -46,9 +46,12 @@ pub fn run(
     // The file is private to this build until renamed into place: durability of each
     // statement buys nothing, so journal in memory and skip fsyncs until the end. A larger
     // page cache keeps the bulk load and the index sorts off the file until the commit.
+    // Foreign keys (on in the bundled SQLite) would look up the parent of every child row;
+    // the writer stores parents first by construction, and a test checks the references.
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
-         PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -32768;",
+         PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -32768;
+         PRAGMA foreign_keys = OFF;",
     )?;
     let mut busy = Busy::default();
     let tx = conn.transaction()?;
@@ -75,9 +78,9 @@ pub fn run(
                 );
                 busy.lap("files");
             }
-            Batch::Attack(a, t) => {
-                write_attack(&tx, &a)?;
-                super::threat::write(&tx, &a, &t)?;
+            Batch::Attack(a, t, json) => {
+                write_attack(&tx, &a, &json.technique_data)?;
+                super::threat::write(&tx, &a, &t, &json.actors)?;
                 attack = Some(a);
                 threat = Some(t);
                 busy.lap("attack");
@@ -303,7 +306,10 @@ impl<'t> RuleWriter<'t> {
     ) -> Result<(), CatalogError> {
         let rid = self.next_rid;
         self.next_rid += 1;
-        let prepared = a.prepared.take().unwrap_or_else(|| super::analyze::prepare(a));
+        let prepared = a
+            .prepared
+            .take()
+            .unwrap_or_else(|| super::analyze::prepare(a));
         let r = &a.rule;
         self.rule.execute(params![
             rid,
@@ -345,11 +351,17 @@ impl<'t> RuleWriter<'t> {
                 p.canonical,
                 p.mapped,
                 p.operator,
-                prepared.predicate_values.get(ord).map_or("[]", String::as_str),
+                prepared
+                    .predicate_values
+                    .get(ord)
+                    .map_or("[]", String::as_str),
                 p.negated,
                 p.role.as_str(),
                 p.case_sensitive,
-                prepared.predicate_modifiers.get(ord).map_or("[]", String::as_str),
+                prepared
+                    .predicate_modifiers
+                    .get(ord)
+                    .map_or("[]", String::as_str),
             ])?;
         }
         busy.lap("rules.links+predicates");
@@ -484,7 +496,37 @@ fn write_taxonomy(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
     Ok(())
 }
 
-fn write_attack(tx: &rusqlite::Transaction<'_>, attack: &link::Attack) -> Result<(), CatalogError> {
+/// The JSON columns of the ATT&CK tables, one per technique of the knowledge base in its
+/// order: made on the loading thread, beside the parse, so the writer only binds them.
+pub struct AttackJson {
+    pub technique_data: Vec<String>,
+    pub actors: Vec<String>,
+}
+
+impl AttackJson {
+    pub fn new(attack: &link::Attack) -> Result<AttackJson, CatalogError> {
+        let Some(kb) = &attack.kb else {
+            return Ok(AttackJson {
+                technique_data: Vec::new(),
+                actors: Vec::new(),
+            });
+        };
+        let technique_data = kb
+            .techniques()
+            .map(|t| serde_json::to_string(&crate::attack_data::technique_data(kb, t)))
+            .collect::<Result<_, _>>()?;
+        Ok(AttackJson {
+            technique_data,
+            actors: super::threat::actors_json(kb),
+        })
+    }
+}
+
+fn write_attack(
+    tx: &rusqlite::Transaction<'_>,
+    attack: &link::Attack,
+    technique_data: &[String],
+) -> Result<(), CatalogError> {
     let Some(kb) = &attack.kb else { return Ok(()) };
     let mut tactic_stmt =
         tx.prepare("INSERT OR IGNORE INTO tactics (id, shortname, name, domain, ord, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
@@ -507,13 +549,13 @@ fn write_attack(tx: &rusqlite::Transaction<'_>, attack: &link::Attack) -> Result
     let mut tt_stmt = tx.prepare(
         "INSERT OR IGNORE INTO technique_tactics (technique_id, tactic_id) VALUES (?1, ?2)",
     )?;
-    for t in kb.techniques() {
+    for (i, t) in kb.techniques().enumerate() {
         let tactics: Vec<String> = kb
             .tactics_of_technique(&t.id)
             .into_iter()
             .map(|t| t.id.clone())
             .collect();
-        let data = crate::attack_data::technique_data(kb, t);
+        let data = technique_data.get(i).map_or("{}", String::as_str);
         tech_stmt.execute(params![
             t.id,
             t.name,
@@ -525,7 +567,7 @@ fn write_attack(tx: &rusqlite::Transaction<'_>, attack: &link::Attack) -> Result
             t.meta.revoked,
             t.revoked_by,
             t.meta.url,
-            serde_json::to_string(&data)?,
+            data,
         ])?;
         for tactic in tactics {
             tt_stmt.execute(params![t.id, tactic])?;
