@@ -18,7 +18,9 @@ pub mod corpus;
 mod error;
 mod query;
 pub mod schema;
+pub mod review;
 pub mod scoring;
+pub mod similar;
 mod threat_views;
 pub mod views;
 
