@@ -82,7 +82,7 @@ const QUERY_PATH: &str = "draft";
 pub fn parse_draft(
     bytes: &[u8],
     language: Option<DraftLanguage>,
-    splunk: &dyn Fn() -> detcat_splunk::Context,
+    splunk: &dyn Fn() -> std::sync::Arc<detcat_splunk::Context>,
 ) -> ParsedDraft {
     let refuse = |code: &str, message: String, at: Option<(u32, u32)>| ParsedDraft {
         format: None,

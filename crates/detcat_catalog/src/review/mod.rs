@@ -594,21 +594,43 @@ fn duplicate_findings(nearest: &[SimilarRule], technique: Option<&str>, out: &mu
 
 /// The Splunk macros and lookups a Splunk draft is parsed against: from `corpus`, else from
 /// the directory the catalog was built from, else the embedded demo's; none when neither is
-/// there (the draft's macros then stay unexpanded, with diagnostics).
-fn splunk_context(catalog: &Catalog, corpus: Option<&std::path::Path>) -> detcat_splunk::Context {
-    let dir = match corpus {
-        Some(d) => Some(d.to_path_buf()),
-        None => match catalog.meta("corpus").ok().flatten() {
-            Some(origin) if origin == "demo (embedded)" => {
-                return detcat_splunk::load_context(&crate::Corpus::demo().splunk);
-            }
-            Some(origin) => Some(PathBuf::from(origin)),
-            None => None,
-        },
+/// there (the draft's macros then stay unexpanded, with diagnostics). Read once per directory
+/// and process (macros and lookup tables do not change while a catalog is served).
+fn splunk_context(
+    catalog: &Catalog,
+    corpus: Option<&std::path::Path>,
+) -> std::sync::Arc<detcat_splunk::Context> {
+    use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+    static CONTEXTS: OnceLock<Mutex<HashMap<String, Arc<detcat_splunk::Context>>>> =
+        OnceLock::new();
+    let key = match corpus {
+        Some(d) => d.display().to_string(),
+        None => catalog.meta("corpus").ok().flatten().unwrap_or_default(),
     };
-    let Some(dir) = dir else {
+    let contexts = CONTEXTS.get_or_init(Default::default);
+    if let Some(c) = contexts
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return Arc::clone(c);
+    }
+    let context = Arc::new(load_splunk_context(&key));
+    contexts
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, Arc::clone(&context));
+    context
+}
+
+fn load_splunk_context(origin: &str) -> detcat_splunk::Context {
+    if origin == "demo (embedded)" {
+        return detcat_splunk::load_context(&crate::Corpus::demo().splunk);
+    }
+    if origin.is_empty() {
         return detcat_splunk::Context::default();
-    };
+    }
+    let dir = PathBuf::from(origin);
     let mut files = Vec::new();
     for sub in ["macros", "lookups"] {
         let root = dir.join("splunk").join(sub);
