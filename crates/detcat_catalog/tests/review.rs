@@ -226,7 +226,10 @@ fn regsvr32_network_connection_finds_elastic_and_sigma_relatives() {
         // Sigma "Suspicious Network Connection Binary No CommandLine".
         "sigma/20384606-a124-4fec-acbb-8bd373728613",
     ] {
-        assert!(top.iter().any(|t| t == expected), "{expected} not in {top:?}");
+        assert!(
+            top.iter().any(|t| t == expected),
+            "{expected} not in {top:?}"
+        );
     }
     // The rule page shows the other vendors' rules only, at most five.
     let rule = catalog

@@ -68,7 +68,10 @@ fn read_draft(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
     let limit = u64::try_from(MAX_DRAFT_BYTES + 1).unwrap_or(u64::MAX);
     let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
-        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)?;
+        std::io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut bytes)?;
     } else {
         std::fs::File::open(path)
             .with_context(|| format!("reading {}", path.display()))?
@@ -208,7 +211,11 @@ fn render_review(r: &ReviewReport, name: &str) -> anyhow::Result<()> {
     let mut o = out();
     let format = r
         .format
-        .map(|f| serde_json::to_string(&f).unwrap_or_default().replace('"', ""))
+        .map(|f| {
+            serde_json::to_string(&f)
+                .unwrap_or_default()
+                .replace('"', "")
+        })
         .unwrap_or_else(|| "unknown".to_owned());
     writeln!(
         o,
@@ -221,19 +228,31 @@ fn render_review(r: &ReviewReport, name: &str) -> anyhow::Result<()> {
             (Some(l), Some(c)) => format!("{name}:{l}:{c}"),
             _ => name.to_owned(),
         };
-        writeln!(o, "  {}[{}]: {}\n    --> {at}", d.severity, d.code, d.message)?;
+        writeln!(
+            o,
+            "  {}[{}]: {}\n    --> {at}",
+            d.severity, d.code, d.message
+        )?;
     }
     if r.vendor.is_some() {
         writeln!(o, "  events:  {}", or_dash(&r.events.join(", ")))?;
         writeln!(o, "  fields:  {}", or_dash(&r.fields.join(", ")))?;
-        writeln!(o, "\nIndicators (corpus reach of {} active rules)", r.catalog_rules)?;
+        writeln!(
+            o,
+            "\nIndicators (corpus reach of {} active rules)",
+            r.catalog_rules
+        )?;
         for i in &r.indicators {
             let flag = match (i.common, i.alone) {
                 (true, true) => "  COMMON, ALONE IN A BRANCH",
                 (true, false) => "  common",
                 _ => "",
             };
-            writeln!(o, "  {} {} {}  ({} rules){flag}", i.field, i.operator, i.value, i.reach)?;
+            writeln!(
+                o,
+                "  {} {} {}  ({} rules){flag}",
+                i.field, i.operator, i.value, i.reach
+            )?;
         }
     }
     for t in &r.techniques {
@@ -243,7 +262,11 @@ fn render_review(r: &ReviewReport, name: &str) -> anyhow::Result<()> {
             .iter()
             .map(|e| format!("{}{} {}", if e.in_draft { "*" } else { "" }, e.key, e.rules))
             .collect();
-        writeln!(o, "  events (rules; * = the draft's): {}", or_dash(&events.join(", ")))?;
+        writeln!(
+            o,
+            "  events (rules; * = the draft's): {}",
+            or_dash(&events.join(", "))
+        )?;
         let fields: Vec<String> = t
             .fields
             .iter()
@@ -289,8 +312,18 @@ fn render_review(r: &ReviewReport, name: &str) -> anyhow::Result<()> {
         writeln!(o, "  none")?;
     }
     for f in &r.findings {
-        let t = f.technique.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
-        writeln!(o, "  {:<6} {}{t}: {}", f.severity.as_str(), f.kind, f.reason)?;
+        let t = f
+            .technique
+            .as_deref()
+            .map(|t| format!(" {t}"))
+            .unwrap_or_default();
+        writeln!(
+            o,
+            "  {:<6} {}{t}: {}",
+            f.severity.as_str(),
+            f.kind,
+            f.reason
+        )?;
     }
     Ok(())
 }

@@ -10,9 +10,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use detcat_catalog::review::{
-    DraftLanguage, MAX_DRAFT_BYTES, ReviewOptions, ReviewReport, review,
-};
+use detcat_catalog::review::{DraftLanguage, MAX_DRAFT_BYTES, ReviewOptions, ReviewReport, review};
 use serde::Deserialize;
 
 use crate::error::AppError;

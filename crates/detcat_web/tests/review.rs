@@ -69,13 +69,19 @@ async fn a_pasted_draft_is_reviewed_and_escaped() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("id=\"review-report\""));
-    assert!(!r.body.contains("<script>alert(1)"), "draft text is escaped");
+    assert!(
+        !r.body.contains("<script>alert(1)"),
+        "draft text is escaped"
+    );
     assert!(
         r.body.contains("&lt;script&gt;alert(1)") || r.body.contains("&#60;script&#62;alert(1)"),
         "the title is shown, escaped"
     );
     assert!(r.body.contains("Nearest existing rules"));
-    assert!(r.body.contains("6d1f0c6e-5a0b-4f43-9b3e-3c5a1b2d7e03"), "the Elastic regsvr32 network rule");
+    assert!(
+        r.body.contains("6d1f0c6e-5a0b-4f43-9b3e-3c5a1b2d7e03"),
+        "the Elastic regsvr32 network rule"
+    );
     assert_eq!(r.csp, detcat_web::CSP);
 }
 
@@ -99,7 +105,11 @@ async fn an_oversized_draft_gets_a_clear_message() {
     let big = vec![b'a'; 3 * 1024 * 1024];
     let r = post("/review", "application/x-www-form-urlencoded", big.clone()).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(r.body.contains("too large") && r.body.contains("KiB"), "{}", r.body);
+    assert!(
+        r.body.contains("too large") && r.body.contains("KiB"),
+        "{}",
+        r.body
+    );
     let r = post("/api/review", "text/plain", big).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.json()["error"].as_str().unwrap().contains("too large"));
@@ -121,7 +131,12 @@ async fn the_api_takes_the_draft_as_body() {
     .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["diagnostics"][0]["line"].is_u64(), "{}", r.body);
-    let r = post("/api/review", "application/octet-stream", b"\0\x01\x02".to_vec()).await;
+    let r = post(
+        "/api/review",
+        "application/octet-stream",
+        b"\0\x01\x02".to_vec(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["diagnostics"][0]["code"], "review::binary");
     let r = post("/api/review?language=cobol", "text/plain", b"x".to_vec()).await;
@@ -137,5 +152,8 @@ async fn the_rule_page_shows_the_same_idea_in_other_vendors() {
     .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Same idea in other vendors"));
-    assert!(r.body.contains("/rule/elastic/6d1f0c6e-5a0b-4f43-9b3e-3c5a1b2d7e03"));
+    assert!(
+        r.body
+            .contains("/rule/elastic/6d1f0c6e-5a0b-4f43-9b3e-3c5a1b2d7e03")
+    );
 }

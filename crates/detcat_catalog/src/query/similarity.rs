@@ -32,7 +32,11 @@ impl Catalog {
     }
 
     /// The rule page's "Same idea in other vendors".
-    pub(crate) fn same_idea(&self, vendor: &str, id: &str) -> Result<Vec<SimilarRule>, CatalogError> {
+    pub(crate) fn same_idea(
+        &self,
+        vendor: &str,
+        id: &str,
+    ) -> Result<Vec<SimilarRule>, CatalogError> {
         Ok(self
             .similarity()?
             .other_vendors(vendor, id, SAME_IDEA_LIMIT))

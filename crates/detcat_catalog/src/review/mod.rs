@@ -278,7 +278,11 @@ pub fn review(
     duplicate_findings(&report.nearest.clone(), None, &mut report.findings);
 
     let tagged: Vec<String> = if options.techniques.is_empty() {
-        analyzed.techniques.iter().map(|(id, _)| id.clone()).collect()
+        analyzed
+            .techniques
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect()
     } else {
         options
             .techniques
@@ -322,9 +326,7 @@ pub fn review(
         technique_findings(&t, &mut report.findings);
         report.techniques.push(t);
     }
-    report
-        .findings
-        .sort_by(|a, b| b.severity.cmp(&a.severity));
+    report.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
     Ok(report)
 }
 
@@ -357,7 +359,11 @@ fn noisy_indicators(
                 FindingSeverity::Medium,
                 format!(
                     "`{} {} {}` is common ({} of {} rules) and stands alone in an AND branch: that branch fires on every such event",
-                    r.field, r.operator, r.value, r.reach, index.active_rules()
+                    r.field,
+                    r.operator,
+                    r.value,
+                    r.reach,
+                    index.active_rules()
                 ),
             )
         } else {
@@ -365,7 +371,11 @@ fn noisy_indicators(
                 FindingSeverity::Info,
                 format!(
                     "`{} {} {}` is common ({} of {} rules); other conditions narrow it",
-                    r.field, r.operator, r.value, r.reach, index.active_rules()
+                    r.field,
+                    r.operator,
+                    r.value,
+                    r.reach,
+                    index.active_rules()
                 ),
             )
         };
@@ -428,7 +438,12 @@ fn technique_review(
         for f in rule_fields {
             *fields.entry(f.to_owned()).or_default() += 1;
         }
-        if own.indicators.intersection(&probe.indicators).next().is_some() {
+        if own
+            .indicators
+            .intersection(&probe.indicators)
+            .next()
+            .is_some()
+        {
             overlapping += 1;
             for x in own.exclusions.difference(&probe.exclusions) {
                 exclusions.entry(x.clone()).or_default().push(i);
@@ -510,7 +525,10 @@ fn technique_findings(t: &TechniqueReview, findings: &mut Vec<Finding>) {
         push(
             FindingSeverity::Info,
             "coverage",
-            format!("{} has no rule in the catalog yet: nothing to compare with", t.id),
+            format!(
+                "{} has no rule in the catalog yet: nothing to compare with",
+                t.id
+            ),
         );
         return;
     }
@@ -570,10 +588,7 @@ fn duplicate_findings(nearest: &[SimilarRule], technique: Option<&str>, out: &mu
     for n in nearest {
         let (severity, what) = match n.subsumption.as_deref() {
             Some("same") => (FindingSeverity::Medium, "checks the same indicators as"),
-            Some("included") => (
-                FindingSeverity::Low,
-                "checks a subset of the indicators of",
-            ),
+            Some("included") => (FindingSeverity::Low, "checks a subset of the indicators of"),
             _ => continue,
         };
         let reason = format!(
@@ -652,3 +667,6 @@ fn load_splunk_context(origin: &str) -> detcat_splunk::Context {
     }
     detcat_splunk::load_context(&files)
 }
+
+#[cfg(test)]
+mod tests;

@@ -212,7 +212,8 @@ impl SimilarityIndex {
             })
             .collect();
         for i in 0..self.rules.len() {
-            let norm = |set: &[u32]| -> f64 { set.iter().map(|&t| self.weight[t as usize].powi(2)).sum() };
+            let norm =
+                |set: &[u32]| -> f64 { set.iter().map(|&t| self.weight[t as usize].powi(2)).sum() };
             let norm_i = norm(&self.rules[i].indicators);
             let norm_x = norm(&self.rules[i].exclusions);
             self.rules[i].indicator_norm = norm_i;
@@ -274,7 +275,9 @@ impl SimilarityIndex {
         let key = key.trim();
         if let Some((v, id)) = key.split_once('/')
             && let Some(vendor) = detcat_model::Vendor::parse(v)
-            && let Some(&i) = self.by_key.get(&(vendor.as_str().to_owned(), id.to_owned()))
+            && let Some(&i) = self
+                .by_key
+                .get(&(vendor.as_str().to_owned(), id.to_owned()))
         {
             return Some(i);
         }
@@ -287,12 +290,20 @@ impl SimilarityIndex {
     /// The probe of a rule of the index (its own sets, as keys).
     pub fn probe_of(&self, i: usize) -> Probe {
         let r = &self.rules[i];
-        let keys = |set: &[u32]| set.iter().map(|&t| self.triples[t as usize].1.clone()).collect();
+        let keys = |set: &[u32]| {
+            set.iter()
+                .map(|&t| self.triples[t as usize].1.clone())
+                .collect()
+        };
         Probe {
             indicators: keys(&r.indicators),
             exclusions: keys(&r.exclusions),
             selectors: keys(&r.selectors),
-            events: r.events.iter().map(|&e| self.events[e as usize].clone()).collect(),
+            events: r
+                .events
+                .iter()
+                .map(|&e| self.events[e as usize].clone())
+                .collect(),
         }
     }
 
@@ -314,7 +325,7 @@ impl SimilarityIndex {
                     None => match role {
                         Role::Indicator => out.unknown_indicators.push(key.clone()),
                         Role::Exclusion => out.unknown_exclusions.push(key.clone()),
-                        _ => {}
+                        _ => out.unknown_context += 1,
                     },
                 }
             }
@@ -324,6 +335,7 @@ impl SimilarityIndex {
             .iter()
             .filter_map(|e| self.event_ids.get(e).copied())
             .collect();
+        out.unknown_context += probe.events.len() - out.events.len();
         for set in [
             &mut out.indicators,
             &mut out.exclusions,
@@ -335,7 +347,10 @@ impl SimilarityIndex {
         }
         let norm = |known: &[u32], unknown: &[TripleKey]| -> f64 {
             known.iter().map(|&t| self.weight(t).powi(2)).sum::<f64>()
-                + unknown.iter().map(|k| self.unknown_weight(k).powi(2)).sum::<f64>()
+                + unknown
+                    .iter()
+                    .map(|k| self.unknown_weight(k).powi(2))
+                    .sum::<f64>()
         };
         out.indicator_norm = norm(&out.indicators, &out.unknown_indicators);
         out.exclusion_norm = norm(&out.exclusions, &out.unknown_exclusions);

@@ -260,10 +260,12 @@ impl SimilarityIndex {
     fn view(&self, probe: &Resolved, s: Scored) -> SimilarRule {
         let other = &self.rules[s.rule];
         // The same event stream: same selectors and the same events.
-        let same_selectors = probe.selectors == other.selectors && probe.events == other.events;
+        let same_selectors = probe.unknown_context == 0
+            && probe.selectors == other.selectors
+            && probe.events == other.events;
         let probe_has_all = is_subset(&other.indicators, &probe.indicators);
-        let other_has_all = is_subset(&probe.indicators, &other.indicators)
-            && probe.unknown_indicators.is_empty();
+        let other_has_all =
+            is_subset(&probe.indicators, &other.indicators) && probe.unknown_indicators.is_empty();
         let subsumption = match (same_selectors, probe_has_all, other_has_all) {
             (true, true, true) => Some("same"),
             (true, true, false) => Some("includes"),
@@ -291,8 +293,14 @@ impl SimilarityIndex {
             exclusions_total: exc.1,
         };
         let shared = lists(
-            list(sorted_intersection(&probe.indicators, &other.indicators).collect(), &[]),
-            list(sorted_intersection(&probe.exclusions, &other.exclusions).collect(), &[]),
+            list(
+                sorted_intersection(&probe.indicators, &other.indicators).collect(),
+                &[],
+            ),
+            list(
+                sorted_intersection(&probe.exclusions, &other.exclusions).collect(),
+                &[],
+            ),
         );
         let only_other = lists(
             list(sorted_difference(&other.indicators, &probe.indicators), &[]),
@@ -334,6 +342,8 @@ pub(crate) struct Resolved {
     pub events: Vec<u32>,
     pub unknown_indicators: Vec<TripleKey>,
     pub unknown_exclusions: Vec<TripleKey>,
+    /// Selectors and events of the probe no rule of the index has.
+    pub unknown_context: usize,
     pub indicator_norm: f64,
     pub exclusion_norm: f64,
 }
@@ -348,6 +358,7 @@ impl Resolved {
             events: r.events.clone(),
             unknown_indicators: Vec::new(),
             unknown_exclusions: Vec::new(),
+            unknown_context: 0,
             indicator_norm: r.indicator_norm,
             exclusion_norm: r.exclusion_norm,
         }
