@@ -117,9 +117,11 @@ const CASES: [Case; 12] = [
     },
 ];
 
-/// The catalog of the corpus minus the twelve rules, and the removed files' texts.
-fn reduced() -> Option<&'static Mutex<(Catalog, Vec<(String, String)>)>> {
-    static REDUCED: OnceLock<Mutex<(Catalog, Vec<(String, String)>)>> = OnceLock::new();
+/// The catalog of the corpus minus the twelve rules, and the removed files (path, text).
+type Reduced = (Catalog, Vec<(String, String)>);
+
+fn reduced() -> Option<&'static Mutex<Reduced>> {
+    static REDUCED: OnceLock<Mutex<Reduced>> = OnceLock::new();
     let dir = corpus_dir()?;
     Some(REDUCED.get_or_init(|| {
         let mut corpus = Corpus::read_dir(&dir).unwrap();

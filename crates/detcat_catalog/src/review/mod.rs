@@ -326,7 +326,9 @@ pub fn review(
         technique_findings(&t, &mut report.findings);
         report.techniques.push(t);
     }
-    report.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    report
+        .findings
+        .sort_by_key(|f| std::cmp::Reverse(f.severity));
     Ok(report)
 }
 
