@@ -99,9 +99,7 @@ pub fn parse_draft(
         return refuse(
             "review::too-large",
             format!(
-                "the draft is {} bytes; the limit is {} bytes ({} KiB)",
-                bytes.len(),
-                MAX_DRAFT_BYTES,
+                "the draft is larger than {} KiB, the limit for a draft rule",
                 MAX_DRAFT_BYTES / 1024
             ),
             Some((1, 1)),

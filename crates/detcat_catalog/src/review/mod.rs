@@ -239,6 +239,10 @@ pub fn review(
     report.vendor = Some(rule.vendor.as_str().to_owned());
     report.title = Some(rule.title.clone());
     report.parse_status = Some(rule.status().as_str().to_owned());
+    if rule.status() == detcat_model::ParseStatus::Failed {
+        // Nothing was understood: the diagnostics are the whole report.
+        return Ok(report);
+    }
     let lone = lone::lone_indicators(&rule);
     let analyzed = analyze_one(rule);
 
