@@ -430,29 +430,24 @@ fn technique_review(
         .filter(|(_, r)| r.active && r.techniques.iter().any(|t| t == id))
         .map(|(i, _)| i)
         .collect();
+    let resolved = index.resolve(probe);
     let mut events: HashMap<String, usize> = HashMap::new();
     let mut fields: HashMap<String, usize> = HashMap::new();
-    let mut exclusions: BTreeMap<TripleKey, Vec<usize>> = BTreeMap::new();
+    let mut exclusions: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     let mut overlapping = 0;
     for &i in &members {
         let rule = &index.rules()[i];
-        let own = index.probe_of(i);
-        for e in &own.events {
-            *events.entry(e.clone()).or_default() += 1;
+        for &e in rule.events() {
+            *events.entry(index.event_key(e).to_owned()).or_default() += 1;
         }
         let rule_fields: BTreeSet<&str> = rule.fields(index).collect();
         for f in rule_fields {
             *fields.entry(f.to_owned()).or_default() += 1;
         }
-        if own
-            .indicators
-            .intersection(&probe.indicators)
-            .next()
-            .is_some()
-        {
+        if rule.shares_indicator(&resolved) {
             overlapping += 1;
-            for x in own.exclusions.difference(&probe.exclusions) {
-                exclusions.entry(x.clone()).or_default().push(i);
+            for x in rule.exclusions_not_in(&resolved) {
+                exclusions.entry(x).or_default().push(i);
             }
         }
     }
@@ -483,6 +478,7 @@ fn technique_review(
         .collect();
     let mut missing: Vec<MissingExclusion> = exclusions
         .into_iter()
+        .map(|(t, rules)| (index.triple_key(t), rules))
         .map(|(k, rules)| MissingExclusion {
             rules: rules.len(),
             rule_ids: rules

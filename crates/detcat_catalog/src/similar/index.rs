@@ -38,6 +38,23 @@ pub struct RuleEntry {
 }
 
 impl RuleEntry {
+    /// The rule's events, as ids into the index ([`SimilarityIndex::event_key`]).
+    pub(crate) fn events(&self) -> &[u32] {
+        &self.events
+    }
+
+    /// Does the rule share an indicator with the probe?
+    pub(crate) fn shares_indicator(&self, probe: &Resolved) -> bool {
+        super::sorted_intersection(&self.indicators, &probe.indicators)
+            .next()
+            .is_some()
+    }
+
+    /// The rule's exclusions the probe lacks.
+    pub(crate) fn exclusions_not_in(&self, probe: &Resolved) -> Vec<u32> {
+        super::sorted_difference(&self.exclusions, &probe.exclusions)
+    }
+
     /// The canonical fields the rule filters on (indicators and exclusions).
     pub fn fields<'a>(&'a self, index: &'a SimilarityIndex) -> impl Iterator<Item = &'a str> {
         self.indicators
@@ -268,6 +285,23 @@ impl SimilarityIndex {
             value: key.value.clone(),
             reach: self.df[t as usize],
         }
+    }
+
+    /// The key (`provider:event_id`) of an event id.
+    pub(crate) fn event_key(&self, e: u32) -> &str {
+        self.events.get(e as usize).map_or("", String::as_str)
+    }
+
+    /// The key of a triple id.
+    pub(crate) fn triple_key(&self, t: u32) -> TripleKey {
+        self.triples
+            .get(t as usize)
+            .map(|(_, k)| k.clone())
+            .unwrap_or(TripleKey {
+                field: String::new(),
+                operator: String::new(),
+                value: String::new(),
+            })
     }
 
     /// The index of a rule by id (any vendor, vendors in name order) or `vendor/id`.

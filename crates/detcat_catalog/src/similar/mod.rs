@@ -380,13 +380,16 @@ fn overlap(a: &[u32], b: &[u32]) -> f64 {
 }
 
 /// Elements of both sorted, deduplicated slices.
-fn sorted_intersection<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+pub(crate) fn sorted_intersection<'a>(
+    a: &'a [u32],
+    b: &'a [u32],
+) -> impl Iterator<Item = u32> + 'a {
     a.iter()
         .copied()
         .filter(move |x| b.binary_search(x).is_ok())
 }
 
-fn sorted_difference(a: &[u32], b: &[u32]) -> Vec<u32> {
+pub(crate) fn sorted_difference(a: &[u32], b: &[u32]) -> Vec<u32> {
     a.iter()
         .copied()
         .filter(|x| b.binary_search(x).is_err())
