@@ -17,8 +17,10 @@ pub mod build;
 pub mod corpus;
 mod error;
 mod query;
+pub mod review;
 pub mod schema;
 pub mod scoring;
+pub mod similar;
 mod threat_views;
 pub mod views;
 

@@ -258,6 +258,9 @@ pub struct RulePage {
     /// The recordings that test this rule, and how many recordings it fires on.
     #[serde(default)]
     pub recordings: RuleRecordings,
+    /// "Same idea in other vendors": the most similar rules of the other vendors (issue 13).
+    #[serde(default)]
+    pub same_idea: Vec<crate::similar::SimilarRule>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -7,6 +7,7 @@ mod build;
 mod eval;
 mod query;
 mod render;
+mod review;
 mod sanitize;
 mod serve;
 mod sync;
@@ -108,6 +109,11 @@ enum Command {
     Match(eval::MatchArgs),
     /// Run a Sigma regression_data directory: each recording against its rule and every vendor.
     Regress(eval::RegressArgs),
+    /// Review a draft rule against the catalog: coverage, noisy indicators, missing
+    /// exclusions, nearest existing rules (exit 3 with --fail-on when a finding reaches it).
+    Review(review::ReviewArgs),
+    /// The rules of every vendor that look for the same thing as a rule, with scores.
+    Similar(review::SimilarArgs),
 }
 
 fn main() -> ExitCode {
@@ -138,6 +144,8 @@ fn main() -> ExitCode {
         Command::Sync(args) => sync::run(args),
         Command::Match(args) => eval::run_match(args),
         Command::Regress(args) => eval::run_regress(args),
+        Command::Review(args) => review::run_review(args),
+        Command::Similar(args) => review::run_similar(args),
     };
     match result {
         Ok(code) => code,

@@ -31,6 +31,7 @@ mod navigator;
 mod navigator_score;
 mod pages;
 pub mod render;
+mod review;
 mod routes;
 mod server;
 mod site;

@@ -43,6 +43,11 @@ pub fn app(state: AppState) -> Router {
         .route("/field/{*name}", get(api_field))
         .route("/event/{key}", get(api_event))
         .route("/search", get(api_search))
+        .route(
+            "/review",
+            axum::routing::post(crate::review::api)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .fallback(api_not_found);
     Router::new()
         .route("/", get(home))
@@ -51,6 +56,12 @@ pub fn app(state: AppState) -> Router {
         .route("/field/{*name}", get(field))
         .route("/event/{key}", get(event))
         .route("/search", get(search))
+        .route(
+            "/review",
+            get(crate::review::form)
+                .post(crate::review::submit)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/static/{name}", get(asset))
         .route("/healthz", get(healthz))
         .route("/api/", get(api_matrix))

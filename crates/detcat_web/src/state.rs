@@ -66,7 +66,11 @@ impl AppState {
     }
 
     /// A state over already opened catalogs (tests: in-memory catalogs). At least one.
-    pub fn from_catalogs(catalogs: Vec<Catalog>) -> AppState {
+    pub fn from_catalogs(mut catalogs: Vec<Catalog>) -> AppState {
+        // One similarity index (issue 13) for the whole pool: the slots read one catalog.
+        if let Some((first, rest)) = catalogs.split_first_mut() {
+            rest.iter_mut().for_each(|c| c.share_similarity(first));
+        }
         let origin = catalogs
             .first()
             .map(|c| c.origin().to_owned())

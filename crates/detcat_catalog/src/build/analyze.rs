@@ -82,6 +82,19 @@ pub fn analyze_all(rules: Vec<Rule>, attack: &Attack) -> Vec<AnalyzedRule> {
         .collect()
 }
 
+/// Analyzes one rule outside a build (a draft under review, issue 13) with the same meaning
+/// layer: techniques as tagged (no ATT&CK bundle is loaded; the caller checks ids against its
+/// catalog), events, predicates and triples.
+pub fn analyze_one(rule: Rule) -> AnalyzedRule {
+    let attack = Attack {
+        kb: None,
+        bundles: Vec::new(),
+        diagnostics: Vec::new(),
+        rejected: Vec::new(),
+    };
+    analyze(rule, &attack, Taxonomy::get())
+}
+
 fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule {
     let (techniques, tactics, diagnostics) = attack.link(&rule);
     rule.diagnostics.extend(diagnostics);

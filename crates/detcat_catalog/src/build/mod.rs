@@ -17,7 +17,7 @@ use detcat_model::{
 };
 use rusqlite::Connection;
 
-pub use analyze::AnalyzedRule;
+pub use analyze::{AnalyzedRule, analyze_one};
 pub use report::{BuildReport, Timings, VendorCounts};
 
 use crate::corpus::{Corpus, SkippedFile};

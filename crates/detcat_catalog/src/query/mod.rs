@@ -7,6 +7,7 @@ mod recordings;
 mod reverse;
 mod rule;
 mod search;
+mod similarity;
 mod technique;
 mod threat;
 
@@ -41,6 +42,8 @@ pub struct Catalog {
     origin: String,
     /// Known field names, loaded at the first lookup (see `fields.rs`).
     fields: std::cell::OnceCell<fields::FieldIndex>,
+    /// The similarity index (issue 13), loaded at first use; shared by catalogs of one pool.
+    similarity: crate::similar::SharedIndex,
 }
 
 impl Catalog {
@@ -59,6 +62,7 @@ impl Catalog {
             conn,
             origin: path.display().to_string(),
             fields: Default::default(),
+            similarity: Default::default(),
         })
     }
 
@@ -69,6 +73,7 @@ impl Catalog {
             conn,
             origin: "demo (embedded)".to_owned(),
             fields: Default::default(),
+            similarity: Default::default(),
         })
     }
 
@@ -82,6 +87,7 @@ impl Catalog {
             conn,
             origin: origin.into(),
             fields: Default::default(),
+            similarity: Default::default(),
         })
     }
 

@@ -204,8 +204,10 @@ impl Catalog {
             .collect::<Result<Vec<_>, _>>()?;
 
         let recordings = self.rule_recordings(rid, &vendor, &id)?;
+        let same_idea = self.same_idea(&vendor, &id)?;
         Ok(RulePage {
             recordings,
+            same_idea,
             id,
             vendor,
             title,

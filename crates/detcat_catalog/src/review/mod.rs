@@ -1,0 +1,674 @@
+//! `detcat review`: a draft rule held against the catalog (issue 13).
+//!
+//! The draft is parsed by the vendor's own parser ([`draft`]) and analyzed by the build's
+//! meaning layer ([`crate::build::analyze_one`]): its canonical indicator, exclusion and
+//! selector triples and its events. Then, per technique the draft is tagged with (or asked
+//! for), it is compared with the technique's rules in the catalog's similarity index:
+//! coverage (events, most-filtered fields), noisy indicators (corpus reach; common ones alone
+//! in an AND branch), the exclusions that rules with overlapping indicators add and the draft
+//! lacks, and the nearest existing rules of every vendor. Every finding carries a severity
+//! and a one-line reason, so `--fail-on` can gate a rule repository's CI.
+//!
+//! ```no_run
+//! use detcat_catalog::{Catalog, review::{ReviewOptions, review}};
+//!
+//! let catalog = Catalog::demo()?;
+//! let report = review(&catalog, b"title: x\nlogsource: {category: process_creation, product: windows}\ndetection: {sel: {Image|endswith: '\\regsvr32.exe'}, condition: sel}\n", &ReviewOptions::default())?;
+//! for f in &report.findings { println!("{:?} {}", f.severity, f.reason); }
+//! # Ok::<(), detcat_catalog::CatalogError>(())
+//! ```
+
+pub mod draft;
+mod lone;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use detcat_model::{Role, SourceFile};
+use serde::{Deserialize, Serialize};
+
+pub use draft::{DraftDiagnostic, DraftFormat, DraftLanguage, MAX_DRAFT_BYTES, parse_draft};
+
+use crate::Catalog;
+use crate::build::analyze_one;
+use crate::error::CatalogError;
+use crate::similar::{Filter, Probe, SimilarRule, SimilarityIndex, TripleKey};
+
+/// Nearest rules listed, overall and per technique.
+const NEAREST: usize = 5;
+/// Technique events and fields listed in the coverage.
+const COVERAGE_ROWS: usize = 10;
+/// Missing exclusions listed per technique, and rule ids per exclusion.
+const MISSING_ROWS: usize = 15;
+const MISSING_RULE_IDS: usize = 5;
+
+/// What `review` is asked.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewOptions {
+    /// Techniques to review against instead of the draft's own tags.
+    pub techniques: Vec<String>,
+    /// The draft's language when it is a bare query (or to force Sigma).
+    pub language: Option<DraftLanguage>,
+    /// Corpus directory whose `splunk/macros` and `splunk/lookups` a Splunk draft is parsed
+    /// against (default: the corpus the catalog was built from, when it is still there).
+    pub corpus: Option<PathBuf>,
+}
+
+/// How much a finding matters; `--fail-on` compares against it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingSeverity {
+    #[default]
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+impl FindingSeverity {
+    pub fn parse(s: &str) -> Option<FindingSeverity> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "info" => FindingSeverity::Info,
+            "low" => FindingSeverity::Low,
+            "medium" => FindingSeverity::Medium,
+            "high" => FindingSeverity::High,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingSeverity::Info => "info",
+            FindingSeverity::Low => "low",
+            FindingSeverity::Medium => "medium",
+            FindingSeverity::High => "high",
+        }
+    }
+}
+
+/// One finding: severity, what kind, for which technique, and a one-line reason.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finding {
+    pub severity: FindingSeverity,
+    /// `parse`, `technique`, `coverage`, `noisy-indicator`, `missing-exclusion`, `duplicate`.
+    pub kind: String,
+    pub technique: Option<String>,
+    pub reason: String,
+}
+
+/// The whole review.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReviewReport {
+    pub format: Option<DraftFormat>,
+    pub vendor: Option<String>,
+    pub title: Option<String>,
+    pub parse_status: Option<String>,
+    pub diagnostics: Vec<DraftDiagnostic>,
+    /// Events the draft needs (`provider:event_id`).
+    pub events: Vec<String>,
+    /// Canonical fields the draft filters on.
+    pub fields: Vec<String>,
+    pub selectors: Vec<TripleKey>,
+    /// The draft's indicators, most common in the catalog first.
+    pub indicators: Vec<NoisyIndicator>,
+    pub exclusions: Vec<TripleKey>,
+    pub techniques: Vec<TechniqueReview>,
+    /// Nearest rules across all vendors and techniques.
+    pub nearest: Vec<SimilarRule>,
+    pub findings: Vec<Finding>,
+    /// Why regression recordings were not run (the catalog stores their results, not events).
+    pub recordings: String,
+    /// Active rules in the catalog (the reach denominator).
+    pub catalog_rules: u32,
+}
+
+impl ReviewReport {
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<FindingSeverity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// A draft indicator with its corpus reach.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NoisyIndicator {
+    pub field: String,
+    pub operator: String,
+    pub value: String,
+    /// Active rules of the catalog (any technique) with this indicator.
+    pub reach: u32,
+    /// Reach at or above [`common_threshold`].
+    pub common: bool,
+    /// The only indicator of some AND branch of the draft.
+    pub alone: bool,
+}
+
+/// The review against one technique.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TechniqueReview {
+    pub id: String,
+    pub name: String,
+    /// Set when the draft's tag was revoked and this is its replacement.
+    pub tagged_as: Option<String>,
+    /// Active rules of the technique in the catalog.
+    pub rules: usize,
+    pub events: Vec<CoverRow>,
+    /// Events the draft needs that no rule of the technique needs.
+    pub draft_only_events: Vec<String>,
+    pub fields: Vec<CoverRow>,
+    /// Rules of the technique sharing at least one indicator with the draft.
+    pub overlapping_rules: usize,
+    pub missing_exclusions: Vec<MissingExclusion>,
+    pub nearest: Vec<SimilarRule>,
+}
+
+/// An event or field of the technique: how many of its rules use it; does the draft?
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CoverRow {
+    pub key: String,
+    pub rules: usize,
+    pub in_draft: bool,
+}
+
+/// An exclusion rules with overlapping indicators add and the draft lacks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MissingExclusion {
+    pub field: String,
+    pub operator: String,
+    pub value: String,
+    /// Overlapping rules of the technique adding it.
+    pub rules: usize,
+    pub rule_ids: Vec<String>,
+}
+
+/// Reach from which an indicator counts as common: 1% of active rules, at least 10.
+pub fn common_threshold(active: u32) -> u32 {
+    (active / 100).max(10)
+}
+
+/// Reviews `draft` (the bytes of a rule file or a bare query) against `catalog`.
+pub fn review(
+    catalog: &Catalog,
+    draft: &[u8],
+    options: &ReviewOptions,
+) -> Result<ReviewReport, CatalogError> {
+    let splunk = || splunk_context(catalog, options.corpus.as_deref());
+    let parsed = parse_draft(draft, options.language, &splunk);
+    let index = catalog.similarity()?;
+    let mut report = ReviewReport {
+        format: parsed.format,
+        vendor: None,
+        title: None,
+        parse_status: None,
+        diagnostics: parsed.diagnostics,
+        events: Vec::new(),
+        fields: Vec::new(),
+        selectors: Vec::new(),
+        indicators: Vec::new(),
+        exclusions: Vec::new(),
+        techniques: Vec::new(),
+        nearest: Vec::new(),
+        findings: Vec::new(),
+        recordings: "not run: the catalog keeps the regression recordings' results, not their \
+                     events; run `detcat match` on the recordings to test the draft"
+            .to_owned(),
+        catalog_rules: index.active_rules(),
+    };
+    for d in &report.diagnostics {
+        let severity = match d.severity.as_str() {
+            "error" => FindingSeverity::High,
+            "warning" => FindingSeverity::Low,
+            _ => FindingSeverity::Info,
+        };
+        let at = match (d.line, d.column) {
+            (Some(l), Some(c)) => format!("{l}:{c}: "),
+            _ => String::new(),
+        };
+        report.findings.push(Finding {
+            severity,
+            kind: "parse".to_owned(),
+            technique: None,
+            reason: format!("{at}{} ({})", d.message, d.code),
+        });
+    }
+    let Some(rule) = parsed.rule else {
+        return Ok(report);
+    };
+    report.vendor = Some(rule.vendor.as_str().to_owned());
+    report.title = Some(rule.title.clone());
+    report.parse_status = Some(rule.status().as_str().to_owned());
+    if rule.status() == detcat_model::ParseStatus::Failed {
+        // Nothing was understood: the diagnostics are the whole report.
+        return Ok(report);
+    }
+    let lone = lone::lone_indicators(&rule);
+    let analyzed = analyze_one(rule);
+
+    let mut probe = Probe::default();
+    for t in &analyzed.triples {
+        let key = TripleKey {
+            field: t.field.clone(),
+            operator: t.operator.clone(),
+            value: t.value.clone(),
+        };
+        match t.role {
+            Role::Indicator => probe.indicators.insert(key),
+            Role::Exclusion => probe.exclusions.insert(key),
+            Role::Selector => probe.selectors.insert(key),
+            Role::Other => false,
+        };
+    }
+    probe.events = analyzed
+        .events
+        .iter()
+        .map(|e| format!("{}:{}", e.provider, e.event_id))
+        .collect();
+    report.events = probe.events.iter().cloned().collect();
+    let fields: BTreeSet<&str> = probe
+        .indicators
+        .iter()
+        .chain(&probe.exclusions)
+        .map(|k| k.field.as_str())
+        .collect();
+    report.fields = fields.iter().map(|f| (*f).to_owned()).collect();
+    report.selectors = probe.selectors.iter().cloned().collect();
+    report.exclusions = probe.exclusions.iter().cloned().collect();
+
+    noisy_indicators(&index, &probe, &lone, &mut report);
+
+    report.nearest = index.similar(&probe, &Filter::default(), NEAREST);
+    duplicate_findings(&report.nearest.clone(), None, &mut report.findings);
+
+    let tagged: Vec<String> = if options.techniques.is_empty() {
+        analyzed
+            .techniques
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect()
+    } else {
+        options
+            .techniques
+            .iter()
+            .map(|t| t.trim().to_ascii_uppercase())
+            .collect()
+    };
+    if tagged.is_empty() {
+        report.findings.push(Finding {
+            severity: FindingSeverity::Low,
+            kind: "technique".to_owned(),
+            technique: None,
+            reason: "the draft names no ATT&CK technique: tag it (or pass --technique) to compare \
+                     it with the technique's rules"
+                .to_owned(),
+        });
+    }
+    let mut seen = BTreeSet::new();
+    for tag in tagged {
+        let Some((id, name, redirected)) = resolve_technique(catalog, &tag)? else {
+            report.findings.push(Finding {
+                severity: FindingSeverity::Medium,
+                kind: "technique".to_owned(),
+                technique: Some(tag.clone()),
+                reason: format!("{tag} is no ATT&CK technique of this catalog"),
+            });
+            continue;
+        };
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        if redirected {
+            report.findings.push(Finding {
+                severity: FindingSeverity::Low,
+                kind: "technique".to_owned(),
+                technique: Some(id.clone()),
+                reason: format!("{tag} is revoked; reviewed against its replacement {id}"),
+            });
+        }
+        let t = technique_review(&index, &probe, &id, name, redirected.then_some(tag));
+        technique_findings(&t, &mut report.findings);
+        report.techniques.push(t);
+    }
+    report
+        .findings
+        .sort_by_key(|f| std::cmp::Reverse(f.severity));
+    Ok(report)
+}
+
+fn noisy_indicators(
+    index: &SimilarityIndex,
+    probe: &Probe,
+    lone: &BTreeSet<TripleKey>,
+    report: &mut ReviewReport,
+) {
+    let threshold = common_threshold(index.active_rules());
+    let mut rows: Vec<NoisyIndicator> = probe
+        .indicators
+        .iter()
+        .map(|k| {
+            let reach = index.reach(Role::Indicator, k);
+            NoisyIndicator {
+                field: k.field.clone(),
+                operator: k.operator.clone(),
+                value: k.value.clone(),
+                reach,
+                common: reach >= threshold,
+                alone: lone.contains(k),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.reach.cmp(&a.reach).then_with(|| a.field.cmp(&b.field)));
+    for r in rows.iter().filter(|r| r.common) {
+        let (severity, reason) = if r.alone {
+            (
+                FindingSeverity::Medium,
+                format!(
+                    "`{} {} {}` is common ({} of {} rules) and stands alone in an AND branch: that branch fires on every such event",
+                    r.field,
+                    r.operator,
+                    r.value,
+                    r.reach,
+                    index.active_rules()
+                ),
+            )
+        } else {
+            (
+                FindingSeverity::Info,
+                format!(
+                    "`{} {} {}` is common ({} of {} rules); other conditions narrow it",
+                    r.field,
+                    r.operator,
+                    r.value,
+                    r.reach,
+                    index.active_rules()
+                ),
+            )
+        };
+        report.findings.push(Finding {
+            severity,
+            kind: "noisy-indicator".to_owned(),
+            technique: None,
+            reason,
+        });
+    }
+    report.indicators = rows;
+}
+
+/// The technique id to review against: the id itself, or a revoked id's replacement.
+fn resolve_technique(
+    catalog: &Catalog,
+    tag: &str,
+) -> Result<Option<(String, String, bool)>, CatalogError> {
+    use rusqlite::OptionalExtension;
+    let row: Option<(String, bool, Option<String>)> = catalog
+        .connection()
+        .prepare_cached("SELECT name, revoked, revoked_by FROM techniques WHERE id = ?1")?
+        .query_row([tag], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    Ok(match row {
+        None => None,
+        Some((_, true, Some(by))) => {
+            let name = catalog.technique_ref(&by)?.name;
+            Some((by, name, true))
+        }
+        Some((name, _, _)) => Some((tag.to_owned(), name, false)),
+    })
+}
+
+fn technique_review(
+    index: &SimilarityIndex,
+    probe: &Probe,
+    id: &str,
+    name: String,
+    tagged_as: Option<String>,
+) -> TechniqueReview {
+    let members: Vec<usize> = index
+        .rules()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.active && r.techniques.iter().any(|t| t == id))
+        .map(|(i, _)| i)
+        .collect();
+    let resolved = index.resolve(probe);
+    let mut events: HashMap<String, usize> = HashMap::new();
+    let mut fields: HashMap<String, usize> = HashMap::new();
+    let mut exclusions: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    let mut overlapping = 0;
+    for &i in &members {
+        let rule = &index.rules()[i];
+        for &e in rule.events() {
+            *events.entry(index.event_key(e).to_owned()).or_default() += 1;
+        }
+        let rule_fields: BTreeSet<&str> = rule.fields(index).collect();
+        for f in rule_fields {
+            *fields.entry(f.to_owned()).or_default() += 1;
+        }
+        if rule.shares_indicator(&resolved) {
+            overlapping += 1;
+            for x in rule.exclusions_not_in(&resolved) {
+                exclusions.entry(x).or_default().push(i);
+            }
+        }
+    }
+    let rows = |counts: HashMap<String, usize>, has: &dyn Fn(&str) -> bool| {
+        let mut rows: Vec<CoverRow> = counts
+            .into_iter()
+            .map(|(key, rules)| CoverRow {
+                in_draft: has(&key),
+                key,
+                rules,
+            })
+            .collect();
+        rows.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.key.cmp(&b.key)));
+        rows.truncate(COVERAGE_ROWS);
+        rows
+    };
+    let draft_only_events = probe
+        .events
+        .iter()
+        .filter(|e| !events.contains_key(*e))
+        .cloned()
+        .collect();
+    let draft_fields: BTreeSet<&str> = probe
+        .indicators
+        .iter()
+        .chain(&probe.exclusions)
+        .map(|k| k.field.as_str())
+        .collect();
+    let mut missing: Vec<MissingExclusion> = exclusions
+        .into_iter()
+        .map(|(t, rules)| (index.triple_key(t), rules))
+        .map(|(k, rules)| MissingExclusion {
+            rules: rules.len(),
+            rule_ids: rules
+                .iter()
+                .take(MISSING_RULE_IDS)
+                .map(|&i| {
+                    let r = &index.rules()[i];
+                    format!("{}/{}", r.vendor, r.id)
+                })
+                .collect(),
+            field: k.field,
+            operator: k.operator,
+            value: k.value,
+        })
+        .collect();
+    missing.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.field.cmp(&b.field)));
+    missing.truncate(MISSING_ROWS);
+    let filter = Filter {
+        technique: Some(id.to_owned()),
+        ..Filter::default()
+    };
+    TechniqueReview {
+        id: id.to_owned(),
+        name,
+        tagged_as,
+        rules: members.len(),
+        events: rows(events, &|k| probe.events.contains(k)),
+        draft_only_events,
+        fields: rows(fields, &|k| draft_fields.contains(k)),
+        overlapping_rules: overlapping,
+        missing_exclusions: missing,
+        nearest: index.similar(probe, &filter, NEAREST),
+    }
+}
+
+fn technique_findings(t: &TechniqueReview, findings: &mut Vec<Finding>) {
+    let mut push = |severity, kind: &str, reason: String| {
+        findings.push(Finding {
+            severity,
+            kind: kind.to_owned(),
+            technique: Some(t.id.clone()),
+            reason,
+        });
+    };
+    if t.rules == 0 {
+        push(
+            FindingSeverity::Info,
+            "coverage",
+            format!(
+                "{} has no rule in the catalog yet: nothing to compare with",
+                t.id
+            ),
+        );
+        return;
+    }
+    if !t.draft_only_events.is_empty() {
+        push(
+            FindingSeverity::Low,
+            "coverage",
+            format!(
+                "the draft reads {} which no rule of {} reads: check the telemetry",
+                t.draft_only_events.join(", "),
+                t.id
+            ),
+        );
+    }
+    let missing_fields: Vec<&str> = t
+        .fields
+        .iter()
+        .filter(|f| !f.in_draft && f.rules * 4 >= t.rules)
+        .take(3)
+        .map(|f| f.key.as_str())
+        .collect();
+    if !missing_fields.is_empty() {
+        push(
+            FindingSeverity::Info,
+            "coverage",
+            format!(
+                "fields most rules of {} filter on and the draft does not: {}",
+                t.id,
+                missing_fields.join(", ")
+            ),
+        );
+    }
+    for m in t.missing_exclusions.iter().filter(|m| m.rules >= 2) {
+        let severity = if m.rules >= 3 {
+            FindingSeverity::Medium
+        } else {
+            FindingSeverity::Low
+        };
+        push(
+            severity,
+            "missing-exclusion",
+            format!(
+                "{} of {} rules with overlapping indicators exclude `{} {} {}` (e.g. {}); the draft does not",
+                m.rules,
+                t.overlapping_rules,
+                m.field,
+                m.operator,
+                m.value,
+                m.rule_ids.first().map_or("", String::as_str)
+            ),
+        );
+    }
+    duplicate_findings(&t.nearest, Some(&t.id), findings);
+}
+
+fn duplicate_findings(nearest: &[SimilarRule], technique: Option<&str>, out: &mut Vec<Finding>) {
+    for n in nearest {
+        let (severity, what) = match n.subsumption.as_deref() {
+            Some("same") => (FindingSeverity::Medium, "checks the same indicators as"),
+            Some("included") => (FindingSeverity::Low, "checks a subset of the indicators of"),
+            _ => continue,
+        };
+        let reason = format!(
+            "the draft {what} {}/{} ({}), under the same selectors",
+            n.vendor, n.id, n.title
+        );
+        if out.iter().any(|f| f.reason == reason) {
+            continue;
+        }
+        out.push(Finding {
+            severity,
+            kind: "duplicate".to_owned(),
+            technique: technique.map(str::to_owned),
+            reason,
+        });
+    }
+}
+
+/// The Splunk macros and lookups a Splunk draft is parsed against: from `corpus`, else from
+/// the directory the catalog was built from, else the embedded demo's; none when neither is
+/// there (the draft's macros then stay unexpanded, with diagnostics). Read once per directory
+/// and process (macros and lookup tables do not change while a catalog is served).
+fn splunk_context(
+    catalog: &Catalog,
+    corpus: Option<&std::path::Path>,
+) -> std::sync::Arc<detcat_splunk::Context> {
+    use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+    static CONTEXTS: OnceLock<Mutex<HashMap<String, Arc<detcat_splunk::Context>>>> =
+        OnceLock::new();
+    let key = match corpus {
+        Some(d) => d.display().to_string(),
+        None => catalog.meta("corpus").ok().flatten().unwrap_or_default(),
+    };
+    let contexts = CONTEXTS.get_or_init(Default::default);
+    if let Some(c) = contexts
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return Arc::clone(c);
+    }
+    let context = Arc::new(load_splunk_context(&key));
+    contexts
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, Arc::clone(&context));
+    context
+}
+
+fn load_splunk_context(origin: &str) -> detcat_splunk::Context {
+    if origin == "demo (embedded)" {
+        return detcat_splunk::load_context(&crate::Corpus::demo().splunk);
+    }
+    if origin.is_empty() {
+        return detcat_splunk::Context::default();
+    }
+    let dir = PathBuf::from(origin);
+    let mut files = Vec::new();
+    for sub in ["macros", "lookups"] {
+        let root = dir.join("splunk").join(sub);
+        for entry in walkdir::WalkDir::new(&root)
+            .max_depth(2)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+        {
+            let Ok(rel) = entry.path().strip_prefix(&dir) else {
+                continue;
+            };
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            let path = rel.to_string_lossy().replace('\\', "/");
+            files.push(SourceFile::new(path, text));
+        }
+    }
+    detcat_splunk::load_context(&files)
+}
+
+#[cfg(test)]
+mod tests;
