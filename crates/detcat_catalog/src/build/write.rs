@@ -30,6 +30,7 @@ pub fn write_catalog(
     write_meta(&tx, built, corpus)?;
     write_files(&tx, built)?;
     write_rules(&tx, built)?;
+    super::branches::write(&tx, built)?;
     write_taxonomy(&tx)?;
     write_attack(&tx, &built.attack)?;
     super::threat::write(&tx, &built.attack, &built.threat)?;

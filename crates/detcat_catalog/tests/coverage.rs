@@ -1,0 +1,216 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Coverage from telemetry over the full corpus (`DETCAT_CORPUS`; unset: these tests return
+//! early with a note; set to a missing path: they fail).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use detcat_catalog::{
+    BuildOptions, Catalog, Corpus, CoverageIndex, CoverageRequest, CoverageView, PlanUnit,
+    build_in_memory,
+};
+
+fn corpus_dir() -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os("DETCAT_CORPUS") else {
+        eprintln!("DETCAT_CORPUS is not set: skipping the coverage tests");
+        return None;
+    };
+    let dir = PathBuf::from(dir);
+    assert!(
+        dir.is_dir(),
+        "DETCAT_CORPUS={} does not exist",
+        dir.display()
+    );
+    Some(dir)
+}
+
+/// The full corpus, built once per test binary, and its coverage index.
+fn index() -> Option<&'static CoverageIndex> {
+    static INDEX: OnceLock<CoverageIndex> = OnceLock::new();
+    let dir = corpus_dir()?;
+    Some(INDEX.get_or_init(|| {
+        let corpus = Corpus::read_dir(&dir).unwrap();
+        let (conn, _) = build_in_memory(&corpus, &BuildOptions::default()).unwrap();
+        let catalog = Catalog::from_connection(conn, "corpus").unwrap();
+        catalog.coverage_index().unwrap()
+    }))
+}
+
+fn have(idx: &CoverageIndex, events: &[&str]) -> CoverageView {
+    idx.compute(&CoverageRequest {
+        have: events.iter().map(|s| (*s).to_owned()).collect(),
+        ..CoverageRequest::default()
+    })
+    .unwrap()
+}
+
+fn runnable_by_technique(v: &CoverageView) -> BTreeMap<String, u64> {
+    v.techniques
+        .iter()
+        .map(|t| (t.id.clone(), t.runnable))
+        .collect()
+}
+
+/// `b ⊇ a` as sets of events: every technique has at least as many runnable rules.
+fn assert_monotone(a: &CoverageView, b: &CoverageView, what: &str) {
+    let (ra, rb) = (runnable_by_technique(a), runnable_by_technique(b));
+    for (t, n) in &ra {
+        let m = rb.get(t).copied().unwrap_or(0);
+        assert!(
+            m >= *n,
+            "{what}: {t} has {n} runnable rules with fewer events, {m} with more"
+        );
+    }
+    assert!(b.totals.runnable >= a.totals.runnable, "{what}");
+    assert!(
+        b.totals.techniques_covered >= a.totals.techniques_covered,
+        "{what}"
+    );
+}
+
+/// xorshift64*: a seeded generator, so a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn adding_sysmon_3_never_lowers_a_technique() {
+    let Some(idx) = index() else { return };
+    let one = have(idx, &["sysmon:1"]);
+    let two = have(idx, &["sysmon:1,sysmon:3"]);
+    assert_monotone(&one, &two, "sysmon:1 → sysmon:1,sysmon:3");
+    assert!(one.totals.runnable > 500, "{:?}", one.totals);
+    assert!(two.totals.runnable > one.totals.runnable);
+}
+
+#[test]
+fn coverage_is_monotone_on_random_event_sets() {
+    let Some(idx) = index() else { return };
+    let keys: Vec<String> = idx
+        .events()
+        .iter()
+        .filter(|e| e.rules > 0)
+        .map(|e| e.key.clone())
+        .collect();
+    assert!(keys.len() > 100, "{} events with rules", keys.len());
+    let mut rng = Rng(0x5eed_c0de_2026_0017);
+    for round in 0..40 {
+        let n = 1 + rng.below(12);
+        let small: Vec<&str> = (0..n)
+            .map(|_| keys[rng.below(keys.len())].as_str())
+            .collect();
+        let mut big = small.clone();
+        for _ in 0..1 + rng.below(8) {
+            big.push(keys[rng.below(keys.len())].as_str());
+        }
+        let (a, b) = (have(idx, &small), have(idx, &big));
+        assert_monotone(&a, &b, &format!("round {round}: {small:?} ⊆ {big:?}"));
+    }
+}
+
+#[test]
+fn plan_starts_with_the_best_event_and_gains_add_up() {
+    let Some(idx) = index() else { return };
+    let req = CoverageRequest {
+        plan: 5,
+        ..CoverageRequest::default()
+    };
+    let v = idx.compute(&req).unwrap();
+    assert_eq!(
+        v.totals.techniques_covered, 0,
+        "nothing collected, nothing covered"
+    );
+    assert_eq!(v.plan.len(), 5);
+    // The first step is the single event that covers the most techniques.
+    let best = idx
+        .events()
+        .iter()
+        .filter(|e| e.rules > 0 && e.event_id != "*")
+        .map(|e| have(idx, &[e.key.as_str()]).totals.techniques_covered)
+        .max()
+        .unwrap();
+    assert_eq!(v.plan[0].gain, best, "{:?}", v.plan[0]);
+    // Gains never grow (greedy on a monotone coverage) and add up to the final coverage.
+    let events: Vec<&str> = v
+        .plan
+        .iter()
+        .flat_map(|s| s.events.iter().map(String::as_str))
+        .collect();
+    let last = have(idx, &events);
+    let sum: u64 = v.plan.iter().map(|s| s.gain).sum();
+    assert_eq!(sum, last.totals.techniques_covered);
+    assert_eq!(v.plan[4].covered, sum);
+
+    // Same invariant by sensor/native log, and from a non-empty start.
+    let req = CoverageRequest {
+        have: vec!["sysmon:1".to_owned()],
+        plan: 4,
+        plan_by: PlanUnit::Sensor,
+        ..CoverageRequest::default()
+    };
+    let v = idx.compute(&req).unwrap();
+    let mut events: Vec<String> = vec!["sysmon:1".to_owned()];
+    events.extend(v.plan.iter().flat_map(|s| s.events.iter().cloned()));
+    let refs: Vec<&str> = events.iter().map(String::as_str).collect();
+    let last = have(idx, &refs);
+    let sum: u64 = v.plan.iter().map(|s| s.gain).sum();
+    assert_eq!(
+        v.totals.techniques_covered + sum,
+        last.totals.techniques_covered
+    );
+}
+
+#[test]
+fn unknown_events_name_the_closest_known_ones() {
+    let Some(idx) = index() else { return };
+    let err = idx
+        .compute(&CoverageRequest {
+            have: vec!["sysmn:1".to_owned()],
+            ..CoverageRequest::default()
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown event `sysmn:1`"), "{err}");
+    assert!(err.contains("sysmon:1"), "{err}");
+    let err = idx
+        .compute(&CoverageRequest {
+            sensors: vec!["Elastic Defnd".to_owned()],
+            ..CoverageRequest::default()
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Elastic Defend"), "{err}");
+}
+
+#[test]
+fn presets_resolve() {
+    let Some(idx) = index() else { return };
+    for p in [
+        "sysmon-default",
+        "windows-security-audit-baseline",
+        "elastic-defend",
+    ] {
+        let v = have(idx, &[p]);
+        assert!(!v.have.is_empty(), "{p}");
+        assert!(v.totals.runnable > 0, "{p}: {:?}", v.totals);
+    }
+    let defend = have(idx, &["elastic-defend"]);
+    assert!(
+        defend
+            .have
+            .iter()
+            .all(|e| e.sensor.as_deref() == Some("Elastic Defend"))
+    );
+}
