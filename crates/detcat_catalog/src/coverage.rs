@@ -99,7 +99,8 @@ pub enum PlanUnit {
 /// A coverage question.
 #[derive(Debug, Clone, Default)]
 pub struct CoverageRequest {
-    /// Event keys (`sysmon:1`), `provider:*`, bare provider ids (`sysmon`) and preset names.
+    /// Event keys (`sysmon:1`), `provider:*`, bare provider ids (`sysmon`) and preset names,
+    /// each item possibly a comma list.
     pub have: Vec<String>,
     /// Sensor products (`Elastic Defend`): all their sensor events.
     pub sensors: Vec<String>,
@@ -335,7 +336,12 @@ impl CoverageIndex {
         let mut out = BTreeSet::new();
         let mut unknown = Vec::new();
         let mut sensor_names: Vec<String> = sensors.to_vec();
-        for token in have.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        for token in have
+            .iter()
+            .flat_map(|t| t.split(','))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             if let Some(p) = presets.iter().find(|p| p.name.eq_ignore_ascii_case(token)) {
                 for k in &p.events {
                     if let Some(&i) = self.by_key.get(k) {
@@ -677,8 +683,8 @@ impl CoverageIndex {
                 let mut units: Vec<Unit> = Vec::new();
                 for (i, e) in self.events.iter().enumerate() {
                     let (name, title) = match &e.sensor {
-                        Some(s) => (s.clone(), format!("{s} (sensor)")),
-                        None => (e.provider.clone(), format!("{} (native log)", e.provider)),
+                        Some(s) => (s.clone(), "sensor product".to_owned()),
+                        None => (e.provider.clone(), "native log".to_owned()),
                     };
                     match units.iter_mut().find(|u| u.name == name) {
                         Some(u) => u.events.push(i),

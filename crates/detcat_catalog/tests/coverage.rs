@@ -214,3 +214,91 @@ fn presets_resolve() {
             .all(|e| e.sensor.as_deref() == Some("Elastic Defend"))
     );
 }
+
+fn ids(rules: &[detcat_catalog::coverage::CoverageRule], technique: &str) -> Vec<String> {
+    let mut v: Vec<String> = rules
+        .iter()
+        .filter(|r| r.techniques.iter().any(|t| t == technique))
+        .map(|r| r.id.clone())
+        .collect();
+    v.sort();
+    v
+}
+
+/// T1559.001 checked by hand against the rule files (corpus as pinned by `detcat sync`):
+/// - elastic/rules/windows/lateral_movement_dcom_hta.toml (622ecb68…, "Incoming DCOM Lateral
+///   Movement via MSHTA") is an EQL `sequence` of `[process where …]` then
+///   `[network where …]` over Elastic Defend and Sysmon: Sysmon 1 alone is not enough;
+/// - splunk/detections/endpoint/process_writing_dynamicwrapperx.yml (b0a078e4…) has
+///   `data_source: Sysmon EventID 1 AND Sysmon EventID 11`: it needs both;
+/// - sigma/rules-threat-hunting/windows/network_connection/net_connection_win_dllhost_non_local_ip.yml
+///   (cfed2f44…) is a `network_connection` rule: Sysmon 3, nothing with Sysmon 1;
+/// - the five Elastic process rules (Xwizard 1a6075b0…, Explorer child 9a5b4e31…, the three
+///   UAC bypasses b90cdde7…, fc7c0fa4…, 68d56fdc…) read `process` events with Sysmon among
+///   their data sources: runnable on Sysmon 1 alone.
+#[test]
+fn t1559_001_by_hand() {
+    let Some(idx) = index() else { return };
+    let t = "T1559.001";
+    let one = have(idx, &["sysmon:1"]);
+    assert_eq!(
+        ids(&one.runnable, t),
+        [
+            "1a6075b0-7479-450e-8fe7-b8b8438ac570",
+            "68d56fdc-7ffa-4419-8e95-81641bd6f845",
+            "9a5b4e31-6cde-4295-9ff7-6be1b8567e1b",
+            "b90cdde7-7e0d-4359-8bf0-2c112ce2008a",
+            "fc7c0fa4-8f03-4b3e-8336-c5feab0be022",
+        ]
+    );
+    let partly = ids(&one.partly, t);
+    assert!(partly.contains(&"622ecb68-fa81-4601-90b5-f8cd661e4520".to_owned()));
+    assert!(partly.contains(&"b0a078e4-2601-11ec-9aec-acde48001122".to_owned()));
+    let dwx = one
+        .partly
+        .iter()
+        .find(|r| r.id == "b0a078e4-2601-11ec-9aec-acde48001122")
+        .unwrap();
+    assert_eq!(dwx.missing, [["sysmon:11"]]);
+
+    let more = have(idx, &["sysmon:1,sysmon:3,sysmon:11"]);
+    let run = ids(&more.runnable, t);
+    for id in [
+        "622ecb68-fa81-4601-90b5-f8cd661e4520",
+        "b0a078e4-2601-11ec-9aec-acde48001122",
+        "cfed2f44-16df-4bf3-833a-79405198b277",
+    ] {
+        assert!(
+            run.contains(&id.to_owned()),
+            "{id} runnable with 1, 3 and 11"
+        );
+    }
+
+    // Security 4688 alone: only the Xwizard rule lists the Windows Security log.
+    let sec = have(idx, &["security:4688"]);
+    assert_eq!(
+        ids(&sec.runnable, t),
+        ["1a6075b0-7479-450e-8fe7-b8b8438ac570"]
+    );
+}
+
+/// A sensor event stands in for its native events for Sigma rules only: with Elastic Defend
+/// process events, the Sigma process_creation rule
+/// sigma/rules/windows/process_creation/proc_creation_win_dns_susp_child_process.yml
+/// (a4e3d776…) runs, but the Splunk rule that reads Sysmon 1 AND 11 (b0a078e4…) does not.
+#[test]
+fn sensor_events_stand_in_for_natives_for_sigma_only() {
+    let Some(idx) = index() else { return };
+    let v = have(idx, &["endpoint:process"]);
+    assert!(
+        v.runnable
+            .iter()
+            .any(|r| r.id == "a4e3d776-f12e-42c2-8510-9e6ed1f43ec3")
+    );
+    assert!(
+        !v.runnable
+            .iter()
+            .any(|r| r.id == "b0a078e4-2601-11ec-9aec-acde48001122")
+    );
+    assert!(!v.runnable.iter().any(|r| r.vendor == "splunk"));
+}

@@ -23,6 +23,7 @@
 //! ```
 
 mod assets;
+mod coverage;
 mod deadline;
 mod error;
 mod export;

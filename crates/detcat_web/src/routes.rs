@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -24,7 +24,9 @@ pub(crate) const MAX_IN_FLIGHT: usize = 64;
 
 /// Query parameters any page reads: the cache key keeps only these, so `?r=<random>` cannot
 /// turn every request into a cache miss.
-const KNOWN_PARAMS: &[&str] = &["q", "page", "limit", "vendor", "platform", "color"];
+const KNOWN_PARAMS: &[&str] = &[
+    "q", "page", "limit", "vendor", "platform", "color", "have", "preset", "sensor", "plan", "by",
+];
 
 /// The Content-Security-Policy of every response: no inline script or style, nothing from
 /// elsewhere, no framing.
@@ -43,6 +45,8 @@ pub fn app(state: AppState) -> Router {
         .route("/field/{*name}", get(api_field))
         .route("/event/{key}", get(api_event))
         .route("/search", get(api_search))
+        .route("/coverage", get(api_coverage))
+        .route("/coverage/navigator", get(api_coverage_layer))
         .fallback(api_not_found);
     Router::new()
         .route("/", get(home))
@@ -51,6 +55,7 @@ pub fn app(state: AppState) -> Router {
         .route("/field/{*name}", get(field))
         .route("/event/{key}", get(event))
         .route("/search", get(search))
+        .route("/coverage", get(coverage))
         .route("/static/{name}", get(asset))
         .route("/healthz", get(healthz))
         .route("/api/", get(api_matrix))
@@ -268,6 +273,40 @@ async fn home(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> R
     let color = crate::render::threat::MatrixColor::parse(q.color.as_deref());
     page(state, "page", String::new(), move |c, l| {
         site::home_html_colored(c, l, vendor.as_deref(), platform.as_deref(), color).map(Some)
+    })
+    .await
+}
+
+async fn coverage(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let params = match crate::coverage::CoverageParams::parse(q.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return html_error(&state, e.into()),
+    };
+    let query = q.unwrap_or_default();
+    page(state, "page", String::new(), move |c, l| {
+        crate::coverage::coverage_html(c, l, &params, &query).map(Some)
+    })
+    .await
+}
+
+async fn api_coverage(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let params = match crate::coverage::CoverageParams::parse(q.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return api_error(e.into()),
+    };
+    api(state, "coverage", String::new(), move |c| {
+        Ok(Some(crate::coverage::coverage_view(c, &params)?))
+    })
+    .await
+}
+
+async fn api_coverage_layer(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let params = match crate::coverage::CoverageParams::parse(q.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return api_error(e.into()),
+    };
+    api(state, "coverage", String::new(), move |c| {
+        Ok(Some(crate::coverage::coverage_layer(c, &params)?))
     })
     .await
 }
