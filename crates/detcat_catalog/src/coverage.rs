@@ -825,6 +825,11 @@ impl CoverageIndex {
     }
 }
 
+/// The named telemetry sets `--have` accepts (`sysmon-default`, …; taxonomy data).
+pub fn presets() -> &'static [detcat_taxonomy::Preset] {
+    detcat_taxonomy::Taxonomy::get().presets()
+}
+
 fn bump(v: &mut [u64], i: usize) {
     if let Some(slot) = v.get_mut(i) {
         *slot += 1;

@@ -241,8 +241,7 @@ pub fn coverage_html(
         .into_iter()
         .filter_map(|p| groups.remove(&p).map(|g| (p, g)))
         .collect();
-    let presets = detcat_taxonomy::Taxonomy::get()
-        .presets()
+    let presets = detcat_catalog::coverage::presets()
         .iter()
         .map(|x| (x.name.clone(), x.title.clone(), p.have.contains(&x.name)))
         .collect();
