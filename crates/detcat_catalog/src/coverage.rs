@@ -219,6 +219,10 @@ struct Avail {
     sigma_prov: Vec<bool>,
 }
 
+/// What adding a plan candidate gains: (techniques, rules, unit index, the techniques, the
+/// rules).
+type Gain = (usize, usize, usize, BTreeSet<usize>, Vec<usize>);
+
 /// A plan candidate: its name, title and events.
 struct Unit {
     name: String,
@@ -730,8 +734,7 @@ impl CoverageIndex {
         let mut steps = Vec::new();
         while steps.len() < req.plan {
             let current = self.avail(&set);
-            // (techniques gained, rules gained, unit index, gained technique indexes, gained rules)
-            let mut best: Option<(usize, usize, usize, BTreeSet<usize>, Vec<usize>)> = None;
+            let mut best: Option<Gain> = None;
             for (u, unit) in units.iter().enumerate() {
                 if unit
                     .events
