@@ -47,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .route("/search", get(api_search))
         .route("/coverage", get(api_coverage))
         .route("/coverage/navigator", get(api_coverage_layer))
+        .route("/diff", get(api_diff))
         .fallback(api_not_found);
     Router::new()
         .route("/", get(home))
@@ -56,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         .route("/event/{key}", get(event))
         .route("/search", get(search))
         .route("/coverage", get(coverage))
+        .route("/diff", get(diff))
         .route("/static/{name}", get(asset))
         .route("/healthz", get(healthz))
         .route("/api/", get(api_matrix))
@@ -286,6 +288,26 @@ async fn coverage(State(state): State<AppState>, RawQuery(q): RawQuery) -> Respo
     page(state, "page", String::new(), move |c, l| {
         crate::coverage::coverage_html(c, l, &params, &query).map(Some)
     })
+    .await
+}
+
+async fn diff(State(state): State<AppState>) -> Response {
+    page(
+        state,
+        "diff (start the server with --compare FILE)",
+        String::new(),
+        move |c, l| crate::diff::diff_html(l, c.origin()),
+    )
+    .await
+}
+
+async fn api_diff(State(state): State<AppState>) -> Response {
+    api(
+        state,
+        "diff (start the server with --compare FILE)",
+        String::new(),
+        move |_| Ok(crate::diff::compare()),
+    )
     .await
 }
 
