@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use detcat_catalog::{
     BuildOptions, Catalog, Corpus, CoverageIndex, CoverageRequest, CoverageView, PlanUnit,
-    build_in_memory,
+    QueryOptions, build_in_memory,
 };
 
 fn corpus_dir() -> Option<PathBuf> {
@@ -25,16 +25,20 @@ fn corpus_dir() -> Option<PathBuf> {
     Some(dir)
 }
 
-/// The full corpus, built once per test binary, and its coverage index.
-fn index() -> Option<&'static CoverageIndex> {
-    static INDEX: OnceLock<CoverageIndex> = OnceLock::new();
+/// The full corpus, built once per test binary, with its coverage index.
+fn full() -> Option<&'static (CoverageIndex, Mutex<Catalog>)> {
+    static FULL: OnceLock<(CoverageIndex, Mutex<Catalog>)> = OnceLock::new();
     let dir = corpus_dir()?;
-    Some(INDEX.get_or_init(|| {
+    Some(FULL.get_or_init(|| {
         let corpus = Corpus::read_dir(&dir).unwrap();
         let (conn, _) = build_in_memory(&corpus, &BuildOptions::default()).unwrap();
         let catalog = Catalog::from_connection(conn, "corpus").unwrap();
-        catalog.coverage_index().unwrap()
+        (catalog.coverage_index().unwrap(), Mutex::new(catalog))
     }))
+}
+
+fn index() -> Option<&'static CoverageIndex> {
+    full().map(|f| &f.0)
 }
 
 fn have(idx: &CoverageIndex, events: &[&str]) -> CoverageView {
@@ -301,4 +305,62 @@ fn sensor_events_stand_in_for_natives_for_sigma_only() {
             .any(|r| r.id == "b0a078e4-2601-11ec-9aec-acde48001122")
     );
     assert!(!v.runnable.iter().any(|r| r.vendor == "splunk"));
+}
+
+/// T1559.001's analytic AN0628 (issue 17): Process Creation (Sysmon 1) and Module Load
+/// (Sysmon 7) list the rules of the technique that read those events; the registry-access row
+/// (Security 4663/4670/4656) is implemented by no rule: none of the 17 rules reads them. By
+/// hand: elastic/rules/windows/execution_com_object_xwizard.toml reads process events (Sysmon
+/// among its data sources), persistence_suspicious_image_load_scheduled_task_ms_office.toml
+/// reads library loads (Sysmon 7); the Sigma rules of T1559.001 read Sysmon 3, 22 and 10.
+#[test]
+fn t1559_001_an0628_by_hand() {
+    let Some(full) = full() else { return };
+    let catalog = full
+        .1
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let t = catalog
+        .technique_analytics("T1559.001", QueryOptions::default())
+        .unwrap()
+        .unwrap();
+    let an = t
+        .analytics
+        .iter()
+        .find(|a| a.id == "AN0628")
+        .expect("AN0628");
+    assert!(an.implemented);
+    let row = |channel: &str| {
+        an.log_sources
+            .iter()
+            .find(|l| l.channel == channel)
+            .unwrap_or_else(|| panic!("{channel}"))
+    };
+    let p1 = row("EventCode=1");
+    assert_eq!(p1.events, ["sysmon:1"]);
+    assert!(
+        p1.rules
+            .iter()
+            .any(|r| r.id == "1a6075b0-7479-450e-8fe7-b8b8438ac570")
+    );
+    assert!(p1.rules.iter().all(|r| r.vendor != "sigma"));
+    let p7 = row("EventCode=7");
+    assert!(
+        p7.rules
+            .iter()
+            .any(|r| r.id == "baa5d22c-5e1c-4f33-bfc9-efa73bb53022")
+    );
+    let reg = row("EventCode=4663, 4670, 4656");
+    assert_eq!(
+        reg.events,
+        ["security:4663", "security:4670", "security:4656"]
+    );
+    assert!(reg.rules.is_empty(), "{:?}", reg.rules);
+    assert!(!an.rules_by_vendor.contains_key("sigma"));
+
+    let all = catalog
+        .unimplemented_analytics(QueryOptions::default())
+        .unwrap();
+    assert!(all.analytics > 1000 && all.implemented > 0);
+    assert!(all.unimplemented.iter().all(|u| u.id != "AN0628"));
 }
