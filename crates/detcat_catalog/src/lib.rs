@@ -12,9 +12,12 @@
 //! # Ok::<(), detcat_catalog::CatalogError>(())
 //! ```
 
+pub mod analytics;
 mod attack_data;
 pub mod build;
 pub mod corpus;
+pub mod coverage;
+pub mod diff;
 mod error;
 mod query;
 pub mod review;
@@ -26,6 +29,8 @@ pub mod views;
 
 pub use build::{BuildOptions, BuildReport, Progress, Quiet, build_in_memory, build_to_file};
 pub use corpus::Corpus;
+pub use coverage::{CoverageIndex, CoverageRequest, CoverageView, PlanUnit};
+pub use diff::{DiffView, diff};
 pub use error::CatalogError;
 pub use query::{
     Catalog, MAX_ID_CHARS, MAX_LISTED_TITLE_CHARS, MAX_QUERY_CHARS, MAX_QUERY_TERMS,

@@ -199,6 +199,18 @@ CREATE VIRTUAL TABLE rules_fts USING fts5(
     content = '',
     tokenize = "unicode61 tokenchars '._-\\:'"
 );
+
+-- The branches a rule can run by (coverage from telemetry): in branch `branch`, step `step`
+-- needs one of its events; a rule runs when every step of one branch has one. A plain query
+-- is one branch of one step; EQL sequences and Splunk `A AND B` data sources have more.
+CREATE TABLE rule_branch_events (
+    rid      INTEGER NOT NULL REFERENCES rules(rid),
+    branch   INTEGER NOT NULL,
+    step     INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    PRIMARY KEY (rid, branch, step, provider, event_id)
+) WITHOUT ROWID;
 "#;
 
 pub const INDEXES: &str = r#"

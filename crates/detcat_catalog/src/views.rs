@@ -177,6 +177,10 @@ pub struct TechniquePage {
     /// Sigma regression recordings of this technique and the rules of each vendor that fire.
     #[serde(default)]
     pub recordings: Vec<RecordingRow>,
+    /// ATT&CK v18 analytics of the technique's detection strategies with the rules that
+    /// implement each (`crate::analytics`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub analytics: Vec<crate::analytics::AnalyticCoverage>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

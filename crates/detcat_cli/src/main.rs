@@ -3,7 +3,10 @@
 //! The binary is thin: it checks arguments, opens or builds a [`detcat_catalog::Catalog`], and
 //! prints what the library returns — as text for people or `--json` for tools.
 
+mod analytics;
 mod build;
+mod coverage;
+mod diff;
 mod eval;
 mod query;
 mod render;
@@ -103,6 +106,13 @@ enum Command {
     /// Export the static site, or an ATT&CK Navigator layer.
     #[command(subcommand)]
     Export(serve::ExportCommand),
+    /// What the rules can detect with the events you collect, and what to collect next.
+    Coverage(coverage::CoverageArgs),
+    /// ATT&CK v18 analytics of a technique with the rules implementing each, or every
+    /// analytic no rule implements.
+    Analytics(analytics::AnalyticsArgs),
+    /// What changed between two catalogs: rules added, removed, changed, and guide rows.
+    Diff(diff::DiffArgs),
     /// Fetch the upstream corpora (needs network and git).
     Sync(sync::SyncArgs),
     /// Run the catalog's rules on event files (EVTX, JSON, JSON Lines): which fire and why.
@@ -141,6 +151,9 @@ fn main() -> ExitCode {
         Command::Stats { args } => query::stats(&args),
         Command::Top(args) => threat::top(&args),
         Command::Export(cmd) => serve::export(cmd),
+        Command::Coverage(args) => coverage::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Analytics(args) => analytics::run(&args),
         Command::Sync(args) => sync::run(args),
         Command::Match(args) => eval::run_match(args),
         Command::Regress(args) => eval::run_regress(args),

@@ -28,7 +28,7 @@ fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 
 /// Refuses an id no catalog holds before any SQL sees it (a 50,000-character id used to
 /// reach SQLite's LIKE and fail with "pattern too complex").
-fn check_key(what: &str, key: &str) -> anyhow::Result<()> {
+pub(crate) fn check_key(what: &str, key: &str) -> anyhow::Result<()> {
     let n = key.chars().count();
     if n > MAX_ID_CHARS {
         anyhow::bail!("the {what} id is {n} characters long; the limit is {MAX_ID_CHARS}");

@@ -11,7 +11,7 @@ use detcat_catalog::views::{
 };
 
 /// Rows of a column-aligned table; the first row is the header.
-fn table(rows: &[Vec<String>]) -> String {
+pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {

@@ -17,6 +17,9 @@ pub struct ServeArgs {
     /// Address to listen on. Loopback by default: rule text is untrusted content.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// An older catalog to compare the served one with: /diff shows what changed.
+    #[arg(long, value_name = "FILE")]
+    compare: Option<PathBuf>,
 }
 
 #[derive(clap::Subcommand)]
@@ -50,6 +53,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "warning: serving on {} — reachable from other machines; rule text is untrusted content",
             args.addr
         );
+    }
+    if let Some(old) = &args.compare {
+        let old = detcat_catalog::Catalog::open(old)
+            .with_context(|| format!("opening {}", old.display()))?;
+        let new = detcat_catalog::Catalog::open_default(args.catalog.as_deref())
+            .context("opening the catalog")?;
+        detcat_web::set_compare(detcat_catalog::diff(&old, &new, None)?);
     }
     detcat_web::serve_blocking(args.catalog, args.addr).context("serving the catalog")?;
     Ok(ExitCode::SUCCESS)

@@ -14,6 +14,10 @@ pub struct SyncArgs {
     /// Fetch the newest commit of each upstream instead of the pinned one.
     #[arg(long)]
     latest: bool,
+    /// Then rebuild this catalog from the updated corpus and print what changed against the
+    /// previous one (the `detcat diff` of the two).
+    #[arg(long)]
+    catalog: Option<PathBuf>,
 }
 
 /// Upstream repositories, the folders detcat reads from each, and the pinned commits (the
@@ -122,12 +126,61 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     }
     // attack-stix-data keeps one file per version under <domain>/: flatten them into attack/.
     flatten_attack(&args.dest.join("attack"))?;
-    println!(
-        "corpus ready in {}; next: detcat build --corpus {}",
-        args.dest.display(),
-        args.dest.display()
-    );
+    let Some(catalog) = &args.catalog else {
+        println!(
+            "corpus ready in {}; next: detcat build --corpus {}",
+            args.dest.display(),
+            args.dest.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    rebuild_and_diff(&args.dest, catalog)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Rebuilds `catalog` from the corpus at `dest` and prints the diff against the catalog it
+/// replaces (kept in a temporary copy until the diff is printed).
+fn rebuild_and_diff(dest: &Path, catalog: &Path) -> anyhow::Result<()> {
+    let before = if catalog.is_file() {
+        let mut name = catalog.as_os_str().to_owned();
+        name.push(".previous");
+        let copy = PathBuf::from(name);
+        std::fs::copy(catalog, &copy)
+            .with_context(|| format!("keeping a copy of {}", catalog.display()))?;
+        Some(copy)
+    } else {
+        None
+    };
+    let corpus = detcat_catalog::Corpus::read_dir(dest)
+        .with_context(|| format!("reading the corpus at {}", dest.display()))?;
+    eprintln!("building {}", catalog.display());
+    detcat_catalog::build_to_file(
+        &corpus,
+        catalog,
+        &detcat_catalog::BuildOptions::default(),
+        &detcat_catalog::Quiet,
+    )
+    .with_context(|| format!("building the catalog {}", catalog.display()))?;
+    let Some(copy) = before else {
+        println!(
+            "built {} (no previous catalog to compare)",
+            catalog.display()
+        );
+        return Ok(());
+    };
+    let result = match detcat_catalog::Catalog::open(&copy) {
+        Ok(old) => detcat_catalog::Catalog::open(catalog)
+            .map_err(anyhow::Error::from)
+            .and_then(|new| Ok(detcat_catalog::diff(&old, &new, None)?))
+            .and_then(|d| crate::diff::render(&d)),
+        // A catalog of an older schema cannot be read: say so, the new one is built.
+        Err(e) => {
+            eprintln!("no diff against the previous catalog: {e}");
+            Ok(())
+        }
+    };
+    let _ = std::fs::remove_file(&copy);
+    result
 }
 
 fn flatten_attack(dir: &Path) -> anyhow::Result<()> {

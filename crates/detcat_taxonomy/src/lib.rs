@@ -78,11 +78,14 @@
 //! source), Splunk `data_source` names (`Sysmon EventID 1 AND Sysmon EventID 11`) and, when
 //! those give nothing, the datamodel (`Endpoint.Processes`).
 
+mod attack_sources;
 mod branches;
 mod context;
 mod error;
 mod events;
 mod fields;
+mod needs;
+mod presets;
 mod sources;
 mod values;
 
@@ -94,6 +97,8 @@ pub use context::LogContext;
 pub use error::TaxonomyError;
 pub use events::{Event, EventRef, Provider, Sensor};
 pub use fields::CanonicalField;
+pub use needs::EventBranch;
+pub use presets::Preset;
 pub use sources::{
     ElasticSource, LogCategory, SigmaEntry, SourceTables, SplunkDataSource, SplunkDatamodel,
     SplunkSourcetype,
@@ -103,6 +108,8 @@ pub use values::CanonicalIndicator;
 const FIELDS_TOML: &str = include_str!("../data/fields.toml");
 const EVENTS_TOML: &str = include_str!("../data/events.toml");
 const SOURCES_TOML: &str = include_str!("../data/event_sources.toml");
+const PRESETS_TOML: &str = include_str!("../data/presets.toml");
+const ATTACK_SOURCES_TOML: &str = include_str!("../data/attack_log_sources.toml");
 
 /// The loaded taxonomy: fields, events and hint tables.
 #[derive(Debug)]
@@ -110,6 +117,8 @@ pub struct Taxonomy {
     fields: fields::FieldTable,
     events: events::EventTable,
     sources: SourceTables,
+    presets: Vec<Preset>,
+    attack_sources: Vec<attack_sources::AttackLogSource>,
 }
 
 static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(|| match Taxonomy::load() {
@@ -141,10 +150,23 @@ impl Taxonomy {
         let fields = fields::FieldTable::build(fields_file)?;
         let events = events::EventTable::build(events_file)?;
         let sources = SourceTables::build(sources_file, &events)?;
+        let presets_file = toml::from_str(PRESETS_TOML).map_err(|source| TaxonomyError::Toml {
+            file: "presets.toml",
+            source,
+        })?;
+        let presets = presets::build(presets_file, &events)?;
+        let attack_file =
+            toml::from_str(ATTACK_SOURCES_TOML).map_err(|source| TaxonomyError::Toml {
+                file: "attack_log_sources.toml",
+                source,
+            })?;
+        let attack_sources = attack_sources::build(attack_file, &events)?;
         Ok(Taxonomy {
             fields,
             events,
             sources,
+            presets,
+            attack_sources,
         })
     }
 
@@ -230,6 +252,18 @@ impl Taxonomy {
         self.events.sensor(provider, id)
     }
 
+    /// Named telemetry sets (`data/presets.toml`) for coverage questions.
+    pub fn presets(&self) -> &[Preset] {
+        &self.presets
+    }
+
+    /// The events an ATT&CK analytic's log source row (`WinEventLog:Sysmon`, `EventCode=1, 7`)
+    /// carries, as `provider:event_id` keys (`provider:*`: any event of it); empty when the
+    /// log is not mapped (`data/attack_log_sources.toml`).
+    pub fn attack_log_source_events(&self, name: &str, channel: &str) -> Vec<String> {
+        attack_sources::events_of(&self.attack_sources, name, channel)
+    }
+
     /// The hint → event tables.
     pub fn sources(&self) -> &SourceTables {
         &self.sources
@@ -239,6 +273,13 @@ impl Taxonomy {
     /// order without duplicates.
     pub fn events_for(&self, rule: &Rule) -> Vec<EventRef> {
         sources::events_for(&self.sources, &self.events, &self.fields, rule)
+    }
+
+    /// The branches a rule can run by: alternatives of steps, each step needing one of its events
+    /// (sequences and Splunk `AND` data sources need several at once; see `needs.rs`). Empty
+    /// when [`Taxonomy::events_for`] finds no event.
+    pub fn event_branches(&self, rule: &Rule) -> Vec<EventBranch> {
+        needs::event_branches(self, rule)
     }
 }
 

@@ -23,7 +23,9 @@
 //! ```
 
 mod assets;
+mod coverage;
 mod deadline;
+mod diff;
 mod error;
 mod export;
 pub mod links;
@@ -40,6 +42,7 @@ mod state;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+pub use diff::set_compare;
 pub use error::{AppError, WebError};
 pub use export::{ExportReport, export_catalog, export_site};
 pub use navigator::navigator_layer;

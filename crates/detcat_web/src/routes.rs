@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -24,7 +24,9 @@ pub(crate) const MAX_IN_FLIGHT: usize = 64;
 
 /// Query parameters any page reads: the cache key keeps only these, so `?r=<random>` cannot
 /// turn every request into a cache miss.
-const KNOWN_PARAMS: &[&str] = &["q", "page", "limit", "vendor", "platform", "color"];
+const KNOWN_PARAMS: &[&str] = &[
+    "q", "page", "limit", "vendor", "platform", "color", "have", "preset", "sensor", "plan", "by",
+];
 
 /// The Content-Security-Policy of every response: no inline script or style, nothing from
 /// elsewhere, no framing.
@@ -48,6 +50,9 @@ pub fn app(state: AppState) -> Router {
             axum::routing::post(crate::review::api)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route("/coverage", get(api_coverage))
+        .route("/coverage/navigator", get(api_coverage_layer))
+        .route("/diff", get(api_diff))
         .fallback(api_not_found);
     Router::new()
         .route("/", get(home))
@@ -62,6 +67,8 @@ pub fn app(state: AppState) -> Router {
                 .post(crate::review::submit)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route("/coverage", get(coverage))
+        .route("/diff", get(diff))
         .route("/static/{name}", get(asset))
         .route("/healthz", get(healthz))
         .route("/api/", get(api_matrix))
@@ -279,6 +286,60 @@ async fn home(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> R
     let color = crate::render::threat::MatrixColor::parse(q.color.as_deref());
     page(state, "page", String::new(), move |c, l| {
         site::home_html_colored(c, l, vendor.as_deref(), platform.as_deref(), color).map(Some)
+    })
+    .await
+}
+
+async fn coverage(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let params = match crate::coverage::CoverageParams::parse(q.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return html_error(&state, e.into()),
+    };
+    let query = q.unwrap_or_default();
+    page(state, "page", String::new(), move |c, l| {
+        crate::coverage::coverage_html(c, l, &params, &query).map(Some)
+    })
+    .await
+}
+
+async fn diff(State(state): State<AppState>) -> Response {
+    page(
+        state,
+        "diff (start the server with --compare FILE)",
+        String::new(),
+        move |c, l| crate::diff::diff_html(l, c.origin()),
+    )
+    .await
+}
+
+async fn api_diff(State(state): State<AppState>) -> Response {
+    api(
+        state,
+        "diff (start the server with --compare FILE)",
+        String::new(),
+        move |_| Ok(crate::diff::compare()),
+    )
+    .await
+}
+
+async fn api_coverage(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let params = match crate::coverage::CoverageParams::parse(q.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return api_error(e.into()),
+    };
+    api(state, "coverage", String::new(), move |c| {
+        Ok(Some(crate::coverage::coverage_view(c, &params)?))
+    })
+    .await
+}
+
+async fn api_coverage_layer(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let params = match crate::coverage::CoverageParams::parse(q.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return api_error(e.into()),
+    };
+    api(state, "coverage", String::new(), move |c| {
+        Ok(Some(crate::coverage::coverage_layer(c, &params)?))
     })
     .await
 }

@@ -15,6 +15,8 @@ pub struct AnalyzedRule {
     pub techniques: Vec<(String, String)>,
     pub tactics: Vec<String>,
     pub events: Vec<EventKey>,
+    /// The branches the rule can run by (`rule_branch_events`; see `detcat_taxonomy::EventBranch`).
+    pub branches: Vec<detcat_taxonomy::EventBranch>,
     pub predicates: Vec<PredicateRow>,
     pub triples: Vec<TripleRow>,
     /// The rule's JSON columns and search text, serialized here — on every core, during the
@@ -107,6 +109,7 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
             event_id: e.event_id.to_string(),
         })
         .collect();
+    let branches = taxonomy.event_branches(&rule);
 
     let ctx = LogContext::of(&rule);
     let mut predicates = Vec::new();
@@ -201,6 +204,7 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
         techniques,
         tactics,
         events: events.into_iter().collect(),
+        branches,
         predicates,
         triples,
         prepared: None,

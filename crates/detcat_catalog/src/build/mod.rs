@@ -1,6 +1,7 @@
 //! `detcat build`: corpus → parse (parallel) → link ATT&CK → map taxonomy → SQLite, atomically.
 
 mod analyze;
+mod branches;
 mod link;
 mod recordings;
 mod report;

@@ -108,6 +108,8 @@ pub fn run(
     busy.lap("recordings");
     write_triples(&tx, &rules)?;
     busy.lap("triples");
+    super::branches::write(&tx, &rules)?;
+    busy.lap("branches");
     tx.execute_batch(INDEXES)?;
     busy.lap("indexes");
     report.timings.writer = busy.millis();

@@ -1,5 +1,6 @@
 //! Reading a catalog: open (read-only, schema checked) and the page queries.
 
+mod coverage;
 mod events_covered;
 mod fields;
 mod matrix;

@@ -98,6 +98,10 @@ impl Catalog {
             subtechnique_rules_by_vendor,
             include_deprecated: options.include_deprecated,
             recordings: self.technique_recordings(&id)?,
+            analytics: self
+                .technique_analytics(&id, options)?
+                .map(|a| a.analytics)
+                .unwrap_or_default(),
         }))
     }
 

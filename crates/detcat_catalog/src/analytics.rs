@@ -1,0 +1,354 @@
+//! Rules ↔ ATT&CK v18 analytics: which catalog rules implement each analytic of a technique's
+//! detection strategies.
+//!
+//! An analytic lists log sources: a data component with a log and channel
+//! (`WinEventLog:Sysmon` / `EventCode=1`). The taxonomy maps each row to events
+//! (`Taxonomy::attack_log_source_events`: `sysmon:1`; `provider:*` when the channel names no
+//! event code; nothing for logs it does not map). A rule tagged with the technique
+//! **implements a row** when it reads one of the row's events — directly, through a sensor
+//! event that corresponds to it (`events.native`: Elastic Defend `endpoint:process` ↔
+//! `sysmon:1`), or through `provider:*` on either side (same provider). A rule implements the
+//! analytic when it implements any of its rows; an analytic no rule implements is flagged.
+//! Mutable elements are shown, not matched against rule fields.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::CatalogError;
+use crate::query::{Catalog, QueryOptions};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AnalyticRule {
+    pub vendor: String,
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LogSourceCoverage {
+    pub data_component: String,
+    pub data_component_name: Option<String>,
+    pub name: String,
+    pub channel: String,
+    /// Catalog events the row carries (`provider:*`: any event of it); empty: not mapped.
+    pub events: Vec<String>,
+    /// Rules implementing this row, Sigma then Elastic then Splunk.
+    pub rules: Vec<AnalyticRule>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AnalyticCoverage {
+    pub id: String,
+    pub name: String,
+    pub strategy: String,
+    pub strategy_name: String,
+    pub platforms: Vec<String>,
+    pub url: Option<String>,
+    /// At least one rule implements one of its log sources.
+    pub implemented: bool,
+    /// Rules implementing any row, per vendor (`sigma`, `elastic`, `splunk`).
+    pub rules_by_vendor: BTreeMap<String, Vec<AnalyticRule>>,
+    pub log_sources: Vec<LogSourceCoverage>,
+    pub mutable_elements: Vec<Value>,
+}
+
+/// A technique's analytics with their implementing rules (`detcat analytics T`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TechniqueAnalytics {
+    pub technique: String,
+    pub name: String,
+    /// Rules tagged with the technique (lifecycle filter applied).
+    pub rules: u64,
+    pub analytics: Vec<AnalyticCoverage>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UnimplementedAnalytic {
+    pub technique: String,
+    pub technique_name: String,
+    pub id: String,
+    pub name: String,
+    pub platforms: Vec<String>,
+    /// `name channel` of each log source.
+    pub log_sources: Vec<String>,
+    /// Rules tagged with the technique (none of which implements the analytic).
+    pub technique_rules: u64,
+}
+
+/// The catalog-wide view (`detcat analytics`, `/analytics`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AnalyticsOverview {
+    pub techniques: u64,
+    pub analytics: u64,
+    pub implemented: u64,
+    pub unimplemented: Vec<UnimplementedAnalytic>,
+}
+
+struct RuleEvents {
+    rule: AnalyticRule,
+    /// Own events plus the natives of its sensor events.
+    keys: Vec<String>,
+}
+
+fn provider(key: &str) -> &str {
+    key.split_once(':').map_or(key, |(p, _)| p)
+}
+
+fn is_star(key: &str) -> bool {
+    key.split_once(':').is_some_and(|(_, id)| id == "*")
+}
+
+fn matches(rule: &[String], row: &[String]) -> bool {
+    rule.iter().any(|k| {
+        row.iter()
+            .any(|r| k == r || ((is_star(k) || is_star(r)) && provider(k) == provider(r)))
+    })
+}
+
+fn vendor_rank(v: &str) -> u8 {
+    match v {
+        "sigma" => 0,
+        "elastic" => 1,
+        "splunk" => 2,
+        _ => 3,
+    }
+}
+
+fn str_of(v: &Value, k: &str) -> String {
+    v.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl Catalog {
+    /// Rules (tagged with `technique`, or all) with the events they read.
+    fn rule_events_by_technique(
+        &self,
+        technique: Option<&str>,
+        options: QueryOptions,
+    ) -> Result<HashMap<String, Vec<RuleEvents>>, CatalogError> {
+        let mut natives: HashMap<String, Vec<String>> = HashMap::new();
+        {
+            let mut stmt = self.connection().prepare(
+                "SELECT provider || ':' || event_id, native FROM events WHERE sensor IS NOT NULL",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let n: Vec<String> = crate::query::json_vec(&r.get::<_, String>(1)?)
+                    .into_iter()
+                    .filter(|k| k != "*")
+                    .collect();
+                natives.insert(r.get(0)?, n);
+            }
+        }
+        let active = crate::query::active_clause(options);
+        let sql = format!(
+            "SELECT rt.technique_id, r.rid, r.vendor, r.id, r.title, re.provider || ':' || re.event_id
+             FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+             LEFT JOIN rule_events re ON re.rid = rt.rid
+             WHERE {active} AND (?1 IS NULL OR rt.technique_id = ?1)
+             ORDER BY rt.technique_id, r.rid"
+        );
+        let mut stmt = self.connection().prepare(&sql)?;
+        let mut rows = stmt.query([technique])?;
+        let mut out: HashMap<String, Vec<RuleEvents>> = HashMap::new();
+        let mut last: Option<(String, i64)> = None;
+        while let Some(r) = rows.next()? {
+            let t: String = r.get(0)?;
+            let rid: i64 = r.get(1)?;
+            let key: Option<String> = r.get(5)?;
+            let list = out.entry(t.clone()).or_default();
+            if last.as_ref() != Some(&(t.clone(), rid)) {
+                list.push(RuleEvents {
+                    rule: AnalyticRule {
+                        vendor: r.get(2)?,
+                        id: r.get(3)?,
+                        title: crate::query::truncate_text(
+                            r.get(4)?,
+                            crate::query::MAX_LISTED_TITLE_CHARS,
+                        ),
+                    },
+                    keys: Vec::new(),
+                });
+                last = Some((t, rid));
+            }
+            if let (Some(k), Some(entry)) = (key, list.last_mut()) {
+                if let Some(n) = natives.get(&k) {
+                    entry.keys.extend(n.iter().cloned());
+                }
+                entry.keys.push(k);
+            }
+        }
+        Ok(out)
+    }
+
+    fn analytics_of(data: &Value, rules: &[RuleEvents]) -> Vec<AnalyticCoverage> {
+        let tax = detcat_taxonomy::Taxonomy::get();
+        let strategies = data
+            .pointer("/detection/strategies")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for s in &strategies {
+            let analytics = s
+                .get("analytics")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for a in &analytics {
+                let mut by_vendor: BTreeMap<String, Vec<AnalyticRule>> = BTreeMap::new();
+                let mut log_sources = Vec::new();
+                let rows = a
+                    .get("log_sources")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                for ls in &rows {
+                    let (name, channel) = (str_of(ls, "name"), str_of(ls, "channel"));
+                    let events = tax.attack_log_source_events(&name, &channel);
+                    let mut implementing: Vec<AnalyticRule> = rules
+                        .iter()
+                        .filter(|r| matches(&r.keys, &events))
+                        .map(|r| r.rule.clone())
+                        .collect();
+                    implementing.sort_by(|a, b| {
+                        (vendor_rank(&a.vendor), &a.title, &a.id).cmp(&(
+                            vendor_rank(&b.vendor),
+                            &b.title,
+                            &b.id,
+                        ))
+                    });
+                    for r in &implementing {
+                        let list = by_vendor.entry(r.vendor.clone()).or_default();
+                        if !list.contains(r) {
+                            list.push(r.clone());
+                        }
+                    }
+                    log_sources.push(LogSourceCoverage {
+                        data_component: str_of(ls, "data_component"),
+                        data_component_name: ls
+                            .get("data_component_name")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                        name,
+                        channel,
+                        events,
+                        rules: implementing,
+                    });
+                }
+                for list in by_vendor.values_mut() {
+                    list.sort_by(|a, b| (&a.title, &a.id).cmp(&(&b.title, &b.id)));
+                }
+                out.push(AnalyticCoverage {
+                    id: str_of(a, "id"),
+                    name: str_of(a, "name"),
+                    strategy: str_of(s, "id"),
+                    strategy_name: str_of(s, "name"),
+                    platforms: a
+                        .get("platforms")
+                        .and_then(Value::as_array)
+                        .map(|p| {
+                            p.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    url: a.get("url").and_then(Value::as_str).map(str::to_owned),
+                    implemented: !by_vendor.is_empty(),
+                    rules_by_vendor: by_vendor,
+                    log_sources,
+                    mutable_elements: a
+                        .get("mutable_elements")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        out
+    }
+
+    /// A technique's ATT&CK v18 analytics with the rules implementing each; `None` when the
+    /// catalog has no such technique.
+    pub fn technique_analytics(
+        &self,
+        id: &str,
+        options: QueryOptions,
+    ) -> Result<Option<TechniqueAnalytics>, CatalogError> {
+        let row: Option<(String, String, String)> = self
+            .connection()
+            .query_row(
+                "SELECT id, name, data FROM techniques WHERE id = ?1 COLLATE NOCASE",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .ok();
+        let Some((tid, name, data)) = row else {
+            return Ok(None);
+        };
+        let data: Value = serde_json::from_str(&data)?;
+        let mut rules = self.rule_events_by_technique(Some(&tid), options)?;
+        let rules = rules.remove(&tid).unwrap_or_default();
+        Ok(Some(TechniqueAnalytics {
+            analytics: Self::analytics_of(&data, &rules),
+            rules: rules.len() as u64,
+            technique: tid,
+            name,
+        }))
+    }
+
+    /// Every analytic of the catalog's ATT&CK release that no rule implements.
+    pub fn unimplemented_analytics(
+        &self,
+        options: QueryOptions,
+    ) -> Result<AnalyticsOverview, CatalogError> {
+        let by_tech = self.rule_events_by_technique(None, options)?;
+        let mut stmt = self.connection().prepare(
+            "SELECT id, name, data FROM techniques WHERE revoked = 0 AND deprecated = 0 ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut overview = AnalyticsOverview {
+            techniques: 0,
+            analytics: 0,
+            implemented: 0,
+            unimplemented: Vec::new(),
+        };
+        let empty = Vec::new();
+        while let Some(r) = rows.next()? {
+            let (tid, name, data): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let data: Value = serde_json::from_str(&data)?;
+            let rules = by_tech.get(&tid).unwrap_or(&empty);
+            let analytics = Self::analytics_of(&data, rules);
+            if analytics.is_empty() {
+                continue;
+            }
+            overview.techniques += 1;
+            for a in analytics {
+                overview.analytics += 1;
+                if a.implemented {
+                    overview.implemented += 1;
+                    continue;
+                }
+                overview.unimplemented.push(UnimplementedAnalytic {
+                    technique: tid.clone(),
+                    technique_name: name.clone(),
+                    id: a.id,
+                    name: a.name,
+                    platforms: a.platforms,
+                    log_sources: a
+                        .log_sources
+                        .iter()
+                        .map(|l| format!("{} {}", l.name, l.channel))
+                        .collect(),
+                    technique_rules: rules.len() as u64,
+                });
+            }
+        }
+        Ok(overview)
+    }
+}
