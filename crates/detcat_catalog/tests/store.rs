@@ -96,3 +96,86 @@ fn the_attack_release_is_recorded() {
         "{version:?}"
     );
 }
+
+/// What the writer promises without the database enforcing it during the bulk load (foreign
+/// keys are off, the link tables have no unique keys): every reference resolves, rows are
+/// unique per rule, and the corpus reach stored on indicator rows equals a recount.
+fn assert_catalog_integrity(conn: &rusqlite::Connection) {
+    let dangling: Vec<(String, i64)> = conn
+        .prepare("PRAGMA foreign_key_check")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(dangling.is_empty(), "dangling references: {dangling:?}");
+    for (table, key) in [
+        ("rule_techniques", "rid, technique_id"),
+        ("rule_tactics", "rid, tactic_id"),
+        ("predicates", "rid, ord"),
+        ("triples", "rid, role, field, operator, value"),
+        ("rule_events", "rid, provider, event_id"),
+    ] {
+        let duplicates: i64 = conn
+            .query_row(
+                &format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY {key} HAVING count(*) > 1)"
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(duplicates, 0, "{table} has rows repeated per ({key})");
+    }
+    let wrong_reach: i64 = conn
+        .query_row(
+            "WITH counted AS (
+                 SELECT t.field, t.operator, t.value,
+                        COUNT(DISTINCT CASE WHEN r.lifecycle = 'active' THEN t.rid END) AS active,
+                        COUNT(DISTINCT t.rid) AS total
+                 FROM triples t JOIN rules r ON r.rid = t.rid
+                 WHERE t.role = 'indicator' GROUP BY t.field, t.operator, t.value)
+             SELECT count(*) FROM triples t JOIN counted c USING (field, operator, value)
+             WHERE t.role = 'indicator' AND (t.reach <> c.active OR t.reach_all <> c.total)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(wrong_reach, 0, "indicator rows whose stored reach is not the recount");
+    let reach_outside_indicators: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM triples WHERE role <> 'indicator' AND reach IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(reach_outside_indicators, 0);
+}
+
+#[test]
+fn the_demo_catalog_keeps_its_references_unique_rows_and_reach() {
+    let (conn, _) =
+        detcat_catalog::build_in_memory(&Corpus::demo(), &BuildOptions::default()).unwrap();
+    let indicators: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM triples WHERE role = 'indicator'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(indicators > 0, "the demo has indicators to check");
+    assert_catalog_integrity(&conn);
+}
+
+#[test]
+fn the_full_catalog_keeps_its_references_unique_rows_and_reach() {
+    let Some(dir) = std::env::var_os("DETCAT_CORPUS") else {
+        eprintln!("DETCAT_CORPUS is not set: skipping the corpus test");
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    assert!(dir.is_dir(), "DETCAT_CORPUS={} does not exist", dir.display());
+    let corpus = Corpus::read_dir(&dir).unwrap();
+    let (conn, _) = detcat_catalog::build_in_memory(&corpus, &BuildOptions::default()).unwrap();
+    assert_catalog_integrity(&conn);
+}
