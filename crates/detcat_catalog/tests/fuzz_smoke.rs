@@ -296,7 +296,8 @@ fn fuzz_smoke_event_readers() {
         let input = if round < seeds.len() {
             seeds[round].clone()
         } else if Instant::now() < deadline {
-            let mut m = mutate_bytes(&mut rng, &seeds[rng.below(seeds.len())]);
+            let seed = &seeds[rng.below(seeds.len())];
+            let mut m = mutate_bytes(&mut rng, seed);
             // Cuts reach the truncated-chunk and truncated-record paths of EVTX.
             if rng.below(4) == 0 {
                 m.truncate(rng.below(m.len() + 1));
