@@ -287,7 +287,7 @@ fn fuzz_smoke_event_readers() {
             seeds.push(std::fs::read(p).unwrap());
         }
     }
-    let mut rng = Rng(0x5eed_0f_e7e7);
+    let mut rng = Rng(0x005e_ed0f_e7e7);
     let deadline = Instant::now() + budget();
     let formats = [Format::Auto, Format::Evtx, Format::Json, Format::Jsonl];
     let mut runs = 0u64;
