@@ -86,7 +86,7 @@ fn rsigma_bench(
     let mut out = std::io::BufWriter::new(std::fs::File::create(&lines)?);
     for f in files {
         for e in read_json_values(f)? {
-            writeln!(out, "{e}")?;
+            writeln!(out, "{}", flat_windows_event(e))?;
         }
     }
     out.flush()?;
@@ -104,6 +104,38 @@ fn rsigma_bench(
         n_events as f64 / secs
     );
     Ok(())
+}
+
+/// rsigma matches Sigma field names against top-level keys: the regression form's
+/// `Event.EventData` fields go to the top, with `Channel`, `EventID` and `Provider_Name` from
+/// `Event.System`. Other shapes are left as they are.
+fn flat_windows_event(v: serde_json::Value) -> serde_json::Value {
+    let Some(event) = v.get("Event") else {
+        return v;
+    };
+    let mut flat = match event.get("EventData") {
+        Some(serde_json::Value::Object(m)) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    if let Some(sys) = event.get("System") {
+        let text = |x: &serde_json::Value| match x {
+            serde_json::Value::Object(m) => m.get("#text").cloned().unwrap_or_default(),
+            other => other.clone(),
+        };
+        for (key, value) in [
+            ("Channel", sys.get("Channel").map(text)),
+            ("EventID", sys.get("EventID").map(text)),
+            (
+                "Provider_Name",
+                sys.pointer("/Provider/#attributes/Name").cloned(),
+            ),
+        ] {
+            if let Some(value) = value {
+                flat.insert(key.to_owned(), value);
+            }
+        }
+    }
+    serde_json::Value::Object(flat)
 }
 
 fn read_json_values(f: &Path) -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {

@@ -536,7 +536,37 @@ fn other_vendors_rules_fire_on_sigma_recordings() {
             "elastic",
             "f2f46686-6f3c-4724-bd7d-24e31c70f98f",
         ),
+        // `AdFind.exe  -f (objectcategory=person)`: Elastic's AdFind rule (process.name
+        // `AdFind*.exe`, an argument `(objectcategory=person)`) and Splunk's (`* -f *` and
+        // `*objectcategory*` in Processes.process).
+        (
+            "proc_creation_win_pua_adfind_execution",
+            "elastic",
+            "eda499b8-a073-4e35-9733-22ec71f57f3a",
+        ),
+        (
+            "proc_creation_win_pua_adfind_execution",
+            "splunk",
+            "bd3b0187-189b-46c0-be45-f52da2bae67f",
+        ),
+        // `gpresult  /z`: process.name gpresult.exe (OriginalFileName gprslt.exe) with `/z`.
+        (
+            "proc_creation_win_gpresult_execution",
+            "elastic",
+            "94a401ba-4fa2-455c-b7ae-b6e037afc0b7",
+        ),
+        // `trufflehog\trufflehog.exe  filesystem . --json`: a cross-platform EQL rule whose
+        // `process.args == "--json" and process.args == "filesystem"` hold on the argv split
+        // from the Sysmon CommandLine.
+        (
+            "proc_creation_win_pua_trufflehog",
+            "elastic",
+            "47595dea-452b-4d37-b82d-6dd691325139",
+        ),
     ];
+    // Five recordings at least, each with a rule of another vendor that fires.
+    let recordings: BTreeSet<&str> = pins.iter().map(|(dir, _, _)| *dir).collect();
+    assert!(recordings.len() >= 5, "{recordings:?}");
     for (dir, vendor, id) in pins {
         let r = recording(&all, dir);
         assert!(

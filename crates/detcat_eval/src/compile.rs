@@ -219,12 +219,7 @@ impl Compiler<'_> {
             }
         }
         Ok(CKeyword {
-            pats: PatSet {
-                pats,
-                all: k.match_all,
-                fold,
-                null,
-            },
+            pats: PatSet::new(pats, k.match_all, fold, null),
             label: label("keyword", k.op, &k.values),
         })
     }
@@ -304,12 +299,7 @@ fn pat_set(
             _ => Pat::literal(s, fold),
         });
     }
-    Ok(PatSet {
-        pats,
-        all: p.match_all,
-        fold,
-        null,
-    })
+    Ok(PatSet::new(pats, p.match_all, fold, null))
 }
 
 /// `Image wildcard *\cmd.exe | *\powershell.exe`, cut to a readable length.

@@ -9,9 +9,9 @@
 //!   such as `process.name` from an image path) and provenance selectors, so an Elastic or
 //!   Splunk rule evaluates on a Sysmon recording.
 //! - [`Engine`]: rules compiled once (pre-lowered literals, substring finders, anchored glob
-//!   segments, compiled regexes) and run per stream, rules in parallel. Evaluation is
-//!   three-valued: an opaque part, an unresolved Sigma placeholder or a computed condition is
-//!   *undetermined*, never guessed.
+//!   segments, the regular expressions of one field in one `RegexSet`) and run per stream,
+//!   rules in parallel. Evaluation is three-valued: an opaque part, an unresolved Sigma
+//!   placeholder or a computed condition is *undetermined*, never guessed.
 //! - Stateful rules (sequences, counts) run over the ordered stream or say why they were not
 //!   evaluated (`new_terms` needs history).
 //! - [`regress`]: the regression runner behind `detcat regress`.

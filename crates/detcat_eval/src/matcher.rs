@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use detcat_model::wildcard::{self, Piece};
 use memchr::memmem::Finder;
-use regex::Regex;
+use regex::{Regex, RegexSet, RegexSetBuilder};
 
 use crate::event::FieldValues;
 
@@ -25,13 +25,17 @@ pub(crate) enum Pat {
         last: String,
     },
     Regex(Regex),
+    /// Several regular expressions of one field, any of which may match: one pass over the
+    /// value instead of one per expression (see [`PatSet::new`]).
+    RegexSet(Box<RegexSet>),
 }
 
 /// Longest regular expression compiled (bytes of the compiled program).
 const REGEX_SIZE_LIMIT: usize = 1 << 22;
 
 /// Compiles a regular expression with the given flags; `anchored` wraps it as a full match
-/// (Lucene / EQL `regex` semantics).
+/// (Lucene / EQL `regex` semantics). The flags are written into the pattern (`(?is)…`), so
+/// its text alone means the same thing inside a [`RegexSet`].
 pub(crate) fn regex(
     pattern: &str,
     ignore_case: bool,
@@ -39,15 +43,22 @@ pub(crate) fn regex(
     dot_all: bool,
     anchored: bool,
 ) -> Result<Regex, String> {
-    let body = if anchored {
-        format!("^(?:{pattern})$")
+    let flags: String = [(ignore_case, 'i'), (multiline, 'm'), (dot_all, 's')]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, f)| *f)
+        .collect();
+    let flags = if flags.is_empty() {
+        String::new()
     } else {
-        pattern.to_owned()
+        format!("(?{flags})")
+    };
+    let body = if anchored {
+        format!("{flags}^(?:{pattern})$")
+    } else {
+        format!("{flags}{pattern}")
     };
     regex::RegexBuilder::new(&body)
-        .case_insensitive(ignore_case)
-        .multi_line(multiline)
-        .dot_matches_new_line(dot_all)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| format!("regular expression not supported: {e}"))
@@ -113,6 +124,7 @@ impl Pat {
                 true
             }
             Pat::Regex(r) => r.is_match(value),
+            Pat::RegexSet(r) => r.is_match(value),
         }
     }
 }
@@ -176,6 +188,42 @@ pub(crate) struct PatSet {
 }
 
 impl PatSet {
+    /// A set over one field. With `any` semantics, its regular expressions (and globs that
+    /// became ones) are compiled into one [`RegexSet`] when there are two or more: a value is
+    /// then scanned once, not once per expression. A set too large to compile together keeps
+    /// its expressions apart.
+    pub(crate) fn new(pats: Vec<Pat>, all: bool, fold: bool, null: bool) -> PatSet {
+        let regexes = pats.iter().filter(|p| matches!(p, Pat::Regex(_))).count();
+        let pats = if all || regexes < 2 {
+            pats
+        } else {
+            let sources = pats.iter().filter_map(|p| match p {
+                Pat::Regex(r) => Some(r.as_str()),
+                _ => None,
+            });
+            match RegexSetBuilder::new(sources)
+                .size_limit(REGEX_SIZE_LIMIT * 4)
+                .build()
+            {
+                Ok(set) => {
+                    let mut rest: Vec<Pat> = pats
+                        .into_iter()
+                        .filter(|p| !matches!(p, Pat::Regex(_)))
+                        .collect();
+                    rest.push(Pat::RegexSet(Box::new(set)));
+                    rest
+                }
+                Err(_) => pats,
+            }
+        };
+        PatSet {
+            pats,
+            all,
+            fold,
+            null,
+        }
+    }
+
     pub(crate) fn matches(&self, vals: Option<&FieldValues>) -> bool {
         let Some(vals) = vals else {
             return self.null && (!self.all || self.pats.is_empty());
@@ -281,6 +329,50 @@ mod tests {
         assert!(!Cidr::parse("fe80::/10").is_some_and(|c| c.contains("10.0.0.1")));
         assert!(Cidr::parse("0.0.0.0/0").is_some_and(|c| c.contains("1.2.3.4")));
         assert!(Cidr::parse("nonsense").is_none());
+    }
+
+    #[test]
+    fn regexes_of_one_field_share_a_set_with_their_own_flags() -> Result<(), String> {
+        let pats = vec![
+            Pat::Regex(regex("ab+c", true, false, false, true)?),
+            Pat::Regex(regex("^x.y$", false, false, true, false)?),
+            Pat::glob("q?z", false)?,
+            Pat::literal("plain", false),
+        ];
+        let set = PatSet::new(pats, false, false, false);
+        assert_eq!(
+            set.pats.len(),
+            2,
+            "three expressions in one set, the literal apart"
+        );
+        assert!(matches!(set.pats.last(), Some(Pat::RegexSet(_))));
+        let m = |v: &str| {
+            let vals = FieldValues {
+                values: vec![v.to_owned()],
+                lower: vec![v.to_lowercase()],
+                null: false,
+            };
+            set.matches(Some(&vals))
+        };
+        assert!(m("ABBC"), "case-insensitive and anchored");
+        assert!(!m("xABBC"), "anchored");
+        assert!(m("x\ny"), "dot matches a line break");
+        assert!(!m("X\ny"), "case kept");
+        assert!(m("qAz"));
+        assert!(m("plain"));
+        assert!(!m("other"));
+        // Every pattern must match: kept apart.
+        let all = PatSet::new(
+            vec![
+                Pat::Regex(regex("a", false, false, false, false)?),
+                Pat::Regex(regex("b", false, false, false, false)?),
+            ],
+            true,
+            false,
+            false,
+        );
+        assert_eq!(all.pats.len(), 2);
+        Ok(())
     }
 
     #[test]
