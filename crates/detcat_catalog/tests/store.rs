@@ -141,7 +141,10 @@ fn assert_catalog_integrity(conn: &rusqlite::Connection) {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(wrong_reach, 0, "indicator rows whose stored reach is not the recount");
+    assert_eq!(
+        wrong_reach, 0,
+        "indicator rows whose stored reach is not the recount"
+    );
     let reach_outside_indicators: i64 = conn
         .query_row(
             "SELECT count(*) FROM triples WHERE role <> 'indicator' AND reach IS NOT NULL",
@@ -174,7 +177,11 @@ fn the_full_catalog_keeps_its_references_unique_rows_and_reach() {
         return;
     };
     let dir = std::path::PathBuf::from(dir);
-    assert!(dir.is_dir(), "DETCAT_CORPUS={} does not exist", dir.display());
+    assert!(
+        dir.is_dir(),
+        "DETCAT_CORPUS={} does not exist",
+        dir.display()
+    );
     let corpus = Corpus::read_dir(&dir).unwrap();
     let (conn, _) = detcat_catalog::build_in_memory(&corpus, &BuildOptions::default()).unwrap();
     assert_catalog_integrity(&conn);
