@@ -19,30 +19,34 @@ CREATE TABLE files (
     text     TEXT
 );
 
+-- Short columns first: a row bigger than a page keeps only its first bytes in the table page
+-- and the rest in a chain of overflow pages, so a column after `description` or `expr` costs
+-- a walk along that chain in every scan that reads it (lifecycle, parse_status, title are
+-- read for every rule of a technique page).
 CREATE TABLE rules (
     rid             INTEGER PRIMARY KEY,
     vendor          TEXT NOT NULL,
     id              TEXT NOT NULL,
-    title           TEXT NOT NULL,
-    description     TEXT NOT NULL,
-    authors         TEXT NOT NULL,      -- JSON array
-    created         TEXT,
-    modified        TEXT,
+    lifecycle       TEXT NOT NULL,      -- active | deprecated | unsupported
+    parse_status    TEXT NOT NULL,      -- normalized | partial | failed
     status          TEXT,
     severity        TEXT,
+    created         TEXT,
+    modified        TEXT,
     rule_type       TEXT NOT NULL,
     language        TEXT NOT NULL,
-    lifecycle       TEXT NOT NULL,      -- active | deprecated | unsupported
-    path            TEXT NOT NULL REFERENCES files(path),
     document        INTEGER NOT NULL,
+    path            TEXT NOT NULL REFERENCES files(path),
+    title           TEXT NOT NULL,
     url             TEXT,
+    description     TEXT NOT NULL,
+    authors         TEXT NOT NULL,      -- JSON array
     refs            TEXT NOT NULL,      -- JSON array of reference URLs
     false_positives TEXT NOT NULL,      -- JSON array
     tags            TEXT NOT NULL,      -- JSON array
     telemetry       TEXT NOT NULL,      -- JSON array of TelemetryHint
     query           TEXT NOT NULL,
     expr            TEXT NOT NULL,      -- JSON of the normalized Expr
-    parse_status    TEXT NOT NULL,      -- normalized | partial | failed
     UNIQUE (vendor, id)
 );
 
@@ -214,6 +218,7 @@ CREATE TABLE rule_branch_events (
 "#;
 
 pub const INDEXES: &str = r#"
+CREATE INDEX techniques_parent ON techniques(parent);
 CREATE INDEX rule_techniques_rid ON rule_techniques(rid);
 CREATE INDEX rule_techniques_t ON rule_techniques(technique_id, rid);
 CREATE INDEX rule_tactics_rid ON rule_tactics(rid);

@@ -199,13 +199,20 @@ impl Catalog {
         options: QueryOptions,
     ) -> Result<HashMap<String, CoverageView>, CatalogError> {
         let active = active_clause(options);
+        // One technique: its own rules and its sub-techniques' (through the technique and
+        // parent indexes; `?1 IS NULL OR …` would scan); all: every rule under its technique
+        // and its parent.
+        let (own, subs) = if only.is_some() {
+            ("rt.technique_id = ?1", "te.parent = ?1")
+        } else {
+            ("?1 IS NULL", "te.parent IS NOT NULL")
+        };
         let set = format!(
             "WITH k AS (
-                SELECT rt.technique_id AS k, rt.rid FROM rule_techniques rt
-                WHERE ?1 IS NULL OR rt.technique_id = ?1
+                SELECT rt.technique_id AS k, rt.rid FROM rule_techniques rt WHERE {own}
                 UNION
                 SELECT te.parent, rt.rid FROM rule_techniques rt JOIN techniques te ON te.id = rt.technique_id
-                WHERE te.parent IS NOT NULL AND (?1 IS NULL OR te.parent = ?1)),
+                WHERE {subs}),
              s AS (SELECT k.k, k.rid, r.vendor, r.parse_status FROM k JOIN rules r ON r.rid = k.rid WHERE {active})"
         );
         let mut out: HashMap<String, CoverageView> = HashMap::new();
