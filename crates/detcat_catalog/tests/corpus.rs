@@ -4,25 +4,13 @@
 //! Unset: these tests return early with a note. Set to a missing path: they fail.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use detcat_catalog::views::RecordingRow;
 use detcat_catalog::{BuildOptions, BuildReport, Catalog, Corpus, QueryOptions, build_in_memory};
 
-fn corpus_dir() -> Option<PathBuf> {
-    let Some(dir) = std::env::var_os("DETCAT_CORPUS") else {
-        eprintln!("DETCAT_CORPUS is not set: skipping the corpus tests");
-        return None;
-    };
-    let dir = PathBuf::from(dir);
-    assert!(
-        dir.is_dir(),
-        "DETCAT_CORPUS={} does not exist",
-        dir.display()
-    );
-    Some(dir)
-}
+mod common;
+use common::corpus_dir;
 
 /// A technique page of the full corpus (`None` when the corpus tests are skipped).
 fn technique_page(id: &str) -> Option<detcat_catalog::views::TechniquePage> {

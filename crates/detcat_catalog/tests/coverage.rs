@@ -3,7 +3,6 @@
 //! early with a note; set to a missing path: they fail).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use detcat_catalog::{
@@ -11,19 +10,8 @@ use detcat_catalog::{
     QueryOptions, build_in_memory,
 };
 
-fn corpus_dir() -> Option<PathBuf> {
-    let Some(dir) = std::env::var_os("DETCAT_CORPUS") else {
-        eprintln!("DETCAT_CORPUS is not set: skipping the coverage tests");
-        return None;
-    };
-    let dir = PathBuf::from(dir);
-    assert!(
-        dir.is_dir(),
-        "DETCAT_CORPUS={} does not exist",
-        dir.display()
-    );
-    Some(dir)
-}
+mod common;
+use common::corpus_dir;
 
 /// The full corpus, built once per test binary, with its coverage index.
 fn full() -> Option<&'static (CoverageIndex, Mutex<Catalog>)> {

@@ -3,23 +3,10 @@
 //! returns early with a note; set to a missing path: it fails): the second catalog has ten
 //! rules removed and one rule's condition edited, and the diff reports exactly those.
 
-use std::path::PathBuf;
-
 use detcat_catalog::{BuildOptions, Catalog, Corpus, build_in_memory, diff};
 
-fn corpus_dir() -> Option<PathBuf> {
-    let Some(dir) = std::env::var_os("DETCAT_CORPUS") else {
-        eprintln!("DETCAT_CORPUS is not set: skipping the diff test");
-        return None;
-    };
-    let dir = PathBuf::from(dir);
-    assert!(
-        dir.is_dir(),
-        "DETCAT_CORPUS={} does not exist",
-        dir.display()
-    );
-    Some(dir)
-}
+mod common;
+use common::corpus_dir;
 
 const EDITED: &str =
     "sigma/rules/windows/process_creation/proc_creation_win_dns_susp_child_process.yml";

@@ -11,25 +11,13 @@
 //! thing, chosen by hand — and exclusions of the technique that rules with overlapping
 //! indicators add and the draft lacks.
 
-use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use detcat_catalog::review::{ReviewOptions, review};
 use detcat_catalog::{BuildOptions, Catalog, Corpus, build_in_memory};
 
-fn corpus_dir() -> Option<PathBuf> {
-    let Some(dir) = std::env::var_os("DETCAT_CORPUS") else {
-        eprintln!("DETCAT_CORPUS is not set: skipping the corpus tests");
-        return None;
-    };
-    let dir = PathBuf::from(dir);
-    assert!(
-        dir.is_dir(),
-        "DETCAT_CORPUS={} does not exist",
-        dir.display()
-    );
-    Some(dir)
-}
+mod common;
+use common::corpus_dir;
 
 /// One removed rule: its file, the technique whose missing exclusions are checked, and the
 /// remaining rule (`vendor/id`) that looks for the same thing.

@@ -3,6 +3,8 @@
 
 use detcat_catalog::{BuildOptions, Catalog, CatalogError, Corpus, Quiet, build_to_file};
 
+mod common;
+
 #[test]
 fn build_writes_a_catalog_that_opens_and_replaces_atomically() {
     let dir = tempfile::tempdir().unwrap();
@@ -172,16 +174,9 @@ fn the_demo_catalog_keeps_its_references_unique_rows_and_reach() {
 
 #[test]
 fn the_full_catalog_keeps_its_references_unique_rows_and_reach() {
-    let Some(dir) = std::env::var_os("DETCAT_CORPUS") else {
-        eprintln!("DETCAT_CORPUS is not set: skipping the corpus test");
+    let Some(dir) = common::corpus_dir() else {
         return;
     };
-    let dir = std::path::PathBuf::from(dir);
-    assert!(
-        dir.is_dir(),
-        "DETCAT_CORPUS={} does not exist",
-        dir.display()
-    );
     let corpus = Corpus::read_dir(&dir).unwrap();
     let (conn, _) = detcat_catalog::build_in_memory(&corpus, &BuildOptions::default()).unwrap();
     assert_catalog_integrity(&conn);

@@ -103,7 +103,7 @@ pub fn run(
     if let Some(t) = &threat {
         report.threat = t.summary.clone();
     }
-    busy.lap("rules");
+    busy.lap("tally");
     super::recordings::write(&tx, &rules, recordings, corpus)?;
     busy.lap("recordings");
     write_triples(&tx, &rules)?;
