@@ -168,8 +168,9 @@ pub(crate) fn revoked_cycle(path: &str, span: Option<Span>, id: &str) -> Diagnos
     )
 }
 
-/// A bundle file that [`crate::select_bundles`] could not read.
-pub(crate) fn unreadable_bundle(path: &str, err: &std::io::Error) -> Diagnostic {
+/// A bundle file that could not be read ([`crate::select_bundles`], or a build reading the
+/// chosen bundle).
+pub fn unreadable_bundle(path: &str, err: &std::io::Error) -> Diagnostic {
     Diagnostic::error(
         "attack::unreadable-bundle",
         format!("cannot read bundle: {err}"),

@@ -87,13 +87,16 @@ mod version;
 
 pub use cite::{CitedText, NumberedReference};
 pub use ctid::{CtidCounts, CtidMapping, CtidRecord, CtidScore};
+pub use diagnostics::unreadable_bundle;
 pub use kb::{AnalyticView, BundleInfo, Counts, KnowledgeBase, ObjectRef, StrategyView};
 pub use model::{
     Actor, ActorKind, Analytic, DataComponent, DataSource, DetectionStrategy, ExternalReference,
     LogSource, LogSourceRef, Meta, Mitigation, MutableElement, Tactic, TacticRef, Technique,
 };
 pub use resolve::{TacticResolution, TechniqueCheck};
-pub use select::{BundleChoice, BundleProbe, probe_bundle, select_bundle_bytes, select_bundles};
+pub use select::{
+    BundleChoice, BundleProbe, probe_bundle, select_bundle_bytes, select_bundles, select_bundles_by,
+};
 pub use version::{
     AttackVersion, VersionSource, canonical_domain, domain_from_file_name, version_from_file_name,
 };

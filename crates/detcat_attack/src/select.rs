@@ -175,15 +175,30 @@ pub fn select_bundles<P: AsRef<Path>>(paths: &[P]) -> (Vec<BundleChoice>, Vec<Di
 /// bundle of each domain, in domain order. Bundles of unknown domain are all kept, so nothing
 /// is silently dropped; the load reports them.
 pub fn select_bundle_bytes<'a>(bundles: &[(&'a str, &'a [u8])]) -> Vec<(&'a str, &'a [u8])> {
+    select_bundles_by(bundles, |b| b.0, |b| Some(Cow::Borrowed(b.1)))
+        .into_iter()
+        .copied()
+        .collect()
+}
+
+/// [`select_bundle_bytes`] for bundles that are not read yet: `read` is called only for a
+/// bundle whose file name does not name both its domain and its version, so a corpus that
+/// keeps old releases beside the newest never reads them. A bundle `read` cannot give is
+/// skipped as of unknown domain.
+pub fn select_bundles_by<'t, T>(
+    items: &'t [T],
+    path: impl Fn(&T) -> &str,
+    read: impl Fn(&T) -> Option<Cow<'_, [u8]>>,
+) -> Vec<&'t T> {
     let mut best = Best::new();
     let mut unknown = Vec::new();
-    for &(path, bytes) in bundles {
-        match classify(path, || Some(Cow::Borrowed(bytes))) {
-            Some((Some(domain), rank)) => best.offer(domain, rank, (path, bytes)),
-            _ => unknown.push((path, bytes)),
+    for item in items {
+        match classify(path(item), || read(item)) {
+            Some((Some(domain), rank)) => best.offer(domain, rank, item),
+            _ => unknown.push(item),
         }
     }
-    let mut chosen: Vec<(&str, (&'a str, &'a [u8]))> = best
+    let mut chosen: Vec<(&str, &'t T)> = best
         .by_domain
         .iter()
         .map(|(d, (_, item, _))| (d.as_str(), *item))

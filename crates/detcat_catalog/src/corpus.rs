@@ -28,6 +28,51 @@ pub struct SkippedFile {
     pub reason: String,
 }
 
+/// An ATT&CK bundle of the corpus. A corpus keeps old releases beside the newest (30 MB
+/// each) and the build loads only the newest per domain, so a bundle on disk is read when it
+/// is chosen, and its bytes are dropped once loaded.
+#[derive(Debug, Clone)]
+pub struct AttackFile {
+    /// Corpus-relative path (`attack/enterprise-attack-18.1.json`).
+    pub path: String,
+    bytes: AttackBytes,
+}
+
+#[derive(Debug, Clone)]
+enum AttackBytes {
+    /// The embedded demo and tests hold their bundles in memory.
+    Memory(Vec<u8>),
+    Disk(PathBuf),
+}
+
+impl AttackFile {
+    /// A bundle already in memory.
+    pub fn in_memory(path: impl Into<String>, bytes: Vec<u8>) -> AttackFile {
+        AttackFile {
+            path: path.into(),
+            bytes: AttackBytes::Memory(bytes),
+        }
+    }
+
+    /// The bundle's bytes (read from disk now when it lives there). A file over
+    /// [`MAX_ATTACK_FILE_BYTES`] is refused rather than read.
+    pub fn read(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
+        use std::borrow::Cow;
+        match &self.bytes {
+            AttackBytes::Memory(b) => Ok(Cow::Borrowed(b)),
+            AttackBytes::Disk(abs) => {
+                let len = std::fs::metadata(abs)?.len();
+                if len > MAX_ATTACK_FILE_BYTES as u64 {
+                    return Err(std::io::Error::other(format!(
+                        "too large for an ATT&CK bundle ({len} bytes; the limit is {MAX_ATTACK_FILE_BYTES})"
+                    )));
+                }
+                std::fs::read(abs).map(Cow::Owned)
+            }
+        }
+    }
+}
+
 /// Everything read from one corpus.
 #[derive(Debug, Default)]
 pub struct Corpus {
@@ -36,8 +81,8 @@ pub struct Corpus {
     pub sigma: Vec<SourceFile>,
     pub elastic: Vec<SourceFile>,
     pub splunk: Vec<SourceFile>,
-    /// ATT&CK bundles as raw bytes (corpus-relative path, bytes).
-    pub attack: Vec<(String, Vec<u8>)>,
+    /// ATT&CK bundles, read when the build chooses them (see [`AttackFile`]).
+    pub attack: Vec<AttackFile>,
     /// CTID Top ATT&CK Techniques files (`ctid/*.json`) as raw bytes; empty when absent.
     pub ctid: Vec<(String, Vec<u8>)>,
     /// Files that are no rules by their kind (README, LICENSE, `.evtx` samples), per vendor.
@@ -113,6 +158,15 @@ impl Corpus {
         }
         // Reading is I/O bound and cheap next to parsing; rayon keeps both cores busy anyway.
         use rayon::prelude::*;
+        let (bundles, paths): (Vec<_>, Vec<_>) = paths
+            .into_iter()
+            .partition(|(rel, _)| rel.starts_with("attack/") && rel.ends_with(".json"));
+        corpus
+            .attack
+            .extend(bundles.into_iter().map(|(rel, abs)| AttackFile {
+                path: rel,
+                bytes: AttackBytes::Disk(abs),
+            }));
         let read: Vec<(String, std::io::Result<Vec<u8>>, u64)> = paths
             .into_par_iter()
             .map(|(rel, abs)| {
@@ -228,13 +282,13 @@ impl Corpus {
             return;
         };
         if folder == "attack" || folder == "ctid" {
-            if rel.ends_with(".json") {
-                let into = if folder == "attack" {
-                    &mut self.attack
-                } else {
-                    &mut self.ctid
-                };
-                into.push((rel, bytes));
+            if !rel.ends_with(".json") {
+                return;
+            }
+            if folder == "attack" {
+                self.attack.push(AttackFile::in_memory(rel, bytes));
+            } else {
+                self.ctid.push((rel, bytes));
             }
             return;
         }
@@ -298,7 +352,7 @@ impl Corpus {
         for v in Vendor::ALL {
             self.files_mut(v).sort_by(|a, b| a.path.cmp(&b.path));
         }
-        self.attack.sort_by(|a, b| a.0.cmp(&b.0));
+        self.attack.sort_by(|a, b| a.path.cmp(&b.path));
         self.ctid.sort_by(|a, b| a.0.cmp(&b.0));
         self.skipped.sort_by(|a, b| a.1.path.cmp(&b.1.path));
         self.unreadable.sort_by(|a, b| a.1.path.cmp(&b.1.path));

@@ -4,11 +4,14 @@
 /// Stored in `PRAGMA user_version` and in `meta.schema_version`.
 pub const SCHEMA_VERSION: i64 = 3;
 
-/// Tables. Indexes come in [`INDEXES`], created after the bulk insert (faster than keeping
-/// them up to date row by row).
-pub const DDL: &str = r#"
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-
+/// The tables a second writer thread fills in a side database while the main writer stores
+/// the rules (`build/side.rs`), with their indexes. The build then copies each table into the
+/// catalog with one `INSERT INTO main.t SELECT * FROM side.t`, which SQLite turns into a copy
+/// of whole records and index entries — the "transfer optimization" — only when both sides
+/// have the same columns, constraints and indexes: so both are created from this text and
+/// [`SIDE_INDEXES`] (the side builds its indexes after its load; the catalog's stay empty
+/// until the copy).
+pub const SIDE_DDL: &str = r#"
 -- Every input file of the corpus: rule files (with their text, shown on rule pages) and the
 -- files that hold no rule, with the reason.
 CREATE TABLE files (
@@ -18,6 +21,56 @@ CREATE TABLE files (
     reason   TEXT,
     text     TEXT
 );
+
+-- One row per predicate of the expression tree.
+CREATE TABLE predicates (
+    rid            INTEGER NOT NULL REFERENCES rules(rid),
+    ord            INTEGER NOT NULL,
+    field          TEXT NOT NULL,      -- as the vendor wrote it
+    canonical      TEXT NOT NULL,      -- canonical field id, or the raw name when unmapped
+    mapped         INTEGER NOT NULL,
+    operator       TEXT NOT NULL,
+    vals           TEXT NOT NULL,      -- JSON array of values as written
+    negated        INTEGER NOT NULL,   -- under an odd number of `not`
+    role           TEXT NOT NULL CHECK (role IN ('selector', 'indicator', 'exclusion', 'other')),
+    case_sensitive INTEGER NOT NULL,
+    modifiers      TEXT NOT NULL       -- JSON array
+);
+
+-- Canonical (field, operator, value) triples: one row per value of a selector, indicator or
+-- exclusion predicate, unique per rule and (role, field, operator, value). An indicator row
+-- carries its corpus reach: how many rules of the whole corpus (any technique) use the same
+-- indicator triple.
+CREATE TABLE triples (
+    rid       INTEGER NOT NULL REFERENCES rules(rid),
+    role      TEXT NOT NULL,          -- selector | indicator | exclusion
+    field     TEXT NOT NULL,
+    operator  TEXT NOT NULL,
+    value     TEXT NOT NULL,          -- canonical value
+    original  TEXT NOT NULL,          -- the value as the rule wrote it (first seen)
+    raw_field TEXT NOT NULL,
+    reach     INTEGER,                -- indicators: active rules using this triple
+    reach_all INTEGER                 -- indicators: including deprecated and unsupported
+);
+"#;
+
+pub const SIDE_INDEXES: &str = r#"
+CREATE INDEX predicates_rid ON predicates(rid);
+CREATE INDEX predicates_canonical ON predicates(canonical);
+CREATE INDEX predicates_field ON predicates(field);
+CREATE INDEX triples_rid ON triples(rid);
+-- Field searches (`field:`) probe by field; value searches scan (they match substrings).
+CREATE INDEX triples_field ON triples(field);
+"#;
+
+/// The tables of [`SIDE_DDL`], in the order they are copied.
+pub const SIDE_TABLES: [&str; 3] = ["files", "predicates", "triples"];
+
+/// The other tables ([`SIDE_DDL`] comes first: the `reach` view reads `triples`). Indexes
+/// come in [`INDEXES`], created after the bulk insert (faster than keeping them up to date
+/// row by row).
+pub const DDL: &str = r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 -- Short columns first: a row bigger than a page keeps only its first bytes in the table page
 -- and the rest in a chain of overflow pages, so a column after `description` or `expr` costs
@@ -62,37 +115,6 @@ CREATE TABLE rule_techniques (
 CREATE TABLE rule_tactics (
     rid       INTEGER NOT NULL REFERENCES rules(rid),
     tactic_id TEXT NOT NULL
-);
-
--- One row per predicate of the expression tree.
-CREATE TABLE predicates (
-    rid            INTEGER NOT NULL REFERENCES rules(rid),
-    ord            INTEGER NOT NULL,
-    field          TEXT NOT NULL,      -- as the vendor wrote it
-    canonical      TEXT NOT NULL,      -- canonical field id, or the raw name when unmapped
-    mapped         INTEGER NOT NULL,
-    operator       TEXT NOT NULL,
-    vals           TEXT NOT NULL,      -- JSON array of values as written
-    negated        INTEGER NOT NULL,   -- under an odd number of `not`
-    role           TEXT NOT NULL CHECK (role IN ('selector', 'indicator', 'exclusion', 'other')),
-    case_sensitive INTEGER NOT NULL,
-    modifiers      TEXT NOT NULL       -- JSON array
-);
-
--- Canonical (field, operator, value) triples: one row per value of a selector, indicator or
--- exclusion predicate, unique per rule and (role, field, operator, value). An indicator row
--- carries its corpus reach: how many rules of the whole corpus (any technique) use the same
--- indicator triple.
-CREATE TABLE triples (
-    rid       INTEGER NOT NULL REFERENCES rules(rid),
-    role      TEXT NOT NULL,          -- selector | indicator | exclusion
-    field     TEXT NOT NULL,
-    operator  TEXT NOT NULL,
-    value     TEXT NOT NULL,          -- canonical value
-    original  TEXT NOT NULL,          -- the value as the rule wrote it (first seen)
-    raw_field TEXT NOT NULL,
-    reach     INTEGER,                -- indicators: active rules using this triple
-    reach_all INTEGER                 -- indicators: including deprecated and unsupported
 );
 
 -- Corpus reach per indicator triple, as a table: one row per distinct indicator.
@@ -222,12 +244,6 @@ CREATE INDEX techniques_parent ON techniques(parent);
 CREATE INDEX rule_techniques_rid ON rule_techniques(rid);
 CREATE INDEX rule_techniques_t ON rule_techniques(technique_id, rid);
 CREATE INDEX rule_tactics_rid ON rule_tactics(rid);
-CREATE INDEX predicates_rid ON predicates(rid);
-CREATE INDEX predicates_canonical ON predicates(canonical);
-CREATE INDEX predicates_field ON predicates(field);
-CREATE INDEX triples_rid ON triples(rid);
--- Field searches (`field:`) probe by field; value searches scan (they match substrings).
-CREATE INDEX triples_field ON triples(field);
 CREATE INDEX rule_events_rid ON rule_events(rid);
 CREATE INDEX rule_events_e ON rule_events(provider, event_id);
 CREATE INDEX diagnostics_rid ON diagnostics(rid);

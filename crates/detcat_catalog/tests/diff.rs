@@ -41,7 +41,7 @@ fn subset(full: &Corpus, skip: &[String], edit: bool) -> Corpus {
         attack: full
             .attack
             .iter()
-            .filter(|(p, _)| p.ends_with("enterprise-attack-18.1.json"))
+            .filter(|f| f.path.ends_with("enterprise-attack-18.1.json"))
             .cloned()
             .collect(),
         ..Corpus::default()

@@ -239,7 +239,7 @@ fn fuzz_smoke_stix() {
     let bundles: Vec<String> = Corpus::demo()
         .attack
         .iter()
-        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .map(|f| String::from_utf8_lossy(&f.read().unwrap()).into_owned())
         .collect();
     campaign("stix", &bundles, |text| {
         let (kb, _) = detcat_attack::KnowledgeBase::load(&[("attack/fuzz.json", text.as_bytes())]);

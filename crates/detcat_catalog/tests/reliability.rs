@@ -103,14 +103,48 @@ fn symlinks_fifos_and_outside_targets_get_a_reason_and_counts_add_up() {
 }
 
 #[test]
+fn older_attack_bundles_are_never_read() {
+    // The corpus keeps old releases beside the newest; the build reads only the newest per
+    // domain. A garbage 17.1 would be reported if it were read (as the 99.0 one below is).
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(&root.join("sigma/rules/ok.yml"), RULE);
+    let demo = Corpus::demo();
+    let bundle = demo.attack.first().unwrap().read().unwrap();
+    std::fs::create_dir_all(root.join("attack")).unwrap();
+    std::fs::write(root.join("attack/enterprise-attack-18.1.json"), &*bundle).unwrap();
+    write(
+        &root.join("attack/enterprise-attack-17.1.json"),
+        "{ this is not STIX",
+    );
+    let corpus = Corpus::read_dir(root).unwrap();
+    assert_eq!(corpus.attack.len(), 2, "both bundles are listed");
+    let (_, report) = build_in_memory(&corpus, &BuildOptions::default()).unwrap();
+    assert_eq!(
+        report.attack.bundles,
+        ["attack/enterprise-attack-18.1.json"]
+    );
+    assert!(report.attack.rejected.is_empty());
+    assert!(
+        report
+            .attack
+            .diagnostics
+            .iter()
+            .all(|d| !d.contains("17.1")),
+        "{:?}",
+        report.attack.diagnostics
+    );
+}
+
+#[test]
 fn a_garbage_newer_attack_bundle_is_reported_and_the_next_one_used() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     write(&root.join("sigma/rules/ok.yml"), RULE);
     let demo = Corpus::demo();
-    let (_, bundle) = demo.attack.first().unwrap();
+    let bundle = demo.attack.first().unwrap().read().unwrap();
     std::fs::create_dir_all(root.join("attack")).unwrap();
-    std::fs::write(root.join("attack/enterprise-attack-18.1.json"), bundle).unwrap();
+    std::fs::write(root.join("attack/enterprise-attack-18.1.json"), &*bundle).unwrap();
     write(
         &root.join("attack/enterprise-attack-99.0.json"),
         "{ this is not STIX",

@@ -233,7 +233,7 @@ pub(super) fn prepare(a: &AnalyzedRule) -> Prepared {
 /// JSON of model data. Serializing these types cannot fail (string keys only; serde_json
 /// writes non-finite numbers as `null`), so a failure would be a bug: it is stored as `null`
 /// rather than aborting the build.
-fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+pub(super) fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 

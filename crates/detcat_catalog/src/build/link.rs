@@ -5,7 +5,7 @@ use detcat_attack::{KnowledgeBase, TacticResolution, TechniqueCheck};
 use detcat_model::{Diagnostic, Rule};
 
 use super::BuildOptions;
-use crate::corpus::Corpus;
+use crate::corpus::{AttackFile, Corpus};
 use crate::error::CatalogError;
 
 /// The loaded ATT&CK knowledge base (empty when the corpus has no `attack/`).
@@ -30,32 +30,21 @@ impl Attack {
     }
 
     pub fn load(corpus: &Corpus, options: &BuildOptions) -> Result<Attack, CatalogError> {
-        let mut owned: Vec<(String, Vec<u8>)> = Vec::new();
-        for path in &options.attack_files {
-            let bytes = std::fs::read(path).map_err(|source| CatalogError::Write {
-                path: path.clone(),
-                source,
-            })?;
-            owned.push((path.display().to_string(), bytes));
-        }
-        let candidates: Vec<(&str, &[u8])> = if owned.is_empty() {
-            corpus
-                .attack
-                .iter()
-                .map(|(p, b)| (p.as_str(), b.as_slice()))
-                .collect()
-        } else {
-            owned
-                .iter()
-                .map(|(p, b)| (p.as_str(), b.as_slice()))
-                .collect()
-        };
-        if candidates.is_empty() {
-            return Ok(Attack::none());
-        }
         // `--attack` files are all loaded as given: the user chose them.
-        if !owned.is_empty() {
-            let bundles = candidates.iter().map(|(p, _)| (*p).to_owned()).collect();
+        if !options.attack_files.is_empty() {
+            let mut owned: Vec<(String, Vec<u8>)> = Vec::new();
+            for path in &options.attack_files {
+                let bytes = std::fs::read(path).map_err(|source| CatalogError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                owned.push((path.display().to_string(), bytes));
+            }
+            let candidates: Vec<(&str, &[u8])> = owned
+                .iter()
+                .map(|(p, b)| (p.as_str(), b.as_slice()))
+                .collect();
+            let bundles = owned.iter().map(|(p, _)| p.clone()).collect();
             let (kb, diagnostics) = KnowledgeBase::load(&candidates);
             return Ok(Attack {
                 kb: Some(kb),
@@ -64,25 +53,55 @@ impl Attack {
                 rejected: Vec::new(),
             });
         }
-        Ok(Self::load_newest_valid(candidates))
+        if corpus.attack.is_empty() {
+            return Ok(Attack::none());
+        }
+        Ok(Self::load_newest_valid(corpus.attack.iter().collect()))
     }
 
     /// From a corpus folder, the newest bundle per domain — passing over, loudly, any chosen
-    /// bundle that yields no technique, in favour of the next one of its domain.
-    fn load_newest_valid(mut candidates: Vec<(&str, &[u8])>) -> Attack {
+    /// bundle that yields no technique, in favour of the next one of its domain. Only the
+    /// chosen bundles are read (a name like `enterprise-attack-18.1.json` decides without
+    /// reading), and their bytes are dropped once loaded.
+    fn load_newest_valid(mut candidates: Vec<&AttackFile>) -> Attack {
         let mut rejected = Vec::new();
         loop {
-            let chosen = detcat_attack::select_bundle_bytes(&candidates);
-            let (kb, diagnostics) = KnowledgeBase::load(&chosen);
+            let chosen = detcat_attack::select_bundles_by(
+                &candidates,
+                |f| f.path.as_str(),
+                |f| f.read().ok(),
+            );
+            let mut unread = Vec::new();
+            let read: Vec<(&str, std::borrow::Cow<'_, [u8]>)> = chosen
+                .iter()
+                .filter_map(|f| match f.read() {
+                    Ok(bytes) => Some((f.path.as_str(), bytes)),
+                    Err(e) => {
+                        unread.push(detcat_attack::unreadable_bundle(&f.path, &e));
+                        None
+                    }
+                })
+                .collect();
+            let bundles: Vec<(&str, &[u8])> = read.iter().map(|(p, b)| (*p, b.as_ref())).collect();
+            let (kb, mut diagnostics) = KnowledgeBase::load(&bundles);
+            drop(read);
+            diagnostics.splice(0..0, unread);
+            // A chosen bundle that cannot be read counts as empty: the next one of its
+            // domain is tried.
             let empty: Vec<String> = kb
                 .bundles()
                 .iter()
                 .filter(|b| b.objects.get("attack-pattern").copied().unwrap_or(0) == 0)
                 .map(|b| b.path.clone())
+                .chain(chosen.iter().map(|f| f.path.clone()).filter(|p| {
+                    diagnostics
+                        .iter()
+                        .any(|d| d.code == "attack::unreadable-bundle" && &d.path == p)
+                }))
                 .collect();
             let others = candidates.len() > chosen.len();
             if empty.is_empty() || !others {
-                let bundles = chosen.iter().map(|(p, _)| (*p).to_owned()).collect();
+                let bundles = chosen.iter().map(|f| f.path.clone()).collect();
                 return Attack {
                     kb: Some(kb),
                     bundles,
@@ -99,7 +118,7 @@ impl Attack {
                     "{path}: not used ({why}); the next bundle is used instead"
                 ));
             }
-            candidates.retain(|(p, _)| !empty.iter().any(|e| e == p));
+            candidates.retain(|f| !empty.iter().any(|e| *e == f.path));
         }
     }
 

@@ -5,6 +5,7 @@ mod branches;
 mod link;
 mod recordings;
 mod report;
+mod side;
 mod temp;
 pub mod threat;
 mod write;
@@ -85,8 +86,16 @@ pub fn build_to_file(
     std::fs::create_dir_all(&dir).map_err(write_err)?;
     temp::remove_stale(&dir);
     let tmp = temp::create(&dir, out).map_err(write_err)?;
-    let (conn, report) = build_into(Connection::open(tmp.path())?, corpus, options, progress)?;
+    let side = side::SideDb::File(temp::create(&dir, out).map_err(write_err)?);
+    let (conn, report) = build_into(
+        Connection::open(tmp.path())?,
+        &side,
+        corpus,
+        options,
+        progress,
+    )?;
     conn.close().map_err(|(_, e)| e)?;
+    drop(side);
     tmp.persist(out).map_err(|e| write_err(e.error))?;
     Ok(report)
 }
@@ -96,34 +105,54 @@ pub fn build_in_memory(
     corpus: &Corpus,
     options: &BuildOptions,
 ) -> Result<(Connection, BuildReport), CatalogError> {
-    build_into(Connection::open_in_memory()?, corpus, options, &Quiet)
+    let side = side::SideDb::memory();
+    build_into(
+        Connection::open_in_memory()?,
+        &side,
+        corpus,
+        options,
+        &Quiet,
+    )
 }
 
 /// Rules are mapped and handed to the writer in chunks of this many, so the writer stores
 /// one chunk while the next is mapped.
 const CHUNK: usize = 512;
 
-/// Parses, links and maps the corpus while a writer thread stores whatever is ready (see
-/// `write.rs`); returns the connection once the transaction is committed.
+/// Parses, links and maps the corpus while two writer threads store whatever is ready: the
+/// main writer (`write.rs`) the rules and everything linked to them, the side writer
+/// (`side.rs`) files, predicates and triples into `side`, which the main writer copies in
+/// at the end. Returns the connection once the transaction is committed.
 fn build_into(
     mut conn: Connection,
+    side: &side::SideDb,
     corpus: &Corpus,
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<(Connection, BuildReport), CatalogError> {
+    write::prepare_connection(&conn)?;
+    let side_name = side.name();
+    let side_name = side_name.as_str();
     std::thread::scope(|scope| {
+        let (side_send, side_batches) = mpsc::sync_channel(4);
+        let side_thread = scope.spawn(move || side::run(side_name, side_batches));
         let (send, batches) = mpsc::sync_channel(4);
+        let side_for_writer = write::Side {
+            send: side_send.clone(),
+            thread: side_thread,
+        };
         let writer = scope.spawn(move || {
-            let written = write::run(&mut conn, batches, corpus);
+            let written = write::run(&mut conn, batches, corpus, side_for_writer, side_name);
             (conn, written)
         });
-        let analysis = stream_corpus(corpus, options, progress, &send);
+        let analysis = stream_corpus(corpus, options, progress, &send, &side_send);
         drop(send);
+        drop(side_send);
         let waited = Instant::now();
         let (conn, written) = writer.join().map_err(|_| {
             CatalogError::Query("the catalog writer stopped unexpectedly".to_owned())
         })?;
-        // The writer's own error explains a failed send; otherwise the analysis' error wins.
+        // The writers' own errors explain a failed send; otherwise the analysis' error wins.
         let written = written?;
         analysis?;
         let Some(mut report) = written else {
@@ -136,12 +165,14 @@ fn build_into(
     })
 }
 
-/// The analysis side of [`build_into`]: sends files, ATT&CK, rule chunks and the report.
+/// The analysis side of [`build_into`]: sends files and predicates to the side writer,
+/// ATT&CK, rule chunks and the report to the main writer.
 fn stream_corpus<'c>(
     corpus: &'c Corpus,
     options: &BuildOptions,
     progress: &dyn Progress,
-    send: &mpsc::SyncSender<write::Batch<'c>>,
+    send: &mpsc::SyncSender<write::Batch>,
+    side_send: &mpsc::SyncSender<side::SideBatch<'c>>,
 ) -> Result<(), CatalogError> {
     let stopped = || CatalogError::Query("the catalog writer stopped".to_owned());
     let mut timings = Timings::default();
@@ -157,7 +188,8 @@ fn stream_corpus<'c>(
     );
     timings.parse_ms = parse_ms;
     timings.attack_ms = attack_ms;
-    send.send(write::Batch::Files(files))
+    side_send
+        .send(side::SideBatch::Files(files))
         .map_err(|_| stopped())?;
     progress.stage("attack");
     let attack = attack?;
@@ -165,9 +197,16 @@ fn stream_corpus<'c>(
     let started = Instant::now();
     progress.stage("map");
     let mut rules = rules;
+    // Rules get their rids (from 1) in the order the main writer receives them.
+    let mut first_rid = 1i64;
     while !rules.is_empty() {
         let rest = rules.split_off(rules.len().min(CHUNK));
-        let chunk = analyze::analyze_all(std::mem::replace(&mut rules, rest), &attack);
+        let mut chunk = analyze::analyze_all(std::mem::replace(&mut rules, rest), &attack);
+        let predicates = side::predicate_rows(&mut chunk, first_rid);
+        first_rid += chunk.len() as i64;
+        side_send
+            .send(side::SideBatch::Predicates(predicates))
+            .map_err(|_| stopped())?;
         send.send(write::Batch::Rules(chunk))
             .map_err(|_| stopped())?;
     }
@@ -180,10 +219,10 @@ fn stream_corpus<'c>(
 }
 
 /// Loads ATT&CK and the CTID scores and hands them to the writer with their JSON columns.
-fn load_attack<'c>(
+fn load_attack(
     corpus: &Corpus,
     options: &BuildOptions,
-    send: &mpsc::SyncSender<write::Batch<'c>>,
+    send: &mpsc::SyncSender<write::Batch>,
 ) -> Result<Arc<link::Attack>, CatalogError> {
     let attack = Arc::new(link::Attack::load(corpus, options)?);
     let threat = Arc::new(threat::Threat::load(corpus, &attack));

@@ -7,27 +7,27 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::Instant;
 
-use detcat_model::{Lifecycle, LineIndex, Role};
+use detcat_model::{Lifecycle, LineIndex, Vendor};
 use rusqlite::{Connection, params};
 
 use super::analyze::{AnalyzedRule, diagnostic_positions};
+use super::link;
 use super::report::BuildReport;
+use super::side::SideBatch;
 use super::threat::Threat;
-use super::{FileRow, link};
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
-use crate::schema::{DDL, INDEXES, SCHEMA_VERSION};
+use crate::schema::{DDL, INDEXES, SCHEMA_VERSION, SIDE_DDL, SIDE_INDEXES, SIDE_TABLES};
 
 /// Most diagnostics stored per file: one hostile 427-byte file used to yield 136,742 rows.
 /// The rest are counted in one `catalog::diagnostics-truncated` marker.
 pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1_000;
 
-/// What the analysis hands the writer: files and ATT&CK (either first), rule chunks, finish.
-pub enum Batch<'c> {
-    Files(Vec<FileRow<'c>>),
+/// What the analysis hands the writer: ATT&CK, rule chunks, finish.
+pub enum Batch {
     Attack(Arc<link::Attack>, Arc<Threat>, Box<AttackJson>),
     Rules(Vec<AnalyzedRule>),
     /// The report of everything but the rules (the writer tallies them) and whether to run
@@ -35,49 +35,76 @@ pub enum Batch<'c> {
     Finish(Box<BuildReport>, bool),
 }
 
-/// Writes everything the channel brings, then commits. Returns the finished report, or
-/// `None` when the channel closed before `Finish` (the analysis failed; nothing is committed
-/// and the caller reports the analysis' error).
-pub fn run(
-    conn: &mut Connection,
-    batches: Receiver<Batch<'_>>,
-    corpus: &Corpus,
-) -> Result<Option<BuildReport>, CatalogError> {
+/// The catalog's settings for the bulk load, set before the side database is attached (so
+/// they are the catalog's alone).
+pub fn prepare_connection(conn: &Connection) -> Result<(), CatalogError> {
     // The file is private to this build until renamed into place: durability of each
     // statement buys nothing, so journal in memory and skip fsyncs until the end. A larger
     // page cache keeps the bulk load and the index sorts off the file until the commit.
-    // Foreign keys (on in the bundled SQLite) would look up the parent of every child row;
-    // the writer stores parents first by construction, and a test checks the references.
+    // Foreign keys (on in the bundled SQLite) would look up the parent of every child row,
+    // and would stop the copy from the side database being a bulk transfer; the writer
+    // stores parents first by construction, and a test checks the references.
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
          PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -32768;
          PRAGMA foreign_keys = OFF;",
     )?;
+    Ok(())
+}
+
+/// The side writer as the main writer sees it: where to send its batches, and its thread.
+pub struct Side<'scope, 'c> {
+    pub send: SyncSender<SideBatch<'c>>,
+    pub thread: std::thread::ScopedJoinHandle<'scope, SideResult>,
+}
+
+pub type SideResult = Result<super::side::Done, CatalogError>;
+
+impl Side<'_, '_> {
+    /// Closes the side's channel and waits for it: its busy times, or its error.
+    fn join(self) -> SideResult {
+        drop(self.send);
+        self.thread
+            .join()
+            .map_err(|_| CatalogError::Query("the side writer stopped unexpectedly".to_owned()))?
+    }
+}
+
+/// Writes everything the channel brings, copies the side writer's tables in, then commits.
+/// Returns the finished report, or `None` when the channel closed before `Finish` (the
+/// analysis failed; nothing is committed and the caller reports the analysis' error).
+pub fn run(
+    conn: &mut Connection,
+    batches: Receiver<Batch>,
+    corpus: &Corpus,
+    side: Side<'_, '_>,
+    side_db: &str,
+) -> Result<Option<BuildReport>, CatalogError> {
     let mut busy = Busy::default();
     let tx = conn.transaction()?;
+    tx.execute_batch(SIDE_DDL)?;
+    tx.execute_batch(SIDE_INDEXES)?;
     tx.execute_batch(DDL)?;
     write_taxonomy(&tx)?;
     busy.lap("schema+taxonomy");
+    // Diagnostics' positions need the text of their file.
+    let texts: HashMap<&str, &str> = Vendor::ALL
+        .iter()
+        .flat_map(|v| corpus.files(*v))
+        .map(|f| (f.path.as_str(), f.text.as_str()))
+        .collect();
     let mut writer = RuleWriter::new(&tx)?;
     let mut attack: Option<Arc<link::Attack>> = None;
     let mut threat: Option<Arc<Threat>> = None;
     let mut rules: Vec<AnalyzedRule> = Vec::new();
-    let mut texts: HashMap<String, &str> = HashMap::new();
     let finish = loop {
         let Ok(batch) = batches.recv() else {
+            // The analysis stopped; a failure of the side writer may be why.
+            side.join()?;
             return Ok(None);
         };
         busy.idle();
         match batch {
-            Batch::Files(files) => {
-                write_files(&tx, &files)?;
-                texts.extend(
-                    files
-                        .into_iter()
-                        .filter_map(|f| f.text.map(|t| (f.path, t))),
-                );
-                busy.lap("files");
-            }
             Batch::Attack(a, t, json) => {
                 write_attack(&tx, &a, &json.technique_data)?;
                 super::threat::write(&tx, &a, &t, &json.actors)?;
@@ -96,6 +123,12 @@ pub fn run(
         }
     };
     let (mut report, recordings) = finish;
+    // The triples go to the side writer first, so it stores them while this one goes on.
+    // A failed send means the side writer failed: its join below says why.
+    let _ = side
+        .send
+        .send(SideBatch::Triples(super::side::take_triples(&mut rules)));
+    busy.lap("triples");
     writer.finish(&report)?;
     drop(writer);
     let attack = attack.unwrap_or_else(|| Arc::new(link::Attack::none()));
@@ -106,21 +139,36 @@ pub fn run(
     busy.lap("tally");
     super::recordings::write(&tx, &rules, recordings, corpus)?;
     busy.lap("recordings");
-    write_triples(&tx, &rules)?;
-    busy.lap("triples");
     super::branches::write(&tx, &rules)?;
     busy.lap("branches");
     tx.execute_batch(INDEXES)?;
     busy.lap("indexes");
-    report.timings.writer = busy.millis();
     write_meta(&tx, &report, &attack, corpus)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
-    conn.execute_batch("PRAGMA optimize;")?;
     busy.lap("commit");
+    let (side_conn, side_busy) = side.join()?;
+    busy.idle();
+    // ATTACH needs no transaction open; the copy is a second one (the file is private to
+    // this build until renamed, so two commits are as good as one).
+    conn.execute("ATTACH DATABASE ?1 AS side", [side_db])?;
+    let tx = conn.transaction()?;
+    for table in SIDE_TABLES {
+        tx.execute_batch(&format!(
+            "INSERT INTO main.{table} SELECT * FROM side.{table};"
+        ))?;
+    }
+    tx.commit()?;
+    conn.execute_batch("DETACH DATABASE side; PRAGMA optimize;")?;
+    drop(side_conn);
+    busy.lap("side copy");
+    report.timings.writer = busy.millis();
+    report
+        .timings
+        .writer
+        .extend(side_busy.into_iter().map(|(part, d)| (part, d.as_millis())));
     // Freeing ~100k small allocations takes a quarter second; nobody waits for it.
     std::thread::spawn(move || drop(rules));
-    report.timings.writer = busy.millis();
     Ok(Some(*report))
 }
 
@@ -158,51 +206,6 @@ impl Busy {
     }
 }
 
-/// The triples of every rule, written last because an indicator's row carries its corpus
-/// reach, which needs all rules: counted here (each rule's triples are unique per rule).
-fn write_triples(
-    tx: &rusqlite::Transaction<'_>,
-    rules: &[AnalyzedRule],
-) -> Result<(), CatalogError> {
-    let mut reach: HashMap<(&str, &str, &str), (i64, i64)> = HashMap::new();
-    for a in rules {
-        let active = a.rule.lifecycle == Lifecycle::Active;
-        for t in a.triples.iter().filter(|t| t.role == Role::Indicator) {
-            let n = reach
-                .entry((t.field.as_str(), t.operator.as_str(), t.value.as_str()))
-                .or_default();
-            n.0 += i64::from(active);
-            n.1 += 1;
-        }
-    }
-    let mut stmt = tx.prepare(
-        "INSERT INTO triples (rid, role, field, operator, value, original, raw_field, reach, reach_all)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    for (rid, a) in (1i64..).zip(rules) {
-        for t in &a.triples {
-            let (active, all) = match t.role {
-                Role::Indicator => reach
-                    .get(&(t.field.as_str(), t.operator.as_str(), t.value.as_str()))
-                    .map_or((None, None), |n| (Some(n.0), Some(n.1))),
-                _ => (None, None),
-            };
-            stmt.execute(params![
-                rid,
-                t.role.as_str(),
-                t.field,
-                t.operator,
-                t.value,
-                t.original,
-                t.raw_field,
-                active,
-                all
-            ])?;
-        }
-    }
-    Ok(())
-}
-
 fn write_meta(
     tx: &rusqlite::Transaction<'_>,
     report: &BuildReport,
@@ -234,14 +237,6 @@ fn write_meta(
     Ok(())
 }
 
-fn write_files(tx: &rusqlite::Transaction<'_>, files: &[FileRow<'_>]) -> Result<(), CatalogError> {
-    let mut stmt = tx.prepare("INSERT OR IGNORE INTO files (path, vendor, kind, reason, text) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-    for f in files {
-        stmt.execute(params![f.path, f.vendor.as_str(), f.kind, f.reason, f.text])?;
-    }
-    Ok(())
-}
-
 fn lifecycle_str(l: Lifecycle) -> &'static str {
     match l {
         Lifecycle::Active => "active",
@@ -256,7 +251,6 @@ struct RuleWriter<'t> {
     rule: rusqlite::Statement<'t>,
     technique: rusqlite::Statement<'t>,
     tactic: rusqlite::Statement<'t>,
-    predicate: rusqlite::Statement<'t>,
     event: rusqlite::Statement<'t>,
     diagnostic: rusqlite::Statement<'t>,
     search: rusqlite::Statement<'t>,
@@ -276,15 +270,12 @@ impl<'t> RuleWriter<'t> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
             )?,
             // Technique and tactic ids are unique per rule (link() dedupes), as are predicates
-            // (by ord), triples (analyze() dedupes) and events (a set): plain INSERTs.
+            // (by ord), triples (analyze() dedupes) and events (a set): plain INSERTs. Predicates and
+            // triples are the side writer's (side.rs).
             technique: tx.prepare(
                 "INSERT INTO rule_techniques (rid, technique_id, tagged_as) VALUES (?1, ?2, ?3)",
             )?,
             tactic: tx.prepare("INSERT INTO rule_tactics (rid, tactic_id) VALUES (?1, ?2)")?,
-            predicate: tx.prepare(
-                "INSERT INTO predicates (rid, ord, field, canonical, mapped, operator, vals, negated, role, case_sensitive, modifiers)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?,
             event: tx.prepare(
                 "INSERT INTO rule_events (rid, provider, event_id) VALUES (?1, ?2, ?3)",
             )?,
@@ -303,7 +294,7 @@ impl<'t> RuleWriter<'t> {
     fn write(
         &mut self,
         a: &mut AnalyzedRule,
-        texts: &HashMap<String, &str>,
+        texts: &HashMap<&str, &str>,
         busy: &mut Busy,
     ) -> Result<(), CatalogError> {
         let rid = self.next_rid;
@@ -345,28 +336,7 @@ impl<'t> RuleWriter<'t> {
         for t in &a.tactics {
             self.tactic.execute(params![rid, t])?;
         }
-        for (ord, p) in a.predicates.iter().enumerate() {
-            self.predicate.execute(params![
-                rid,
-                ord as i64,
-                p.field,
-                p.canonical,
-                p.mapped,
-                p.operator,
-                prepared
-                    .predicate_values
-                    .get(ord)
-                    .map_or("[]", String::as_str),
-                p.negated,
-                p.role.as_str(),
-                p.case_sensitive,
-                prepared
-                    .predicate_modifiers
-                    .get(ord)
-                    .map_or("[]", String::as_str),
-            ])?;
-        }
-        busy.lap("rules.links+predicates");
+        busy.lap("rules.links");
         for e in &a.events {
             self.event.execute(params![rid, e.provider, e.event_id])?;
         }

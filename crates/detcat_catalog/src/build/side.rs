@@ -1,0 +1,262 @@
+//! The side writer: a second writer thread for the tables that need nothing from the rule
+//! rows — files, predicates and triples ([`crate::schema::SIDE_DDL`]).
+//!
+//! One SQLite connection writes one statement at a time, and on the full corpus the main
+//! writer was the longest thread of the build: rule rows, links, full-text index, then the
+//! triples and all indexes as a tail during which the other core idled. The side writer
+//! fills its tables in a database of its own (a temporary file beside the catalog, or a
+//! shared in-memory database for in-memory builds), builds their indexes, and the main
+//! writer copies them into the catalog at the end with `INSERT INTO main.t SELECT * FROM
+//! side.t` — a copy of whole records and index entries (SQLite's transfer optimization),
+//! several times faster than inserting the rows.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use detcat_model::Role;
+use rusqlite::{Connection, params};
+
+use super::FileRow;
+use super::analyze::{AnalyzedRule, TripleRow};
+use crate::error::CatalogError;
+use crate::schema::{SIDE_DDL, SIDE_INDEXES};
+
+/// Where the side database lives. The side writer's connection stays open until the main
+/// writer has copied the tables (an in-memory database lives as long as a connection holds
+/// it), and the main writer attaches it only then: a reader attached during the load would
+/// hold a lock that stops the side writer from spilling pages to its file.
+pub enum SideDb {
+    /// A temporary file, removed when dropped.
+    File(tempfile::NamedTempFile),
+    /// A shared-cache in-memory database (URI), for in-memory builds.
+    Memory(String),
+}
+
+impl SideDb {
+    /// A unique shared in-memory database of this process.
+    pub fn memory() -> SideDb {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        SideDb::Memory(format!(
+            "file:detcat-side-{}-{n}?mode=memory&cache=shared",
+            std::process::id()
+        ))
+    }
+
+    /// The name `ATTACH` and [`Connection::open`] take.
+    pub fn name(&self) -> String {
+        match self {
+            SideDb::File(f) => f.path().to_string_lossy().into_owned(),
+            SideDb::Memory(uri) => uri.clone(),
+        }
+    }
+}
+
+/// What the side writer takes, in any order; the channel closing ends its work.
+pub enum SideBatch<'c> {
+    Files(Vec<FileRow<'c>>),
+    /// The predicate rows of a chunk of rules, with their rids.
+    Predicates(Vec<PredicateInsert>),
+    /// Every rule's triples (written last: an indicator row carries its corpus reach, which
+    /// needs all rules).
+    Triples(Vec<RuleTriples>),
+}
+
+/// One predicate row, ready to bind.
+pub struct PredicateInsert {
+    pub rid: i64,
+    pub ord: i64,
+    pub field: String,
+    pub canonical: String,
+    pub mapped: bool,
+    pub operator: &'static str,
+    pub values: String,
+    pub negated: bool,
+    pub role: Role,
+    pub case_sensitive: bool,
+    pub modifiers: String,
+}
+
+/// A rule's triples and whether it counts towards the active reach.
+pub struct RuleTriples {
+    pub rid: i64,
+    pub active: bool,
+    pub triples: Vec<TripleRow>,
+}
+
+/// The predicate rows of `rules`, whose first rid is `first_rid`. The values' and
+/// modifiers' JSON is taken from the rules' prepared text (the main writer does not need it).
+pub fn predicate_rows(rules: &mut [AnalyzedRule], first_rid: i64) -> Vec<PredicateInsert> {
+    use rayon::prelude::*;
+    rules
+        .par_iter_mut()
+        .enumerate()
+        .flat_map_iter(|(i, a)| {
+            let rid = first_rid + i as i64;
+            let (values, modifiers) = match a.prepared.as_mut() {
+                Some(p) => (
+                    std::mem::take(&mut p.predicate_values),
+                    std::mem::take(&mut p.predicate_modifiers),
+                ),
+                None => (Vec::new(), Vec::new()),
+            };
+            let mut values = values.into_iter();
+            let mut modifiers = modifiers.into_iter();
+            a.predicates
+                .iter()
+                .zip(0i64..)
+                .map(|(p, ord)| PredicateInsert {
+                    rid,
+                    ord,
+                    field: p.field.clone(),
+                    canonical: p.canonical.clone(),
+                    mapped: p.mapped,
+                    operator: p.operator,
+                    values: values
+                        .next()
+                        .unwrap_or_else(|| super::analyze::json(&p.values)),
+                    negated: p.negated,
+                    role: p.role,
+                    case_sensitive: p.case_sensitive,
+                    modifiers: modifiers
+                        .next()
+                        .unwrap_or_else(|| super::analyze::json(&p.modifiers)),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// What the side writer gives back: its open connection (see [`SideDb`]) and its busy time
+/// per part (`side.…` in the build report's writer timings).
+pub type Done = (Connection, BTreeMap<String, Duration>);
+
+/// Fills the side database from `batches` until the channel closes, builds its indexes and
+/// commits.
+pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogError> {
+    let mut busy: BTreeMap<String, Duration> = BTreeMap::new();
+    let mut last = Instant::now();
+    let mut lap = |part: &str, last: &mut Instant| {
+        let now = Instant::now();
+        *busy.entry(format!("side.{part}")).or_default() += now - *last;
+        *last = now;
+    };
+    let mut conn = Connection::open(db)?;
+    // A scratch database: no journal, no fsync, no foreign keys (`rules` is not here).
+    conn.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -16384; PRAGMA foreign_keys = OFF;",
+    )?;
+    let tx = conn.transaction()?;
+    tx.execute_batch(SIDE_DDL)?;
+    let mut file = tx.prepare(
+        "INSERT OR IGNORE INTO files (path, vendor, kind, reason, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut predicate = tx.prepare(
+        "INSERT INTO predicates (rid, ord, field, canonical, mapped, operator, vals, negated, role, case_sensitive, modifiers)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    lap("schema", &mut last);
+    for batch in batches {
+        last = Instant::now();
+        match batch {
+            SideBatch::Files(files) => {
+                for f in &files {
+                    file.execute(params![f.path, f.vendor.as_str(), f.kind, f.reason, f.text])?;
+                }
+                lap("files", &mut last);
+            }
+            SideBatch::Predicates(rows) => {
+                for p in &rows {
+                    predicate.execute(params![
+                        p.rid,
+                        p.ord,
+                        p.field,
+                        p.canonical,
+                        p.mapped,
+                        p.operator,
+                        p.values,
+                        p.negated,
+                        p.role.as_str(),
+                        p.case_sensitive,
+                        p.modifiers,
+                    ])?;
+                }
+                lap("predicates", &mut last);
+            }
+            SideBatch::Triples(rules) => {
+                write_triples(&tx, &rules)?;
+                lap("triples", &mut last);
+                // Freeing ~100k small strings takes a while; nobody waits for it.
+                std::thread::spawn(move || drop(rules));
+            }
+        }
+    }
+    drop(file);
+    drop(predicate);
+    last = Instant::now();
+    tx.execute_batch(SIDE_INDEXES)?;
+    lap("indexes", &mut last);
+    tx.commit()?;
+    lap("commit", &mut last);
+    Ok((conn, busy))
+}
+
+/// The triples of every rule, with the corpus reach of each indicator counted here (each
+/// rule's triples are unique per rule).
+fn write_triples(
+    tx: &rusqlite::Transaction<'_>,
+    rules: &[RuleTriples],
+) -> Result<(), CatalogError> {
+    let mut reach: HashMap<(&str, &str, &str), (i64, i64)> = HashMap::new();
+    for r in rules {
+        for t in r.triples.iter().filter(|t| t.role == Role::Indicator) {
+            let n = reach
+                .entry((t.field.as_str(), t.operator.as_str(), t.value.as_str()))
+                .or_default();
+            n.0 += i64::from(r.active);
+            n.1 += 1;
+        }
+    }
+    let mut stmt = tx.prepare(
+        "INSERT INTO triples (rid, role, field, operator, value, original, raw_field, reach, reach_all)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for r in rules {
+        for t in &r.triples {
+            let (active, all) = match t.role {
+                Role::Indicator => reach
+                    .get(&(t.field.as_str(), t.operator.as_str(), t.value.as_str()))
+                    .map_or((None, None), |n| (Some(n.0), Some(n.1))),
+                _ => (None, None),
+            };
+            stmt.execute(params![
+                r.rid,
+                t.role.as_str(),
+                t.field,
+                t.operator,
+                t.value,
+                t.original,
+                t.raw_field,
+                active,
+                all
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes every rule's triples out of `rules` (rids in order from 1) for [`SideBatch::Triples`].
+pub fn take_triples(rules: &mut [AnalyzedRule]) -> Vec<RuleTriples> {
+    rules
+        .iter_mut()
+        .zip(1i64..)
+        .map(|(a, rid)| RuleTriples {
+            rid,
+            active: a.rule.lifecycle == detcat_model::Lifecycle::Active,
+            triples: std::mem::take(&mut a.triples),
+        })
+        .collect()
+}
