@@ -258,3 +258,54 @@ fn a_draft_of_any_kind_never_panics_on_the_full_catalog() {
         );
     }
 }
+
+#[test]
+fn a_draft_is_run_on_the_corpus_regression_recordings() {
+    // Fed back as a draft, a Sigma rule fires on the recording made for it (its
+    // `sigma/regression_data/…/info.yml` names the rule): checked by hand, the recording holds
+    // WerFaultSecure.exe loading dbgcore.dll, which the rule's selection names.
+    let Some(reduced) = reduced() else { return };
+    let guard = reduced
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let catalog = &guard.0;
+    let dir = corpus_dir().unwrap();
+    let path = "sigma/rules-threat-hunting/windows/image_load/image_load_win_werfaultsecure_dbgcore_dbghelp_load.yml";
+    let text = std::fs::read(dir.join(path)).unwrap();
+    let report = review(catalog, &text, &ReviewOptions::default()).unwrap();
+    let r = &report.recordings;
+    assert!(r.ran > 150, "the corpus has ~200 recordings: {r:?}");
+    assert!(r.fired >= 1 && r.fired <= r.ran, "{r:?}");
+    let own = r
+        .hits
+        .iter()
+        .find(|h| h.rule_id == "8a2f4b1c-3d5e-4f7a-9b2c-1e4f6d8a9c2b")
+        .unwrap_or_else(|| panic!("fires on its own recording: {r:?}"));
+    assert!(
+        own.path
+            .contains("image_load_win_werfaultsecure_dbgcore_dbghelp_load")
+    );
+    assert!(own.fired_on >= 1 && own.fired_on <= own.events);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.kind == "recordings" && f.reason.contains("regression recordings")),
+        "{:?}",
+        report.findings
+    );
+
+    // A draft that looks for something no recording holds fires on none.
+    let nothing = b"title: nothing\nlogsource: {category: process_creation, product: windows}\ndetection: {sel: {Image|endswith: '\\no-such-tool-3f9c.exe'}, condition: sel}\n";
+    let report = review(catalog, nothing, &ReviewOptions::default()).unwrap();
+    assert_eq!(report.recordings.fired, 0, "{:?}", report.recordings);
+    assert!(report.recordings.ran > 150);
+
+    let skipped = ReviewOptions {
+        skip_recordings: true,
+        ..ReviewOptions::default()
+    };
+    let report = review(catalog, &text, &skipped).unwrap();
+    assert_eq!(report.recordings.ran, 0);
+    assert!(report.recordings.note.contains("not run"));
+}

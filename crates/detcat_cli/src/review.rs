@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use detcat_catalog::Catalog;
 use detcat_catalog::review::{
-    DraftLanguage, FindingSeverity, MAX_DRAFT_BYTES, ReviewOptions, ReviewReport, review,
+    DraftLanguage, FindingSeverity, MAX_DRAFT_BYTES, RecordingsReview, ReviewOptions, ReviewReport,
+    review,
 };
 use detcat_catalog::similar::{SimilarPage, SimilarRule, TripleView};
 
@@ -31,9 +32,13 @@ pub struct ReviewArgs {
     /// high) is present. Default: never.
     #[arg(long, value_parser = parse_severity)]
     fail_on: Option<FindingSeverity>,
-    /// Corpus directory for a Splunk draft's macros and lookups (default: the catalog's).
+    /// Corpus directory for a Splunk draft's macros and lookups and for the regression
+    /// recordings the draft is run on (default: the corpus the catalog was built from).
     #[arg(long)]
     corpus: Option<PathBuf>,
+    /// Do not run the draft on the corpus' regression recordings.
+    #[arg(long)]
+    no_recordings: bool,
     #[command(flatten)]
     args: CatalogArgs,
 }
@@ -90,6 +95,7 @@ pub fn run_review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
         techniques: a.techniques,
         language: a.language,
         corpus: a.corpus,
+        skip_recordings: a.no_recordings,
     };
     let report = review(&catalog, &bytes, &options)?;
     if a.args.json {
@@ -207,6 +213,31 @@ fn render_similar(p: &SimilarPage) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn render_recordings(o: &mut impl Write, r: &RecordingsReview) -> std::io::Result<()> {
+    if r.ran == 0 {
+        return writeln!(o, "\nRecordings: {}", r.note);
+    }
+    writeln!(
+        o,
+        "\nRecordings: fires on {} of {} regression recordings ({} events)",
+        r.fired, r.ran, r.events
+    )?;
+    for h in &r.hits {
+        writeln!(
+            o,
+            "  {}/{} events  {}  ({}, made for {})",
+            h.fired_on, h.events, h.title, h.path, h.rule_id
+        )?;
+    }
+    if r.fired > r.hits.len() {
+        writeln!(o, "  … {} more", r.fired - r.hits.len())?;
+    }
+    if !r.note.is_empty() {
+        writeln!(o, "  note: {}", r.note)?;
+    }
+    Ok(())
+}
+
 fn render_review(r: &ReviewReport, name: &str) -> anyhow::Result<()> {
     let mut o = out();
     let format = r
@@ -305,7 +336,7 @@ fn render_review(r: &ReviewReport, name: &str) -> anyhow::Result<()> {
         for s in &r.nearest {
             write_similar(&mut o, s, "the draft")?;
         }
-        writeln!(o, "\nRecordings: {}", r.recordings)?;
+        render_recordings(&mut o, &r.recordings)?;
     }
     writeln!(o, "\nFindings")?;
     if r.findings.is_empty() {

@@ -106,6 +106,7 @@ fn options(language: &str, technique: &str) -> Result<ReviewOptions, String> {
         techniques,
         language,
         corpus: None,
+        skip_recordings: false,
     })
 }
 

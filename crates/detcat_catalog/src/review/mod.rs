@@ -20,6 +20,7 @@
 
 pub mod draft;
 mod lone;
+mod recordings;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ use detcat_model::{Role, SourceFile};
 use serde::{Deserialize, Serialize};
 
 pub use draft::{DraftDiagnostic, DraftFormat, DraftLanguage, MAX_DRAFT_BYTES, parse_draft};
+pub use recordings::{RecordingHit, RecordingsReview};
 
 use crate::Catalog;
 use crate::build::analyze_one;
@@ -50,8 +52,11 @@ pub struct ReviewOptions {
     /// The draft's language when it is a bare query (or to force Sigma).
     pub language: Option<DraftLanguage>,
     /// Corpus directory whose `splunk/macros` and `splunk/lookups` a Splunk draft is parsed
-    /// against (default: the corpus the catalog was built from, when it is still there).
+    /// against, and whose `sigma/regression_data` recordings the draft is run on (default: the
+    /// corpus the catalog was built from, when it is still there).
     pub corpus: Option<PathBuf>,
+    /// Do not run the draft on the regression recordings.
+    pub skip_recordings: bool,
 }
 
 /// How much a finding matters; `--fail-on` compares against it.
@@ -92,7 +97,8 @@ impl FindingSeverity {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: FindingSeverity,
-    /// `parse`, `technique`, `coverage`, `noisy-indicator`, `missing-exclusion`, `duplicate`.
+    /// `parse`, `technique`, `coverage`, `noisy-indicator`, `missing-exclusion`, `duplicate`,
+    /// `recordings`.
     pub kind: String,
     pub technique: Option<String>,
     pub reason: String,
@@ -118,8 +124,8 @@ pub struct ReviewReport {
     /// Nearest rules across all vendors and techniques.
     pub nearest: Vec<SimilarRule>,
     pub findings: Vec<Finding>,
-    /// Why regression recordings were not run (the catalog stores their results, not events).
-    pub recordings: String,
+    /// The regression recordings the draft fires on (events read from the corpus).
+    pub recordings: RecordingsReview,
     /// Active rules in the catalog (the reach denominator).
     pub catalog_rules: u32,
 }
@@ -183,6 +189,28 @@ pub struct MissingExclusion {
     pub rule_ids: Vec<String>,
 }
 
+/// An info finding naming the recordings the draft fires on: a draft that fires on the
+/// recording of another technique's rule may be broader than meant.
+fn recording_findings(r: &RecordingsReview, findings: &mut Vec<Finding>) {
+    let Some(first) = r.hits.first() else {
+        return;
+    };
+    let more = if r.fired > 1 {
+        format!(" and {} more", r.fired - 1)
+    } else {
+        String::new()
+    };
+    findings.push(Finding {
+        severity: FindingSeverity::Info,
+        kind: "recordings".to_owned(),
+        technique: None,
+        reason: format!(
+            "fires on {} of {} regression recordings: {} ({}){more}",
+            r.fired, r.ran, first.title, first.path
+        ),
+    });
+}
+
 /// Reach from which an indicator counts as common: 1% of active rules, at least 10.
 pub fn common_threshold(active: u32) -> u32 {
     (active / 100).max(10)
@@ -211,9 +239,7 @@ pub fn review(
         techniques: Vec::new(),
         nearest: Vec::new(),
         findings: Vec::new(),
-        recordings: "not run: the catalog keeps the regression recordings' results, not their \
-                     events; run `detcat match` on the recordings to test the draft"
-            .to_owned(),
+        recordings: RecordingsReview::default(),
         catalog_rules: index.active_rules(),
     };
     for d in &report.diagnostics {
@@ -245,6 +271,19 @@ pub fn review(
     }
     let lone = lone::lone_indicators(&rule);
     let analyzed = analyze_one(rule);
+    report.recordings = if options.skip_recordings {
+        RecordingsReview {
+            note: "not run (--no-recordings)".to_owned(),
+            ..RecordingsReview::default()
+        }
+    } else {
+        let origin = match &options.corpus {
+            Some(d) => d.display().to_string(),
+            None => catalog.meta("corpus").ok().flatten().unwrap_or_default(),
+        };
+        recordings::review(&analyzed, recordings::regression_dir(&origin).as_deref())
+    };
+    recording_findings(&report.recordings, &mut report.findings);
 
     let mut probe = Probe::default();
     for t in &analyzed.triples {
