@@ -309,3 +309,51 @@ fn a_draft_is_run_on_the_corpus_regression_recordings() {
     assert_eq!(report.recordings.ran, 0);
     assert!(report.recordings.note.contains("not run"));
 }
+
+#[test]
+fn technique_rules_cluster_into_near_duplicates_across_vendors() {
+    // Checked by hand against the sources: Elastic "Windows Script Executing PowerShell" and
+    // Sigma "Suspicious PowerShell Invocation From Script Engines" both look for powershell.exe
+    // started by cscript.exe or wscript.exe; Splunk's two regsvr32 "silent" rules both look
+    // for regsvr32.exe with the /s switch.
+    let Some(reduced) = reduced() else { return };
+    let guard = reduced
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let catalog = &guard.0;
+    let together = |technique: &str, a: &str, b: &str| {
+        let page = catalog
+            .clusters(technique, detcat_catalog::similar::CLUSTER_THRESHOLD)
+            .unwrap()
+            .unwrap();
+        assert!(page.rules > 10, "{technique}: {}", page.rules);
+        let cluster = page
+            .clusters
+            .iter()
+            .find(|c| {
+                c.members
+                    .iter()
+                    .any(|m| format!("{}/{}", m.vendor, m.id) == a)
+            })
+            .unwrap_or_else(|| panic!("{a} is in a cluster of {technique}"));
+        assert!(
+            cluster
+                .members
+                .iter()
+                .any(|m| format!("{}/{}", m.vendor, m.id) == b),
+            "{a} and {b} in one cluster: {cluster:?}"
+        );
+        assert!(!cluster.shared.is_empty());
+    };
+    together(
+        "T1059.001",
+        "elastic/f545ff26-3c94-4fd0-bd33-3c7f95a3a0fc",
+        "sigma/95eadcb2-92e4-4ed1-9031-92547773a6db",
+    );
+    together(
+        "T1218.010",
+        "splunk/f421c250-24e7-11ec-bc43-acde48001122",
+        "splunk/c9ef7dc4-eeaf-11eb-b2b6-acde48001122",
+    );
+    assert!(catalog.clusters("T9999", 0.8).unwrap().is_none());
+}

@@ -122,7 +122,8 @@ enum Command {
     /// Review a draft rule against the catalog: coverage, noisy indicators, missing
     /// exclusions, nearest existing rules (exit 3 with --fail-on when a finding reaches it).
     Review(review::ReviewArgs),
-    /// The rules of every vendor that look for the same thing as a rule, with scores.
+    /// The rules of every vendor that look for the same thing as a rule, with scores; or, with
+    /// --technique, the technique's rules grouped into clusters of near-duplicates.
     Similar(review::SimilarArgs),
 }
 

@@ -10,7 +10,7 @@ use detcat_catalog::review::{
     DraftLanguage, FindingSeverity, MAX_DRAFT_BYTES, RecordingsReview, ReviewOptions, ReviewReport,
     review,
 };
-use detcat_catalog::similar::{SimilarPage, SimilarRule, TripleView};
+use detcat_catalog::similar::{CLUSTER_THRESHOLD, SimilarPage, SimilarRule, TripleView};
 
 use crate::{CatalogArgs, NOT_FOUND};
 
@@ -46,7 +46,15 @@ pub struct ReviewArgs {
 #[derive(clap::Args)]
 pub struct SimilarArgs {
     /// Rule id or vendor/id.
-    id: String,
+    #[arg(required_unless_present = "technique")]
+    id: Option<String>,
+    /// Instead of one rule's relatives: the technique's rules grouped into clusters of
+    /// near-duplicates (rules of any vendor that look for the same thing).
+    #[arg(long, conflicts_with = "id")]
+    technique: Option<String>,
+    /// Score from which two rules count as near-duplicates (with --technique).
+    #[arg(long, default_value_t = CLUSTER_THRESHOLD, requires = "technique")]
+    min_score: f64,
     /// How many similar rules to list (1 to 500).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=500))]
     limit: u64,
@@ -119,14 +127,18 @@ pub fn run_review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
 pub fn run_similar(a: SimilarArgs) -> anyhow::Result<ExitCode> {
     let catalog =
         Catalog::open_default(a.args.catalog.as_deref()).context("opening the catalog")?;
+    if let Some(technique) = &a.technique {
+        return run_clusters(&catalog, technique, a.min_score, a.args.json);
+    }
+    let id = a.id.unwrap_or_default();
     let limit = usize::try_from(a.limit).unwrap_or(10);
-    let Some(page) = catalog.similar(&a.id, limit)? else {
+    let Some(page) = catalog.similar(&id, limit)? else {
         writeln!(
             std::io::stderr(),
             "{}",
             crate::sanitize::clean(&format!(
                 "no rule '{}' in the catalog ({})",
-                a.id,
+                id,
                 catalog.origin()
             ))
         )?;
@@ -138,6 +150,55 @@ pub fn run_similar(a: SimilarArgs) -> anyhow::Result<ExitCode> {
         writeln!(o)?;
     } else {
         render_similar(&page)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_clusters(
+    catalog: &Catalog,
+    technique: &str,
+    min_score: f64,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let Some(page) = catalog.clusters(technique, min_score)? else {
+        writeln!(
+            std::io::stderr(),
+            "{}",
+            crate::sanitize::clean(&format!(
+                "no technique '{technique}' in the catalog ({})",
+                catalog.origin()
+            ))
+        )?;
+        return Ok(ExitCode::from(NOT_FOUND));
+    };
+    if json {
+        let mut o = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut o, &page)?;
+        writeln!(o)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut o = out();
+    writeln!(
+        o,
+        "{}: {} of {} active rules with indicators are in {} clusters of near-duplicates (score >= {})",
+        page.technique,
+        page.clustered,
+        page.rules,
+        page.clusters.len(),
+        page.threshold
+    )?;
+    for (n, c) in page.clusters.iter().enumerate() {
+        writeln!(
+            o,
+            "\nCluster {}: {} rules ({})",
+            n + 1,
+            c.members.len(),
+            c.vendors.join(", ")
+        )?;
+        for m in &c.members {
+            writeln!(o, "  {:.3}  {}/{}  {}", m.best, m.vendor, m.id, m.title)?;
+        }
+        writeln!(o, "  all share: {}", triples(&c.shared, c.shared_total))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -23,6 +23,7 @@
 //! ```
 
 mod assets;
+mod clusters;
 mod coverage;
 mod deadline;
 mod diff;

@@ -41,6 +41,7 @@ pub fn app(state: AppState) -> Router {
         .route("/stats", get(api_stats))
         .route("/navigator", get(api_navigator))
         .route("/technique/{id}", get(api_technique))
+        .route("/technique/{id}/clusters", get(api_clusters))
         .route("/rule/{vendor}/{*id}", get(api_rule))
         .route("/field/{*name}", get(api_field))
         .route("/event/{key}", get(api_event))
@@ -57,6 +58,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/technique/{id}", get(technique))
+        .route("/technique/{id}/clusters", get(clusters))
         .route("/rule/{vendor}/{*id}", get(rule))
         .route("/field/{*name}", get(field))
         .route("/event/{key}", get(event))
@@ -347,6 +349,20 @@ async fn api_coverage_layer(State(state): State<AppState>, RawQuery(q): RawQuery
 async fn technique(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     page(state, "technique", id.clone(), move |c, l| {
         site::technique_html(c, l, &id)
+    })
+    .await
+}
+
+async fn clusters(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    page(state, "technique", id.clone(), move |c, l| {
+        crate::clusters::clusters_html(c, l, &id)
+    })
+    .await
+}
+
+async fn api_clusters(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    api(state, "technique", id.clone(), move |c| {
+        crate::clusters::clusters(c, &id)
     })
     .await
 }

@@ -157,3 +157,35 @@ async fn the_rule_page_shows_the_same_idea_in_other_vendors() {
             .contains("/rule/elastic/6d1f0c6e-5a0b-4f43-9b3e-3c5a1b2d7e03")
     );
 }
+
+#[tokio::test]
+async fn technique_clusters_page_and_api() {
+    let state = demo_state();
+    // The demo's T1218.010 rules: every member listed links to its rule page.
+    let page = get(&state, "/technique/T1218.010/clusters").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Near-duplicate rules of T1218.010"));
+    let api = get(&state, "/api/technique/T1218.010/clusters").await;
+    assert_eq!(api.status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(v["technique"], "T1218.010");
+    assert!(v["rules"].as_u64().unwrap() >= 1);
+    for c in v["clusters"].as_array().unwrap() {
+        for m in c["members"].as_array().unwrap() {
+            let link = format!(
+                "/rule/{}/{}",
+                m["vendor"].as_str().unwrap(),
+                m["id"].as_str().unwrap()
+            );
+            assert!(page.body.contains(&link), "{link}");
+        }
+    }
+    assert_eq!(
+        get(&state, "/technique/T9999/clusters").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&state, "/api/technique/T9999/clusters").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

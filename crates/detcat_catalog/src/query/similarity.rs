@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::Catalog;
 use crate::error::CatalogError;
-use crate::similar::{SimilarPage, SimilarRule, SimilarityIndex};
+use crate::similar::{ClusterPage, SimilarPage, SimilarRule, SimilarityIndex};
 
 /// How many rules the rule page lists under "Same idea in other vendors".
 pub const SAME_IDEA_LIMIT: usize = 5;
@@ -29,6 +29,22 @@ impl Catalog {
     /// or `vendor/id`), best first.
     pub fn similar(&self, key: &str, limit: usize) -> Result<Option<SimilarPage>, CatalogError> {
         Ok(self.similarity()?.page(key, limit))
+    }
+
+    /// `detcat similar --technique T`: the technique's active rules grouped into clusters of
+    /// near-duplicates (score ≥ `threshold`); `None` when the catalog has no such technique
+    /// and no rule tagged with it.
+    pub fn clusters(
+        &self,
+        technique: &str,
+        threshold: f64,
+    ) -> Result<Option<ClusterPage>, CatalogError> {
+        let id = technique.trim().to_ascii_uppercase();
+        let page = self.similarity()?.clusters(&id, threshold);
+        if page.rules == 0 && !self.technique_ids()?.iter().any(|t| *t == id) {
+            return Ok(None);
+        }
+        Ok(Some(page))
     }
 
     /// The rule page's "Same idea in other vendors".

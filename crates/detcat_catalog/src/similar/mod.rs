@@ -20,12 +20,14 @@
 //! from memory; [`SimilarityIndex::probe`] takes the triple sets of a rule that is not in the
 //! catalog (a draft under review).
 
+mod clusters;
 mod index;
 
 use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+pub use clusters::{CLUSTER_THRESHOLD, Cluster, ClusterMember, ClusterPage};
 pub use index::{RuleEntry, SimilarityIndex, TripleKey};
 
 /// One index for every catalog connection of a pool: built once, read by all.

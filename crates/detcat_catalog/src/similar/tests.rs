@@ -88,3 +88,33 @@ fn clustering_pass_covers_every_active_rule_with_indicators() {
     assert!(!best.is_empty());
     assert!(best.iter().all(|(i, m, _)| Some(*i) != *m));
 }
+
+#[test]
+fn clusters_are_disjoint_groups_of_near_duplicates_of_the_technique() {
+    let catalog = demo();
+    let index = catalog.similarity().expect("index");
+    let mut any = false;
+    for t in catalog.technique_ids().expect("ids") {
+        for threshold in [0.5, CLUSTER_THRESHOLD] {
+            let page = index.clusters(&t, threshold);
+            let mut seen = std::collections::BTreeSet::new();
+            for c in &page.clusters {
+                any = true;
+                assert!(c.members.len() >= 2, "{t}: {c:?}");
+                for m in &c.members {
+                    assert!(m.best >= threshold - 1e-9, "{t}: {m:?}");
+                    assert!(
+                        seen.insert((m.vendor.clone(), m.id.clone())),
+                        "{t}: in two clusters"
+                    );
+                }
+                let mut vendors: Vec<&str> = c.members.iter().map(|m| m.vendor.as_str()).collect();
+                vendors.dedup();
+                assert_eq!(c.vendors, vendors);
+            }
+            assert_eq!(page.clustered, seen.len());
+            assert!(page.clustered <= page.rules);
+        }
+    }
+    assert!(any, "the demo corpus has near-duplicates at 0.5");
+}
