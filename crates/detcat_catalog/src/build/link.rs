@@ -118,7 +118,7 @@ impl Attack {
                     "{path}: not used ({why}); the next bundle is used instead"
                 ));
             }
-            candidates.retain(|f| !empty.iter().any(|e| *e == f.path));
+            candidates.retain(|f| !empty.contains(&f.path));
         }
     }
 

@@ -41,7 +41,7 @@ impl Catalog {
     ) -> Result<Option<ClusterPage>, CatalogError> {
         let id = technique.trim().to_ascii_uppercase();
         let page = self.similarity()?.clusters(&id, threshold);
-        if page.rules == 0 && !self.technique_ids()?.iter().any(|t| *t == id) {
+        if page.rules == 0 && !self.technique_ids()?.contains(&id) {
             return Ok(None);
         }
         Ok(Some(page))
