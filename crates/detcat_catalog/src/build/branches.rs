@@ -5,14 +5,18 @@ use rusqlite::params;
 use super::AnalyzedRule;
 use crate::error::CatalogError;
 
-pub fn write(tx: &rusqlite::Transaction<'_>, rules: &[AnalyzedRule]) -> Result<(), CatalogError> {
-    let mut stmt = tx.prepare(
+/// Writes the branches of `rules`, whose first rid is `first_rid` (the writer calls it per
+/// chunk).
+pub fn write(
+    tx: &rusqlite::Transaction<'_>,
+    rules: &[AnalyzedRule],
+    first_rid: i64,
+) -> Result<(), CatalogError> {
+    let mut stmt = tx.prepare_cached(
         "INSERT OR IGNORE INTO rule_branch_events (rid, branch, step, provider, event_id)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    // rids as the writer numbers them: position + 1.
-    for (rid, a) in rules.iter().enumerate() {
-        let rid = rid as i64 + 1;
+    for (rid, a) in (first_rid..).zip(rules) {
         for (b, branch) in a.branches.iter().enumerate() {
             for (s, step) in branch.steps.iter().enumerate() {
                 for e in step {

@@ -20,7 +20,7 @@ use detcat_model::{
 use rusqlite::Connection;
 
 pub use analyze::{AnalyzedRule, analyze_one};
-pub use report::{BuildReport, Timings, VendorCounts};
+pub use report::{BuildReport, TallyCounts, Timings, VendorCounts};
 
 use crate::corpus::{Corpus, SkippedFile};
 use crate::error::CatalogError;
@@ -178,7 +178,7 @@ fn stream_corpus<'c>(
     let mut timings = Timings::default();
     progress.stage("parse");
     // ATT&CK loads beside the parse and goes to the writer as soon as it is ready.
-    let ((rules, files, mut report, parse_ms), (attack, attack_ms)) = rayon::join(
+    let ((rules, files, report, parse_ms), (attack, attack_ms)) = rayon::join(
         || parse_corpus(corpus),
         || {
             let started = Instant::now();
@@ -190,6 +190,8 @@ fn stream_corpus<'c>(
     timings.attack_ms = attack_ms;
     side_send
         .send(side::SideBatch::Files(files))
+        .map_err(|_| stopped())?;
+    send.send(write::Batch::Report(Box::new(report), options.recordings))
         .map_err(|_| stopped())?;
     progress.stage("attack");
     let attack = attack?;
@@ -212,8 +214,7 @@ fn stream_corpus<'c>(
     }
     timings.map_ms = started.elapsed().as_millis();
     progress.stage("write");
-    report.timings = timings;
-    send.send(write::Batch::Finish(Box::new(report), options.recordings))
+    send.send(write::Batch::Finish(timings))
         .map_err(|_| stopped())?;
     Ok(())
 }

@@ -174,10 +174,21 @@ impl BuildReport {
         self.vendors.entry(vendor.as_str().to_owned()).or_default()
     }
 
+    /// Counts `rules` into the report (all rules at once; see [`BuildReport::tally_rules`]).
     pub fn tally(&mut self, rules: &[AnalyzedRule], attack: &Attack) {
-        let mut diag_counts: HashMap<(Vendor, String), usize> = HashMap::new();
-        let mut unmapped: HashMap<(bool, Vendor, String), usize> = HashMap::new();
-        let mut no_event: HashMap<String, usize> = HashMap::new();
+        let mut counts = TallyCounts::default();
+        self.tally_rules(rules, &mut counts);
+        self.finish_tally(counts, attack);
+    }
+
+    /// Counts one chunk of rules: the writer tallies each chunk as it stores it, so it need
+    /// not keep every rule until the end. [`BuildReport::finish_tally`] completes the report.
+    pub fn tally_rules(&mut self, rules: &[AnalyzedRule], counts: &mut TallyCounts) {
+        let TallyCounts {
+            diag_counts,
+            unmapped,
+            no_event,
+        } = counts;
         for a in rules {
             let rule = &a.rule;
             let status = rule.status();
@@ -285,6 +296,16 @@ impl BuildReport {
                 self.taxonomy.rules_with_events += 1;
             }
         }
+    }
+
+    /// The counts that need every rule: top diagnostics, top unmapped fields, rules without an
+    /// event; and the ATT&CK summary.
+    pub fn finish_tally(&mut self, counts: TallyCounts, attack: &Attack) {
+        let TallyCounts {
+            diag_counts,
+            unmapped,
+            no_event,
+        } = counts;
         for ((vendor, code), n) in diag_counts {
             self.vendor_mut(vendor).top_diagnostics.push((code, n));
         }
@@ -326,6 +347,14 @@ impl BuildReport {
             self.attack.counts = serde_json::to_value(kb.counts()).unwrap_or_default();
         }
     }
+}
+
+/// What [`BuildReport::tally_rules`] counts across chunks before [`BuildReport::finish_tally`].
+#[derive(Debug, Default)]
+pub struct TallyCounts {
+    diag_counts: HashMap<(Vendor, String), usize>,
+    unmapped: HashMap<(bool, Vendor, String), usize>,
+    no_event: HashMap<String, usize>,
 }
 
 fn sort_desc(v: &mut [(String, usize)]) {

@@ -59,8 +59,8 @@ pub enum SideBatch<'c> {
     Files(Vec<FileRow<'c>>),
     /// The predicate rows of a chunk of rules, with their rids.
     Predicates(Vec<PredicateInsert>),
-    /// Every rule's triples (written last: an indicator row carries its corpus reach, which
-    /// needs all rules).
+    /// A chunk of rules' triples, kept until the channel closes: an indicator row carries its
+    /// corpus reach, which needs all rules.
     Triples(Vec<RuleTriples>),
 }
 
@@ -159,6 +159,7 @@ pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogEr
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     lap("schema", &mut last);
+    let mut triples: Vec<RuleTriples> = Vec::new();
     for batch in batches {
         last = Instant::now();
         match batch {
@@ -186,17 +187,16 @@ pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogEr
                 }
                 lap("predicates", &mut last);
             }
-            SideBatch::Triples(rules) => {
-                write_triples(&tx, &rules)?;
-                lap("triples", &mut last);
-                // Freeing ~100k small strings takes a while; nobody waits for it.
-                std::thread::spawn(move || drop(rules));
-            }
+            SideBatch::Triples(mut rules) => triples.append(&mut rules),
         }
     }
     drop(file);
     drop(predicate);
     last = Instant::now();
+    write_triples(&tx, &triples)?;
+    // Freeing ~100k small strings takes a while; nobody waits for it.
+    std::thread::spawn(move || drop(triples));
+    lap("triples", &mut last);
     tx.execute_batch(SIDE_INDEXES)?;
     lap("indexes", &mut last);
     tx.commit()?;
@@ -248,11 +248,12 @@ fn write_triples(
     Ok(())
 }
 
-/// Takes every rule's triples out of `rules` (rids in order from 1) for [`SideBatch::Triples`].
-pub fn take_triples(rules: &mut [AnalyzedRule]) -> Vec<RuleTriples> {
+/// Takes the triples out of `rules` (rids in order from `first_rid`) for
+/// [`SideBatch::Triples`].
+pub fn take_triples(rules: &mut [AnalyzedRule], first_rid: i64) -> Vec<RuleTriples> {
     rules
         .iter_mut()
-        .zip(1i64..)
+        .zip(first_rid..)
         .map(|(a, rid)| RuleTriples {
             rid,
             active: a.rule.lifecycle == detcat_model::Lifecycle::Active,

@@ -15,7 +15,7 @@ use rusqlite::{Connection, params};
 
 use super::analyze::{AnalyzedRule, diagnostic_positions};
 use super::link;
-use super::report::BuildReport;
+use super::report::{BuildReport, TallyCounts, Timings};
 use super::side::SideBatch;
 use super::threat::Threat;
 use crate::corpus::Corpus;
@@ -26,13 +26,16 @@ use crate::schema::{DDL, INDEXES, SCHEMA_VERSION, SIDE_DDL, SIDE_INDEXES, SIDE_T
 /// The rest are counted in one `catalog::diagnostics-truncated` marker.
 pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1_000;
 
-/// What the analysis hands the writer: ATT&CK, rule chunks, finish.
+/// What the analysis hands the writer: ATT&CK and the report (either first), rule chunks,
+/// finish.
 pub enum Batch {
     Attack(Arc<link::Attack>, Arc<Threat>, Box<AttackJson>),
+    /// The report of everything but the rules (the writer tallies each chunk into it) and
+    /// whether to run the regression recordings (which need every rule kept until the end).
+    Report(Box<BuildReport>, bool),
     Rules(Vec<AnalyzedRule>),
-    /// The report of everything but the rules (the writer tallies them) and whether to run
-    /// the regression recordings.
-    Finish(Box<BuildReport>, bool),
+    /// The analysis' timings; no more batches.
+    Finish(Timings),
 }
 
 /// The catalog's settings for the bulk load, set before the side database is attached (so
@@ -96,8 +99,12 @@ pub fn run(
     let mut writer = RuleWriter::new(&tx)?;
     let mut attack: Option<Arc<link::Attack>> = None;
     let mut threat: Option<Arc<Threat>> = None;
+    let mut report: Option<(Box<BuildReport>, bool)> = None;
+    let mut tally = TallyCounts::default();
+    // Rules are kept to the end only for the recordings; otherwise each chunk is freed once
+    // stored, counted and its triples handed to the side writer.
     let mut rules: Vec<AnalyzedRule> = Vec::new();
-    let finish = loop {
+    let timings = loop {
         let Ok(batch) = batches.recv() else {
             // The analysis stopped; a failure of the side writer may be why.
             side.join()?;
@@ -112,35 +119,50 @@ pub fn run(
                 threat = Some(t);
                 busy.lap("attack");
             }
+            Batch::Report(r, recordings) => report = Some((r, recordings)),
             Batch::Rules(mut chunk) => {
+                let Some((report, keep)) = report.as_mut() else {
+                    return Err(CatalogError::Query(
+                        "the catalog writer received rules before the report".to_owned(),
+                    ));
+                };
+                let first_rid = writer.next_rid;
                 for a in &mut chunk {
                     writer.write(a, &texts, &mut busy)?;
                 }
-                rules.append(&mut chunk);
+                report.tally_rules(&chunk, &mut tally);
+                super::branches::write(&tx, &chunk, first_rid)?;
+                // A failed send means the side writer failed: its join below says why.
+                let _ = side.send.send(SideBatch::Triples(super::side::take_triples(
+                    &mut chunk, first_rid,
+                )));
+                if *keep {
+                    rules.append(&mut chunk);
+                } else {
+                    // Freeing a chunk's small allocations takes a while; nobody waits for it.
+                    std::thread::spawn(move || drop(chunk));
+                }
                 busy.lap("rules");
             }
-            Batch::Finish(report, recordings) => break (report, recordings),
+            Batch::Finish(timings) => break timings,
         }
     };
-    let (mut report, recordings) = finish;
-    // The triples go to the side writer first, so it stores them while this one goes on.
-    // A failed send means the side writer failed: its join below says why.
-    let _ = side
-        .send
-        .send(SideBatch::Triples(super::side::take_triples(&mut rules)));
-    busy.lap("triples");
+    let Some((mut report, recordings)) = report else {
+        return Err(CatalogError::Query(
+            "the catalog writer received no report".to_owned(),
+        ));
+    };
+    report.timings = timings;
     writer.finish(&report)?;
     drop(writer);
     let attack = attack.unwrap_or_else(|| Arc::new(link::Attack::none()));
-    report.tally(&rules, &attack);
+    report.finish_tally(tally, &attack);
     if let Some(t) = &threat {
         report.threat = t.summary.clone();
     }
     busy.lap("tally");
     super::recordings::write(&tx, &rules, recordings, corpus)?;
     busy.lap("recordings");
-    super::branches::write(&tx, &rules)?;
-    busy.lap("branches");
     tx.execute_batch(INDEXES)?;
     busy.lap("indexes");
     write_meta(&tx, &report, &attack, corpus)?;
@@ -167,7 +189,6 @@ pub fn run(
         .timings
         .writer
         .extend(side_busy.into_iter().map(|(part, d)| (part, d.as_millis())));
-    // Freeing ~100k small allocations takes a quarter second; nobody waits for it.
     std::thread::spawn(move || drop(rules));
     Ok(Some(*report))
 }
