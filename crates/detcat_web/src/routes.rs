@@ -377,6 +377,16 @@ async fn event(State(state): State<AppState>, Path(key): Path<String>) -> Respon
 }
 
 async fn search(State(state): State<AppState>, Query(p): Query<SearchParams>) -> Response {
+    // An exact technique or rule id opens its page (303), when the catalog has it.
+    if site::looks_like_id(&p.q) {
+        let q = p.q.clone();
+        let found = state
+            .with_catalog(move |c| Ok(site::exact_match(c, &Links::server(), &q)?))
+            .await;
+        if let Ok(Some(href)) = found {
+            return axum::response::Redirect::to(&href).into_response();
+        }
+    }
     let n = page_number(p.page.as_deref());
     page(state, "page", String::new(), move |c, l| {
         site::search_html(c, l, &p.q, n).map(Some)
