@@ -23,6 +23,7 @@
 //! ```
 
 mod assets;
+mod compress;
 mod coverage;
 mod deadline;
 mod diff;
@@ -38,6 +39,7 @@ mod routes;
 mod server;
 mod site;
 mod state;
+mod stats;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

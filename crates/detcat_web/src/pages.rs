@@ -455,6 +455,41 @@ pub struct FieldPageView<'a> {
     pub api_href: String,
     /// Taxonomy names by vendor (`sigma: [Image]`).
     pub names: BTreeMap<String, Vec<String>>,
+    /// The first [`LISTED_RULES`] rules; the rest are a paged search away.
+    pub shown: &'a [RuleRef],
+    /// (vendor, rules, paged search) per vendor with rules, and the paged search of all.
+    pub pager: ListPager,
+}
+
+/// Rules a field or event page lists itself; past this, a paged search lists them all.
+pub const LISTED_RULES: usize = 100;
+
+/// Where to page through every rule of a field or event page: a search for it, all vendors
+/// and per vendor.
+pub struct ListPager {
+    pub all: String,
+    pub by_vendor: Vec<(&'static str, u64, String)>,
+}
+
+impl ListPager {
+    pub fn new(l: &Links, term: &str, counts: &detcat_catalog::views::VendorCounts) -> ListPager {
+        ListPager {
+            all: l.search(term),
+            by_vendor: [
+                ("sigma", counts.sigma),
+                ("elastic", counts.elastic),
+                ("splunk", counts.splunk),
+            ]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(v, n)| (v, n, l.search(&format!("{term} vendor:{v}"))))
+            .collect(),
+        }
+    }
+}
+
+fn first_rules(rules: &[RuleRef]) -> &[RuleRef] {
+    rules.get(..LISTED_RULES).unwrap_or(rules)
 }
 
 impl<'a> FieldPageView<'a> {
@@ -478,6 +513,8 @@ impl<'a> FieldPageView<'a> {
             f,
             api_href: l.api_twin(&Target::Field(f.field.clone())),
             names,
+            shown: first_rules(&f.rules),
+            pager: ListPager::new(l, &format!("field:{}", f.field), &f.rules_by_vendor),
         }
     }
 }
@@ -489,6 +526,8 @@ pub struct EventView<'a> {
     pub origin: &'a str,
     pub e: &'a EventPage,
     pub api_href: String,
+    pub shown: &'a [RuleRef],
+    pub pager: ListPager,
 }
 
 impl<'a> EventView<'a> {
@@ -498,6 +537,8 @@ impl<'a> EventView<'a> {
             l,
             origin,
             e,
+            shown: first_rules(&e.rules),
+            pager: ListPager::new(l, &format!("event:{key}"), &e.rules_by_vendor),
             api_href: l.api_twin(&Target::Event(key)),
         }
     }

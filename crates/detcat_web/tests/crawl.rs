@@ -1,0 +1,196 @@
+//! The site crawl (issue 14): from `/`, follow every internal link of every page and assert
+//! that each answers 200, that no page is over [`MAX_PAGE_GZIP`] bytes gzipped, and that no
+//! page shows the server's catalog path.
+//!
+//! CI crawls the embedded demo catalog. By hand, crawl a full catalog (see `tools/crawl.sh`):
+//!
+//! ```sh
+//! DETCAT_CRAWL_CATALOG=/tmp/web.db cargo test -p detcat_web --test crawl -- --nocapture
+//! ```
+//!
+//! Search pages are fetched when a page links to them, but only their rule and technique
+//! links are followed (their filter links combine without end).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// No page may be bigger than this, gzipped (the issue's budget).
+const MAX_PAGE_GZIP: usize = 150 * 1024;
+
+/// The internal links of an HTML page (`href="/…"`, entities decoded, fragments dropped).
+fn links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|h| h.starts_with('/') && !h.starts_with("//"))
+        .map(|h| {
+            h.replace("&amp;", "&")
+                .replace("&#x2f;", "/")
+                .replace("&#x27;", "'")
+        })
+        .map(|h| h.split('#').next().unwrap_or_default().to_owned())
+        .filter(|h| !h.is_empty())
+        .collect()
+}
+
+struct Report {
+    pages: usize,
+    failures: Vec<String>,
+    largest: Vec<(usize, String)>,
+}
+
+async fn crawl(app: axum::Router, forbidden: &[String], limit: usize) -> Report {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut queue: VecDeque<(String, String)> = VecDeque::new();
+    queue.push_back(("/".to_owned(), "(start)".to_owned()));
+    seen.insert("/".to_owned());
+    let mut report = Report {
+        pages: 0,
+        failures: Vec::new(),
+        largest: Vec::new(),
+    };
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    while let Some((url, from)) = queue.pop_front() {
+        if report.pages >= limit {
+            break;
+        }
+        report.pages += 1;
+        let req = Request::get(&url)
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let gzipped = res
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .is_some_and(|v| v == "gzip");
+        let is_html = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let wire = bytes.len();
+        let body = if gzipped {
+            let mut out = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+                .unwrap();
+            out
+        } else {
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        *by_kind
+            .entry(
+                url.split('/')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .split('?')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+            .or_default() += 1;
+        if status != 200 {
+            report
+                .failures
+                .push(format!("{status} {url} (linked from {from})"));
+            continue;
+        }
+        if wire > MAX_PAGE_GZIP {
+            report
+                .failures
+                .push(format!("{url}: {wire} bytes gzipped, over {MAX_PAGE_GZIP}"));
+        }
+        for f in forbidden {
+            if body.contains(f.as_str()) {
+                report
+                    .failures
+                    .push(format!("{url} shows the server path {f}"));
+            }
+        }
+        report.largest.push((wire, url.clone()));
+        if !is_html {
+            continue;
+        }
+        let from_search = url.starts_with("/search");
+        for link in links(&body) {
+            if from_search && !(link.starts_with("/rule/") || link.starts_with("/technique/")) {
+                continue;
+            }
+            if seen.insert(link.clone()) {
+                queue.push_back((link, url.clone()));
+            }
+        }
+    }
+    report.largest.sort_unstable_by(|a, b| b.cmp(a));
+    report.largest.truncate(5);
+    eprintln!("crawled {} pages: {by_kind:?}", report.pages);
+    eprintln!("largest gzipped: {:?}", report.largest);
+    report
+}
+
+fn assert_clean(report: &Report) {
+    assert!(
+        report.failures.is_empty(),
+        "{} of {} pages failed:\n{}",
+        report.failures.len(),
+        report.pages,
+        report
+            .failures
+            .iter()
+            .take(50)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_internal_link_of_the_demo_site_answers_200() {
+    let app = detcat_web::app(common::demo_state());
+    let report = crawl(app, &[], 20_000).await;
+    assert!(
+        report.pages > 50,
+        "the crawl reached {} pages",
+        report.pages
+    );
+    assert_clean(&report);
+}
+
+/// By hand on a full catalog: `DETCAT_CRAWL_CATALOG=FILE` (fails, not skips, when FILE is
+/// missing). `DETCAT_CRAWL_LIMIT` caps the pages (default: no cap).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_internal_link_of_a_full_catalog_answers_200() {
+    let Some(path) = std::env::var_os("DETCAT_CRAWL_CATALOG").map(PathBuf::from) else {
+        eprintln!("DETCAT_CRAWL_CATALOG is not set: skipping the full-catalog crawl");
+        return;
+    };
+    assert!(
+        path.is_file(),
+        "DETCAT_CRAWL_CATALOG={} does not exist",
+        path.display()
+    );
+    let limit = std::env::var("DETCAT_CRAWL_LIMIT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX);
+    let abs = std::fs::canonicalize(&path).unwrap();
+    let forbidden = vec![
+        abs.display().to_string(),
+        path.display().to_string(),
+        abs.parent().unwrap().display().to_string() + "/",
+    ];
+    let state = detcat_web::AppState::new(Some(path)).unwrap();
+    let report = crawl(detcat_web::app(state), &forbidden, limit).await;
+    assert_clean(&report);
+}
