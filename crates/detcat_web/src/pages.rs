@@ -29,6 +29,9 @@ pub struct HomeView<'a> {
     /// What the cells are coloured by (`?color=`), and the scores behind threat/gap colours.
     pub color: crate::render::threat::MatrixColor,
     pub scores: HashMap<String, detcat_catalog::views::PriorityView>,
+    /// Technique ids rules name that the loaded ATT&CK release lacks, and that release.
+    pub unknown: Vec<detcat_catalog::views::TechniqueCount>,
+    pub attack_version: String,
 }
 
 impl<'a> HomeView<'a> {
@@ -46,6 +49,8 @@ impl<'a> HomeView<'a> {
             vendor_totals,
             color: crate::render::threat::MatrixColor::Rules,
             scores: HashMap::new(),
+            unknown: Vec::new(),
+            attack_version: String::new(),
         }
     }
 }

@@ -56,6 +56,10 @@ pub fn home_html_colored(
 ) -> Result<String, WebError> {
     let m = c.matrix(None, vendor, platform, QueryOptions::default())?;
     let mut view = HomeView::new(l, c.origin(), &m);
+    if vendor.is_none() && platform.is_none() {
+        view.unknown = c.unknown_techniques(QueryOptions::default())?;
+        view.attack_version = c.meta("attack_version")?.unwrap_or_default();
+    }
     if color != MatrixColor::Rules {
         view.color = color;
         view.scores = crate::render::threat::matrix_scores(c)?;
