@@ -385,7 +385,11 @@ fn full_attack_state() -> Option<detcat_web::AppState> {
         eprintln!("DETCAT_CORPUS is not set: skipping the full-matrix browser test");
         return None;
     };
-    assert!(dir.is_dir(), "DETCAT_CORPUS={} does not exist", dir.display());
+    assert!(
+        dir.is_dir(),
+        "DETCAT_CORPUS={} does not exist",
+        dir.display()
+    );
     let tmp = tempfile::tempdir().unwrap();
     common::write_hostile_corpus(tmp.path());
     let attack = tmp.path().join("attack");
@@ -402,7 +406,9 @@ fn full_attack_state() -> Option<detcat_web::AppState> {
 #[test]
 fn the_matrix_shows_every_tactic_at_1920() {
     let Some(chrome) = chromium() else { return };
-    let Some(state) = full_attack_state() else { return };
+    let Some(state) = full_attack_state() else {
+        return;
+    };
     let base = format!("http://{}", start(state));
     let session = webdriver::Session::start(&chrome.bin, 1920, 1080);
     session.goto(&format!("{base}/"));
