@@ -559,11 +559,14 @@ pub struct SearchView<'a> {
     pub prev: Option<String>,
     pub next: Option<String>,
     /// Filter groups (label, [(value, href, on)]): a filter link adds or removes one term.
-    pub filters: Vec<(&'static str, Vec<(String, String, bool)>)>,
+    pub filters: Vec<FilterGroup>,
 }
 
 /// The filter links of the search page: each toggles one `key:value` term of `q`.
-pub fn search_filters(l: &Links, q: &str) -> Vec<(&'static str, Vec<(String, String, bool)>)> {
+/// One filter group of the search page: its label and (value, href, on) links.
+pub type FilterGroup = (&'static str, Vec<(String, String, bool)>);
+
+pub fn search_filters(l: &Links, q: &str) -> Vec<FilterGroup> {
     let groups: [(&'static str, &str, &[&str]); 4] = [
         ("Vendor", "vendor", &VENDORS),
         (

@@ -136,7 +136,7 @@ async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
         {
-            key.push_str("\u{1f}");
+            key.push('\u{1f}');
             key.push_str(host);
         }
     }
