@@ -32,6 +32,8 @@ pub struct HomeView<'a> {
     /// Technique ids rules name that the loaded ATT&CK release lacks, and that release.
     pub unknown: Vec<detcat_catalog::views::TechniqueCount>,
     pub attack_version: String,
+    /// Sub-techniques by parent id, for the expandable cells.
+    pub subs: HashMap<String, Vec<detcat_catalog::views::TechniqueCount>>,
 }
 
 impl<'a> HomeView<'a> {
@@ -51,6 +53,7 @@ impl<'a> HomeView<'a> {
             scores: HashMap::new(),
             unknown: Vec::new(),
             attack_version: String::new(),
+            subs: HashMap::new(),
         }
     }
 }

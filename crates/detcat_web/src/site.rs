@@ -56,6 +56,7 @@ pub fn home_html_colored(
 ) -> Result<String, WebError> {
     let m = c.matrix(None, vendor, platform, QueryOptions::default())?;
     let mut view = HomeView::new(l, c.origin(), &m);
+    view.subs = c.subtechnique_counts(vendor, QueryOptions::default())?;
     if vendor.is_none() && platform.is_none() {
         view.unknown = c.unknown_techniques(QueryOptions::default())?;
         view.attack_version = c.meta("attack_version")?.unwrap_or_default();

@@ -87,5 +87,20 @@
     // A link to `…#expand-all` opens every list (shareable, and how the browser test clicks).
     if (location.hash === "#expand-all") btn.click();
   });
+  // Copy buttons beside the guide's values (the value is copied as text, never parsed).
+  if (navigator.clipboard) {
+    Array.prototype.forEach.call(document.querySelectorAll("#guide code.v"), function (code) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "copy";
+      b.textContent = "copy";
+      b.setAttribute("aria-label", "copy the value");
+      b.addEventListener("click", function (e) {
+        e.preventDefault(); e.stopPropagation();
+        navigator.clipboard.writeText(code.textContent).then(function () { b.textContent = "copied"; });
+      });
+      code.parentNode.insertBefore(b, code.nextSibling);
+    });
+  }
   document.documentElement.setAttribute("data-js", "ready");
 })();

@@ -416,14 +416,21 @@ fn the_matrix_shows_every_tactic_at_1920() {
         r#"var ths = document.querySelectorAll("table.matrix thead th");
            var last = ths[ths.length - 1].getBoundingClientRect();
            var wrap = document.querySelector(".matrix-wrap");
+           var cells = 0;
+           document.querySelectorAll("table.matrix a.cell").forEach(function (a) {
+             var r = a.getBoundingClientRect();
+             if (r.right > cells) { cells = Math.ceil(r.right); }
+           });
            return { tactics: ths.length, right: Math.ceil(last.right), inner: window.innerWidth,
                     scroll: wrap.scrollWidth, client: wrap.clientWidth,
-                    page: document.documentElement.scrollWidth };"#,
+                    page: document.documentElement.scrollWidth, cells: cells };"#,
     );
     eprintln!("matrix at 1920 px: {m}");
     assert_eq!(m["tactics"], 14, "{m}");
     assert!(
-        m["right"].as_u64().unwrap() <= 1920 && m["scroll"].as_u64() <= m["client"].as_u64(),
+        m["right"].as_u64().unwrap() <= 1920
+            && m["cells"].as_u64().unwrap() <= 1920
+            && m["scroll"].as_u64() <= m["client"].as_u64(),
         "the last tactic is visible without scrolling: {m}"
     );
     assert!(m["page"].as_u64().unwrap() <= 1920, "{m}");

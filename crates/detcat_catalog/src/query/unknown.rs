@@ -31,3 +31,39 @@ impl Catalog {
             .collect::<Result<Vec<_>, _>>()?)
     }
 }
+
+impl Catalog {
+    /// Every current sub-technique by parent id, with its active rules (of `vendor` when
+    /// given), in id order: the matrix expands a cell into these.
+    pub fn subtechnique_counts(
+        &self,
+        vendor: Option<&str>,
+        options: QueryOptions,
+    ) -> Result<std::collections::HashMap<String, Vec<TechniqueCount>>, CatalogError> {
+        let active = active_clause(options);
+        let mut out: std::collections::HashMap<String, Vec<TechniqueCount>> =
+            std::collections::HashMap::new();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT t.parent, t.id, t.name,
+                    (SELECT COUNT(DISTINCT r.rid) FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+                     WHERE rt.technique_id = t.id AND {active} AND (?1 IS NULL OR r.vendor = ?1))
+             FROM techniques t WHERE t.parent IS NOT NULL AND NOT t.revoked AND NOT t.deprecated
+             ORDER BY t.id"
+        ))?;
+        let rows = stmt.query_map([vendor], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                TechniqueCount {
+                    id: r.get(1)?,
+                    name: r.get(2)?,
+                    rules: r.get(3)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (parent, sub) = row?;
+            out.entry(parent).or_default().push(sub);
+        }
+        Ok(out)
+    }
+}
