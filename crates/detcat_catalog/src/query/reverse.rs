@@ -38,8 +38,9 @@ impl Catalog {
             .optional()?;
         // Rules with a predicate on the field, and (for the `keyword` pseudo-field of
         // field-less keyword searches, which has no predicate) rules with a triple on it.
+        // MATERIALIZED: computed once per statement, not once per row that joins it.
         let set = format!(
-            "WITH s AS (SELECT p.rid FROM predicates p JOIN rules r ON r.rid = p.rid WHERE p.canonical = ?1 AND {active}
+            "WITH s AS MATERIALIZED (SELECT p.rid FROM predicates p JOIN rules r ON r.rid = p.rid WHERE p.canonical = ?1 AND {active}
                         UNION SELECT t.rid FROM triples t JOIN rules r ON r.rid = t.rid WHERE t.field = ?1 AND {active})"
         );
         let rules = self.rules_in(&set, &field)?;
