@@ -15,6 +15,11 @@ use crate::render::highlight::{self, Span};
 use crate::render::text::{Seg, rich};
 use crate::render::tree::{self, TreeItem};
 
+/// Values a rule page shows per predicate of its tree, and indicator rows it lists: a rule with
+/// 4,432 driver hashes would otherwise be a 3.4 MB page (every value is in its JSON twin).
+pub const RULE_LIST_CAP: usize = 50;
+pub const RULE_ROWS_CAP: usize = 300;
+
 /// The vendors, in the order pages list them.
 pub const VENDORS: [&str; 3] = ["sigma", "elastic", "splunk"];
 

@@ -64,6 +64,18 @@ pub fn rules_word(n: impl Borrow<u64>) -> String {
     }
 }
 
+/// At most `max` bytes of `s`, cut at a character boundary (long queries on rule pages).
+pub fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// A value as people read it: `None` for an ordinary value (shown as code), or the words
 /// for what an empty value means under its operator (`exists` has no value to show).
 pub fn value_word(operator: &str, value: &str) -> Option<&'static str> {
@@ -79,6 +91,12 @@ pub fn value_word(operator: &str, value: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clip_cuts_at_char_boundaries() {
+        assert_eq!(clip("abc", 10), "abc");
+        assert_eq!(clip("aé", 2), "a");
+    }
 
     #[test]
     fn empty_values_read_as_words() {
