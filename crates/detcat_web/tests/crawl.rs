@@ -100,7 +100,7 @@ const IN_FLIGHT: usize = 4;
 /// numbers), and one in `search_every` of the others (field pages link a search per value:
 /// tens of thousands on a full catalog, each a scan of the value column).
 fn fetch_search(from: &str, seen_searches: usize, search_every: usize) -> bool {
-    from.starts_with("/technique/") || seen_searches % search_every.max(1) == 0
+    from.starts_with("/technique/") || seen_searches.is_multiple_of(search_every.max(1))
 }
 
 async fn crawl(
@@ -127,7 +127,7 @@ async fn crawl(
                 break;
             };
             report.pages += 1;
-            if report.pages % 5_000 == 0 {
+            if report.pages.is_multiple_of(5_000) {
                 eprintln!("… {} pages, {} queued", report.pages, queue.len());
             }
             running.spawn(fetch(app.clone(), url, from));
