@@ -220,10 +220,12 @@ CREATE TABLE recording_hits (
 -- Full-text search over rules. `fields` and `vals` are the rule's field names (raw and
 -- canonical) and predicate values, space separated. Contentless: search only needs the
 -- matching rowids (= rid) and their ranking, and the text itself lives in `rules`.
+-- Plain unicode61 words: `C:\Windows\regsvr32.exe` indexes as c, windows, regsvr32, exe, so
+-- `regsvr32` finds it and the phrase "scrobj dll" finds scrobj.dll (issue 14).
 CREATE VIRTUAL TABLE rules_fts USING fts5(
     title, description, fields, vals,
     content = '',
-    tokenize = "unicode61 tokenchars '._-\\:'"
+    tokenize = "unicode61"
 );
 
 -- The branches a rule can run by (coverage from telemetry): in branch `branch`, step `step`

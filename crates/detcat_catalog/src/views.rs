@@ -314,6 +314,25 @@ pub struct SearchHit {
     #[serde(flatten)]
     pub rule: RuleRef,
     pub techniques: Vec<String>,
+    /// The rule's own status (Sigma `status`, Elastic maturity, …) and severity, when it has one.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// Why the rule matched the free text: `title`, `description`, `field process.name`,
+    /// `process.name = regsvr32.exe` (empty for a filters-only query).
+    #[serde(default)]
+    pub why: Vec<String>,
+}
+
+/// A query worth trying when a search finds nothing: a field or value the catalog holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchSuggestion {
+    /// What to show (`process.name = regsvr32.exe`, `field process.name`).
+    pub label: String,
+    /// The query to run.
+    pub query: String,
+    pub rules: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -323,6 +342,9 @@ pub struct SearchPage {
     pub offset: u64,
     pub limit: u64,
     pub hits: Vec<SearchHit>,
+    /// Nearest fields and values when nothing matched (empty otherwise).
+    #[serde(default)]
+    pub suggestions: Vec<SearchSuggestion>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -485,6 +485,19 @@ pub fn search(p: &SearchPage) -> anyhow::Result<()> {
             h.rule.title,
             h.techniques.join(", ")
         )?;
+        if !h.why.is_empty() {
+            writeln!(o, "           matched on: {}", h.why.join(" · "))?;
+        }
+    }
+    if p.total == 0 && !p.suggestions.is_empty() {
+        writeln!(o, "nothing matched; the catalog holds these near it:")?;
+        for s in &p.suggestions {
+            writeln!(
+                o,
+                "  {}  ({} rules: detcat search '{}')",
+                s.label, s.rules, s.query
+            )?;
+        }
     }
     Ok(())
 }

@@ -158,7 +158,7 @@ pub fn coverage_layer(c: &Catalog, p: &CoverageParams) -> Result<Value, WebError
     let description = format!(
         "Scores count the rules that can run with: {} (catalog: {}).",
         keys.join(", "),
-        c.origin()
+        crate::navigator::public_name(c.origin())
     );
     Ok(crate::navigator::layer(
         c,

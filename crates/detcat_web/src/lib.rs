@@ -24,6 +24,7 @@
 
 mod assets;
 mod clusters;
+mod compress;
 mod coverage;
 mod deadline;
 mod diff;
@@ -39,6 +40,7 @@ mod routes;
 mod server;
 mod site;
 mod state;
+mod stats;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

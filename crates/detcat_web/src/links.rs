@@ -144,6 +144,23 @@ impl Links {
         self.search(&term)
     }
 
+    /// A search for exactly one indicator triple: the rules corpus reach counts.
+    pub fn search_triple(&self, field: &str, operator: &str, value: &str) -> String {
+        let term = |key: &str, v: &str| {
+            if v.is_empty() || v.chars().any(char::is_whitespace) || v.contains('"') {
+                format!("{key}:\"{}\"", v.replace('"', ""))
+            } else {
+                format!("{key}:{v}")
+            }
+        };
+        self.search(&format!(
+            "{} {} {}",
+            term("field", field),
+            term("op", operator),
+            term("value", value)
+        ))
+    }
+
     /// The home matrix with filters. In the export only one filter at a time exists as a page.
     pub fn matrix(&self, vendor: Option<&str>, platform: Option<&str>) -> String {
         match &self.mode {

@@ -56,7 +56,7 @@ pub fn navigator_score_layer(catalog: &Catalog, by: RankBy) -> Result<Value, Web
     };
     let description = format!(
         "Scores (0–100) are the {what} (catalog: {}). {}",
-        catalog.origin(),
+        crate::navigator::public_name(catalog.origin()),
         list.formula
     );
     Ok(crate::navigator::layer(

@@ -15,6 +15,11 @@ use crate::render::highlight::{self, Span};
 use crate::render::text::{Seg, rich};
 use crate::render::tree::{self, TreeItem};
 
+/// Values a rule page shows per predicate of its tree, and indicator rows it lists: a rule with
+/// 4,432 driver hashes would otherwise be a 3.4 MB page (every value is in its JSON twin).
+pub const RULE_LIST_CAP: usize = 50;
+pub const RULE_ROWS_CAP: usize = 300;
+
 /// The vendors, in the order pages list them.
 pub const VENDORS: [&str; 3] = ["sigma", "elastic", "splunk"];
 
@@ -29,6 +34,11 @@ pub struct HomeView<'a> {
     /// What the cells are coloured by (`?color=`), and the scores behind threat/gap colours.
     pub color: crate::render::threat::MatrixColor,
     pub scores: HashMap<String, detcat_catalog::views::PriorityView>,
+    /// Technique ids rules name that the loaded ATT&CK release lacks, and that release.
+    pub unknown: Vec<detcat_catalog::views::TechniqueCount>,
+    pub attack_version: String,
+    /// Sub-techniques by parent id, for the expandable cells.
+    pub subs: HashMap<String, Vec<detcat_catalog::views::TechniqueCount>>,
 }
 
 impl<'a> HomeView<'a> {
@@ -46,6 +56,9 @@ impl<'a> HomeView<'a> {
             vendor_totals,
             color: crate::render::threat::MatrixColor::Rules,
             scores: HashMap::new(),
+            unknown: Vec::new(),
+            attack_version: String::new(),
+            subs: HashMap::new(),
         }
     }
 }
@@ -80,6 +93,34 @@ pub struct FieldView<'a> {
     pub row: &'a FieldRow,
     /// (operator, count, bar class) for the How column.
     pub ops: Vec<(String, u64, String)>,
+    /// Sample values: the row's own, or for a field only excluded, its excluded values.
+    pub samples: Vec<String>,
+}
+
+/// A field the technique's rules filter out under a top-level NOT.
+pub struct ExcludedFieldView {
+    pub field: String,
+    pub rules: u64,
+    pub samples: Vec<String>,
+}
+
+/// An indicator row with the vendors whose rules use it and the search behind its reach.
+pub struct IndicatorView<'a> {
+    pub row: &'a detcat_catalog::views::IndicatorRow,
+    pub vendors: Vec<&'static str>,
+    pub reach_href: String,
+}
+
+/// Exclusions of one (field, operator), values folded: "destination.ip cidr — 16 values
+/// from 1 rule".
+pub struct ExclusionGroup<'a> {
+    pub field: String,
+    pub operator: String,
+    pub rows: Vec<&'a detcat_catalog::views::ExclusionRow>,
+    /// Distinct rules over the group's values, and their ids.
+    pub rules: u64,
+    pub rule_ids: Vec<String>,
+    pub vendors: Vec<&'static str>,
 }
 
 pub struct VendorGroup<'a> {
@@ -105,6 +146,11 @@ pub struct TechniqueView<'a> {
     /// For a technique without rules: every log source ATT&CK's analytics name.
     pub collect: Vec<(String, String, String)>,
     pub fields: Vec<FieldView<'a>>,
+    pub excluded_fields: Vec<ExcludedFieldView>,
+    pub indicators: Vec<IndicatorView<'a>>,
+    pub exclusion_groups: Vec<ExclusionGroup<'a>>,
+    /// The first paragraph of the description (the header shows it; the rest is below).
+    pub lede: Vec<Vec<Seg>>,
     pub groups: Vec<VendorGroup<'a>>,
     pub rule_index: HashMap<&'a str, &'a RuleRef>,
     pub rule_total: u64,
@@ -220,9 +266,52 @@ impl<'a> TechniqueView<'a> {
                     .map(|(op, n)| (op.clone(), *n, crate::render::bar(*n, row.rules)))
                     .collect();
                 ops.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                FieldView { row, ops }
+                let samples = if row.samples.is_empty() {
+                    excluded_samples(p, &row.field)
+                } else {
+                    row.samples.clone()
+                };
+                FieldView { row, ops, samples }
+            })
+            .collect::<Vec<_>>();
+        let rule_index: HashMap<&'a str, &'a RuleRef> =
+            p.rules.iter().map(|r| (r.id.as_str(), r)).collect();
+        let vendors_of = |ids: &[String]| -> Vec<&'static str> {
+            VENDORS
+                .iter()
+                .copied()
+                .filter(|v| {
+                    ids.iter()
+                        .any(|id| rule_index.get(id.as_str()).is_some_and(|r| r.vendor == *v))
+                })
+                .collect()
+        };
+        let indicators = p
+            .indicators
+            .iter()
+            .map(|row| IndicatorView {
+                row,
+                vendors: vendors_of(&row.rule_ids),
+                reach_href: l.search_triple(&row.field, &row.operator, &row.value),
             })
             .collect();
+        let exclusion_groups = exclusion_groups(p, &vendors_of);
+        let looked_for: std::collections::HashSet<&str> = p
+            .indicators
+            .iter()
+            .map(|i| i.field.as_str())
+            .chain(p.scope.iter().map(|s| s.field.as_str()))
+            .collect();
+        // "Looked for": fields the rules select or match on; a field only ever excluded is
+        // in the excluded table instead.
+        let fields: Vec<FieldView<'a>> = fields
+            .into_iter()
+            .filter(|f| {
+                looked_for.contains(f.row.field.as_str())
+                    || !p.exclusions.iter().any(|x| x.field == f.row.field)
+            })
+            .collect();
+        let excluded_fields = excluded_fields(p);
         let groups = VENDORS
             .iter()
             .map(|v| VendorGroup {
@@ -243,6 +332,10 @@ impl<'a> TechniqueView<'a> {
                 .and_then(external_url)
                 .map(str::to_owned),
             attack_version: opt_s(data.get("version")),
+            lede: rich(&s(data.get("description")))
+                .into_iter()
+                .take(1)
+                .collect(),
             description: rich(&s(data.get("description"))),
             references: refs(data.get("references")),
             legacy: rich(&s(detection.and_then(|d| d.get("legacy")))),
@@ -251,11 +344,80 @@ impl<'a> TechniqueView<'a> {
             data_components,
             collect,
             fields,
+            excluded_fields,
+            indicators,
+            exclusion_groups,
             groups,
-            rule_index: p.rules.iter().map(|r| (r.id.as_str(), r)).collect(),
+            rule_index,
             rule_total,
         }
     }
+}
+
+/// Excluded values of `field`, most used first (samples for a field only excluded).
+fn excluded_samples(p: &TechniquePage, field: &str) -> Vec<String> {
+    p.exclusions
+        .iter()
+        .filter(|x| x.field == field)
+        .take(3)
+        .map(|x| x.value.clone())
+        .collect()
+}
+
+/// The fields the rules exclude on, by distinct rules.
+fn excluded_fields(p: &TechniquePage) -> Vec<ExcludedFieldView> {
+    let mut by_field: BTreeMap<&str, (std::collections::BTreeSet<&str>, Vec<String>)> =
+        BTreeMap::new();
+    for x in &p.exclusions {
+        let e = by_field.entry(x.field.as_str()).or_default();
+        e.0.extend(x.rule_ids.iter().map(String::as_str));
+        if e.1.len() < 3 {
+            e.1.push(x.value.clone());
+        }
+    }
+    let mut out: Vec<ExcludedFieldView> = by_field
+        .into_iter()
+        .map(|(field, (rules, samples))| ExcludedFieldView {
+            field: field.to_owned(),
+            rules: rules.len() as u64,
+            samples,
+        })
+        .collect();
+    out.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.field.cmp(&b.field)));
+    out
+}
+
+/// Exclusion rows grouped by (field, operator), in the order of their first row.
+fn exclusion_groups<'a>(
+    p: &'a TechniquePage,
+    vendors_of: &dyn Fn(&[String]) -> Vec<&'static str>,
+) -> Vec<ExclusionGroup<'a>> {
+    let mut groups: Vec<ExclusionGroup<'a>> = Vec::new();
+    for x in &p.exclusions {
+        match groups
+            .iter_mut()
+            .find(|g| g.field == x.field && g.operator == x.operator)
+        {
+            Some(g) => g.rows.push(x),
+            None => groups.push(ExclusionGroup {
+                field: x.field.clone(),
+                operator: x.operator.clone(),
+                rows: vec![x],
+                rules: 0,
+                rule_ids: Vec::new(),
+                vendors: Vec::new(),
+            }),
+        }
+    }
+    for g in &mut groups {
+        let mut ids: Vec<String> = g.rows.iter().flat_map(|x| x.rule_ids.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        g.rules = ids.len() as u64;
+        g.vendors = vendors_of(&ids);
+        g.rule_ids = ids;
+    }
+    groups
 }
 
 #[derive(Template)]
@@ -306,6 +468,41 @@ pub struct FieldPageView<'a> {
     pub api_href: String,
     /// Taxonomy names by vendor (`sigma: [Image]`).
     pub names: BTreeMap<String, Vec<String>>,
+    /// The first [`LISTED_RULES`] rules; the rest are a paged search away.
+    pub shown: &'a [RuleRef],
+    /// (vendor, rules, paged search) per vendor with rules, and the paged search of all.
+    pub pager: ListPager,
+}
+
+/// Rules a field or event page lists itself; past this, a paged search lists them all.
+pub const LISTED_RULES: usize = 100;
+
+/// Where to page through every rule of a field or event page: a search for it, all vendors
+/// and per vendor.
+pub struct ListPager {
+    pub all: String,
+    pub by_vendor: Vec<(&'static str, u64, String)>,
+}
+
+impl ListPager {
+    pub fn new(l: &Links, term: &str, counts: &detcat_catalog::views::VendorCounts) -> ListPager {
+        ListPager {
+            all: l.search(term),
+            by_vendor: [
+                ("sigma", counts.sigma),
+                ("elastic", counts.elastic),
+                ("splunk", counts.splunk),
+            ]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(v, n)| (v, n, l.search(&format!("{term} vendor:{v}"))))
+            .collect(),
+        }
+    }
+}
+
+fn first_rules(rules: &[RuleRef]) -> &[RuleRef] {
+    rules.get(..LISTED_RULES).unwrap_or(rules)
 }
 
 impl<'a> FieldPageView<'a> {
@@ -329,6 +526,8 @@ impl<'a> FieldPageView<'a> {
             f,
             api_href: l.api_twin(&Target::Field(f.field.clone())),
             names,
+            shown: first_rules(&f.rules),
+            pager: ListPager::new(l, &format!("field:{}", f.field), &f.rules_by_vendor),
         }
     }
 }
@@ -340,6 +539,8 @@ pub struct EventView<'a> {
     pub origin: &'a str,
     pub e: &'a EventPage,
     pub api_href: String,
+    pub shown: &'a [RuleRef],
+    pub pager: ListPager,
 }
 
 impl<'a> EventView<'a> {
@@ -349,6 +550,8 @@ impl<'a> EventView<'a> {
             l,
             origin,
             e,
+            shown: first_rules(&e.rules),
+            pager: ListPager::new(l, &format!("event:{key}"), &e.rules_by_vendor),
             api_href: l.api_twin(&Target::Event(key)),
         }
     }
@@ -363,6 +566,53 @@ pub struct SearchView<'a> {
     pub page: Option<&'a SearchPage>,
     pub prev: Option<String>,
     pub next: Option<String>,
+    /// Filter groups (label, [(value, href, on)]): a filter link adds or removes one term.
+    pub filters: Vec<FilterGroup>,
+}
+
+/// The filter links of the search page: each toggles one `key:value` term of `q`.
+/// One filter group of the search page: its label and (value, href, on) links.
+pub type FilterGroup = (&'static str, Vec<(String, String, bool)>);
+
+pub fn search_filters(l: &Links, q: &str) -> Vec<FilterGroup> {
+    let groups: [(&'static str, &str, &[&str]); 4] = [
+        ("Vendor", "vendor", &VENDORS),
+        (
+            "Status",
+            "status",
+            &["stable", "test", "experimental", "production", "partial"],
+        ),
+        (
+            "Severity",
+            "severity",
+            &["critical", "high", "medium", "low", "informational"],
+        ),
+        ("Platform", "platform", &["windows", "linux", "macos"]),
+    ];
+    let terms: Vec<&str> = q.split_whitespace().collect();
+    groups
+        .iter()
+        .map(|(label, key, values)| {
+            let links = values
+                .iter()
+                .map(|v| {
+                    let term = format!("{key}:{v}");
+                    let on = terms.iter().any(|t| t.eq_ignore_ascii_case(&term));
+                    let next: Vec<&str> = if on {
+                        terms
+                            .iter()
+                            .copied()
+                            .filter(|t| !t.eq_ignore_ascii_case(&term))
+                            .collect()
+                    } else {
+                        terms.iter().copied().chain([term.as_str()]).collect()
+                    };
+                    ((*v).to_owned(), l.search(&next.join(" ")), on)
+                })
+                .collect();
+            (*label, links)
+        })
+        .collect()
 }
 
 #[derive(Template)]

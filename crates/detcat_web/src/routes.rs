@@ -2,7 +2,7 @@
 //! layers every response passes (security headers, response cache).
 
 use axum::Router;
-use axum::body::{Body, Bytes, HttpBody};
+use axum::body::{Bytes, HttpBody};
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{Path, Query, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -72,6 +72,8 @@ pub fn app(state: AppState) -> Router {
         .route("/coverage", get(coverage))
         .route("/diff", get(diff))
         .route("/static/{name}", get(asset))
+        .route("/favicon.ico", get(favicon))
+        .route("/stats", get(stats))
         .route("/healthz", get(healthz))
         .route("/api/", get(api_matrix))
         .nest("/api", api)
@@ -126,9 +128,22 @@ async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next
     if !cacheable {
         return next.run(req).await;
     }
-    let key = cache_key(req.uri());
+    let gzip_ok = crate::compress::accepts_gzip(req.headers());
+    let validators = req.headers().clone();
+    let mut key = cache_key(req.uri());
+    if req.uri().path().starts_with("/api/navigator") {
+        // The layer links back to the host it was asked from.
+        if let Some(host) = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+        {
+            key.push('\u{1f}');
+            key.push_str(host);
+        }
+    }
     if let Some(hit) = state.cache_get(&key) {
-        return cached_response(hit);
+        return cached_response(hit, gzip_ok, &validators, true);
     }
     // A HEAD runs as the GET it mirrors, so its answer fills the GET cache (hyper sends no
     // body for a HEAD).
@@ -154,15 +169,16 @@ async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next
     let (parts, body) = res.into_parts();
     match axum::body::to_bytes(body, CACHE_ENTRY_BYTES).await {
         Ok(bytes) => {
-            state.cache_put(
-                key,
-                Cached {
-                    status: status.as_u16(),
-                    content_type,
-                    body: bytes.clone(),
-                },
-            );
-            Response::from_parts(parts, Body::from(bytes))
+            let entry = Cached::new(status.as_u16(), content_type, bytes);
+            state.cache_put(key, entry.clone());
+            let mut res = cached_response(entry, gzip_ok, &validators, false);
+            // The handler's own headers (none that the cache sets) go out too.
+            for (name, value) in &parts.headers {
+                if !res.headers().contains_key(name) {
+                    res.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            res
         }
         Err(e) => AppError::Internal(format!("buffering a response: {e}")).into_response(),
     }
@@ -186,17 +202,46 @@ fn cache_key(uri: &axum::http::Uri) -> String {
 /// Says whether the response cache answered (operators and tests see the cache work).
 pub const CACHE_HEADER: &str = "x-detcat-cache";
 
-fn cached_response(hit: Cached) -> Response {
+/// A cached answer: `304` when the client holds this version, else the body, gzipped when
+/// the client takes gzip. Pages may change when the catalog is rebuilt, so clients revalidate
+/// (`no-cache`) with the `ETag`.
+fn cached_response(
+    hit: Cached,
+    gzip_ok: bool,
+    req: &axum::http::HeaderMap,
+    was_hit: bool,
+) -> Response {
     let status = StatusCode::from_u16(hit.status).unwrap_or(StatusCode::OK);
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, hit.content_type),
-            (header::HeaderName::from_static(CACHE_HEADER), "hit"),
-        ],
-        hit.body,
-    )
-        .into_response()
+    let etag = HeaderValue::from_str(&hit.etag).ok();
+    let mut res = if status == StatusCode::OK && crate::compress::not_modified(req, &hit.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        match (gzip_ok, hit.gzip) {
+            (true, Some(gz)) => (
+                status,
+                [
+                    (header::CONTENT_TYPE, hit.content_type),
+                    (header::CONTENT_ENCODING, "gzip"),
+                ],
+                gz,
+            )
+                .into_response(),
+            _ => (status, [(header::CONTENT_TYPE, hit.content_type)], hit.body).into_response(),
+        }
+    };
+    let h = res.headers_mut();
+    if was_hit {
+        h.insert(
+            header::HeaderName::from_static(CACHE_HEADER),
+            HeaderValue::from_static("hit"),
+        );
+    }
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Some(etag) = etag {
+        h.insert(header::ETAG, etag);
+    }
+    res
 }
 
 fn html(status: StatusCode, body: String) -> Response {
@@ -393,6 +438,16 @@ async fn event(State(state): State<AppState>, Path(key): Path<String>) -> Respon
 }
 
 async fn search(State(state): State<AppState>, Query(p): Query<SearchParams>) -> Response {
+    // An exact technique or rule id opens its page (303), when the catalog has it.
+    if site::looks_like_id(&p.q) {
+        let q = p.q.clone();
+        let found = state
+            .with_catalog(move |c| Ok(site::exact_match(c, &Links::server(), &q)?))
+            .await;
+        if let Ok(Some(href)) = found {
+            return axum::response::Redirect::to(&href).into_response();
+        }
+    }
     let n = page_number(p.page.as_deref());
     page(state, "page", String::new(), move |c, l| {
         site::search_html(c, l, &p.q, n).map(Some)
@@ -405,16 +460,17 @@ async fn not_found(State(state): State<AppState>, req: Request) -> Response {
     page(state, "page", wanted, |_, _| Ok(None)).await
 }
 
-async fn asset(Path(name): Path<String>) -> Response {
-    match assets::get(&name) {
-        Some((content_type, body)) => (
-            [
-                (header::CONTENT_TYPE, content_type),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            body,
-        )
-            .into_response(),
+async fn asset(Path(name): Path<String>, headers: axum::http::HeaderMap) -> Response {
+    match assets::get_cached(&name) {
+        Some(a) => {
+            let mut res =
+                cached_response(a, crate::compress::accepts_gzip(&headers), &headers, false);
+            res.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            );
+            res
+        }
         None => (
             StatusCode::NOT_FOUND,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -422,6 +478,18 @@ async fn asset(Path(name): Path<String>) -> Response {
         )
             .into_response(),
     }
+}
+
+/// Browsers ask for `/favicon.ico` whatever the page says: the same SVG icon.
+async fn favicon(headers: axum::http::HeaderMap) -> Response {
+    asset(Path("favicon.svg".to_owned()), headers).await
+}
+
+async fn stats(State(state): State<AppState>) -> Response {
+    page(state, "page", String::new(), |c, l| {
+        crate::stats::stats_html(c, l).map(Some)
+    })
+    .await
 }
 
 /// `ok` when a catalog connection answers a query within the deadline, else 503 with why.
@@ -500,10 +568,20 @@ async fn api_matrix(State(state): State<AppState>, Query(q): Query<MatrixParams>
 }
 
 async fn api_stats(State(state): State<AppState>) -> Response {
-    api(state, "page", String::new(), |c| Ok(Some(c.report()?))).await
+    api(state, "page", String::new(), |c| {
+        let mut r = c.report()?;
+        r.origin = crate::navigator::public_name(&r.origin).to_owned();
+        Ok(Some(r))
+    })
+    .await
 }
 
-async fn api_navigator(State(state): State<AppState>, Query(q): Query<MatrixParams>) -> Response {
+async fn api_navigator(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<MatrixParams>,
+) -> Response {
+    let base = navigator_base(&headers);
     api(state, "page", String::new(), move |c| {
         use crate::render::threat::MatrixColor;
         // `?color=threat|gap` scores the layer as the matrix colours its cells.
@@ -516,12 +594,25 @@ async fn api_navigator(State(state): State<AppState>, Query(q): Query<MatrixPara
             return Ok(Some(crate::navigator_score::navigator_score_layer(c, by)?));
         }
         let vendor = site::vendor_filter(q.vendor.as_deref())?;
-        Ok(Some(crate::navigator::navigator_layer(
+        Ok(Some(crate::navigator::navigator_layer_linked(
             c,
             vendor.as_deref(),
+            base.as_deref(),
         )?))
     })
     .await
+}
+
+/// `http://<Host>` for the links of a Navigator layer, when the Host header is a plain
+/// host[:port] (anything else gets no links rather than a link to a place we cannot vouch for).
+fn navigator_base(headers: &axum::http::HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let plain = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    plain.then(|| format!("http://{host}"))
 }
 
 async fn api_technique(State(state): State<AppState>, Path(id): Path<String>) -> Response {

@@ -56,6 +56,11 @@ pub fn home_html_colored(
 ) -> Result<String, WebError> {
     let m = c.matrix(None, vendor, platform, QueryOptions::default())?;
     let mut view = HomeView::new(l, c.origin(), &m);
+    view.subs = c.subtechnique_counts(vendor, QueryOptions::default())?;
+    if vendor.is_none() && platform.is_none() {
+        view.unknown = c.unknown_techniques(QueryOptions::default())?;
+        view.attack_version = c.meta("attack_version")?.unwrap_or_default();
+    }
     if color != MatrixColor::Rules {
         view.color = color;
         view.scores = crate::render::threat::matrix_scores(c)?;
@@ -109,6 +114,51 @@ pub fn event_html(c: &Catalog, l: &Links, key: &str) -> Result<Option<String>, W
     Ok(Some(EventView::new(l, c.origin(), &e).render()?))
 }
 
+/// Whether `q` looks like one technique id (`T1559.001`) or one rule id (a UUID, optionally
+/// `vendor/` before it): only such queries are looked up as pages before searching.
+pub fn looks_like_id(q: &str) -> bool {
+    let q = q.trim();
+    let technique = {
+        let b = q.as_bytes();
+        matches!(b.first(), Some(b'T' | b't'))
+            && match b.len() {
+                5 => b[1..].iter().all(u8::is_ascii_digit),
+                9 => {
+                    b[1..5].iter().all(u8::is_ascii_digit)
+                        && b[5] == b'.'
+                        && b[6..].iter().all(u8::is_ascii_digit)
+                }
+                _ => false,
+            }
+    };
+    let id = q.rsplit('/').next().unwrap_or(q);
+    let uuid = id.len() == 36
+        && id.chars().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    technique || uuid
+}
+
+/// The page an exact technique or rule id names (a search for `T1559.001` opens that
+/// technique), if the catalog has it.
+pub fn exact_match(c: &Catalog, l: &Links, q: &str) -> Result<Option<String>, WebError> {
+    let q = q.trim();
+    if !looks_like_id(q) {
+        return Ok(None);
+    }
+    if q.len() <= 9 {
+        let id = q.to_ascii_uppercase();
+        return Ok(c
+            .technique(&id, QueryOptions::default())?
+            .map(|_| l.technique(&id)));
+    }
+    Ok(c.rule(q)?.map(|r| l.rule(&r.vendor, &r.id)))
+}
+
 /// The search page; `page` is 1-based. An empty query shows the help only.
 pub fn search_html(c: &Catalog, l: &Links, q: &str, page: u64) -> Result<String, WebError> {
     let q = q.trim();
@@ -139,6 +189,7 @@ pub fn search_html(c: &Catalog, l: &Links, q: &str, page: u64) -> Result<String,
         page: result.as_ref(),
         prev,
         next,
+        filters: crate::pages::search_filters(l, q),
     };
     Ok(view.render()?)
 }

@@ -42,6 +42,27 @@ pub struct Cached {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Bytes,
+    /// The body gzipped once when cached (`None`: too small to gain).
+    pub gzip: Option<Bytes>,
+    pub etag: Arc<str>,
+}
+
+impl Cached {
+    /// A cache entry: the body, its gzip and its entity tag.
+    pub fn new(status: u16, content_type: &'static str, body: Bytes) -> Cached {
+        Cached {
+            status,
+            content_type,
+            gzip: crate::compress::gzip(&body),
+            etag: crate::compress::etag(&body).into(),
+            body,
+        }
+    }
+
+    /// Bytes held in memory.
+    fn size(&self) -> usize {
+        self.body.len() + self.gzip.as_ref().map_or(0, Bytes::len)
+    }
 }
 
 #[derive(Default)]
@@ -182,14 +203,14 @@ impl AppState {
             .cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if cache.bytes + value.body.len() > CACHE_BYTES {
+        if cache.bytes + value.size() > CACHE_BYTES {
             // Simple and bounded: start over rather than track recency.
             cache.map.clear();
             cache.bytes = 0;
         }
-        cache.bytes += value.body.len() + key.len();
+        cache.bytes += value.size() + key.len();
         if let Some(old) = cache.map.insert(key, value) {
-            cache.bytes = cache.bytes.saturating_sub(old.body.len());
+            cache.bytes = cache.bytes.saturating_sub(old.size());
         }
     }
 }
@@ -206,26 +227,12 @@ mod tests {
         let state = AppState::from_catalogs(Vec::new());
         let big = Bytes::from(vec![b'x'; CACHE_ENTRY_BYTES]);
         for i in 0..(CACHE_BYTES / CACHE_ENTRY_BYTES + 3) {
-            state.cache_put(
-                format!("k{i}"),
-                Cached {
-                    status: 200,
-                    content_type: "text/plain",
-                    body: big.clone(),
-                },
-            );
+            state.cache_put(format!("k{i}"), Cached::new(200, "text/plain", big.clone()));
         }
         let bytes = state.inner.cache.lock().unwrap().bytes;
         assert!(bytes <= CACHE_BYTES, "{bytes}");
         let too_big = Bytes::from(vec![b'x'; CACHE_ENTRY_BYTES + 1]);
-        state.cache_put(
-            "huge".into(),
-            Cached {
-                status: 200,
-                content_type: "text/plain",
-                body: too_big,
-            },
-        );
+        state.cache_put("huge".into(), Cached::new(200, "text/plain", too_big));
         assert!(state.cache_get("huge").is_none());
     }
 

@@ -291,3 +291,207 @@ fn matrix_colour_toggle_recolours_cells() {
         "cells coloured by threat"
     );
 }
+
+/// `document.documentElement.scrollWidth` against the viewport, and the widest element when
+/// the page overflows.
+const MEASURE_OVERFLOW: &str = r#"
+var iw = window.innerWidth, worst = "", right = 0;
+document.querySelectorAll("body *").forEach(function (el) {
+  var r = el.getBoundingClientRect();
+  if (r.width > 0 && r.right > right) { right = r.right; worst = el.tagName + "." + el.className; }
+});
+return { scroll: document.documentElement.scrollWidth, inner: iw, worst: worst, right: Math.ceil(right) };
+"#;
+
+/// Saves a viewport screenshot under target/browser-artifacts (and, with
+/// `DETCAT_SCREENSHOTS=DIR`, into DIR: `docs/screenshots` is refreshed this way).
+fn keep_screenshot(session: &webdriver::Session, name: &str) {
+    let png = session.screenshot();
+    assert!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
+    std::fs::write(artifacts().join(name), &png).unwrap();
+    if let Some(dir) = std::env::var_os("DETCAT_SCREENSHOTS") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join(name), &png).unwrap();
+    }
+}
+
+#[test]
+fn the_guide_is_above_the_fold_at_1280_by_800() {
+    let Some(chrome) = chromium() else { return };
+    let base = format!("http://{}", start(demo_state()));
+    let session = webdriver::Session::start(&chrome.bin, 1280, 800);
+    session.goto(&format!("{base}/technique/T1559.001"));
+    let m = session.eval(
+        r##"var t = document.querySelector("#guide table");
+           if (!t) { return { missing: true }; }
+           var r = t.getBoundingClientRect();
+           return { top: Math.round(r.top), inner: window.innerHeight,
+                    attack: Math.round(document.getElementById("detection").getBoundingClientRect().top) };"##,
+    );
+    eprintln!("T1559.001 at 1280x800: {m}");
+    assert!(m.get("missing").is_none(), "the guide has a table: {m}");
+    let top = m["top"].as_i64().unwrap();
+    assert!(
+        top > 0 && top + 40 < m["inner"].as_i64().unwrap(),
+        "the guide's first table starts above the fold: {m}"
+    );
+    assert!(
+        m["attack"].as_i64().unwrap() > top,
+        "the ATT&CK detection text comes after the guide: {m}"
+    );
+    keep_screenshot(&session, "technique-1280.png");
+}
+
+#[test]
+fn no_page_scrolls_sideways_on_a_phone() {
+    let Some(chrome) = chromium() else { return };
+    let base = format!("http://{}", start(demo_state()));
+    let session = webdriver::Session::start(&chrome.bin, 390, 844);
+    session.goto(&format!("{base}/technique/T1559.001"));
+    let rule = session
+        .eval(r#"return document.querySelector('#rules a[href^="/rule/"]').getAttribute("href");"#)
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in [
+        "/",
+        "/technique/T1559.001",
+        rule.as_str(),
+        "/field/process.name",
+        "/field/process.command_line",
+        "/event/sysmon:1",
+        "/search?q=regsvr32",
+        "/stats",
+    ] {
+        session.goto(&format!("{base}{path}"));
+        let m = session.eval(MEASURE_OVERFLOW);
+        eprintln!("{path} at 390 px: {m}");
+        assert_eq!(m["inner"], 390, "{path}: laid out at 390 px");
+        assert!(
+            m["scroll"].as_u64().unwrap() <= 390,
+            "{path} overflows the phone's width: {m}"
+        );
+        if path == "/technique/T1559.001" {
+            keep_screenshot(&session, "technique-390.png");
+        }
+    }
+}
+
+/// The real ATT&CK release (`DETCAT_CORPUS/attack`, 14 enterprise tactics) with the hostile
+/// rule: the demo's ATT&CK subset has two tactics only. `None` when `DETCAT_CORPUS` is unset;
+/// a missing path fails.
+fn full_attack_state() -> Option<detcat_web::AppState> {
+    let Some(dir) = std::env::var_os("DETCAT_CORPUS").map(PathBuf::from) else {
+        eprintln!("DETCAT_CORPUS is not set: skipping the full-matrix browser test");
+        return None;
+    };
+    assert!(
+        dir.is_dir(),
+        "DETCAT_CORPUS={} does not exist",
+        dir.display()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    common::write_hostile_corpus(tmp.path());
+    let attack = tmp.path().join("attack");
+    std::fs::create_dir_all(&attack).unwrap();
+    let bundle = "enterprise-attack-18.1.json";
+    std::fs::copy(dir.join("attack").join(bundle), attack.join(bundle)).unwrap();
+    let corpus = detcat_catalog::Corpus::read_dir(tmp.path()).unwrap();
+    let (conn, _) =
+        detcat_catalog::build_in_memory(&corpus, &detcat_catalog::BuildOptions::default()).unwrap();
+    let catalog = detcat_catalog::Catalog::from_connection(conn, "test").unwrap();
+    Some(detcat_web::AppState::from_catalogs(vec![catalog]))
+}
+
+#[test]
+fn the_matrix_shows_every_tactic_at_1920() {
+    let Some(chrome) = chromium() else { return };
+    let Some(state) = full_attack_state() else {
+        return;
+    };
+    let base = format!("http://{}", start(state));
+    let session = webdriver::Session::start(&chrome.bin, 1920, 1080);
+    session.goto(&format!("{base}/"));
+    let m = session.eval(
+        r#"var ths = document.querySelectorAll("table.matrix thead th");
+           var last = ths[ths.length - 1].getBoundingClientRect();
+           var wrap = document.querySelector(".matrix-wrap");
+           var cells = 0;
+           document.querySelectorAll("table.matrix a.cell").forEach(function (a) {
+             var r = a.getBoundingClientRect();
+             if (r.right > cells) { cells = Math.ceil(r.right); }
+           });
+           return { tactics: ths.length, right: Math.ceil(last.right), inner: window.innerWidth,
+                    scroll: wrap.scrollWidth, client: wrap.clientWidth,
+                    page: document.documentElement.scrollWidth, cells: cells };"#,
+    );
+    eprintln!("matrix at 1920 px: {m}");
+    assert_eq!(m["tactics"], 14, "{m}");
+    assert!(
+        m["right"].as_u64().unwrap() <= 1920
+            && m["cells"].as_u64().unwrap() <= 1920
+            && m["scroll"].as_u64() <= m["client"].as_u64(),
+        "the last tactic is visible without scrolling: {m}"
+    );
+    assert!(m["page"].as_u64().unwrap() <= 1920, "{m}");
+    keep_screenshot(&session, "home-1920.png");
+}
+
+#[test]
+fn keyboard_alone_reaches_the_search_box_and_the_guide() {
+    let Some(chrome) = chromium() else { return };
+    let base = format!("http://{}", start(demo_state()));
+    let session = webdriver::Session::start(&chrome.bin, 1280, 800);
+    session.goto(&format!("{base}/technique/T1559.001"));
+    let focused = r#"var a = document.activeElement;
+        return { tag: a.tagName, id: a.id, cls: a.className, href: a.getAttribute("href") };"#;
+    session.press("\u{E004}");
+    let first = session.eval(focused);
+    assert_eq!(
+        first["cls"], "skip",
+        "the first Tab lands on the skip link: {first}"
+    );
+    let mut reached_search = false;
+    let mut reached_guide = false;
+    for _ in 0..40 {
+        session.press("\u{E004}");
+        let f = session.eval(focused);
+        if f["id"] == "q" {
+            reached_search = true;
+        }
+        if f["href"] == "#guide" {
+            reached_guide = true;
+            session.press("\u{E007}");
+            break;
+        }
+    }
+    assert!(reached_search, "Tab reaches the search box");
+    assert!(
+        reached_guide,
+        "Tab reaches the table of contents' Guide link"
+    );
+    let hash = session.eval("return location.hash;");
+    assert_eq!(hash, "#guide", "Enter on it opens the guide");
+    // The suggestion list: type, then arrow down selects the first suggestion.
+    session.goto(&format!("{base}/"));
+    session.eval(
+        r#"var q = document.getElementById("q"); q.focus(); q.value = "regsvr32";
+                    q.dispatchEvent(new Event("input")); return true;"#,
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    session.press("\u{E015}");
+    let sel = session.eval(
+        r#"var q = document.getElementById("q");
+           return { expanded: q.getAttribute("aria-expanded"), active: q.getAttribute("aria-activedescendant"),
+                    role: document.getElementById("suggest").getAttribute("role"),
+                    selected: document.querySelectorAll('#suggest [aria-selected="true"]').length };"#,
+    );
+    eprintln!("suggestions after ArrowDown: {sel}");
+    assert_eq!(sel["expanded"], "true", "{sel}");
+    assert_eq!(sel["role"], "listbox", "{sel}");
+    assert_eq!(sel["selected"], 1, "{sel}");
+    assert!(
+        sel["active"].as_str().is_some_and(|a| !a.is_empty()),
+        "{sel}"
+    );
+}

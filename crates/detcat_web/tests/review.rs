@@ -38,6 +38,7 @@ async fn post(uri: &str, content_type: &str, body: Vec<u8>) -> Got {
         content_type,
         csp,
         nosniff: true,
+        location: None,
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }

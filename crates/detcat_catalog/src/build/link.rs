@@ -189,6 +189,9 @@ impl Attack {
                 }
             }
         }
+        // ATT&CK gives no tactic when every technique is unknown to the loaded release (an
+        // ATT&CK v19 id under v18.1): then the rule's own tactic tags are all there is.
+        let attack_gave_none = tactics.is_empty();
         for tag in &rule.attack.tactics {
             let resolved = match kb.resolve_tactic_tag(tag) {
                 TacticResolution::Known { tactic } => Some(tactic.id.clone()),
@@ -210,7 +213,7 @@ impl Attack {
                 }
             };
             if let Some(t) = resolved {
-                if techniques.is_empty() && !tactics.contains(&t) {
+                if (techniques.is_empty() || attack_gave_none) && !tactics.contains(&t) {
                     tactics.push(t);
                 } else if !tactics.contains(&t) {
                     diagnostics.push(Diagnostic::info(

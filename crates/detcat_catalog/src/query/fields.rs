@@ -28,7 +28,9 @@ impl FieldIndex {
     pub(crate) fn load(conn: &Connection) -> Result<FieldIndex, CatalogError> {
         let mut index = FieldIndex::default();
         let mut stmt = conn.prepare(
-            "SELECT id FROM canonical_fields UNION SELECT DISTINCT canonical FROM predicates",
+            // `keyword`: the pseudo-field of field-less keyword searches (triples only).
+            "SELECT id FROM canonical_fields UNION SELECT DISTINCT canonical FROM predicates
+             UNION SELECT 'keyword' WHERE EXISTS (SELECT 1 FROM triples WHERE field = 'keyword')",
         )?;
         for id in stmt.query_map([], |r| r.get::<_, String>(0))? {
             let id = id?;

@@ -11,6 +11,7 @@ mod search;
 mod similarity;
 mod technique;
 mod threat;
+mod unknown;
 
 pub use threat::TopFilter;
 

@@ -1,12 +1,17 @@
 //! Search: full text over titles, descriptions, fields and values, plus structured filters
-//! (`field:process.name value:regsvr32.exe vendor:sigma technique:T1218 event:sysmon:1`).
+//! (`field:process.name value:regsvr32.exe vendor:sigma technique:T1218 event:sysmon:1`,
+//! `op:endswith status:stable severity:high platform:windows`).
+//!
+//! Free text is ranked by FTS5's bm25 with the title weighing most, then values and field
+//! names, then the description; each hit says why it matched, and a search that finds nothing
+//! suggests the nearest fields and values the catalog holds.
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Error as SqlError, ffi};
 
 use super::{Catalog, QueryOptions, active_clause, rule_ref};
 use crate::error::CatalogError;
-use crate::views::{SearchHit, SearchPage};
+use crate::views::{SearchHit, SearchPage, SearchSuggestion};
 
 /// Longest query accepted, in characters: a search box query, not a document.
 pub const MAX_QUERY_CHARS: usize = 1_000;
@@ -24,6 +29,12 @@ pub struct SearchQuery {
     pub value: Vec<String>,
     pub technique: Vec<String>,
     pub event: Vec<String>,
+    /// `op:endswith` — with `field:` and `value:`, the exact indicator triple (what corpus
+    /// reach counts).
+    pub op: Vec<String>,
+    pub status: Vec<String>,
+    pub severity: Vec<String>,
+    pub platform: Vec<String>,
 }
 
 impl SearchQuery {
@@ -62,6 +73,10 @@ impl SearchQuery {
             + self.value.len()
             + self.technique.len()
             + self.event.len()
+            + self.op.len()
+            + self.status.len()
+            + self.severity.len()
+            + self.platform.len()
     }
 
     /// Parses without limits (see [`SearchQuery::parse_checked`]).
@@ -75,6 +90,10 @@ impl SearchQuery {
                     "value" => &mut out.value,
                     "technique" => &mut out.technique,
                     "event" => &mut out.event,
+                    "op" => &mut out.op,
+                    "status" => &mut out.status,
+                    "severity" => &mut out.severity,
+                    "platform" => &mut out.platform,
                     _ => return None,
                 };
                 Some((slot, v.to_owned()))
@@ -166,6 +185,43 @@ fn fts_error(e: SqlError) -> CatalogError {
     }
 }
 
+/// bm25 weights of the FTS columns (title, description, fields, vals): a rule that names the
+/// words in its title or in the values it looks for ranks above one that mentions them in
+/// passing in its description.
+const BM25: &str = "bm25(rules_fts, 10.0, 1.0, 3.0, 5.0)";
+
+/// Reasons shown per hit, at most.
+const MAX_WHY: usize = 3;
+
+/// Suggestions shown when nothing matched, at most.
+const MAX_SUGGESTIONS: usize = 8;
+
+/// The words of a search term as the FTS tokenizer sees them (lowercase, split on anything
+/// that is not a letter or digit).
+fn words(term: &str) -> Vec<String> {
+    term.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether `text` holds every word of one of `terms` (the words of each term, in any case).
+fn mentions(text: &str, terms: &[Vec<String>]) -> bool {
+    let lower = text.to_lowercase();
+    terms
+        .iter()
+        .any(|t| !t.is_empty() && t.iter().all(|w| lower.contains(w.as_str())))
+}
+
+/// A filter term as the search box takes it (quoted when it holds spaces).
+fn filter_term(key: &str, v: &str) -> String {
+    if v.chars().any(char::is_whitespace) {
+        format!("{key}:\"{}\"", v.replace('"', ""))
+    } else {
+        format!("{key}:{v}")
+    }
+}
+
 impl Catalog {
     pub fn search(
         &self,
@@ -187,6 +243,7 @@ impl Catalog {
             offset,
             limit,
             hits: Vec::new(),
+            suggestions: Vec::new(),
         };
         let mut clauses: Vec<String> = vec![active_clause(options).to_owned()];
         let mut params: Vec<SqlValue> = Vec::new();
@@ -194,15 +251,39 @@ impl Catalog {
             params.push(SqlValue::Text(v));
             format!("?{}", params.len())
         };
-        if !query.text.is_empty() {
+        // Free text joins the ranked full-text matches; filters-only queries list by title.
+        let (from, order) = if query.text.is_empty() {
+            ("rules r".to_owned(), "r.title, r.vendor")
+        } else {
             let p = bind(fts_query(&query.text));
-            clauses.push(format!(
-                "r.rid IN (SELECT rowid FROM rules_fts WHERE rules_fts MATCH {p})"
-            ));
-        }
+            (
+                format!(
+                    "(SELECT rowid AS frid, {BM25} AS score FROM rules_fts WHERE rules_fts MATCH {p}) f
+                     JOIN rules r ON r.rid = f.frid"
+                ),
+                "f.score, r.title, r.vendor",
+            )
+        };
         for v in &query.vendor {
             let p = bind(v.to_ascii_lowercase());
             clauses.push(format!("r.vendor = {p}"));
+        }
+        for v in &query.status {
+            let p = bind(v.clone());
+            clauses.push(format!(
+                "(r.status = {p} COLLATE NOCASE OR r.parse_status = {p} COLLATE NOCASE)"
+            ));
+        }
+        for v in &query.severity {
+            let p = bind(v.clone());
+            clauses.push(format!("r.severity = {p} COLLATE NOCASE"));
+        }
+        for v in &query.platform {
+            let p = bind(like_escape(&v.to_lowercase()));
+            clauses.push(format!(
+                "r.rid IN (SELECT rt.rid FROM techniques t JOIN rule_techniques rt ON rt.technique_id = t.id
+                           WHERE lower(t.platforms) LIKE '%\"' || {p} || '%' ESCAPE '\\')"
+            ));
         }
         // A field names a canonical field or a vendor's name for one; a value matches the
         // canonical (folded) value, the value as written, or a part of it. Given both, they
@@ -236,7 +317,35 @@ impl Catalog {
                   OR r.rid IN (SELECT rid FROM triples WHERE field IN ({list})))"
             ));
         }
-        for v in &query.value {
+        // `op:` without a value is the triple with the empty value (`exists`).
+        let empty_value = [String::new()];
+        let values = if query.value.is_empty() && !query.op.is_empty() {
+            &empty_value[..]
+        } else {
+            &query.value[..]
+        };
+        for v in values {
+            if !query.op.is_empty() {
+                // `field:F op:O value:V` is one indicator triple exactly: the rules corpus
+                // reach counts.
+                let raw = bind(v.clone());
+                let ops = query
+                    .op
+                    .iter()
+                    .map(|o| bind(o.clone()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let on_field = if fields.is_empty() {
+                    String::new()
+                } else {
+                    format!("AND field IN ({})", field_list(&mut bind))
+                };
+                clauses.push(format!(
+                    "r.rid IN (SELECT rid FROM triples WHERE role = 'indicator' AND value = {raw}
+                               AND operator IN ({ops}) {on_field})"
+                ));
+                continue;
+            }
             let p = bind(v.to_lowercase());
             let raw = bind(v.clone());
             let like = bind(like_escape(&v.to_lowercase()));
@@ -271,34 +380,180 @@ impl Catalog {
         let total: u64 = self
             .conn
             .query_row(
-                &format!("SELECT count(*) FROM rules r WHERE {filter}"),
+                &format!("SELECT count(*) FROM {from} WHERE {filter}"),
                 rusqlite::params_from_iter(params.iter()),
                 |r| r.get(0),
             )
             .map_err(fts_error)?;
         let sql = format!(
             "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status,
-                    (SELECT json_group_array(technique_id) FROM (SELECT technique_id FROM rule_techniques rt WHERE rt.rid = r.rid ORDER BY technique_id))
-             FROM rules r WHERE {filter} ORDER BY r.title, r.vendor LIMIT {limit} OFFSET {offset}"
+                    (SELECT json_group_array(technique_id) FROM (SELECT technique_id FROM rule_techniques rt WHERE rt.rid = r.rid ORDER BY technique_id)),
+                    r.status, r.severity, r.rid
+             FROM {from} WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let hits = stmt
+        let rows = stmt
             .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-                Ok(SearchHit {
-                    rule: rule_ref(r)?,
-                    techniques: super::json_vec(&r.get::<_, String>(6)?),
-                })
+                Ok((
+                    SearchHit {
+                        rule: rule_ref(r)?,
+                        techniques: super::json_vec(&r.get::<_, String>(6)?),
+                        status: r.get(7)?,
+                        severity: r.get(8)?,
+                        why: Vec::new(),
+                    },
+                    r.get::<_, i64>(9)?,
+                ))
             })
             .map_err(fts_error)?
             .collect::<Result<Vec<_>, _>>()
             .map_err(fts_error)?;
+        let terms: Vec<Vec<String>> = query.text.iter().map(|t| words(t)).collect();
+        let mut hits = Vec::with_capacity(rows.len());
+        for (mut hit, rid) in rows {
+            if !terms.is_empty() {
+                hit.why = self.why(rid, &hit.rule.title, &terms)?;
+            }
+            hits.push(hit);
+        }
+        let suggestions = if total == 0 {
+            self.nearest(&query)?
+        } else {
+            Vec::new()
+        };
         Ok(SearchPage {
             query: q.to_owned(),
             total,
             offset,
             limit,
             hits,
+            suggestions,
         })
+    }
+
+    /// Where a hit names the search words: its title, a value it looks for, a field it
+    /// filters, its description — the first [`MAX_WHY`] of those.
+    fn why(
+        &self,
+        rid: i64,
+        title: &str,
+        terms: &[Vec<String>],
+    ) -> Result<Vec<String>, CatalogError> {
+        let mut why = Vec::new();
+        if mentions(title, terms) {
+            why.push("title".to_owned());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT canonical, operator, vals, role FROM predicates WHERE rid = ?1 ORDER BY ord",
+        )?;
+        let preds = stmt
+            .query_map([rid], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (field, op, vals, role) in &preds {
+            if why.len() >= MAX_WHY {
+                break;
+            }
+            let not = if role == "exclusion" { "not " } else { "" };
+            if let Some(v) = super::json_vec(vals)
+                .into_iter()
+                .find(|v| mentions(v, terms))
+            {
+                let reason = format!("{not}{field} {op} {v}");
+                if !why.contains(&reason) {
+                    why.push(reason);
+                }
+            } else if mentions(field, terms) {
+                let reason = format!("field {field}");
+                if !why.contains(&reason) {
+                    why.push(reason);
+                }
+            }
+        }
+        if why.is_empty() {
+            // Nothing shorter names the words: the description (or the raw query) does.
+            why.push("description".to_owned());
+        }
+        Ok(why)
+    }
+
+    /// Fields and indicator values near the words of a query that found nothing: values that
+    /// contain a word (or its longest prefix that occurs), fields whose name does.
+    fn nearest(&self, query: &SearchQuery) -> Result<Vec<SearchSuggestion>, CatalogError> {
+        let mut out: Vec<SearchSuggestion> = Vec::new();
+        let wanted: Vec<String> = query
+            .text
+            .iter()
+            .chain(&query.value)
+            .flat_map(|t| words(t))
+            .chain(query.field.iter().flat_map(|f| words(f)))
+            .filter(|w| w.chars().count() >= 3)
+            .take(4)
+            .collect();
+        let mut values = self.conn.prepare_cached(
+            "SELECT field, operator, value, COUNT(DISTINCT rid) AS n FROM triples
+             WHERE role = 'indicator' AND value LIKE '%' || ?1 || '%' ESCAPE '\\'
+             GROUP BY field, operator, value ORDER BY n DESC, value LIMIT 5",
+        )?;
+        let mut field_names = self.conn.prepare_cached(
+            "SELECT field, COUNT(DISTINCT rid) AS n FROM triples
+             WHERE field LIKE '%' || ?1 || '%' ESCAPE '\\'
+             GROUP BY field ORDER BY n DESC, field LIMIT 3",
+        )?;
+        for w in &wanted {
+            // The longest prefix of the word that some value holds (a typo at the end).
+            let chars: Vec<char> = w.chars().collect();
+            for keep in (3..=chars.len()).rev() {
+                let prefix: String = chars.iter().take(keep).collect();
+                let found = values
+                    .query_map([like_escape(&prefix)], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, u64>(3)?,
+                        ))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                if found.is_empty() {
+                    continue;
+                }
+                for (field, op, value, n) in found {
+                    out.push(SearchSuggestion {
+                        label: format!("{field} {op} {value}"),
+                        query: format!(
+                            "{} {}",
+                            filter_term("field", &field),
+                            filter_term("value", &value)
+                        ),
+                        rules: n,
+                    });
+                }
+                break;
+            }
+            let found = field_names
+                .query_map([like_escape(w)], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            for (field, n) in found {
+                out.push(SearchSuggestion {
+                    label: format!("field {field}"),
+                    query: filter_term("field", &field),
+                    rules: n,
+                });
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|s| seen.insert(s.query.clone()));
+        out.truncate(MAX_SUGGESTIONS);
+        Ok(out)
     }
 }
 

@@ -35,7 +35,7 @@ pub struct Span {
 }
 
 /// Highlighted lines (files with more lines are cut; the page says so).
-pub const MAX_LINES: usize = 5_000;
+pub const MAX_LINES: usize = 1_500;
 
 /// Highlights `source`, choosing TOML rules for `.toml` paths and YAML rules otherwise.
 pub fn highlight(path: &str, source: &str) -> Vec<Vec<Span>> {

@@ -64,9 +64,47 @@ pub fn rules_word(n: impl Borrow<u64>) -> String {
     }
 }
 
+/// At most `max` bytes of `s`, cut at a character boundary (long queries on rule pages).
+pub fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// A value as people read it: `None` for an ordinary value (shown as code), or the words
+/// for what an empty value means under its operator (`exists` has no value to show).
+pub fn value_word(operator: &str, value: &str) -> Option<&'static str> {
+    match (operator, value) {
+        ("exists", "") => Some("field present (any value)"),
+        ("not exists", "") => Some("field absent"),
+        (_, "") => Some("empty string"),
+        (_, "null") => Some("null (no value)"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clip_cuts_at_char_boundaries() {
+        assert_eq!(clip("abc", 10), "abc");
+        assert_eq!(clip("aé", 2), "a");
+    }
+
+    #[test]
+    fn empty_values_read_as_words() {
+        assert_eq!(value_word("exists", ""), Some("field present (any value)"));
+        assert_eq!(value_word("not exists", ""), Some("field absent"));
+        assert_eq!(value_word("eq", ""), Some("empty string"));
+        assert_eq!(value_word("eq", "regsvr32.exe"), None);
+    }
 
     #[test]
     fn shades_and_bars() {

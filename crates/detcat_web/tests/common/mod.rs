@@ -76,6 +76,8 @@ pub struct Got {
     pub content_type: String,
     pub csp: String,
     pub nosniff: bool,
+    /// The `Location` header of a redirect.
+    pub location: Option<String>,
     pub body: String,
 }
 
@@ -102,12 +104,14 @@ pub async fn get(state: &detcat_web::AppState, uri: &str) -> Got {
     let content_type = header("content-type");
     let csp = header("content-security-policy");
     let nosniff = header("x-content-type-options") == "nosniff";
+    let location = Some(header("location")).filter(|l| !l.is_empty());
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     Got {
         status,
         content_type,
         csp,
         nosniff,
+        location,
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }

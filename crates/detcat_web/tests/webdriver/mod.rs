@@ -119,6 +119,59 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Presses and releases `key` (a WebDriver key code: `\u{E004}` is Tab, `\u{E007}` Enter).
+    pub fn press(&self, key: &str) {
+        call(
+            self.port,
+            "POST",
+            &format!("/session/{}/actions", self.id),
+            Some(
+                &json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+                    { "type": "keyDown", "value": key }, { "type": "keyUp", "value": key }
+                ]}]}),
+            ),
+        );
+    }
+
+    /// A PNG of the viewport.
+    pub fn screenshot(&self) -> Vec<u8> {
+        let answer = call(
+            self.port,
+            "GET",
+            &format!("/session/{}/screenshot", self.id),
+            None,
+        );
+        base64_decode(answer["value"].as_str().unwrap_or_default())
+    }
+}
+
+/// Standard base64 (the screenshot's encoding), padding and line breaks ignored.
+fn base64_decode(s: &str) -> Vec<u8> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for v in s.bytes().filter_map(value) {
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         let _ = std::panic::catch_unwind(|| {

@@ -1,0 +1,71 @@
+//! Web checks on the full corpus (`DETCAT_CORPUS`; unset: skipped with a note, set to a
+//! missing path: FAILS): every corpus-reach link of T1559.001 finds as many rules as it shows,
+//! `regsvr32` ranks rules that name it in the title or a value first, and an exact technique
+//! id opens its page.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use axum::http::StatusCode;
+use common::get;
+
+fn corpus_state() -> Option<detcat_web::AppState> {
+    let Some(dir) = std::env::var_os("DETCAT_CORPUS").map(PathBuf::from) else {
+        eprintln!("DETCAT_CORPUS is not set: skipping the full-corpus web tests");
+        return None;
+    };
+    assert!(
+        dir.is_dir(),
+        "DETCAT_CORPUS={} does not exist",
+        dir.display()
+    );
+    let corpus = detcat_catalog::Corpus::read_dir(&dir).unwrap();
+    let (conn, _) =
+        detcat_catalog::build_in_memory(&corpus, &detcat_catalog::BuildOptions::default()).unwrap();
+    let catalog = detcat_catalog::Catalog::from_connection(conn, "full corpus").unwrap();
+    Some(detcat_web::AppState::from_catalogs(vec![catalog]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_corpus_reach_links_search_and_redirects() {
+    let Some(s) = corpus_state() else { return };
+
+    // Every corpus-reach link of T1559.001: the search it opens finds the number shown.
+    let page = get(&s, "/technique/T1559.001").await.body;
+    let mut checked = 0;
+    for part in page.split("<a class=\"reach\" href=\"").skip(1) {
+        let href = part.split('"').next().unwrap().replace("&amp;", "&");
+        let shown: u64 = part
+            .split('>')
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap();
+        let api = href.replacen("/search?", "/api/search?", 1);
+        let total = get(&s, &api).await.json()["total"].as_u64().unwrap();
+        assert_eq!(total, shown, "{href}");
+        checked += 1;
+    }
+    eprintln!("T1559.001: {checked} reach links, each finds the number it shows");
+    assert!(checked >= 40, "checked {checked} reach links");
+
+    // Ranking: the first ten hits for regsvr32 name it in the title or in a value.
+    let hits = get(&s, "/api/search?q=regsvr32&limit=10").await.json();
+    for h in hits["hits"].as_array().unwrap() {
+        let why = h["why"].to_string().to_lowercase();
+        assert!(
+            why.contains("title") || why.contains("regsvr32"),
+            "a top hit that does not name regsvr32 in its title or values: {h}"
+        );
+    }
+    // The help text's phrase example finds scrobj.dll rules.
+    let phrase = get(&s, "/api/search?q=%22scrobj%20dll%22").await.json();
+    assert!(phrase["total"].as_u64().unwrap() > 0, "{phrase}");
+
+    let r = get(&s, "/search?q=T1559.001").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location.as_deref(), Some("/technique/T1559.001"));
+}
