@@ -9,16 +9,19 @@ use axum::http::StatusCode;
 use common::{demo_state, get};
 
 #[tokio::test]
-async fn threat_section_sits_below_the_header_and_above_the_guide() {
+async fn threat_section_follows_the_guide_and_the_rules() {
     let s = demo_state();
     let r = get(&s, "/technique/T1559.001").await;
     assert_eq!(r.status, StatusCode::OK);
     let b = &r.body;
-    let header = b.find("id=\"attack\"").unwrap();
+    let header = b.find("<h1").unwrap();
+    let attack = b.find("id=\"attack\"").unwrap();
     let threat = b.find("id=\"threat\"").expect("threat section");
     let events = b.find("id=\"events\"").unwrap();
     let rules = b.find("id=\"rules\"").unwrap();
-    assert!(header < threat && threat < events && events < rules);
+    // Issue 14's order: header, the authoring guide (events first), rules by vendor, then the
+    // threat scores and ATT&CK's own text.
+    assert!(header < events && events < rules && rules < threat && threat < attack);
     assert!(b.contains("Threat-mapped scoring"));
     assert!(b.contains("Rank <strong>5</strong> of 6"), "CTID rank of N");
     assert!(
