@@ -125,8 +125,16 @@ pub struct ExclusionGroup<'a> {
 
 pub struct VendorGroup<'a> {
     pub vendor: &'static str,
+    /// The first [`RULES_PER_VENDOR`] rules on the live site (all of them in the export).
     pub rules: Vec<&'a RuleRef>,
+    pub total: usize,
+    /// A paged search for all of them, when the list is cut.
+    pub all_href: Option<String>,
 }
+
+/// Rules listed per vendor on a technique page; the rest are one paged search away
+/// (T1059.001 has 481 rules).
+pub const RULES_PER_VENDOR: usize = 100;
 
 #[derive(Template)]
 #[template(path = "technique.html")]
@@ -314,9 +322,20 @@ impl<'a> TechniqueView<'a> {
         let excluded_fields = excluded_fields(p);
         let groups = VENDORS
             .iter()
-            .map(|v| VendorGroup {
-                vendor: v,
-                rules: p.rules.iter().filter(|r| r.vendor == *v).collect(),
+            .map(|v| {
+                let mut rules: Vec<&RuleRef> = p.rules.iter().filter(|r| r.vendor == *v).collect();
+                let total = rules.len();
+                // The static export has no search to page through: it lists every rule.
+                let all_href = (total > RULES_PER_VENDOR && !l.is_export()).then(|| {
+                    rules.truncate(RULES_PER_VENDOR);
+                    l.search(&format!("technique:{} vendor:{v}", p.technique.id))
+                });
+                VendorGroup {
+                    vendor: v,
+                    rules,
+                    total,
+                    all_href,
+                }
             })
             .filter(|g| !g.rules.is_empty())
             .collect();

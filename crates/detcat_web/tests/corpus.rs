@@ -52,6 +52,26 @@ async fn full_corpus_reach_links_search_and_redirects() {
     eprintln!("T1559.001: {checked} reach links, each finds the number it shows");
     assert!(checked >= 40, "checked {checked} reach links");
 
+    // T1059.001's vendor lists over 100 rules are cut, each with a paged search that finds
+    // exactly the vendor's rules of the technique.
+    let page = get(&s, "/technique/T1059.001").await.body;
+    let mut cut = 0;
+    for part in page.split("<a class=\"all-rules\" href=\"").skip(1) {
+        let href = part.split('"').next().unwrap().replace("&amp;", "&");
+        let shown: u64 = part
+            .split("all ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        assert!(shown > 100, "{href}");
+        let api = href.replacen("/search?", "/api/search?", 1);
+        let total = get(&s, &api).await.json()["total"].as_u64().unwrap();
+        assert_eq!(total, shown, "{href}");
+        cut += 1;
+    }
+    assert!(cut >= 1, "T1059.001 has a vendor with over 100 rules");
+
     // Ranking: the first ten hits for regsvr32 name it in the title or in a value.
     let hits = get(&s, "/api/search?q=regsvr32&limit=10").await.json();
     for h in hits["hits"].as_array().unwrap() {
