@@ -495,3 +495,80 @@ fn keyboard_alone_reaches_the_search_box_and_the_guide() {
         "{sel}"
     );
 }
+
+/// WCAG 2.1 contrast of every visible text run on the page: the text colour against the first
+/// opaque background below it (semi-transparent layers are blended over it), 4.5:1 for normal
+/// text and 3:1 for large text (24 px, or 18.66 px bold). Returns the failures.
+const MEASURE_CONTRAST: &str = r#"
+function rgba(s) { var m = s.match(/[\d.]+/g) || [0,0,0,0]; return [+m[0], +m[1], +m[2], m.length > 3 ? +m[3] : 1]; }
+function lum(c) { var v = c.slice(0,3).map(function (x) { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+  return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; }
+function over(top, under) { var a = top[3]; return [0,1,2].map(function (i) { return top[i] * a + under[i] * (1 - a); }).concat([1]); }
+function background(el) {
+  var layers = [];
+  for (var e = el; e; e = e.parentElement) {
+    var b = rgba(getComputedStyle(e).backgroundColor);
+    if (b[3] > 0) { layers.push(b); if (b[3] >= 1) break; }
+  }
+  var c = [255, 255, 255, 1];
+  for (var i = layers.length - 1; i >= 0; i--) c = over(layers[i], c);
+  return c;
+}
+var fails = [], seen = 0;
+var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (var n = walker.nextNode(); n; n = walker.nextNode()) {
+  if (!n.nodeValue.trim()) continue;
+  var el = n.parentElement, st = getComputedStyle(el), r = el.getBoundingClientRect();
+  if (st.visibility === "hidden" || st.display === "none" || r.width === 0 || r.height === 0) continue;
+  if (el.closest("[hidden], details:not([open]) > :not(summary)")) continue;
+  seen++;
+  var fg = rgba(st.color), bg = background(el);
+  fg = over(fg, bg);
+  var l1 = lum(fg), l2 = lum(bg), ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+  var size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700;
+  var need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+  if (ratio + 1e-6 < need) fails.push(el.tagName.toLowerCase() + "." + el.className + " '" + n.nodeValue.trim().slice(0, 30) + "' " + ratio.toFixed(2) + ":1 (" + st.color + " on rgb(" + bg.slice(0,3).map(Math.round).join(",") + "))");
+}
+return { seen: seen, fails: fails.slice(0, 20), failed: fails.length };
+"#;
+
+#[test]
+fn every_text_meets_wcag_aa_contrast() {
+    let Some(chrome) = chromium() else { return };
+    let base = format!("http://{}", start(demo_state()));
+    let session = webdriver::Session::start(&chrome.bin, 1280, 800);
+    session.goto(&format!("{base}/technique/T1559.001"));
+    let rule = session
+        .eval(r#"return document.querySelector('#rules a[href^="/rule/"]').getAttribute("href");"#)
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in [
+        "/",
+        "/?color=threat",
+        "/technique/T1559.001",
+        "/technique/T1218.010/clusters",
+        rule.as_str(),
+        "/field/process.name",
+        "/event/sysmon:1",
+        "/search?q=regsvr32",
+        "/search?q=nothing-matches-this-xyz",
+        "/stats",
+        "/review",
+        "/coverage?have=sysmon:1",
+    ] {
+        session.goto(&format!("{base}{path}"));
+        let m = session.eval(MEASURE_CONTRAST);
+        eprintln!("{path}: {} text runs, {} below AA", m["seen"], m["failed"]);
+        assert!(m["seen"].as_u64().unwrap() > 10, "{path}: {m}");
+        assert_eq!(m["failed"], 0, "{path}: text below WCAG AA contrast: {m}");
+    }
+    // The measure can fail: light grey text on white (2.3:1) is caught.
+    session.eval(
+        r##"var p = document.createElement("p"); p.textContent = "too light to read";
+           p.style.color = "#aaaaaa"; document.querySelector("main, body").appendChild(p); return 1;"##,
+    );
+    let m = session.eval(MEASURE_CONTRAST);
+    assert_eq!(m["failed"], 1, "{m}");
+    assert!(m["fails"][0].as_str().unwrap().contains("too light"), "{m}");
+}
