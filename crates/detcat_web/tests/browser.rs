@@ -347,12 +347,7 @@ fn no_page_scrolls_sideways_on_a_phone() {
     let Some(chrome) = chromium() else { return };
     let base = format!("http://{}", start(demo_state()));
     let session = webdriver::Session::start(&chrome.bin, 390, 844);
-    session.goto(&format!("{base}/technique/T1559.001"));
-    let rule = session
-        .eval(r#"return document.querySelector('#rules a[href^="/rule/"]').getAttribute("href");"#)
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let rule = first_rule_of_t1559_001(&session, &base);
     for path in [
         "/",
         "/technique/T1559.001",
@@ -496,6 +491,16 @@ fn keyboard_alone_reaches_the_search_box_and_the_guide() {
     );
 }
 
+/// The path of the first rule listed on T1559.001's page (the pages tests visit need one).
+fn first_rule_of_t1559_001(session: &webdriver::Session, base: &str) -> String {
+    session.goto(&format!("{base}/technique/T1559.001"));
+    session
+        .eval(r#"return document.querySelector('#rules a[href^="/rule/"]').getAttribute("href");"#)
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// WCAG 2.1 contrast of every visible text run on the page: the text colour against the first
 /// opaque background below it (semi-transparent layers are blended over it), 4.5:1 for normal
 /// text and 3:1 for large text (24 px, or 18.66 px bold). Returns the failures.
@@ -537,12 +542,7 @@ fn every_text_meets_wcag_aa_contrast() {
     let Some(chrome) = chromium() else { return };
     let base = format!("http://{}", start(demo_state()));
     let session = webdriver::Session::start(&chrome.bin, 1280, 800);
-    session.goto(&format!("{base}/technique/T1559.001"));
-    let rule = session
-        .eval(r#"return document.querySelector('#rules a[href^="/rule/"]').getAttribute("href");"#)
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let rule = first_rule_of_t1559_001(&session, &base);
     for path in [
         "/",
         "/?color=threat",
