@@ -14,7 +14,7 @@
 
 pub mod analytics;
 mod attack_data;
-pub mod build;
+pub mod ingest;
 pub mod corpus;
 pub mod coverage;
 pub mod diff;
@@ -27,7 +27,7 @@ pub mod similar;
 mod threat_views;
 pub mod views;
 
-pub use build::{BuildOptions, BuildReport, Progress, Quiet, build_in_memory, build_to_file};
+pub use ingest::{BuildOptions, BuildReport, Progress, Quiet, build_in_memory, build_to_file};
 pub use corpus::Corpus;
 pub use coverage::{CoverageIndex, CoverageRequest, CoverageView, PlanUnit};
 pub use diff::{DiffView, diff};

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::build::{BuildOptions, BuildReport};
+use crate::ingest::{BuildOptions, BuildReport};
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
 use crate::schema::SCHEMA_VERSION;
@@ -70,7 +70,7 @@ impl Catalog {
 
     /// The embedded demo corpus, built into memory (it takes milliseconds).
     pub fn demo() -> Result<Catalog, CatalogError> {
-        let (conn, _) = crate::build::build_in_memory(&Corpus::demo(), &BuildOptions::default())?;
+        let (conn, _) = crate::ingest::build_in_memory(&Corpus::demo(), &BuildOptions::default())?;
         Ok(Catalog {
             conn,
             origin: "demo (embedded)".to_owned(),

@@ -1,7 +1,7 @@
 //! `detcat review`: a draft rule held against the catalog (issue 13).
 //!
 //! The draft is parsed by the vendor's own parser ([`draft`]) and analyzed by the build's
-//! meaning layer ([`crate::build::analyze_one`]): its canonical indicator, exclusion and
+//! meaning layer ([`crate::ingest::analyze_one`]): its canonical indicator, exclusion and
 //! selector triples and its events. Then, per technique the draft is tagged with (or asked
 //! for), it is compared with the technique's rules in the catalog's similarity index:
 //! coverage (events, most-filtered fields), noisy indicators (corpus reach; common ones alone
@@ -32,7 +32,7 @@ pub use draft::{DraftDiagnostic, DraftFormat, DraftLanguage, MAX_DRAFT_BYTES, pa
 pub use recordings::{RecordingHit, RecordingsReview};
 
 use crate::Catalog;
-use crate::build::analyze_one;
+use crate::ingest::analyze_one;
 use crate::error::CatalogError;
 use crate::similar::{Filter, Probe, SimilarRule, SimilarityIndex, TripleKey};
 

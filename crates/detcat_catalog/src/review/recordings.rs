@@ -13,7 +13,7 @@ use detcat_eval::regress::{self, RegressionTest};
 use detcat_eval::{Engine, EvalRule, Event};
 use serde::{Deserialize, Serialize};
 
-use crate::build::AnalyzedRule;
+use crate::ingest::AnalyzedRule;
 
 /// Where a corpus directory keeps its recordings.
 const REGRESSION_DIR: &str = "sigma/regression_data";
