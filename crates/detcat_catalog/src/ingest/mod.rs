@@ -96,7 +96,7 @@ pub fn build_to_file(
     )?;
     conn.close().map_err(|(_, e)| e)?;
     drop(side);
-    tmp.persist(out).map_err(|e| write_err(e.error))?;
+    temp::install(tmp, out).map_err(write_err)?;
     Ok(report)
 }
 

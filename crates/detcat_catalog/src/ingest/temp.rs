@@ -11,6 +11,31 @@ use tempfile::NamedTempFile;
 
 const PREFIX: &str = ".detcat-build-";
 
+/// Puts the finished catalog `tmp` at `out`, atomically: a reader of `out` sees the old or
+/// the new catalog, never none.
+///
+/// On Linux the two names are swapped (`renameat2` with `RENAME_EXCHANGE`) and the old
+/// catalog, now under the temporary name, is removed when `tmp` drops. A plain rename over
+/// an existing file would do the same in one call, but ext4 then writes the whole new file
+/// back before the call returns (its guard for programs that replace files without fsync):
+/// 0.1–0.3 s for a 100 MB catalog, all of it on the build's critical path. Where the swap
+/// is not supported (another system, an old kernel, a file system without it), the plain
+/// rename.
+pub(super) fn install(tmp: NamedTempFile, out: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    if std::fs::symlink_metadata(out).is_ok_and(|m| m.is_file()) {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        if renameat_with(CWD, tmp.path(), CWD, out, RenameFlags::EXCHANGE).is_ok() {
+            // `tmp` now names the old catalog. The new one is in place whatever happens
+            // next: a failure to delete the old file leaves a temporary file that the next
+            // build's `remove_stale` removes, not a failed build.
+            let _ = tmp.close();
+            return Ok(());
+        }
+    }
+    tmp.persist(out).map(drop).map_err(|e| e.error)
+}
+
 /// A temporary file beside `out`, with `out`'s permissions when it exists (else 0644).
 pub(super) fn create(dir: &Path, out: &Path) -> std::io::Result<NamedTempFile> {
     let tmp = tempfile::Builder::new()
@@ -89,6 +114,27 @@ fn older_than_an_hour(entry: &std::fs::DirEntry) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn install_replaces_the_catalog_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("catalog.db");
+        for (round, content) in ["first", "second", "third"].into_iter().enumerate() {
+            let tmp = create(dir.path(), &out).unwrap();
+            std::fs::write(tmp.path(), content).unwrap();
+            install(tmp, &out).unwrap();
+            assert_eq!(
+                std::fs::read_to_string(&out).unwrap(),
+                content,
+                "round {round}"
+            );
+            let names: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["catalog.db"], "round {round}");
+        }
+    }
 
     #[test]
     fn owner_pid_is_read_from_the_name() {

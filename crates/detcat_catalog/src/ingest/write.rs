@@ -73,6 +73,9 @@ impl Side<'_, '_> {
     }
 }
 
+/// FTS5's in-memory hash during the build: more than the whole corpus' index (~10 MB).
+const FTS_BULK_HASH_BYTES: i64 = 256 * 1024 * 1024;
+
 /// Writes everything the channel brings, copies the side writer's tables in, then commits.
 /// Returns the finished report, or `None` when the channel closed before `Finish` (the
 /// analysis failed; nothing is committed and the caller reports the analysis' error).
@@ -88,6 +91,13 @@ pub fn run(
     tx.execute_batch(SIDE_DDL)?;
     tx.execute_batch(SIDE_INDEXES)?;
     tx.execute_batch(DDL)?;
+    // FTS5 keeps pending rows in an in-memory hash and writes a segment each time it passes
+    // `hashsize` (1 MB by default), then merges the segments: ~10 segments and their merges
+    // for the full corpus. One big hash writes the index once, as one segment, at commit;
+    // the setting is removed again after the commit (it is only for the bulk load).
+    tx.execute_batch(&format!(
+        "INSERT INTO rules_fts (rules_fts, rank) VALUES ('hashsize', {FTS_BULK_HASH_BYTES});"
+    ))?;
     write_taxonomy(&tx)?;
     busy.lap("schema+taxonomy");
     // Diagnostics' positions need the text of their file.
@@ -175,6 +185,7 @@ pub fn run(
     // this build until renamed, so two commits are as good as one).
     conn.execute("ATTACH DATABASE ?1 AS side", [side_db])?;
     let tx = conn.transaction()?;
+    tx.execute_batch("DELETE FROM rules_fts_config WHERE k = 'hashsize';")?;
     for table in SIDE_TABLES {
         tx.execute_batch(&format!(
             "INSERT INTO main.{table} SELECT * FROM side.{table};"

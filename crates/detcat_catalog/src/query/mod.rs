@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::ingest::{BuildOptions, BuildReport};
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
+use crate::ingest::{BuildOptions, BuildReport};
 use crate::schema::SCHEMA_VERSION;
 use crate::views::{RuleRef, TacticRef, TechniqueRef};
 
