@@ -147,7 +147,7 @@ pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogEr
     // A scratch database: no journal, no fsync, no foreign keys (`rules` is not here).
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -16384; PRAGMA foreign_keys = OFF;",
+         PRAGMA cache_size = -8192; PRAGMA foreign_keys = OFF;",
     )?;
     let tx = conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
