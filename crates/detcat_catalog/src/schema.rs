@@ -9,7 +9,7 @@ pub const SCHEMA_VERSION: i64 = 3;
 /// catalog with one `INSERT INTO main.t SELECT * FROM side.t`, which SQLite turns into a copy
 /// of whole records and index entries — the "transfer optimization" — only when both sides
 /// have the same columns, constraints and indexes: so both are created from this text and
-/// [`SIDE_INDEXES`] (the side builds its indexes after its load; the catalog's stay empty
+/// [`PREDICATE_INDEXES`] and [`TRIPLE_INDEXES`] (the side builds its indexes after its load; the catalog's stay empty
 /// until the copy).
 pub const SIDE_DDL: &str = r#"
 -- Every input file of the corpus: rule files (with their text, shown on rule pages) and the
@@ -54,10 +54,15 @@ CREATE TABLE triples (
 );
 "#;
 
-pub const SIDE_INDEXES: &str = r#"
+/// The indexes of `predicates`: the side writer builds them as soon as the last predicate
+/// row is in, while the triples (which wait for every rule) are still coming.
+pub const PREDICATE_INDEXES: &str = r#"
 CREATE INDEX predicates_rid ON predicates(rid);
 CREATE INDEX predicates_canonical ON predicates(canonical);
 CREATE INDEX predicates_field ON predicates(field);
+"#;
+
+pub const TRIPLE_INDEXES: &str = r#"
 CREATE INDEX triples_rid ON triples(rid);
 -- Field searches (`field:`) probe by field; value searches scan (they match substrings).
 CREATE INDEX triples_field ON triples(field);

@@ -212,6 +212,9 @@ fn stream_corpus<'c>(
         send.send(write::Batch::Rules(chunk))
             .map_err(|_| stopped())?;
     }
+    side_send
+        .send(side::SideBatch::PredicatesDone)
+        .map_err(|_| stopped())?;
     timings.map_ms = started.elapsed().as_millis();
     progress.stage("write");
     send.send(write::Batch::Finish(timings))

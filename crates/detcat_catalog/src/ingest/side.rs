@@ -20,7 +20,7 @@ use rusqlite::{Connection, params};
 use super::FileRow;
 use super::analyze::{AnalyzedRule, TripleRow};
 use crate::error::CatalogError;
-use crate::schema::{SIDE_DDL, SIDE_INDEXES};
+use crate::schema::{PREDICATE_INDEXES, SIDE_DDL, TRIPLE_INDEXES};
 
 /// Where the side database lives. The side writer's connection stays open until the main
 /// writer has copied the tables (an in-memory database lives as long as a connection holds
@@ -59,6 +59,8 @@ pub enum SideBatch<'c> {
     Files(Vec<FileRow<'c>>),
     /// The predicate rows of a chunk of rules, with their rids.
     Predicates(Vec<PredicateInsert>),
+    /// Every predicate row has been sent: their indexes can be built now.
+    PredicatesDone,
     /// A chunk of rules' triples, kept until the channel closes: an indicator row carries its
     /// corpus reach, which needs all rules.
     Triples(Vec<RuleTriples>),
@@ -160,6 +162,7 @@ pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogEr
     )?;
     lap("schema", &mut last);
     let mut triples: Vec<RuleTriples> = Vec::new();
+    let mut predicates_indexed = false;
     for batch in batches {
         last = Instant::now();
         match batch {
@@ -187,8 +190,16 @@ pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogEr
                 }
                 lap("predicates", &mut last);
             }
+            SideBatch::PredicatesDone => {
+                tx.execute_batch(PREDICATE_INDEXES)?;
+                predicates_indexed = true;
+                lap("indexes", &mut last);
+            }
             SideBatch::Triples(mut rules) => triples.append(&mut rules),
         }
+    }
+    if !predicates_indexed {
+        tx.execute_batch(PREDICATE_INDEXES)?;
     }
     drop(file);
     drop(predicate);
@@ -197,7 +208,7 @@ pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogEr
     // Freeing ~100k small strings takes a while; nobody waits for it.
     std::thread::spawn(move || drop(triples));
     lap("triples", &mut last);
-    tx.execute_batch(SIDE_INDEXES)?;
+    tx.execute_batch(TRIPLE_INDEXES)?;
     lap("indexes", &mut last);
     tx.commit()?;
     lap("commit", &mut last);

@@ -20,7 +20,9 @@ use super::side::SideBatch;
 use super::threat::Threat;
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
-use crate::schema::{DDL, INDEXES, SCHEMA_VERSION, SIDE_DDL, SIDE_INDEXES, SIDE_TABLES};
+use crate::schema::{
+    DDL, INDEXES, PREDICATE_INDEXES, SCHEMA_VERSION, SIDE_DDL, SIDE_TABLES, TRIPLE_INDEXES,
+};
 
 /// Most diagnostics stored per file: one hostile 427-byte file used to yield 136,742 rows.
 /// The rest are counted in one `catalog::diagnostics-truncated` marker.
@@ -89,7 +91,8 @@ pub fn run(
     let mut busy = Busy::default();
     let tx = conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
-    tx.execute_batch(SIDE_INDEXES)?;
+    tx.execute_batch(PREDICATE_INDEXES)?;
+    tx.execute_batch(TRIPLE_INDEXES)?;
     tx.execute_batch(DDL)?;
     // FTS5 keeps pending rows in an in-memory hash and writes a segment each time it passes
     // `hashsize` (1 MB by default), then merges the segments: ~10 segments and their merges

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The performance suite of issue 19 in one command: whole-process timings with farm-bench
+# (paired runs, medians), side by side with the peers it finds installed.
+#
+#   tools/bench.sh CORPUS [OLD_DETCAT]
+#
+# CORPUS is a corpus directory (sigma/ elastic/ splunk/ attack/, e.g. ../shared/corpus).
+# OLD_DETCAT, when given, is an older detcat binary: the full build is then paired with it.
+# Peers, each only when present: rsigma on PATH (or $RSIGMA), pySigma and eql importable by
+# python3. farm-bench must be on PATH. Nothing here asserts a time; record the medians in
+# docs/benchmarks.md with the date, machine and commit.
+set -euo pipefail
+
+corpus=${1:?usage: tools/bench.sh CORPUS [OLD_DETCAT]}
+old=${2:-}
+corpus=$(cd "$corpus" && pwd)
+repo=$(cd "$(dirname "$0")/.." && pwd)
+runs=${BENCH_RUNS:-9}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cargo build --quiet --profile release -p detcat_cli --manifest-path "$repo/Cargo.toml"
+detcat="$repo/target/release/detcat"
+bench() { farm-bench -n "$runs" --timeout 900 "$@" 2>&1 | sed -n '/min *median/,$p'; }
+
+echo "== machine: $(nproc) cores, $(git -C "$repo" rev-parse --short HEAD), $(date -u +%F)"
+ls -la "$detcat" | awk '{print "== release binary:", $5, "bytes"}'
+
+echo "== full build of $corpus"
+if [ -n "$old" ]; then
+  bench --vs "$old build --corpus $corpus --out $work/old.db" \
+    -- "$detcat" build --corpus "$corpus" --out "$work/full.db"
+else
+  bench -- "$detcat" build --corpus "$corpus" --out "$work/full.db"
+fi
+"$detcat" build --corpus "$corpus" --out "$work/full.db" >/dev/null
+
+echo "== detcat technique T1059.001 --json (whole process, the biggest technique page)"
+bench -- "$detcat" technique T1059.001 --json --catalog "$work/full.db"
+
+echo "== coverage --have sysmon:1 --json (whole process)"
+bench -- "$detcat" coverage --have sysmon:1 --json --catalog "$work/full.db"
+
+# A corpus of the Sigma rules alone (and ATT&CK), for the parser peers.
+mkdir -p "$work/sigma-only"
+ln -s "$corpus/sigma" "$work/sigma-only/sigma"
+[ -d "$corpus/attack" ] && ln -s "$corpus/attack" "$work/sigma-only/attack"
+rsigma=${RSIGMA:-$(command -v rsigma || true)}
+if [ -n "$rsigma" ]; then
+  echo "== Sigma-only catalog build vs rsigma rule fields (A/B < 1: detcat faster)"
+  bench --vs "$rsigma rule fields $corpus/sigma/rules" \
+    -- "$detcat" build --corpus "$work/sigma-only" --out "$work/sigma.db"
+else
+  echo "== Sigma-only catalog build (rsigma not found: set RSIGMA or put it on PATH)"
+  bench -- "$detcat" build --corpus "$work/sigma-only" --out "$work/sigma.db"
+fi
+if python3 -c 'import sigma' 2>/dev/null; then
+  echo "== Sigma-only catalog build vs pySigma SigmaCollection.from_yaml on the same files"
+  bench --vs "python3 $repo/tools/sigma_bench_pysigma.py $corpus/sigma" \
+    -- "$detcat" build --corpus "$work/sigma-only" --out "$work/sigma.db"
+fi
+if python3 -c 'import eql' 2>/dev/null; then
+  mkdir -p "$work/elastic-only"
+  ln -s "$corpus/elastic" "$work/elastic-only/elastic"
+  echo "== Elastic-only catalog build vs eql.parse_query over the same EQL rules"
+  bench --vs "python3 $repo/tools/eql_bench.py $corpus/elastic" \
+    -- "$detcat" build --corpus "$work/elastic-only" --out "$work/elastic.db"
+fi
