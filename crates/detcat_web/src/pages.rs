@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use detcat_catalog::views::{
-    EventPage, FieldPage, FieldRow, Matrix, RulePage, RuleRef, SearchPage, TechniquePage,
+    EventPage, FieldPage, FieldRow, Matrix, NumberedReference, RulePage, RuleRef, SearchPage,
+    StrategyData, TechniqueData, TechniquePage,
 };
-use serde_json::Value;
 
 use crate::links::{Links, Target, external_url};
 use crate::render::highlight::{self, Span};
@@ -43,11 +43,11 @@ pub struct HomeView<'a> {
 
 impl<'a> HomeView<'a> {
     pub fn new(l: &'a Links, origin: &'a str, m: &'a Matrix) -> Self {
-        let vendor_totals = vec![
-            ("sigma", crate::render::thousands(m.totals.sigma)),
-            ("elastic", crate::render::thousands(m.totals.elastic)),
-            ("splunk", crate::render::thousands(m.totals.splunk)),
-        ];
+        let vendor_totals = m
+            .totals
+            .iter()
+            .map(|(v, n)| (v.as_str(), crate::render::thousands(n)))
+            .collect();
         HomeView {
             l,
             origin,
@@ -63,30 +63,34 @@ impl<'a> HomeView<'a> {
     }
 }
 
+/// What a technique ATT&CK does not know shows: nothing.
+static NO_DATA: TechniqueData = TechniqueData {
+    description: String::new(),
+    references: Vec::new(),
+    detection: detcat_catalog::views::DetectionGuide {
+        legacy: None,
+        legacy_references: Vec::new(),
+        strategies: Vec::new(),
+        data_sources: Vec::new(),
+        data_components: Vec::new(),
+    },
+    mitigations: Vec::new(),
+    groups_count: 0,
+    software_count: 0,
+    campaigns_count: 0,
+    version: None,
+    created: None,
+    modified: None,
+    stix_id: String::new(),
+    is_subtechnique: false,
+};
+
 /// A numbered reference under a description.
 pub struct RefView {
     pub number: u64,
     pub source_name: String,
     pub url: Option<String>,
     pub description: Option<String>,
-}
-
-pub struct AnalyticView {
-    pub id: String,
-    pub name: String,
-    pub description: Vec<Vec<Seg>>,
-    pub platforms: Vec<String>,
-    /// (data component, log source name, channel).
-    pub log_sources: Vec<(String, String, String)>,
-    /// (field, description) of the analytic's tunable elements.
-    pub mutable: Vec<(String, String)>,
-}
-
-pub struct StrategyView {
-    pub id: String,
-    pub name: String,
-    pub url: Option<String>,
-    pub analytics: Vec<AnalyticView>,
 }
 
 pub struct FieldView<'a> {
@@ -149,7 +153,8 @@ pub struct TechniqueView<'a> {
     pub references: Vec<RefView>,
     pub legacy: Vec<Vec<Seg>>,
     pub legacy_refs: Vec<RefView>,
-    pub strategies: Vec<StrategyView>,
+    /// ATT&CK v18 detection strategies with their analytics, as the catalog stores them.
+    pub strategies: &'a [StrategyData],
     pub data_components: Vec<String>,
     /// For a technique without rules: every log source ATT&CK's analytics name.
     pub collect: Vec<(String, String, String)>,
@@ -164,101 +169,43 @@ pub struct TechniqueView<'a> {
     pub rule_total: u64,
 }
 
-fn s(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn opt_s(v: Option<&Value>) -> Option<String> {
-    Some(s(v)).filter(|x| !x.is_empty())
-}
-
-fn arr(v: Option<&Value>) -> &[Value] {
-    v.and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
-
-fn refs(v: Option<&Value>) -> Vec<RefView> {
-    arr(v)
-        .iter()
-        .enumerate()
-        .map(|(i, r)| RefView {
-            number: r
-                .get("number")
-                .and_then(Value::as_u64)
-                .unwrap_or(i as u64 + 1),
-            source_name: s(r.get("source_name")),
-            url: r
-                .get("url")
-                .and_then(Value::as_str)
-                .and_then(external_url)
-                .map(str::to_owned),
-            description: opt_s(r.get("description")),
+fn refs(refs: &[NumberedReference]) -> Vec<RefView> {
+    refs.iter()
+        .map(|r| RefView {
+            number: r.number as u64,
+            source_name: r.source_name.clone(),
+            url: r.url.as_deref().and_then(external_url).map(str::to_owned),
+            description: r.description.clone().filter(|d| !d.is_empty()),
         })
         .collect()
 }
 
-fn strategies(detection: Option<&Value>) -> Vec<StrategyView> {
-    arr(detection.and_then(|d| d.get("strategies")))
-        .iter()
-        .map(|st| StrategyView {
-            id: s(st.get("id")),
-            name: s(st.get("name")),
-            url: st
-                .get("url")
-                .and_then(Value::as_str)
-                .and_then(external_url)
-                .map(str::to_owned),
-            analytics: arr(st.get("analytics"))
-                .iter()
-                .map(|a| AnalyticView {
-                    id: s(a.get("id")),
-                    name: s(a.get("name")),
-                    description: rich(&s(a.get("description"))),
-                    platforms: arr(a.get("platforms")).iter().map(|p| s(Some(p))).collect(),
-                    log_sources: arr(a.get("log_sources"))
-                        .iter()
-                        .map(|ls| {
-                            let dc = opt_s(ls.get("data_component_name"))
-                                .unwrap_or_else(|| s(ls.get("data_component")));
-                            (dc, s(ls.get("name")), s(ls.get("channel")))
-                        })
-                        .collect(),
-                    mutable: arr(a.get("mutable_elements"))
-                        .iter()
-                        .map(|m| (s(m.get("field")), s(m.get("description"))))
-                        .collect(),
-                })
-                .collect(),
-        })
-        .collect()
+/// `url` when it is a link a page may show (http/https).
+pub fn external(url: &Option<String>) -> Option<&str> {
+    url.as_deref().and_then(external_url)
 }
 
 impl<'a> TechniqueView<'a> {
     pub fn new(l: &'a Links, origin: &'a str, p: &'a TechniquePage) -> Self {
-        let data = &p.technique.data;
-        let detection = data.get("detection");
-        let strategies = strategies(detection);
-        let data_components: Vec<String> = arr(detection.and_then(|d| d.get("data_components")))
+        let data = p.technique.data.as_ref().unwrap_or(&NO_DATA);
+        let detection = &data.detection;
+        let strategies = detection.strategies.as_slice();
+        let data_components: Vec<String> = detection
+            .data_components
             .iter()
-            .map(|dc| opt_s(dc.get("name")).unwrap_or_else(|| s(dc.get("id"))))
-            .chain(
-                arr(detection.and_then(|d| d.get("data_sources")))
-                    .iter()
-                    .map(|x| s(Some(x))),
-            )
+            .map(|dc| dc.label().to_owned())
+            .chain(detection.data_sources.iter().cloned())
             .filter(|x| !x.is_empty())
             .collect();
         let mut collect: Vec<(String, String, String)> = strategies
             .iter()
-            .flat_map(|st| {
-                st.analytics
-                    .iter()
-                    .flat_map(|a| a.log_sources.iter().cloned())
+            .flat_map(|st| st.analytics.iter().flat_map(|a| a.log_sources.iter()))
+            .map(|ls| {
+                (
+                    ls.component().to_owned(),
+                    ls.name.clone(),
+                    ls.channel.clone(),
+                )
             })
             .collect();
         collect.sort();
@@ -350,15 +297,12 @@ impl<'a> TechniqueView<'a> {
                 .as_deref()
                 .and_then(external_url)
                 .map(str::to_owned),
-            attack_version: opt_s(data.get("version")),
-            lede: rich(&s(data.get("description")))
-                .into_iter()
-                .take(1)
-                .collect(),
-            description: rich(&s(data.get("description"))),
-            references: refs(data.get("references")),
-            legacy: rich(&s(detection.and_then(|d| d.get("legacy")))),
-            legacy_refs: refs(detection.and_then(|d| d.get("legacy_references"))),
+            attack_version: data.version.clone().filter(|v| !v.is_empty()),
+            lede: rich(&data.description).into_iter().take(1).collect(),
+            description: rich(&data.description),
+            references: refs(&data.references),
+            legacy: rich(detection.legacy.as_deref().unwrap_or("")),
+            legacy_refs: refs(&detection.legacy_references),
             strategies,
             data_components,
             collect,
@@ -467,11 +411,7 @@ impl<'a> RuleView<'a> {
                 .iter()
                 .map(|x| (x.as_str(), external_url(x)))
                 .collect(),
-            tree: if r.expr.is_null() {
-                Vec::new()
-            } else {
-                tree::flatten(&r.expr)
-            },
+            tree: tree::flatten(&r.expr),
             source: highlight::highlight(&r.path, source),
             source_cut: source.lines().nth(highlight::MAX_LINES).is_some(),
         }
@@ -507,15 +447,12 @@ impl ListPager {
     pub fn new(l: &Links, term: &str, counts: &detcat_catalog::views::VendorCounts) -> ListPager {
         ListPager {
             all: l.search(term),
-            by_vendor: [
-                ("sigma", counts.sigma),
-                ("elastic", counts.elastic),
-                ("splunk", counts.splunk),
-            ]
-            .into_iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(v, n)| (v, n, l.search(&format!("{term} vendor:{v}"))))
-            .collect(),
+            by_vendor: counts
+                .iter()
+                .map(|(v, n)| (v.as_str(), n))
+                .filter(|(_, n)| *n > 0)
+                .map(|(v, n)| (v, n, l.search(&format!("{term} vendor:{v}"))))
+                .collect(),
         }
     }
 }
@@ -526,19 +463,12 @@ fn first_rules(rules: &[RuleRef]) -> &[RuleRef] {
 
 impl<'a> FieldPageView<'a> {
     pub fn new(l: &'a Links, origin: &'a str, f: &'a FieldPage) -> Self {
-        let names = match &f.names {
-            Value::Object(map) => map
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        arr(Some(v)).iter().map(|x| s(Some(x))).collect::<Vec<_>>(),
-                    )
-                })
-                .filter(|(_, v)| !v.is_empty())
-                .collect(),
-            _ => BTreeMap::new(),
-        };
+        let names = f
+            .names
+            .iter()
+            .flat_map(|n| n.by_system())
+            .map(|(system, names)| (system.to_owned(), names.to_vec()))
+            .collect();
         FieldPageView {
             l,
             origin,

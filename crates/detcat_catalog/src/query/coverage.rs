@@ -23,7 +23,7 @@ impl Catalog {
                 let e = CoverageIndex::new_event(&provider, &event_id, r.get(2)?, r.get(3)?);
                 let i = idx.push_event(e);
                 let native: String = r.get(4)?;
-                natives.push((i, json_vec(&native)));
+                natives.push((i, json_vec(&native)?));
             }
         }
         for (i, n) in natives {

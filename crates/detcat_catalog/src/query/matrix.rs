@@ -34,14 +34,14 @@ impl Catalog {
         let rows = stmt.query_map([vendor], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
+                super::vendor_col(r, 1)?,
                 r.get::<_, u64>(2)?,
             ))
         })?;
         let mut totals = VendorCounts::default();
         for row in rows {
             let (t, v, n) = row?;
-            counts.entry(t).or_default().add(&v, n);
+            counts.entry(t).or_default().add(v, n);
         }
         let total_sql = format!(
             "SELECT r.vendor, COUNT(*) FROM rules r WHERE {active} AND (?1 IS NULL OR r.vendor = ?1) GROUP BY r.vendor"
@@ -50,11 +50,11 @@ impl Catalog {
             .conn
             .prepare_cached(&total_sql)?
             .query_map([vendor], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
+                Ok((super::vendor_col(r, 0)?, r.get::<_, u64>(1)?))
             })?
         {
             let (v, n) = row?;
-            totals.add(&v, n);
+            totals.add(v, n);
         }
 
         let tactics: Vec<TacticRef> = self
@@ -83,8 +83,8 @@ impl Catalog {
                     r.get(0)?,
                     r.get(1)?,
                     r.get(2)?,
-                    json_vec(&r.get::<_, String>(3)?),
-                    json_vec(&r.get::<_, String>(4)?),
+                    json_vec(&r.get::<_, String>(3)?)?,
+                    json_vec(&r.get::<_, String>(4)?)?,
                 ))
             })?
             .collect::<Result<_, _>>()?;

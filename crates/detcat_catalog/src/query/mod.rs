@@ -19,13 +19,14 @@ pub use search::{MAX_OFFSET as MAX_SEARCH_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_TER
 
 use std::path::{Path, PathBuf};
 
+use detcat_model::Vendor;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::ingest::{BuildOptions, BuildReport};
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
+use crate::ingest::{BuildOptions, BuildReport};
 use crate::schema::SCHEMA_VERSION;
-use crate::views::{RuleRef, TacticRef, TechniqueRef};
+use crate::views::{RuleRef, TacticRef, TechniqueRef, VendorCounts};
 
 /// Longest id or key a lookup accepts (technique, rule, field, event): longer input is
 /// refused before any SQL (a 50,000-character id made SQLite refuse its LIKE pattern).
@@ -288,6 +289,17 @@ pub fn truncate_text(text: String, max: usize) -> String {
     }
 }
 
+/// Rules per vendor of a rule list.
+pub(crate) fn count_by_vendor(rules: &[RuleRef]) -> VendorCounts {
+    let mut counts = VendorCounts::default();
+    for r in rules {
+        if let Some(v) = Vendor::parse(&r.vendor) {
+            counts.add(v, 1);
+        }
+    }
+    counts
+}
+
 /// Reads a `RuleRef` from columns vendor, id, title, path, lifecycle, parse_status.
 pub(crate) fn rule_ref(row: &rusqlite::Row<'_>) -> rusqlite::Result<RuleRef> {
     Ok(RuleRef {
@@ -300,8 +312,51 @@ pub(crate) fn rule_ref(row: &rusqlite::Row<'_>) -> rusqlite::Result<RuleRef> {
     })
 }
 
-pub(crate) fn json_vec(s: &str) -> Vec<String> {
-    serde_json::from_str(s).unwrap_or_default()
+/// A JSON list column (`tactics`, `refs`, `vals`, …) decoded; text that is no JSON list of
+/// strings is an error of the row (it was once read as an empty list, hiding a broken build).
+pub(crate) fn json_vec(s: &str) -> rusqlite::Result<Vec<String>> {
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Column `col` of `row`, a JSON text decoded into `T`; a decode error names the column.
+pub(crate) fn json_col<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    col: &str,
+) -> rusqlite::Result<T> {
+    let idx = row.as_ref().column_index(col)?;
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Column `idx` of `row`, a vendor name (`rules.vendor`) as a [`Vendor`]; NULL is `None`
+/// (a LEFT JOIN without a rule), a name no vendor has is an error.
+pub(crate) fn opt_vendor_col(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<Vendor>> {
+    let Some(name) = row.get::<_, Option<String>>(idx)? else {
+        return Ok(None);
+    };
+    parse_vendor(idx, &name).map(Some)
+}
+
+/// Column `idx` of `row`, a vendor name (`rules.vendor`) as a [`Vendor`].
+pub(crate) fn vendor_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Vendor> {
+    parse_vendor(idx, &row.get::<_, String>(idx)?)
+}
+
+fn parse_vendor(idx: usize, name: &str) -> rusqlite::Result<Vendor> {
+    Vendor::parse(name).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("unknown vendor '{name}'").into(),
+        )
+    })
 }
 
 pub(crate) fn active_clause(options: QueryOptions) -> &'static str {

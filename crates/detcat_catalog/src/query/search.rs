@@ -397,7 +397,7 @@ impl Catalog {
                 Ok((
                     SearchHit {
                         rule: rule_ref(r)?,
-                        techniques: super::json_vec(&r.get::<_, String>(6)?),
+                        techniques: super::json_vec(&r.get::<_, String>(6)?)?,
                         status: r.get(7)?,
                         severity: r.get(8)?,
                         why: Vec::new(),
@@ -461,7 +461,7 @@ impl Catalog {
                 break;
             }
             let not = if role == "exclusion" { "not " } else { "" };
-            if let Some(v) = super::json_vec(vals)
+            if let Some(v) = super::json_vec(vals)?
                 .into_iter()
                 .find(|v| mentions(v, terms))
             {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rusqlite::OptionalExtension;
 
-use super::{Catalog, QueryOptions, active_clause, json_vec, rule_ref};
+use super::{Catalog, QueryOptions, active_clause, json_col, json_vec, rule_ref};
 use crate::error::CatalogError;
 use crate::views::{
     ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SubtechniqueRollup, TechniqueHeader,
@@ -61,10 +61,7 @@ impl Catalog {
             .prepare_cached(&rules_sql)?
             .query_map([&id], rule_ref)?
             .collect::<Result<Vec<_>, _>>()?;
-        let mut rules_by_vendor = VendorCounts::default();
-        for r in &rules {
-            rules_by_vendor.add(&r.vendor, 1);
-        }
+        let rules_by_vendor = super::count_by_vendor(&rules);
         // The rule set of this technique, as a CTE every statistic below starts from.
         let set = format!(
             "WITH s AS (SELECT rt.rid FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
@@ -106,40 +103,42 @@ impl Catalog {
     }
 
     fn technique_header(&self, id: &str) -> Result<Option<TechniqueHeader>, CatalogError> {
-        let row = self
+        let header = self
             .conn
             .prepare_cached(
                 "SELECT name, parent, domain, tactics, platforms, deprecated, revoked, revoked_by, url, data
                  FROM techniques WHERE id = ?1",
             )?
             .query_row([id], |r| {
+                // A technique of no ATT&CK bundle stores `{}`: it has no ATT&CK data.
+                let data: String = r.get("data")?;
+                let data = if data == "{}" {
+                    None
+                } else {
+                    Some(json_col(r, "data")?)
+                };
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, bool>(5)?,
-                    r.get::<_, bool>(6)?,
-                    r.get::<_, Option<String>>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, String>(9)?,
+                    r.get::<_, Option<String>>("parent")?,
+                    json_vec(&r.get::<_, String>("tactics")?)?,
+                    TechniqueHeader {
+                        id: id.to_owned(),
+                        name: r.get("name")?,
+                        parent: None,
+                        tactics: Vec::new(),
+                        platforms: json_vec(&r.get::<_, String>("platforms")?)?,
+                        domain: r.get("domain")?,
+                        deprecated: r.get("deprecated")?,
+                        revoked: r.get("revoked")?,
+                        revoked_by: r.get("revoked_by")?,
+                        url: r.get("url")?,
+                        data,
+                        threat: None,
+                        priority: None,
+                    },
                 ))
             })
             .optional()?;
-        let Some((
-            name,
-            parent,
-            domain,
-            tactics,
-            platforms,
-            deprecated,
-            revoked,
-            revoked_by,
-            url,
-            data,
-        )) = row
-        else {
+        let Some((parent, tactics, mut header)) = header else {
             // A technique no ATT&CK bundle knows, but rules are tagged with: still a page.
             let tagged: i64 = self
                 .conn
@@ -159,34 +158,18 @@ impl Catalog {
                 revoked: false,
                 revoked_by: None,
                 url: None,
-                data: serde_json::Map::new(),
+                data: None,
                 threat: None,
                 priority: None,
             }));
         };
-        let parent = match parent {
+        header.parent = match parent {
             Some(p) => Some(self.technique_ref(&p)?),
             None => None,
         };
-        let data = match serde_json::from_str::<serde_json::Value>(&data)? {
-            serde_json::Value::Object(map) => map,
-            _ => serde_json::Map::new(),
-        };
-        Ok(Some(TechniqueHeader {
-            id: id.to_owned(),
-            name,
-            parent,
-            tactics: self.tactic_refs(&json_vec(&tactics))?,
-            platforms: json_vec(&platforms),
-            domain,
-            deprecated,
-            revoked,
-            revoked_by,
-            url,
-            data,
-            threat: self.technique_threat(id)?,
-            priority: None,
-        }))
+        header.tactics = self.tactic_refs(&tactics)?;
+        header.threat = self.technique_threat(id)?;
+        Ok(Some(header))
     }
 
     /// "Fields filtered most" over the rule set `s` that `set` defines (a CTE taking `params`):
@@ -380,7 +363,7 @@ impl Catalog {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
+                    super::opt_vendor_col(r, 2)?,
                     r.get::<_, u64>(3)?,
                 ))
             })?
@@ -394,8 +377,8 @@ impl Catalog {
                 });
             }
             if let (Some(v), Some(last)) = (vendor, subs.last_mut()) {
-                last.rules_by_vendor.add(&v, n);
-                total.add(&v, n);
+                last.rules_by_vendor.add(v, n);
+                total.add(v, n);
             }
         }
         Ok((subs, total))

@@ -32,8 +32,8 @@ pub use draft::{DraftDiagnostic, DraftFormat, DraftLanguage, MAX_DRAFT_BYTES, pa
 pub use recordings::{RecordingHit, RecordingsReview};
 
 use crate::Catalog;
-use crate::ingest::analyze_one;
 use crate::error::CatalogError;
+use crate::ingest::analyze_one;
 use crate::similar::{Filter, Probe, SimilarRule, SimilarityIndex, TripleKey};
 
 /// Nearest rules listed, overall and per technique.
