@@ -34,5 +34,5 @@ pub use error::CatalogError;
 pub use ingest::{BuildOptions, BuildReport, Progress, Quiet, build_in_memory, build_to_file};
 pub use query::{
     Catalog, MAX_ID_CHARS, MAX_LISTED_TITLE_CHARS, MAX_QUERY_CHARS, MAX_QUERY_TERMS,
-    MAX_SEARCH_OFFSET, QueryOptions, TopFilter, truncate_text,
+    MAX_SEARCH_OFFSET, QueryOptions, TechniqueVendorCount, TopFilter, truncate_text,
 };

@@ -155,7 +155,7 @@ fn regression_negated_selectors_are_no_exclusions() {
     let guard = full
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let conn = guard.0.connection();
+    let conn = guard.0.sql_for_tests();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     let list = STREAM_FIELDS
         .iter()
@@ -363,7 +363,7 @@ fn regression_sigma_null_is_no_string() {
     let guard = full
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let conn = guard.0.connection();
+    let conn = guard.0.sql_for_tests();
     // `field: null` alone was `["null"]`; a quoted 'null' among other values is a string
     // and stays one (proc_creation_win_wmiprvse_spawning_process: `- 'null'`).
     let nulls: i64 = conn

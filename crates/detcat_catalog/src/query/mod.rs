@@ -4,6 +4,7 @@ mod coverage;
 mod events_covered;
 mod fields;
 mod matrix;
+mod navigator;
 mod recordings;
 mod reverse;
 mod rule;
@@ -13,6 +14,7 @@ mod technique;
 mod threat;
 mod unknown;
 
+pub use navigator::TechniqueVendorCount;
 pub use threat::TopFilter;
 
 pub use search::{MAX_OFFSET as MAX_SEARCH_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_TERMS};
@@ -113,8 +115,22 @@ impl Catalog {
         &self.origin
     }
 
-    pub fn connection(&self) -> &Connection {
+    /// The connection, for the catalog's own modules: SQL stays in this crate.
+    pub(crate) fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The connection, for tests that check the stored tables with SQL (feature `test-sql`).
+    #[cfg(feature = "test-sql")]
+    #[doc(hidden)]
+    pub fn sql_for_tests(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A handle that interrupts the query running on this catalog from another thread
+    /// (a request past its deadline, a client gone away).
+    pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
+        self.conn.get_interrupt_handle()
     }
 
     /// The in-memory index of field names, loaded once per open catalog.
