@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use detcat_model::{Expr, TelemetryHint, Vendor};
+use detcat_model::{Expr, Lifecycle, Operator, ParseStatus, Role, Severity, TelemetryHint, Vendor};
 use serde::{Deserialize, Serialize};
 
 pub use crate::attack_data::{
@@ -171,11 +171,11 @@ pub struct ScopeRow {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RuleRef {
     pub id: String,
-    pub vendor: String,
+    pub vendor: Vendor,
     pub title: String,
     pub path: String,
-    pub lifecycle: String,
-    pub parse_status: String,
+    pub lifecycle: Lifecycle,
+    pub parse_status: ParseStatus,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -224,10 +224,10 @@ pub struct PredicateView {
     pub field: String,
     pub canonical: String,
     pub mapped: bool,
-    pub operator: String,
+    pub operator: Operator,
     pub values: Vec<String>,
     pub negated: bool,
-    pub role: String,
+    pub role: Role,
     pub case_sensitive: bool,
     pub modifiers: Vec<String>,
 }
@@ -254,7 +254,7 @@ pub struct RuleExclusion {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DiagnosticView {
     pub code: String,
-    pub severity: String,
+    pub severity: Severity,
     pub message: String,
     pub path: String,
     pub line: Option<u32>,
@@ -264,13 +264,14 @@ pub struct DiagnosticView {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RulePage {
     pub id: String,
-    pub vendor: String,
+    pub vendor: Vendor,
     pub title: String,
     pub description: String,
     /// Upstream status (Sigma status, Elastic maturity, Splunk status).
     pub status: Option<String>,
-    pub parse_status: String,
-    pub lifecycle: String,
+    pub parse_status: ParseStatus,
+    pub lifecycle: Lifecycle,
+    /// The rule's own level as its vendor writes it (Sigma `level`, Elastic `severity`, …).
     pub severity: Option<String>,
     pub rule_type: String,
     pub language: String,

@@ -10,7 +10,7 @@ use detcat_catalog::views::{
     EventPage, FieldPage, NumberedReference, RulePage, SearchPage, TechniqueData, TechniquePage,
     VendorCounts,
 };
-use detcat_model::Vendor;
+use detcat_model::{Expr, Lifecycle, OutlineItem, Role, Value, Vendor};
 
 /// Rows of a column-aligned table; the first row is the header.
 pub fn table(rows: &[Vec<String>]) -> String {
@@ -96,11 +96,7 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
     events_covered(&mut o, p)?;
     authoring_guide(&mut o, p)?;
     for vendor in Vendor::ALL {
-        let rules: Vec<_> = p
-            .rules
-            .iter()
-            .filter(|r| r.vendor == vendor.as_str())
-            .collect();
+        let rules: Vec<_> = p.rules.iter().filter(|r| r.vendor == vendor).collect();
         if rules.is_empty() {
             continue;
         }
@@ -298,16 +294,9 @@ fn authoring_guide(o: &mut impl Write, p: &TechniquePage) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn title_case(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 pub fn rule(p: &RulePage) -> anyhow::Result<()> {
     let mut o = out();
-    writeln!(o, "{} ({} {})", p.title, title_case(&p.vendor), p.id)?;
+    writeln!(o, "{} ({} {})", p.title, p.vendor.title(), p.id)?;
     writeln!(o, "  path:    {}", p.path)?;
     if let Some(url) = &p.url {
         writeln!(o, "  url:     {url}")?;
@@ -320,7 +309,7 @@ pub fn rule(p: &RulePage) -> anyhow::Result<()> {
         p.status.as_deref().unwrap_or("-"),
         p.parse_status
     )?;
-    if p.lifecycle != "active" {
+    if p.lifecycle != Lifecycle::Active {
         writeln!(
             o,
             "  lifecycle: {} (left out of statistics by default)",
@@ -351,24 +340,26 @@ pub fn rule(p: &RulePage) -> anyhow::Result<()> {
         "values".into(),
     ]];
     for pr in &p.predicates {
-        let role = if pr.role == "exclusion" {
+        let role = if pr.role == Role::Exclusion {
             "NOT (exclusion)".to_owned()
-        } else if pr.role == "selector" && pr.negated {
+        } else if pr.role == Role::Selector && pr.negated {
             "not (selector)".to_owned()
         } else if pr.negated {
             "not".to_owned()
         } else {
-            pr.role.clone()
+            pr.role.to_string()
         };
         rows.push(vec![
             role,
             pr.field.clone(),
             pr.canonical.clone(),
-            pr.operator.clone(),
+            pr.operator.to_string(),
             pr.values.join(" | "),
         ]);
     }
     write!(o, "{}", table(&rows))?;
+    writeln!(o, "\nTree")?;
+    write!(o, "{}", outline(&p.expr))?;
     if !p.indicators.is_empty() {
         writeln!(o, "\nIndicators (corpus reach)")?;
         for i in &p.indicators {
@@ -388,6 +379,80 @@ pub fn rule(p: &RulePage) -> anyhow::Result<()> {
     }
     writeln!(o, "\nQuery\n{}", p.query.trim_end())?;
     Ok(())
+}
+
+/// Values an outline line shows before it says how many more there are.
+const OUTLINE_VALUES: usize = 5;
+
+fn outline_values(values: &[Value]) -> String {
+    let mut shown: Vec<String> = values
+        .iter()
+        .take(OUTLINE_VALUES)
+        .map(Value::to_text)
+        .collect();
+    if values.len() > OUTLINE_VALUES {
+        shown.push(format!("… +{}", values.len() - OUTLINE_VALUES));
+    }
+    shown.join(" | ")
+}
+
+/// The rule's tree ([`Expr::outline`]), one node a line, indented by depth.
+fn outline(expr: &Expr) -> String {
+    let mut out = String::new();
+    let mut depth = 1;
+    for item in expr.outline() {
+        let pad = "  ".repeat(depth);
+        let notes = |n: &[String]| {
+            if n.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", n.join("; "))
+            }
+        };
+        match item {
+            // An exclusion's detail says so.
+            OutlineItem::Open { label, detail, .. } => {
+                let detail = if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {detail}")
+                };
+                let _ = writeln!(out, "{pad}{label}{detail}");
+                depth += 1;
+            }
+            OutlineItem::Close => depth = depth.saturating_sub(1).max(1),
+            OutlineItem::Pred {
+                predicate,
+                notes: n,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "{pad}{} {} {}{}",
+                    predicate.field,
+                    predicate.op,
+                    outline_values(&predicate.values),
+                    notes(&n)
+                );
+            }
+            OutlineItem::Keyword { keyword, notes: n } => {
+                let _ = writeln!(
+                    out,
+                    "{pad}keyword {} {}{}",
+                    keyword.op,
+                    outline_values(&keyword.values),
+                    notes(&n)
+                );
+            }
+            OutlineItem::Code { label, note, text } => {
+                let text: String = text.chars().take(200).collect();
+                let _ = writeln!(out, "{pad}{label} {note}: {}", text.trim());
+            }
+            OutlineItem::Const { value } => {
+                let _ = writeln!(out, "{pad}{value}");
+            }
+        }
+    }
+    out
 }
 
 /// `severity[code]: message` with `--> path:line:col` and the source line with a caret.

@@ -23,6 +23,7 @@
 
 mod diagnostic;
 mod expr;
+mod names;
 mod outline;
 mod rule;
 mod source;

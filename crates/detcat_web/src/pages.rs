@@ -9,6 +9,7 @@ use detcat_catalog::views::{
     EventPage, FieldPage, FieldRow, Matrix, NumberedReference, RulePage, RuleRef, SearchPage,
     StrategyData, TechniqueData, TechniquePage,
 };
+use detcat_model::Vendor;
 
 use crate::links::{Links, Target, external_url};
 use crate::render::highlight::{self, Span};
@@ -20,8 +21,10 @@ use crate::render::tree::{self, TreeItem};
 pub const RULE_LIST_CAP: usize = 50;
 pub const RULE_ROWS_CAP: usize = 300;
 
-/// The vendors, in the order pages list them.
-pub const VENDORS: [&str; 3] = ["sigma", "elastic", "splunk"];
+/// The vendors' names, in the order pages list them.
+pub fn vendor_names() -> Vec<&'static str> {
+    Vendor::ALL.iter().map(|v| v.as_str()).collect()
+}
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -29,7 +32,7 @@ pub struct HomeView<'a> {
     pub l: &'a Links,
     pub origin: &'a str,
     pub m: &'a Matrix,
-    pub vendors: [&'static str; 3],
+    pub vendors: Vec<&'static str>,
     pub vendor_totals: Vec<(&'static str, String)>,
     /// What the cells are coloured by (`?color=`), and the scores behind threat/gap colours.
     pub color: crate::render::threat::MatrixColor,
@@ -52,7 +55,7 @@ impl<'a> HomeView<'a> {
             l,
             origin,
             m,
-            vendors: VENDORS,
+            vendors: vendor_names(),
             vendor_totals,
             color: crate::render::threat::MatrixColor::Rules,
             scores: HashMap::new(),
@@ -232,13 +235,13 @@ impl<'a> TechniqueView<'a> {
         let rule_index: HashMap<&'a str, &'a RuleRef> =
             p.rules.iter().map(|r| (r.id.as_str(), r)).collect();
         let vendors_of = |ids: &[String]| -> Vec<&'static str> {
-            VENDORS
-                .iter()
-                .copied()
+            Vendor::ALL
+                .into_iter()
                 .filter(|v| {
                     ids.iter()
                         .any(|id| rule_index.get(id.as_str()).is_some_and(|r| r.vendor == *v))
                 })
+                .map(Vendor::as_str)
                 .collect()
         };
         let indicators = p
@@ -267,10 +270,10 @@ impl<'a> TechniqueView<'a> {
             })
             .collect();
         let excluded_fields = excluded_fields(p);
-        let groups = VENDORS
-            .iter()
+        let groups = Vendor::ALL
+            .into_iter()
             .map(|v| {
-                let mut rules: Vec<&RuleRef> = p.rules.iter().filter(|r| r.vendor == *v).collect();
+                let mut rules: Vec<&RuleRef> = p.rules.iter().filter(|r| r.vendor == v).collect();
                 let total = rules.len();
                 // The static export has no search to page through: it lists every rule.
                 let all_href = (total > RULES_PER_VENDOR && !l.is_export()).then(|| {
@@ -278,7 +281,7 @@ impl<'a> TechniqueView<'a> {
                     l.search(&format!("technique:{} vendor:{v}", p.technique.id))
                 });
                 VendorGroup {
-                    vendor: v,
+                    vendor: v.as_str(),
                     rules,
                     total,
                     all_href,
@@ -404,7 +407,7 @@ impl<'a> RuleView<'a> {
             l,
             origin,
             r,
-            api_href: l.api_twin(&Target::Rule(r.vendor.clone(), r.id.clone())),
+            api_href: l.api_twin(&Target::Rule(r.vendor.to_string(), r.id.clone())),
             upstream: r.url.as_deref().and_then(external_url),
             references: r
                 .references
@@ -524,8 +527,9 @@ pub struct SearchView<'a> {
 pub type FilterGroup = (&'static str, Vec<(String, String, bool)>);
 
 pub fn search_filters(l: &Links, q: &str) -> Vec<FilterGroup> {
+    let vendors = vendor_names();
     let groups: [(&'static str, &str, &[&str]); 4] = [
-        ("Vendor", "vendor", &VENDORS),
+        ("Vendor", "vendor", &vendors),
         (
             "Status",
             "status",

@@ -307,24 +307,41 @@ pub fn truncate_text(text: String, max: usize) -> String {
 
 /// Rules per vendor of a rule list.
 pub(crate) fn count_by_vendor(rules: &[RuleRef]) -> VendorCounts {
-    let mut counts = VendorCounts::default();
-    for r in rules {
-        if let Some(v) = Vendor::parse(&r.vendor) {
-            counts.add(v, 1);
-        }
-    }
-    counts
+    rules.iter().map(|r| (r.vendor, 1)).collect()
+}
+
+/// Column `idx` of `row`, the stored name of a model enum (`lifecycle`, `parse_status`,
+/// `role`, `severity`, `operator`) read back through the enum's serde names.
+pub(crate) fn enum_at<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<T> {
+    use serde::de::IntoDeserializer;
+    let text: String = row.get(idx)?;
+    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        text.as_str().into_deserializer();
+    T::deserialize(de).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// [`enum_at`] by column name.
+pub(crate) fn enum_col<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    col: &str,
+) -> rusqlite::Result<T> {
+    enum_at(row, row.as_ref().column_index(col)?)
 }
 
 /// Reads a `RuleRef` from columns vendor, id, title, path, lifecycle, parse_status.
 pub(crate) fn rule_ref(row: &rusqlite::Row<'_>) -> rusqlite::Result<RuleRef> {
     Ok(RuleRef {
-        vendor: row.get(0)?,
+        vendor: vendor_col(row, 0)?,
         id: row.get(1)?,
         title: truncate_text(row.get(2)?, MAX_LISTED_TITLE_CHARS),
         path: row.get(3)?,
-        lifecycle: row.get(4)?,
-        parse_status: row.get(5)?,
+        lifecycle: enum_at(row, 4)?,
+        parse_status: enum_at(row, 5)?,
     })
 }
 

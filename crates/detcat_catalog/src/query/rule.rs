@@ -3,7 +3,7 @@
 use detcat_model::Role;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Catalog, json_col, json_vec};
+use super::{Catalog, enum_col, json_col, json_vec};
 use crate::error::CatalogError;
 use crate::views::{
     DiagnosticView, EventCount, PredicateView, RuleExclusion, RuleIndicator, RulePage,
@@ -64,8 +64,8 @@ impl Catalog {
         page.exclusions = triples.exclusions;
         page.scope = triples.scope;
         page.diagnostics = self.rule_diagnostics(rid)?;
-        page.recordings = self.rule_recordings(rid, &page.vendor, &page.id)?;
-        page.same_idea = self.same_idea(&page.vendor, &page.id)?;
+        page.recordings = self.rule_recordings(rid, page.vendor.as_str(), &page.id)?;
+        page.same_idea = self.same_idea(page.vendor.as_str(), &page.id)?;
         Ok(page)
     }
 
@@ -83,12 +83,12 @@ impl Catalog {
             .query_row([rid], |r| {
                 Ok(RulePage {
                     id: r.get("id")?,
-                    vendor: r.get("vendor")?,
+                    vendor: super::vendor_col(r, 0)?,
                     title: r.get("title")?,
                     description: r.get("description")?,
                     status: r.get("status")?,
-                    parse_status: r.get("parse_status")?,
-                    lifecycle: r.get("lifecycle")?,
+                    parse_status: enum_col(r, "parse_status")?,
+                    lifecycle: enum_col(r, "lifecycle")?,
                     severity: r.get("severity")?,
                     rule_type: r.get("rule_type")?,
                     language: r.get("language")?,
@@ -150,10 +150,10 @@ impl Catalog {
                     field: r.get("field")?,
                     canonical: r.get("canonical")?,
                     mapped: r.get("mapped")?,
-                    operator: r.get("operator")?,
+                    operator: enum_col(r, "operator")?,
                     values: json_vec(&r.get::<_, String>("vals")?)?,
                     negated: r.get("negated")?,
-                    role: r.get("role")?,
+                    role: enum_col(r, "role")?,
                     case_sensitive: r.get("case_sensitive")?,
                     modifiers: json_vec(&r.get::<_, String>("modifiers")?)?,
                 })
@@ -213,7 +213,7 @@ impl Catalog {
             .query_map([rid], |r| {
                 Ok(DiagnosticView {
                     code: r.get("code")?,
-                    severity: r.get("severity")?,
+                    severity: enum_col(r, "severity")?,
                     message: r.get("message")?,
                     path: r.get("path")?,
                     line: r.get("line")?,
