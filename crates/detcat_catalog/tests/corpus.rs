@@ -199,7 +199,11 @@ fn technique_statistics_agree_with_the_rules_json() {
                 .rule(&format!("{}/{}", r.vendor, r.id))
                 .unwrap()
                 .unwrap();
-            for p in rule.predicates.iter().filter(|p| p.role != detcat_model::Role::Selector) {
+            for p in rule
+                .predicates
+                .iter()
+                .filter(|p| p.role != detcat_model::Role::Selector)
+            {
                 fields
                     .entry(p.canonical.clone())
                     .or_default()

@@ -104,7 +104,8 @@ fn corpus_reach_counts_rules_of_any_technique_and_skips_deprecated() {
         .unwrap()
         .expect("tagged technique has a page");
     assert_eq!(
-        page.rules_by_vendor.get(detcat_model::Vendor::Sigma), 2,
+        page.rules_by_vendor.get(detcat_model::Vendor::Sigma),
+        2,
         "the deprecated rule D is left out by default"
     );
     let regsvr = page
@@ -142,7 +143,12 @@ fn corpus_reach_counts_rules_of_any_technique_and_skips_deprecated() {
         )
         .unwrap()
         .unwrap();
-    assert_eq!(with_deprecated.rules_by_vendor.get(detcat_model::Vendor::Sigma), 3);
+    assert_eq!(
+        with_deprecated
+            .rules_by_vendor
+            .get(detcat_model::Vendor::Sigma),
+        3
+    );
     let regsvr = with_deprecated
         .indicators
         .iter()

@@ -444,8 +444,13 @@ fn outline(expr: &Expr) -> String {
                 );
             }
             OutlineItem::Code { label, note, text } => {
-                let text: String = text.chars().take(200).collect();
-                let _ = writeln!(out, "{pad}{label} {note}: {}", text.trim());
+                // The first line, cut: the whole text is the query below.
+                let first = text.trim().lines().next().unwrap_or("");
+                let mut shown: String = first.chars().take(120).collect();
+                if shown.len() < text.trim().len() {
+                    shown.push('…');
+                }
+                let _ = writeln!(out, "{pad}{label} {note}: {shown}");
             }
             OutlineItem::Const { value } => {
                 let _ = writeln!(out, "{pad}{value}");
@@ -612,6 +617,31 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
             writeln!(o, "  skipped: {path}: {why}")?;
         }
     }
+    vendor_details(&mut o, r)?;
+    taxonomy(&mut o, r)?;
+    writeln!(o, "\nATT&CK: {}", r.attack.bundles.join(", "))?;
+    for why in &r.attack.rejected {
+        writeln!(o, "  warning: {why}")?;
+    }
+    if let Some(counts) = r.attack.counts.as_object() {
+        for (k, v) in counts {
+            writeln!(o, "  {k}: {v}")?;
+        }
+    }
+    writeln!(
+        o,
+        "  rules with techniques: {}",
+        r.attack.rules_with_techniques
+    )?;
+    for (code, n) in &r.attack.technique_diagnostics {
+        writeln!(o, "    {n:>5}  {code}")?;
+    }
+    crate::threat::stats(&mut o, r)?;
+    Ok(())
+}
+
+/// Per vendor: counts by language and type, common diagnostics, causes, failures.
+fn vendor_details(o: &mut impl Write, r: &BuildReport) -> anyhow::Result<()> {
     for (v, c) in &r.vendors {
         writeln!(o, "\n{v}: by language / type")?;
         for (k, s) in c.by_language.iter().chain(c.by_type.iter()) {
@@ -639,6 +669,11 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
             writeln!(o, "  failed: {path}: {why}")?;
         }
     }
+    Ok(())
+}
+
+/// Taxonomy coverage and predicate roles.
+fn taxonomy(o: &mut impl Write, r: &BuildReport) -> anyhow::Result<()> {
     writeln!(
         o,
         "\nTaxonomy (active rules): predicate occurrences mapped to canonical fields"
@@ -683,24 +718,6 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
             c.selector, c.indicator, c.exclusion, c.other, c.rules_with_selector
         )?;
     }
-    writeln!(o, "\nATT&CK: {}", r.attack.bundles.join(", "))?;
-    for why in &r.attack.rejected {
-        writeln!(o, "  warning: {why}")?;
-    }
-    if let Some(counts) = r.attack.counts.as_object() {
-        for (k, v) in counts {
-            writeln!(o, "  {k}: {v}")?;
-        }
-    }
-    writeln!(
-        o,
-        "  rules with techniques: {}",
-        r.attack.rules_with_techniques
-    )?;
-    for (code, n) in &r.attack.technique_diagnostics {
-        writeln!(o, "    {n:>5}  {code}")?;
-    }
-    crate::threat::stats(&mut o, r)?;
     Ok(())
 }
 

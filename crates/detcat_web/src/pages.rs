@@ -214,24 +214,7 @@ impl<'a> TechniqueView<'a> {
         collect.sort();
         collect.dedup();
         let rule_total = p.rules.len() as u64;
-        let fields = p
-            .fields
-            .iter()
-            .map(|row| {
-                let mut ops: Vec<(String, u64, String)> = row
-                    .operators
-                    .iter()
-                    .map(|(op, n)| (op.clone(), *n, crate::render::bar(*n, row.rules)))
-                    .collect();
-                ops.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                let samples = if row.samples.is_empty() {
-                    excluded_samples(p, &row.field)
-                } else {
-                    row.samples.clone()
-                };
-                FieldView { row, ops, samples }
-            })
-            .collect::<Vec<_>>();
+        let fields = field_views(p);
         let rule_index: HashMap<&'a str, &'a RuleRef> =
             p.rules.iter().map(|r| (r.id.as_str(), r)).collect();
         let vendors_of = |ids: &[String]| -> Vec<&'static str> {
@@ -270,25 +253,7 @@ impl<'a> TechniqueView<'a> {
             })
             .collect();
         let excluded_fields = excluded_fields(p);
-        let groups = Vendor::ALL
-            .into_iter()
-            .map(|v| {
-                let mut rules: Vec<&RuleRef> = p.rules.iter().filter(|r| r.vendor == v).collect();
-                let total = rules.len();
-                // The static export has no search to page through: it lists every rule.
-                let all_href = (total > RULES_PER_VENDOR && !l.is_export()).then(|| {
-                    rules.truncate(RULES_PER_VENDOR);
-                    l.search(&format!("technique:{} vendor:{v}", p.technique.id))
-                });
-                VendorGroup {
-                    vendor: v.as_str(),
-                    rules,
-                    total,
-                    all_href,
-                }
-            })
-            .filter(|g| !g.rules.is_empty())
-            .collect();
+        let groups = vendor_groups(l, p);
         TechniqueView {
             l,
             origin,
@@ -318,6 +283,51 @@ impl<'a> TechniqueView<'a> {
             rule_total,
         }
     }
+}
+
+/// The "Fields filtered most" rows with their How column and samples.
+fn field_views(p: &TechniquePage) -> Vec<FieldView<'_>> {
+    p.fields
+        .iter()
+        .map(|row| {
+            let mut ops: Vec<(String, u64, String)> = row
+                .operators
+                .iter()
+                .map(|(op, n)| (op.clone(), *n, crate::render::bar(*n, row.rules)))
+                .collect();
+            ops.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let samples = if row.samples.is_empty() {
+                excluded_samples(p, &row.field)
+            } else {
+                row.samples.clone()
+            };
+            FieldView { row, ops, samples }
+        })
+        .collect()
+}
+
+/// The technique's rules by vendor: the first [`RULES_PER_VENDOR`] of each with a paged
+/// search for all of them (the export lists every rule).
+fn vendor_groups<'a>(l: &Links, p: &'a TechniquePage) -> Vec<VendorGroup<'a>> {
+    Vendor::ALL
+        .into_iter()
+        .map(|v| {
+            let mut rules: Vec<&RuleRef> = p.rules.iter().filter(|r| r.vendor == v).collect();
+            let total = rules.len();
+            // The static export has no search to page through: it lists every rule.
+            let all_href = (total > RULES_PER_VENDOR && !l.is_export()).then(|| {
+                rules.truncate(RULES_PER_VENDOR);
+                l.search(&format!("technique:{} vendor:{v}", p.technique.id))
+            });
+            VendorGroup {
+                vendor: v.as_str(),
+                rules,
+                total,
+                all_href,
+            }
+        })
+        .filter(|g| !g.rules.is_empty())
+        .collect()
 }
 
 /// Excluded values of `field`, most used first (samples for a field only excluded).

@@ -19,6 +19,11 @@ pub const PAGE_ROWS: usize = 50;
 /// How many selector rows the "Scope" summary shows: a short answer to "which streams".
 pub const SCOPE_ROWS: usize = 12;
 
+/// (role, field, operator, value) of a triple.
+type TripleKey = (Role, String, String, String);
+/// The rules (rids, ids) that use a triple, and its corpus reach.
+type TripleAcc = (BTreeSet<i64>, BTreeSet<String>, u64);
+
 /// The authoring-guide tables of one technique.
 struct Guide {
     scope: Vec<ScopeRow>,
@@ -227,9 +232,51 @@ impl Catalog {
         options: QueryOptions,
     ) -> Result<Guide, CatalogError> {
         let mut field_rows = self.field_rows(set, [id])?;
-        // (role, field, operator, value) → (rule rids, rule ids, corpus reach)
-        type TripleKey = (Role, String, String, String);
-        type TripleAcc = (BTreeSet<i64>, BTreeSet<String>, u64);
+        let triples = self.guide_triples(set, id, options)?;
+
+        // Samples: a field's most used indicator values.
+        let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
+        for ((role, field, _, value), (rids, _, _)) in &triples {
+            if *role == Role::Indicator && !value.is_empty() {
+                samples
+                    .entry(field.as_str())
+                    .or_default()
+                    .push((rids.len(), value.as_str()));
+            }
+        }
+        for row in &mut field_rows {
+            let mut s = samples.remove(row.field.as_str()).unwrap_or_default();
+            s.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            s.dedup_by(|a, b| a.1 == b.1);
+            row.samples = s.into_iter().take(5).map(|(_, v)| v.to_owned()).collect();
+        }
+        let fields_distinct = field_rows.len() as u64;
+        field_rows.truncate(PAGE_ROWS);
+
+        let (scope, mut indicators, mut exclusions) = rank_triples(triples);
+        let (indicators_distinct, exclusions_distinct) =
+            (indicators.len() as u64, exclusions.len() as u64);
+        indicators.truncate(PAGE_ROWS);
+        exclusions.truncate(PAGE_ROWS);
+        Ok(Guide {
+            scope,
+            fields_distinct,
+            fields: field_rows,
+            indicators_distinct,
+            indicators,
+            exclusions_distinct,
+            exclusions,
+        })
+    }
+
+    /// The technique's triples by (role, field, operator, value): the rules using each (rids
+    /// and ids) and its corpus reach.
+    fn guide_triples(
+        &self,
+        set: &str,
+        id: &str,
+        options: QueryOptions,
+    ) -> Result<HashMap<TripleKey, TripleAcc>, CatalogError> {
         let mut triples: HashMap<TripleKey, TripleAcc> = HashMap::new();
         // Corpus reach is stored on each indicator row: the same for every row of a triple.
         let reach = if options.include_deprecated {
@@ -252,89 +299,7 @@ impl Catalog {
             entry.2 = r.get(6)?;
         }
 
-        // Samples: a field's most used indicator values.
-        let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
-        for ((role, field, _, value), (rids, _, _)) in &triples {
-            if *role == Role::Indicator && !value.is_empty() {
-                samples
-                    .entry(field.as_str())
-                    .or_default()
-                    .push((rids.len(), value.as_str()));
-            }
-        }
-        for row in &mut field_rows {
-            let mut s = samples.remove(row.field.as_str()).unwrap_or_default();
-            s.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-            s.dedup_by(|a, b| a.1 == b.1);
-            row.samples = s.into_iter().take(5).map(|(_, v)| v.to_owned()).collect();
-        }
-        let fields_distinct = field_rows.len() as u64;
-        field_rows.truncate(PAGE_ROWS);
-
-        let mut indicators = Vec::new();
-        let mut exclusions = Vec::new();
-        let mut scope = Vec::new();
-        for ((role, field, operator, value), (rids, ids, reach)) in triples {
-            let rules = rids.len() as u64;
-            if role == Role::Selector {
-                scope.push(ScopeRow {
-                    field,
-                    operator,
-                    value,
-                    rules,
-                });
-                continue;
-            }
-            let rule_ids = ids.into_iter().collect();
-            if role == Role::Indicator {
-                indicators.push(IndicatorRow {
-                    field,
-                    operator,
-                    value,
-                    rules,
-                    corpus_reach: reach,
-                    rule_ids,
-                });
-            } else {
-                exclusions.push(ExclusionRow {
-                    field,
-                    operator,
-                    value,
-                    rules,
-                    rule_ids,
-                });
-            }
-        }
-        indicators.sort_by(|a, b| {
-            b.rules
-                .cmp(&a.rules)
-                .then(a.corpus_reach.cmp(&b.corpus_reach))
-                .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
-        });
-        exclusions.sort_by(|a, b| {
-            b.rules
-                .cmp(&a.rules)
-                .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
-        });
-        scope.sort_by(|a, b| {
-            b.rules
-                .cmp(&a.rules)
-                .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
-        });
-        scope.truncate(SCOPE_ROWS);
-        let (indicators_distinct, exclusions_distinct) =
-            (indicators.len() as u64, exclusions.len() as u64);
-        indicators.truncate(PAGE_ROWS);
-        exclusions.truncate(PAGE_ROWS);
-        Ok(Guide {
-            scope,
-            fields_distinct,
-            fields: field_rows,
-            indicators_distinct,
-            indicators,
-            exclusions_distinct,
-            exclusions,
-        })
+        Ok(triples)
     }
 
     fn subtechniques(
@@ -383,4 +348,64 @@ impl Catalog {
         }
         Ok((subs, total))
     }
+}
+
+/// Splits the triples into scope (selectors), indicators and exclusions rows, each ranked:
+/// most rules first (indicators: then the least corpus reach), then by field and value.
+/// Scope is cut to [`SCOPE_ROWS`]; the other two are left whole for their `_distinct` counts.
+fn rank_triples(
+    triples: HashMap<TripleKey, TripleAcc>,
+) -> (Vec<ScopeRow>, Vec<IndicatorRow>, Vec<ExclusionRow>) {
+    let mut indicators = Vec::new();
+    let mut exclusions = Vec::new();
+    let mut scope = Vec::new();
+    for ((role, field, operator, value), (rids, ids, reach)) in triples {
+        let rules = rids.len() as u64;
+        if role == Role::Selector {
+            scope.push(ScopeRow {
+                field,
+                operator,
+                value,
+                rules,
+            });
+            continue;
+        }
+        let rule_ids = ids.into_iter().collect();
+        if role == Role::Indicator {
+            indicators.push(IndicatorRow {
+                field,
+                operator,
+                value,
+                rules,
+                corpus_reach: reach,
+                rule_ids,
+            });
+        } else {
+            exclusions.push(ExclusionRow {
+                field,
+                operator,
+                value,
+                rules,
+                rule_ids,
+            });
+        }
+    }
+    indicators.sort_by(|a, b| {
+        b.rules
+            .cmp(&a.rules)
+            .then(a.corpus_reach.cmp(&b.corpus_reach))
+            .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
+    });
+    exclusions.sort_by(|a, b| {
+        b.rules
+            .cmp(&a.rules)
+            .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
+    });
+    scope.sort_by(|a, b| {
+        b.rules
+            .cmp(&a.rules)
+            .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
+    });
+    scope.truncate(SCOPE_ROWS);
+    (scope, indicators, exclusions)
 }
