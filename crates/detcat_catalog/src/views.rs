@@ -267,7 +267,7 @@ pub struct RulePage {
     pub vendor: Vendor,
     pub title: String,
     pub description: String,
-    /// Upstream status (Sigma status, Elastic maturity, Splunk status).
+    /// Upstream status, as the vendor names it (Sigma `status`, Elastic `maturity`, …).
     pub status: Option<String>,
     pub parse_status: ParseStatus,
     pub lifecycle: Lifecycle,

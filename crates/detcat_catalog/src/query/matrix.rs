@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{Catalog, QueryOptions, active_clause, json_vec};
+use super::{Catalog, QueryOptions, json_vec};
 use crate::error::CatalogError;
 use crate::views::{Matrix, MatrixCell, MatrixColumn, TacticRef, VendorCounts};
 
@@ -109,15 +109,14 @@ impl Catalog {
         vendor: Option<&str>,
         options: QueryOptions,
     ) -> Result<(HashMap<String, VendorCounts>, VendorCounts), CatalogError> {
-        let active = active_clause(options);
+        let all = options.include_deprecated;
         // Rule counts per technique and vendor, one pass.
         let mut counts: HashMap<String, VendorCounts> = HashMap::new();
-        let sql = format!(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT rt.technique_id, r.vendor, COUNT(DISTINCT r.rid) FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
-             WHERE {active} AND (?1 IS NULL OR r.vendor = ?1) GROUP BY rt.technique_id, r.vendor"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([vendor], |r| {
+             WHERE (?2 OR r.lifecycle = 'active') AND (?1 IS NULL OR r.vendor = ?1) GROUP BY rt.technique_id, r.vendor",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![vendor, all], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 super::vendor_col(r, 1)?,
@@ -129,13 +128,13 @@ impl Catalog {
             counts.entry(t).or_default().add(v, n);
         }
         let mut totals = VendorCounts::default();
-        let total_sql = format!(
-            "SELECT r.vendor, COUNT(*) FROM rules r WHERE {active} AND (?1 IS NULL OR r.vendor = ?1) GROUP BY r.vendor"
-        );
         for row in self
             .conn
-            .prepare_cached(&total_sql)?
-            .query_map([vendor], |r| {
+            .prepare_cached(
+                "SELECT r.vendor, COUNT(*) FROM rules r
+                 WHERE (?2 OR r.lifecycle = 'active') AND (?1 IS NULL OR r.vendor = ?1) GROUP BY r.vendor",
+            )?
+            .query_map(rusqlite::params![vendor, all], |r| {
                 Ok((super::vendor_col(r, 0)?, r.get::<_, u64>(1)?))
             })?
         {

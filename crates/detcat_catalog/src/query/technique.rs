@@ -55,16 +55,15 @@ impl Catalog {
         };
         technique.priority = self.technique_priority(&id, options)?;
         let active = active_clause(options);
-        let rules_sql = format!(
-            "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status
-             FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
-             WHERE rt.technique_id = ?1 AND {active}
-             ORDER BY r.vendor, r.title"
-        );
         let rules = self
             .conn
-            .prepare_cached(&rules_sql)?
-            .query_map([&id], rule_ref)?
+            .prepare_cached(
+                "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status
+                 FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+                 WHERE rt.technique_id = ?1 AND (?2 OR r.lifecycle = 'active')
+                 ORDER BY r.vendor, r.title",
+            )?
+            .query_map(rusqlite::params![&id, options.include_deprecated], rule_ref)?
             .collect::<Result<Vec<_>, _>>()?;
         let rules_by_vendor = super::count_by_vendor(&rules);
         // The rule set of this technique, as a CTE every statistic below starts from.
@@ -310,21 +309,18 @@ impl Catalog {
         if id.contains('.') {
             return Ok((Vec::new(), VendorCounts::default()));
         }
-        let active = active_clause(options);
-        let sql = format!(
-            "SELECT t.id, t.name, r.vendor, COUNT(DISTINCT r.rid)
+        let sql = "SELECT t.id, t.name, r.vendor, COUNT(DISTINCT r.rid)
              FROM techniques t
              LEFT JOIN rule_techniques rt ON rt.technique_id = t.id
-             LEFT JOIN rules r ON r.rid = rt.rid AND {active}
+             LEFT JOIN rules r ON r.rid = rt.rid AND (?2 OR r.lifecycle = 'active')
              WHERE t.parent = ?1 AND NOT t.revoked AND NOT t.deprecated
-             GROUP BY t.id, r.vendor ORDER BY t.id"
-        );
+             GROUP BY t.id, r.vendor ORDER BY t.id";
         let mut subs: Vec<SubtechniqueRollup> = Vec::new();
         let mut total = VendorCounts::default();
         let rows = self
             .conn
-            .prepare_cached(&sql)?
-            .query_map([id], |r| {
+            .prepare_cached(sql)?
+            .query_map(rusqlite::params![id, options.include_deprecated], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
