@@ -137,7 +137,7 @@ impl Catalog {
             )?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
-                let n: Vec<String> = crate::query::json_vec(&r.get::<_, String>(1)?)
+                let n: Vec<String> = crate::query::json_vec(&r.get::<_, String>(1)?)?
                     .into_iter()
                     .filter(|k| k != "*")
                     .collect();

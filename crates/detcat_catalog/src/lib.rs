@@ -31,8 +31,10 @@ pub use corpus::Corpus;
 pub use coverage::{CoverageIndex, CoverageRequest, CoverageView, PlanUnit};
 pub use diff::{DiffView, diff};
 pub use error::CatalogError;
-pub use ingest::{BuildOptions, BuildReport, Progress, Quiet, build_in_memory, build_to_file};
+pub use ingest::{
+    BuildOptions, BuildReport, Progress, Quiet, Stage, build_in_memory, build_to_file,
+};
 pub use query::{
     Catalog, MAX_ID_CHARS, MAX_LISTED_TITLE_CHARS, MAX_QUERY_CHARS, MAX_QUERY_TERMS,
-    MAX_SEARCH_OFFSET, QueryOptions, TopFilter, truncate_text,
+    MAX_SEARCH_OFFSET, QueryOptions, TechniqueVendorCount, TopFilter, truncate_text,
 };

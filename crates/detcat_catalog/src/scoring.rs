@@ -29,7 +29,7 @@ pub const RULES_SATURATION: f64 = 20.0;
 /// Distinct indicators at which indicator variety saturates.
 pub const INDICATORS_SATURATION: f64 = 50.0;
 /// The vendors whose rules detcat reads.
-pub const VENDORS: f64 = 3.0;
+pub const VENDORS: f64 = detcat_model::Vendor::ALL.len() as f64;
 
 /// The formula in one paragraph, as the page and `detcat top` print it.
 pub const FORMULA: &str = "gap = threat × (1 − coverage). threat = (ctid + usage) / 2, or usage \
@@ -76,10 +76,7 @@ pub fn priority(inputs: &Inputs) -> PriorityView {
     };
     let cov = &inputs.coverage;
     let by_vendor = &cov.rules_by_vendor;
-    let vendors_with_rules = [by_vendor.sigma, by_vendor.elastic, by_vendor.splunk]
-        .iter()
-        .filter(|n| **n > 0)
-        .count() as f64;
+    let vendors_with_rules = by_vendor.iter().filter(|(_, n)| *n > 0).count() as f64;
     let vendors = vendors_with_rules / VENDORS;
     let depth = saturating_log(cov.rules as f64, RULES_SATURATION);
     let indicators = saturating_log(cov.indicators as f64, INDICATORS_SATURATION);
@@ -120,11 +117,10 @@ mod tests {
     use crate::views::VendorCounts;
 
     fn inputs(ctid: Option<f64>, actors: u64, rules: (u64, u64, u64), normalized: u64) -> Inputs {
-        let rules_by_vendor = VendorCounts {
-            sigma: rules.0,
-            elastic: rules.1,
-            splunk: rules.2,
-        };
+        let rules_by_vendor: VendorCounts = detcat_model::Vendor::ALL
+            .into_iter()
+            .zip([rules.0, rules.1, rules.2])
+            .collect();
         Inputs {
             ctid_cumulative: ctid,
             // Cumulative 9 stands for the top rank, 0 for the bottom, anything else the middle.

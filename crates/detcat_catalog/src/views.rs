@@ -3,9 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use detcat_model::{Expr, Lifecycle, Operator, ParseStatus, Role, Severity, TelemetryHint, Vendor};
 use serde::{Deserialize, Serialize};
 
+pub use crate::attack_data::{
+    AnalyticData, DetectionGuide, LogSourceData, NamedId, StrategyData, TechniqueData,
+};
 pub use crate::threat_views::*;
+pub use detcat_attack::{MutableElement, NumberedReference};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TacticRef {
@@ -33,9 +38,10 @@ pub struct TechniqueHeader {
     pub revoked_by: Option<String>,
     pub url: Option<String>,
     /// ATT&CK's description, citations replaced by `[n]` markers, plus everything else ATT&CK
-    /// says (references, detection guidance, data components): see `detcat_attack`.
+    /// says (references, detection guidance, data components); `None` for a technique only
+    /// rules name (its JSON then has none of these keys).
     #[serde(flatten)]
-    pub data: serde_json::Map<String, serde_json::Value>,
+    pub data: Option<TechniqueData>,
     /// Who uses the technique and CTID's score (`None` without ATT&CK data for it).
     #[serde(default)]
     pub threat: Option<ThreatView>,
@@ -44,25 +50,55 @@ pub struct TechniqueHeader {
     pub priority: Option<PriorityView>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct VendorCounts {
-    pub sigma: u64,
-    pub elastic: u64,
-    pub splunk: u64,
-}
+/// Rules per vendor. Serialized as one object with every vendor of [`Vendor::ALL`], in that
+/// order, zeros included (`{"<vendor>": n, …}`): the shape readers of the JSON rely on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VendorCounts(BTreeMap<Vendor, u64>);
 
 impl VendorCounts {
-    pub fn add(&mut self, vendor: &str, n: u64) {
-        match vendor {
-            "sigma" => self.sigma += n,
-            "elastic" => self.elastic += n,
-            "splunk" => self.splunk += n,
-            _ => {}
-        }
+    pub fn add(&mut self, vendor: Vendor, n: u64) {
+        *self.0.entry(vendor).or_default() += n;
+    }
+
+    /// The rules of `vendor` (0 when it has none).
+    pub fn get(&self, vendor: Vendor) -> u64 {
+        self.0.get(&vendor).copied().unwrap_or(0)
     }
 
     pub fn total(&self) -> u64 {
-        self.sigma + self.elastic + self.splunk
+        self.0.values().sum()
+    }
+
+    /// Every vendor with its count, in [`Vendor::ALL`] order, zeros included.
+    pub fn iter(&self) -> impl Iterator<Item = (Vendor, u64)> + '_ {
+        Vendor::ALL.into_iter().map(|v| (v, self.get(v)))
+    }
+}
+
+impl FromIterator<(Vendor, u64)> for VendorCounts {
+    fn from_iter<I: IntoIterator<Item = (Vendor, u64)>>(iter: I) -> Self {
+        let mut counts = VendorCounts::default();
+        for (vendor, n) in iter {
+            counts.add(vendor, n);
+        }
+        counts
+    }
+}
+
+impl Serialize for VendorCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(Vendor::ALL.len()))?;
+        for (vendor, n) in self.iter() {
+            map.serialize_entry(&vendor, &n)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for VendorCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        BTreeMap::<Vendor, u64>::deserialize(deserializer).map(VendorCounts)
     }
 }
 
@@ -135,11 +171,11 @@ pub struct ScopeRow {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RuleRef {
     pub id: String,
-    pub vendor: String,
+    pub vendor: Vendor,
     pub title: String,
     pub path: String,
-    pub lifecycle: String,
-    pub parse_status: String,
+    pub lifecycle: Lifecycle,
+    pub parse_status: ParseStatus,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -188,10 +224,10 @@ pub struct PredicateView {
     pub field: String,
     pub canonical: String,
     pub mapped: bool,
-    pub operator: String,
+    pub operator: Operator,
     pub values: Vec<String>,
     pub negated: bool,
-    pub role: String,
+    pub role: Role,
     pub case_sensitive: bool,
     pub modifiers: Vec<String>,
 }
@@ -218,7 +254,7 @@ pub struct RuleExclusion {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DiagnosticView {
     pub code: String,
-    pub severity: String,
+    pub severity: Severity,
     pub message: String,
     pub path: String,
     pub line: Option<u32>,
@@ -228,13 +264,14 @@ pub struct DiagnosticView {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RulePage {
     pub id: String,
-    pub vendor: String,
+    pub vendor: Vendor,
     pub title: String,
     pub description: String,
-    /// Upstream status (Sigma status, Elastic maturity, Splunk status).
+    /// Upstream status, as the vendor names it (Sigma `status`, Elastic `maturity`, …).
     pub status: Option<String>,
-    pub parse_status: String,
-    pub lifecycle: String,
+    pub parse_status: ParseStatus,
+    pub lifecycle: Lifecycle,
+    /// The rule's own level as its vendor writes it (Sigma `level`, Elastic `severity`, …).
     pub severity: Option<String>,
     pub rule_type: String,
     pub language: String,
@@ -249,9 +286,9 @@ pub struct RulePage {
     pub techniques: Vec<TechniqueRef>,
     pub tactics: Vec<TacticRef>,
     pub events: Vec<EventCount>,
-    pub telemetry: serde_json::Value,
+    pub telemetry: Vec<TelemetryHint>,
     pub query: String,
-    pub expr: serde_json::Value,
+    pub expr: Expr,
     pub predicates: Vec<PredicateView>,
     /// The rule's selectors (which event stream it reads), canonical and original.
     pub scope: Vec<RuleExclusion>,
@@ -287,8 +324,9 @@ pub struct FieldPage {
     pub title: Option<String>,
     pub group: Option<String>,
     pub mapped: bool,
-    /// Vendor names known for this field (taxonomy), and those seen in rules.
-    pub names: serde_json::Value,
+    /// Vendor names known for this field (taxonomy; `None` for an unmapped field), and
+    /// those seen in rules.
+    pub names: Option<FieldNames>,
     pub vendor_names_seen: Vec<String>,
     pub rules_by_vendor: VendorCounts,
     pub operators: BTreeMap<String, u64>,
@@ -296,6 +334,28 @@ pub struct FieldPage {
     pub values: Vec<ValueCount>,
     pub techniques: Vec<TechniqueCount>,
     pub rules: Vec<RuleRef>,
+}
+
+/// The names a canonical field has in each naming system of the taxonomy: Sigma's
+/// Sysmon/Windows names, Elastic Common Schema, the CIM datamodels.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldNames {
+    pub sigma: Vec<String>,
+    pub ecs: Vec<String>,
+    pub cim: Vec<String>,
+}
+
+impl FieldNames {
+    /// `(system, names)` for each naming system with names, by system name.
+    pub fn by_system(&self) -> Vec<(&'static str, &[String])> {
+        let mut out = vec![
+            ("cim", self.cim.as_slice()),
+            ("ecs", self.ecs.as_slice()),
+            (Vendor::Sigma.as_str(), self.sigma.as_slice()),
+        ];
+        out.retain(|(_, names)| !names.is_empty());
+        out
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -56,7 +56,7 @@ fn t1559_001_worked_example() {
     let sigma: BTreeSet<&str> = page
         .rules
         .iter()
-        .filter(|r| r.vendor == "sigma")
+        .filter(|r| r.vendor == detcat_model::Vendor::Sigma)
         .map(|r| r.title.as_str())
         .collect();
     let expected: BTreeSet<&str> = [
@@ -91,17 +91,17 @@ fn t1559_001_all_vendors() {
         .technique("T1559.001", QueryOptions::default())
         .unwrap()
         .unwrap();
-    assert_eq!(page.rules_by_vendor.sigma, 4);
+    assert_eq!(page.rules_by_vendor.get(detcat_model::Vendor::Sigma), 4);
     assert_eq!(
-        page.rules_by_vendor.elastic,
+        page.rules_by_vendor.get(detcat_model::Vendor::Elastic),
         12,
         "{:#?}",
         page.rules
             .iter()
-            .filter(|r| r.vendor == "elastic")
+            .filter(|r| r.vendor == detcat_model::Vendor::Elastic)
             .collect::<Vec<_>>()
     );
-    assert_eq!(page.rules_by_vendor.splunk, 1);
+    assert_eq!(page.rules_by_vendor.get(detcat_model::Vendor::Splunk), 1);
     assert!(
         page.rules
             .iter()
@@ -155,7 +155,7 @@ fn regression_negated_selectors_are_no_exclusions() {
     let guard = full
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let conn = guard.0.connection();
+    let conn = guard.0.sql_for_tests();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     let list = STREAM_FIELDS
         .iter()
@@ -199,7 +199,11 @@ fn technique_statistics_agree_with_the_rules_json() {
                 .rule(&format!("{}/{}", r.vendor, r.id))
                 .unwrap()
                 .unwrap();
-            for p in rule.predicates.iter().filter(|p| p.role != "selector") {
+            for p in rule
+                .predicates
+                .iter()
+                .filter(|p| p.role != detcat_model::Role::Selector)
+            {
                 fields
                     .entry(p.canonical.clone())
                     .or_default()
@@ -363,7 +367,7 @@ fn regression_sigma_null_is_no_string() {
     let guard = full
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let conn = guard.0.connection();
+    let conn = guard.0.sql_for_tests();
     // `field: null` alone was `["null"]`; a quoted 'null' among other values is a string
     // and stays one (proc_creation_win_wmiprvse_spawning_process: `- 'null'`).
     let nulls: i64 = conn

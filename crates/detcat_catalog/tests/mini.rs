@@ -104,7 +104,8 @@ fn corpus_reach_counts_rules_of_any_technique_and_skips_deprecated() {
         .unwrap()
         .expect("tagged technique has a page");
     assert_eq!(
-        page.rules_by_vendor.sigma, 2,
+        page.rules_by_vendor.get(detcat_model::Vendor::Sigma),
+        2,
         "the deprecated rule D is left out by default"
     );
     let regsvr = page
@@ -142,7 +143,12 @@ fn corpus_reach_counts_rules_of_any_technique_and_skips_deprecated() {
         )
         .unwrap()
         .unwrap();
-    assert_eq!(with_deprecated.rules_by_vendor.sigma, 3);
+    assert_eq!(
+        with_deprecated
+            .rules_by_vendor
+            .get(detcat_model::Vendor::Sigma),
+        3
+    );
     let regsvr = with_deprecated
         .indicators
         .iter()
@@ -159,12 +165,12 @@ fn field_event_and_search_reverse_indexes() {
         .field("Image", QueryOptions::default())
         .unwrap()
         .expect("Image maps to a canonical field");
-    assert_eq!(field.rules_by_vendor.sigma, 3);
+    assert_eq!(field.rules_by_vendor.get(detcat_model::Vendor::Sigma), 3);
     let event = catalog
         .event("sysmon:1", QueryOptions::default())
         .unwrap()
         .expect("process_creation needs Sysmon 1");
-    assert_eq!(event.rules_by_vendor.sigma, 3);
+    assert_eq!(event.rules_by_vendor.get(detcat_model::Vendor::Sigma), 3);
     let hits = catalog
         .search(
             "vendor:sigma value:regsvr32.exe technique:T1559",
@@ -192,7 +198,7 @@ fn rule_page_marks_exclusions_and_reach() {
     assert!(
         rule.predicates
             .iter()
-            .any(|p| p.role == "exclusion" && p.field == "ParentImage")
+            .any(|p| p.role == detcat_model::Role::Exclusion && p.field == "ParentImage")
     );
     assert!(
         rule.indicators

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use detcat_catalog::{BuildOptions, Corpus, Progress, build_to_file};
+use detcat_catalog::{BuildOptions, Corpus, Progress, Stage, build_to_file};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::render;
@@ -35,15 +35,8 @@ pub struct BuildArgs {
 struct Bar(ProgressBar);
 
 impl Progress for Bar {
-    fn stage(&self, name: &str) {
-        let msg = match name {
-            "parse" => "parsing rules (all vendors, in parallel)",
-            "attack" => "loading ATT&CK",
-            "map" => "mapping fields, values and events",
-            "write" => "writing the SQLite catalog",
-            other => other,
-        };
-        self.0.set_message(msg.to_owned());
+    fn stage(&self, stage: Stage) {
+        self.0.set_message(stage.describe());
     }
 }
 

@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use detcat_catalog::BuildReport;
 use detcat_catalog::views::{
-    EventPage, FieldPage, RulePage, SearchPage, TechniquePage, VendorCounts,
+    EventPage, FieldPage, NumberedReference, RulePage, SearchPage, TechniqueData, TechniquePage,
+    VendorCounts,
 };
+use detcat_model::{Expr, Lifecycle, OutlineItem, Role, Value, Vendor};
 
 /// Rows of a column-aligned table; the first row is the header.
 pub fn table(rows: &[Vec<String>]) -> String {
@@ -53,11 +55,13 @@ pub fn table(rows: &[Vec<String>]) -> String {
     out
 }
 
+/// `Sigma 4 · Elastic 12 · …`, every vendor.
 fn vendors(v: &VendorCounts) -> String {
-    format!(
-        "Sigma {} · Elastic {} · Splunk {}",
-        v.sigma, v.elastic, v.splunk
-    )
+    let parts: Vec<String> = v
+        .iter()
+        .map(|(vendor, n)| format!("{} {n}", vendor.title()))
+        .collect();
+    parts.join(" · ")
 }
 
 /// `Elastic Defend 12, Elastic Endgame 6`.
@@ -76,6 +80,47 @@ fn out() -> crate::sanitize::Sanitized<std::io::StdoutLock<'static>> {
 
 pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
     let mut o = out();
+    technique_header(&mut o, p)?;
+    if let Some(data) = &p.technique.data {
+        attack_data(&mut o, data)?;
+    }
+    let total = p.rules_by_vendor.total();
+    writeln!(o, "\nRules: {total} ({})", vendors(&p.rules_by_vendor))?;
+    if total == 0 {
+        writeln!(
+            o,
+            "  No rule in this catalog is tagged with {}. Collect what ATT&CK's analytics above name.",
+            p.technique.id
+        )?;
+    }
+    events_covered(&mut o, p)?;
+    authoring_guide(&mut o, p)?;
+    for vendor in Vendor::ALL {
+        let rules: Vec<_> = p.rules.iter().filter(|r| r.vendor == vendor).collect();
+        if rules.is_empty() {
+            continue;
+        }
+        writeln!(o, "\n{} {} rules", vendor.title(), rules.len())?;
+        for r in rules {
+            writeln!(o, "  {}  {}", r.id, r.title)?;
+        }
+    }
+    if !p.subtechniques.is_empty() {
+        writeln!(
+            o,
+            "\nSub-techniques ({} rules)",
+            p.subtechnique_rules_by_vendor.total()
+        )?;
+        for s in &p.subtechniques {
+            writeln!(o, "  {} {} — {}", s.id, s.name, vendors(&s.rules_by_vendor))?;
+        }
+    }
+    crate::eval::render_technique_recordings(&mut o, &p.recordings)?;
+    Ok(())
+}
+
+/// Id, name, parent, tactics, platforms, link, and who uses the technique.
+fn technique_header(o: &mut impl Write, p: &TechniquePage) -> anyhow::Result<()> {
     let t = &p.technique;
     writeln!(o, "{} {}", t.id, t.name)?;
     if let Some(parent) = &t.parent {
@@ -91,81 +136,42 @@ pub fn technique(p: &TechniquePage) -> anyhow::Result<()> {
     if let Some(url) = &t.url {
         writeln!(o, "  {url}")?;
     }
-    crate::threat::technique(&mut o, p)?;
-    if let Some(desc) = t.data.get("description").and_then(|d| d.as_str()) {
-        writeln!(o, "\n{}", desc.trim())?;
+    crate::threat::technique(o, p)?;
+    Ok(())
+}
+
+fn references(o: &mut impl Write, refs: &[NumberedReference]) -> anyhow::Result<()> {
+    for r in refs {
+        let url = r.url.as_deref().unwrap_or("");
+        writeln!(o, "  [{}] {} {url}", r.number, r.source_name)?;
     }
-    if let Some(refs) = t.data.get("references").and_then(|r| r.as_array()) {
-        for r in refs {
-            let n = r.get("number").and_then(|v| v.as_u64()).unwrap_or(0);
-            let name = r.get("source_name").and_then(|v| v.as_str()).unwrap_or("");
-            let url = r.get("url").and_then(|v| v.as_str()).unwrap_or("");
-            writeln!(o, "  [{n}] {name} {url}")?;
-        }
+    Ok(())
+}
+
+/// ATT&CK's description, references and detection guidance (legacy text or strategies).
+fn attack_data(o: &mut impl Write, data: &TechniqueData) -> anyhow::Result<()> {
+    writeln!(o, "\n{}", data.description.trim())?;
+    references(o, &data.references)?;
+    let det = &data.detection;
+    if let Some(legacy) = &det.legacy {
+        writeln!(o, "\nDetection (ATT&CK legacy guidance)\n{}", legacy.trim())?;
+        // The legacy text numbers its own citations.
+        references(o, &det.legacy_references)?;
     }
-    if let Some(det) = t.data.get("detection") {
-        if let Some(legacy) = det.get("legacy").and_then(|d| d.as_str()) {
-            writeln!(o, "\nDetection (ATT&CK legacy guidance)\n{}", legacy.trim())?;
-            // The legacy text numbers its own citations.
-            let refs = det.get("legacy_references").and_then(|r| r.as_array());
-            for r in refs.into_iter().flatten() {
-                let n = r.get("number").and_then(|v| v.as_u64()).unwrap_or(0);
-                let name = r.get("source_name").and_then(|v| v.as_str()).unwrap_or("");
-                let url = r.get("url").and_then(|v| v.as_str()).unwrap_or("");
-                writeln!(o, "  [{n}] {name} {url}")?;
-            }
-        }
-        for s in det
-            .get("strategies")
-            .and_then(|s| s.as_array())
-            .into_iter()
-            .flatten()
-        {
-            let id = s.get("id").and_then(|v| v.as_str()).unwrap_or("");
-            let name = s.get("name").and_then(|v| v.as_str()).unwrap_or("");
-            writeln!(o, "\nDetection strategy {id}: {name}")?;
-            for a in s
-                .get("analytics")
-                .and_then(|a| a.as_array())
-                .into_iter()
-                .flatten()
-            {
-                let aid = a.get("id").and_then(|v| v.as_str()).unwrap_or("");
-                let plats: Vec<&str> = a
-                    .get("platforms")
-                    .and_then(|v| v.as_array())
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|p| p.as_str())
-                    .collect();
-                writeln!(o, "  analytic {aid} ({})", plats.join(", "))?;
-                for ls in a
-                    .get("log_sources")
-                    .and_then(|v| v.as_array())
-                    .into_iter()
-                    .flatten()
-                {
-                    let dc = ls
-                        .get("data_component_name")
-                        .or_else(|| ls.get("data_component"))
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("");
-                    let name = ls.get("name").and_then(|v| v.as_str()).unwrap_or("");
-                    let chan = ls.get("channel").and_then(|v| v.as_str()).unwrap_or("");
-                    writeln!(o, "    {dc}: {name} {chan}")?;
-                }
+    for s in &det.strategies {
+        writeln!(o, "\nDetection strategy {}: {}", s.id, s.name)?;
+        for a in &s.analytics {
+            writeln!(o, "  analytic {} ({})", a.id, a.platforms.join(", "))?;
+            for ls in &a.log_sources {
+                writeln!(o, "    {}: {} {}", ls.component(), ls.name, ls.channel)?;
             }
         }
     }
-    let total = p.rules_by_vendor.total();
-    writeln!(o, "\nRules: {total} ({})", vendors(&p.rules_by_vendor))?;
-    if total == 0 {
-        writeln!(
-            o,
-            "  No rule in this catalog is tagged with {}. Collect what ATT&CK's analytics above name.",
-            t.id
-        )?;
-    }
+    Ok(())
+}
+
+/// Native events with the sensors beside them, sensors alone, and the selectors (scope).
+fn events_covered(o: &mut impl Write, p: &TechniquePage) -> anyhow::Result<()> {
     if !p.events.is_empty() {
         writeln!(
             o,
@@ -211,6 +217,11 @@ Scope (selectors, rules): {}",
             scope.join("; ")
         )?;
     }
+    Ok(())
+}
+
+/// Fields filtered most, top indicator values, exclusions.
+fn authoring_guide(o: &mut impl Write, p: &TechniquePage) -> anyhow::Result<()> {
     if !p.fields.is_empty() {
         writeln!(o, "\nFields filtered most ({} distinct)", p.fields_distinct)?;
         let mut rows = vec![vec![
@@ -280,40 +291,12 @@ Scope (selectors, rules): {}",
         }
         write!(o, "{}", table(&rows))?;
     }
-    for vendor in ["sigma", "elastic", "splunk"] {
-        let rules: Vec<_> = p.rules.iter().filter(|r| r.vendor == vendor).collect();
-        if rules.is_empty() {
-            continue;
-        }
-        writeln!(o, "\n{} {} rules", title_case(vendor), rules.len())?;
-        for r in rules {
-            writeln!(o, "  {}  {}", r.id, r.title)?;
-        }
-    }
-    if !p.subtechniques.is_empty() {
-        writeln!(
-            o,
-            "\nSub-techniques ({} rules)",
-            p.subtechnique_rules_by_vendor.total()
-        )?;
-        for s in &p.subtechniques {
-            writeln!(o, "  {} {} — {}", s.id, s.name, vendors(&s.rules_by_vendor))?;
-        }
-    }
-    crate::eval::render_technique_recordings(&mut o, &p.recordings)?;
     Ok(())
-}
-
-fn title_case(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 pub fn rule(p: &RulePage) -> anyhow::Result<()> {
     let mut o = out();
-    writeln!(o, "{} ({} {})", p.title, title_case(&p.vendor), p.id)?;
+    writeln!(o, "{} ({} {})", p.title, p.vendor.title(), p.id)?;
     writeln!(o, "  path:    {}", p.path)?;
     if let Some(url) = &p.url {
         writeln!(o, "  url:     {url}")?;
@@ -326,7 +309,7 @@ pub fn rule(p: &RulePage) -> anyhow::Result<()> {
         p.status.as_deref().unwrap_or("-"),
         p.parse_status
     )?;
-    if p.lifecycle != "active" {
+    if p.lifecycle != Lifecycle::Active {
         writeln!(
             o,
             "  lifecycle: {} (left out of statistics by default)",
@@ -357,24 +340,26 @@ pub fn rule(p: &RulePage) -> anyhow::Result<()> {
         "values".into(),
     ]];
     for pr in &p.predicates {
-        let role = if pr.role == "exclusion" {
+        let role = if pr.role == Role::Exclusion {
             "NOT (exclusion)".to_owned()
-        } else if pr.role == "selector" && pr.negated {
+        } else if pr.role == Role::Selector && pr.negated {
             "not (selector)".to_owned()
         } else if pr.negated {
             "not".to_owned()
         } else {
-            pr.role.clone()
+            pr.role.to_string()
         };
         rows.push(vec![
             role,
             pr.field.clone(),
             pr.canonical.clone(),
-            pr.operator.clone(),
+            pr.operator.to_string(),
             pr.values.join(" | "),
         ]);
     }
     write!(o, "{}", table(&rows))?;
+    writeln!(o, "\nTree")?;
+    write!(o, "{}", outline(&p.expr))?;
     if !p.indicators.is_empty() {
         writeln!(o, "\nIndicators (corpus reach)")?;
         for i in &p.indicators {
@@ -394,6 +379,85 @@ pub fn rule(p: &RulePage) -> anyhow::Result<()> {
     }
     writeln!(o, "\nQuery\n{}", p.query.trim_end())?;
     Ok(())
+}
+
+/// Values an outline line shows before it says how many more there are.
+const OUTLINE_VALUES: usize = 5;
+
+fn outline_values(values: &[Value]) -> String {
+    let mut shown: Vec<String> = values
+        .iter()
+        .take(OUTLINE_VALUES)
+        .map(Value::to_text)
+        .collect();
+    if values.len() > OUTLINE_VALUES {
+        shown.push(format!("… +{}", values.len() - OUTLINE_VALUES));
+    }
+    shown.join(" | ")
+}
+
+/// The rule's tree ([`Expr::outline`]), one node a line, indented by depth.
+fn outline(expr: &Expr) -> String {
+    let mut out = String::new();
+    let mut depth = 1;
+    for item in expr.outline() {
+        let pad = "  ".repeat(depth);
+        let notes = |n: &[String]| {
+            if n.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", n.join("; "))
+            }
+        };
+        match item {
+            // An exclusion's detail says so.
+            OutlineItem::Open { label, detail, .. } => {
+                let detail = if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {detail}")
+                };
+                let _ = writeln!(out, "{pad}{label}{detail}");
+                depth += 1;
+            }
+            OutlineItem::Close => depth = depth.saturating_sub(1).max(1),
+            OutlineItem::Pred {
+                predicate,
+                notes: n,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "{pad}{} {} {}{}",
+                    predicate.field,
+                    predicate.op,
+                    outline_values(&predicate.values),
+                    notes(&n)
+                );
+            }
+            OutlineItem::Keyword { keyword, notes: n } => {
+                let _ = writeln!(
+                    out,
+                    "{pad}keyword {} {}{}",
+                    keyword.op,
+                    outline_values(&keyword.values),
+                    notes(&n)
+                );
+            }
+            OutlineItem::Code { label, note, text } => {
+                // The first line, cut: the whole text is the query below.
+                let first = text.trim().lines().next().unwrap_or("");
+                let mut shown: String = first.chars().take(120).collect();
+                if shown.len() < text.trim().len() {
+                    shown.push('…');
+                }
+                let _ = writeln!(out, "{pad}{label} {note}: {shown}");
+            }
+            OutlineItem::Const { value } => {
+                let _ = writeln!(out, "{pad}{value}");
+            }
+        }
+    }
+    out
 }
 
 /// `severity[code]: message` with `--> path:line:col` and the source line with a caret.
@@ -553,6 +617,31 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
             writeln!(o, "  skipped: {path}: {why}")?;
         }
     }
+    vendor_details(&mut o, r)?;
+    taxonomy(&mut o, r)?;
+    writeln!(o, "\nATT&CK: {}", r.attack.bundles.join(", "))?;
+    for why in &r.attack.rejected {
+        writeln!(o, "  warning: {why}")?;
+    }
+    if let Some(counts) = r.attack.counts.as_object() {
+        for (k, v) in counts {
+            writeln!(o, "  {k}: {v}")?;
+        }
+    }
+    writeln!(
+        o,
+        "  rules with techniques: {}",
+        r.attack.rules_with_techniques
+    )?;
+    for (code, n) in &r.attack.technique_diagnostics {
+        writeln!(o, "    {n:>5}  {code}")?;
+    }
+    crate::threat::stats(&mut o, r)?;
+    Ok(())
+}
+
+/// Per vendor: counts by language and type, common diagnostics, causes, failures.
+fn vendor_details(o: &mut impl Write, r: &BuildReport) -> anyhow::Result<()> {
     for (v, c) in &r.vendors {
         writeln!(o, "\n{v}: by language / type")?;
         for (k, s) in c.by_language.iter().chain(c.by_type.iter()) {
@@ -580,6 +669,11 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
             writeln!(o, "  failed: {path}: {why}")?;
         }
     }
+    Ok(())
+}
+
+/// Taxonomy coverage and predicate roles.
+fn taxonomy(o: &mut impl Write, r: &BuildReport) -> anyhow::Result<()> {
     writeln!(
         o,
         "\nTaxonomy (active rules): predicate occurrences mapped to canonical fields"
@@ -624,24 +718,6 @@ pub fn stats(r: &BuildReport, origin: &str) -> anyhow::Result<()> {
             c.selector, c.indicator, c.exclusion, c.other, c.rules_with_selector
         )?;
     }
-    writeln!(o, "\nATT&CK: {}", r.attack.bundles.join(", "))?;
-    for why in &r.attack.rejected {
-        writeln!(o, "  warning: {why}")?;
-    }
-    if let Some(counts) = r.attack.counts.as_object() {
-        for (k, v) in counts {
-            writeln!(o, "  {k}: {v}")?;
-        }
-    }
-    writeln!(
-        o,
-        "  rules with techniques: {}",
-        r.attack.rules_with_techniques
-    )?;
-    for (code, n) in &r.attack.technique_diagnostics {
-        writeln!(o, "    {n:>5}  {code}")?;
-    }
-    crate::threat::stats(&mut o, r)?;
     Ok(())
 }
 

@@ -197,9 +197,9 @@ fn priority_lines(o: &mut impl Write, p: &PriorityView) -> anyhow::Result<()> {
     writeln!(
         o,
         "  coverage{scope}: Sigma {} · Elastic {} · Splunk {} rules, {} normalized, {} distinct indicators, {} events needed",
-        cov.rules_by_vendor.sigma,
-        cov.rules_by_vendor.elastic,
-        cov.rules_by_vendor.splunk,
+        cov.rules_by_vendor.get(detcat_model::Vendor::Sigma),
+        cov.rules_by_vendor.get(detcat_model::Vendor::Elastic),
+        cov.rules_by_vendor.get(detcat_model::Vendor::Splunk),
         cov.normalized,
         cov.indicators,
         cov.events

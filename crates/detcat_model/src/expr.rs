@@ -124,7 +124,7 @@ impl Expr {
 
     /// The top-level conjuncts: the items of a root `and` (descending into sequence steps and
     /// aggregation inputs, whose conjuncts are the rule's too), or the root itself.
-    fn top_conjuncts(&self) -> Vec<&Expr> {
+    pub(crate) fn top_conjuncts(&self) -> Vec<&Expr> {
         let mut out = Vec::new();
         let mut stack = vec![self];
         while let Some(e) = stack.pop() {

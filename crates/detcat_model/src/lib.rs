@@ -23,6 +23,8 @@
 
 mod diagnostic;
 mod expr;
+mod names;
+mod outline;
 mod rule;
 mod source;
 pub mod wildcard;
@@ -32,6 +34,7 @@ pub use expr::{
     AggKind, Aggregation, Comparison, Computed, Expr, Keyword, Opaque, Operator, Predicate,
     RangeOp, RegexFlags, Role, SeqKind, SeqStep, Sequence, Value,
 };
+pub use outline::{MAX_OUTLINE_DEPTH, OutlineItem};
 pub use rule::{
     AttackRefs, FileOutcome, Language, Lifecycle, ParseStatus, Rule, TelemetryHint, Vendor,
 };

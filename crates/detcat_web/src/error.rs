@@ -35,7 +35,7 @@ pub enum WebError {
     ExportDirNotEmpty(PathBuf),
     #[error("cannot render page {page}: {message}")]
     Render { page: String, message: String },
-    #[error("unknown vendor '{0}' (expected sigma, elastic or splunk)")]
+    #[error("unknown vendor '{0}' (expected one of: {known})", known = crate::pages::vendor_names().join(", "))]
     UnknownVendor(String),
 }
 

@@ -15,7 +15,6 @@ use detcat_catalog::{Catalog, QueryOptions};
 
 use crate::error::WebError;
 use crate::links::{self, Links, Target};
-use crate::pages::VENDORS;
 use crate::site;
 
 /// Marks a directory as a detcat export, so a later export may replace it.
@@ -169,7 +168,11 @@ fn prepare(c: &Catalog, dir: &Path) -> Result<Writer, WebError> {
     // Matrices: all, one per vendor, one per platform (the export's filters are links).
     let all = c.matrix(None, None, None, opts)?;
     let mut matrices: Vec<(Option<String>, Option<String>)> = vec![(None, None)];
-    matrices.extend(VENDORS.iter().map(|v| (Some((*v).to_owned()), None)));
+    matrices.extend(
+        detcat_model::Vendor::ALL
+            .iter()
+            .map(|v| (Some(v.as_str().to_owned()), None)),
+    );
     matrices.extend(all.platforms.iter().map(|p| (None, Some(p.clone()))));
     for (vendor, platform) in &matrices {
         let l = Links::export(0, seen.clone());

@@ -90,8 +90,9 @@ impl Links {
         self.to(Target::Technique(id.to_owned()))
     }
 
-    pub fn rule(&self, vendor: &str, id: &str) -> String {
-        self.to(Target::Rule(vendor.to_owned(), id.to_owned()))
+    /// A rule's page; `vendor` is a [`detcat_model::Vendor`] or its name.
+    pub fn rule(&self, vendor: &(impl AsRef<str> + ?Sized), id: &str) -> String {
+        self.to(Target::Rule(vendor.as_ref().to_owned(), id.to_owned()))
     }
 
     pub fn field(&self, name: &str) -> String {

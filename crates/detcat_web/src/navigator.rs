@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use detcat_catalog::Catalog;
+use detcat_model::Vendor;
 use serde_json::{Value, json};
 
 use crate::error::WebError;
@@ -27,32 +28,13 @@ pub fn navigator_layer_linked(
     base: Option<&str>,
 ) -> Result<Value, WebError> {
     let vendor = crate::site::vendor_filter(vendor)?;
-    // The catalog file is a documented artifact (ARCHITECTURE.md); this is one plain
-    // aggregate over its schema, cheaper than a technique page per technique.
-    let conn = catalog.connection();
-    let mut stmt = conn
-        .prepare(
-            "SELECT rt.technique_id, r.vendor, COUNT(DISTINCT r.rid)
-             FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
-             JOIN techniques t ON t.id = rt.technique_id
-             WHERE r.lifecycle = 'active' AND t.domain = 'enterprise-attack' AND NOT t.revoked
-               AND (?1 IS NULL OR r.vendor = ?1)
-             GROUP BY rt.technique_id, r.vendor ORDER BY rt.technique_id",
-        )
-        .map_err(detcat_catalog::CatalogError::from)?;
-    let rows = stmt
-        .query_map([vendor.as_deref()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, u64>(2)?,
-            ))
-        })
-        .map_err(detcat_catalog::CatalogError::from)?;
-    let mut counts: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    let rows = catalog.enterprise_rule_counts(vendor.as_deref().and_then(Vendor::parse))?;
+    let mut counts: BTreeMap<String, BTreeMap<&str, u64>> = BTreeMap::new();
     for row in rows {
-        let (t, v, n) = row.map_err(detcat_catalog::CatalogError::from)?;
-        counts.entry(t).or_default().insert(v, n);
+        counts
+            .entry(row.technique_id)
+            .or_default()
+            .insert(row.vendor.as_str(), row.rules);
     }
     let max = capped_max(counts.values().map(|m| m.values().sum::<u64>()).collect());
     let techniques: Vec<Value> = counts

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use detcat_catalog::views::{
-    EventPage, FieldPage, FieldRow, Matrix, RulePage, RuleRef, SearchPage, TechniquePage,
+    EventPage, FieldPage, FieldRow, Matrix, NumberedReference, RulePage, RuleRef, SearchPage,
+    StrategyData, TechniqueData, TechniquePage,
 };
-use serde_json::Value;
+use detcat_model::Vendor;
 
 use crate::links::{Links, Target, external_url};
 use crate::render::highlight::{self, Span};
@@ -20,8 +21,10 @@ use crate::render::tree::{self, TreeItem};
 pub const RULE_LIST_CAP: usize = 50;
 pub const RULE_ROWS_CAP: usize = 300;
 
-/// The vendors, in the order pages list them.
-pub const VENDORS: [&str; 3] = ["sigma", "elastic", "splunk"];
+/// The vendors' names, in the order pages list them.
+pub fn vendor_names() -> Vec<&'static str> {
+    Vendor::ALL.iter().map(|v| v.as_str()).collect()
+}
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -29,7 +32,7 @@ pub struct HomeView<'a> {
     pub l: &'a Links,
     pub origin: &'a str,
     pub m: &'a Matrix,
-    pub vendors: [&'static str; 3],
+    pub vendors: Vec<&'static str>,
     pub vendor_totals: Vec<(&'static str, String)>,
     /// What the cells are coloured by (`?color=`), and the scores behind threat/gap colours.
     pub color: crate::render::threat::MatrixColor,
@@ -43,16 +46,16 @@ pub struct HomeView<'a> {
 
 impl<'a> HomeView<'a> {
     pub fn new(l: &'a Links, origin: &'a str, m: &'a Matrix) -> Self {
-        let vendor_totals = vec![
-            ("sigma", crate::render::thousands(m.totals.sigma)),
-            ("elastic", crate::render::thousands(m.totals.elastic)),
-            ("splunk", crate::render::thousands(m.totals.splunk)),
-        ];
+        let vendor_totals = m
+            .totals
+            .iter()
+            .map(|(v, n)| (v.as_str(), crate::render::thousands(n)))
+            .collect();
         HomeView {
             l,
             origin,
             m,
-            vendors: VENDORS,
+            vendors: vendor_names(),
             vendor_totals,
             color: crate::render::threat::MatrixColor::Rules,
             scores: HashMap::new(),
@@ -63,30 +66,34 @@ impl<'a> HomeView<'a> {
     }
 }
 
+/// What a technique ATT&CK does not know shows: nothing.
+static NO_DATA: TechniqueData = TechniqueData {
+    description: String::new(),
+    references: Vec::new(),
+    detection: detcat_catalog::views::DetectionGuide {
+        legacy: None,
+        legacy_references: Vec::new(),
+        strategies: Vec::new(),
+        data_sources: Vec::new(),
+        data_components: Vec::new(),
+    },
+    mitigations: Vec::new(),
+    groups_count: 0,
+    software_count: 0,
+    campaigns_count: 0,
+    version: None,
+    created: None,
+    modified: None,
+    stix_id: String::new(),
+    is_subtechnique: false,
+};
+
 /// A numbered reference under a description.
 pub struct RefView {
     pub number: u64,
     pub source_name: String,
     pub url: Option<String>,
     pub description: Option<String>,
-}
-
-pub struct AnalyticView {
-    pub id: String,
-    pub name: String,
-    pub description: Vec<Vec<Seg>>,
-    pub platforms: Vec<String>,
-    /// (data component, log source name, channel).
-    pub log_sources: Vec<(String, String, String)>,
-    /// (field, description) of the analytic's tunable elements.
-    pub mutable: Vec<(String, String)>,
-}
-
-pub struct StrategyView {
-    pub id: String,
-    pub name: String,
-    pub url: Option<String>,
-    pub analytics: Vec<AnalyticView>,
 }
 
 pub struct FieldView<'a> {
@@ -149,7 +156,8 @@ pub struct TechniqueView<'a> {
     pub references: Vec<RefView>,
     pub legacy: Vec<Vec<Seg>>,
     pub legacy_refs: Vec<RefView>,
-    pub strategies: Vec<StrategyView>,
+    /// ATT&CK v18 detection strategies with their analytics, as the catalog stores them.
+    pub strategies: &'a [StrategyData],
     pub data_components: Vec<String>,
     /// For a technique without rules: every log source ATT&CK's analytics name.
     pub collect: Vec<(String, String, String)>,
@@ -164,134 +172,59 @@ pub struct TechniqueView<'a> {
     pub rule_total: u64,
 }
 
-fn s(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn opt_s(v: Option<&Value>) -> Option<String> {
-    Some(s(v)).filter(|x| !x.is_empty())
-}
-
-fn arr(v: Option<&Value>) -> &[Value] {
-    v.and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
-
-fn refs(v: Option<&Value>) -> Vec<RefView> {
-    arr(v)
-        .iter()
-        .enumerate()
-        .map(|(i, r)| RefView {
-            number: r
-                .get("number")
-                .and_then(Value::as_u64)
-                .unwrap_or(i as u64 + 1),
-            source_name: s(r.get("source_name")),
-            url: r
-                .get("url")
-                .and_then(Value::as_str)
-                .and_then(external_url)
-                .map(str::to_owned),
-            description: opt_s(r.get("description")),
+fn refs(refs: &[NumberedReference]) -> Vec<RefView> {
+    refs.iter()
+        .map(|r| RefView {
+            number: r.number as u64,
+            source_name: r.source_name.clone(),
+            url: r.url.as_deref().and_then(external_url).map(str::to_owned),
+            description: r.description.clone().filter(|d| !d.is_empty()),
         })
         .collect()
 }
 
-fn strategies(detection: Option<&Value>) -> Vec<StrategyView> {
-    arr(detection.and_then(|d| d.get("strategies")))
-        .iter()
-        .map(|st| StrategyView {
-            id: s(st.get("id")),
-            name: s(st.get("name")),
-            url: st
-                .get("url")
-                .and_then(Value::as_str)
-                .and_then(external_url)
-                .map(str::to_owned),
-            analytics: arr(st.get("analytics"))
-                .iter()
-                .map(|a| AnalyticView {
-                    id: s(a.get("id")),
-                    name: s(a.get("name")),
-                    description: rich(&s(a.get("description"))),
-                    platforms: arr(a.get("platforms")).iter().map(|p| s(Some(p))).collect(),
-                    log_sources: arr(a.get("log_sources"))
-                        .iter()
-                        .map(|ls| {
-                            let dc = opt_s(ls.get("data_component_name"))
-                                .unwrap_or_else(|| s(ls.get("data_component")));
-                            (dc, s(ls.get("name")), s(ls.get("channel")))
-                        })
-                        .collect(),
-                    mutable: arr(a.get("mutable_elements"))
-                        .iter()
-                        .map(|m| (s(m.get("field")), s(m.get("description"))))
-                        .collect(),
-                })
-                .collect(),
-        })
-        .collect()
+/// `url` when it is a link a page may show (http/https).
+pub fn external(url: &Option<String>) -> Option<&str> {
+    url.as_deref().and_then(external_url)
 }
 
 impl<'a> TechniqueView<'a> {
     pub fn new(l: &'a Links, origin: &'a str, p: &'a TechniquePage) -> Self {
-        let data = &p.technique.data;
-        let detection = data.get("detection");
-        let strategies = strategies(detection);
-        let data_components: Vec<String> = arr(detection.and_then(|d| d.get("data_components")))
+        let data = p.technique.data.as_ref().unwrap_or(&NO_DATA);
+        let detection = &data.detection;
+        let strategies = detection.strategies.as_slice();
+        let data_components: Vec<String> = detection
+            .data_components
             .iter()
-            .map(|dc| opt_s(dc.get("name")).unwrap_or_else(|| s(dc.get("id"))))
-            .chain(
-                arr(detection.and_then(|d| d.get("data_sources")))
-                    .iter()
-                    .map(|x| s(Some(x))),
-            )
+            .map(|dc| dc.label().to_owned())
+            .chain(detection.data_sources.iter().cloned())
             .filter(|x| !x.is_empty())
             .collect();
         let mut collect: Vec<(String, String, String)> = strategies
             .iter()
-            .flat_map(|st| {
-                st.analytics
-                    .iter()
-                    .flat_map(|a| a.log_sources.iter().cloned())
+            .flat_map(|st| st.analytics.iter().flat_map(|a| a.log_sources.iter()))
+            .map(|ls| {
+                (
+                    ls.component().to_owned(),
+                    ls.name.clone(),
+                    ls.channel.clone(),
+                )
             })
             .collect();
         collect.sort();
         collect.dedup();
         let rule_total = p.rules.len() as u64;
-        let fields = p
-            .fields
-            .iter()
-            .map(|row| {
-                let mut ops: Vec<(String, u64, String)> = row
-                    .operators
-                    .iter()
-                    .map(|(op, n)| (op.clone(), *n, crate::render::bar(*n, row.rules)))
-                    .collect();
-                ops.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                let samples = if row.samples.is_empty() {
-                    excluded_samples(p, &row.field)
-                } else {
-                    row.samples.clone()
-                };
-                FieldView { row, ops, samples }
-            })
-            .collect::<Vec<_>>();
+        let fields = field_views(p);
         let rule_index: HashMap<&'a str, &'a RuleRef> =
             p.rules.iter().map(|r| (r.id.as_str(), r)).collect();
         let vendors_of = |ids: &[String]| -> Vec<&'static str> {
-            VENDORS
-                .iter()
-                .copied()
+            Vendor::ALL
+                .into_iter()
                 .filter(|v| {
                     ids.iter()
                         .any(|id| rule_index.get(id.as_str()).is_some_and(|r| r.vendor == *v))
                 })
+                .map(Vendor::as_str)
                 .collect()
         };
         let indicators = p
@@ -320,25 +253,7 @@ impl<'a> TechniqueView<'a> {
             })
             .collect();
         let excluded_fields = excluded_fields(p);
-        let groups = VENDORS
-            .iter()
-            .map(|v| {
-                let mut rules: Vec<&RuleRef> = p.rules.iter().filter(|r| r.vendor == *v).collect();
-                let total = rules.len();
-                // The static export has no search to page through: it lists every rule.
-                let all_href = (total > RULES_PER_VENDOR && !l.is_export()).then(|| {
-                    rules.truncate(RULES_PER_VENDOR);
-                    l.search(&format!("technique:{} vendor:{v}", p.technique.id))
-                });
-                VendorGroup {
-                    vendor: v,
-                    rules,
-                    total,
-                    all_href,
-                }
-            })
-            .filter(|g| !g.rules.is_empty())
-            .collect();
+        let groups = vendor_groups(l, p);
         TechniqueView {
             l,
             origin,
@@ -350,15 +265,12 @@ impl<'a> TechniqueView<'a> {
                 .as_deref()
                 .and_then(external_url)
                 .map(str::to_owned),
-            attack_version: opt_s(data.get("version")),
-            lede: rich(&s(data.get("description")))
-                .into_iter()
-                .take(1)
-                .collect(),
-            description: rich(&s(data.get("description"))),
-            references: refs(data.get("references")),
-            legacy: rich(&s(detection.and_then(|d| d.get("legacy")))),
-            legacy_refs: refs(detection.and_then(|d| d.get("legacy_references"))),
+            attack_version: data.version.clone().filter(|v| !v.is_empty()),
+            lede: rich(&data.description).into_iter().take(1).collect(),
+            description: rich(&data.description),
+            references: refs(&data.references),
+            legacy: rich(detection.legacy.as_deref().unwrap_or("")),
+            legacy_refs: refs(&detection.legacy_references),
             strategies,
             data_components,
             collect,
@@ -371,6 +283,51 @@ impl<'a> TechniqueView<'a> {
             rule_total,
         }
     }
+}
+
+/// The "Fields filtered most" rows with their How column and samples.
+fn field_views(p: &TechniquePage) -> Vec<FieldView<'_>> {
+    p.fields
+        .iter()
+        .map(|row| {
+            let mut ops: Vec<(String, u64, String)> = row
+                .operators
+                .iter()
+                .map(|(op, n)| (op.clone(), *n, crate::render::bar(*n, row.rules)))
+                .collect();
+            ops.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let samples = if row.samples.is_empty() {
+                excluded_samples(p, &row.field)
+            } else {
+                row.samples.clone()
+            };
+            FieldView { row, ops, samples }
+        })
+        .collect()
+}
+
+/// The technique's rules by vendor: the first [`RULES_PER_VENDOR`] of each with a paged
+/// search for all of them (the export lists every rule).
+fn vendor_groups<'a>(l: &Links, p: &'a TechniquePage) -> Vec<VendorGroup<'a>> {
+    Vendor::ALL
+        .into_iter()
+        .map(|v| {
+            let mut rules: Vec<&RuleRef> = p.rules.iter().filter(|r| r.vendor == v).collect();
+            let total = rules.len();
+            // The static export has no search to page through: it lists every rule.
+            let all_href = (total > RULES_PER_VENDOR && !l.is_export()).then(|| {
+                rules.truncate(RULES_PER_VENDOR);
+                l.search(&format!("technique:{} vendor:{v}", p.technique.id))
+            });
+            VendorGroup {
+                vendor: v.as_str(),
+                rules,
+                total,
+                all_href,
+            }
+        })
+        .filter(|g| !g.rules.is_empty())
+        .collect()
 }
 
 /// Excluded values of `field`, most used first (samples for a field only excluded).
@@ -460,18 +417,14 @@ impl<'a> RuleView<'a> {
             l,
             origin,
             r,
-            api_href: l.api_twin(&Target::Rule(r.vendor.clone(), r.id.clone())),
+            api_href: l.api_twin(&Target::Rule(r.vendor.to_string(), r.id.clone())),
             upstream: r.url.as_deref().and_then(external_url),
             references: r
                 .references
                 .iter()
                 .map(|x| (x.as_str(), external_url(x)))
                 .collect(),
-            tree: if r.expr.is_null() {
-                Vec::new()
-            } else {
-                tree::flatten(&r.expr)
-            },
+            tree: tree::flatten(&r.expr),
             source: highlight::highlight(&r.path, source),
             source_cut: source.lines().nth(highlight::MAX_LINES).is_some(),
         }
@@ -507,15 +460,12 @@ impl ListPager {
     pub fn new(l: &Links, term: &str, counts: &detcat_catalog::views::VendorCounts) -> ListPager {
         ListPager {
             all: l.search(term),
-            by_vendor: [
-                ("sigma", counts.sigma),
-                ("elastic", counts.elastic),
-                ("splunk", counts.splunk),
-            ]
-            .into_iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(v, n)| (v, n, l.search(&format!("{term} vendor:{v}"))))
-            .collect(),
+            by_vendor: counts
+                .iter()
+                .map(|(v, n)| (v.as_str(), n))
+                .filter(|(_, n)| *n > 0)
+                .map(|(v, n)| (v, n, l.search(&format!("{term} vendor:{v}"))))
+                .collect(),
         }
     }
 }
@@ -526,19 +476,12 @@ fn first_rules(rules: &[RuleRef]) -> &[RuleRef] {
 
 impl<'a> FieldPageView<'a> {
     pub fn new(l: &'a Links, origin: &'a str, f: &'a FieldPage) -> Self {
-        let names = match &f.names {
-            Value::Object(map) => map
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        arr(Some(v)).iter().map(|x| s(Some(x))).collect::<Vec<_>>(),
-                    )
-                })
-                .filter(|(_, v)| !v.is_empty())
-                .collect(),
-            _ => BTreeMap::new(),
-        };
+        let names = f
+            .names
+            .iter()
+            .flat_map(|n| n.by_system())
+            .map(|(system, names)| (system.to_owned(), names.to_vec()))
+            .collect();
         FieldPageView {
             l,
             origin,
@@ -594,8 +537,9 @@ pub struct SearchView<'a> {
 pub type FilterGroup = (&'static str, Vec<(String, String, bool)>);
 
 pub fn search_filters(l: &Links, q: &str) -> Vec<FilterGroup> {
+    let vendors = vendor_names();
     let groups: [(&'static str, &str, &[&str]); 4] = [
-        ("Vendor", "vendor", &VENDORS),
+        ("Vendor", "vendor", &vendors),
         (
             "Status",
             "status",

@@ -21,7 +21,7 @@ pub fn vendor_filter(v: Option<&str>) -> Result<Option<String>, WebError> {
         None | Some("") => Ok(None),
         Some(v) => {
             let lower = v.to_ascii_lowercase();
-            if crate::pages::VENDORS.contains(&lower.as_str()) {
+            if detcat_model::Vendor::parse(&lower).is_some() {
                 Ok(Some(lower))
             } else {
                 Err(WebError::UnknownVendor(v.to_owned()))
@@ -85,7 +85,7 @@ pub fn rule_page(
         return Ok(None);
     }
     Ok(c.rule(&format!("{vendor}/{id}"))?
-        .filter(|r| r.vendor.eq_ignore_ascii_case(vendor) && r.id == id))
+        .filter(|r| r.vendor.as_str().eq_ignore_ascii_case(vendor) && r.id == id))
 }
 
 pub fn rule_html(

@@ -131,7 +131,7 @@ impl AppState {
             let guard = state
                 .lock_slot()
                 .ok_or_else(|| AppError::Internal("catalog pool is empty".into()))?;
-            let interrupt = guard.connection().get_interrupt_handle();
+            let interrupt = guard.interrupt_handle();
             if !worker.arm(Box::new(move || interrupt.interrupt())) {
                 return Err(AppError::Unavailable("the request was cancelled".into()));
             }

@@ -73,7 +73,7 @@ fn one_slot(deadline: Duration) -> AppState {
 async fn quick(state: &AppState) -> Result<i64, AppError> {
     state
         .with_catalog(|c| {
-            Ok(c.connection()
+            Ok(c.sql_for_tests()
                 .query_row("SELECT 41 + 1", [], |r| r.get(0))
                 .map_err(detcat_catalog::CatalogError::from)?)
         })
@@ -85,7 +85,7 @@ async fn deadline_interrupts_a_runaway_query_and_frees_its_connection() {
     let s = one_slot(Duration::from_millis(200));
     let r = s
         .with_catalog(|c| {
-            Ok(c.connection()
+            Ok(c.sql_for_tests()
                 .query_row(ENDLESS, [], |r| r.get::<_, i64>(0))
                 .map_err(detcat_catalog::CatalogError::from)?)
         })
@@ -108,7 +108,7 @@ async fn a_client_that_goes_away_interrupts_its_query() {
         let s = s.clone();
         tokio::spawn(async move {
             s.with_catalog(|c| {
-                Ok(c.connection()
+                Ok(c.sql_for_tests()
                     .query_row(ENDLESS, [], |r| r.get::<_, i64>(0))
                     .map_err(detcat_catalog::CatalogError::from)?)
             })

@@ -6,6 +6,7 @@ mod link;
 mod recordings;
 mod report;
 mod side;
+mod stage;
 mod temp;
 pub mod threat;
 mod write;
@@ -20,14 +21,15 @@ use detcat_model::{
 use rusqlite::Connection;
 
 pub use analyze::{AnalyzedRule, analyze_one};
-pub use report::{BuildReport, TallyCounts, Timings, VendorCounts};
+pub use report::{BuildReport, TallyCounts, Timings, VendorReport};
+pub use stage::Stage;
 
 use crate::corpus::{Corpus, SkippedFile};
 use crate::error::CatalogError;
 
 /// Progress callbacks, so the CLI can draw bars without this crate knowing about terminals.
 pub trait Progress: Sync {
-    fn stage(&self, _name: &str) {}
+    fn stage(&self, _stage: Stage) {}
 }
 
 /// No progress output.
@@ -176,7 +178,7 @@ fn stream_corpus<'c>(
 ) -> Result<(), CatalogError> {
     let stopped = || CatalogError::Query("the catalog writer stopped".to_owned());
     let mut timings = Timings::default();
-    progress.stage("parse");
+    progress.stage(Stage::Parse);
     // ATT&CK loads beside the parse and goes to the writer as soon as it is ready.
     let ((rules, files, report, parse_ms), (attack, attack_ms)) = rayon::join(
         || parse_corpus(corpus),
@@ -193,11 +195,11 @@ fn stream_corpus<'c>(
         .map_err(|_| stopped())?;
     send.send(write::Batch::Report(Box::new(report), options.recordings))
         .map_err(|_| stopped())?;
-    progress.stage("attack");
+    progress.stage(Stage::Attack);
     let attack = attack?;
 
     let started = Instant::now();
-    progress.stage("map");
+    progress.stage(Stage::Map);
     let mut rules = rules;
     // Rules get their rids (from 1) in the order the main writer receives them.
     let mut first_rid = 1i64;
@@ -216,7 +218,7 @@ fn stream_corpus<'c>(
         .send(side::SideBatch::PredicatesDone)
         .map_err(|_| stopped())?;
     timings.map_ms = started.elapsed().as_millis();
-    progress.stage("write");
+    progress.stage(Stage::Write);
     send.send(write::Batch::Finish(timings))
         .map_err(|_| stopped())?;
     Ok(())
@@ -242,15 +244,15 @@ pub fn analyze_corpus<'c>(
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<Built<'c>, CatalogError> {
-    progress.stage("parse");
+    progress.stage(Stage::Parse);
     let (rules, files, mut report, parse_ms) = parse_corpus(corpus);
     let started = Instant::now();
-    progress.stage("attack");
+    progress.stage(Stage::Attack);
     let attack = link::Attack::load(corpus, options)?;
     let threat = threat::Threat::load(corpus, &attack);
     let attack_ms = started.elapsed().as_millis();
     let started = Instant::now();
-    progress.stage("map");
+    progress.stage(Stage::Map);
     let rules = analyze::analyze_all(rules, &attack);
     report.tally(&rules, &attack);
     report.timings = Timings {

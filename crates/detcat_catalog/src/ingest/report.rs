@@ -13,7 +13,7 @@ use super::link::Attack;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BuildReport {
     pub origin: String,
-    pub vendors: BTreeMap<String, VendorCounts>,
+    pub vendors: BTreeMap<String, VendorReport>,
     pub attack: AttackSummary,
     pub taxonomy: TaxonomyCoverage,
     pub timings: Timings,
@@ -42,7 +42,7 @@ impl StatusCounts {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct VendorCounts {
+pub struct VendorReport {
     /// Every file under the vendor folder.
     pub files: usize,
     /// Files that hold no rule by design (README, macro definitions, event samples).
@@ -170,7 +170,7 @@ pub struct Timings {
 }
 
 impl BuildReport {
-    pub fn vendor_mut(&mut self, vendor: Vendor) -> &mut VendorCounts {
+    pub fn vendor_mut(&mut self, vendor: Vendor) -> &mut VendorReport {
         self.vendors.entry(vendor.as_str().to_owned()).or_default()
     }
 

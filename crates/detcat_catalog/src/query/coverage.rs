@@ -11,24 +11,7 @@ impl Catalog {
     /// answered in memory ([`CoverageIndex::compute`]).
     pub fn coverage_index(&self) -> Result<CoverageIndex, CatalogError> {
         let mut idx = CoverageIndex::default();
-        let mut natives: Vec<(usize, Vec<String>)> = Vec::new();
-        {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT provider, event_id, title, sensor, native FROM events")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let provider: String = r.get(0)?;
-                let event_id: String = r.get(1)?;
-                let e = CoverageIndex::new_event(&provider, &event_id, r.get(2)?, r.get(3)?);
-                let i = idx.push_event(e);
-                let native: String = r.get(4)?;
-                natives.push((i, json_vec(&native)));
-            }
-        }
-        for (i, n) in natives {
-            idx.set_natives(i, &n);
-        }
+        self.index_events(&mut idx)?;
         let mut tactic_at: HashMap<String, usize> = HashMap::new();
         {
             let mut stmt = self
@@ -110,6 +93,40 @@ impl Catalog {
                 }
             }
         }
+        self.index_branches(&mut idx, &rid_at)?;
+        idx.finish();
+        Ok(idx)
+    }
+
+    /// The catalog's events, each with the native events a sensor event corresponds to.
+    fn index_events(&self, idx: &mut CoverageIndex) -> Result<(), CatalogError> {
+        let mut natives: Vec<(usize, Vec<String>)> = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT provider, event_id, title, sensor, native FROM events")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let provider: String = r.get(0)?;
+                let event_id: String = r.get(1)?;
+                let e = CoverageIndex::new_event(&provider, &event_id, r.get(2)?, r.get(3)?);
+                let i = idx.push_event(e);
+                let native: String = r.get(4)?;
+                natives.push((i, json_vec(&native)?));
+            }
+        }
+        for (i, n) in natives {
+            idx.set_natives(i, &n);
+        }
+        Ok(())
+    }
+
+    /// What each rule needs to run: its branches of steps of events.
+    fn index_branches(
+        &self,
+        idx: &mut CoverageIndex,
+        rid_at: &HashMap<i64, usize>,
+    ) -> Result<(), CatalogError> {
         {
             let mut stmt = self.conn.prepare(
                 "SELECT rid, branch, step, provider, event_id FROM rule_branch_events
@@ -152,7 +169,6 @@ impl Catalog {
                 }
             }
         }
-        idx.finish();
-        Ok(idx)
+        Ok(())
     }
 }

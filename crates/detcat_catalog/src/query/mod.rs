@@ -4,6 +4,7 @@ mod coverage;
 mod events_covered;
 mod fields;
 mod matrix;
+mod navigator;
 mod recordings;
 mod reverse;
 mod rule;
@@ -13,19 +14,21 @@ mod technique;
 mod threat;
 mod unknown;
 
+pub use navigator::TechniqueVendorCount;
 pub use threat::TopFilter;
 
 pub use search::{MAX_OFFSET as MAX_SEARCH_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_TERMS};
 
 use std::path::{Path, PathBuf};
 
+use detcat_model::Vendor;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
 use crate::ingest::{BuildOptions, BuildReport};
 use crate::schema::SCHEMA_VERSION;
-use crate::views::{RuleRef, TacticRef, TechniqueRef};
+use crate::views::{RuleRef, TacticRef, TechniqueRef, VendorCounts};
 
 /// Longest id or key a lookup accepts (technique, rule, field, event): longer input is
 /// refused before any SQL (a 50,000-character id made SQLite refuse its LIKE pattern).
@@ -112,8 +115,22 @@ impl Catalog {
         &self.origin
     }
 
-    pub fn connection(&self) -> &Connection {
+    /// The connection, for the catalog's own modules: SQL stays in this crate.
+    pub(crate) fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The connection, for tests that check the stored tables with SQL (feature `test-sql`).
+    #[cfg(feature = "test-sql")]
+    #[doc(hidden)]
+    pub fn sql_for_tests(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A handle that interrupts the query running on this catalog from another thread
+    /// (a request past its deadline, a client gone away).
+    pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
+        self.conn.get_interrupt_handle()
     }
 
     /// The in-memory index of field names, loaded once per open catalog.
@@ -288,20 +305,91 @@ pub fn truncate_text(text: String, max: usize) -> String {
     }
 }
 
-/// Reads a `RuleRef` from columns vendor, id, title, path, lifecycle, parse_status.
-pub(crate) fn rule_ref(row: &rusqlite::Row<'_>) -> rusqlite::Result<RuleRef> {
-    Ok(RuleRef {
-        vendor: row.get(0)?,
-        id: row.get(1)?,
-        title: truncate_text(row.get(2)?, MAX_LISTED_TITLE_CHARS),
-        path: row.get(3)?,
-        lifecycle: row.get(4)?,
-        parse_status: row.get(5)?,
+/// Rules per vendor of a rule list.
+pub(crate) fn count_by_vendor(rules: &[RuleRef]) -> VendorCounts {
+    rules.iter().map(|r| (r.vendor, 1)).collect()
+}
+
+/// Column `idx` of `row`, the stored name of a model enum (`lifecycle`, `parse_status`,
+/// `role`, `severity`, `operator`) read back through the enum's serde names.
+pub(crate) fn enum_at<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<T> {
+    use serde::de::IntoDeserializer;
+    let text: String = row.get(idx)?;
+    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        text.as_str().into_deserializer();
+    T::deserialize(de).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 
-pub(crate) fn json_vec(s: &str) -> Vec<String> {
-    serde_json::from_str(s).unwrap_or_default()
+/// [`enum_at`] by column name.
+pub(crate) fn enum_col<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    col: &str,
+) -> rusqlite::Result<T> {
+    enum_at(row, row.as_ref().column_index(col)?)
+}
+
+/// Reads a `RuleRef` from columns vendor, id, title, path, lifecycle, parse_status.
+pub(crate) fn rule_ref(row: &rusqlite::Row<'_>) -> rusqlite::Result<RuleRef> {
+    Ok(RuleRef {
+        vendor: vendor_col(row, 0)?,
+        id: row.get(1)?,
+        title: truncate_text(row.get(2)?, MAX_LISTED_TITLE_CHARS),
+        path: row.get(3)?,
+        lifecycle: enum_at(row, 4)?,
+        parse_status: enum_at(row, 5)?,
+    })
+}
+
+/// A JSON list column (`tactics`, `refs`, `vals`, …) decoded; text that is no JSON list of
+/// strings is an error of the row (it was once read as an empty list, hiding a broken build).
+pub(crate) fn json_vec(s: &str) -> rusqlite::Result<Vec<String>> {
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Column `col` of `row`, a JSON text decoded into `T`; a decode error names the column.
+pub(crate) fn json_col<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    col: &str,
+) -> rusqlite::Result<T> {
+    let idx = row.as_ref().column_index(col)?;
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Column `idx` of `row`, a vendor name (`rules.vendor`) as a [`Vendor`]; NULL is `None`
+/// (a LEFT JOIN without a rule), a name no vendor has is an error.
+pub(crate) fn opt_vendor_col(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<Vendor>> {
+    let Some(name) = row.get::<_, Option<String>>(idx)? else {
+        return Ok(None);
+    };
+    parse_vendor(idx, &name).map(Some)
+}
+
+/// Column `idx` of `row`, a vendor name (`rules.vendor`) as a [`Vendor`].
+pub(crate) fn vendor_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Vendor> {
+    parse_vendor(idx, &row.get::<_, String>(idx)?)
+}
+
+fn parse_vendor(idx: usize, name: &str) -> rusqlite::Result<Vendor> {
+    Vendor::parse(name).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("unknown vendor '{name}'").into(),
+        )
+    })
 }
 
 pub(crate) fn active_clause(options: QueryOptions) -> &'static str {

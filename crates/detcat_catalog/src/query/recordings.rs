@@ -169,7 +169,8 @@ impl Catalog {
             return Ok(RuleRecordings::default());
         }
         let mut out = RuleRecordings::default();
-        if vendor == "sigma" {
+        // Recordings test Sigma rules (sigma/regression_data).
+        if detcat_model::Vendor::parse(vendor) == Some(detcat_model::Vendor::Sigma) {
             let sql = format!(
                 "SELECT {RECORDING_COLUMNS} FROM recordings r WHERE r.rule_id = ?1 ORDER BY r.path"
             );

@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Catalog, QueryOptions, active_clause, rule_ref};
+use super::{Catalog, QueryOptions, active_clause, json_col, rule_ref};
 use crate::error::CatalogError;
-use crate::views::{EventPage, FieldPage, RuleRef, TechniqueCount, ValueCount, VendorCounts};
+use crate::views::FieldNames;
+use crate::views::{EventPage, FieldPage, RuleRef, TechniqueCount, ValueCount};
 
 /// Rows a reverse-index page lists.
 const LIST_ROWS: usize = 500;
@@ -31,10 +32,12 @@ impl Catalog {
             return Ok(None);
         };
         let active = active_clause(options);
-        let info: Option<(String, String, String)> = self
+        let info: Option<(String, String, FieldNames)> = self
             .conn
             .prepare_cached("SELECT title, grp, names FROM canonical_fields WHERE id = ?1")?
-            .query_row([&field], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row([&field], |r| {
+                Ok((r.get("title")?, r.get("grp")?, json_col(r, "names")?))
+            })
             .optional()?;
         // Rules with a predicate on the field, and (for the `keyword` pseudo-field of
         // field-less keyword searches, which has no predicate) rules with a triple on it.
@@ -44,8 +47,7 @@ impl Catalog {
                         UNION SELECT t.rid FROM triples t JOIN rules r ON r.rid = t.rid WHERE t.field = ?1 AND {active})"
         );
         let rules = self.rules_in(&set, &field)?;
-        let mut rules_by_vendor = VendorCounts::default();
-        rules.iter().for_each(|r| rules_by_vendor.add(&r.vendor, 1));
+        let rules_by_vendor = super::count_by_vendor(&rules);
         let vendor_names_seen = self
             .conn
             .prepare_cached(&format!(
@@ -74,8 +76,8 @@ impl Catalog {
             .collect::<Result<Vec<_>, _>>()?;
         let techniques = self.techniques_in(&set, &field)?;
         let (title, group, names) = match info {
-            Some((t, g, n)) => (Some(t), Some(g), serde_json::from_str(&n)?),
-            None => (None, None, serde_json::Value::Null),
+            Some((t, g, n)) => (Some(t), Some(g), Some(n)),
+            None => (None, None, None),
         };
         Ok(Some(FieldPage {
             mapped: title.is_some(),
@@ -127,8 +129,7 @@ impl Catalog {
         if title.is_none() && rules.is_empty() {
             return Ok(None);
         }
-        let mut rules_by_vendor = VendorCounts::default();
-        rules.iter().for_each(|r| rules_by_vendor.add(&r.vendor, 1));
+        let rules_by_vendor = super::count_by_vendor(&rules);
         let mut fields = self.field_rows(&set, params![provider, event_id])?;
         fields.truncate(EVENT_FIELD_ROWS);
         let techniques = self

@@ -222,6 +222,31 @@ fn filter_term(key: &str, v: &str) -> String {
     }
 }
 
+/// A search's SQL parts: the row source, the order, the WHERE clauses and their values.
+struct Filter {
+    from: String,
+    order: &'static str,
+    clauses: Vec<String>,
+    params: Vec<SqlValue>,
+}
+
+impl Filter {
+    /// Binds `v` and returns its placeholder.
+    fn bind(&mut self, v: String) -> String {
+        self.params.push(SqlValue::Text(v));
+        format!("?{}", self.params.len())
+    }
+
+    /// Binds each of `items`: `?3, ?4, ?5`.
+    fn bind_list(&mut self, items: &[String]) -> String {
+        items
+            .iter()
+            .map(|i| self.bind(i.clone()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 impl Catalog {
     pub fn search(
         &self,
@@ -245,137 +270,15 @@ impl Catalog {
             hits: Vec::new(),
             suggestions: Vec::new(),
         };
-        let mut clauses: Vec<String> = vec![active_clause(options).to_owned()];
-        let mut params: Vec<SqlValue> = Vec::new();
-        let mut bind = |v: String| {
-            params.push(SqlValue::Text(v));
-            format!("?{}", params.len())
-        };
-        // Free text joins the ranked full-text matches; filters-only queries list by title.
-        let (from, order) = if query.text.is_empty() {
-            ("rules r".to_owned(), "r.title, r.vendor")
-        } else {
-            let p = bind(fts_query(&query.text));
-            (
-                format!(
-                    "(SELECT rowid AS frid, {BM25} AS score FROM rules_fts WHERE rules_fts MATCH {p}) f
-                     JOIN rules r ON r.rid = f.frid"
-                ),
-                "f.score, r.title, r.vendor",
-            )
-        };
-        for v in &query.vendor {
-            let p = bind(v.to_ascii_lowercase());
-            clauses.push(format!("r.vendor = {p}"));
-        }
-        for v in &query.status {
-            let p = bind(v.clone());
-            clauses.push(format!(
-                "(r.status = {p} COLLATE NOCASE OR r.parse_status = {p} COLLATE NOCASE)"
-            ));
-        }
-        for v in &query.severity {
-            let p = bind(v.clone());
-            clauses.push(format!("r.severity = {p} COLLATE NOCASE"));
-        }
-        for v in &query.platform {
-            let p = bind(like_escape(&v.to_lowercase()));
-            clauses.push(format!(
-                "r.rid IN (SELECT rt.rid FROM techniques t JOIN rule_techniques rt ON rt.technique_id = t.id
-                           WHERE lower(t.platforms) LIKE '%\"' || {p} || '%' ESCAPE '\\')"
-            ));
-        }
-        // A field names a canonical field or a vendor's name for one; a value matches the
-        // canonical (folded) value, the value as written, or a part of it. Given both, they
-        // must hold for the same indicator: `field:process.name value:regsvr32.exe` finds
-        // Sigma's `Image|endswith: '\regsvr32.exe'` (canonically process.name = regsvr32.exe).
-        // Only names the catalog knows reach SQL (a hash probe each): a field no rule uses
-        // matches nothing, so a query naming only such fields is answered without a scan.
-        let mut fields: Vec<String> = Vec::new();
-        for f in &query.field {
-            if let Some(canonical) = self.resolve_field(f)? {
-                fields.push(f.trim().to_owned());
-                fields.push(canonical);
-            }
-        }
-        if !query.field.is_empty() && fields.is_empty() {
+        let Some(Filter {
+            from,
+            order,
+            clauses,
+            params,
+        }) = self.search_filter(&query, options)?
+        else {
             return Ok(empty());
-        }
-        fields.sort();
-        fields.dedup();
-        let field_list = |bind: &mut dyn FnMut(String) -> String| {
-            fields
-                .iter()
-                .map(|f| bind(f.clone()))
-                .collect::<Vec<_>>()
-                .join(", ")
         };
-        if query.value.is_empty() && !fields.is_empty() {
-            let list = field_list(&mut bind);
-            clauses.push(format!(
-                "(r.rid IN (SELECT rid FROM predicates WHERE field IN ({list}) OR canonical IN ({list}))
-                  OR r.rid IN (SELECT rid FROM triples WHERE field IN ({list})))"
-            ));
-        }
-        // `op:` without a value is the triple with the empty value (`exists`).
-        let empty_value = [String::new()];
-        let values = if query.value.is_empty() && !query.op.is_empty() {
-            &empty_value[..]
-        } else {
-            &query.value[..]
-        };
-        for v in values {
-            if !query.op.is_empty() {
-                // `field:F op:O value:V` is one indicator triple exactly: the rules corpus
-                // reach counts.
-                let raw = bind(v.clone());
-                let ops = query
-                    .op
-                    .iter()
-                    .map(|o| bind(o.clone()))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let on_field = if fields.is_empty() {
-                    String::new()
-                } else {
-                    format!("AND field IN ({})", field_list(&mut bind))
-                };
-                clauses.push(format!(
-                    "r.rid IN (SELECT rid FROM triples WHERE role = 'indicator' AND value = {raw}
-                               AND operator IN ({ops}) {on_field})"
-                ));
-                continue;
-            }
-            let p = bind(v.to_lowercase());
-            let raw = bind(v.clone());
-            let like = bind(like_escape(&v.to_lowercase()));
-            let on_field = if fields.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "AND (field IN ({0}) OR raw_field IN ({0}))",
-                    field_list(&mut bind)
-                )
-            };
-            clauses.push(format!(
-                "r.rid IN (SELECT rid FROM triples WHERE (value = {p} OR original = {raw}
-                           OR value LIKE '%' || {like} || '%' ESCAPE '\\') {on_field})"
-            ));
-        }
-        for t in &query.technique {
-            let p = bind(t.to_ascii_uppercase());
-            clauses.push(format!(
-                "r.rid IN (SELECT rid FROM rule_techniques WHERE technique_id = {p} OR technique_id LIKE {p} || '.%')"
-            ));
-        }
-        for e in &query.event {
-            let (provider, id) = e.split_once(':').unwrap_or((e.as_str(), ""));
-            let pp = bind(provider.to_ascii_lowercase());
-            let pi = bind(id.to_owned());
-            clauses.push(format!(
-                "r.rid IN (SELECT rid FROM rule_events WHERE provider = {pp} AND ({pi} = '' OR event_id = {pi}))"
-            ));
-        }
         let filter = clauses.join(" AND ");
         let total: u64 = self
             .conn
@@ -397,7 +300,7 @@ impl Catalog {
                 Ok((
                     SearchHit {
                         rule: rule_ref(r)?,
-                        techniques: super::json_vec(&r.get::<_, String>(6)?),
+                        techniques: super::json_vec(&r.get::<_, String>(6)?)?,
                         status: r.get(7)?,
                         severity: r.get(8)?,
                         why: Vec::new(),
@@ -431,6 +334,154 @@ impl Catalog {
         })
     }
 
+    /// The FROM and WHERE of a search: full-text matches (ranked) or all rules, and one
+    /// clause per filter with its values bound. `None` when a field filter names only fields
+    /// no rule uses (nothing can match).
+    fn search_filter(
+        &self,
+        query: &SearchQuery,
+        options: QueryOptions,
+    ) -> Result<Option<Filter>, CatalogError> {
+        let mut sql = Filter {
+            from: String::new(),
+            order: "",
+            clauses: vec![active_clause(options).to_owned()],
+            params: Vec::new(),
+        };
+        // Free text joins the ranked full-text matches; filters-only queries list by title.
+        (sql.from, sql.order) = if query.text.is_empty() {
+            ("rules r".to_owned(), "r.title, r.vendor")
+        } else {
+            let p = sql.bind(fts_query(&query.text));
+            (
+                format!(
+                    "(SELECT rowid AS frid, {BM25} AS score FROM rules_fts WHERE rules_fts MATCH {p}) f
+                     JOIN rules r ON r.rid = f.frid"
+                ),
+                "f.score, r.title, r.vendor",
+            )
+        };
+        for v in &query.vendor {
+            let p = sql.bind(v.to_ascii_lowercase());
+            sql.clauses.push(format!("r.vendor = {p}"));
+        }
+        for v in &query.status {
+            let p = sql.bind(v.clone());
+            sql.clauses.push(format!(
+                "(r.status = {p} COLLATE NOCASE OR r.parse_status = {p} COLLATE NOCASE)"
+            ));
+        }
+        for v in &query.severity {
+            let p = sql.bind(v.clone());
+            sql.clauses.push(format!("r.severity = {p} COLLATE NOCASE"));
+        }
+        for v in &query.platform {
+            let p = sql.bind(like_escape(&v.to_lowercase()));
+            sql.clauses.push(format!(
+                "r.rid IN (SELECT rt.rid FROM techniques t JOIN rule_techniques rt ON rt.technique_id = t.id
+                           WHERE lower(t.platforms) LIKE '%\"' || {p} || '%' ESCAPE '\\')"
+            ));
+        }
+        if !self.field_value_clauses(query, &mut sql)? {
+            return Ok(None);
+        }
+        for t in &query.technique {
+            let p = sql.bind(t.to_ascii_uppercase());
+            sql.clauses.push(format!(
+                "r.rid IN (SELECT rid FROM rule_techniques WHERE technique_id = {p} OR technique_id LIKE {p} || '.%')"
+            ));
+        }
+        for e in &query.event {
+            let (provider, id) = e.split_once(':').unwrap_or((e.as_str(), ""));
+            let pp = sql.bind(provider.to_ascii_lowercase());
+            let pi = sql.bind(id.to_owned());
+            sql.clauses.push(format!(
+                "r.rid IN (SELECT rid FROM rule_events WHERE provider = {pp} AND ({pi} = '' OR event_id = {pi}))"
+            ));
+        }
+        Ok(Some(sql))
+    }
+
+    /// The `field:`, `op:` and `value:` clauses of a search; `false` when a field filter
+    /// names only fields no rule uses (nothing can match).
+    fn field_value_clauses(
+        &self,
+        query: &SearchQuery,
+        sql: &mut Filter,
+    ) -> Result<bool, CatalogError> {
+        // A field names a canonical field or a vendor's name for one; a value matches the
+        // canonical (folded) value, the value as written, or a part of it. Given both, they
+        // must hold for the same indicator: `field:process.name value:regsvr32.exe` finds
+        // Sigma's `Image|endswith: '\regsvr32.exe'` (canonically process.name = regsvr32.exe).
+        // Only names the catalog knows reach SQL (a hash probe each): a field no rule uses
+        // matches nothing, so a query naming only such fields is answered without a scan.
+        let mut fields: Vec<String> = Vec::new();
+        for f in &query.field {
+            if let Some(canonical) = self.resolve_field(f)? {
+                fields.push(f.trim().to_owned());
+                fields.push(canonical);
+            }
+        }
+        if !query.field.is_empty() && fields.is_empty() {
+            return Ok(false);
+        }
+        fields.sort();
+        fields.dedup();
+        if query.value.is_empty() && !fields.is_empty() {
+            let list = sql.bind_list(&fields);
+            sql.clauses.push(format!(
+                "(r.rid IN (SELECT rid FROM predicates WHERE field IN ({list}) OR canonical IN ({list}))
+                  OR r.rid IN (SELECT rid FROM triples WHERE field IN ({list})))"
+            ));
+        }
+        // `op:` without a value is the triple with the empty value (`exists`).
+        let empty_value = [String::new()];
+        let values = if query.value.is_empty() && !query.op.is_empty() {
+            &empty_value[..]
+        } else {
+            &query.value[..]
+        };
+        for v in values {
+            if !query.op.is_empty() {
+                // `field:F op:O value:V` is one indicator triple exactly: the rules corpus
+                // reach counts.
+                let raw = sql.bind(v.clone());
+                let ops = query
+                    .op
+                    .iter()
+                    .map(|o| sql.bind(o.clone()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let on_field = if fields.is_empty() {
+                    String::new()
+                } else {
+                    format!("AND field IN ({})", sql.bind_list(&fields))
+                };
+                sql.clauses.push(format!(
+                    "r.rid IN (SELECT rid FROM triples WHERE role = 'indicator' AND value = {raw}
+                               AND operator IN ({ops}) {on_field})"
+                ));
+                continue;
+            }
+            let p = sql.bind(v.to_lowercase());
+            let raw = sql.bind(v.clone());
+            let like = sql.bind(like_escape(&v.to_lowercase()));
+            let on_field = if fields.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "AND (field IN ({0}) OR raw_field IN ({0}))",
+                    sql.bind_list(&fields)
+                )
+            };
+            sql.clauses.push(format!(
+                "r.rid IN (SELECT rid FROM triples WHERE (value = {p} OR original = {raw}
+                           OR value LIKE '%' || {like} || '%' ESCAPE '\\') {on_field})"
+            ));
+        }
+        Ok(true)
+    }
+
     /// Where a hit names the search words: its title, a value it looks for, a field it
     /// filters, its description — the first [`MAX_WHY`] of those.
     fn why(
@@ -461,7 +512,7 @@ impl Catalog {
                 break;
             }
             let not = if role == "exclusion" { "not " } else { "" };
-            if let Some(v) = super::json_vec(vals)
+            if let Some(v) = super::json_vec(vals)?
                 .into_iter()
                 .find(|v| mentions(v, terms))
             {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rusqlite::OptionalExtension;
 
-use super::{Catalog, QueryOptions, active_clause, json_vec, rule_ref};
+use super::{Catalog, QueryOptions, active_clause, json_col, json_vec, rule_ref};
 use crate::error::CatalogError;
 use crate::views::{
     ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SubtechniqueRollup, TechniqueHeader,
@@ -18,6 +18,11 @@ pub const PAGE_ROWS: usize = 50;
 
 /// How many selector rows the "Scope" summary shows: a short answer to "which streams".
 pub const SCOPE_ROWS: usize = 12;
+
+/// (role, field, operator, value) of a triple.
+type TripleKey = (Role, String, String, String);
+/// The rules (rids, ids) that use a triple, and its corpus reach.
+type TripleAcc = (BTreeSet<i64>, BTreeSet<String>, u64);
 
 /// The authoring-guide tables of one technique.
 struct Guide {
@@ -50,21 +55,17 @@ impl Catalog {
         };
         technique.priority = self.technique_priority(&id, options)?;
         let active = active_clause(options);
-        let rules_sql = format!(
-            "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status
-             FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
-             WHERE rt.technique_id = ?1 AND {active}
-             ORDER BY r.vendor, r.title"
-        );
         let rules = self
             .conn
-            .prepare_cached(&rules_sql)?
-            .query_map([&id], rule_ref)?
+            .prepare_cached(
+                "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status
+                 FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+                 WHERE rt.technique_id = ?1 AND (?2 OR r.lifecycle = 'active')
+                 ORDER BY r.vendor, r.title",
+            )?
+            .query_map(rusqlite::params![&id, options.include_deprecated], rule_ref)?
             .collect::<Result<Vec<_>, _>>()?;
-        let mut rules_by_vendor = VendorCounts::default();
-        for r in &rules {
-            rules_by_vendor.add(&r.vendor, 1);
-        }
+        let rules_by_vendor = super::count_by_vendor(&rules);
         // The rule set of this technique, as a CTE every statistic below starts from.
         let set = format!(
             "WITH s AS (SELECT rt.rid FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
@@ -106,40 +107,42 @@ impl Catalog {
     }
 
     fn technique_header(&self, id: &str) -> Result<Option<TechniqueHeader>, CatalogError> {
-        let row = self
+        let header = self
             .conn
             .prepare_cached(
                 "SELECT name, parent, domain, tactics, platforms, deprecated, revoked, revoked_by, url, data
                  FROM techniques WHERE id = ?1",
             )?
             .query_row([id], |r| {
+                // A technique of no ATT&CK bundle stores `{}`: it has no ATT&CK data.
+                let data: String = r.get("data")?;
+                let data = if data == "{}" {
+                    None
+                } else {
+                    Some(json_col(r, "data")?)
+                };
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, bool>(5)?,
-                    r.get::<_, bool>(6)?,
-                    r.get::<_, Option<String>>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, String>(9)?,
+                    r.get::<_, Option<String>>("parent")?,
+                    json_vec(&r.get::<_, String>("tactics")?)?,
+                    TechniqueHeader {
+                        id: id.to_owned(),
+                        name: r.get("name")?,
+                        parent: None,
+                        tactics: Vec::new(),
+                        platforms: json_vec(&r.get::<_, String>("platforms")?)?,
+                        domain: r.get("domain")?,
+                        deprecated: r.get("deprecated")?,
+                        revoked: r.get("revoked")?,
+                        revoked_by: r.get("revoked_by")?,
+                        url: r.get("url")?,
+                        data,
+                        threat: None,
+                        priority: None,
+                    },
                 ))
             })
             .optional()?;
-        let Some((
-            name,
-            parent,
-            domain,
-            tactics,
-            platforms,
-            deprecated,
-            revoked,
-            revoked_by,
-            url,
-            data,
-        )) = row
-        else {
+        let Some((parent, tactics, mut header)) = header else {
             // A technique no ATT&CK bundle knows, but rules are tagged with: still a page.
             let tagged: i64 = self
                 .conn
@@ -159,34 +162,18 @@ impl Catalog {
                 revoked: false,
                 revoked_by: None,
                 url: None,
-                data: serde_json::Map::new(),
+                data: None,
                 threat: None,
                 priority: None,
             }));
         };
-        let parent = match parent {
+        header.parent = match parent {
             Some(p) => Some(self.technique_ref(&p)?),
             None => None,
         };
-        let data = match serde_json::from_str::<serde_json::Value>(&data)? {
-            serde_json::Value::Object(map) => map,
-            _ => serde_json::Map::new(),
-        };
-        Ok(Some(TechniqueHeader {
-            id: id.to_owned(),
-            name,
-            parent,
-            tactics: self.tactic_refs(&json_vec(&tactics))?,
-            platforms: json_vec(&platforms),
-            domain,
-            deprecated,
-            revoked,
-            revoked_by,
-            url,
-            data,
-            threat: self.technique_threat(id)?,
-            priority: None,
-        }))
+        header.tactics = self.tactic_refs(&tactics)?;
+        header.threat = self.technique_threat(id)?;
+        Ok(Some(header))
     }
 
     /// "Fields filtered most" over the rule set `s` that `set` defines (a CTE taking `params`):
@@ -244,9 +231,51 @@ impl Catalog {
         options: QueryOptions,
     ) -> Result<Guide, CatalogError> {
         let mut field_rows = self.field_rows(set, [id])?;
-        // (role, field, operator, value) → (rule rids, rule ids, corpus reach)
-        type TripleKey = (Role, String, String, String);
-        type TripleAcc = (BTreeSet<i64>, BTreeSet<String>, u64);
+        let triples = self.guide_triples(set, id, options)?;
+
+        // Samples: a field's most used indicator values.
+        let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
+        for ((role, field, _, value), (rids, _, _)) in &triples {
+            if *role == Role::Indicator && !value.is_empty() {
+                samples
+                    .entry(field.as_str())
+                    .or_default()
+                    .push((rids.len(), value.as_str()));
+            }
+        }
+        for row in &mut field_rows {
+            let mut s = samples.remove(row.field.as_str()).unwrap_or_default();
+            s.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            s.dedup_by(|a, b| a.1 == b.1);
+            row.samples = s.into_iter().take(5).map(|(_, v)| v.to_owned()).collect();
+        }
+        let fields_distinct = field_rows.len() as u64;
+        field_rows.truncate(PAGE_ROWS);
+
+        let (scope, mut indicators, mut exclusions) = rank_triples(triples);
+        let (indicators_distinct, exclusions_distinct) =
+            (indicators.len() as u64, exclusions.len() as u64);
+        indicators.truncate(PAGE_ROWS);
+        exclusions.truncate(PAGE_ROWS);
+        Ok(Guide {
+            scope,
+            fields_distinct,
+            fields: field_rows,
+            indicators_distinct,
+            indicators,
+            exclusions_distinct,
+            exclusions,
+        })
+    }
+
+    /// The technique's triples by (role, field, operator, value): the rules using each (rids
+    /// and ids) and its corpus reach.
+    fn guide_triples(
+        &self,
+        set: &str,
+        id: &str,
+        options: QueryOptions,
+    ) -> Result<HashMap<TripleKey, TripleAcc>, CatalogError> {
         let mut triples: HashMap<TripleKey, TripleAcc> = HashMap::new();
         // Corpus reach is stored on each indicator row: the same for every row of a triple.
         let reach = if options.include_deprecated {
@@ -269,89 +298,7 @@ impl Catalog {
             entry.2 = r.get(6)?;
         }
 
-        // Samples: a field's most used indicator values.
-        let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
-        for ((role, field, _, value), (rids, _, _)) in &triples {
-            if *role == Role::Indicator && !value.is_empty() {
-                samples
-                    .entry(field.as_str())
-                    .or_default()
-                    .push((rids.len(), value.as_str()));
-            }
-        }
-        for row in &mut field_rows {
-            let mut s = samples.remove(row.field.as_str()).unwrap_or_default();
-            s.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-            s.dedup_by(|a, b| a.1 == b.1);
-            row.samples = s.into_iter().take(5).map(|(_, v)| v.to_owned()).collect();
-        }
-        let fields_distinct = field_rows.len() as u64;
-        field_rows.truncate(PAGE_ROWS);
-
-        let mut indicators = Vec::new();
-        let mut exclusions = Vec::new();
-        let mut scope = Vec::new();
-        for ((role, field, operator, value), (rids, ids, reach)) in triples {
-            let rules = rids.len() as u64;
-            if role == Role::Selector {
-                scope.push(ScopeRow {
-                    field,
-                    operator,
-                    value,
-                    rules,
-                });
-                continue;
-            }
-            let rule_ids = ids.into_iter().collect();
-            if role == Role::Indicator {
-                indicators.push(IndicatorRow {
-                    field,
-                    operator,
-                    value,
-                    rules,
-                    corpus_reach: reach,
-                    rule_ids,
-                });
-            } else {
-                exclusions.push(ExclusionRow {
-                    field,
-                    operator,
-                    value,
-                    rules,
-                    rule_ids,
-                });
-            }
-        }
-        indicators.sort_by(|a, b| {
-            b.rules
-                .cmp(&a.rules)
-                .then(a.corpus_reach.cmp(&b.corpus_reach))
-                .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
-        });
-        exclusions.sort_by(|a, b| {
-            b.rules
-                .cmp(&a.rules)
-                .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
-        });
-        scope.sort_by(|a, b| {
-            b.rules
-                .cmp(&a.rules)
-                .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
-        });
-        scope.truncate(SCOPE_ROWS);
-        let (indicators_distinct, exclusions_distinct) =
-            (indicators.len() as u64, exclusions.len() as u64);
-        indicators.truncate(PAGE_ROWS);
-        exclusions.truncate(PAGE_ROWS);
-        Ok(Guide {
-            scope,
-            fields_distinct,
-            fields: field_rows,
-            indicators_distinct,
-            indicators,
-            exclusions_distinct,
-            exclusions,
-        })
+        Ok(triples)
     }
 
     fn subtechniques(
@@ -362,25 +309,22 @@ impl Catalog {
         if id.contains('.') {
             return Ok((Vec::new(), VendorCounts::default()));
         }
-        let active = active_clause(options);
-        let sql = format!(
-            "SELECT t.id, t.name, r.vendor, COUNT(DISTINCT r.rid)
+        let sql = "SELECT t.id, t.name, r.vendor, COUNT(DISTINCT r.rid)
              FROM techniques t
              LEFT JOIN rule_techniques rt ON rt.technique_id = t.id
-             LEFT JOIN rules r ON r.rid = rt.rid AND {active}
+             LEFT JOIN rules r ON r.rid = rt.rid AND (?2 OR r.lifecycle = 'active')
              WHERE t.parent = ?1 AND NOT t.revoked AND NOT t.deprecated
-             GROUP BY t.id, r.vendor ORDER BY t.id"
-        );
+             GROUP BY t.id, r.vendor ORDER BY t.id";
         let mut subs: Vec<SubtechniqueRollup> = Vec::new();
         let mut total = VendorCounts::default();
         let rows = self
             .conn
-            .prepare_cached(&sql)?
-            .query_map([id], |r| {
+            .prepare_cached(sql)?
+            .query_map(rusqlite::params![id, options.include_deprecated], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
+                    super::opt_vendor_col(r, 2)?,
                     r.get::<_, u64>(3)?,
                 ))
             })?
@@ -394,10 +338,70 @@ impl Catalog {
                 });
             }
             if let (Some(v), Some(last)) = (vendor, subs.last_mut()) {
-                last.rules_by_vendor.add(&v, n);
-                total.add(&v, n);
+                last.rules_by_vendor.add(v, n);
+                total.add(v, n);
             }
         }
         Ok((subs, total))
     }
+}
+
+/// Splits the triples into scope (selectors), indicators and exclusions rows, each ranked:
+/// most rules first (indicators: then the least corpus reach), then by field and value.
+/// Scope is cut to [`SCOPE_ROWS`]; the other two are left whole for their `_distinct` counts.
+fn rank_triples(
+    triples: HashMap<TripleKey, TripleAcc>,
+) -> (Vec<ScopeRow>, Vec<IndicatorRow>, Vec<ExclusionRow>) {
+    let mut indicators = Vec::new();
+    let mut exclusions = Vec::new();
+    let mut scope = Vec::new();
+    for ((role, field, operator, value), (rids, ids, reach)) in triples {
+        let rules = rids.len() as u64;
+        if role == Role::Selector {
+            scope.push(ScopeRow {
+                field,
+                operator,
+                value,
+                rules,
+            });
+            continue;
+        }
+        let rule_ids = ids.into_iter().collect();
+        if role == Role::Indicator {
+            indicators.push(IndicatorRow {
+                field,
+                operator,
+                value,
+                rules,
+                corpus_reach: reach,
+                rule_ids,
+            });
+        } else {
+            exclusions.push(ExclusionRow {
+                field,
+                operator,
+                value,
+                rules,
+                rule_ids,
+            });
+        }
+    }
+    indicators.sort_by(|a, b| {
+        b.rules
+            .cmp(&a.rules)
+            .then(a.corpus_reach.cmp(&b.corpus_reach))
+            .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
+    });
+    exclusions.sort_by(|a, b| {
+        b.rules
+            .cmp(&a.rules)
+            .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
+    });
+    scope.sort_by(|a, b| {
+        b.rules
+            .cmp(&a.rules)
+            .then_with(|| (&a.field, &a.value).cmp(&(&b.field, &b.value)))
+    });
+    scope.truncate(SCOPE_ROWS);
+    (scope, indicators, exclusions)
 }

@@ -114,8 +114,8 @@ impl Catalog {
         let mut q = stmt.query([])?;
         while let Some(r) = q.next()? {
             let id: String = r.get(0)?;
-            let tactics = json_vec(&r.get::<_, String>(3)?);
-            let platforms = json_vec(&r.get::<_, String>(4)?);
+            let tactics = json_vec(&r.get::<_, String>(3)?)?;
+            let platforms = json_vec(&r.get::<_, String>(4)?)?;
             let domain: String = r.get(9)?;
             if tactic.as_ref().is_some_and(|t| !tactics.contains(t))
                 || filter.domain.as_ref().is_some_and(|d| *d != domain)
@@ -223,12 +223,12 @@ impl Catalog {
         let mut rows = stmt.query([only])?;
         while let Some(r) = rows.next()? {
             let k: String = r.get(0)?;
-            let vendor: String = r.get(1)?;
+            let vendor = super::vendor_col(r, 1)?;
             let c = out
                 .entry(k.clone())
                 .or_insert_with(|| self.empty_coverage(&k));
             let n: u64 = r.get(2)?;
-            c.rules_by_vendor.add(&vendor, n);
+            c.rules_by_vendor.add(vendor, n);
             c.rules += n;
             c.normalized += r.get::<_, u64>(3)?;
         }

@@ -45,12 +45,11 @@ pub fn thousands(n: impl Borrow<u64>) -> String {
 }
 
 /// `Sigma` for `sigma`.
-pub fn vendor_name(v: &str) -> &str {
-    match v {
-        "sigma" => "Sigma",
-        "elastic" => "Elastic",
-        "splunk" => "Splunk",
-        other => other,
+pub fn vendor_name<V: AsRef<str> + ?Sized>(v: &V) -> &str {
+    let v = v.as_ref();
+    match detcat_model::Vendor::parse(v) {
+        Some(vendor) => vendor.title(),
+        None => v,
     }
 }
 
