@@ -51,7 +51,7 @@ pub fn prepare_connection(conn: &Connection) -> Result<(), CatalogError> {
     // stores parents first by construction, and a test checks the references.
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
-         PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -8192;
+         PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -32768;
          PRAGMA foreign_keys = OFF;",
     )?;
     Ok(())
