@@ -6,6 +6,7 @@ mod link;
 mod recordings;
 mod report;
 mod side;
+mod technique_coverage;
 mod temp;
 pub mod threat;
 mod write;
