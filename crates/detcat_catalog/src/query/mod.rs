@@ -12,6 +12,7 @@ mod similarity;
 mod technique;
 mod threat;
 mod unknown;
+mod values;
 
 pub use threat::TopFilter;
 
@@ -21,9 +22,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::ingest::{BuildOptions, BuildReport};
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
+use crate::ingest::{BuildOptions, BuildReport};
 use crate::schema::SCHEMA_VERSION;
 use crate::views::{RuleRef, TacticRef, TechniqueRef};
 
@@ -46,6 +47,8 @@ pub struct Catalog {
     fields: std::cell::OnceCell<fields::FieldIndex>,
     /// The similarity index (issue 13), loaded at first use; shared by catalogs of one pool.
     similarity: crate::similar::SharedIndex,
+    /// Distinct triple values for `value:` searches, loaded at the first (see `values.rs`).
+    values: std::cell::OnceCell<values::ValueIndex>,
 }
 
 impl Catalog {
@@ -65,6 +68,7 @@ impl Catalog {
             origin: path.display().to_string(),
             fields: Default::default(),
             similarity: Default::default(),
+            values: Default::default(),
         })
     }
 
@@ -76,6 +80,7 @@ impl Catalog {
             origin: "demo (embedded)".to_owned(),
             fields: Default::default(),
             similarity: Default::default(),
+            values: Default::default(),
         })
     }
 
@@ -90,6 +95,7 @@ impl Catalog {
             origin: origin.into(),
             fields: Default::default(),
             similarity: Default::default(),
+            values: Default::default(),
         })
     }
 
@@ -123,6 +129,15 @@ impl Catalog {
         }
         let index = fields::FieldIndex::load(&self.conn)?;
         Ok(self.fields.get_or_init(|| index))
+    }
+
+    /// The in-memory index of triple values, loaded once per open catalog.
+    fn value_index(&self) -> Result<&values::ValueIndex, CatalogError> {
+        if let Some(index) = self.values.get() {
+            return Ok(index);
+        }
+        let index = values::ValueIndex::load(&self.conn)?;
+        Ok(self.values.get_or_init(|| index))
     }
 
     /// The report the build wrote (counts per vendor, coverage, timings).

@@ -346,21 +346,10 @@ impl Catalog {
                 ));
                 continue;
             }
-            let p = bind(v.to_lowercase());
-            let raw = bind(v.clone());
-            let like = bind(like_escape(&v.to_lowercase()));
-            let on_field = if fields.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "AND (field IN ({0}) OR raw_field IN ({0}))",
-                    field_list(&mut bind)
-                )
-            };
-            clauses.push(format!(
-                "r.rid IN (SELECT rid FROM triples WHERE (value = {p} OR original = {raw}
-                           OR value LIKE '%' || {like} || '%' ESCAPE '\\') {on_field})"
-            ));
+            // A substring of any value: answered from the in-memory value index (values.rs),
+            // not by a scan of `triples`.
+            let rids = self.value_index()?.rids(v, &fields);
+            clauses.push(format!("r.rid IN ({})", super::values::sql_list(&rids)));
         }
         for t in &query.technique {
             let p = bind(t.to_ascii_uppercase());
