@@ -239,6 +239,16 @@ CREATE TABLE rule_branch_events (
     event_id TEXT NOT NULL,
     PRIMARY KEY (rid, branch, step, provider, event_id)
 ) WITHOUT ROWID;
+
+-- What `detcat coverage` lists of each rule, narrow: reading titles from `rules` walked every
+-- page of that wide table (41 ms of a 100 ms budget on the full corpus).
+CREATE TABLE rule_heads (
+    rid       INTEGER PRIMARY KEY REFERENCES rules(rid),
+    vendor    TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    title     TEXT NOT NULL,
+    lifecycle TEXT NOT NULL
+);
 "#;
 
 pub const INDEXES: &str = r#"
