@@ -11,9 +11,14 @@
 //!
 //! A parent technique counts its sub-techniques' rules too (those the loaded ATT&CK release
 //! knows as its sub-techniques), each rule once, as the query it replaces did.
+//!
+//! The main writer is the build's longest thread, so this stays cheap: an indicator or event
+//! is known by a 64-bit hash of its strings (no copy, no map of strings; two distinct
+//! indicators of the ~50k in the full corpus share a hash with odds of about 1 in 10^10, which
+//! would undercount one technique by one), and repeats are removed once, at the end.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
 
 use detcat_model::{Lifecycle, ParseStatus, Role};
 use rusqlite::params;
@@ -30,13 +35,13 @@ struct Figures {
     by_vendor: VendorCounts,
     rules: u64,
     normalized: u64,
-    /// Interned indicator triples and events of the rules, repeats included until the end.
-    indicators: Vec<u32>,
-    events: Vec<u32>,
+    /// Hashes of the rules' indicator triples and events, repeats included until the end.
+    indicators: Vec<u64>,
+    events: Vec<u64>,
 }
 
 impl Figures {
-    fn add(&mut self, vendor: &str, normalized: bool, indicators: &[u32], events: &[u32]) {
+    fn add(&mut self, vendor: &str, normalized: bool, indicators: &[u64], events: &[u64]) {
         self.by_vendor.add(vendor, 1);
         self.rules += 1;
         self.normalized += u64::from(normalized);
@@ -45,7 +50,7 @@ impl Figures {
     }
 }
 
-fn distinct(v: &mut Vec<u32>) -> u64 {
+fn distinct(v: &mut Vec<u64>) -> u64 {
     v.sort_unstable();
     v.dedup();
     v.len() as u64
@@ -57,10 +62,14 @@ fn distinct(v: &mut Vec<u32>) -> u64 {
 pub struct Coverage {
     /// Technique id → figures of active rules (`[0]`) and of all rules (`[1]`).
     techniques: HashMap<String, [Figures; 2]>,
-    /// Indicator triple (length-prefixed `field`, `operator`, then `value`) → its number.
-    triples: HashMap<String, u32>,
-    events: HashMap<(String, String), u32>,
-    key: String,
+}
+
+/// A fixed-key hash of strings (`str` hashes its bytes and a terminator, so the parts cannot
+/// run into each other).
+fn hash(parts: &[&str]) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
 }
 
 impl Coverage {
@@ -68,23 +77,19 @@ impl Coverage {
     /// no roll-up).
     pub fn add(&mut self, rules: &[AnalyzedRule], attack: Option<&Attack>) {
         let kb = attack.and_then(|a| a.kb.as_ref());
-        let mut indicators: Vec<u32> = Vec::new();
-        let mut events: Vec<u32> = Vec::new();
+        let mut indicators: Vec<u64> = Vec::new();
+        let mut events: Vec<u64> = Vec::new();
         let mut keys: Vec<&str> = Vec::new();
         for a in rules {
             indicators.clear();
-            for t in a.triples.iter().filter(|t| t.role == Role::Indicator) {
-                indicators.push(self.triple(&t.field, &t.operator, &t.value));
-            }
+            indicators.extend(
+                a.triples
+                    .iter()
+                    .filter(|t| t.role == Role::Indicator)
+                    .map(|t| hash(&[&t.field, &t.operator, &t.value])),
+            );
             events.clear();
-            for e in &a.events {
-                let next = self.events.len() as u32;
-                let n = *self
-                    .events
-                    .entry((e.provider.clone(), e.event_id.clone()))
-                    .or_insert(next);
-                events.push(n);
-            }
+            events.extend(a.events.iter().map(|e| hash(&[&e.provider, &e.event_id])));
             keys.clear();
             for (id, _) in &a.techniques {
                 keys.push(id);
@@ -112,24 +117,6 @@ impl Coverage {
                 all_figures.add(vendor, normalized, &indicators, &events);
             }
         }
-    }
-
-    /// The number of an indicator triple, given when first seen.
-    fn triple(&mut self, field: &str, operator: &str, value: &str) -> u32 {
-        self.key.clear();
-        // Lengths make the key unambiguous whatever the strings hold.
-        let _ = write!(
-            self.key,
-            "{}:{field}{}:{operator}{value}",
-            field.len(),
-            operator.len()
-        );
-        if let Some(&n) = self.triples.get(self.key.as_str()) {
-            return n;
-        }
-        let n = self.triples.len() as u32;
-        self.triples.insert(self.key.clone(), n);
-        n
     }
 
     /// Creates the table and stores every technique's rows (none for a scope without rules).
