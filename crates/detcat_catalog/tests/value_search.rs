@@ -134,4 +134,11 @@ fn corpus_value_searches_find_what_the_sql_scan_found() {
     // with its field.
     let compared = assert_same_as_sql(&c, 197);
     assert!(compared > 300, "{compared} searches compared");
+    // A value holding quotes (`"/bin/dash";`): the rule page links its triple search without
+    // them (the query syntax cannot carry `"`), and that search finds the rule.
+    let hits = by_search(&c, "field:process.args op:eq value:/bin/dash;");
+    assert!(
+        hits.contains("elastic/05e5a668-7b51-4a67-93ab-e9af405c9ef3"),
+        "{hits:?}"
+    );
 }

@@ -327,7 +327,8 @@ impl Catalog {
         for v in values {
             if !query.op.is_empty() {
                 // `field:F op:O value:V` is one indicator triple exactly: the rules corpus
-                // reach counts.
+                // reach counts. The query syntax cannot carry `"`, so links drop it from a
+                // value (`"/bin/dash";`): such a value matches without its quotes too.
                 let raw = bind(v.clone());
                 let ops = query
                     .op
@@ -341,7 +342,8 @@ impl Catalog {
                     format!("AND field IN ({})", field_list(&mut bind))
                 };
                 clauses.push(format!(
-                    "r.rid IN (SELECT rid FROM triples WHERE role = 'indicator' AND value = {raw}
+                    "r.rid IN (SELECT rid FROM triples WHERE role = 'indicator'
+                               AND (value = {raw} OR (instr(value, '\"') > 0 AND replace(value, '\"', '') = {raw}))
                                AND operator IN ({ops}) {on_field})"
                 ));
                 continue;
