@@ -9,9 +9,12 @@
 //! event that corresponds to it (`events.native`: Elastic Defend `endpoint:process` ↔
 //! `sysmon:1`), or through `provider:*` on either side (same provider). A rule implements the
 //! analytic when it implements any of its rows; an analytic no rule implements is flagged.
-//! Mutable elements are shown, not matched against rule fields.
+//! Mutable elements (what a defender tunes: `ParentProcessExclusions`, `UserContext`) are
+//! matched, where the taxonomy knows what field a name is about
+//! (`Taxonomy::attack_mutable_element_fields`), against the implementing rules' fields: each
+//! element lists the rules that already filter on its fields (as indicator or exclusion).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -52,6 +55,21 @@ pub struct AnalyticCoverage {
     pub rules_by_vendor: BTreeMap<String, Vec<AnalyticRule>>,
     pub log_sources: Vec<LogSourceCoverage>,
     pub mutable_elements: Vec<Value>,
+    /// Each mutable element against the implementing rules' fields.
+    #[serde(default)]
+    pub mutable_matches: Vec<MutableMatch>,
+}
+
+/// A mutable element of an analytic against the fields of the rules implementing it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MutableMatch {
+    /// The element as ATT&CK names it (`ParentProcessExclusions`).
+    pub element: String,
+    /// Canonical fields it is about (empty: none known, e.g. `TimeWindow`).
+    pub fields: Vec<String>,
+    /// Implementing rules that filter on one of those fields (indicator or exclusion),
+    /// Sigma then Elastic then Splunk.
+    pub rules: Vec<AnalyticRule>,
 }
 
 /// A technique's analytics with their implementing rules (`detcat analytics T`).
@@ -87,6 +105,7 @@ pub struct AnalyticsOverview {
 }
 
 struct RuleEvents {
+    rid: i64,
     rule: AnalyticRule,
     /// Own events plus the natives of its sensor events.
     keys: Vec<String>,
@@ -105,6 +124,52 @@ fn matches(rule: &[String], row: &[String]) -> bool {
         row.iter()
             .any(|r| k == r || ((is_star(k) || is_star(r)) && provider(k) == provider(r)))
     })
+}
+
+/// Rule (rid) → the canonical fields it filters on.
+type RuleFields = HashMap<i64, HashSet<String>>;
+
+/// The analytic's mutable elements against the fields of its implementing rules.
+fn mutable_matches(
+    analytic: &Value,
+    implementing: &[&RuleEvents],
+    fields: &RuleFields,
+) -> Vec<MutableMatch> {
+    let tax = detcat_taxonomy::Taxonomy::get();
+    let elements = analytic
+        .get("mutable_elements")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    elements
+        .iter()
+        .map(|e| {
+            let element = str_of(e, "field");
+            let wanted = tax.attack_mutable_element_fields(&element).to_vec();
+            let mut rules: Vec<AnalyticRule> = implementing
+                .iter()
+                .filter(|r| {
+                    fields
+                        .get(&r.rid)
+                        .is_some_and(|f| wanted.iter().any(|w| f.contains(w)))
+                })
+                .map(|r| r.rule.clone())
+                .collect();
+            rules.sort_by(|a, b| {
+                (vendor_rank(&a.vendor), &a.title, &a.id).cmp(&(
+                    vendor_rank(&b.vendor),
+                    &b.title,
+                    &b.id,
+                ))
+            });
+            rules.dedup();
+            MutableMatch {
+                element,
+                fields: wanted,
+                rules,
+            }
+        })
+        .collect()
 }
 
 fn vendor_rank(v: &str) -> u8 {
@@ -170,6 +235,7 @@ impl Catalog {
             let list = out.entry(t.clone()).or_default();
             if last.as_ref() != Some(&(t.clone(), rid)) {
                 list.push(RuleEvents {
+                    rid,
                     rule: AnalyticRule {
                         vendor: r.get(2)?,
                         id: r.get(3)?,
@@ -192,7 +258,26 @@ impl Catalog {
         Ok(out)
     }
 
-    fn analytics_of(data: &Value, rules: &[RuleEvents]) -> Vec<AnalyticCoverage> {
+    /// The canonical fields each rule of `technique` filters on (indicators, exclusions).
+    fn rule_fields(&self, technique: &str) -> Result<RuleFields, CatalogError> {
+        let mut stmt = self.connection().prepare_cached(
+            "SELECT DISTINCT p.rid, p.canonical FROM rule_techniques rt
+             JOIN predicates p ON p.rid = rt.rid
+             WHERE rt.technique_id = ?1 AND p.role IN ('indicator', 'exclusion')",
+        )?;
+        let mut rows = stmt.query([technique])?;
+        let mut out = RuleFields::new();
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?).or_default().insert(r.get(1)?);
+        }
+        Ok(out)
+    }
+
+    fn analytics_of(
+        data: &Value,
+        rules: &[RuleEvents],
+        fields: &RuleFields,
+    ) -> Vec<AnalyticCoverage> {
         let tax = detcat_taxonomy::Taxonomy::get();
         let strategies = data
             .pointer("/detection/strategies")
@@ -250,6 +335,15 @@ impl Catalog {
                 for list in by_vendor.values_mut() {
                     list.sort_by(|a, b| (&a.title, &a.id).cmp(&(&b.title, &b.id)));
                 }
+                let implementing: Vec<&RuleEvents> = rules
+                    .iter()
+                    .filter(|r| {
+                        by_vendor
+                            .get(&r.rule.vendor)
+                            .is_some_and(|l| l.contains(&r.rule))
+                    })
+                    .collect();
+                let mutable_matches = mutable_matches(a, &implementing, fields);
                 out.push(AnalyticCoverage {
                     id: str_of(a, "id"),
                     name: str_of(a, "name"),
@@ -274,6 +368,7 @@ impl Catalog {
                         .and_then(Value::as_array)
                         .cloned()
                         .unwrap_or_default(),
+                    mutable_matches,
                 });
             }
         }
@@ -302,8 +397,9 @@ impl Catalog {
         let data: Value = serde_json::from_str(&data)?;
         let mut rules = self.rule_events_by_technique(Some(&tid), options)?;
         let rules = rules.remove(&tid).unwrap_or_default();
+        let fields = self.rule_fields(&tid)?;
         Ok(Some(TechniqueAnalytics {
-            analytics: Self::analytics_of(&data, &rules),
+            analytics: Self::analytics_of(&data, &rules, &fields),
             rules: rules.len() as u64,
             technique: tid,
             name,
@@ -331,7 +427,8 @@ impl Catalog {
             let (tid, name, data): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
             let data: Value = serde_json::from_str(&data)?;
             let rules = by_tech.get(&tid).unwrap_or(&empty);
-            let analytics = Self::analytics_of(&data, rules);
+            // The overview lists analytics only: no rule fields needed.
+            let analytics = Self::analytics_of(&data, rules, &RuleFields::new());
             if analytics.is_empty() {
                 continue;
             }

@@ -346,6 +346,34 @@ fn t1559_001_an0628_by_hand() {
     assert!(reg.rules.is_empty(), "{:?}", reg.rules);
     assert!(!an.rules_by_vendor.contains_key("sigma"));
 
+    // Mutable elements against the implementing rules' fields: ParentProcessExclusions is
+    // about the parent process, which Incoming DCOM Lateral Movement with MMC (Elastic, a
+    // process rule) filters on; TimeWindow and COMObjectAllowList name no field.
+    let element = |name: &str| {
+        an.mutable_matches
+            .iter()
+            .find(|m| m.element == name)
+            .unwrap_or_else(|| panic!("{name}: {:?}", an.mutable_matches))
+    };
+    let parent = element("ParentProcessExclusions");
+    assert!(parent.fields.iter().any(|f| f == "process.parent.name"));
+    assert!(
+        parent
+            .rules
+            .iter()
+            .any(|r| r.id == "51ce96fb-9e52-4dad-b0ba-99b54440fc9a"),
+        "{parent:?}"
+    );
+    let implementing: Vec<_> = an.rules_by_vendor.values().flatten().collect();
+    assert!(parent.rules.iter().all(|r| implementing.contains(&r)));
+    assert!(
+        parent.rules.len() < implementing.len(),
+        "not every rule filters on it"
+    );
+    for none in ["TimeWindow", "COMObjectAllowList"] {
+        assert!(element(none).fields.is_empty() && element(none).rules.is_empty());
+    }
+
     let all = catalog
         .unimplemented_analytics(QueryOptions::default())
         .unwrap();

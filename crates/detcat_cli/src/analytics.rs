@@ -116,6 +116,19 @@ pub fn run(a: &AnalyticsArgs) -> anyhow::Result<ExitCode> {
                 writeln!(o, "    {}  {}", r.id, r.title)?;
             }
         }
+        for m in &an.mutable_matches {
+            let fields = if m.fields.is_empty() {
+                "no catalog field".to_owned()
+            } else {
+                m.fields.join(", ")
+            };
+            writeln!(
+                o,
+                "  tune {} ({fields}): {} of the implementing rules filter on it",
+                m.element,
+                m.rules.len()
+            )?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

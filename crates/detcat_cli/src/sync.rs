@@ -18,6 +18,10 @@ pub struct SyncArgs {
     /// previous one (the `detcat diff` of the two).
     #[arg(long)]
     catalog: Option<PathBuf>,
+    /// Fetch each upstream from the git repository `DIR/<folder>` (sigma, elastic, splunk,
+    /// attack) at its newest commit instead of its URL: mirrors without network, tests.
+    #[arg(long, value_name = "DIR", hide = true)]
+    upstream_dir: Option<PathBuf>,
 }
 
 /// Upstream repositories, the folders detcat reads from each, and the pinned commits (the
@@ -74,20 +78,23 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     for up in UPSTREAMS {
         let work = args.dest.join(format!(".sync-{}", up.folder));
         let _ = std::fs::remove_dir_all(&work);
+        let repo = match &args.upstream_dir {
+            Some(dir) => format!(
+                "file://{}",
+                std::path::absolute(dir.join(up.folder))?.display()
+            ),
+            None => up.repo.to_owned(),
+        };
+        let latest = args.latest || up.commit.is_empty() || args.upstream_dir.is_some();
         eprintln!(
-            "fetching {} ({})",
-            up.repo,
-            if args.latest || up.commit.is_empty() {
-                "latest"
-            } else {
-                up.commit
-            }
+            "fetching {repo} ({})",
+            if latest { "latest" } else { up.commit }
         );
         git(
-            &["clone", "--quiet", "--depth", "1", "--no-checkout", up.repo],
+            &["clone", "--quiet", "--depth", "1", "--no-checkout", &repo],
             Some(&work),
         )?;
-        if !args.latest && !up.commit.is_empty() {
+        if !latest {
             git(
                 &[
                     "-C",

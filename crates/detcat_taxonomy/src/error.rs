@@ -30,4 +30,8 @@ pub enum TaxonomyError {
         "data/event_sources.toml: `{context}` refers to `{event}`, which is no cataloged event"
     )]
     UnknownEvent { context: String, event: String },
+    #[error(
+        "data/attack_mutable_elements.toml: phrase `{phrase}` names `{field}`, which is no field"
+    )]
+    UnknownMutableField { phrase: String, field: String },
 }

@@ -78,6 +78,7 @@
 //! source), Splunk `data_source` names (`Sysmon EventID 1 AND Sysmon EventID 11`) and, when
 //! those give nothing, the datamodel (`Endpoint.Processes`).
 
+mod attack_mutable;
 mod attack_sources;
 mod branches;
 mod context;
@@ -110,6 +111,7 @@ const EVENTS_TOML: &str = include_str!("../data/events.toml");
 const SOURCES_TOML: &str = include_str!("../data/event_sources.toml");
 const PRESETS_TOML: &str = include_str!("../data/presets.toml");
 const ATTACK_SOURCES_TOML: &str = include_str!("../data/attack_log_sources.toml");
+const ATTACK_MUTABLE_TOML: &str = include_str!("../data/attack_mutable_elements.toml");
 
 /// The loaded taxonomy: fields, events and hint tables.
 #[derive(Debug)]
@@ -119,6 +121,7 @@ pub struct Taxonomy {
     sources: SourceTables,
     presets: Vec<Preset>,
     attack_sources: Vec<attack_sources::AttackLogSource>,
+    attack_mutable: attack_mutable::MutableTable,
 }
 
 static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(|| match Taxonomy::load() {
@@ -161,12 +164,19 @@ impl Taxonomy {
                 source,
             })?;
         let attack_sources = attack_sources::build(attack_file, &events)?;
+        let mutable_file =
+            toml::from_str(ATTACK_MUTABLE_TOML).map_err(|source| TaxonomyError::Toml {
+                file: "attack_mutable_elements.toml",
+                source,
+            })?;
+        let attack_mutable = attack_mutable::build(mutable_file, &fields)?;
         Ok(Taxonomy {
             fields,
             events,
             sources,
             presets,
             attack_sources,
+            attack_mutable,
         })
     }
 
@@ -265,6 +275,13 @@ impl Taxonomy {
     }
 
     /// The hint → event tables.
+    /// The canonical fields an ATT&CK analytic's mutable element is about
+    /// (`ParentProcessExclusions` → `process.parent.name`, `process.parent.image`); empty for
+    /// a name about no field (`TimeWindow`) or one the table does not know.
+    pub fn attack_mutable_element_fields(&self, name: &str) -> &[String] {
+        self.attack_mutable.fields(name)
+    }
+
     pub fn sources(&self) -> &SourceTables {
         &self.sources
     }

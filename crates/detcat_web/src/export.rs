@@ -305,7 +305,10 @@ impl Writer {
                 Some(p) => {
                     self.report.techniques += 1;
                     (
-                        render(crate::pages::TechniqueView::new(&l, c.origin(), &p))?,
+                        render(
+                            crate::pages::TechniqueView::new(&l, c.origin(), &p)
+                                .with_attack_release(c.meta("attack_version")?),
+                        )?,
                         Some(to_json(&p)?),
                     )
                 }

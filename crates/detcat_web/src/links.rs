@@ -135,7 +135,8 @@ impl Links {
         )
     }
 
-    /// A search for one indicator value (`value:"…"` quoted when it holds spaces).
+    /// A search for one indicator value (`value:"…"` quoted when it holds spaces); only for a
+    /// [`searchable`] value.
     pub fn search_value(&self, value: &str) -> String {
         let term = if value.chars().any(char::is_whitespace) || value.contains('"') {
             format!("value:\"{}\"", value.replace('"', ""))
@@ -209,6 +210,14 @@ pub fn json_file(html_file: &str) -> String {
 }
 
 /// Relative file of a technique page inside an export.
+/// Whether `value` can be searched for: the query syntax drops quotes and control
+/// characters, so a value of nothing else (`\0`) would be a search for nothing (400).
+pub fn searchable(value: &str) -> bool {
+    value
+        .chars()
+        .any(|c| !c.is_control() && !c.is_whitespace() && c != '"')
+}
+
 pub fn technique_file(id: &str) -> String {
     format!("technique/{}.html", safe_name(id))
 }
@@ -315,6 +324,15 @@ pub fn external_url(url: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_of_only_quotes_or_control_characters_are_not_searchable() {
+        assert!(searchable("regsvr32.exe"));
+        assert!(searchable("a\u{0}"));
+        for nothing in ["", "\u{0}", "\"\"", " \t", "\u{1}\u{1f}"] {
+            assert!(!searchable(nothing), "{nothing:?}");
+        }
+    }
 
     #[test]
     fn safe_names_never_escape() {

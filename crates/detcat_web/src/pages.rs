@@ -170,6 +170,8 @@ pub struct TechniqueView<'a> {
     pub groups: Vec<VendorGroup<'a>>,
     pub rule_index: HashMap<&'a str, &'a RuleRef>,
     pub rule_total: u64,
+    /// The catalog's ATT&CK release (`18.1`): a technique it lacks says which release.
+    pub attack_release: String,
 }
 
 fn refs(refs: &[NumberedReference]) -> Vec<RefView> {
@@ -281,7 +283,14 @@ impl<'a> TechniqueView<'a> {
             groups,
             rule_index,
             rule_total,
+            attack_release: String::new(),
         }
+    }
+
+    /// The catalog's ATT&CK release (`meta.attack_version`), named when the technique is not in it.
+    pub fn with_attack_release(mut self, release: Option<String>) -> Self {
+        self.attack_release = release.unwrap_or_default();
+        self
     }
 }
 

@@ -72,7 +72,11 @@ pub fn technique_html(c: &Catalog, l: &Links, id: &str) -> Result<Option<String>
     let Some(p) = c.technique(id, QueryOptions::default())? else {
         return Ok(None);
     };
-    Ok(Some(TechniqueView::new(l, c.origin(), &p).render()?))
+    Ok(Some(
+        TechniqueView::new(l, c.origin(), &p)
+            .with_attack_release(c.meta("attack_version")?)
+            .render()?,
+    ))
 }
 
 /// The rule `id` of `vendor` (a rule found under another vendor is not this page).

@@ -572,3 +572,103 @@ fn every_text_meets_wcag_aa_contrast() {
     assert_eq!(m["failed"], 1, "{m}");
     assert!(m["fails"][0].as_str().unwrap().contains("too light"), "{m}");
 }
+
+/// The full corpus catalog (`DETCAT_CORPUS`), and the path of the biggest rule of T1059.001
+/// (the longest normalized tree among its rules with a plain id). `None` when
+/// `DETCAT_CORPUS` is unset; a missing path fails.
+fn full_corpus_state() -> Option<(detcat_web::AppState, String)> {
+    let Some(dir) = std::env::var_os("DETCAT_CORPUS").map(PathBuf::from) else {
+        eprintln!("DETCAT_CORPUS is not set: skipping the full-corpus browser test");
+        return None;
+    };
+    assert!(
+        dir.is_dir(),
+        "DETCAT_CORPUS={} does not exist",
+        dir.display()
+    );
+    let corpus = detcat_catalog::Corpus::read_dir(&dir).unwrap();
+    let (conn, _) =
+        detcat_catalog::build_in_memory(&corpus, &detcat_catalog::BuildOptions::default()).unwrap();
+    let (vendor, id): (String, String) = conn
+        .query_row(
+            "SELECT r.vendor, r.id FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+             WHERE rt.technique_id = 'T1059.001' AND r.lifecycle = 'active'
+               AND r.id NOT GLOB '*[^A-Za-z0-9-]*'
+             ORDER BY length(r.expr) DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let catalog = detcat_catalog::Catalog::from_connection(conn, "full corpus").unwrap();
+    Some((
+        detcat_web::AppState::from_catalogs(vec![catalog]),
+        format!("/rule/{vendor}/{id}"),
+    ))
+}
+
+/// The 390 px and keyboard checks again on the pages of the full corpus with the most
+/// content: T1059.001 (481 rules), its biggest rule, the command-line field, Sysmon 1 (2,000+
+/// rules), a search with hundreds of hits, and the home matrix of 14 tactics.
+#[test]
+fn full_corpus_pages_fit_a_phone_and_the_keyboard_reaches_the_guide() {
+    let Some(chrome) = chromium() else { return };
+    let Some((state, biggest_rule)) = full_corpus_state() else {
+        return;
+    };
+    let base = format!("http://{}", start(state));
+    let session = webdriver::Session::start(&chrome.bin, 390, 844);
+    for path in [
+        "/",
+        "/technique/T1059.001",
+        biggest_rule.as_str(),
+        "/field/process.command_line",
+        "/event/sysmon:1",
+        "/search?q=powershell",
+        "/stats",
+    ] {
+        session.goto(&format!("{base}{path}"));
+        let m = session.eval(MEASURE_OVERFLOW);
+        eprintln!("full corpus {path} at 390 px: {m}");
+        assert_eq!(m["inner"], 390, "{path}: laid out at 390 px");
+        assert!(
+            m["scroll"].as_u64().unwrap() <= 390,
+            "{path} overflows the phone's width: {m}"
+        );
+        if path.starts_with("/search") {
+            let hits =
+                session.eval(r#"return document.querySelectorAll('a[href^="/rule/"]').length;"#);
+            assert!(
+                hits.as_u64().unwrap() >= 50,
+                "the search lists many hits: {hits}"
+            );
+        }
+    }
+
+    let session = webdriver::Session::start(&chrome.bin, 1280, 800);
+    session.goto(&format!("{base}/technique/T1059.001"));
+    let focused = r#"var a = document.activeElement;
+        return { id: a.id, cls: a.className, href: a.getAttribute("href") };"#;
+    let (mut reached_search, mut reached_guide) = (false, false);
+    for _ in 0..40 {
+        session.press("\u{E004}");
+        let f = session.eval(focused);
+        reached_search |= f["id"] == "q";
+        if f["href"] == "#guide" {
+            reached_guide = true;
+            session.press("\u{E007}");
+            break;
+        }
+    }
+    assert!(
+        reached_search && reached_guide,
+        "Tab reaches search and the guide"
+    );
+    assert_eq!(session.eval("return location.hash;"), "#guide");
+    let top = session.eval(
+        r#"return Math.round(document.getElementById("guide").getBoundingClientRect().top);"#,
+    );
+    assert!(
+        top.as_i64().unwrap().abs() < 200,
+        "Enter on Guide scrolls the guide into view: {top}"
+    );
+}

@@ -98,7 +98,7 @@ const IN_FLIGHT: usize = 4;
 
 /// Whether to fetch a search link: every one a technique page links (its corpus-reach
 /// numbers), and one in `search_every` of the others (field pages link a search per value:
-/// tens of thousands on a full catalog, each a scan of the value column).
+/// tens of thousands on a full catalog; 1, the default, fetches all).
 fn fetch_search(from: &str, seen_searches: usize, search_every: usize) -> bool {
     from.starts_with("/technique/") || seen_searches.is_multiple_of(search_every.max(1))
 }

@@ -1,12 +1,14 @@
-//! `rule_branch_events`: the branches each rule can run by (coverage from telemetry).
+//! `rule_branch_events`: the branches each rule can run by (coverage from telemetry), and
+//! `rule_heads`, the narrow copy of each rule's id, title and lifecycle coverage lists.
 
+use detcat_model::Lifecycle;
 use rusqlite::params;
 
 use super::AnalyzedRule;
 use crate::error::CatalogError;
 
-/// Writes the branches of `rules`, whose first rid is `first_rid` (the writer calls it per
-/// chunk).
+/// Writes the branches and heads of `rules`, whose first rid is `first_rid` (the writer calls
+/// it per chunk).
 pub fn write(
     tx: &rusqlite::Transaction<'_>,
     rules: &[AnalyzedRule],
@@ -16,7 +18,22 @@ pub fn write(
         "INSERT OR IGNORE INTO rule_branch_events (rid, branch, step, provider, event_id)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
+    let mut head = tx.prepare_cached(
+        "INSERT INTO rule_heads (rid, vendor, id, title, lifecycle) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
     for (rid, a) in (first_rid..).zip(rules) {
+        let r = &a.rule;
+        head.execute(params![
+            rid,
+            r.vendor.as_str(),
+            r.id,
+            r.title,
+            match r.lifecycle {
+                Lifecycle::Active => "active",
+                Lifecycle::Deprecated => "deprecated",
+                Lifecycle::Unsupported => "unsupported",
+            }
+        ])?;
         for (b, branch) in a.branches.iter().enumerate() {
             for (s, step) in branch.steps.iter().enumerate() {
                 for e in step {

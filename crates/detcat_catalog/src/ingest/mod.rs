@@ -7,6 +7,7 @@ mod recordings;
 mod report;
 mod side;
 mod stage;
+mod technique_coverage;
 mod temp;
 pub mod threat;
 mod write;

@@ -117,6 +117,7 @@ pub fn run(
     // Rules are kept to the end only for the recordings; otherwise each chunk is freed once
     // stored, counted and its triples handed to the side writer.
     let mut rules: Vec<AnalyzedRule> = Vec::new();
+    let mut coverage = super::technique_coverage::Coverage::default();
     let timings = loop {
         let Ok(batch) = batches.recv() else {
             // The analysis stopped; a failure of the side writer may be why.
@@ -145,6 +146,9 @@ pub fn run(
                 }
                 report.tally_rules(&chunk, &mut tally);
                 super::branches::write(&tx, &chunk, first_rid)?;
+                busy.lap("rules");
+                coverage.add(&chunk, attack.as_deref());
+                busy.lap("technique coverage");
                 // A failed send means the side writer failed: its join below says why.
                 let _ = side.send.send(SideBatch::Triples(super::side::take_triples(
                     &mut chunk, first_rid,
@@ -176,6 +180,8 @@ pub fn run(
     busy.lap("tally");
     super::recordings::write(&tx, &rules, recordings, corpus)?;
     busy.lap("recordings");
+    coverage.write(&tx)?;
+    busy.lap("technique coverage");
     tx.execute_batch(INDEXES)?;
     busy.lap("indexes");
     write_meta(&tx, &report, &attack, corpus)?;

@@ -34,7 +34,7 @@ impl Catalog {
         {
             let mut stmt = self
                 .conn
-                .prepare("SELECT rid, vendor, id, title, lifecycle FROM rules ORDER BY rid")?;
+                .prepare("SELECT rid, vendor, id, title, lifecycle FROM rule_heads ORDER BY rid")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 rid_at.insert(r.get(0)?, idx.rules.len());

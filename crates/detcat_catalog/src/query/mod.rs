@@ -13,6 +13,7 @@ mod similarity;
 mod technique;
 mod threat;
 mod unknown;
+mod values;
 
 pub use navigator::TechniqueVendorCount;
 pub use threat::TopFilter;
@@ -49,6 +50,8 @@ pub struct Catalog {
     fields: std::cell::OnceCell<fields::FieldIndex>,
     /// The similarity index (issue 13), loaded at first use; shared by catalogs of one pool.
     similarity: crate::similar::SharedIndex,
+    /// Distinct triple values for `value:` searches, loaded at the first (see `values.rs`).
+    values: std::cell::OnceCell<values::ValueIndex>,
 }
 
 impl Catalog {
@@ -68,6 +71,7 @@ impl Catalog {
             origin: path.display().to_string(),
             fields: Default::default(),
             similarity: Default::default(),
+            values: Default::default(),
         })
     }
 
@@ -79,6 +83,7 @@ impl Catalog {
             origin: "demo (embedded)".to_owned(),
             fields: Default::default(),
             similarity: Default::default(),
+            values: Default::default(),
         })
     }
 
@@ -93,6 +98,7 @@ impl Catalog {
             origin: origin.into(),
             fields: Default::default(),
             similarity: Default::default(),
+            values: Default::default(),
         })
     }
 
@@ -140,6 +146,15 @@ impl Catalog {
         }
         let index = fields::FieldIndex::load(&self.conn)?;
         Ok(self.fields.get_or_init(|| index))
+    }
+
+    /// The in-memory index of triple values, loaded once per open catalog.
+    fn value_index(&self) -> Result<&values::ValueIndex, CatalogError> {
+        if let Some(index) = self.values.get() {
+            return Ok(index);
+        }
+        let index = values::ValueIndex::load(&self.conn)?;
+        Ok(self.values.get_or_init(|| index))
     }
 
     /// The report the build wrote (counts per vendor, coverage, timings).

@@ -444,7 +444,8 @@ impl Catalog {
         for v in values {
             if !query.op.is_empty() {
                 // `field:F op:O value:V` is one indicator triple exactly: the rules corpus
-                // reach counts.
+                // reach counts. The query syntax cannot carry `"`, so links drop it from a
+                // value (`"/bin/dash";`): such a value matches without its quotes too.
                 let raw = sql.bind(v.clone());
                 let ops = query
                     .op
@@ -458,26 +459,17 @@ impl Catalog {
                     format!("AND field IN ({})", sql.bind_list(&fields))
                 };
                 sql.clauses.push(format!(
-                    "r.rid IN (SELECT rid FROM triples WHERE role = 'indicator' AND value = {raw}
+                    "r.rid IN (SELECT rid FROM triples WHERE role = 'indicator'
+                               AND (value = {raw} OR (instr(value, '\"') > 0 AND replace(value, '\"', '') = {raw}))
                                AND operator IN ({ops}) {on_field})"
                 ));
                 continue;
             }
-            let p = sql.bind(v.to_lowercase());
-            let raw = sql.bind(v.clone());
-            let like = sql.bind(like_escape(&v.to_lowercase()));
-            let on_field = if fields.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "AND (field IN ({0}) OR raw_field IN ({0}))",
-                    sql.bind_list(&fields)
-                )
-            };
-            sql.clauses.push(format!(
-                "r.rid IN (SELECT rid FROM triples WHERE (value = {p} OR original = {raw}
-                           OR value LIKE '%' || {like} || '%' ESCAPE '\\') {on_field})"
-            ));
+            // A substring of any value: answered from the in-memory value index (values.rs),
+            // not by a scan of `triples`.
+            let rids = self.value_index()?.rids(v, &fields);
+            sql.clauses
+                .push(format!("r.rid IN ({})", super::values::sql_list(&rids)));
         }
         Ok(true)
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::OptionalExtension;
 
-use super::{Catalog, QueryOptions, active_clause, json_vec};
+use super::{Catalog, QueryOptions, json_vec};
 use crate::error::CatalogError;
 use crate::scoring::{self, Inputs};
 use crate::views::{
@@ -191,74 +191,35 @@ impl Catalog {
         }
     }
 
-    /// Coverage per technique (of `only` when given). A parent technique's figures include
-    /// its sub-techniques' rules, each rule counted once (the rule set is a SQL `UNION`).
+    /// Coverage per technique (of `only` when given), as the build counted it
+    /// (`technique_coverage`). A parent technique's figures include its sub-techniques'
+    /// rules, each rule counted once.
     pub(crate) fn coverage(
         &self,
         only: Option<&str>,
         options: QueryOptions,
     ) -> Result<HashMap<String, CoverageView>, CatalogError> {
-        let active = active_clause(options);
-        // One technique: its own rules and its sub-techniques' (through the technique and
-        // parent indexes; `?1 IS NULL OR …` would scan); all: every rule under its technique
-        // and its parent.
-        let (own, subs) = if only.is_some() {
-            ("rt.technique_id = ?1", "te.parent = ?1")
-        } else {
-            ("?1 IS NULL", "te.parent IS NOT NULL")
+        let scope = i64::from(options.include_deprecated);
+        let columns = "technique_id, by_vendor, rules, normalized, indicators, events";
+        let mut stmt = match only {
+            Some(_) => self.conn.prepare_cached(&format!(
+                "SELECT {columns} FROM technique_coverage WHERE technique_id = ?2 AND deprecated = ?1"
+            ))?,
+            None => self.conn.prepare_cached(&format!(
+                "SELECT {columns} FROM technique_coverage WHERE deprecated = ?1 AND ?2 IS NULL"
+            ))?,
         };
-        let set = format!(
-            "WITH k AS (
-                SELECT rt.technique_id AS k, rt.rid FROM rule_techniques rt WHERE {own}
-                UNION
-                SELECT te.parent, rt.rid FROM rule_techniques rt JOIN techniques te ON te.id = rt.technique_id
-                WHERE {subs}),
-             s AS (SELECT k.k, k.rid, r.vendor, r.parse_status FROM k JOIN rules r ON r.rid = k.rid WHERE {active})"
-        );
+        let mut rows = stmt.query(rusqlite::params![scope, only])?;
         let mut out: HashMap<String, CoverageView> = HashMap::new();
-        let rules_sql = format!(
-            "{set} SELECT k, vendor, COUNT(*), SUM(parse_status = 'normalized') FROM s GROUP BY k, vendor"
-        );
-        let mut stmt = self.conn.prepare_cached(&rules_sql)?;
-        let mut rows = stmt.query([only])?;
         while let Some(r) = rows.next()? {
-            let k: String = r.get(0)?;
-            let vendor = super::vendor_col(r, 1)?;
-            let c = out
-                .entry(k.clone())
-                .or_insert_with(|| self.empty_coverage(&k));
-            let n: u64 = r.get(2)?;
-            c.rules_by_vendor.add(vendor, n);
-            c.rules += n;
-            c.normalized += r.get::<_, u64>(3)?;
-        }
-        let counts = [
-            (
-                "SELECT k, COUNT(*) FROM (SELECT DISTINCT s.k, t.field, t.operator, t.value
-                 FROM s JOIN triples t ON t.rid = s.rid AND t.role = 'indicator') GROUP BY k",
-                true,
-            ),
-            (
-                "SELECT k, COUNT(*) FROM (SELECT DISTINCT s.k, e.provider, e.event_id
-                 FROM s JOIN rule_events e ON e.rid = s.rid) GROUP BY k",
-                false,
-            ),
-        ];
-        for (sql, indicators) in counts {
-            let sql = format!("{set} {sql}");
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            let mut rows = stmt.query([only])?;
-            while let Some(r) = rows.next()? {
-                let k: String = r.get(0)?;
-                let n: u64 = r.get(1)?;
-                if let Some(c) = out.get_mut(&k) {
-                    if indicators {
-                        c.indicators = n;
-                    } else {
-                        c.events = n;
-                    }
-                }
-            }
+            let id: String = r.get(0)?;
+            let mut c = self.empty_coverage(&id);
+            c.rules_by_vendor = serde_json::from_str(&r.get::<_, String>(1)?)?;
+            c.rules = r.get(2)?;
+            c.normalized = r.get(3)?;
+            c.indicators = r.get(4)?;
+            c.events = r.get(5)?;
+            out.insert(id, c);
         }
         Ok(out)
     }
