@@ -14,24 +14,25 @@
 
 pub mod analytics;
 mod attack_data;
-pub mod ingest;
 pub mod corpus;
 pub mod coverage;
 pub mod diff;
 mod error;
+pub mod ingest;
 mod query;
 pub mod review;
 pub mod schema;
 pub mod scoring;
 pub mod similar;
 mod threat_views;
+pub mod vendors;
 pub mod views;
 
-pub use ingest::{BuildOptions, BuildReport, Progress, Quiet, build_in_memory, build_to_file};
 pub use corpus::Corpus;
 pub use coverage::{CoverageIndex, CoverageRequest, CoverageView, PlanUnit};
 pub use diff::{DiffView, diff};
 pub use error::CatalogError;
+pub use ingest::{BuildOptions, BuildReport, Progress, Quiet, build_in_memory, build_to_file};
 pub use query::{
     Catalog, MAX_ID_CHARS, MAX_LISTED_TITLE_CHARS, MAX_QUERY_CHARS, MAX_QUERY_TERMS,
     MAX_SEARCH_OFFSET, QueryOptions, TopFilter, truncate_text,

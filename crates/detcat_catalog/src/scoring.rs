@@ -29,7 +29,7 @@ pub const RULES_SATURATION: f64 = 20.0;
 /// Distinct indicators at which indicator variety saturates.
 pub const INDICATORS_SATURATION: f64 = 50.0;
 /// The vendors whose rules detcat reads.
-pub const VENDORS: f64 = 3.0;
+pub const VENDORS: f64 = detcat_model::Vendor::ALL.len() as f64;
 
 /// The formula in one paragraph, as the page and `detcat top` print it.
 pub const FORMULA: &str = "gap = threat × (1 − coverage). threat = (ctid + usage) / 2, or usage \

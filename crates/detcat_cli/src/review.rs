@@ -19,8 +19,8 @@ pub const FINDINGS: u8 = 3;
 
 #[derive(clap::Args)]
 pub struct ReviewArgs {
-    /// The draft: a Sigma YAML, Elastic TOML or Splunk YAML rule, or a bare query with
-    /// --language; `-` reads standard input.
+    /// The draft: a rule file in any vendor's format, or a bare query with --language; `-`
+    /// reads standard input.
     file: PathBuf,
     /// Review against these techniques instead of the draft's tags (repeatable).
     #[arg(long = "technique")]
@@ -32,8 +32,8 @@ pub struct ReviewArgs {
     /// high) is present. Default: never.
     #[arg(long, value_parser = parse_severity)]
     fail_on: Option<FindingSeverity>,
-    /// Corpus directory for a Splunk draft's macros and lookups and for the regression
-    /// recordings the draft is run on (default: the corpus the catalog was built from).
+    /// Corpus directory for the companion files a draft may use (macros, lookups) and for the
+    /// regression recordings the draft is run on (default: the corpus the catalog was built from).
     #[arg(long)]
     corpus: Option<PathBuf>,
     /// Do not run the draft on the corpus' regression recordings.

@@ -2,48 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Diagnostic, Expr};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Vendor {
-    Sigma,
-    Elastic,
-    Splunk,
-}
-
-impl Vendor {
-    pub const ALL: [Vendor; 3] = [Vendor::Sigma, Vendor::Elastic, Vendor::Splunk];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vendor::Sigma => "sigma",
-            Vendor::Elastic => "elastic",
-            Vendor::Splunk => "splunk",
-        }
-    }
-
-    /// Display name (`Sigma`, `Elastic`, `Splunk`).
-    pub fn title(self) -> &'static str {
-        match self {
-            Vendor::Sigma => "Sigma",
-            Vendor::Elastic => "Elastic",
-            Vendor::Splunk => "Splunk",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Vendor> {
-        Vendor::ALL
-            .into_iter()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s))
-    }
-}
-
-impl std::fmt::Display for Vendor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::{Diagnostic, Expr, Vendor};
 
 /// The language a rule's query is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

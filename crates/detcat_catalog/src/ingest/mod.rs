@@ -271,15 +271,11 @@ pub fn analyze_corpus<'c>(
 /// of files and the parse time.
 fn parse_corpus(corpus: &Corpus) -> (Vec<Rule>, Vec<FileRow<'_>>, BuildReport, u128) {
     let started = Instant::now();
-    let ((sigma, elastic), splunk) = rayon::join(
-        || {
-            rayon::join(
-                || detcat_sigma::parse_files(&corpus.sigma),
-                || detcat_elastic::parse_files(&corpus.elastic),
-            )
-        },
-        || detcat_splunk::parse_files(&corpus.splunk),
-    );
+    use rayon::prelude::*;
+    let parsed: Vec<(Vendor, Vec<FileOutcome>)> = Vendor::ALL
+        .into_par_iter()
+        .map(|v| (v, crate::vendors::parser(v).parse_files(corpus.files(v))))
+        .collect();
     let parse_ms = started.elapsed().as_millis();
 
     let mut report = BuildReport {
@@ -288,11 +284,7 @@ fn parse_corpus(corpus: &Corpus) -> (Vec<Rule>, Vec<FileRow<'_>>, BuildReport, u
     };
     let mut rules = Vec::new();
     let mut files = Vec::new();
-    for (vendor, outcomes) in [
-        (Vendor::Sigma, sigma),
-        (Vendor::Elastic, elastic),
-        (Vendor::Splunk, splunk),
-    ] {
+    for (vendor, outcomes) in parsed {
         collect_outcomes(
             vendor,
             corpus.files(vendor),

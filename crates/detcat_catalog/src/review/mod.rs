@@ -32,8 +32,8 @@ pub use draft::{DraftDiagnostic, DraftFormat, DraftLanguage, MAX_DRAFT_BYTES, pa
 pub use recordings::{RecordingHit, RecordingsReview};
 
 use crate::Catalog;
-use crate::ingest::analyze_one;
 use crate::error::CatalogError;
+use crate::ingest::analyze_one;
 use crate::similar::{Filter, Probe, SimilarRule, SimilarityIndex, TripleKey};
 
 /// Nearest rules listed, overall and per technique.
@@ -681,7 +681,9 @@ fn splunk_context(
 
 fn load_splunk_context(origin: &str) -> detcat_splunk::Context {
     if origin == "demo (embedded)" {
-        return detcat_splunk::load_context(&crate::Corpus::demo().splunk);
+        return detcat_splunk::load_context(
+            crate::Corpus::demo().files(detcat_model::Vendor::Splunk),
+        );
     }
     if origin.is_empty() {
         return detcat_splunk::Context::default();
