@@ -82,8 +82,8 @@ pub(crate) fn build(ctx: &FileCtx<'_>, document: u32, doc: &Node) -> Rule {
             dup.span,
         ));
     }
-    let header = Header::read(doc);
-    diags.extend(crate::header::type_diagnostics(doc, ctx.path));
+    let (header, header_diags) = Header::read(doc, ctx.path);
+    diags.extend(header_diags);
     let (rule_type, block) = if let Some(b) = doc.get("correlation") {
         ("correlation", b)
     } else if let Some(b) = doc.get("filter") {
