@@ -153,9 +153,7 @@ fn apply_header(rule: &mut Rule, ctx: &FileCtx<'_>, h: Header) {
 }
 
 fn slice(text: &str, span: Span) -> String {
-    text.get(span.start as usize..span.end as usize)
-        .unwrap_or_default()
-        .to_owned()
+    span.slice(text).to_owned()
 }
 
 /// A `detection` (or `filter`) block: identifiers, then the condition(s) over them.

@@ -331,7 +331,7 @@ mod tests {
             .iter()
             .map(|x| {
                 let s = x.span.unwrap_or_default();
-                text.get(s.start as usize..s.end as usize).unwrap_or("")
+                s.slice(text)
             })
             .collect();
         assert_eq!(at, ["[x]", "{b: 1}", "{x: 1}"]);

@@ -7,6 +7,7 @@
 use detcat_model::Span;
 
 use super::ast::{BinOp, EvalExpr};
+use super::cursor::{Cursor, cursor_parser};
 use super::lexer::{Tok, Token};
 use super::{Ctx, MAX_DEPTH, text};
 use crate::diagnostics as diag;
@@ -18,12 +19,7 @@ pub(crate) fn parse(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize, whole: Span
         ctx.diags.push(diag::missing_operand(whole, "where"));
         return EvalExpr::Error { span: whole };
     }
-    let mut p = Parser {
-        ctx,
-        toks,
-        pos: 0,
-        depth,
-    };
+    let mut p = Parser(Cursor::new(ctx, toks, depth));
     let expr = p.or_expr();
     p.trailing(expr)
 }
@@ -34,12 +30,7 @@ pub(crate) fn parse_assignments(
     toks: &[Token],
     depth: usize,
 ) -> Vec<super::ast::Assignment> {
-    let mut p = Parser {
-        ctx,
-        toks,
-        pos: 0,
-        depth,
-    };
+    let mut p = Parser(Cursor::new(ctx, toks, depth));
     let mut out = Vec::new();
     while let Some(t) = p.peek() {
         // The target runs up to `=` and may hold characters eval would split (`feature_-name`).
@@ -79,29 +70,11 @@ pub(crate) fn parse_assignments(
     out
 }
 
-struct Parser<'c, 'a, 't> {
-    ctx: &'c mut Ctx<'a>,
-    toks: &'t [Token],
-    pos: usize,
-    depth: usize,
-}
+cursor_parser!(Parser);
 
 impl Parser<'_, '_, '_> {
-    fn peek(&self) -> Option<Token> {
-        self.toks.get(self.pos).copied()
-    }
-
-    fn peek_at(&self, ahead: usize) -> Option<Token> {
-        self.toks.get(self.pos + ahead).copied()
-    }
-
-    fn text(&self, t: Token) -> &str {
-        self.ctx.slice(t.span)
-    }
-
     fn at_keyword(&self, kw: &str) -> bool {
-        self.peek()
-            .is_some_and(|t| t.tok == Tok::Word && self.text(t).eq_ignore_ascii_case(kw))
+        self.at_word(kw, true)
     }
 
     /// Tokens left after a complete expression: Splunk would reject them; we report each run
