@@ -56,47 +56,20 @@ fn is_deprecated_path(path: &str) -> bool {
 
 /// A file that is no rule we can read: kept as one failed rule so counts add up.
 fn failed_rule(file: &SourceFile, d: Diagnostic) -> Rule {
-    let stem = file
-        .path
-        .rsplit('/')
-        .next()
-        .unwrap_or(&file.path)
-        .trim_end_matches(".toml")
-        .to_owned();
-    Rule {
-        vendor: Vendor::Elastic,
-        id: file.path.clone(),
-        title: stem,
-        description: String::new(),
-        authors: Vec::new(),
-        created: None,
-        modified: None,
-        status: None,
-        severity: None,
-        rule_type: "unknown".into(),
-        language: Language::None,
-        lifecycle: if is_deprecated_path(&file.path) {
-            Lifecycle::Deprecated
-        } else {
-            Lifecycle::Active
-        },
-        path: file.path.clone(),
-        document: 0,
-        url: Some(url(&file.path)),
-        references: Vec::new(),
-        false_positives: Vec::new(),
-        tags: Vec::new(),
-        attack: AttackRefs::default(),
-        telemetry: Vec::new(),
-        query: String::new(),
-        expr: Expr::Opaque(Opaque {
-            text: file.text.clone(),
-            reason: d.message.clone(),
-            fields: Vec::new(),
-            span: None,
-        }),
-        diagnostics: vec![d],
+    let mut rule = Rule::failed(
+        Vendor::Elastic,
+        Language::None,
+        &file.path,
+        file.text.clone(),
+        d.message.clone(),
+    );
+    rule.title = rule.title.trim_end_matches(".toml").to_owned();
+    if is_deprecated_path(&file.path) {
+        rule.lifecycle = Lifecycle::Deprecated;
     }
+    rule.url = Some(url(&file.path));
+    rule.diagnostics = vec![d];
+    rule
 }
 
 /// `2023/01/31` → `2023-01-31`; anything else is kept as written, with a warning.

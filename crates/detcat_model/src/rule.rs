@@ -137,6 +137,50 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The rule standing for a file (or a document of one) whose query could not be read:
+    /// id and path are `path`, the title its file name, the expression one opaque node
+    /// holding `opaque_text` with `reason`, everything else empty (`rule_type` `unknown`,
+    /// active). Parsers fill in what they did read; with an error diagnostic the rule counts
+    /// as failed ([`Rule::status`]).
+    pub fn failed(
+        vendor: Vendor,
+        language: Language,
+        path: &str,
+        opaque_text: String,
+        reason: impl Into<String>,
+    ) -> Rule {
+        Rule {
+            vendor,
+            id: path.to_owned(),
+            title: path.rsplit('/').next().unwrap_or(path).to_owned(),
+            description: String::new(),
+            authors: Vec::new(),
+            created: None,
+            modified: None,
+            status: None,
+            severity: None,
+            rule_type: "unknown".to_owned(),
+            language,
+            lifecycle: Lifecycle::Active,
+            path: path.to_owned(),
+            document: 0,
+            url: None,
+            references: Vec::new(),
+            false_positives: Vec::new(),
+            tags: Vec::new(),
+            attack: AttackRefs::default(),
+            telemetry: Vec::new(),
+            query: String::new(),
+            expr: Expr::Opaque(crate::Opaque {
+                text: opaque_text,
+                reason: reason.into(),
+                fields: Vec::new(),
+                span: None,
+            }),
+            diagnostics: Vec::new(),
+        }
+    }
+
     /// Normalized, partial or failed — derived, never stored separately, so it cannot drift.
     ///
     /// A rule *fails* when nothing of its query could be parsed: its whole expr is one opaque

@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
-use detcat_model::{
-    Diagnostic, Expr, FileOutcome, Language, Lifecycle, Opaque, Rule, SourceFile, Vendor,
-};
+use detcat_model::{Diagnostic, FileOutcome, Language, Rule, SourceFile, Vendor};
 use rusqlite::Connection;
 
 pub use analyze::{AnalyzedRule, analyze_one};
@@ -385,47 +383,20 @@ fn collect_outcomes<'c>(
 
 /// A failed rule standing for a file no parser could read (binary, too large, …).
 fn unreadable_rule(vendor: Vendor, file: &SkippedFile) -> Rule {
-    let title = file
-        .path
-        .rsplit('/')
-        .next()
-        .unwrap_or(&file.path)
-        .to_owned();
-    Rule {
+    let mut rule = Rule::failed(
         vendor,
-        id: file.path.clone(),
-        title,
-        description: String::new(),
-        authors: Vec::new(),
-        created: None,
-        modified: None,
-        status: None,
-        severity: None,
-        rule_type: "unknown".to_owned(),
-        language: Language::None,
-        lifecycle: Lifecycle::Active,
-        path: file.path.clone(),
-        document: 0,
-        url: None,
-        references: Vec::new(),
-        false_positives: Vec::new(),
-        tags: Vec::new(),
-        attack: Default::default(),
-        telemetry: Vec::new(),
-        query: String::new(),
-        expr: Expr::Opaque(Opaque {
-            text: String::new(),
-            reason: file.reason.clone(),
-            fields: Vec::new(),
-            span: None,
-        }),
-        diagnostics: vec![Diagnostic::error(
-            "catalog::unreadable-file",
-            file.reason.clone(),
-            file.path.clone(),
-            None,
-        )],
-    }
+        Language::None,
+        &file.path,
+        String::new(),
+        &file.reason,
+    );
+    rule.diagnostics = vec![Diagnostic::error(
+        "catalog::unreadable-file",
+        file.reason.clone(),
+        file.path.clone(),
+        None,
+    )];
+    rule
 }
 
 /// Upstream ids are not always unique (copied rules, collections sharing an id). The catalog

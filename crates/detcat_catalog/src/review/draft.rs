@@ -5,7 +5,7 @@
 //! through `detcat_splunk`, or a bare query (`--language`) through that language's parser.
 
 use detcat_model::{
-    Diagnostic, Expr, Language, LineIndex, Opaque, Rule, Severity, SourceFile, Span, Vendor,
+    Diagnostic, Expr, Language, LineIndex, Rule, Severity, SourceFile, Span, Vendor,
 };
 use serde::{Deserialize, Serialize};
 
@@ -276,39 +276,15 @@ fn file_rule(outcome: detcat_model::FileOutcome, path: &str) -> Result<Rule, Vec
 }
 
 fn bare_rule(vendor: Vendor, language: Language, text: &str, expr: Expr) -> Rule {
-    Rule {
-        vendor,
-        id: "draft".to_owned(),
-        title: "draft".to_owned(),
-        description: String::new(),
-        authors: Vec::new(),
-        created: None,
-        modified: None,
-        status: None,
-        severity: None,
-        rule_type: "query".to_owned(),
-        language,
-        lifecycle: detcat_model::Lifecycle::Active,
-        path: QUERY_PATH.to_owned(),
-        document: 0,
-        url: None,
-        references: Vec::new(),
-        false_positives: Vec::new(),
-        tags: Vec::new(),
-        attack: Default::default(),
-        telemetry: Vec::new(),
-        query: text.to_owned(),
-        expr: match expr {
-            Expr::And { items } if items.is_empty() => Expr::Opaque(Opaque {
-                text: text.to_owned(),
-                reason: "empty query".to_owned(),
-                fields: Vec::new(),
-                span: None,
-            }),
-            e => e,
-        },
-        diagnostics: Vec::new(),
+    let mut rule = Rule::failed(vendor, language, QUERY_PATH, text.to_owned(), "empty query");
+    rule.id = "draft".to_owned();
+    rule.title = "draft".to_owned();
+    rule.rule_type = "query".to_owned();
+    rule.query = text.to_owned();
+    if !matches!(&expr, Expr::And { items } if items.is_empty()) {
+        rule.expr = expr;
     }
+    rule
 }
 
 fn view(d: &Diagnostic, text: &str, index: &LineIndex) -> DraftDiagnostic {
