@@ -335,39 +335,39 @@ impl<'a> Cursor<'a> {
     }
 
     fn additive(&mut self) -> Node {
-        let start = self.span().start as usize;
-        let mut lhs = self.multiplicative();
-        loop {
-            let op = match self.peek() {
-                Tok::Plus => '+',
-                Tok::Minus => '-',
-                _ => return lhs,
-            };
-            self.bump();
-            let rhs = self.multiplicative();
-            lhs = self.node(
-                NodeKind::Arith {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                start,
-            );
-        }
+        self.arith_level(
+            |t| match t {
+                Tok::Plus => Some('+'),
+                Tok::Minus => Some('-'),
+                _ => None,
+            },
+            Self::multiplicative,
+        )
     }
 
     fn multiplicative(&mut self) -> Node {
+        self.arith_level(
+            |t| match t {
+                Tok::Star => Some('*'),
+                Tok::Slash => Some('/'),
+                Tok::Percent => Some('%'),
+                _ => None,
+            },
+            Self::unary,
+        )
+    }
+
+    /// One left-associative level of arithmetic: operands from `next`, operators by `op_of`.
+    fn arith_level(
+        &mut self,
+        op_of: fn(&Tok) -> Option<char>,
+        next: fn(&mut Self) -> Node,
+    ) -> Node {
         let start = self.span().start as usize;
-        let mut lhs = self.unary();
-        loop {
-            let op = match self.peek() {
-                Tok::Star => '*',
-                Tok::Slash => '/',
-                Tok::Percent => '%',
-                _ => return lhs,
-            };
+        let mut lhs = next(self);
+        while let Some(op) = op_of(self.peek()) {
             self.bump();
-            let rhs = self.unary();
+            let rhs = next(self);
             lhs = self.node(
                 NodeKind::Arith {
                     op,
@@ -377,6 +377,7 @@ impl<'a> Cursor<'a> {
                 start,
             );
         }
+        lhs
     }
 
     fn unary(&mut self) -> Node {

@@ -107,16 +107,23 @@ impl Parser<'_, '_, '_> {
         expr
     }
 
+    /// One left-associative level of keyword operators (`AND`, `OR`, …).
     fn binary_level(&mut self, ops: &[(&str, BinOp)], next: fn(&mut Self) -> EvalExpr) -> EvalExpr {
-        let mut lhs = next(self);
-        loop {
-            let Some(op) = ops
-                .iter()
-                .find(|(kw, _)| self.at_keyword(kw))
+        self.left_assoc(next, |p| {
+            ops.iter()
+                .find(|(kw, _)| p.at_keyword(kw))
                 .map(|(_, op)| *op)
-            else {
-                return lhs;
-            };
+        })
+    }
+
+    /// Operands from `next` joined by the operators `op_at` finds at the cursor.
+    fn left_assoc(
+        &mut self,
+        next: fn(&mut Self) -> EvalExpr,
+        op_at: impl Fn(&Self) -> Option<BinOp>,
+    ) -> EvalExpr {
+        let mut lhs = next(self);
+        while let Some(op) = op_at(self) {
             self.pos += 1;
             let rhs = self.operand(next);
             let span = join(lhs.span(), rhs.span());
@@ -127,6 +134,7 @@ impl Parser<'_, '_, '_> {
                 span,
             };
         }
+        lhs
     }
 
     /// The right operand of an operator, or an error node when the input ends.
@@ -244,23 +252,11 @@ impl Parser<'_, '_, '_> {
     }
 
     fn arith(&mut self, ops: &[(Tok, BinOp)], next: fn(&mut Self) -> EvalExpr) -> EvalExpr {
-        let mut lhs = next(self);
-        while let Some(op) = self
-            .peek()
-            .and_then(|t| ops.iter().find(|(k, _)| *k == t.tok))
-            .map(|(_, op)| *op)
-        {
-            self.pos += 1;
-            let rhs = self.operand(next);
-            let span = join(lhs.span(), rhs.span());
-            lhs = EvalExpr::Binary {
-                op,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-                span,
-            };
-        }
-        lhs
+        self.left_assoc(next, |p| {
+            p.peek()
+                .and_then(|t| ops.iter().find(|(k, _)| *k == t.tok))
+                .map(|(_, op)| *op)
+        })
     }
 
     fn unary(&mut self) -> EvalExpr {
