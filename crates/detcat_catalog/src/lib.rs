@@ -24,6 +24,7 @@ pub mod review;
 pub mod schema;
 pub mod scoring;
 pub mod similar;
+pub mod sync;
 mod threat_views;
 pub mod vendors;
 pub mod views;
