@@ -11,6 +11,7 @@ use detcat_catalog::review::{
     review,
 };
 use detcat_catalog::similar::{CLUSTER_THRESHOLD, SimilarPage, SimilarRule, TripleView};
+use detcat_model::render::{self, Caret};
 
 use crate::{CatalogArgs, NOT_FOUND};
 
@@ -111,7 +112,8 @@ pub fn run_review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut o, &report)?;
         writeln!(o)?;
     } else {
-        render_review(&report, &a.file.display().to_string())?;
+        let text = String::from_utf8_lossy(&bytes);
+        render_review(&report, &a.file.display().to_string(), &text)?;
     }
     let failed = match (a.fail_on, report.worst()) {
         (Some(limit), Some(worst)) => worst >= limit,
@@ -299,7 +301,7 @@ fn render_recordings(o: &mut impl Write, r: &RecordingsReview) -> std::io::Resul
     Ok(())
 }
 
-fn render_review(r: &ReviewReport, name: &str) -> anyhow::Result<()> {
+fn render_review(r: &ReviewReport, name: &str, source: &str) -> anyhow::Result<()> {
     let mut o = out();
     let format = r
         .format
@@ -317,14 +319,15 @@ fn render_review(r: &ReviewReport, name: &str) -> anyhow::Result<()> {
     )?;
     for d in &r.diagnostics {
         let at = match (d.line, d.column) {
-            (Some(l), Some(c)) => format!("{name}:{l}:{c}"),
-            _ => name.to_owned(),
+            (Some(line), Some(column)) => Some(Caret {
+                line,
+                column,
+                width: 1,
+            }),
+            _ => None,
         };
-        writeln!(
-            o,
-            "  {}[{}]: {}\n    --> {at}",
-            d.severity, d.code, d.message
-        )?;
+        let text = render::parts(&d.severity, &d.code, &d.message, name, at, Some(source));
+        write!(o, "{text}")?;
     }
     if r.vendor.is_some() {
         writeln!(o, "  events:  {}", or_dash(&r.events.join(", ")))?;

@@ -23,6 +23,7 @@
 
 mod diagnostic;
 mod expr;
+pub mod render;
 mod rule;
 mod source;
 mod vendor;
