@@ -459,22 +459,25 @@ mod tests {
     }
 
     #[test]
-    fn splunk_lookup_tables_reach_the_parser() {
-        let mut c = Corpus::default();
-        c.admit("splunk/lookups/t.csv".into(), b"a,b\n1,2\n".to_vec());
-        c.admit(
-            "splunk/lookups/t.yml".into(),
-            b"name: t\nfilename: t.csv\n".to_vec(),
-        );
-        c.admit("splunk/lookups/m.mlmodel".into(), b"{}".to_vec());
-        c.admit("splunk/other/x.csv".into(), b"a\n".to_vec());
-        let paths: Vec<&str> = c
-            .files(Vendor::Splunk)
-            .iter()
-            .map(|f| f.path.as_str())
-            .collect();
-        assert_eq!(paths, ["splunk/lookups/t.csv", "splunk/lookups/t.yml"]);
-        assert_eq!(c.skipped.len(), 2, "{:?}", c.skipped);
+    fn companion_files_reach_the_parser_and_only_in_their_folder() {
+        // Every vendor with companions (lookup tables beside the rules): a companion in its
+        // folder is read, the same extension elsewhere and other extensions are skipped.
+        for vendor in Vendor::ALL {
+            let d = vendor.info().discovery;
+            for (dir, ext) in d.companions {
+                let mut c = Corpus::default();
+                let folder = d.folder;
+                let companion = format!("{folder}/{dir}t{ext}");
+                let rule = format!("{folder}/{dir}t{}", d.extensions[0]);
+                c.admit(companion.clone(), b"a,b\n1,2\n".to_vec());
+                c.admit(rule.clone(), b"name: t\n".to_vec());
+                c.admit(format!("{folder}/{dir}m.mlmodel"), b"{}".to_vec());
+                c.admit(format!("{folder}/other/x{ext}"), b"a\n".to_vec());
+                let paths: Vec<&str> = c.files(vendor).iter().map(|f| f.path.as_str()).collect();
+                assert_eq!(paths, [companion.as_str(), rule.as_str()]);
+                assert_eq!(c.skipped.len(), 2, "{:?}", c.skipped);
+            }
+        }
     }
 
     #[test]

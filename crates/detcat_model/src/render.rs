@@ -105,12 +105,20 @@ mod tests {
         let x = text.find('x').unwrap_or_default();
         assert_eq!(
             Caret::of(Span::new(x, x + 1), text, &index),
-            Caret { line: 1, column: 4, width: 1 }
+            Caret {
+                line: 1,
+                column: 4,
+                width: 1
+            }
         );
         let open = text.find('[').unwrap_or_default();
         let close = text.find(']').unwrap_or_default() + 1;
         let c = Caret::of(Span::new(open, close), text, &index);
-        assert_eq!((c.line, c.column, c.width), (2, 6, 3), "`[a,` to the line end");
+        assert_eq!(
+            (c.line, c.column, c.width),
+            (2, 6, 3),
+            "`[a,` to the line end"
+        );
     }
 
     #[test]
@@ -119,7 +127,18 @@ mod tests {
         let out = diagnostic(&d, Some("short"));
         assert!(out.starts_with("  error[x::y]: m\n    --> p:1:"));
         assert_eq!(
-            parts("error", "c", "m", "p", Some(Caret { line: 7, column: 1, width: 1 }), Some("a")),
+            parts(
+                "error",
+                "c",
+                "m",
+                "p",
+                Some(Caret {
+                    line: 7,
+                    column: 1,
+                    width: 1
+                }),
+                Some("a")
+            ),
             "  error[c]: m\n    --> p:7:1\n"
         );
         assert_eq!(diagnostic(&d, None), "  error[x::y]: m\n    --> p\n");

@@ -71,9 +71,9 @@ pub enum TelemetryHint {
     Index { pattern: String },
     /// Elastic `Data Source: …` tag value (`Sysmon`, `Elastic Defend`).
     DataSourceTag { name: String },
-    /// Splunk `data_source` entry (`Sysmon EventID 1`).
+    /// A named data source entry (`data_source: Sysmon EventID 1`).
     DataSource { name: String },
-    /// Splunk datamodel (`Endpoint.Processes`).
+    /// A data model dataset (`Endpoint.Processes`).
     Datamodel { name: String },
 }
 
@@ -103,7 +103,7 @@ impl ParseStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
     pub vendor: Vendor,
-    /// Upstream id (Sigma `id`, Elastic `rule_id`, Splunk `id`); the file path when absent.
+    /// Upstream id (the rule's own id key, e.g. Elastic `rule_id`); the file path when absent.
     pub id: String,
     pub title: String,
     pub description: String,
@@ -111,12 +111,12 @@ pub struct Rule {
     /// ISO dates as written upstream (`2023-01-31`, Sigma's `2023/01/31` normalized to dashes).
     pub created: Option<String>,
     pub modified: Option<String>,
-    /// Sigma `status`, Elastic `maturity`, Splunk `status`.
+    /// The vendor's life-cycle word as written (`status`, Elastic `maturity`).
     pub status: Option<String>,
-    /// Sigma `level`, Elastic `severity`, Splunk risk level (where stated).
+    /// The vendor's severity as written (Sigma `level`, Elastic `severity`; where stated).
     pub severity: Option<String>,
-    /// Vendor rule type: Sigma `detection`/`correlation`/`filter`; Elastic `query`/`eql`/
-    /// `threshold`/…; Splunk `TTP`/`Anomaly`/`Hunting`/….
+    /// Vendor rule type as the vendor names it (Sigma `detection`/`correlation`/`filter`;
+    /// Elastic `query`/`eql`/`threshold`/…; `TTP`/`Anomaly`/`Hunting`/…).
     pub rule_type: String,
     pub language: Language,
     pub lifecycle: Lifecycle,

@@ -415,18 +415,15 @@ mod tests {
         assert_eq!(causes_of(&[]), [NO_CAUSE]);
         let d = |code: &str| Diagnostic::warning(code, "m", "x.yml", None);
         let diags = [
-            d("splunk::lookup-not-normalized"),
+            d("vendor::not-normalized"),
             d("attack::unknown-technique"),
-            Diagnostic::info("splunk::lookup-summarized", "m", "x.yml", None),
-            d("splunk::lookup-not-normalized"),
-            d("splunk::unsupported-command"),
+            Diagnostic::info("vendor::summarized", "m", "x.yml", None),
+            d("vendor::not-normalized"),
+            d("vendor::unsupported-command"),
         ];
         assert_eq!(
             causes_of(&diags),
-            [
-                "splunk::lookup-not-normalized",
-                "splunk::unsupported-command"
-            ]
+            ["vendor::not-normalized", "vendor::unsupported-command"]
         );
     }
 
