@@ -186,56 +186,14 @@ fn build(file: &SourceFile, parsed: RuleFile) -> Rule {
         );
     }
     let query_text = rule.query.clone().unwrap_or_default();
-    let (language, mut expr) = match language(&rule, &rule_type) {
-        Err(other) => {
-            let d = diag::unknown_language(path, &other);
-            let e = Expr::Opaque(Opaque {
-                text: query_text.clone(),
-                reason: d.message.clone(),
-                fields: Vec::new(),
-                span: None,
-            });
-            diags.push(d);
-            (Language::None, e)
-        }
-        Ok(Language::None) => {
-            let span = key_line(&file.text, "machine_learning_job_id");
-            diags.push(diag::machine_learning_job(path, span));
-            (Language::None, ml_expr(&rule, span))
-        }
-        Ok(lang) if rule.query.is_none() => {
-            let d = diag::missing_query(path, &rule_type);
-            let e = Expr::Opaque(Opaque {
-                text: String::new(),
-                reason: d.message.clone(),
-                fields: Vec::new(),
-                span: None,
-            });
-            diags.push(d);
-            (lang, e)
-        }
-        Ok(lang) => {
-            let q = parse_query(lang, &query_text);
-            let loc = locate(&file.text, "query", &query_text);
-            if loc.is_none() {
-                diags.push(diag::query_not_located(path));
-            }
-            let to_file = |s: Span| match &loc {
-                Some(l) => Span::new(l.to_file(s.start as usize), l.to_file(s.end as usize)),
-                None => s,
-            };
-            let mut e = q.expr;
-            map_spans(&mut e, &to_file);
-            for d in q.diagnostics {
-                let span = to_file(d.span);
-                diags.push(d.into_diagnostic(path, 0).with_span(span));
-            }
-            for h in q.telemetry {
-                push_hint(&mut telemetry, h);
-            }
-            (lang, e)
-        }
-    };
+    let (language, mut expr) = query_expr(
+        file,
+        &rule,
+        &rule_type,
+        &query_text,
+        &mut telemetry,
+        &mut diags,
+    );
     category_hints(&expr, &mut telemetry);
     let mut filter_items = Vec::new();
     for f in &rule.filters {
@@ -298,6 +256,69 @@ fn build(file: &SourceFile, parsed: RuleFile) -> Rule {
         query: query_text,
         expr,
         diagnostics: diags,
+    }
+}
+
+/// The rule's language and its query's expression (spans in file coordinates), or an opaque
+/// node saying why there is none; the query's diagnostics and telemetry hints are added.
+fn query_expr(
+    file: &SourceFile,
+    rule: &RuleBody,
+    rule_type: &str,
+    query_text: &str,
+    telemetry: &mut Vec<TelemetryHint>,
+    diags: &mut Vec<Diagnostic>,
+) -> (Language, Expr) {
+    let path = file.path.as_str();
+    match language(rule, rule_type) {
+        Err(other) => {
+            let d = diag::unknown_language(path, &other);
+            let e = Expr::Opaque(Opaque {
+                text: query_text.to_owned(),
+                reason: d.message.clone(),
+                fields: Vec::new(),
+                span: None,
+            });
+            diags.push(d);
+            (Language::None, e)
+        }
+        Ok(Language::None) => {
+            let span = key_line(&file.text, "machine_learning_job_id");
+            diags.push(diag::machine_learning_job(path, span));
+            (Language::None, ml_expr(rule, span))
+        }
+        Ok(lang) if rule.query.is_none() => {
+            let d = diag::missing_query(path, rule_type);
+            let e = Expr::Opaque(Opaque {
+                text: String::new(),
+                reason: d.message.clone(),
+                fields: Vec::new(),
+                span: None,
+            });
+            diags.push(d);
+            (lang, e)
+        }
+        Ok(lang) => {
+            let q = parse_query(lang, query_text);
+            let loc = locate(&file.text, "query", query_text);
+            if loc.is_none() {
+                diags.push(diag::query_not_located(path));
+            }
+            let to_file = |s: Span| match &loc {
+                Some(l) => Span::new(l.to_file(s.start as usize), l.to_file(s.end as usize)),
+                None => s,
+            };
+            let mut e = q.expr;
+            map_spans(&mut e, &to_file);
+            for d in q.diagnostics {
+                let span = to_file(d.span);
+                diags.push(d.into_diagnostic(path, 0).with_span(span));
+            }
+            for h in q.telemetry {
+                push_hint(telemetry, h);
+            }
+            (lang, e)
+        }
     }
 }
 
