@@ -145,28 +145,30 @@ impl<'a> Cursor<'a> {
     }
 
     fn or_expr(&mut self) -> Node {
-        let start = self.span().start as usize;
-        let mut items = vec![self.and_expr()];
-        while self.eat_word("or") {
-            items.push(self.and_expr());
-        }
-        if items.len() == 1 {
-            items.remove(0)
-        } else {
-            self.node(NodeKind::Or(items), start)
-        }
+        self.bool_level("or", Self::and_expr, NodeKind::Or)
     }
 
     fn and_expr(&mut self) -> Node {
+        self.bool_level("and", Self::not_expr, NodeKind::And)
+    }
+
+    /// Operands from `next` joined by the keyword `word` into one `make` node (a lone
+    /// operand stays itself).
+    fn bool_level(
+        &mut self,
+        word: &str,
+        next: fn(&mut Self) -> Node,
+        make: fn(Vec<Node>) -> NodeKind,
+    ) -> Node {
         let start = self.span().start as usize;
-        let mut items = vec![self.not_expr()];
-        while self.eat_word("and") {
-            items.push(self.not_expr());
+        let mut items = vec![next(self)];
+        while self.eat_word(word) {
+            items.push(next(self));
         }
         if items.len() == 1 {
             items.remove(0)
         } else {
-            self.node(NodeKind::And(items), start)
+            self.node(make(items), start)
         }
     }
 
