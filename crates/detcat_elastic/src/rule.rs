@@ -361,55 +361,7 @@ fn wrap_rule_type(
 ) -> Expr {
     let path = file.path.as_str();
     match rule_type {
-        "threshold" => {
-            let Some(th) = &rule.threshold else {
-                diags.push(diag::bad_threshold(
-                    path,
-                    "threshold rule without [rule.threshold]",
-                ));
-                return expr;
-            };
-            let group_by = th.field.clone().map(|f| f.into_vec()).unwrap_or_default();
-            let count = Aggregation {
-                kind: AggKind::EventCount,
-                function: Some("count".into()),
-                input: Some(Box::new(expr)),
-                rule_refs: Vec::new(),
-                fields: Vec::new(),
-                group_by: group_by.clone(),
-                timespan: None,
-                // Elastic alerts when the count reaches the value.
-                condition: th.value.map(|v| Comparison {
-                    op: RangeOp::Gte,
-                    value: v,
-                }),
-                text: Some(format!(
-                    "threshold: count >= {} by {group_by:?}",
-                    th.value.unwrap_or(0.0)
-                )),
-            };
-            th.cardinality
-                .iter()
-                .fold(Expr::Aggregation(count), |inner, c| {
-                    Expr::Aggregation(Aggregation {
-                        kind: AggKind::ValueCount,
-                        function: Some("cardinality".into()),
-                        input: Some(Box::new(inner)),
-                        rule_refs: Vec::new(),
-                        fields: vec![c.field.clone()],
-                        group_by: group_by.clone(),
-                        timespan: None,
-                        condition: Some(Comparison {
-                            op: RangeOp::Gte,
-                            value: c.value,
-                        }),
-                        text: Some(format!(
-                            "threshold cardinality: distinct {} >= {}",
-                            c.field, c.value
-                        )),
-                    })
-                })
-        }
+        "threshold" => threshold(rule, expr, path, diags),
         "new_terms" => {
             let Some(nt) = &rule.new_terms else {
                 return expr;
@@ -466,6 +418,58 @@ fn wrap_rule_type(
         }
         _ => expr,
     }
+}
+
+/// A threshold rule: a count of the query's events (by the threshold's fields), with a
+/// distinct count per cardinality clause around it.
+fn threshold(rule: &RuleBody, expr: Expr, path: &str, diags: &mut Vec<Diagnostic>) -> Expr {
+    let Some(th) = &rule.threshold else {
+        diags.push(diag::bad_threshold(
+            path,
+            "threshold rule without [rule.threshold]",
+        ));
+        return expr;
+    };
+    let group_by = th.field.clone().map(|f| f.into_vec()).unwrap_or_default();
+    let count = Aggregation {
+        kind: AggKind::EventCount,
+        function: Some("count".into()),
+        input: Some(Box::new(expr)),
+        rule_refs: Vec::new(),
+        fields: Vec::new(),
+        group_by: group_by.clone(),
+        timespan: None,
+        // Elastic alerts when the count reaches the value.
+        condition: th.value.map(|v| Comparison {
+            op: RangeOp::Gte,
+            value: v,
+        }),
+        text: Some(format!(
+            "threshold: count >= {} by {group_by:?}",
+            th.value.unwrap_or(0.0)
+        )),
+    };
+    th.cardinality
+        .iter()
+        .fold(Expr::Aggregation(count), |inner, c| {
+            Expr::Aggregation(Aggregation {
+                kind: AggKind::ValueCount,
+                function: Some("cardinality".into()),
+                input: Some(Box::new(inner)),
+                rule_refs: Vec::new(),
+                fields: vec![c.field.clone()],
+                group_by: group_by.clone(),
+                timespan: None,
+                condition: Some(Comparison {
+                    op: RangeOp::Gte,
+                    value: c.value,
+                }),
+                text: Some(format!(
+                    "threshold cardinality: distinct {} >= {}",
+                    c.field, c.value
+                )),
+            })
+        })
 }
 
 #[cfg(test)]
