@@ -54,6 +54,7 @@ struct TechniqueEdits {
     users: HashMap<usize, Vec<(ActorKind, String)>>,
     data_components: HashMap<usize, Vec<String>>,
     strategies: HashMap<usize, Vec<String>>,
+    lists: TechniqueLists,
 }
 
 impl Linker {
@@ -70,77 +71,50 @@ impl Linker {
         self.matrices.push((domain, tactic_refs, origin));
     }
 
+    /// Resolves every reference once all bundles are read; each reference that points
+    /// nowhere is an `attack::dangling-ref` diagnostic at the object that makes it.
     pub fn link(self, kb: &mut KnowledgeBase, paths: &[&str], diags: &mut Vec<Diagnostic>) {
-        let path = |o: Origin| paths.get(o.bundle).copied().unwrap_or("");
-        let origin_of = |stix: &str| self.seen.get(stix).copied();
-        let dangling = |diags: &mut Vec<Diagnostic>,
-                        at: Option<Origin>,
-                        from: &str,
-                        what: &str,
-                        target: &str| {
-            diags.push(diagnostics::dangling_ref(
-                at.map_or("", path),
-                at.map(|o| o.span),
-                from,
-                what,
-                target,
-            ));
+        let mut out = Reporter {
+            paths,
+            seen: &self.seen,
+            diags,
         };
+        self.link_matrices(kb, &mut out);
+        link_kill_chains(kb, &mut out);
+        self.link_relationships(kb, &mut out);
+        subtechnique_parents_from_ids(kb);
+        for t in &kb.techniques.items {
+            if t.meta.revoked && t.revoked_by.is_some() && kb.replacement(t).is_none() {
+                let at = out.origin_of(&t.meta.stix_id);
+                let path = out.path(at);
+                out.diags
+                    .push(diagnostics::revoked_cycle(path, at.map(|o| o.span), &t.id));
+            }
+        }
+        link_analytics(kb, &mut out);
+        link_log_sources(kb, &mut out);
+        link_data_sources(kb, &mut out);
+    }
 
-        // Matrix order of tactics.
+    /// Matrix order of tactics.
+    fn link_matrices(&self, kb: &mut KnowledgeBase, out: &mut Reporter<'_>) {
         for (domain, refs, origin) in &self.matrices {
             let mut order = Vec::new();
             for r in refs {
                 match kb.tactics.index(r) {
                     Some(i) if !order.contains(&i) => order.push(i),
                     Some(_) => {}
-                    None => dangling(
-                        diags,
-                        Some(*origin),
-                        "x-mitre-matrix",
-                        "tactic_refs entry",
-                        r,
-                    ),
+                    None => out.dangling(Some(*origin), "x-mitre-matrix", "tactic_refs entry", r),
                 }
             }
             kb.tactic_order.entry(domain.clone()).or_insert(order);
         }
+    }
 
-        // Kill chain phases → tactic ids.
-        let by_shortname: HashMap<(String, String), String> = kb
-            .tactics
-            .items
-            .iter()
-            .flat_map(|t| {
-                t.meta
-                    .domains
-                    .iter()
-                    .map(move |d| ((d.clone(), t.shortname.clone()), t.id.clone()))
-            })
-            .collect();
-        for t in &mut kb.techniques.items {
-            for phase in &mut t.tactics {
-                phase.id = by_shortname
-                    .get(&(phase.domain.clone(), phase.shortname.clone()))
-                    .cloned();
-                if phase.id.is_none() {
-                    let at = origin_of(&t.meta.stix_id);
-                    dangling(
-                        diags,
-                        at,
-                        &t.id,
-                        "kill chain phase",
-                        &format!("{}:{}", phase.domain, phase.shortname),
-                    );
-                }
-            }
-        }
-
-        // Relationships.
+    /// Relationships: technique edits (parents, revocations, mitigations, users, data
+    /// components, strategies) and the techniques of each mitigation, actor and strategy.
+    fn link_relationships(&self, kb: &mut KnowledgeBase, out: &mut Reporter<'_>) {
         let mut edits = TechniqueEdits::default();
-        let mut mitigation_techniques: HashMap<usize, Vec<String>> = HashMap::new();
-        let mut actor_techniques: HashMap<usize, Vec<String>> = HashMap::new();
-        let mut strategy_techniques: HashMap<usize, Vec<String>> = HashMap::new();
         let mut done: HashSet<&str> = HashSet::new();
         for rel in &self.rels {
             if !rel.id.is_empty() && !done.insert(rel.id.as_str()) {
@@ -149,162 +123,219 @@ impl Linker {
             let mut ok = true;
             for (end, what) in [(&rel.source, "source_ref"), (&rel.target, "target_ref")] {
                 if !self.seen.contains_key(end.as_str()) {
-                    dangling(
-                        diags,
-                        Some(rel.origin),
-                        &format!("{} relationship {}", rel.kind, rel.id),
-                        what,
-                        end,
-                    );
+                    let from = format!("{} relationship {}", rel.kind, rel.id);
+                    out.dangling(Some(rel.origin), &from, what, end);
                     ok = false;
                 }
             }
             let Some(tech) = kb.techniques.index(&rel.target) else {
                 continue;
             };
-            if !ok {
-                continue;
-            }
-            let tech_id = kb
-                .techniques
-                .items
-                .get(tech)
-                .map(|t| t.id.clone())
-                .unwrap_or_default();
-            match rel.kind.as_str() {
-                "subtechnique-of" => {
-                    if let Some(src) = kb.techniques.index(&rel.source) {
-                        edits.parent.insert(src, tech_id);
-                    }
-                }
-                "revoked-by" => {
-                    if let Some(src) = kb.techniques.index(&rel.source) {
-                        edits.revoked_by.insert(src, tech_id);
-                    }
-                }
-                "mitigates" if rel.active => {
-                    if let Some(m) = kb.mitigations.index(&rel.source) {
-                        let mid = kb
-                            .mitigations
-                            .items
-                            .get(m)
-                            .map(|m| m.id.clone())
-                            .unwrap_or_default();
-                        edits.mitigations.entry(tech).or_default().push(mid);
-                        mitigation_techniques.entry(m).or_default().push(tech_id);
-                    }
-                }
-                "uses" if rel.active => {
-                    if let Some(a) = kb.actors.index(&rel.source)
-                        && let Some(actor) = kb.actors.items.get(a)
-                        && actor.meta.is_active()
-                    {
-                        edits
-                            .users
-                            .entry(tech)
-                            .or_default()
-                            .push((actor.kind, actor.id.clone()));
-                        actor_techniques.entry(a).or_default().push(tech_id);
-                    }
-                }
-                "detects" if rel.active => {
-                    if let Some(dc) = kb.data_components.get(&rel.source) {
-                        edits
-                            .data_components
-                            .entry(tech)
-                            .or_default()
-                            .push(dc.key().to_owned());
-                    } else if let Some(s) = kb.strategies.index(&rel.source) {
-                        let sid = kb
-                            .strategies
-                            .items
-                            .get(s)
-                            .map(|s| s.id.clone())
-                            .unwrap_or_default();
-                        edits.strategies.entry(tech).or_default().push(sid);
-                        strategy_techniques.entry(s).or_default().push(tech_id);
-                    }
-                }
-                _ => {}
+            if ok {
+                edits.relationship(kb, rel, tech);
             }
         }
+        let lists = std::mem::take(&mut edits.lists);
         apply(kb, edits);
-        for (i, v) in mitigation_techniques {
+        for (i, v) in lists.mitigations {
             if let Some(m) = kb.mitigations.items.get_mut(i) {
                 m.techniques = sorted(v);
             }
         }
-        for (i, v) in actor_techniques {
+        for (i, v) in lists.actors {
             if let Some(a) = kb.actors.items.get_mut(i) {
                 a.techniques = sorted(v);
             }
         }
-        for (i, v) in strategy_techniques {
+        for (i, v) in lists.strategies {
             if let Some(s) = kb.strategies.items.get_mut(i) {
                 s.techniques = sorted(v);
             }
         }
-        subtechnique_parents_from_ids(kb);
-        for t in &kb.techniques.items {
-            if t.meta.revoked && t.revoked_by.is_some() && kb.replacement(t).is_none() {
-                let at = origin_of(&t.meta.stix_id);
-                diags.push(diagnostics::revoked_cycle(
-                    at.map_or("", path),
-                    at.map(|o| o.span),
-                    &t.id,
-                ));
+    }
+}
+
+/// Where diagnostics of the link phase go, with the origin of every STIX id.
+struct Reporter<'a> {
+    paths: &'a [&'a str],
+    seen: &'a HashMap<String, Origin>,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Reporter<'_> {
+    fn origin_of(&self, stix: &str) -> Option<Origin> {
+        self.seen.get(stix).copied()
+    }
+
+    fn path(&self, at: Option<Origin>) -> &str {
+        at.and_then(|o| self.paths.get(o.bundle).copied())
+            .unwrap_or("")
+    }
+
+    fn dangling(&mut self, at: Option<Origin>, from: &str, what: &str, target: &str) {
+        let path = self.path(at).to_owned();
+        self.diags.push(diagnostics::dangling_ref(
+            &path,
+            at.map(|o| o.span),
+            from,
+            what,
+            target,
+        ));
+    }
+}
+
+/// Techniques of each mitigation, actor and strategy (by index), gathered from relationships.
+#[derive(Default)]
+struct TechniqueLists {
+    mitigations: HashMap<usize, Vec<String>>,
+    actors: HashMap<usize, Vec<String>>,
+    strategies: HashMap<usize, Vec<String>>,
+}
+
+impl TechniqueEdits {
+    /// Records one resolved relationship whose target is technique `tech`.
+    fn relationship(&mut self, kb: &KnowledgeBase, rel: &PendingRel, tech: usize) {
+        let tech_id = kb
+            .techniques
+            .items
+            .get(tech)
+            .map(|t| t.id.clone())
+            .unwrap_or_default();
+        match rel.kind.as_str() {
+            "subtechnique-of" => {
+                if let Some(src) = kb.techniques.index(&rel.source) {
+                    self.parent.insert(src, tech_id);
+                }
+            }
+            "revoked-by" => {
+                if let Some(src) = kb.techniques.index(&rel.source) {
+                    self.revoked_by.insert(src, tech_id);
+                }
+            }
+            "mitigates" if rel.active => {
+                if let Some(m) = kb.mitigations.index(&rel.source) {
+                    let mid = kb
+                        .mitigations
+                        .items
+                        .get(m)
+                        .map(|m| m.id.clone())
+                        .unwrap_or_default();
+                    self.mitigations.entry(tech).or_default().push(mid);
+                    self.lists.mitigations.entry(m).or_default().push(tech_id);
+                }
+            }
+            "uses" if rel.active => {
+                if let Some(a) = kb.actors.index(&rel.source)
+                    && let Some(actor) = kb.actors.items.get(a)
+                    && actor.meta.is_active()
+                {
+                    self.users
+                        .entry(tech)
+                        .or_default()
+                        .push((actor.kind, actor.id.clone()));
+                    self.lists.actors.entry(a).or_default().push(tech_id);
+                }
+            }
+            "detects" if rel.active => {
+                if let Some(dc) = kb.data_components.get(&rel.source) {
+                    self.data_components
+                        .entry(tech)
+                        .or_default()
+                        .push(dc.key().to_owned());
+                } else if let Some(s) = kb.strategies.index(&rel.source) {
+                    let sid = kb
+                        .strategies
+                        .items
+                        .get(s)
+                        .map(|s| s.id.clone())
+                        .unwrap_or_default();
+                    self.strategies.entry(tech).or_default().push(sid);
+                    self.lists.strategies.entry(s).or_default().push(tech_id);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Kill chain phases → tactic ids.
+fn link_kill_chains(kb: &mut KnowledgeBase, out: &mut Reporter<'_>) {
+    let by_shortname: HashMap<(String, String), String> = kb
+        .tactics
+        .items
+        .iter()
+        .flat_map(|t| {
+            t.meta
+                .domains
+                .iter()
+                .map(move |d| ((d.clone(), t.shortname.clone()), t.id.clone()))
+        })
+        .collect();
+    for t in &mut kb.techniques.items {
+        for phase in &mut t.tactics {
+            phase.id = by_shortname
+                .get(&(phase.domain.clone(), phase.shortname.clone()))
+                .cloned();
+            if phase.id.is_none() {
+                let at = out.origin_of(&t.meta.stix_id);
+                let target = format!("{}:{}", phase.domain, phase.shortname);
+                out.dangling(at, &t.id, "kill chain phase", &target);
             }
         }
+    }
+}
 
-        // Detection strategy → analytics (kept in the strategy's order).
-        let mut analytic_strategy: Vec<(usize, String)> = Vec::new();
-        for s in &mut kb.strategies.items {
-            let refs = std::mem::take(&mut s.analytics);
-            for r in refs {
-                match kb.analytics.index(&r) {
-                    Some(i) => {
-                        analytic_strategy.push((i, s.id.clone()));
-                        s.analytics
-                            .push(kb.analytics.items.get(i).map_or(r, |a| a.id.clone()));
-                    }
-                    None => dangling(diags, origin_of(&s.meta.stix_id), &s.id, "analytic", &r),
+/// Detection strategy → analytics (kept in the strategy's order).
+fn link_analytics(kb: &mut KnowledgeBase, out: &mut Reporter<'_>) {
+    let mut analytic_strategy: Vec<(usize, String)> = Vec::new();
+    for s in &mut kb.strategies.items {
+        let refs = std::mem::take(&mut s.analytics);
+        for r in refs {
+            match kb.analytics.index(&r) {
+                Some(i) => {
+                    analytic_strategy.push((i, s.id.clone()));
+                    s.analytics
+                        .push(kb.analytics.items.get(i).map_or(r, |a| a.id.clone()));
+                }
+                None => {
+                    let at = out.origin_of(&s.meta.stix_id);
+                    out.dangling(at, &s.id, "analytic", &r);
                 }
             }
         }
-        for (i, sid) in analytic_strategy {
-            if let Some(a) = kb.analytics.items.get_mut(i) {
-                a.strategy = Some(sid);
-            }
+    }
+    for (i, sid) in analytic_strategy {
+        if let Some(a) = kb.analytics.items.get_mut(i) {
+            a.strategy = Some(sid);
         }
+    }
+}
 
-        // Analytic log sources → data component ids.
-        for a in &mut kb.analytics.items {
-            for ls in &mut a.log_sources {
-                match kb.data_components.get(&ls.data_component) {
-                    Some(dc) => ls.data_component = dc.key().to_owned(),
-                    None => {
-                        let at = origin_of(&a.meta.stix_id);
-                        dangling(
-                            diags,
-                            at,
-                            &a.id,
-                            "log source data component",
-                            &ls.data_component,
-                        );
-                    }
+/// Analytic log sources → data component ids.
+fn link_log_sources(kb: &mut KnowledgeBase, out: &mut Reporter<'_>) {
+    for a in &mut kb.analytics.items {
+        for ls in &mut a.log_sources {
+            match kb.data_components.get(&ls.data_component) {
+                Some(dc) => ls.data_component = dc.key().to_owned(),
+                None => {
+                    let at = out.origin_of(&a.meta.stix_id);
+                    let what = "log source data component";
+                    out.dangling(at, &a.id, what, &ls.data_component);
                 }
             }
         }
+    }
+}
 
-        // Data component → data source.
-        for dc in &mut kb.data_components.items {
-            if let Some(ds) = dc.data_source.take() {
-                match kb.data_sources.public_id(&ds) {
-                    Some(id) => dc.data_source = Some(id),
-                    None => {
-                        let at = origin_of(&dc.meta.stix_id);
-                        dangling(diags, at, dc.key(), "x_mitre_data_source_ref", &ds);
-                    }
+/// Data component → data source.
+fn link_data_sources(kb: &mut KnowledgeBase, out: &mut Reporter<'_>) {
+    for dc in &mut kb.data_components.items {
+        if let Some(ds) = dc.data_source.take() {
+            match kb.data_sources.public_id(&ds) {
+                Some(id) => dc.data_source = Some(id),
+                None => {
+                    let at = out.origin_of(&dc.meta.stix_id);
+                    out.dangling(at, dc.key(), "x_mitre_data_source_ref", &ds);
                 }
             }
         }

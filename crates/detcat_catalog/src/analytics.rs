@@ -37,7 +37,7 @@ pub struct LogSourceCoverage {
     pub channel: String,
     /// Catalog events the row carries (`provider:*`: any event of it); empty: not mapped.
     pub events: Vec<String>,
-    /// Rules implementing this row, Sigma then Elastic then Splunk.
+    /// Rules implementing this row, in vendor order ([`detcat_model::Vendor::ALL`]).
     pub rules: Vec<AnalyticRule>,
 }
 
@@ -51,7 +51,7 @@ pub struct AnalyticCoverage {
     pub url: Option<String>,
     /// At least one rule implements one of its log sources.
     pub implemented: bool,
-    /// Rules implementing any row, per vendor (`sigma`, `elastic`, `splunk`).
+    /// Rules implementing any row, per vendor name ([`detcat_model::Vendor::as_str`]).
     pub rules_by_vendor: BTreeMap<String, Vec<AnalyticRule>>,
     pub log_sources: Vec<LogSourceCoverage>,
     pub mutable_elements: Vec<Value>,
@@ -172,13 +172,9 @@ fn mutable_matches(
         .collect()
 }
 
-fn vendor_rank(v: &str) -> u8 {
-    match v {
-        "sigma" => 0,
-        "elastic" => 1,
-        "splunk" => 2,
-        _ => 3,
-    }
+/// Registry order; unknown names last.
+fn vendor_rank(v: &str) -> usize {
+    detcat_model::Vendor::parse(v).map_or(usize::MAX, detcat_model::Vendor::index)
 }
 
 fn str_of(v: &Value, k: &str) -> String {

@@ -1,7 +1,7 @@
 //! Reading a corpus — a directory on disk or the embedded demo — into memory.
 //!
-//! The layout is the one of SPEC section 1: any subset of `sigma/`, `elastic/`, `splunk/` and
-//! `attack/`, plus `ctid/` (threat scores; optional). Every file under a vendor folder is accounted for: either it is handed to that
+//! The layout is the one of SPEC section 1: any subset of the vendor folders (each vendor's
+//! [`Discovery`](detcat_model::Discovery) in the registry) and `attack/`, plus `ctid/` (threat scores; optional). Every file under a vendor folder is accounted for: either it is handed to that
 //! vendor's parser, or it is a *skipped* file with the reason (binary, wrong extension, too big).
 
 use std::path::{Path, PathBuf};
@@ -78,9 +78,8 @@ impl AttackFile {
 pub struct Corpus {
     /// Human-readable origin (`demo (embedded)` or the directory).
     pub origin: String,
-    pub sigma: Vec<SourceFile>,
-    pub elastic: Vec<SourceFile>,
-    pub splunk: Vec<SourceFile>,
+    /// Per vendor (by [`Vendor::index`]), the files its parser reads; see [`Corpus::files`].
+    vendor_files: [Vec<SourceFile>; Vendor::ALL.len()],
     /// ATT&CK bundles, read when the build chooses them (see [`AttackFile`]).
     pub attack: Vec<AttackFile>,
     /// CTID Top ATT&CK Techniques files (`ctid/*.json`) as raw bytes; empty when absent.
@@ -96,20 +95,17 @@ pub struct Corpus {
 }
 
 impl Corpus {
+    /// The files of `vendor`'s folder that its parser reads, sorted by path.
     pub fn files(&self, vendor: Vendor) -> &[SourceFile] {
-        match vendor {
-            Vendor::Sigma => &self.sigma,
-            Vendor::Elastic => &self.elastic,
-            Vendor::Splunk => &self.splunk,
-        }
+        self.vendor_files
+            .get(vendor.index())
+            .map_or(&[], Vec::as_slice)
     }
 
-    fn files_mut(&mut self, vendor: Vendor) -> &mut Vec<SourceFile> {
-        match vendor {
-            Vendor::Sigma => &mut self.sigma,
-            Vendor::Elastic => &mut self.elastic,
-            Vendor::Splunk => &mut self.splunk,
-        }
+    /// The files of `vendor` to change (tests, tools that assemble a corpus in memory).
+    pub fn files_mut(&mut self, vendor: Vendor) -> &mut Vec<SourceFile> {
+        // `vendor_files` has one slot per vendor, so the index is always in range.
+        &mut self.vendor_files[vendor.index()]
     }
 
     /// The embedded demo corpus.
@@ -140,7 +136,11 @@ impl Corpus {
         if !root.is_dir() {
             return Err(CatalogError::CorpusMissing(root.to_path_buf()));
         }
-        let folders = ["sigma", "elastic", "splunk", "attack"];
+        let folders: Vec<&str> = Vendor::ALL
+            .iter()
+            .map(|v| v.info().discovery.folder)
+            .chain(["attack"])
+            .collect();
         if !folders.iter().any(|f| root.join(f).is_dir()) {
             return Err(CatalogError::CorpusEmpty(root.to_path_buf()));
         }
@@ -253,8 +253,7 @@ impl Corpus {
     }
 
     fn not_read(&mut self, rel: &str, reason: String) {
-        let folder = rel.split_once('/').map_or(rel, |(f, _)| f);
-        if let Some(vendor) = Vendor::parse(folder) {
+        if let Some(vendor) = Vendor::of_path(rel) {
             self.not_read.push((
                 vendor,
                 SkippedFile {
@@ -292,7 +291,7 @@ impl Corpus {
             }
             return;
         }
-        let Some(vendor) = Vendor::parse(folder) else {
+        let Some(vendor) = Vendor::of_path(&rel) else {
             return;
         };
         if !wants_content(&rel) {
@@ -323,8 +322,7 @@ impl Corpus {
     }
 
     fn skip(&mut self, rel: &str, reason: String) {
-        let vendor = rel.split_once('/').and_then(|(f, _)| Vendor::parse(f));
-        if let Some(vendor) = vendor {
+        if let Some(vendor) = Vendor::of_path(rel) {
             self.skipped.push((
                 vendor,
                 SkippedFile {
@@ -336,8 +334,7 @@ impl Corpus {
     }
 
     fn unreadable(&mut self, rel: &str, reason: String) {
-        let vendor = rel.split_once('/').and_then(|(f, _)| Vendor::parse(f));
-        if let Some(vendor) = vendor {
+        if let Some(vendor) = Vendor::of_path(rel) {
             self.unreadable.push((
                 vendor,
                 SkippedFile {
@@ -415,20 +412,16 @@ fn special_kind(_: &std::fs::FileType) -> &'static str {
     "special file"
 }
 
-/// Is this a file a vendor parser should see? YAML and TOML rule formats, plus the CSV tables
-/// of `splunk/lookups/` (a filter on a lookup's output resolves against them); everything else
-/// (READMEs, LICENSE, .evtx samples, images) is accounted for as skipped.
+/// Is this a file a parser should see? ATT&CK and CTID JSON, and for a vendor folder what
+/// its registry [`Discovery`](detcat_model::Discovery) wants (its rule format plus companions
+/// such as lookup tables); everything else (READMEs, LICENSE, .evtx samples, images) is
+/// accounted for as skipped.
 fn wants_content(rel: &str) -> bool {
     let lower = rel.to_ascii_lowercase();
     if lower.starts_with("attack/") || lower.starts_with("ctid/") {
         return lower.ends_with(".json");
     }
-    if lower.starts_with("splunk/lookups/") && lower.ends_with(".csv") {
-        return true;
-    }
-    [".yml", ".yaml", ".toml"]
-        .iter()
-        .any(|ext| lower.ends_with(ext))
+    Vendor::of_path(rel).is_some_and(|v| v.info().discovery.wants(rel))
 }
 
 #[cfg(test)]
@@ -438,8 +431,12 @@ mod tests {
     #[test]
     fn demo_corpus_has_every_vendor_and_attack() {
         let demo = Corpus::demo();
-        assert!(!demo.sigma.is_empty(), "demo sigma rules");
-        assert!(demo.sigma.iter().all(|f| f.path.starts_with("sigma/")));
+        assert!(!demo.files(Vendor::Sigma).is_empty(), "demo sigma rules");
+        assert!(
+            demo.files(Vendor::Sigma)
+                .iter()
+                .all(|f| f.path.starts_with("sigma/"))
+        );
         assert!(!demo.attack.is_empty(), "demo ATT&CK bundle");
         assert_eq!(demo.ctid.len(), 1, "demo CTID scores");
     }
@@ -450,7 +447,7 @@ mod tests {
         c.admit("sigma/rules/bad.yml".into(), vec![0xff, 0xfe, 0x00, 0x41]);
         c.admit("sigma/regression_data/x.evtx".into(), vec![1, 2, 3]);
         c.admit("sigma/rules/ok.yml".into(), b"title: x".to_vec());
-        assert_eq!(c.sigma.len(), 1);
+        assert_eq!(c.files(Vendor::Sigma).len(), 1);
         assert_eq!(c.unreadable.len(), 1);
         assert!(
             c.unreadable[0].1.reason.contains("not UTF-8"),
@@ -462,18 +459,25 @@ mod tests {
     }
 
     #[test]
-    fn splunk_lookup_tables_reach_the_parser() {
-        let mut c = Corpus::default();
-        c.admit("splunk/lookups/t.csv".into(), b"a,b\n1,2\n".to_vec());
-        c.admit(
-            "splunk/lookups/t.yml".into(),
-            b"name: t\nfilename: t.csv\n".to_vec(),
-        );
-        c.admit("splunk/lookups/m.mlmodel".into(), b"{}".to_vec());
-        c.admit("splunk/other/x.csv".into(), b"a\n".to_vec());
-        let paths: Vec<&str> = c.splunk.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["splunk/lookups/t.csv", "splunk/lookups/t.yml"]);
-        assert_eq!(c.skipped.len(), 2, "{:?}", c.skipped);
+    fn companion_files_reach_the_parser_and_only_in_their_folder() {
+        // Every vendor with companions (lookup tables beside the rules): a companion in its
+        // folder is read, the same extension elsewhere and other extensions are skipped.
+        for vendor in Vendor::ALL {
+            let d = vendor.info().discovery;
+            for (dir, ext) in d.companions {
+                let mut c = Corpus::default();
+                let folder = d.folder;
+                let companion = format!("{folder}/{dir}t{ext}");
+                let rule = format!("{folder}/{dir}t{}", d.extensions[0]);
+                c.admit(companion.clone(), b"a,b\n1,2\n".to_vec());
+                c.admit(rule.clone(), b"name: t\n".to_vec());
+                c.admit(format!("{folder}/{dir}m.mlmodel"), b"{}".to_vec());
+                c.admit(format!("{folder}/other/x{ext}"), b"a\n".to_vec());
+                let paths: Vec<&str> = c.files(vendor).iter().map(|f| f.path.as_str()).collect();
+                assert_eq!(paths, [companion.as_str(), rule.as_str()]);
+                assert_eq!(c.skipped.len(), 2, "{:?}", c.skipped);
+            }
+        }
     }
 
     #[test]

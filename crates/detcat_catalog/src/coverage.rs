@@ -14,7 +14,7 @@
 //! - a sensor event in the set (`endpoint:process`, Elastic Defend) also satisfies the native
 //!   events it corresponds to (`events.native`: `sysmon:1`, `security:4688`) for **Sigma**
 //!   rules only: Sigma rules are written against a log category and converted to the sensor's
-//!   schema by their backend, while Elastic and Splunk rules read the events they name.
+//!   schema by their backend, while the other vendors' rules read the events they name.
 //!
 //! A technique is **covered** when at least one runnable rule is tagged with it (its own id:
 //! sub-techniques count on their own). Deprecated and unsupported rules are left out unless

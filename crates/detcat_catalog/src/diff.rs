@@ -228,6 +228,38 @@ fn minus(a: &BTreeSet<String>, b: &BTreeSet<String>) -> Vec<String> {
     a.difference(b).cloned().collect()
 }
 
+/// The guide rows whose rule counts differ between two catalogs, in row order.
+fn row_deltas(a: &BTreeMap<[String; 4], u64>, b: &BTreeMap<[String; 4], u64>) -> Vec<RowDelta> {
+    let keys: BTreeSet<&[String; 4]> = a.keys().chain(b.keys()).collect();
+    let mut rows = Vec::new();
+    for k in keys {
+        let (o, n) = (
+            a.get(k).copied().unwrap_or(0),
+            b.get(k).copied().unwrap_or(0),
+        );
+        if o == n {
+            continue;
+        }
+        let change = match (o, n) {
+            (0, _) => "new",
+            (_, 0) => "dropped",
+            _ if n > o => "up",
+            _ => "down",
+        };
+        let [kind, field, operator, value] = k.clone();
+        rows.push(RowDelta {
+            kind,
+            field,
+            operator,
+            value,
+            old: o,
+            new: n,
+            change: change.to_owned(),
+        });
+    }
+    rows
+}
+
 /// The diff from `old` to `new`, restricted to rules (ever) tagged with `technique` if given.
 pub fn diff(
     old: &Catalog,
@@ -304,34 +336,7 @@ pub fn diff(
     }
     let mut techniques = Vec::new();
     for t in touched {
-        let (a, b) = (guide_rows(old, &t)?, guide_rows(new, &t)?);
-        let keys: BTreeSet<&[String; 4]> = a.keys().chain(b.keys()).collect();
-        let mut rows = Vec::new();
-        for k in keys {
-            let (o, n) = (
-                a.get(k).copied().unwrap_or(0),
-                b.get(k).copied().unwrap_or(0),
-            );
-            if o == n {
-                continue;
-            }
-            let change = match (o, n) {
-                (0, _) => "new",
-                (_, 0) => "dropped",
-                _ if n > o => "up",
-                _ => "down",
-            };
-            let [kind, field, operator, value] = k.clone();
-            rows.push(RowDelta {
-                kind,
-                field,
-                operator,
-                value,
-                old: o,
-                new: n,
-                change: change.to_owned(),
-            });
-        }
+        let rows = row_deltas(&guide_rows(old, &t)?, &guide_rows(new, &t)?);
         let (ro, rn) = (rule_count(old, &t)?, rule_count(new, &t)?);
         if rows.is_empty() && ro == rn {
             continue;

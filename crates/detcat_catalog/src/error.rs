@@ -7,7 +7,10 @@ use std::path::PathBuf;
 pub enum CatalogError {
     #[error("corpus directory {0} does not exist")]
     CorpusMissing(PathBuf),
-    #[error("{0} holds none of sigma/, elastic/, splunk/ or attack/: is it a corpus directory?")]
+    #[error(
+        "{0} holds none of {folders} or attack/: is it a corpus directory?",
+        folders = crate::vendors::folder_list()
+    )]
     CorpusEmpty(PathBuf),
     #[error("catalog {0} does not exist (build one with `detcat build --out {0}`)")]
     CatalogMissing(PathBuf),

@@ -24,7 +24,9 @@ pub mod review;
 pub mod schema;
 pub mod scoring;
 pub mod similar;
+pub mod sync;
 mod threat_views;
+pub mod vendors;
 pub mod views;
 
 pub use corpus::Corpus;

@@ -235,7 +235,7 @@ CREATE VIRTUAL TABLE rules_fts USING fts5(
 
 -- The branches a rule can run by (coverage from telemetry): in branch `branch`, step `step`
 -- needs one of its events; a rule runs when every step of one branch has one. A plain query
--- is one branch of one step; EQL sequences and Splunk `A AND B` data sources have more.
+-- is one branch of one step; sequences and data sources joined with `AND` have more.
 CREATE TABLE rule_branch_events (
     rid      INTEGER NOT NULL REFERENCES rules(rid),
     branch   INTEGER NOT NULL,

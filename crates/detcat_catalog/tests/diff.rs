@@ -4,6 +4,7 @@
 //! rules removed and one rule's condition edited, and the diff reports exactly those.
 
 use detcat_catalog::{BuildOptions, Catalog, Corpus, build_in_memory, diff};
+use detcat_model::Vendor;
 
 mod common;
 use common::corpus_dir;
@@ -14,14 +15,19 @@ const EDITED: &str =
 fn subset(full: &Corpus, skip: &[String], edit: bool) -> Corpus {
     let pc = "sigma/rules/windows/process_creation/";
     let mut sigma: Vec<_> = full
-        .sigma
+        .files(Vendor::Sigma)
         .iter()
         .filter(|f| f.path.starts_with(pc))
         .take(40)
         .cloned()
         .collect();
     if !sigma.iter().any(|f| f.path == EDITED) {
-        sigma.extend(full.sigma.iter().filter(|f| f.path == EDITED).cloned());
+        sigma.extend(
+            full.files(Vendor::Sigma)
+                .iter()
+                .filter(|f| f.path == EDITED)
+                .cloned(),
+        );
     }
     sigma.retain(|f| !skip.contains(&f.path));
     if edit {
@@ -35,17 +41,16 @@ fn subset(full: &Corpus, skip: &[String], edit: bool) -> Corpus {
             }
         }
     }
-    Corpus {
-        origin: if edit { "edited" } else { "original" }.to_owned(),
-        sigma,
-        attack: full
-            .attack
-            .iter()
-            .filter(|f| f.path.ends_with("enterprise-attack-18.1.json"))
-            .cloned()
-            .collect(),
-        ..Corpus::default()
-    }
+    let mut corpus = Corpus::default();
+    corpus.origin = if edit { "edited" } else { "original" }.to_owned();
+    corpus.attack = full
+        .attack
+        .iter()
+        .filter(|f| f.path.ends_with("enterprise-attack-18.1.json"))
+        .cloned()
+        .collect();
+    *corpus.files_mut(Vendor::Sigma) = sigma;
+    corpus
 }
 
 #[test]
@@ -55,7 +60,7 @@ fn diff_reports_ten_removed_rules_and_one_edited_condition() {
     let original = subset(&full, &[], false);
     // Ten files of one rule each, not the edited one.
     let removed: Vec<String> = original
-        .sigma
+        .files(Vendor::Sigma)
         .iter()
         .filter(|f| f.path != EDITED && !f.text.contains("\n---"))
         .take(10)
@@ -75,7 +80,7 @@ fn diff_reports_ten_removed_rules_and_one_edited_condition() {
     let removed_ids: Vec<&str> = d.removed.iter().map(|r| r.id.as_str()).collect();
     for path in &removed {
         let text = &original
-            .sigma
+            .files(Vendor::Sigma)
             .iter()
             .find(|f| &f.path == path)
             .unwrap()

@@ -114,8 +114,8 @@ fn reduced() -> Option<&'static Mutex<Reduced>> {
     Some(REDUCED.get_or_init(|| {
         let mut corpus = Corpus::read_dir(&dir).unwrap();
         let mut removed = Vec::new();
-        for files in [&mut corpus.sigma, &mut corpus.elastic, &mut corpus.splunk] {
-            files.retain(|f| {
+        for vendor in detcat_model::Vendor::ALL {
+            corpus.files_mut(vendor).retain(|f| {
                 let keep = !CASES.iter().any(|c| c.path == f.path);
                 if !keep {
                     removed.push((f.path.clone(), f.text.clone()));

@@ -13,7 +13,8 @@ use crate::render;
 
 #[derive(clap::Args)]
 pub struct BuildArgs {
-    /// Corpus directory with any of sigma/ elastic/ splunk/ attack/ (default: embedded demo).
+    /// Corpus directory with any of the vendor folders (the layout `detcat sync` writes) and
+    /// attack/ (default: embedded demo).
     #[arg(long)]
     corpus: Option<PathBuf>,
     /// Catalog file to write (atomically: the old one stays until the new one is complete).

@@ -20,8 +20,8 @@ pub struct CoverageArgs {
     /// Sensor products you run (`Elastic Defend`, `CrowdStrike`): all their sensor events.
     #[arg(long, value_name = "S", num_args = 1..)]
     sensor: Vec<String>,
-    /// Count only this vendor's rules (sigma, elastic, splunk).
-    #[arg(long)]
+    /// Count only this vendor's rules.
+    #[arg(long, ignore_case = true, value_parser = crate::vendor_arg::name())]
     vendor: Option<String>,
     /// Add a greedy plan of N steps: what to collect next, most techniques first.
     #[arg(long, value_name = "N", default_value_t = 0,

@@ -20,8 +20,8 @@ pub struct MatchArgs {
     /// Input format: auto, evtx, json, jsonl.
     #[arg(long, default_value = "auto", value_parser = parse_format)]
     format: Format,
-    /// Only rules of this vendor (sigma, elastic, splunk).
-    #[arg(long, value_parser = parse_vendor)]
+    /// Only rules of this vendor.
+    #[arg(long, ignore_case = true, value_parser = crate::vendor_arg::vendor())]
     vendor: Option<Vendor>,
     /// Only rules under this ATT&CK technique (sub-techniques included).
     #[arg(long)]
@@ -40,10 +40,6 @@ pub struct RegressArgs {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).ok_or_else(|| format!("unknown format `{s}` (auto, evtx, json, jsonl)"))
-}
-
-fn parse_vendor(s: &str) -> Result<Vendor, String> {
-    Vendor::parse(s).ok_or_else(|| format!("unknown vendor `{s}` (sigma, elastic, splunk)"))
 }
 
 fn engine(args: &CatalogArgs) -> anyhow::Result<Engine> {

@@ -15,6 +15,7 @@ mod sanitize;
 mod serve;
 mod sync;
 mod threat;
+mod vendor_arg;
 
 use std::io::Write;
 use std::path::PathBuf;

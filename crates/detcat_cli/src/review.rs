@@ -11,6 +11,7 @@ use detcat_catalog::review::{
     review,
 };
 use detcat_catalog::similar::{CLUSTER_THRESHOLD, SimilarPage, SimilarRule, TripleView};
+use detcat_model::render::{self, Caret};
 
 use crate::{CatalogArgs, NOT_FOUND};
 
@@ -19,8 +20,8 @@ pub const FINDINGS: u8 = 3;
 
 #[derive(clap::Args)]
 pub struct ReviewArgs {
-    /// The draft: a Sigma YAML, Elastic TOML or Splunk YAML rule, or a bare query with
-    /// --language; `-` reads standard input.
+    /// The draft: a rule file in any vendor's format, or a bare query with --language; `-`
+    /// reads standard input.
     file: PathBuf,
     /// Review against these techniques instead of the draft's tags (repeatable).
     #[arg(long = "technique")]
@@ -32,8 +33,8 @@ pub struct ReviewArgs {
     /// high) is present. Default: never.
     #[arg(long, value_parser = parse_severity)]
     fail_on: Option<FindingSeverity>,
-    /// Corpus directory for a Splunk draft's macros and lookups and for the regression
-    /// recordings the draft is run on (default: the corpus the catalog was built from).
+    /// Corpus directory for the companion files a draft may use (macros, lookups) and for the
+    /// regression recordings the draft is run on (default: the corpus the catalog was built from).
     #[arg(long)]
     corpus: Option<PathBuf>,
     /// Do not run the draft on the corpus' regression recordings.
@@ -111,7 +112,8 @@ pub fn run_review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut o, &report)?;
         writeln!(o)?;
     } else {
-        render_review(&report, &a.file.display().to_string())?;
+        let text = String::from_utf8_lossy(&bytes);
+        render_review(&report, &a.file.display().to_string(), &text)?;
     }
     let failed = match (a.fail_on, report.worst()) {
         (Some(limit), Some(worst)) => worst >= limit,
@@ -299,7 +301,7 @@ fn render_recordings(o: &mut impl Write, r: &RecordingsReview) -> std::io::Resul
     Ok(())
 }
 
-fn render_review(r: &ReviewReport, name: &str) -> anyhow::Result<()> {
+fn render_review(r: &ReviewReport, name: &str, source: &str) -> anyhow::Result<()> {
     let mut o = out();
     let format = r
         .format
@@ -317,14 +319,15 @@ fn render_review(r: &ReviewReport, name: &str) -> anyhow::Result<()> {
     )?;
     for d in &r.diagnostics {
         let at = match (d.line, d.column) {
-            (Some(l), Some(c)) => format!("{name}:{l}:{c}"),
-            _ => name.to_owned(),
+            (Some(line), Some(column)) => Some(Caret {
+                line,
+                column,
+                width: 1,
+            }),
+            _ => None,
         };
-        writeln!(
-            o,
-            "  {}[{}]: {}\n    --> {at}",
-            d.severity, d.code, d.message
-        )?;
+        let text = render::parts(&d.severity, &d.code, &d.message, name, at, Some(source));
+        write!(o, "{text}")?;
     }
     if r.vendor.is_some() {
         writeln!(o, "  events:  {}", or_dash(&r.events.join(", ")))?;

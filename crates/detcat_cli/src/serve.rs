@@ -36,8 +36,8 @@ pub enum ExportCommand {
         /// Output file (`-` for standard output).
         #[arg(long, default_value = "-")]
         out: PathBuf,
-        /// Count only this vendor's rules (sigma, elastic, splunk).
-        #[arg(long, conflicts_with = "score")]
+        /// Count only this vendor's rules.
+        #[arg(long, conflicts_with = "score", ignore_case = true, value_parser = crate::vendor_arg::name())]
         vendor: Option<String>,
         /// Score by threat or by priority gap (0–100) instead of rule count.
         #[arg(long, value_parser = ["threat", "gap"])]

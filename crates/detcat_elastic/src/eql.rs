@@ -119,11 +119,7 @@ impl EqlParser<'_> {
             let node = self.c.expr();
             keys.push(match &node.kind {
                 NodeKind::Field { name, .. } => name.clone(),
-                _ => self
-                    .src
-                    .get(node.span.start as usize..node.span.end as usize)
-                    .unwrap_or("")
-                    .to_owned(),
+                _ => node.span.slice(self.src).to_owned(),
             });
             if !self.c.eat(&Tok::Comma) {
                 return keys;
@@ -230,10 +226,7 @@ impl EqlParser<'_> {
             self.c.bump();
         }
         let span = Span::new(start, self.c.prev_end());
-        let text = self
-            .src
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("");
+        let text = span.slice(self.src);
         let name = text
             .trim_start_matches('|')
             .split_whitespace()
@@ -246,11 +239,7 @@ impl EqlParser<'_> {
             return None;
         }
         Some(Expr::Opaque(Opaque {
-            text: self
-                .src
-                .get(span.start as usize..span.end as usize)
-                .unwrap_or("")
-                .to_owned(),
+            text: span.slice(self.src).to_owned(),
             reason: "EQL pipe".into(),
             fields: Vec::new(),
             span: Some(span),

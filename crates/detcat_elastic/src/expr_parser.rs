@@ -145,28 +145,30 @@ impl<'a> Cursor<'a> {
     }
 
     fn or_expr(&mut self) -> Node {
-        let start = self.span().start as usize;
-        let mut items = vec![self.and_expr()];
-        while self.eat_word("or") {
-            items.push(self.and_expr());
-        }
-        if items.len() == 1 {
-            items.remove(0)
-        } else {
-            self.node(NodeKind::Or(items), start)
-        }
+        self.bool_level("or", Self::and_expr, NodeKind::Or)
     }
 
     fn and_expr(&mut self) -> Node {
+        self.bool_level("and", Self::not_expr, NodeKind::And)
+    }
+
+    /// Operands from `next` joined by the keyword `word` into one `make` node (a lone
+    /// operand stays itself).
+    fn bool_level(
+        &mut self,
+        word: &str,
+        next: fn(&mut Self) -> Node,
+        make: fn(Vec<Node>) -> NodeKind,
+    ) -> Node {
         let start = self.span().start as usize;
-        let mut items = vec![self.not_expr()];
-        while self.eat_word("and") {
-            items.push(self.not_expr());
+        let mut items = vec![next(self)];
+        while self.eat_word(word) {
+            items.push(next(self));
         }
         if items.len() == 1 {
             items.remove(0)
         } else {
-            self.node(NodeKind::And(items), start)
+            self.node(make(items), start)
         }
     }
 
@@ -335,39 +337,39 @@ impl<'a> Cursor<'a> {
     }
 
     fn additive(&mut self) -> Node {
-        let start = self.span().start as usize;
-        let mut lhs = self.multiplicative();
-        loop {
-            let op = match self.peek() {
-                Tok::Plus => '+',
-                Tok::Minus => '-',
-                _ => return lhs,
-            };
-            self.bump();
-            let rhs = self.multiplicative();
-            lhs = self.node(
-                NodeKind::Arith {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                start,
-            );
-        }
+        self.arith_level(
+            |t| match t {
+                Tok::Plus => Some('+'),
+                Tok::Minus => Some('-'),
+                _ => None,
+            },
+            Self::multiplicative,
+        )
     }
 
     fn multiplicative(&mut self) -> Node {
+        self.arith_level(
+            |t| match t {
+                Tok::Star => Some('*'),
+                Tok::Slash => Some('/'),
+                Tok::Percent => Some('%'),
+                _ => None,
+            },
+            Self::unary,
+        )
+    }
+
+    /// One left-associative level of arithmetic: operands from `next`, operators by `op_of`.
+    fn arith_level(
+        &mut self,
+        op_of: fn(&Tok) -> Option<char>,
+        next: fn(&mut Self) -> Node,
+    ) -> Node {
         let start = self.span().start as usize;
-        let mut lhs = self.unary();
-        loop {
-            let op = match self.peek() {
-                Tok::Star => '*',
-                Tok::Slash => '/',
-                Tok::Percent => '%',
-                _ => return lhs,
-            };
+        let mut lhs = next(self);
+        while let Some(op) = op_of(self.peek()) {
             self.bump();
-            let rhs = self.unary();
+            let rhs = next(self);
             lhs = self.node(
                 NodeKind::Arith {
                     op,
@@ -377,6 +379,7 @@ impl<'a> Cursor<'a> {
                 start,
             );
         }
+        lhs
     }
 
     fn unary(&mut self) -> Node {

@@ -49,7 +49,7 @@ pub mod query;
 mod rule;
 pub mod toml_rule;
 
-use detcat_model::{FileOutcome, SourceFile};
+use detcat_model::{FileOutcome, SourceFile, Vendor, VendorParser};
 use rayon::prelude::*;
 
 pub use query::{ParsedQuery, fields_of};
@@ -61,4 +61,18 @@ pub const MAX_DEPTH: usize = 256;
 /// under the corpus `elastic/` folder (paths like `elastic/rules/windows/x.toml`).
 pub fn parse_files(files: &[SourceFile]) -> Vec<FileOutcome> {
     files.par_iter().map(rule::parse_file).collect()
+}
+
+/// The Elastic entry of the vendor registry: [`parse_files`] behind [`VendorParser`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parser;
+
+impl VendorParser for Parser {
+    fn vendor(&self) -> Vendor {
+        Vendor::Elastic
+    }
+
+    fn parse_files(&self, files: &[SourceFile]) -> Vec<FileOutcome> {
+        parse_files(files)
+    }
 }

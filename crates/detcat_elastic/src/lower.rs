@@ -87,10 +87,7 @@ impl LowerCtx<'_> {
     }
 
     fn text(&self, span: Span) -> String {
-        self.src
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
-            .to_owned()
+        span.slice(self.src).to_owned()
     }
 
     /// The field a node names, with the modifiers its shape adds: `?f` → `optional`,

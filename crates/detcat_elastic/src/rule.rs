@@ -56,47 +56,20 @@ fn is_deprecated_path(path: &str) -> bool {
 
 /// A file that is no rule we can read: kept as one failed rule so counts add up.
 fn failed_rule(file: &SourceFile, d: Diagnostic) -> Rule {
-    let stem = file
-        .path
-        .rsplit('/')
-        .next()
-        .unwrap_or(&file.path)
-        .trim_end_matches(".toml")
-        .to_owned();
-    Rule {
-        vendor: Vendor::Elastic,
-        id: file.path.clone(),
-        title: stem,
-        description: String::new(),
-        authors: Vec::new(),
-        created: None,
-        modified: None,
-        status: None,
-        severity: None,
-        rule_type: "unknown".into(),
-        language: Language::None,
-        lifecycle: if is_deprecated_path(&file.path) {
-            Lifecycle::Deprecated
-        } else {
-            Lifecycle::Active
-        },
-        path: file.path.clone(),
-        document: 0,
-        url: Some(url(&file.path)),
-        references: Vec::new(),
-        false_positives: Vec::new(),
-        tags: Vec::new(),
-        attack: AttackRefs::default(),
-        telemetry: Vec::new(),
-        query: String::new(),
-        expr: Expr::Opaque(Opaque {
-            text: file.text.clone(),
-            reason: d.message.clone(),
-            fields: Vec::new(),
-            span: None,
-        }),
-        diagnostics: vec![d],
+    let mut rule = Rule::failed(
+        Vendor::Elastic,
+        Language::None,
+        &file.path,
+        file.text.clone(),
+        d.message.clone(),
+    );
+    rule.title = rule.title.trim_end_matches(".toml").to_owned();
+    if is_deprecated_path(&file.path) {
+        rule.lifecycle = Lifecycle::Deprecated;
     }
+    rule.url = Some(url(&file.path));
+    rule.diagnostics = vec![d];
+    rule
 }
 
 /// `2023/01/31` → `2023-01-31`; anything else is kept as written, with a warning.
@@ -213,56 +186,14 @@ fn build(file: &SourceFile, parsed: RuleFile) -> Rule {
         );
     }
     let query_text = rule.query.clone().unwrap_or_default();
-    let (language, mut expr) = match language(&rule, &rule_type) {
-        Err(other) => {
-            let d = diag::unknown_language(path, &other);
-            let e = Expr::Opaque(Opaque {
-                text: query_text.clone(),
-                reason: d.message.clone(),
-                fields: Vec::new(),
-                span: None,
-            });
-            diags.push(d);
-            (Language::None, e)
-        }
-        Ok(Language::None) => {
-            let span = key_line(&file.text, "machine_learning_job_id");
-            diags.push(diag::machine_learning_job(path, span));
-            (Language::None, ml_expr(&rule, span))
-        }
-        Ok(lang) if rule.query.is_none() => {
-            let d = diag::missing_query(path, &rule_type);
-            let e = Expr::Opaque(Opaque {
-                text: String::new(),
-                reason: d.message.clone(),
-                fields: Vec::new(),
-                span: None,
-            });
-            diags.push(d);
-            (lang, e)
-        }
-        Ok(lang) => {
-            let q = parse_query(lang, &query_text);
-            let loc = locate(&file.text, "query", &query_text);
-            if loc.is_none() {
-                diags.push(diag::query_not_located(path));
-            }
-            let to_file = |s: Span| match &loc {
-                Some(l) => Span::new(l.to_file(s.start as usize), l.to_file(s.end as usize)),
-                None => s,
-            };
-            let mut e = q.expr;
-            map_spans(&mut e, &to_file);
-            for d in q.diagnostics {
-                let span = to_file(d.span);
-                diags.push(d.into_diagnostic(path, 0).with_span(span));
-            }
-            for h in q.telemetry {
-                push_hint(&mut telemetry, h);
-            }
-            (lang, e)
-        }
-    };
+    let (language, mut expr) = query_expr(
+        file,
+        &rule,
+        &rule_type,
+        &query_text,
+        &mut telemetry,
+        &mut diags,
+    );
     category_hints(&expr, &mut telemetry);
     let mut filter_items = Vec::new();
     for f in &rule.filters {
@@ -328,6 +259,69 @@ fn build(file: &SourceFile, parsed: RuleFile) -> Rule {
     }
 }
 
+/// The rule's language and its query's expression (spans in file coordinates), or an opaque
+/// node saying why there is none; the query's diagnostics and telemetry hints are added.
+fn query_expr(
+    file: &SourceFile,
+    rule: &RuleBody,
+    rule_type: &str,
+    query_text: &str,
+    telemetry: &mut Vec<TelemetryHint>,
+    diags: &mut Vec<Diagnostic>,
+) -> (Language, Expr) {
+    let path = file.path.as_str();
+    match language(rule, rule_type) {
+        Err(other) => {
+            let d = diag::unknown_language(path, &other);
+            let e = Expr::Opaque(Opaque {
+                text: query_text.to_owned(),
+                reason: d.message.clone(),
+                fields: Vec::new(),
+                span: None,
+            });
+            diags.push(d);
+            (Language::None, e)
+        }
+        Ok(Language::None) => {
+            let span = key_line(&file.text, "machine_learning_job_id");
+            diags.push(diag::machine_learning_job(path, span));
+            (Language::None, ml_expr(rule, span))
+        }
+        Ok(lang) if rule.query.is_none() => {
+            let d = diag::missing_query(path, rule_type);
+            let e = Expr::Opaque(Opaque {
+                text: String::new(),
+                reason: d.message.clone(),
+                fields: Vec::new(),
+                span: None,
+            });
+            diags.push(d);
+            (lang, e)
+        }
+        Ok(lang) => {
+            let q = parse_query(lang, query_text);
+            let loc = locate(&file.text, "query", query_text);
+            if loc.is_none() {
+                diags.push(diag::query_not_located(path));
+            }
+            let to_file = |s: Span| match &loc {
+                Some(l) => Span::new(l.to_file(s.start as usize), l.to_file(s.end as usize)),
+                None => s,
+            };
+            let mut e = q.expr;
+            map_spans(&mut e, &to_file);
+            for d in q.diagnostics {
+                let span = to_file(d.span);
+                diags.push(d.into_diagnostic(path, 0).with_span(span));
+            }
+            for h in q.telemetry {
+                push_hint(telemetry, h);
+            }
+            (lang, e)
+        }
+    }
+}
+
 trait WithSpan {
     fn with_span(self, span: Span) -> Self;
 }
@@ -367,55 +361,7 @@ fn wrap_rule_type(
 ) -> Expr {
     let path = file.path.as_str();
     match rule_type {
-        "threshold" => {
-            let Some(th) = &rule.threshold else {
-                diags.push(diag::bad_threshold(
-                    path,
-                    "threshold rule without [rule.threshold]",
-                ));
-                return expr;
-            };
-            let group_by = th.field.clone().map(|f| f.into_vec()).unwrap_or_default();
-            let count = Aggregation {
-                kind: AggKind::EventCount,
-                function: Some("count".into()),
-                input: Some(Box::new(expr)),
-                rule_refs: Vec::new(),
-                fields: Vec::new(),
-                group_by: group_by.clone(),
-                timespan: None,
-                // Elastic alerts when the count reaches the value.
-                condition: th.value.map(|v| Comparison {
-                    op: RangeOp::Gte,
-                    value: v,
-                }),
-                text: Some(format!(
-                    "threshold: count >= {} by {group_by:?}",
-                    th.value.unwrap_or(0.0)
-                )),
-            };
-            th.cardinality
-                .iter()
-                .fold(Expr::Aggregation(count), |inner, c| {
-                    Expr::Aggregation(Aggregation {
-                        kind: AggKind::ValueCount,
-                        function: Some("cardinality".into()),
-                        input: Some(Box::new(inner)),
-                        rule_refs: Vec::new(),
-                        fields: vec![c.field.clone()],
-                        group_by: group_by.clone(),
-                        timespan: None,
-                        condition: Some(Comparison {
-                            op: RangeOp::Gte,
-                            value: c.value,
-                        }),
-                        text: Some(format!(
-                            "threshold cardinality: distinct {} >= {}",
-                            c.field, c.value
-                        )),
-                    })
-                })
-        }
+        "threshold" => threshold(rule, expr, path, diags),
         "new_terms" => {
             let Some(nt) = &rule.new_terms else {
                 return expr;
@@ -472,6 +418,58 @@ fn wrap_rule_type(
         }
         _ => expr,
     }
+}
+
+/// A threshold rule: a count of the query's events (by the threshold's fields), with a
+/// distinct count per cardinality clause around it.
+fn threshold(rule: &RuleBody, expr: Expr, path: &str, diags: &mut Vec<Diagnostic>) -> Expr {
+    let Some(th) = &rule.threshold else {
+        diags.push(diag::bad_threshold(
+            path,
+            "threshold rule without [rule.threshold]",
+        ));
+        return expr;
+    };
+    let group_by = th.field.clone().map(|f| f.into_vec()).unwrap_or_default();
+    let count = Aggregation {
+        kind: AggKind::EventCount,
+        function: Some("count".into()),
+        input: Some(Box::new(expr)),
+        rule_refs: Vec::new(),
+        fields: Vec::new(),
+        group_by: group_by.clone(),
+        timespan: None,
+        // Elastic alerts when the count reaches the value.
+        condition: th.value.map(|v| Comparison {
+            op: RangeOp::Gte,
+            value: v,
+        }),
+        text: Some(format!(
+            "threshold: count >= {} by {group_by:?}",
+            th.value.unwrap_or(0.0)
+        )),
+    };
+    th.cardinality
+        .iter()
+        .fold(Expr::Aggregation(count), |inner, c| {
+            Expr::Aggregation(Aggregation {
+                kind: AggKind::ValueCount,
+                function: Some("cardinality".into()),
+                input: Some(Box::new(inner)),
+                rule_refs: Vec::new(),
+                fields: vec![c.field.clone()],
+                group_by: group_by.clone(),
+                timespan: None,
+                condition: Some(Comparison {
+                    op: RangeOp::Gte,
+                    value: c.value,
+                }),
+                text: Some(format!(
+                    "threshold cardinality: distinct {} >= {}",
+                    c.field, c.value
+                )),
+            })
+        })
 }
 
 #[cfg(test)]

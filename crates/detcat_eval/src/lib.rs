@@ -6,8 +6,8 @@
 //!
 //! - [`read`]: EVTX (via the `evtx` crate), JSON, JSON Lines — auto-detected — into
 //!   [`Event`]s with raw fields, canonical fields (through the taxonomy, plus derived ones
-//!   such as `process.name` from an image path) and provenance selectors, so an Elastic or
-//!   Splunk rule evaluates on a Sysmon recording.
+//!   such as `process.name` from an image path) and provenance selectors, so a rule of any
+//!   vendor evaluates on a Sysmon recording.
 //! - [`Engine`]: rules compiled once (pre-lowered literals, substring finders, anchored glob
 //!   segments, the regular expressions of one field in one `RegexSet`) and run per stream,
 //!   rules in parallel. Evaluation is three-valued: an opaque part, an unresolved Sigma

@@ -3,7 +3,7 @@
 //!
 //! A test *passes* when the rule fires exactly `match_count` times (at least once when the
 //! count is not stated) on both forms. Every recording is also run against every other rule,
-//! so each result lists the Elastic and Splunk rules that fire on the same attack.
+//! so each result lists the other vendors' rules that fire on the same attack.
 
 use std::path::{Path, PathBuf};
 
@@ -67,7 +67,7 @@ pub struct RegressResult {
     pub events: usize,
     /// Other Sigma rules that fire on the recording.
     pub also_sigma: Vec<Firing>,
-    /// Elastic and Splunk rules that fire on the recording.
+    /// Rules of the other vendors that fire on the recording.
     pub cross_vendor: Vec<Firing>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diagnostics: Vec<ReadDiagnostic>,

@@ -1,6 +1,6 @@
 //! The normalized detection-rule model of detcat.
 //!
-//! Every vendor parser (Sigma, Elastic, Splunk, …) turns its rules into [`Rule`]s made of the
+//! Every vendor parser (one crate per vendor of the registry, [`Vendor::info`]) turns its rules into [`Rule`]s made of the
 //! same parts: identity metadata, ATT&CK references, telemetry hints, an [`Expr`] tree of
 //! `and` / `or` / `not` over [`Predicate`]s, and [`Diagnostic`]s for everything that did not
 //! parse. Nothing downstream (taxonomy, catalog, web) ever looks at vendor syntax again.
@@ -25,8 +25,10 @@ mod diagnostic;
 mod expr;
 mod names;
 mod outline;
+pub mod render;
 mod rule;
 mod source;
+mod vendor;
 pub mod wildcard;
 
 pub use diagnostic::{Diagnostic, Severity};
@@ -35,7 +37,6 @@ pub use expr::{
     RangeOp, RegexFlags, Role, SeqKind, SeqStep, Sequence, Value,
 };
 pub use outline::{MAX_OUTLINE_DEPTH, OutlineItem};
-pub use rule::{
-    AttackRefs, FileOutcome, Language, Lifecycle, ParseStatus, Rule, TelemetryHint, Vendor,
-};
+pub use rule::{AttackRefs, FileOutcome, Language, Lifecycle, ParseStatus, Rule, TelemetryHint};
 pub use source::{LineCol, LineIndex, SourceFile, Span};
+pub use vendor::{Discovery, Upstream, Vendor, VendorInfo, VendorParser};

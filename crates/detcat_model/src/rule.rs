@@ -2,48 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Diagnostic, Expr};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Vendor {
-    Sigma,
-    Elastic,
-    Splunk,
-}
-
-impl Vendor {
-    pub const ALL: [Vendor; 3] = [Vendor::Sigma, Vendor::Elastic, Vendor::Splunk];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vendor::Sigma => "sigma",
-            Vendor::Elastic => "elastic",
-            Vendor::Splunk => "splunk",
-        }
-    }
-
-    /// Display name (`Sigma`, `Elastic`, `Splunk`).
-    pub fn title(self) -> &'static str {
-        match self {
-            Vendor::Sigma => "Sigma",
-            Vendor::Elastic => "Elastic",
-            Vendor::Splunk => "Splunk",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Vendor> {
-        Vendor::ALL
-            .into_iter()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s))
-    }
-}
-
-impl std::fmt::Display for Vendor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::{Diagnostic, Expr, Vendor};
 
 /// The language a rule's query is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -112,9 +71,9 @@ pub enum TelemetryHint {
     Index { pattern: String },
     /// Elastic `Data Source: …` tag value (`Sysmon`, `Elastic Defend`).
     DataSourceTag { name: String },
-    /// Splunk `data_source` entry (`Sysmon EventID 1`).
+    /// A named data source entry (`data_source: Sysmon EventID 1`).
     DataSource { name: String },
-    /// Splunk datamodel (`Endpoint.Processes`).
+    /// A data model dataset (`Endpoint.Processes`).
     Datamodel { name: String },
 }
 
@@ -144,7 +103,7 @@ impl ParseStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
     pub vendor: Vendor,
-    /// Upstream id (Sigma `id`, Elastic `rule_id`, Splunk `id`); the file path when absent.
+    /// Upstream id (the rule's own id key, e.g. Elastic `rule_id`); the file path when absent.
     pub id: String,
     pub title: String,
     pub description: String,
@@ -152,12 +111,12 @@ pub struct Rule {
     /// ISO dates as written upstream (`2023-01-31`, Sigma's `2023/01/31` normalized to dashes).
     pub created: Option<String>,
     pub modified: Option<String>,
-    /// Sigma `status`, Elastic `maturity`, Splunk `status`.
+    /// The vendor's life-cycle word as written (`status`, Elastic `maturity`).
     pub status: Option<String>,
-    /// Sigma `level`, Elastic `severity`, Splunk risk level (where stated).
+    /// The vendor's severity as written (Sigma `level`, Elastic `severity`; where stated).
     pub severity: Option<String>,
-    /// Vendor rule type: Sigma `detection`/`correlation`/`filter`; Elastic `query`/`eql`/
-    /// `threshold`/…; Splunk `TTP`/`Anomaly`/`Hunting`/….
+    /// Vendor rule type as the vendor names it (Sigma `detection`/`correlation`/`filter`;
+    /// Elastic `query`/`eql`/`threshold`/…; `TTP`/`Anomaly`/`Hunting`/…).
     pub rule_type: String,
     pub language: Language,
     pub lifecycle: Lifecycle,
@@ -178,6 +137,50 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The rule standing for a file (or a document of one) whose query could not be read:
+    /// id and path are `path`, the title its file name, the expression one opaque node
+    /// holding `opaque_text` with `reason`, everything else empty (`rule_type` `unknown`,
+    /// active). Parsers fill in what they did read; with an error diagnostic the rule counts
+    /// as failed ([`Rule::status`]).
+    pub fn failed(
+        vendor: Vendor,
+        language: Language,
+        path: &str,
+        opaque_text: String,
+        reason: impl Into<String>,
+    ) -> Rule {
+        Rule {
+            vendor,
+            id: path.to_owned(),
+            title: path.rsplit('/').next().unwrap_or(path).to_owned(),
+            description: String::new(),
+            authors: Vec::new(),
+            created: None,
+            modified: None,
+            status: None,
+            severity: None,
+            rule_type: "unknown".to_owned(),
+            language,
+            lifecycle: Lifecycle::Active,
+            path: path.to_owned(),
+            document: 0,
+            url: None,
+            references: Vec::new(),
+            false_positives: Vec::new(),
+            tags: Vec::new(),
+            attack: AttackRefs::default(),
+            telemetry: Vec::new(),
+            query: String::new(),
+            expr: Expr::Opaque(crate::Opaque {
+                text: opaque_text,
+                reason: reason.into(),
+                fields: Vec::new(),
+                span: None,
+            }),
+            diagnostics: Vec::new(),
+        }
+    }
+
     /// Normalized, partial or failed — derived, never stored separately, so it cannot drift.
     ///
     /// A rule *fails* when nothing of its query could be parsed: its whole expr is one opaque

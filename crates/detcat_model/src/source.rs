@@ -53,6 +53,17 @@ impl Span {
     pub fn is_empty(self) -> bool {
         self.start == self.end
     }
+
+    /// The bytes `start..end` as a `usize` range.
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The text under this span in `text`: empty when the span lies outside it or does not
+    /// fall on character boundaries (spans of untrusted input are never trusted blindly).
+    pub fn slice(self, text: &str) -> &str {
+        text.get(self.range()).unwrap_or_default()
+    }
 }
 
 /// A 1-based line and column (columns count Unicode scalar values, as editors do).

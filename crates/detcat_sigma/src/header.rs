@@ -1,7 +1,10 @@
 //! Rule metadata read from the YAML mapping into a typed struct.
 
-use detcat_model::{AttackRefs, TelemetryHint};
-use detcat_yaml::Node;
+use detcat_model::{AttackRefs, Diagnostic, TelemetryHint};
+use detcat_yaml::{Checked, Node, from_node};
+use serde::Deserialize;
+
+use crate::diagnostics as diag;
 
 /// The metadata keys of a Sigma rule (everything but the detection logic).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,9 +25,49 @@ pub(crate) struct Header {
     pub(crate) extra: Vec<String>,
 }
 
-/// Top-level keys with a meaning besides the typed [`SCALAR_KEYS`] and [`LIST_KEYS`].
-const OTHER_KNOWN: [&str; 8] = [
-    "logsource",
+/// A Sigma document's metadata as written, read by serde over the YAML tree: a value of the
+/// wrong type is kept as a [`Checked`] error with its span and reported by [`Header::read`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawHeader {
+    id: Option<Checked<String>>,
+    title: Option<Checked<String>>,
+    name: Option<Checked<String>>,
+    description: Option<Checked<String>>,
+    author: Option<Checked<String>>,
+    date: Option<Checked<String>>,
+    modified: Option<Checked<String>>,
+    status: Option<Checked<String>>,
+    level: Option<Checked<String>>,
+    references: Option<Checked<Strings>>,
+    falsepositives: Option<Checked<Strings>>,
+    tags: Option<Checked<Strings>>,
+    /// Present means a mapping: `logsource: ~` is reported too.
+    #[serde(deserialize_with = "present")]
+    logsource: Option<Checked<RawLogsource>>,
+}
+
+/// A scalar or a list of scalars; null items are skipped, other items of the wrong type kept
+/// as errors.
+type Strings = Vec<Option<Checked<String>>>;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawLogsource {
+    product: Option<Checked<String>>,
+    category: Option<Checked<String>>,
+    service: Option<Checked<String>>,
+}
+
+/// A present key is `Some` even when its value is null (which then fails to be a `T`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// Top-level keys with a meaning besides the metadata of [`RawHeader`].
+const OTHER_KNOWN: [&str; 7] = [
     "detection",
     "correlation",
     "filter",
@@ -34,70 +77,8 @@ const OTHER_KNOWN: [&str; 8] = [
     "license",
 ];
 
-fn is_known(key: &str) -> bool {
-    [&SCALAR_KEYS[..], &LIST_KEYS[..], &OTHER_KNOWN[..]]
-        .iter()
-        .any(|keys| keys.contains(&key))
-}
-
-impl Header {
-    pub(crate) fn read(doc: &Node) -> Header {
-        let text = |key: &str| {
-            doc.get(key)
-                .and_then(Node::scalar_text)
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-        };
-        let list = |key: &str| -> Vec<String> {
-            match doc.get(key) {
-                Some(n) => match n.as_seq() {
-                    Some(items) => items.iter().filter_map(Node::scalar_text).collect(),
-                    None => n.scalar_text().into_iter().collect(),
-                },
-                None => Vec::new(),
-            }
-        };
-        let date = |key: &str| text(key).map(|d| d.replace('/', "-"));
-        let logsource = doc
-            .get("logsource")
-            .filter(|n| n.as_map().is_some())
-            .map(|ls| {
-                let field = |k: &str| ls.get(k).and_then(Node::scalar_text);
-                TelemetryHint::SigmaLogsource {
-                    product: field("product"),
-                    category: field("category"),
-                    service: field("service"),
-                }
-            });
-        let extra = doc
-            .as_map()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|(k, _)| k.scalar_text())
-            .filter(|k| !is_known(k))
-            .collect();
-        Header {
-            id: text("id"),
-            title: text("title"),
-            description: text("description").unwrap_or_default(),
-            authors: text("author")
-                .map(|a| split_authors(&a))
-                .unwrap_or_default(),
-            created: date("date"),
-            modified: date("modified"),
-            status: text("status"),
-            level: text("level"),
-            references: list("references"),
-            false_positives: list("falsepositives"),
-            tags: list("tags"),
-            logsource,
-            extra,
-        }
-    }
-}
-
-/// Keys whose value must be a scalar, and keys whose value must be a scalar or a list of them.
-const SCALAR_KEYS: [&str; 9] = [
+/// The keys of [`RawHeader`].
+const HEADER_KEYS: [&str; 13] = [
     "id",
     "title",
     "name",
@@ -107,44 +88,138 @@ const SCALAR_KEYS: [&str; 9] = [
     "modified",
     "status",
     "level",
+    "references",
+    "falsepositives",
+    "tags",
+    "logsource",
 ];
-const LIST_KEYS: [&str; 3] = ["references", "falsepositives", "tags"];
 
-/// A warning for each metadata value of the wrong YAML type (`title: [1, 2]`): the header
-/// ignores such values, and the reader must learn why a title is missing.
-pub(crate) fn type_diagnostics(doc: &Node, path: &str) -> Vec<detcat_model::Diagnostic> {
-    let mut out = Vec::new();
-    for key in SCALAR_KEYS {
-        if let Some(n) = doc.get(key).filter(|n| !n.is_scalar() && !n.is_null()) {
-            out.push(crate::diagnostics::wrong_type(
-                path, key, "a string", n.span,
-            ));
-        }
+fn is_known(key: &str) -> bool {
+    HEADER_KEYS.contains(&key) || OTHER_KNOWN.contains(&key)
+}
+
+/// Turns checked values into plain ones, with a `sigma::wrong-type` warning per wrong type.
+struct Reader<'a> {
+    path: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    /// A scalar, trimmed; empty is absent.
+    fn text(&mut self, key: &str, value: Option<Checked<String>>) -> Option<String> {
+        let path = self.path;
+        value?
+            .or_report(&mut self.diags, |span| {
+                diag::wrong_type(path, key, "a string", span)
+            })
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
     }
-    for key in LIST_KEYS {
-        let Some(n) = doc.get(key) else { continue };
-        let bad = match n.as_seq() {
-            Some(items) => items.iter().find(|i| !i.is_scalar()),
-            None => (!n.is_scalar() && !n.is_null()).then_some(n),
+
+    /// The scalars of a list (or of a lone scalar); the first wrong item is reported.
+    fn list(&mut self, key: &str, value: Option<Checked<Strings>>) -> Vec<String> {
+        let path = self.path;
+        let expected = "a string or a list of strings";
+        let Some(items) = value.and_then(|v| {
+            v.or_report(&mut self.diags, |span| {
+                diag::wrong_type(path, key, expected, span)
+            })
+        }) else {
+            return Vec::new();
         };
-        if let Some(bad) = bad {
-            out.push(crate::diagnostics::wrong_type(
-                path,
-                key,
-                "a string or a list of strings",
-                bad.span,
-            ));
+        let mut reported = false;
+        let mut out = Vec::new();
+        for item in items.into_iter().flatten() {
+            match item.value {
+                Ok(v) => out.push(v),
+                Err(_) if !reported => {
+                    reported = true;
+                    self.diags
+                        .push(diag::wrong_type(path, key, expected, item.span));
+                }
+                Err(_) => {}
+            }
         }
+        out
     }
-    if let Some(n) = doc.get("logsource").filter(|n| n.as_map().is_none()) {
-        out.push(crate::diagnostics::wrong_type(
+}
+
+impl Header {
+    /// Reads the metadata of one document (a mapping) with a warning for each value of the
+    /// wrong YAML type (`title: [1, 2]`): such a value is ignored, and the reader must learn
+    /// why a title is missing.
+    pub(crate) fn read(doc: &Node, path: &str) -> (Header, Vec<Diagnostic>) {
+        let raw: RawHeader = match from_node(doc) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let span = e.span.unwrap_or(doc.span);
+                return (
+                    Header::default(),
+                    vec![diag::wrong_type(path, "the document", "a mapping", span)],
+                );
+            }
+        };
+        let mut r = Reader {
             path,
-            "logsource",
-            "a mapping",
-            n.span,
-        ));
+            diags: Vec::new(),
+        };
+        let id = r.text("id", raw.id);
+        let title = r.text("title", raw.title);
+        r.text("name", raw.name);
+        let description = r.text("description", raw.description);
+        let author = r.text("author", raw.author);
+        let created = r.text("date", raw.date).map(|d| d.replace('/', "-"));
+        let modified = r
+            .text("modified", raw.modified)
+            .map(|d| d.replace('/', "-"));
+        let status = r.text("status", raw.status);
+        let level = r.text("level", raw.level);
+        let references = r.list("references", raw.references);
+        let false_positives = r.list("falsepositives", raw.falsepositives);
+        let tags = r.list("tags", raw.tags);
+        let logsource = raw
+            .logsource
+            .and_then(|ls| {
+                ls.or_report(&mut r.diags, |span| {
+                    diag::wrong_type(path, "logsource", "a mapping", span)
+                })
+            })
+            .map(|ls| {
+                let mut field = |key: &str, v: Option<Checked<String>>| {
+                    v?.or_report(&mut r.diags, |span| {
+                        diag::wrong_type(path, &format!("logsource.{key}"), "a string", span)
+                    })
+                };
+                TelemetryHint::SigmaLogsource {
+                    product: field("product", ls.product),
+                    category: field("category", ls.category),
+                    service: field("service", ls.service),
+                }
+            });
+        let extra = doc
+            .as_map()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, _)| k.scalar_text())
+            .filter(|k| !is_known(k))
+            .collect();
+        let header = Header {
+            id,
+            title,
+            description: description.unwrap_or_default(),
+            authors: author.map(|a| split_authors(&a)).unwrap_or_default(),
+            created,
+            modified,
+            status,
+            level,
+            references,
+            false_positives,
+            tags,
+            logsource,
+            extra,
+        };
+        (header, r.diags)
     }
-    out
 }
 
 fn split_authors(text: &str) -> Vec<String> {
@@ -219,7 +294,8 @@ mod tests {
     fn header_fields() {
         let text = "title: T\nid: 123\nauthor: A B, C D\ndate: 2023/01/31\nstatus: test\nlevel: high\ntags: [attack.t1]\nlogsource:\n  product: windows\n  category: process_creation\nfalsepositives: Admin\ncustom: 1\n";
         let docs = parse_documents(text, &Limits::default()).unwrap_or_default();
-        let h = Header::read(&docs[0]);
+        let (h, diags) = Header::read(&docs[0], "x.yml");
+        assert!(diags.is_empty());
         assert_eq!(h.id.as_deref(), Some("123"));
         assert_eq!(h.authors, ["A B", "C D"]);
         assert_eq!(h.created.as_deref(), Some("2023-01-31"));
@@ -232,6 +308,30 @@ mod tests {
                 category: Some("process_creation".into()),
                 service: None
             })
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_warnings_at_the_value_not_silent_gaps() {
+        let text = "title: [1]\ntags: [a, {b: 1}]\nlogsource: ~\nlevel: high\n";
+        let docs = parse_documents(text, &Limits::default()).unwrap_or_default();
+        let (h, diags) = Header::read(&docs[0], "x.yml");
+        assert_eq!(h.title, None);
+        assert_eq!(h.tags, ["a"]);
+        assert_eq!(h.level.as_deref(), Some("high"));
+        let found: Vec<(&str, &str)> = diags
+            .iter()
+            .map(|d| {
+                let span = d.span.unwrap_or_default();
+                (
+                    d.message.split('`').nth(1).unwrap_or(""),
+                    &text[span.start as usize..span.end as usize],
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [("title", "[1]"), ("tags", "{b: 1}"), ("logsource", "~")]
         );
     }
 }

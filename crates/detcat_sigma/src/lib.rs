@@ -44,7 +44,7 @@ mod value;
 
 use rayon::prelude::*;
 
-use detcat_model::{FileOutcome, SourceFile};
+use detcat_model::{FileOutcome, SourceFile, Vendor, VendorParser};
 
 pub use condition::{ConditionAst, ConditionError, parse_condition};
 pub use files::{MAX_DOCUMENTS, MAX_FILE_BYTES};
@@ -56,6 +56,20 @@ pub use files::{MAX_DOCUMENTS, MAX_FILE_BYTES};
 /// READMEs and other non-YAML files come back with `non_rule` set.
 pub fn parse_files(files: &[SourceFile]) -> Vec<FileOutcome> {
     files.par_iter().map(files::parse_file).collect()
+}
+
+/// The Sigma entry of the vendor registry: [`parse_files`] behind [`VendorParser`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parser;
+
+impl VendorParser for Parser {
+    fn vendor(&self) -> Vendor {
+        Vendor::Sigma
+    }
+
+    fn parse_files(&self, files: &[SourceFile]) -> Vec<FileOutcome> {
+        parse_files(files)
+    }
 }
 
 /// Parses one file (sequentially); the building block of [`parse_files`].

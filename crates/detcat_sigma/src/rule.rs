@@ -1,6 +1,6 @@
 //! One YAML document into one [`Rule`].
 
-use detcat_model::{Diagnostic, Expr, Language, Lifecycle, Opaque, Rule, Span, Vendor};
+use detcat_model::{Diagnostic, Expr, Language, Lifecycle, Rule, Span, Vendor};
 use detcat_yaml::{Node, NodeValue};
 
 use crate::condition::{Resolver, parse_condition, resolve};
@@ -35,36 +35,21 @@ impl FileCtx<'_> {
         reason: &str,
         diagnostics: Vec<Diagnostic>,
     ) -> Rule {
-        Rule {
-            vendor: Vendor::Sigma,
-            id: self.path.to_owned(),
-            title: self.stem(),
-            description: String::new(),
-            authors: Vec::new(),
-            created: None,
-            modified: None,
-            status: None,
-            severity: None,
-            rule_type: "detection".to_owned(),
-            language: Language::Sigma,
-            lifecycle: self.lifecycle,
-            path: self.path.to_owned(),
-            document,
-            url: Some(self.url()),
-            references: Vec::new(),
-            false_positives: Vec::new(),
-            tags: Vec::new(),
-            attack: Default::default(),
-            telemetry: Vec::new(),
-            query: opaque_text.clone(),
-            expr: Expr::Opaque(Opaque {
-                text: opaque_text,
-                reason: reason.to_owned(),
-                fields: Vec::new(),
-                span: None,
-            }),
-            diagnostics,
-        }
+        let mut rule = Rule::failed(
+            Vendor::Sigma,
+            Language::Sigma,
+            self.path,
+            opaque_text.clone(),
+            reason,
+        );
+        rule.title = self.stem();
+        rule.rule_type = "detection".to_owned();
+        rule.lifecycle = self.lifecycle;
+        rule.document = document;
+        rule.url = Some(self.url());
+        rule.query = opaque_text;
+        rule.diagnostics = diagnostics;
+        rule
     }
 }
 
@@ -82,8 +67,8 @@ pub(crate) fn build(ctx: &FileCtx<'_>, document: u32, doc: &Node) -> Rule {
             dup.span,
         ));
     }
-    let header = Header::read(doc);
-    diags.extend(crate::header::type_diagnostics(doc, ctx.path));
+    let (header, header_diags) = Header::read(doc, ctx.path);
+    diags.extend(header_diags);
     let (rule_type, block) = if let Some(b) = doc.get("correlation") {
         ("correlation", b)
     } else if let Some(b) = doc.get("filter") {
@@ -153,9 +138,7 @@ fn apply_header(rule: &mut Rule, ctx: &FileCtx<'_>, h: Header) {
 }
 
 fn slice(text: &str, span: Span) -> String {
-    text.get(span.start as usize..span.end as usize)
-        .unwrap_or_default()
-        .to_owned()
+    span.slice(text).to_owned()
 }
 
 /// A `detection` (or `filter`) block: identifiers, then the condition(s) over them.

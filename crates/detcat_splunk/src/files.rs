@@ -1,6 +1,6 @@
 //! The corpus' `splunk/` folder: which file is what, macros first, detections in parallel.
 
-use detcat_model::{Diagnostic, FileOutcome, SourceFile};
+use detcat_model::{Diagnostic, FileOutcome, SourceFile, Vendor, VendorParser};
 use detcat_yaml::{Limits, parse_documents};
 use rayon::prelude::*;
 
@@ -153,4 +153,18 @@ pub fn parse_files(files: &[SourceFile]) -> Vec<FileOutcome> {
         }
     }
     outcomes
+}
+
+/// The Splunk entry of the vendor registry: [`parse_files`] behind [`VendorParser`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parser;
+
+impl VendorParser for Parser {
+    fn vendor(&self) -> Vendor {
+        Vendor::Splunk
+    }
+
+    fn parse_files(&self, files: &[SourceFile]) -> Vec<FileOutcome> {
+        parse_files(files)
+    }
 }

@@ -46,7 +46,8 @@ mod yaml_map;
 
 pub use detection::{Detection, SearchText, Tags};
 pub use files::{
-    Context, FileKind, load_context, load_context_with_diagnostics, load_macros, parse_files,
+    Context, FileKind, Parser, load_context, load_context_with_diagnostics, load_macros,
+    parse_files,
 };
 pub use offsets::ValueOffsets;
 pub use rule::{QueryOutcome, UPSTREAM, parse_detection, parse_query};

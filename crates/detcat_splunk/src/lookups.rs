@@ -11,10 +11,11 @@
 use std::collections::HashMap;
 
 use detcat_model::{Diagnostic, SourceFile};
-use detcat_yaml::{Limits, parse_documents};
+use detcat_yaml::{Checked, Limits, from_node, parse_documents};
+use serde::Deserialize;
 
 use crate::diagnostics as diag;
-use crate::yaml_map::MapReader;
+use crate::yaml_map::Reader;
 
 /// How a lookup column matches an event value (`match_type: WILDCARD(col), CIDR(col)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +157,17 @@ pub fn load_lookups(files: &[SourceFile]) -> (LookupTables, Vec<(usize, Vec<Diag
     (tables, per_file)
 }
 
+/// A lookup definition (`lookups/*.yml`) as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawLookup {
+    name: Option<Checked<String>>,
+    filename: Option<Checked<String>>,
+    match_type: Option<Checked<String>>,
+    case_sensitive_match: Option<Checked<String>>,
+    default_match: Option<Checked<String>>,
+}
+
 /// One definition file into a table without rows.
 fn definition(file: &SourceFile) -> (Option<LookupTable>, Vec<Diagnostic>) {
     let docs = match parse_documents(&file.text, &Limits::default()) {
@@ -165,24 +177,27 @@ fn definition(file: &SourceFile) -> (Option<LookupTable>, Vec<Diagnostic>) {
     let Some(doc) = docs.first().filter(|d| d.as_map().is_some()) else {
         return (None, vec![diag::not_a_mapping(&file.path, "lookup")]);
     };
-    let mut r = MapReader::new(doc, &file.path);
-    let Some(name) = r.string("name").map(|n| n.trim().to_owned()) else {
+    let raw: RawLookup = from_node(doc).unwrap_or_default();
+    let mut r = Reader::new(&file.path);
+    let Some(name) = r.string("name", raw.name).map(|n| n.trim().to_owned()) else {
         r.diags
             .push(diag::missing_key(&file.path, "name", "lookup definition"));
         return (None, r.diags);
     };
     let filename = r
-        .string("filename")
+        .string("filename", raw.filename)
         .map(|f| f.trim().to_owned())
         .filter(|f| !f.is_empty());
     let match_types = r
-        .string("match_type")
+        .string("match_type", raw.match_type)
         .map(|m| parse_match_types(&m))
         .unwrap_or_default();
     let case_sensitive = r
-        .string("case_sensitive_match")
+        .string("case_sensitive_match", raw.case_sensitive_match)
         .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
-    let default_match = r.string("default_match").map(|v| v.trim().to_owned());
+    let default_match = r
+        .string("default_match", raw.default_match)
+        .map(|v| v.trim().to_owned());
     let table = LookupTable {
         name,
         filename,

@@ -1,72 +1,50 @@
-//! Small helpers to read a `detcat_yaml` tree into typed structs by hand.
+//! What the typed readers of this crate share: values read by serde over the YAML tree
+//! ([`detcat_yaml::from_node`]) arrive as [`Checked`] values, and [`Reader`] turns them into
+//! plain ones with a `splunk::wrong-type` warning (with the value's span) per wrong type.
 
 use detcat_model::Diagnostic;
-use detcat_yaml::{Node, NodeValue};
+use detcat_yaml::{Checked, Node, NodeValue};
 
 use crate::diagnostics as diag;
 
-/// Reads fields of one mapping, recording type mismatches as diagnostics.
-pub(crate) struct MapReader<'n> {
-    pub node: &'n Node,
-    pub path: &'n str,
+/// A scalar or a list of scalars; null items are skipped, items of the wrong type kept as
+/// errors.
+pub(crate) type Strings = Vec<Option<Checked<String>>>;
+
+/// Collects the wrong-type warnings of one file.
+pub(crate) struct Reader<'a> {
+    pub path: &'a str,
     pub diags: Vec<Diagnostic>,
 }
 
-impl<'n> MapReader<'n> {
-    pub fn new(node: &'n Node, path: &'n str) -> Self {
+impl<'a> Reader<'a> {
+    pub fn new(path: &'a str) -> Self {
         Self {
-            node,
             path,
             diags: Vec::new(),
         }
     }
 
-    /// A scalar as text (`version: 3` → `"3"`); `None` when absent or null.
-    pub fn string(&mut self, key: &str) -> Option<String> {
-        let v = self.node.get(key)?;
-        match &v.value {
-            NodeValue::Null => None,
-            NodeValue::Seq(_) | NodeValue::Map(_) => {
-                self.diags
-                    .push(diag::wrong_type(self.path, key, "a string", v.span));
-                None
-            }
-            _ => v.scalar_text(),
-        }
+    /// A scalar as text (`version: 3` → `"3"`); `None` when absent, null or of the wrong type.
+    pub fn string(&mut self, key: &str, value: Option<Checked<String>>) -> Option<String> {
+        let path = self.path;
+        value?.or_report(&mut self.diags, |span| {
+            diag::wrong_type(path, key, "a string", span)
+        })
     }
 
-    /// A list of scalars; a lone scalar counts as a list of one.
-    pub fn strings(&mut self, key: &str) -> Vec<String> {
-        let Some(v) = self.node.get(key) else {
+    /// A list of scalars (a lone scalar counts as a list of one); each wrong item is reported.
+    pub fn strings(&mut self, key: &str, value: Option<Checked<Strings>>) -> Vec<String> {
+        let path = self.path;
+        let wrong = |span| diag::wrong_type(path, key, "a list of strings", span);
+        let Some(items) = value.and_then(|v| v.or_report(&mut self.diags, wrong)) else {
             return Vec::new();
         };
-        strings_of(v, key, self.path, &mut self.diags)
-    }
-}
-
-pub(crate) fn strings_of(
-    v: &Node,
-    key: &str,
-    path: &str,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<String> {
-    match &v.value {
-        NodeValue::Null => Vec::new(),
-        NodeValue::Seq(items) => items
-            .iter()
-            .filter_map(|i| {
-                let s = i.scalar_text();
-                if s.is_none() && !i.is_null() {
-                    diags.push(diag::wrong_type(path, key, "a list of strings", i.span));
-                }
-                s
-            })
-            .collect(),
-        NodeValue::Map(_) => {
-            diags.push(diag::wrong_type(path, key, "a list of strings", v.span));
-            Vec::new()
-        }
-        _ => v.scalar_text().into_iter().collect(),
+        items
+            .into_iter()
+            .flatten()
+            .filter_map(|item| item.or_report(&mut self.diags, wrong))
+            .collect()
     }
 }
 

@@ -139,11 +139,7 @@ type FnvMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fnv>>;
 const STACK_KEY: usize = 128;
 
 fn vendor_slot(vendor: Vendor) -> usize {
-    match vendor {
-        Vendor::Sigma => 0,
-        Vendor::Elastic => 1,
-        Vendor::Splunk => 2,
-    }
+    vendor.index()
 }
 
 impl VendorIndex {

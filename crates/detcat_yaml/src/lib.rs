@@ -16,12 +16,14 @@
 //! assert_eq!((id.span.start, id.span.end), (9, 13));
 //! ```
 
+mod de;
 mod error;
 mod loader;
 mod node;
 mod offsets;
 mod resolve;
 
+pub use de::{Checked, DeError, Spanned, from_node};
 pub use error::YamlError;
 pub use node::{Node, NodeValue};
 

@@ -171,27 +171,7 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
             modifiers: pred.modifiers.clone(),
         });
     }
-    // Field-less keyword searches are indicators and exclusions too, under the pseudo-field
-    // `keyword` (values folded when the search is case-insensitive, as for fields).
-    let keywords = rule.expr.keyword_indicators().map(|k| (Role::Indicator, k));
-    for (role, k) in keywords.chain(rule.expr.keyword_exclusions().map(|k| (Role::Exclusion, k))) {
-        for v in &k.values {
-            let original = display_value(k.op, v);
-            let value = if k.case_sensitive {
-                original.clone()
-            } else {
-                original.to_lowercase()
-            };
-            triples.insert(TripleRow {
-                role,
-                field: KEYWORD_FIELD.to_owned(),
-                operator: k.op.as_str().to_owned(),
-                value,
-                original,
-                raw_field: KEYWORD_FIELD.to_owned(),
-            });
-        }
-    }
+    keyword_triples(&rule.expr, &mut triples);
     // Triples are unique per (role, field, operator, value) within a rule: each rule counts
     // at most once per row of the authoring guide.
     let mut triples: Vec<TripleRow> = triples.into_iter().collect();
@@ -211,6 +191,30 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
     };
     analyzed.prepared = Some(prepare(&analyzed));
     analyzed
+}
+
+/// Field-less keyword searches are indicators and exclusions too, under the pseudo-field
+/// `keyword` (values folded when the search is case-insensitive, as for fields).
+fn keyword_triples(expr: &Expr, triples: &mut BTreeSet<TripleRow>) {
+    let keywords = expr.keyword_indicators().map(|k| (Role::Indicator, k));
+    for (role, k) in keywords.chain(expr.keyword_exclusions().map(|k| (Role::Exclusion, k))) {
+        for v in &k.values {
+            let original = display_value(k.op, v);
+            let value = if k.case_sensitive {
+                original.clone()
+            } else {
+                original.to_lowercase()
+            };
+            triples.insert(TripleRow {
+                role,
+                field: KEYWORD_FIELD.to_owned(),
+                operator: k.op.as_str().to_owned(),
+                value,
+                original,
+                raw_field: KEYWORD_FIELD.to_owned(),
+            });
+        }
+    }
 }
 
 pub(super) fn prepare(a: &AnalyzedRule) -> Prepared {

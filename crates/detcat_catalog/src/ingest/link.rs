@@ -138,43 +138,7 @@ impl Attack {
         let diag =
             |code: &str, msg: String| Diagnostic::warning(code, msg, rule.path.clone(), None);
         for tagged in &rule.attack.techniques {
-            let id = match kb.check_technique(tagged) {
-                TechniqueCheck::Ok => tagged.clone(),
-                TechniqueCheck::Deprecated => {
-                    diagnostics.push(diag(
-                        "attack::deprecated-technique",
-                        format!("{tagged} is deprecated in ATT&CK"),
-                    ));
-                    tagged.clone()
-                }
-                TechniqueCheck::Revoked {
-                    replacement: Some(new),
-                } => {
-                    diagnostics.push(Diagnostic::info(
-                        "attack::revoked-technique",
-                        format!(
-                            "{tagged} was revoked by ATT&CK; counted under its replacement {new}"
-                        ),
-                        rule.path.clone(),
-                        None,
-                    ));
-                    new
-                }
-                TechniqueCheck::Revoked { replacement: None } => {
-                    diagnostics.push(diag(
-                        "attack::revoked-technique",
-                        format!("{tagged} was revoked by ATT&CK with no replacement"),
-                    ));
-                    tagged.clone()
-                }
-                TechniqueCheck::Unknown => {
-                    diagnostics.push(diag(
-                        "attack::unknown-technique",
-                        format!("{tagged} is not a technique of the loaded ATT&CK data"),
-                    ));
-                    tagged.clone()
-                }
-            };
+            let id = resolve_technique(kb, &rule.path, tagged, &mut diagnostics);
             if !techniques.iter().any(|(t, _)| *t == id) {
                 techniques.push((id, tagged.clone()));
             }
@@ -229,5 +193,51 @@ impl Attack {
             }
         }
         (techniques, tactics, diagnostics)
+    }
+}
+
+/// The technique a tag counts under (a revoked id's replacement), with a diagnostic when the
+/// tag is deprecated, revoked or unknown.
+fn resolve_technique(
+    kb: &KnowledgeBase,
+    path: &str,
+    tagged: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> String {
+    let diag = |code: &str, msg: String| Diagnostic::warning(code, msg, path, None);
+    match kb.check_technique(tagged) {
+        TechniqueCheck::Ok => tagged.to_owned(),
+        TechniqueCheck::Deprecated => {
+            diagnostics.push(diag(
+                "attack::deprecated-technique",
+                format!("{tagged} is deprecated in ATT&CK"),
+            ));
+            tagged.to_owned()
+        }
+        TechniqueCheck::Revoked {
+            replacement: Some(new),
+        } => {
+            diagnostics.push(Diagnostic::info(
+                "attack::revoked-technique",
+                format!("{tagged} was revoked by ATT&CK; counted under its replacement {new}"),
+                path,
+                None,
+            ));
+            new
+        }
+        TechniqueCheck::Revoked { replacement: None } => {
+            diagnostics.push(diag(
+                "attack::revoked-technique",
+                format!("{tagged} was revoked by ATT&CK with no replacement"),
+            ));
+            tagged.to_owned()
+        }
+        TechniqueCheck::Unknown => {
+            diagnostics.push(diag(
+                "attack::unknown-technique",
+                format!("{tagged} is not a technique of the loaded ATT&CK data"),
+            ));
+            tagged.to_owned()
+        }
     }
 }

@@ -16,9 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
-use detcat_model::{
-    Diagnostic, Expr, FileOutcome, Language, Lifecycle, Opaque, Rule, SourceFile, Vendor,
-};
+use detcat_model::{Diagnostic, FileOutcome, Language, Rule, SourceFile, Vendor};
 use rusqlite::Connection;
 
 pub use analyze::{AnalyzedRule, analyze_one};
@@ -277,15 +275,11 @@ pub fn analyze_corpus<'c>(
 /// of files and the parse time.
 fn parse_corpus(corpus: &Corpus) -> (Vec<Rule>, Vec<FileRow<'_>>, BuildReport, u128) {
     let started = Instant::now();
-    let ((sigma, elastic), splunk) = rayon::join(
-        || {
-            rayon::join(
-                || detcat_sigma::parse_files(&corpus.sigma),
-                || detcat_elastic::parse_files(&corpus.elastic),
-            )
-        },
-        || detcat_splunk::parse_files(&corpus.splunk),
-    );
+    use rayon::prelude::*;
+    let parsed: Vec<(Vendor, Vec<FileOutcome>)> = Vendor::ALL
+        .into_par_iter()
+        .map(|v| (v, crate::vendors::parser(v).parse_files(corpus.files(v))))
+        .collect();
     let parse_ms = started.elapsed().as_millis();
 
     let mut report = BuildReport {
@@ -294,11 +288,7 @@ fn parse_corpus(corpus: &Corpus) -> (Vec<Rule>, Vec<FileRow<'_>>, BuildReport, u
     };
     let mut rules = Vec::new();
     let mut files = Vec::new();
-    for (vendor, outcomes) in [
-        (Vendor::Sigma, sigma),
-        (Vendor::Elastic, elastic),
-        (Vendor::Splunk, splunk),
-    ] {
+    for (vendor, outcomes) in parsed {
         collect_outcomes(
             vendor,
             corpus.files(vendor),
@@ -399,47 +389,20 @@ fn collect_outcomes<'c>(
 
 /// A failed rule standing for a file no parser could read (binary, too large, …).
 fn unreadable_rule(vendor: Vendor, file: &SkippedFile) -> Rule {
-    let title = file
-        .path
-        .rsplit('/')
-        .next()
-        .unwrap_or(&file.path)
-        .to_owned();
-    Rule {
+    let mut rule = Rule::failed(
         vendor,
-        id: file.path.clone(),
-        title,
-        description: String::new(),
-        authors: Vec::new(),
-        created: None,
-        modified: None,
-        status: None,
-        severity: None,
-        rule_type: "unknown".to_owned(),
-        language: Language::None,
-        lifecycle: Lifecycle::Active,
-        path: file.path.clone(),
-        document: 0,
-        url: None,
-        references: Vec::new(),
-        false_positives: Vec::new(),
-        tags: Vec::new(),
-        attack: Default::default(),
-        telemetry: Vec::new(),
-        query: String::new(),
-        expr: Expr::Opaque(Opaque {
-            text: String::new(),
-            reason: file.reason.clone(),
-            fields: Vec::new(),
-            span: None,
-        }),
-        diagnostics: vec![Diagnostic::error(
-            "catalog::unreadable-file",
-            file.reason.clone(),
-            file.path.clone(),
-            None,
-        )],
-    }
+        Language::None,
+        &file.path,
+        String::new(),
+        &file.reason,
+    );
+    rule.diagnostics = vec![Diagnostic::error(
+        "catalog::unreadable-file",
+        file.reason.clone(),
+        file.path.clone(),
+        None,
+    )];
+    rule
 }
 
 /// Upstream ids are not always unique (copied rules, collections sharing an id). The catalog

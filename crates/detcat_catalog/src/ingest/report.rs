@@ -244,57 +244,68 @@ impl BuildReport {
             if !a.techniques.is_empty() {
                 self.attack.rules_with_techniques += 1;
             }
-            if rule.lifecycle != Lifecycle::Active {
-                continue;
+            if rule.lifecycle == Lifecycle::Active {
+                self.tally_taxonomy(a, unmapped, no_event);
             }
-            let windows = is_windows_endpoint(rule);
-            let roles = self
-                .taxonomy
-                .roles
-                .entry(rule.vendor.as_str().to_owned())
-                .or_default();
-            for p in &a.predicates {
-                match p.role {
-                    Role::Selector => roles.selector += 1,
-                    Role::Indicator => roles.indicator += 1,
-                    Role::Exclusion => roles.exclusion += 1,
-                    Role::Other => roles.other += 1,
+        }
+    }
+
+    /// Taxonomy coverage of one active rule: predicate roles, mapped fields (all rules and
+    /// Windows endpoint rules), rules with and without events.
+    fn tally_taxonomy(
+        &mut self,
+        a: &AnalyzedRule,
+        unmapped: &mut HashMap<(bool, Vendor, String), usize>,
+        no_event: &mut HashMap<String, usize>,
+    ) {
+        let rule = &a.rule;
+        let windows = is_windows_endpoint(rule);
+        let roles = self
+            .taxonomy
+            .roles
+            .entry(rule.vendor.as_str().to_owned())
+            .or_default();
+        for p in &a.predicates {
+            match p.role {
+                Role::Selector => roles.selector += 1,
+                Role::Indicator => roles.indicator += 1,
+                Role::Exclusion => roles.exclusion += 1,
+                Role::Other => roles.other += 1,
+            }
+        }
+        roles.rules_with_selector +=
+            usize::from(a.predicates.iter().any(|p| p.role == Role::Selector));
+        for p in &a.predicates {
+            for scope in [false, true] {
+                if scope && !windows {
+                    continue;
+                }
+                let map = if scope {
+                    &mut self.taxonomy.windows_endpoint
+                } else {
+                    &mut self.taxonomy.all
+                };
+                let cov = map.entry(rule.vendor.as_str().to_owned()).or_default();
+                cov.predicates += 1;
+                if p.mapped {
+                    cov.mapped += 1;
+                } else {
+                    *unmapped
+                        .entry((scope, rule.vendor, p.field.clone()))
+                        .or_default() += 1;
                 }
             }
-            roles.rules_with_selector +=
-                usize::from(a.predicates.iter().any(|p| p.role == Role::Selector));
-            for p in &a.predicates {
-                for scope in [false, true] {
-                    if scope && !windows {
-                        continue;
-                    }
-                    let map = if scope {
-                        &mut self.taxonomy.windows_endpoint
-                    } else {
-                        &mut self.taxonomy.all
-                    };
-                    let cov = map.entry(rule.vendor.as_str().to_owned()).or_default();
-                    cov.predicates += 1;
-                    if p.mapped {
-                        cov.mapped += 1;
-                    } else {
-                        *unmapped
-                            .entry((scope, rule.vendor, p.field.clone()))
-                            .or_default() += 1;
-                    }
-                }
-            }
+        }
+        if windows {
+            self.taxonomy.windows_endpoint_rules += 1;
+        }
+        if a.events.is_empty() {
             if windows {
-                self.taxonomy.windows_endpoint_rules += 1;
+                self.taxonomy.windows_endpoint_rules_without_event += 1;
             }
-            if a.events.is_empty() {
-                if windows {
-                    self.taxonomy.windows_endpoint_rules_without_event += 1;
-                }
-                *no_event.entry(telemetry_label(rule)).or_default() += 1;
-            } else {
-                self.taxonomy.rules_with_events += 1;
-            }
+            *no_event.entry(telemetry_label(rule)).or_default() += 1;
+        } else {
+            self.taxonomy.rules_with_events += 1;
         }
     }
 
@@ -415,18 +426,15 @@ mod tests {
         assert_eq!(causes_of(&[]), [NO_CAUSE]);
         let d = |code: &str| Diagnostic::warning(code, "m", "x.yml", None);
         let diags = [
-            d("splunk::lookup-not-normalized"),
+            d("vendor::not-normalized"),
             d("attack::unknown-technique"),
-            Diagnostic::info("splunk::lookup-summarized", "m", "x.yml", None),
-            d("splunk::lookup-not-normalized"),
-            d("splunk::unsupported-command"),
+            Diagnostic::info("vendor::summarized", "m", "x.yml", None),
+            d("vendor::not-normalized"),
+            d("vendor::unsupported-command"),
         ];
         assert_eq!(
             causes_of(&diags),
-            [
-                "splunk::lookup-not-normalized",
-                "splunk::unsupported-command"
-            ]
+            ["vendor::not-normalized", "vendor::unsupported-command"]
         );
     }
 

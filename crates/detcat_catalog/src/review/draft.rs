@@ -5,7 +5,7 @@
 //! through `detcat_splunk`, or a bare query (`--language`) through that language's parser.
 
 use detcat_model::{
-    Diagnostic, Expr, Language, LineIndex, Opaque, Rule, Severity, SourceFile, Span, Vendor,
+    Diagnostic, Expr, Language, LineIndex, Rule, Severity, SourceFile, Span, Vendor,
 };
 use serde::{Deserialize, Serialize};
 
@@ -78,80 +78,55 @@ const ELASTIC_PATH: &str = "elastic/rules/draft.toml";
 const SPLUNK_PATH: &str = "splunk/detections/draft.yml";
 const QUERY_PATH: &str = "draft";
 
-/// Reads a draft. Never panics; any input gets either a rule or diagnostics saying why not.
-pub fn parse_draft(
-    bytes: &[u8],
-    language: Option<DraftLanguage>,
-    splunk: &dyn Fn() -> std::sync::Arc<detcat_splunk::Context>,
-) -> ParsedDraft {
-    let refuse = |code: &str, message: String, at: Option<(u32, u32)>| ParsedDraft {
-        format: None,
-        rule: None,
-        diagnostics: vec![DraftDiagnostic {
-            code: code.to_owned(),
-            severity: "error".to_owned(),
-            message,
-            line: at.map(|a| a.0),
-            column: at.map(|a| a.1),
-        }],
-    };
+/// The draft's text, or the refusal of bytes that are no rule text (too large, not UTF-8,
+/// binary, empty).
+fn decode(bytes: &[u8]) -> Result<&str, DraftDiagnostic> {
     if bytes.len() > MAX_DRAFT_BYTES {
-        return refuse(
+        return Err(refusal(
             "review::too-large",
             format!(
                 "the draft is larger than {} KiB, the limit for a draft rule",
                 MAX_DRAFT_BYTES / 1024
             ),
             Some((1, 1)),
-        );
+        ));
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let at = position(bytes, e.valid_up_to());
-            return refuse(
+            return Err(refusal(
                 "review::not-utf8",
                 "the draft is not UTF-8 text (a binary file?)".to_owned(),
                 Some(at),
-            );
+            ));
         }
     };
     if let Some(nul) = text.find('\0') {
-        return refuse(
+        return Err(refusal(
             "review::binary",
             "the draft holds a NUL byte: it is a binary file, not a rule".to_owned(),
             Some(position(bytes, nul)),
-        );
+        ));
     }
     if text.trim().is_empty() {
-        return refuse(
+        return Err(refusal(
             "review::empty",
             "the draft is empty".to_owned(),
             Some((1, 1)),
-        );
+        ));
     }
-    let format = match language {
-        Some(DraftLanguage::Sigma) => DraftFormat::SigmaYaml,
-        Some(DraftLanguage::Kql) => DraftFormat::KqlQuery,
-        Some(DraftLanguage::Eql) => DraftFormat::EqlQuery,
-        Some(DraftLanguage::Esql) => DraftFormat::EsqlQuery,
-        Some(DraftLanguage::Lucene) => DraftFormat::LuceneQuery,
-        Some(DraftLanguage::Spl) => DraftFormat::SplQuery,
-        None => match detect(text) {
-            Some(f) => f,
-            None => {
-                return refuse(
-                    "review::unknown-format",
-                    "cannot tell the draft's format: a Sigma rule has a top-level `detection:`, \
-                     a Splunk detection a `search:`, an Elastic rule a `[rule]` table; for a \
-                     bare query pass --language kql|eql|esql|lucene|spl"
-                        .to_owned(),
-                    Some((1, 1)),
-                );
-            }
-        },
-    };
-    let rule = match format {
+    Ok(text)
+}
+
+/// The draft parsed by its format's parser: the rule, or diagnostics of a file no rule came
+/// out of.
+fn parse_as(
+    format: DraftFormat,
+    text: &str,
+    splunk: &dyn Fn() -> std::sync::Arc<detcat_splunk::Context>,
+) -> Result<Rule, Vec<Diagnostic>> {
+    match format {
         DraftFormat::SigmaYaml => file_rule(
             detcat_sigma::parse_file(&SourceFile::new(SIGMA_PATH, text)),
             SIGMA_PATH,
@@ -197,7 +172,64 @@ pub fn parse_draft(
                 .collect();
             Ok(rule)
         }
+    }
+}
+
+/// A draft refused with one error diagnostic at `at` (line, column).
+fn refuse(code: &str, message: String, at: Option<(u32, u32)>) -> ParsedDraft {
+    refused(refusal(code, message, at))
+}
+
+fn refused(diagnostic: DraftDiagnostic) -> ParsedDraft {
+    ParsedDraft {
+        format: None,
+        rule: None,
+        diagnostics: vec![diagnostic],
+    }
+}
+
+fn refusal(code: &str, message: String, at: Option<(u32, u32)>) -> DraftDiagnostic {
+    DraftDiagnostic {
+        code: code.to_owned(),
+        severity: "error".to_owned(),
+        message,
+        line: at.map(|a| a.0),
+        column: at.map(|a| a.1),
+    }
+}
+
+/// Reads a draft. Never panics; any input gets either a rule or diagnostics saying why not.
+pub fn parse_draft(
+    bytes: &[u8],
+    language: Option<DraftLanguage>,
+    splunk: &dyn Fn() -> std::sync::Arc<detcat_splunk::Context>,
+) -> ParsedDraft {
+    let text = match decode(bytes) {
+        Ok(text) => text,
+        Err(refusal) => return refused(refusal),
     };
+    let format = match language {
+        Some(DraftLanguage::Sigma) => DraftFormat::SigmaYaml,
+        Some(DraftLanguage::Kql) => DraftFormat::KqlQuery,
+        Some(DraftLanguage::Eql) => DraftFormat::EqlQuery,
+        Some(DraftLanguage::Esql) => DraftFormat::EsqlQuery,
+        Some(DraftLanguage::Lucene) => DraftFormat::LuceneQuery,
+        Some(DraftLanguage::Spl) => DraftFormat::SplQuery,
+        None => match detect(text) {
+            Some(f) => f,
+            None => {
+                return refuse(
+                    "review::unknown-format",
+                    "cannot tell the draft's format: a Sigma rule has a top-level `detection:`, \
+                     a Splunk detection a `search:`, an Elastic rule a `[rule]` table; for a \
+                     bare query pass --language kql|eql|esql|lucene|spl"
+                        .to_owned(),
+                    Some((1, 1)),
+                );
+            }
+        },
+    };
+    let rule = parse_as(format, text, splunk);
     let (rule, extra) = match rule {
         Ok(rule) => (Some(rule), Vec::new()),
         Err(d) => (None, d),
@@ -276,39 +308,15 @@ fn file_rule(outcome: detcat_model::FileOutcome, path: &str) -> Result<Rule, Vec
 }
 
 fn bare_rule(vendor: Vendor, language: Language, text: &str, expr: Expr) -> Rule {
-    Rule {
-        vendor,
-        id: "draft".to_owned(),
-        title: "draft".to_owned(),
-        description: String::new(),
-        authors: Vec::new(),
-        created: None,
-        modified: None,
-        status: None,
-        severity: None,
-        rule_type: "query".to_owned(),
-        language,
-        lifecycle: detcat_model::Lifecycle::Active,
-        path: QUERY_PATH.to_owned(),
-        document: 0,
-        url: None,
-        references: Vec::new(),
-        false_positives: Vec::new(),
-        tags: Vec::new(),
-        attack: Default::default(),
-        telemetry: Vec::new(),
-        query: text.to_owned(),
-        expr: match expr {
-            Expr::And { items } if items.is_empty() => Expr::Opaque(Opaque {
-                text: text.to_owned(),
-                reason: "empty query".to_owned(),
-                fields: Vec::new(),
-                span: None,
-            }),
-            e => e,
-        },
-        diagnostics: Vec::new(),
+    let mut rule = Rule::failed(vendor, language, QUERY_PATH, text.to_owned(), "empty query");
+    rule.id = "draft".to_owned();
+    rule.title = "draft".to_owned();
+    rule.rule_type = "query".to_owned();
+    rule.query = text.to_owned();
+    if !matches!(&expr, Expr::And { items } if items.is_empty()) {
+        rule.expr = expr;
     }
+    rule
 }
 
 fn view(d: &Diagnostic, text: &str, index: &LineIndex) -> DraftDiagnostic {

@@ -242,23 +242,7 @@ pub fn review(
         recordings: RecordingsReview::default(),
         catalog_rules: index.active_rules(),
     };
-    for d in &report.diagnostics {
-        let severity = match d.severity.as_str() {
-            "error" => FindingSeverity::High,
-            "warning" => FindingSeverity::Low,
-            _ => FindingSeverity::Info,
-        };
-        let at = match (d.line, d.column) {
-            (Some(l), Some(c)) => format!("{l}:{c}: "),
-            _ => String::new(),
-        };
-        report.findings.push(Finding {
-            severity,
-            kind: "parse".to_owned(),
-            technique: None,
-            reason: format!("{at}{} ({})", d.message, d.code),
-        });
-    }
+    report.findings = report.diagnostics.iter().map(parse_finding).collect();
     let Some(rule) = parsed.rule else {
         return Ok(report);
     };
@@ -285,25 +269,7 @@ pub fn review(
     };
     recording_findings(&report.recordings, &mut report.findings);
 
-    let mut probe = Probe::default();
-    for t in &analyzed.triples {
-        let key = TripleKey {
-            field: t.field.clone(),
-            operator: t.operator.clone(),
-            value: t.value.clone(),
-        };
-        match t.role {
-            Role::Indicator => probe.indicators.insert(key),
-            Role::Exclusion => probe.exclusions.insert(key),
-            Role::Selector => probe.selectors.insert(key),
-            Role::Other => false,
-        };
-    }
-    probe.events = analyzed
-        .events
-        .iter()
-        .map(|e| format!("{}:{}", e.provider, e.event_id))
-        .collect();
+    let probe = probe_of(&analyzed);
     report.events = probe.events.iter().cloned().collect();
     let fields: BTreeSet<&str> = probe
         .indicators
@@ -343,6 +309,65 @@ pub fn review(
                 .to_owned(),
         });
     }
+    review_techniques(catalog, &index, &probe, tagged, &mut report)?;
+    report
+        .findings
+        .sort_by_key(|f| std::cmp::Reverse(f.severity));
+    Ok(report)
+}
+
+/// A parse diagnostic of the draft as a finding.
+fn parse_finding(d: &DraftDiagnostic) -> Finding {
+    let severity = match d.severity.as_str() {
+        "error" => FindingSeverity::High,
+        "warning" => FindingSeverity::Low,
+        _ => FindingSeverity::Info,
+    };
+    let at = match (d.line, d.column) {
+        (Some(l), Some(c)) => format!("{l}:{c}: "),
+        _ => String::new(),
+    };
+    Finding {
+        severity,
+        kind: "parse".to_owned(),
+        technique: None,
+        reason: format!("{at}{} ({})", d.message, d.code),
+    }
+}
+
+/// What the similarity index is asked about the draft: its triples by role and its events.
+fn probe_of(analyzed: &crate::ingest::AnalyzedRule) -> Probe {
+    let mut probe = Probe::default();
+    for t in &analyzed.triples {
+        let key = TripleKey {
+            field: t.field.clone(),
+            operator: t.operator.clone(),
+            value: t.value.clone(),
+        };
+        match t.role {
+            Role::Indicator => probe.indicators.insert(key),
+            Role::Exclusion => probe.exclusions.insert(key),
+            Role::Selector => probe.selectors.insert(key),
+            Role::Other => false,
+        };
+    }
+    probe.events = analyzed
+        .events
+        .iter()
+        .map(|e| format!("{}:{}", e.provider, e.event_id))
+        .collect();
+    probe
+}
+
+/// The per-technique review of each tagged technique (revoked ones under their
+/// replacement, each once), with findings for unknown and revoked tags.
+fn review_techniques(
+    catalog: &Catalog,
+    index: &SimilarityIndex,
+    probe: &Probe,
+    tagged: Vec<String>,
+    report: &mut ReviewReport,
+) -> Result<(), CatalogError> {
     let mut seen = BTreeSet::new();
     for tag in tagged {
         let Some((id, name, redirected)) = resolve_technique(catalog, &tag)? else {
@@ -365,14 +390,11 @@ pub fn review(
                 reason: format!("{tag} is revoked; reviewed against its replacement {id}"),
             });
         }
-        let t = technique_review(&index, &probe, &id, name, redirected.then_some(tag));
+        let t = technique_review(index, probe, &id, name, redirected.then_some(tag));
         technique_findings(&t, &mut report.findings);
         report.techniques.push(t);
     }
-    report
-        .findings
-        .sort_by_key(|f| std::cmp::Reverse(f.severity));
-    Ok(report)
+    Ok(())
 }
 
 fn noisy_indicators(
@@ -681,7 +703,9 @@ fn splunk_context(
 
 fn load_splunk_context(origin: &str) -> detcat_splunk::Context {
     if origin == "demo (embedded)" {
-        return detcat_splunk::load_context(&crate::Corpus::demo().splunk);
+        return detcat_splunk::load_context(
+            crate::Corpus::demo().files(detcat_model::Vendor::Splunk),
+        );
     }
     if origin.is_empty() {
         return detcat_splunk::Context::default();

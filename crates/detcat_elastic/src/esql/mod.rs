@@ -114,11 +114,7 @@ struct State<'a> {
 
 impl State<'_> {
     fn text(&self, span: Span) -> String {
-        self.src
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
-            .trim()
-            .to_owned()
+        span.slice(self.src).trim().to_owned()
     }
 
     fn command(&mut self, cmd: &[Token]) {

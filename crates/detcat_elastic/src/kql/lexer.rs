@@ -100,8 +100,13 @@ pub fn lex(src: &str, lang: Lang) -> (Vec<KToken>, Vec<QueryDiag>) {
                 tok,
                 span: Span::new(start, pos),
             });
-        } else if c == '"' {
-            let (value, end, closed) = quoted(src, pos + 1, lang);
+        } else if c == '"' || (c == '/' && lang == Lang::Lucene) {
+            // A quoted string, or a Lucene `/regex/`: both run to their closing delimiter.
+            let (value, end, closed) = if c == '"' {
+                quoted(src, pos + 1, lang)
+            } else {
+                regex(src, pos + 1)
+            };
             if !closed {
                 diags.push(diagnostics::unterminated_string(
                     lang,
@@ -110,20 +115,11 @@ pub fn lex(src: &str, lang: Lang) -> (Vec<KToken>, Vec<QueryDiag>) {
             }
             pos = end;
             out.push(KToken {
-                tok: KTok::Quoted(value),
-                span: Span::new(start, pos),
-            });
-        } else if c == '/' && lang == Lang::Lucene {
-            let (value, end, closed) = regex(src, pos + 1);
-            if !closed {
-                diags.push(diagnostics::unterminated_string(
-                    lang,
-                    Span::new(start, end),
-                ));
-            }
-            pos = end;
-            out.push(KToken {
-                tok: KTok::Regex(value),
+                tok: if c == '"' {
+                    KTok::Quoted(value)
+                } else {
+                    KTok::Regex(value)
+                },
                 span: Span::new(start, pos),
             });
         } else if let Some((tok, len)) = keyword(rest, lang) {

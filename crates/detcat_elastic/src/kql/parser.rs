@@ -110,11 +110,7 @@ impl Parser<'_> {
 
     fn opaque(&self, span: Span, reason: &str) -> Expr {
         Expr::Opaque(Opaque {
-            text: self
-                .src
-                .get(span.start as usize..span.end as usize)
-                .unwrap_or("")
-                .to_owned(),
+            text: span.slice(self.src).to_owned(),
             reason: reason.into(),
             fields: Vec::new(),
             span: Some(span),

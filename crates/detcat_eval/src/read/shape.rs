@@ -4,7 +4,7 @@
 //!   `{"Event": {"System": {…}, "EventData": {…} | "UserData": {…}}}`;
 //! - ECS / winlogbeat documents (`process.executable`, `winlog.event_data.Image`), nested or
 //!   with dotted keys;
-//! - flat documents (Splunk-style `key: value`, flat Sysmon exports).
+//! - flat documents (`key: value` with CIM-style names, flat Sysmon exports).
 
 use serde_json::{Map, Value};
 

@@ -128,9 +128,7 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(crate) fn slice(&self, span: Span) -> &'a str {
-        self.text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
+        span.slice(self.text)
     }
 
     pub(crate) fn opaque(&self, span: Span, reason: &str) -> Expr {

@@ -2,13 +2,13 @@
 
 use detcat_model::{
     AggKind, Aggregation, Comparison, Computed, Expr, Opaque, Operator, Predicate, RangeOp,
-    RegexFlags, Value,
+    RegexFlags, Span, Value,
 };
 
 use super::case::arms_equal;
 use super::{AggInfo, CommandUse, Derived, Disposition, Lowerer, disposition};
 use crate::diagnostics as diag;
-use crate::spl::{Command, CommandKind, Query, Stats};
+use crate::spl::{Assignment, Command, CommandKind, Query, Stats};
 
 /// Statistics that carry values rather than measure them: a condition on their output is a
 /// condition on the underlying field, not a threshold.
@@ -44,41 +44,10 @@ impl Lowerer<'_> {
                 negated,
                 pattern,
                 span,
-            } => {
-                let mut p = Predicate::new(
-                    field.clone(),
-                    Operator::RegexMatch,
-                    vec![Value::from(pattern.as_str())],
-                )
-                .with_span(*span);
-                p.modifiers.push("regex".to_owned());
-                p.case_sensitive = !pattern.starts_with("(?i)");
-                if !p.case_sensitive {
-                    p.regex_flags = RegexFlags {
-                        ignore_case: true,
-                        ..RegexFlags::default()
-                    };
-                }
-                let e = if *negated {
-                    Expr::not(Expr::Pred(p))
-                } else {
-                    Expr::Pred(p)
-                };
-                self.filter(e);
-            }
+            } => self.regex(field, *negated, pattern, *span),
             CommandKind::Stats(s) => self.stats(cmd, s),
             CommandKind::From { dataset } => self.datamodel(dataset),
-            CommandKind::Eval(assignments) => {
-                for a in assignments {
-                    let inputs = a.expr.fields();
-                    let arms = self.arms(&a.expr);
-                    let external = self.external_of(&inputs);
-                    self.derive(&a.field, "eval", inputs, external);
-                    if let Some(d) = self.derived.get_mut(&a.field) {
-                        d.arms = arms;
-                    }
-                }
-            }
+            CommandKind::Eval(assignments) => self.eval(assignments),
             CommandKind::Rex {
                 field, groups, sed, ..
             } => {
@@ -109,17 +78,7 @@ impl Lowerer<'_> {
                     self.conjuncts.push(Expr::or(vec![so_far, e]));
                 }
             }
-            CommandKind::Rename(pairs) => {
-                for (from, to) in pairs {
-                    self.seen.insert(to.clone());
-                    if let Some(d) = self.derived.get(from).cloned() {
-                        self.derived.insert(to.clone(), d);
-                    }
-                    if let Some(a) = self.aggregates.get(from).cloned() {
-                        self.aggregates.insert(to.clone(), a);
-                    }
-                }
-            }
+            CommandKind::Rename(pairs) => self.rename(pairs),
             CommandKind::Bucket { span } => self.bucket_span.clone_from(span),
             CommandKind::Transaction(t) => self.transaction(cmd, t),
             CommandKind::Rare { fields, by } => self.rare(cmd, fields, by),
@@ -132,27 +91,77 @@ impl Lowerer<'_> {
             }
             CommandKind::Other { words, subsearches } => match disp {
                 Disposition::Shaping | Disposition::Enrichment => {}
-                _ => {
-                    let mut fields: Vec<String> = words
-                        .iter()
-                        .filter(|w| looks_like_field(w))
-                        .cloned()
-                        .collect();
-                    for q in subsearches {
-                        fields.extend(self.subsearch_fields(q));
-                    }
-                    fields.dedup();
-                    self.diags
-                        .push(diag::unsupported_command(cmd.span, &cmd.name));
-                    self.conjuncts.push(Expr::Opaque(Opaque {
-                        text: self.slice(cmd.span).to_owned(),
-                        reason: format!("SPL command `{}`", cmd.name),
-                        fields,
-                        span: Some(cmd.span),
-                    }));
-                }
+                _ => self.unsupported(cmd, words, subsearches),
             },
         }
+    }
+
+    /// `| regex field[!]="…"`: a regex predicate (case-insensitive with a leading `(?i)`).
+    fn regex(&mut self, field: &str, negated: bool, pattern: &str, span: Span) {
+        let mut p =
+            Predicate::new(field, Operator::RegexMatch, vec![Value::from(pattern)]).with_span(span);
+        p.modifiers.push("regex".to_owned());
+        p.case_sensitive = !pattern.starts_with("(?i)");
+        if !p.case_sensitive {
+            p.regex_flags = RegexFlags {
+                ignore_case: true,
+                ..RegexFlags::default()
+            };
+        }
+        let e = if negated {
+            Expr::not(Expr::Pred(p))
+        } else {
+            Expr::Pred(p)
+        };
+        self.filter(e);
+    }
+
+    /// `| eval`: each assigned field is derived from the fields its expression reads.
+    fn eval(&mut self, assignments: &[Assignment]) {
+        for a in assignments {
+            let inputs = a.expr.fields();
+            let arms = self.arms(&a.expr);
+            let external = self.external_of(&inputs);
+            self.derive(&a.field, "eval", inputs, external);
+            if let Some(d) = self.derived.get_mut(&a.field) {
+                d.arms = arms;
+            }
+        }
+    }
+
+    /// `| rename a as b`: what is known of `a` carries over to `b`.
+    fn rename(&mut self, pairs: &[(String, String)]) {
+        for (from, to) in pairs {
+            self.seen.insert(to.clone());
+            if let Some(d) = self.derived.get(from).cloned() {
+                self.derived.insert(to.clone(), d);
+            }
+            if let Some(a) = self.aggregates.get(from).cloned() {
+                self.aggregates.insert(to.clone(), a);
+            }
+        }
+    }
+
+    /// A filtering command this lowering does not read: an opaque node with the fields it
+    /// seems to name, and a diagnostic.
+    fn unsupported(&mut self, cmd: &Command, words: &[String], subsearches: &[Query]) {
+        let mut fields: Vec<String> = words
+            .iter()
+            .filter(|w| looks_like_field(w))
+            .cloned()
+            .collect();
+        for q in subsearches {
+            fields.extend(self.subsearch_fields(q));
+        }
+        fields.dedup();
+        self.diags
+            .push(diag::unsupported_command(cmd.span, &cmd.name));
+        self.conjuncts.push(Expr::Opaque(Opaque {
+            text: self.slice(cmd.span).to_owned(),
+            reason: format!("SPL command `{}`", cmd.name),
+            fields,
+            span: Some(cmd.span),
+        }));
     }
 
     fn datamodel(&mut self, dataset: &str) {

@@ -7,6 +7,7 @@
 use detcat_model::Span;
 
 use super::ast::{BinOp, EvalExpr};
+use super::cursor::{Cursor, cursor_parser};
 use super::lexer::{Tok, Token};
 use super::{Ctx, MAX_DEPTH, text};
 use crate::diagnostics as diag;
@@ -18,12 +19,7 @@ pub(crate) fn parse(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize, whole: Span
         ctx.diags.push(diag::missing_operand(whole, "where"));
         return EvalExpr::Error { span: whole };
     }
-    let mut p = Parser {
-        ctx,
-        toks,
-        pos: 0,
-        depth,
-    };
+    let mut p = Parser(Cursor::new(ctx, toks, depth));
     let expr = p.or_expr();
     p.trailing(expr)
 }
@@ -34,12 +30,7 @@ pub(crate) fn parse_assignments(
     toks: &[Token],
     depth: usize,
 ) -> Vec<super::ast::Assignment> {
-    let mut p = Parser {
-        ctx,
-        toks,
-        pos: 0,
-        depth,
-    };
+    let mut p = Parser(Cursor::new(ctx, toks, depth));
     let mut out = Vec::new();
     while let Some(t) = p.peek() {
         // The target runs up to `=` and may hold characters eval would split (`feature_-name`).
@@ -79,29 +70,11 @@ pub(crate) fn parse_assignments(
     out
 }
 
-struct Parser<'c, 'a, 't> {
-    ctx: &'c mut Ctx<'a>,
-    toks: &'t [Token],
-    pos: usize,
-    depth: usize,
-}
+cursor_parser!(Parser);
 
 impl Parser<'_, '_, '_> {
-    fn peek(&self) -> Option<Token> {
-        self.toks.get(self.pos).copied()
-    }
-
-    fn peek_at(&self, ahead: usize) -> Option<Token> {
-        self.toks.get(self.pos + ahead).copied()
-    }
-
-    fn text(&self, t: Token) -> &str {
-        self.ctx.slice(t.span)
-    }
-
     fn at_keyword(&self, kw: &str) -> bool {
-        self.peek()
-            .is_some_and(|t| t.tok == Tok::Word && self.text(t).eq_ignore_ascii_case(kw))
+        self.at_word(kw, true)
     }
 
     /// Tokens left after a complete expression: Splunk would reject them; we report each run
@@ -134,16 +107,23 @@ impl Parser<'_, '_, '_> {
         expr
     }
 
+    /// One left-associative level of keyword operators (`AND`, `OR`, …).
     fn binary_level(&mut self, ops: &[(&str, BinOp)], next: fn(&mut Self) -> EvalExpr) -> EvalExpr {
-        let mut lhs = next(self);
-        loop {
-            let Some(op) = ops
-                .iter()
-                .find(|(kw, _)| self.at_keyword(kw))
+        self.left_assoc(next, |p| {
+            ops.iter()
+                .find(|(kw, _)| p.at_keyword(kw))
                 .map(|(_, op)| *op)
-            else {
-                return lhs;
-            };
+        })
+    }
+
+    /// Operands from `next` joined by the operators `op_at` finds at the cursor.
+    fn left_assoc(
+        &mut self,
+        next: fn(&mut Self) -> EvalExpr,
+        op_at: impl Fn(&Self) -> Option<BinOp>,
+    ) -> EvalExpr {
+        let mut lhs = next(self);
+        while let Some(op) = op_at(self) {
             self.pos += 1;
             let rhs = self.operand(next);
             let span = join(lhs.span(), rhs.span());
@@ -154,6 +134,7 @@ impl Parser<'_, '_, '_> {
                 span,
             };
         }
+        lhs
     }
 
     /// The right operand of an operator, or an error node when the input ends.
@@ -271,23 +252,11 @@ impl Parser<'_, '_, '_> {
     }
 
     fn arith(&mut self, ops: &[(Tok, BinOp)], next: fn(&mut Self) -> EvalExpr) -> EvalExpr {
-        let mut lhs = next(self);
-        while let Some(op) = self
-            .peek()
-            .and_then(|t| ops.iter().find(|(k, _)| *k == t.tok))
-            .map(|(_, op)| *op)
-        {
-            self.pos += 1;
-            let rhs = self.operand(next);
-            let span = join(lhs.span(), rhs.span());
-            lhs = EvalExpr::Binary {
-                op,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-                span,
-            };
-        }
-        lhs
+        self.left_assoc(next, |p| {
+            p.peek()
+                .and_then(|t| ops.iter().find(|(k, _)| *k == t.tok))
+                .map(|(_, op)| *op)
+        })
     }
 
     fn unary(&mut self) -> EvalExpr {

@@ -16,6 +16,7 @@
 
 mod ast;
 mod commands;
+mod cursor;
 mod eval;
 pub mod lexer;
 mod pipeline;
@@ -84,9 +85,7 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn slice(&self, span: Span) -> &'a str {
-        self.text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
+        span.slice(self.text)
     }
 
     /// Lexes `text[start..end]`, reporting lexer errors as diagnostics.

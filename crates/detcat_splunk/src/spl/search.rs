@@ -7,6 +7,7 @@
 use detcat_model::Span;
 
 use super::ast::{CmpOp, SearchExpr, SearchValue};
+use super::cursor::{Cursor, cursor_parser};
 use super::lexer::{Tok, Token};
 use super::{Ctx, MAX_DEPTH, text};
 use crate::diagnostics as diag;
@@ -26,22 +27,16 @@ pub(crate) fn parse(ctx: &mut Ctx<'_>, toks: &[Token], depth: usize) -> Option<S
     if toks.is_empty() {
         return None;
     }
-    let mut p = Parser {
-        ctx,
-        toks,
-        pos: 0,
-        depth,
-    };
+    let mut p = Parser(Cursor::new(ctx, toks, depth));
     let mut items = Vec::new();
     while p.pos < p.toks.len() {
         items.push(p.and_expr());
         // A stray `)` at top level: report, skip, go on.
         if let Some(t) = p.peek() {
-            p.ctx.diags.push(diag::unexpected_token(
-                t.span,
-                p.ctx.slice(t.span),
-                "search terms",
-            ));
+            let found = p.text(t);
+            p.ctx
+                .diags
+                .push(diag::unexpected_token(t.span, found, "search terms"));
             p.pos += 1;
         }
     }
@@ -57,30 +52,12 @@ fn and_of(mut items: Vec<SearchExpr>) -> SearchExpr {
     SearchExpr::And(items)
 }
 
-struct Parser<'c, 'a, 't> {
-    ctx: &'c mut Ctx<'a>,
-    toks: &'t [Token],
-    pos: usize,
-    depth: usize,
-}
+cursor_parser!(Parser);
 
 impl Parser<'_, '_, '_> {
-    fn peek(&self) -> Option<Token> {
-        self.toks.get(self.pos).copied()
-    }
-
-    fn peek_at(&self, ahead: usize) -> Option<Token> {
-        self.toks.get(self.pos + ahead).copied()
-    }
-
-    fn text(&self, t: Token) -> &str {
-        self.ctx.slice(t.span)
-    }
-
     /// Is the next token the (upper-case, as Splunk requires) keyword `kw`?
     fn at_keyword(&self, kw: &str) -> bool {
-        self.peek()
-            .is_some_and(|t| t.tok == Tok::Word && self.text(t) == kw)
+        self.at_word(kw, false)
     }
 
     fn and_expr(&mut self) -> SearchExpr {
@@ -202,7 +179,8 @@ impl Parser<'_, '_, '_> {
             }
             Tok::Subsearch => {
                 self.pos += 1;
-                let query = self.ctx.subsearch(t.span, self.depth);
+                let depth = self.depth;
+                let query = self.ctx.subsearch(t.span, depth);
                 SearchExpr::Subsearch {
                     query: Box::new(query),
                     span: t.span,
