@@ -202,13 +202,22 @@ fn stream_corpus<'c>(
     let mut rules = rules;
     // Rules get their rids (from 1) in the order the main writer receives them.
     let mut first_rid = 1i64;
+    // Counted here, before the triples go straight to the side writer: the side writer's
+    // triples (which wait for every rule, for their reach) then start as soon as the map
+    // ends, not after the main writer has stored its last chunk.
+    let mut coverage = technique_coverage::Coverage::default();
     while !rules.is_empty() {
         let rest = rules.split_off(rules.len().min(CHUNK));
         let mut chunk = analyze::analyze_all(std::mem::replace(&mut rules, rest), &attack);
         let predicates = side::predicate_rows(&mut chunk, first_rid);
+        coverage.add(&chunk, Some(&attack));
+        let triples = side::take_triples(&mut chunk, first_rid);
         first_rid += chunk.len() as i64;
         side_send
             .send(side::SideBatch::Predicates(predicates))
+            .map_err(|_| stopped())?;
+        side_send
+            .send(side::SideBatch::Triples(triples))
             .map_err(|_| stopped())?;
         send.send(write::Batch::Rules(chunk))
             .map_err(|_| stopped())?;
@@ -218,7 +227,7 @@ fn stream_corpus<'c>(
         .map_err(|_| stopped())?;
     timings.map_ms = started.elapsed().as_millis();
     progress.stage(Stage::Write);
-    send.send(write::Batch::Finish(timings))
+    send.send(write::Batch::Finish(timings, Box::new(coverage)))
         .map_err(|_| stopped())?;
     Ok(())
 }

@@ -17,6 +17,7 @@ use super::analyze::{AnalyzedRule, diagnostic_positions};
 use super::link;
 use super::report::{BuildReport, TallyCounts, Timings};
 use super::side::SideBatch;
+use super::technique_coverage::Coverage;
 use super::threat::Threat;
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
@@ -35,9 +36,10 @@ pub enum Batch {
     /// The report of everything but the rules (the writer tallies each chunk into it) and
     /// whether to run the regression recordings (which need every rule kept until the end).
     Report(Box<BuildReport>, bool),
+    /// A chunk of rules, their triples already taken for the side writer.
     Rules(Vec<AnalyzedRule>),
-    /// The analysis' timings; no more batches.
-    Finish(Timings),
+    /// The analysis' timings and each technique's coverage; no more batches.
+    Finish(Timings, Box<Coverage>),
 }
 
 /// The catalog's settings for the bulk load, set before the side database is attached (so
@@ -115,10 +117,9 @@ pub fn run(
     let mut report: Option<(Box<BuildReport>, bool)> = None;
     let mut tally = TallyCounts::default();
     // Rules are kept to the end only for the recordings; otherwise each chunk is freed once
-    // stored, counted and its triples handed to the side writer.
+    // stored and counted.
     let mut rules: Vec<AnalyzedRule> = Vec::new();
-    let mut coverage = super::technique_coverage::Coverage::default();
-    let timings = loop {
+    let (timings, coverage) = loop {
         let Ok(batch) = batches.recv() else {
             // The analysis stopped; a failure of the side writer may be why.
             side.join()?;
@@ -147,12 +148,6 @@ pub fn run(
                 report.tally_rules(&chunk, &mut tally);
                 super::branches::write(&tx, &chunk, first_rid)?;
                 busy.lap("rules");
-                coverage.add(&chunk, attack.as_deref());
-                busy.lap("technique coverage");
-                // A failed send means the side writer failed: its join below says why.
-                let _ = side.send.send(SideBatch::Triples(super::side::take_triples(
-                    &mut chunk, first_rid,
-                )));
                 if *keep {
                     rules.append(&mut chunk);
                 } else {
@@ -161,7 +156,7 @@ pub fn run(
                 }
                 busy.lap("rules");
             }
-            Batch::Finish(timings) => break timings,
+            Batch::Finish(timings, coverage) => break (timings, coverage),
         }
     };
     let Some((mut report, recordings)) = report else {
