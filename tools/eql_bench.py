@@ -10,32 +10,24 @@ as a detcat build of the same folder does).
 import os
 import sys
 import time
-import tomllib
 
 import eql
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from eql_diff import eql_rules  # noqa: E402
 
 
 def main():
     root = sys.argv[1]
     started = time.perf_counter()
     parsed = failed = 0
-    for dirpath, _, names in os.walk(root):
-        for name in sorted(names):
-            if not name.endswith(".toml"):
-                continue
-            with open(os.path.join(dirpath, name), "rb") as f:
-                try:
-                    rule = tomllib.load(f).get("rule", {})
-                except tomllib.TOMLDecodeError:
-                    continue
-            if rule.get("language") != "eql":
-                continue
-            try:
-                with eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
-                    eql.parse_query(rule.get("query", ""))
-                parsed += 1
-            except eql.EqlError:
-                failed += 1
+    for _, rule in eql_rules(root):
+        try:
+            with eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
+                eql.parse_query(rule.get("query", ""))
+            parsed += 1
+        except eql.EqlError:
+            failed += 1
     elapsed = time.perf_counter() - started
     print(f"eql: {parsed} EQL queries parsed, {failed} rejected, {elapsed:.2f} s")
 

@@ -71,6 +71,24 @@ def load_ours(corpus, ours_path):
     return ours
 
 
+def eql_rules(corpus):
+    """Every EQL rule of an Elastic corpus folder: its path as the catalog names it, and its
+    TOML `rule` table (tools/eql_bench.py reads the same rules)."""
+    for dirpath, _, names in os.walk(corpus):
+        for name in sorted(names):
+            if not name.endswith(".toml"):
+                continue
+            full = os.path.join(dirpath, name)
+            rel = "elastic/" + os.path.relpath(full, corpus).replace(os.sep, "/")
+            with open(full, "rb") as f:
+                try:
+                    rule = tomllib.load(f).get("rule", {})
+                except tomllib.TOMLDecodeError:
+                    continue
+            if rule.get("language") == "eql":
+                yield rel, rule
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("corpus", help="the corpus's elastic/ folder")
@@ -81,37 +99,25 @@ def main():
     ours = load_ours(args.corpus, args.ours)
     total = oracle_ok = ours_ok = both = agree = 0
     oracle_rejects, we_reject, differ = [], [], []
-    for dirpath, _, names in os.walk(args.corpus):
-        for name in sorted(names):
-            if not name.endswith(".toml"):
-                continue
-            full = os.path.join(dirpath, name)
-            rel = "elastic/" + os.path.relpath(full, args.corpus).replace(os.sep, "/")
-            with open(full, "rb") as f:
-                try:
-                    rule = tomllib.load(f).get("rule", {})
-                except tomllib.TOMLDecodeError:
-                    continue
-            if rule.get("language") != "eql":
-                continue
-            total += 1
-            theirs, err = oracle_fields(rule.get("query", ""))
-            mine = ours.get(rel)
-            mine_ok = mine is not None and mine["errors"] == 0
-            ours_ok += mine_ok
-            if theirs is None:
-                oracle_rejects.append((rel, err))
-                continue
-            oracle_ok += 1
-            if not mine_ok:
-                we_reject.append(rel)
-                continue
-            both += 1
-            mine_fields = set(mine["fields"])
-            if mine_fields == theirs:
-                agree += 1
-            else:
-                differ.append((rel, sorted(theirs - mine_fields), sorted(mine_fields - theirs)))
+    for rel, rule in eql_rules(args.corpus):
+        total += 1
+        theirs, err = oracle_fields(rule.get("query", ""))
+        mine = ours.get(rel)
+        mine_ok = mine is not None and mine["errors"] == 0
+        ours_ok += mine_ok
+        if theirs is None:
+            oracle_rejects.append((rel, err))
+            continue
+        oracle_ok += 1
+        if not mine_ok:
+            we_reject.append(rel)
+            continue
+        both += 1
+        mine_fields = set(mine["fields"])
+        if mine_fields == theirs:
+            agree += 1
+        else:
+            differ.append((rel, sorted(theirs - mine_fields), sorted(mine_fields - theirs)))
 
     print(f"EQL rules: {total}")
     print(f"accepted by Elastic's eql {eql.__version__}: {oracle_ok}; by detcat: {ours_ok}")

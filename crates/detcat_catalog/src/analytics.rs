@@ -68,7 +68,7 @@ pub struct MutableMatch {
     /// Canonical fields it is about (empty: none known, e.g. `TimeWindow`).
     pub fields: Vec<String>,
     /// Implementing rules that filter on one of those fields (indicator or exclusion),
-    /// Sigma then Elastic then Splunk.
+    /// in the registry's vendor order.
     pub rules: Vec<AnalyticRule>,
 }
 

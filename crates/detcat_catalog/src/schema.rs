@@ -279,7 +279,7 @@ CREATE TABLE technique_coverage (
     technique_id TEXT NOT NULL,
     deprecated   INTEGER NOT NULL,     -- 1: deprecated and unsupported rules counted too
     rules        INTEGER NOT NULL,     -- distinct rules
-    by_vendor    TEXT NOT NULL,        -- JSON {sigma, elastic, splunk}: rules per vendor
+    by_vendor    TEXT NOT NULL,        -- JSON object: rules per vendor of the registry
     normalized   INTEGER NOT NULL,     -- rules whose whole expression normalized
     indicators   INTEGER NOT NULL,     -- distinct indicator (field, operator, value) triples
     events       INTEGER NOT NULL,     -- distinct events the rules need

@@ -83,7 +83,7 @@ pub enum SyncEvent {
 /// No git, a failing git command (network), or a file system error.
 ///
 /// With `upstream_dir`, each upstream is cloned from the git repository
-/// `upstream_dir/<folder>` (sigma, elastic, splunk, attack) at its newest commit instead of
+/// `upstream_dir/<folder>` (each vendor's folder, and attack) at its newest commit instead of
 /// its URL: a mirror without network, and the tests.
 pub fn fetch(
     dest: &Path,

@@ -56,7 +56,7 @@ pub fn table(rows: &[Vec<String>]) -> String {
 }
 
 /// `Sigma 4 · Elastic 12 · …`, every vendor.
-fn vendors(v: &VendorCounts) -> String {
+pub(crate) fn vendors(v: &VendorCounts) -> String {
     let parts: Vec<String> = v
         .iter()
         .map(|(vendor, n)| format!("{} {n}", vendor.title()))

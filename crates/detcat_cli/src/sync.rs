@@ -20,8 +20,8 @@ pub struct SyncArgs {
     /// previous one (the `detcat diff` of the two).
     #[arg(long)]
     catalog: Option<PathBuf>,
-    /// Fetch each upstream from the git repository `DIR/<folder>` (sigma, elastic, splunk,
-    /// attack) at its newest commit instead of its URL: mirrors without network, tests.
+    /// Fetch each upstream from the git repository `DIR/<folder>` (each vendor's
+    /// folder, and attack) at its newest commit instead of its URL: mirrors without network, tests.
     #[arg(long, value_name = "DIR", hide = true)]
     upstream_dir: Option<PathBuf>,
 }

@@ -194,15 +194,11 @@ fn priority_lines(o: &mut impl Write, p: &PriorityView) -> anyhow::Result<()> {
     } else {
         ""
     };
+    let by_vendor = crate::render::vendors(&cov.rules_by_vendor);
     writeln!(
         o,
-        "  coverage{scope}: Sigma {} · Elastic {} · Splunk {} rules, {} normalized, {} distinct indicators, {} events needed",
-        cov.rules_by_vendor.get(detcat_model::Vendor::Sigma),
-        cov.rules_by_vendor.get(detcat_model::Vendor::Elastic),
-        cov.rules_by_vendor.get(detcat_model::Vendor::Splunk),
-        cov.normalized,
-        cov.indicators,
-        cov.events
+        "  coverage{scope}: {by_vendor} rules, {} normalized, {} distinct indicators, {} events needed",
+        cov.normalized, cov.indicators, cov.events
     )?;
     writeln!(
         o,
