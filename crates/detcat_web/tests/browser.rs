@@ -588,18 +588,7 @@ fn every_text_meets_wcag_aa_contrast() {
 /// (the longest normalized tree among its rules with a plain id). `None` when
 /// `DETCAT_CORPUS` is unset; a missing path fails.
 fn full_corpus_state() -> Option<(detcat_web::AppState, String)> {
-    let Some(dir) = std::env::var_os("DETCAT_CORPUS").map(PathBuf::from) else {
-        eprintln!("DETCAT_CORPUS is not set: skipping the full-corpus browser test");
-        return None;
-    };
-    assert!(
-        dir.is_dir(),
-        "DETCAT_CORPUS={} does not exist",
-        dir.display()
-    );
-    let corpus = detcat_catalog::Corpus::read_dir(&dir).unwrap();
-    let (conn, _) =
-        detcat_catalog::build_in_memory(&corpus, &detcat_catalog::BuildOptions::default()).unwrap();
+    let conn = common::full_corpus_connection("the full-corpus browser test")?;
     let (vendor, id): (String, String) = conn
         .query_row(
             "SELECT r.vendor, r.id FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid

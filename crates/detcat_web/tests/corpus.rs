@@ -7,24 +7,11 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use axum::http::StatusCode;
 use common::get;
 
 fn corpus_state() -> Option<detcat_web::AppState> {
-    let Some(dir) = std::env::var_os("DETCAT_CORPUS").map(PathBuf::from) else {
-        eprintln!("DETCAT_CORPUS is not set: skipping the full-corpus web tests");
-        return None;
-    };
-    assert!(
-        dir.is_dir(),
-        "DETCAT_CORPUS={} does not exist",
-        dir.display()
-    );
-    let corpus = detcat_catalog::Corpus::read_dir(&dir).unwrap();
-    let (conn, _) =
-        detcat_catalog::build_in_memory(&corpus, &detcat_catalog::BuildOptions::default()).unwrap();
+    let conn = common::full_corpus_connection("the full-corpus web tests")?;
     let catalog = detcat_catalog::Catalog::from_connection(conn, "full corpus").unwrap();
     Some(detcat_web::AppState::from_catalogs(vec![catalog]))
 }
@@ -34,21 +21,7 @@ async fn full_corpus_reach_links_search_and_redirects() {
     let Some(s) = corpus_state() else { return };
 
     // Every corpus-reach link of T1559.001: the search it opens finds the number shown.
-    let page = get(&s, "/technique/T1559.001").await.body;
-    let mut checked = 0;
-    for part in page.split("<a class=\"reach\" href=\"").skip(1) {
-        let href = part.split('"').next().unwrap().replace("&amp;", "&");
-        let shown: u64 = part
-            .split('>')
-            .nth(1)
-            .and_then(|s| s.split('<').next())
-            .and_then(|n| n.trim().parse().ok())
-            .unwrap();
-        let api = href.replacen("/search?", "/api/search?", 1);
-        let total = get(&s, &api).await.json()["total"].as_u64().unwrap();
-        assert_eq!(total, shown, "{href}");
-        checked += 1;
-    }
+    let checked = common::check_reach_links(&s, "T1559.001").await;
     eprintln!("T1559.001: {checked} reach links, each finds the number it shows");
     assert!(checked >= 40, "checked {checked} reach links");
 

@@ -115,3 +115,41 @@ pub async fn get(state: &detcat_web::AppState, uri: &str) -> Got {
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
+
+/// The catalog of the corpus `DETCAT_CORPUS` names, built in memory; `None` (with a note on
+/// stderr naming `what` is skipped) when it is unset. A path that does not exist fails.
+pub fn full_corpus_connection(what: &str) -> Option<rusqlite::Connection> {
+    let Some(dir) = std::env::var_os("DETCAT_CORPUS").map(std::path::PathBuf::from) else {
+        eprintln!("DETCAT_CORPUS is not set: skipping {what}");
+        return None;
+    };
+    assert!(
+        dir.is_dir(),
+        "DETCAT_CORPUS={} does not exist",
+        dir.display()
+    );
+    let corpus = Corpus::read_dir(&dir).unwrap();
+    let (conn, _) = build_in_memory(&corpus, &BuildOptions::default()).unwrap();
+    Some(conn)
+}
+
+/// Follows every corpus-reach link of `technique`'s page and checks that the search it opens
+/// finds the number of rules the link shows. Returns how many links it checked.
+pub async fn check_reach_links(state: &detcat_web::AppState, technique: &str) -> usize {
+    let page = get(state, &format!("/technique/{technique}")).await.body;
+    let mut checked = 0;
+    for part in page.split("<a class=\"reach\" href=\"").skip(1) {
+        let href = part.split('"').next().unwrap().replace("&amp;", "&");
+        let shown: u64 = part
+            .split('>')
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap();
+        let api = href.replacen("/search?", "/api/search?", 1);
+        let total = get(state, &api).await.json()["total"].as_u64().unwrap();
+        assert_eq!(total, shown, "{href}");
+        checked += 1;
+    }
+    checked
+}
