@@ -139,7 +139,6 @@ fn build_into(
         let side_thread = scope.spawn(move || side::run(side_name, side_batches));
         let (send, batches) = mpsc::sync_channel(4);
         let side_for_writer = write::Side {
-            send: side_send.clone(),
             thread: side_thread,
         };
         let writer = scope.spawn(move || {

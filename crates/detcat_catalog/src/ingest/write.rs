@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
 use detcat_model::{Lifecycle, LineIndex, Vendor};
@@ -16,7 +16,6 @@ use rusqlite::{Connection, params};
 use super::analyze::{AnalyzedRule, diagnostic_positions};
 use super::link;
 use super::report::{BuildReport, TallyCounts, Timings};
-use super::side::SideBatch;
 use super::technique_coverage::Coverage;
 use super::threat::Threat;
 use crate::corpus::Corpus;
@@ -59,18 +58,17 @@ pub fn prepare_connection(conn: &Connection) -> Result<(), CatalogError> {
     Ok(())
 }
 
-/// The side writer as the main writer sees it: where to send its batches, and its thread.
-pub struct Side<'scope, 'c> {
-    pub send: SyncSender<SideBatch<'c>>,
+/// The side writer as the main writer sees it: its thread (the analysis sends it every
+/// batch; its channel closes when the analysis is done).
+pub struct Side<'scope> {
     pub thread: std::thread::ScopedJoinHandle<'scope, SideResult>,
 }
 
 pub type SideResult = Result<super::side::Done, CatalogError>;
 
-impl Side<'_, '_> {
-    /// Closes the side's channel and waits for it: its busy times, or its error.
+impl Side<'_> {
+    /// Waits for the side writer: its busy times, or its error.
     fn join(self) -> SideResult {
-        drop(self.send);
         self.thread
             .join()
             .map_err(|_| CatalogError::Query("the side writer stopped unexpectedly".to_owned()))?
@@ -87,7 +85,7 @@ pub fn run(
     conn: &mut Connection,
     batches: Receiver<Batch>,
     corpus: &Corpus,
-    side: Side<'_, '_>,
+    side: Side<'_>,
     side_db: &str,
 ) -> Result<Option<BuildReport>, CatalogError> {
     let mut busy = Busy::default();
