@@ -87,7 +87,10 @@ pub fn build_to_file(
     std::fs::create_dir_all(&dir).map_err(write_err)?;
     temp::remove_stale(&dir);
     let tmp = temp::create(&dir, out).map_err(write_err)?;
-    let side = side::SideDb::File(temp::create(&dir, out).map_err(write_err)?);
+    let side = side::SideDbs {
+        early: side::SideDb::File(temp::create(&dir, out).map_err(write_err)?),
+        late: side::SideDb::File(temp::create(&dir, out).map_err(write_err)?),
+    };
     let (conn, report) = build_into(
         Connection::open(tmp.path())?,
         &side,
@@ -106,7 +109,10 @@ pub fn build_in_memory(
     corpus: &Corpus,
     options: &BuildOptions,
 ) -> Result<(Connection, BuildReport), CatalogError> {
-    let side = side::SideDb::memory();
+    let side = side::SideDbs {
+        early: side::SideDb::memory(),
+        late: side::SideDb::memory(),
+    };
     build_into(
         Connection::open_in_memory()?,
         &side,
@@ -126,23 +132,28 @@ const CHUNK: usize = 512;
 /// at the end. Returns the connection once the transaction is committed.
 fn build_into(
     mut conn: Connection,
-    side: &side::SideDb,
+    side: &side::SideDbs,
     corpus: &Corpus,
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<(Connection, BuildReport), CatalogError> {
     write::prepare_connection(&conn)?;
-    let side_name = side.name();
-    let side_name = side_name.as_str();
+    let (early, late) = (side.early.name(), side.late.name());
+    let (early, late) = (early.as_str(), late.as_str());
     std::thread::scope(|scope| {
         let (side_send, side_batches) = mpsc::sync_channel(4);
-        let side_thread = scope.spawn(move || side::run(side_name, side_batches));
+        let (early_ready_send, early_ready) = mpsc::sync_channel(1);
+        let side_thread =
+            scope.spawn(move || side::run(early, late, side_batches, early_ready_send));
         let (send, batches) = mpsc::sync_channel(4);
         let side_for_writer = write::Side {
             thread: side_thread,
+            early_ready,
+            early,
+            late,
         };
         let writer = scope.spawn(move || {
-            let written = write::run(&mut conn, batches, corpus, side_for_writer, side_name);
+            let written = write::run(&mut conn, batches, corpus, side_for_writer);
             (conn, written)
         });
         let analysis = stream_corpus(corpus, options, progress, &send, &side_send);
