@@ -82,7 +82,7 @@ pub struct VendorInfo {
     pub title: &'static str,
     /// The query languages of its rules.
     pub languages: &'static [Language],
-    /// The CSS colour the web uses for its tags (`--<name>` in `detcat.css`).
+    /// The CSS colour the web uses for its tags (`--<name>` in `static/style.css` of detcat_web).
     pub colour: &'static str,
     /// Which corpus files its parser reads.
     pub discovery: Discovery,
