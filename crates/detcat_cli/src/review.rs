@@ -26,7 +26,8 @@ pub struct ReviewArgs {
     /// Review against these techniques instead of the draft's tags (repeatable).
     #[arg(long = "technique")]
     techniques: Vec<String>,
-    /// The draft's language: sigma, or a bare kql, eql, esql, lucene or spl query.
+    /// The draft's language: a vendor (its rule-file format, e.g. sigma), or a bare kql, eql,
+    /// esql, lucene or spl query.
     #[arg(long, value_parser = parse_language)]
     language: Option<DraftLanguage>,
     /// Exit with status 3 when a finding at or above this severity (info, low, medium,
@@ -64,8 +65,12 @@ pub struct SimilarArgs {
 }
 
 fn parse_language(s: &str) -> Result<DraftLanguage, String> {
-    DraftLanguage::parse(s)
-        .ok_or_else(|| format!("unknown language `{s}` (sigma, kql, eql, esql, lucene, spl)"))
+    DraftLanguage::parse(s).ok_or_else(|| {
+        format!(
+            "unknown language `{s}` ({}, kql, eql, esql, lucene, spl)",
+            detcat_model::Vendor::names(", ")
+        )
+    })
 }
 
 fn parse_severity(s: &str) -> Result<FindingSeverity, String> {
