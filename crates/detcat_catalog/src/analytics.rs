@@ -296,37 +296,14 @@ impl Catalog {
                     .cloned()
                     .unwrap_or_default();
                 for ls in &rows {
-                    let (name, channel) = (str_of(ls, "name"), str_of(ls, "channel"));
-                    let events = tax.attack_log_source_events(&name, &channel);
-                    let mut implementing: Vec<AnalyticRule> = rules
-                        .iter()
-                        .filter(|r| matches(&r.keys, &events))
-                        .map(|r| r.rule.clone())
-                        .collect();
-                    implementing.sort_by(|a, b| {
-                        (vendor_rank(&a.vendor), &a.title, &a.id).cmp(&(
-                            vendor_rank(&b.vendor),
-                            &b.title,
-                            &b.id,
-                        ))
-                    });
-                    for r in &implementing {
+                    let coverage = log_source_coverage(tax, ls, rules);
+                    for r in &coverage.rules {
                         let list = by_vendor.entry(r.vendor.clone()).or_default();
                         if !list.contains(r) {
                             list.push(r.clone());
                         }
                     }
-                    log_sources.push(LogSourceCoverage {
-                        data_component: str_of(ls, "data_component"),
-                        data_component_name: ls
-                            .get("data_component_name")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned),
-                        name,
-                        channel,
-                        events,
-                        rules: implementing,
-                    });
+                    log_sources.push(coverage);
                 }
                 for list in by_vendor.values_mut() {
                     list.sort_by(|a, b| (&a.title, &a.id).cmp(&(&b.title, &b.id)));
@@ -451,5 +428,35 @@ impl Catalog {
             }
         }
         Ok(overview)
+    }
+}
+
+/// An analytic's log source with the events it means and the rules that read one of them
+/// (vendor order, then title and id).
+fn log_source_coverage(
+    tax: &detcat_taxonomy::Taxonomy,
+    ls: &Value,
+    rules: &[RuleEvents],
+) -> LogSourceCoverage {
+    let (name, channel) = (str_of(ls, "name"), str_of(ls, "channel"));
+    let events = tax.attack_log_source_events(&name, &channel);
+    let mut implementing: Vec<AnalyticRule> = rules
+        .iter()
+        .filter(|r| matches(&r.keys, &events))
+        .map(|r| r.rule.clone())
+        .collect();
+    implementing.sort_by(|a, b| {
+        (vendor_rank(&a.vendor), &a.title, &a.id).cmp(&(vendor_rank(&b.vendor), &b.title, &b.id))
+    });
+    LogSourceCoverage {
+        data_component: str_of(ls, "data_component"),
+        data_component_name: ls
+            .get("data_component_name")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        name,
+        channel,
+        events,
+        rules: implementing,
     }
 }
