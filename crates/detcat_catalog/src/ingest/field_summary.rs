@@ -10,7 +10,9 @@
 //! The figures are those of the queries they replace (`Catalog::field` without this table):
 //! a rule belongs to a field when one of its predicates maps to the field or one of its
 //! triples is on it (the `keyword` pseudo-field has triples only); each rule counts once per
-//! operator, value and technique. Rules are listed by vendor, then title (then rid).
+//! operator, value and technique. Rules are listed by vendor, title, rid; values by rules
+//! (most first), value, operator; techniques by rules, id. (The queries left ties of the
+//! first two to SQLite's sorter; they now name the same tie-breakers.)
 //!
 //! The analysis feeds each chunk of rules in beside the technique coverage (a rayon join:
 //! the two run at once), turns the counts into rows after its last chunk while the main

@@ -126,7 +126,7 @@ impl Catalog {
             .conn
             .prepare_cached(&format!(
                 "{set} SELECT t.operator, t.value, COUNT(DISTINCT t.rid) AS n FROM triples t JOIN s ON s.rid = t.rid
-                 WHERE +t.field = ?1 AND t.role IN ('indicator', 'selector') GROUP BY t.operator, t.value ORDER BY n DESC, t.value LIMIT 100"
+                 WHERE +t.field = ?1 AND t.role IN ('indicator', 'selector') GROUP BY t.operator, t.value ORDER BY n DESC, t.value, t.operator LIMIT 100"
             ))?
             .query_map([&field], |r| Ok(ValueCount { operator: r.get(0)?, value: r.get(1)?, rules: r.get(2)? }))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -204,7 +204,7 @@ impl Catalog {
             .conn
             .prepare_cached(&format!(
                 "{set} SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status FROM rules r JOIN s ON s.rid = r.rid
-                 ORDER BY r.vendor, r.title"
+                 ORDER BY r.vendor, r.title, r.rid"
             ))?
             .query_map([key], rule_ref)?
             .collect::<Result<Vec<_>, _>>()?)
