@@ -12,10 +12,11 @@ use axum::http::{HeaderMap, header};
 /// Bodies smaller than this go out as they are: compression would barely shrink them.
 const MIN_COMPRESS_BYTES: usize = 1024;
 
-/// Brotli's quality (0–11). 5 compresses the largest full-catalog page (~600 KB of HTML)
-/// in a few milliseconds — the cost of its first render — to about 80% of gzip -6's size;
-/// 11 would shave another ~10% for 100× the time (docs/benchmarks.md).
-const BROTLI_QUALITY: u32 = 5;
+/// Brotli's quality (0–11). 4 compresses the largest full-catalog page (`/technique/T1059`,
+/// 465 KB of HTML) in 6.6 ms to 37 KB — less time than gzip -6 takes (10 ms, 65 KB), and a
+/// small addition to the page's first render; 5 is 5% smaller for 1.7× the time, 11 is 16%
+/// smaller for 100× (`examples/compress_bench.rs`, docs/benchmarks.md).
+const BROTLI_QUALITY: u32 = 4;
 /// Brotli's window (log2 bytes): 22 (4 MiB) covers every cacheable body.
 const BROTLI_WINDOW: u32 = 22;
 
