@@ -286,3 +286,18 @@ CREATE TABLE technique_coverage (
     PRIMARY KEY (technique_id, deprecated)
 ) WITHOUT ROWID;
 "#;
+
+/// Each field's page counted at build time (`ingest/field_summary.rs`, stored by the main
+/// writer once the analysis has seen every rule): the rules of the field in list order (rids),
+/// rules per vendor, vendor names seen, operators, the top values and techniques, as the JSON
+/// of `FieldData`. Two rows per field with rules: active rules (`deprecated = 0`) and all
+/// rules (`deprecated = 1`). `Catalog::field` reads it (and falls back to the per-rule tables
+/// in a catalog without it).
+pub const FIELD_SUMMARY_DDL: &str = r#"
+CREATE TABLE field_summary (
+    field      TEXT NOT NULL,          -- canonical field id, raw name when unmapped, or `keyword`
+    deprecated INTEGER NOT NULL,       -- 1: deprecated and unsupported rules counted too
+    data       TEXT NOT NULL,          -- JSON: rules, by_vendor, vendor_names_seen, operators, values, techniques
+    PRIMARY KEY (field, deprecated)
+) WITHOUT ROWID;
+"#;

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod branches;
+pub(crate) mod field_summary;
 mod link;
 mod recordings;
 mod report;
@@ -216,11 +217,15 @@ fn stream_corpus<'c>(
     // triples (which wait for every rule, for their reach) then start as soon as the map
     // ends, not after the main writer has stored its last chunk.
     let mut coverage = technique_coverage::Coverage::default();
+    let mut fields = field_summary::FieldSummary::default();
     while !rules.is_empty() {
         let rest = rules.split_off(rules.len().min(CHUNK));
         let mut chunk = analyze::analyze_all(std::mem::replace(&mut rules, rest), &attack);
         let predicates = side::predicate_rows(&mut chunk, first_rid);
-        coverage.add(&chunk, Some(&attack));
+        rayon::join(
+            || coverage.add(&chunk, Some(&attack)),
+            || fields.add(&chunk, first_rid),
+        );
         let triples = side::take_triples(&mut chunk, first_rid);
         first_rid += chunk.len() as i64;
         side_send
@@ -236,6 +241,9 @@ fn stream_corpus<'c>(
         .send(side::SideBatch::PredicatesDone)
         .map_err(|_| stopped())?;
     timings.map_ms = started.elapsed().as_millis();
+    // Sorted and serialized here, while the writer still stores the last chunks.
+    send.send(write::Batch::Fields(Box::new(fields.finish()?)))
+        .map_err(|_| stopped())?;
     progress.stage(Stage::Write);
     send.send(write::Batch::Finish(timings, Box::new(coverage)))
         .map_err(|_| stopped())?;

@@ -37,6 +37,8 @@ pub enum Batch {
     Report(Box<BuildReport>, bool),
     /// A chunk of rules, their triples already taken for the side writer.
     Rules(Vec<AnalyzedRule>),
+    /// Each field's page (`field_summary`), after the last chunk of rules.
+    Fields(Box<super::field_summary::FieldRows>),
     /// The analysis' timings and each technique's coverage; no more batches.
     Finish(Timings, Box<Coverage>),
 }
@@ -197,6 +199,10 @@ fn receive(
                     std::thread::spawn(move || drop(chunk));
                 }
                 busy.lap("rules");
+            }
+            Batch::Fields(rows) => {
+                rows.write(&tx)?;
+                busy.lap("field summary");
             }
             Batch::Finish(timings, coverage) => break (timings, coverage),
         }

@@ -2,6 +2,7 @@
 
 mod coverage;
 mod events_covered;
+mod field_summary;
 mod fields;
 mod matrix;
 mod navigator;
