@@ -205,23 +205,23 @@ impl Catalog {
                 natives.insert(r.get(0)?, n);
             }
         }
-        let active = crate::query::active_clause(options);
         // Two statements rather than `?1 IS NULL OR …`, which keeps SQLite off the technique
         // index: one technique's page used to read the whole rules table.
-        let only = if technique.is_some() {
-            "rt.technique_id = ?1"
-        } else {
-            "?1 IS NULL"
-        };
-        let sql = format!(
+        let sql = if technique.is_some() {
             "SELECT rt.technique_id, r.rid, r.vendor, r.id, r.title, re.provider || ':' || re.event_id
              FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
              LEFT JOIN rule_events re ON re.rid = rt.rid
-             WHERE {active} AND {only}
+             WHERE (?2 OR r.lifecycle = 'active') AND rt.technique_id = ?1
              ORDER BY rt.technique_id, r.rid"
-        );
-        let mut stmt = self.connection().prepare_cached(&sql)?;
-        let mut rows = stmt.query([technique])?;
+        } else {
+            "SELECT rt.technique_id, r.rid, r.vendor, r.id, r.title, re.provider || ':' || re.event_id
+             FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+             LEFT JOIN rule_events re ON re.rid = rt.rid
+             WHERE (?2 OR r.lifecycle = 'active') AND ?1 IS NULL
+             ORDER BY rt.technique_id, r.rid"
+        };
+        let mut stmt = self.connection().prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params![technique, options.include_deprecated])?;
         let mut out: HashMap<String, Vec<RuleEvents>> = HashMap::new();
         let mut last: Option<(String, i64)> = None;
         while let Some(r) = rows.next()? {

@@ -68,9 +68,6 @@ CREATE INDEX triples_rid ON triples(rid);
 CREATE INDEX triples_field ON triples(field);
 "#;
 
-/// The tables of [`SIDE_DDL`], in the order they are copied.
-pub const SIDE_TABLES: [&str; 3] = ["files", "predicates", "triples"];
-
 /// The other tables ([`SIDE_DDL`] comes first: the `reach` view reads `triples`). Indexes
 /// come in [`INDEXES`], created after the bulk insert (faster than keeping them up to date
 /// row by row).

@@ -20,9 +20,7 @@ use super::technique_coverage::Coverage;
 use super::threat::Threat;
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
-use crate::schema::{
-    DDL, INDEXES, PREDICATE_INDEXES, SCHEMA_VERSION, SIDE_DDL, SIDE_TABLES, TRIPLE_INDEXES,
-};
+use crate::schema::{DDL, INDEXES, PREDICATE_INDEXES, SCHEMA_VERSION, SIDE_DDL, TRIPLE_INDEXES};
 
 /// Most diagnostics stored per file: one hostile 427-byte file used to yield 136,742 rows.
 /// The rest are counted in one `catalog::diagnostics-truncated` marker.
@@ -124,9 +122,10 @@ fn create_schema(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
     // `hashsize` (1 MB by default), then merges the segments: ~10 segments and their merges
     // for the full corpus. One big hash writes the index once, as one segment, at commit;
     // the setting is removed again after the commit (it is only for the bulk load).
-    tx.execute_batch(&format!(
-        "INSERT INTO rules_fts (rules_fts, rank) VALUES ('hashsize', {FTS_BULK_HASH_BYTES});"
-    ))?;
+    tx.execute(
+        "INSERT INTO rules_fts (rules_fts, rank) VALUES ('hashsize', ?1)",
+        [FTS_BULK_HASH_BYTES],
+    )?;
     write_taxonomy(tx)
 }
 
@@ -277,28 +276,30 @@ fn copy_side(
     // No message means the side writer stopped before its early commit: its join says why.
     if side.early_ready.recv().is_ok() {
         busy.idle();
-        copy_tables(conn, side.early, &["files", "predicates"])?;
+        copy_tables(conn, side.early, &[COPY_FILES, COPY_PREDICATES])?;
         busy.lap("side copy");
     }
     let late = side.late;
     let (connections, side_busy) = side.join()?;
     busy.idle();
-    copy_tables(conn, late, &["triples"])?;
+    copy_tables(conn, late, &[COPY_TRIPLES])?;
     conn.execute_batch("PRAGMA optimize;")?;
     drop(connections);
     busy.lap("side copy");
     Ok(side_busy)
 }
 
-/// Copies `tables` (of [`SIDE_DDL`]) from the database `db` into the catalog.
-fn copy_tables(conn: &mut Connection, db: &str, tables: &[&str]) -> Result<(), CatalogError> {
+/// The copy of each table of [`SIDE_DDL`] from the attached side database.
+const COPY_FILES: &str = "INSERT INTO main.files SELECT * FROM side.files;";
+const COPY_PREDICATES: &str = "INSERT INTO main.predicates SELECT * FROM side.predicates;";
+const COPY_TRIPLES: &str = "INSERT INTO main.triples SELECT * FROM side.triples;";
+
+/// Runs `copies` (of the `COPY_…` statements) from the database `db` into the catalog.
+fn copy_tables(conn: &mut Connection, db: &str, copies: &[&str]) -> Result<(), CatalogError> {
     conn.execute("ATTACH DATABASE ?1 AS side", [db])?;
     let tx = conn.transaction()?;
-    for table in tables {
-        debug_assert!(SIDE_TABLES.contains(table));
-        tx.execute_batch(&format!(
-            "INSERT INTO main.{table} SELECT * FROM side.{table};"
-        ))?;
+    for copy in copies {
+        tx.execute_batch(copy)?;
     }
     tx.commit()?;
     conn.execute_batch("DETACH DATABASE side;")?;

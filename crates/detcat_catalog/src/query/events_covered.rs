@@ -53,21 +53,17 @@ fn sensor_counts(map: BTreeMap<String, SensorAcc>) -> Vec<SensorCount> {
 }
 
 impl Catalog {
-    /// Native event rows and unattached sensors over the rule set `s` of `set` (a CTE on `?1`).
+    /// Native event rows and unattached sensors over the rule set `set` (`key` binds it).
     pub(crate) fn events_covered(
         &self,
-        set: &str,
-        id: &str,
+        set: super::rule_set::RuleSet,
+        key: impl rusqlite::Params,
     ) -> Result<(Vec<EventRow>, Vec<SensorCount>), CatalogError> {
-        let sql = format!(
-            "{set} SELECT re.rid, re.provider, re.event_id, COALESCE(e.title, ''), e.sensor, COALESCE(e.native, '[]')
-             FROM rule_events re JOIN s ON s.rid = re.rid
-             LEFT JOIN events e ON e.provider = re.provider AND e.event_id = re.event_id"
-        );
+        let sql = super::rule_set::rule_events(set);
         let mut rules: BTreeMap<i64, RuleEvents> = BTreeMap::new();
         let mut titles: HashMap<Key, String> = HashMap::new();
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query([id])?;
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(key)?;
         while let Some(r) = rows.next()? {
             let rid: i64 = r.get(0)?;
             let key: Key = (r.get(1)?, r.get(2)?);

@@ -9,6 +9,7 @@ mod navigator;
 mod recordings;
 mod reverse;
 mod rule;
+mod rule_set;
 mod search;
 mod similarity;
 mod technique;
@@ -406,14 +407,6 @@ fn parse_vendor(idx: usize, name: &str) -> rusqlite::Result<Vendor> {
             format!("unknown vendor '{name}'").into(),
         )
     })
-}
-
-pub(crate) fn active_clause(options: QueryOptions) -> &'static str {
-    if options.include_deprecated {
-        "1"
-    } else {
-        "r.lifecycle = 'active'"
-    }
 }
 
 #[cfg(test)]

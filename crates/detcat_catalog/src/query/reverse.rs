@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Params, params};
 
 use super::field_summary::Summary;
-use super::{Catalog, QueryOptions, active_clause, json_col, rule_ref};
+use super::rule_set::{self, RuleSet};
+use super::{Catalog, QueryOptions, json_col, rule_ref};
 use crate::error::CatalogError;
 use crate::views::FieldNames;
 use crate::views::{EventPage, FieldPage, RuleRef, TechniqueCount, ValueCount};
@@ -93,44 +94,31 @@ impl Catalog {
     /// and technique of the field's rules (1.5–2 s for `process.image` on the full corpus).
     /// For catalogs without `field_summary`, and tests that compare the two.
     fn field_by_query(&self, field: &str, options: QueryOptions) -> Result<Summary, CatalogError> {
-        let field = field.to_owned();
-        let active = active_clause(options);
-        // Rules with a predicate on the field, and (for the `keyword` pseudo-field of
-        // field-less keyword searches, which has no predicate) rules with a triple on it.
-        // MATERIALIZED: computed once per statement, not once per row that joins it.
-        let set = format!(
-            "WITH s AS MATERIALIZED (SELECT p.rid FROM predicates p JOIN rules r ON r.rid = p.rid WHERE p.canonical = ?1 AND {active}
-                        UNION SELECT t.rid FROM triples t JOIN rules r ON r.rid = t.rid WHERE t.field = ?1 AND {active})"
-        );
-        let rules = self.rules_in(&set, &field)?;
+        let key = params![field, options.include_deprecated];
+        let rules = self.rules_in(RuleSet::Field, key)?;
         let rules_by_vendor = super::count_by_vendor(&rules);
         let vendor_names_seen = self
             .conn
-            .prepare_cached(&format!(
-                "{set} SELECT DISTINCT r.vendor || ':' || p.field FROM predicates p JOIN s ON s.rid = p.rid
-                 JOIN rules r ON r.rid = p.rid WHERE p.canonical = ?1 ORDER BY 1"
-            ))?
-            .query_map([&field], |r| r.get(0))?
+            .prepare_cached(rule_set::FIELD_VENDOR_NAMES)?
+            .query_map(key, |r| r.get(0))?
             .collect::<Result<Vec<String>, _>>()?;
         let operators: BTreeMap<String, u64> = self
             .conn
-            .prepare_cached(&format!(
-                "{set} SELECT p.operator, COUNT(DISTINCT p.rid) FROM predicates p JOIN s ON s.rid = p.rid
-                 WHERE p.canonical = ?1 GROUP BY p.operator"
-            ))?
-            .query_map([&field], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .prepare_cached(rule_set::FIELD_OPERATORS)?
+            .query_map(key, |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        // `+t.field`: read the set's triples by rid. Through the field index SQLite read every
-        // triple of the field once per rule of the set (10 s for process.name, a 503 page).
         let values = self
             .conn
-            .prepare_cached(&format!(
-                "{set} SELECT t.operator, t.value, COUNT(DISTINCT t.rid) AS n FROM triples t JOIN s ON s.rid = t.rid
-                 WHERE +t.field = ?1 AND t.role IN ('indicator', 'selector') GROUP BY t.operator, t.value ORDER BY n DESC, t.value, t.operator LIMIT 100"
-            ))?
-            .query_map([&field], |r| Ok(ValueCount { operator: r.get(0)?, value: r.get(1)?, rules: r.get(2)? }))?
+            .prepare_cached(rule_set::FIELD_VALUES)?
+            .query_map(key, |r| {
+                Ok(ValueCount {
+                    operator: r.get(0)?,
+                    value: r.get(1)?,
+                    rules: r.get(2)?,
+                })
+            })?
             .collect::<Result<Vec<_>, _>>()?;
-        let techniques = self.techniques_in(&set, &field)?;
+        let techniques = self.techniques_in(RuleSet::Field, key)?;
         Ok(Summary {
             vendor_names_seen,
             rules_by_vendor,
@@ -160,33 +148,28 @@ impl Catalog {
             )?
             .query_row(params![provider, event_id], |r| r.get(0))
             .optional()?;
-        let active = active_clause(options);
-        let set = format!(
-            "WITH s AS (SELECT DISTINCT re.rid FROM rule_events re JOIN rules r ON r.rid = re.rid
-                        WHERE re.provider = ?1 AND re.event_id = ?2 COLLATE NOCASE AND {active})"
-        );
+        let key = params![provider, event_id, options.include_deprecated];
         let rules = self
             .conn
-            .prepare_cached(&format!(
-                "{set} SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status FROM rules r JOIN s ON s.rid = r.rid
-                 ORDER BY r.vendor, r.title"
-            ))?
-            .query_map(params![provider, event_id], rule_ref)?
+            .prepare_cached(rule_set::EVENT_RULES)?
+            .query_map(key, rule_ref)?
             .collect::<Result<Vec<_>, _>>()?;
         if title.is_none() && rules.is_empty() {
             return Ok(None);
         }
         let rules_by_vendor = super::count_by_vendor(&rules);
-        let mut fields = self.field_rows(&set, params![provider, event_id])?;
+        let mut fields = self.field_rows(RuleSet::Event, key)?;
         fields.truncate(EVENT_FIELD_ROWS);
         let techniques = self
             .conn
-            .prepare_cached(&format!(
-                "{set} SELECT rt.technique_id, COALESCE(t.name, ''), COUNT(DISTINCT rt.rid) AS n FROM rule_techniques rt
-                 JOIN s ON s.rid = rt.rid LEFT JOIN techniques t ON t.id = rt.technique_id
-                 GROUP BY rt.technique_id ORDER BY n DESC, rt.technique_id"
-            ))?
-            .query_map(params![provider, event_id], |r| Ok(TechniqueCount { id: r.get(0)?, name: r.get(1)?, rules: r.get(2)? }))?
+            .prepare_cached(rule_set::EVENT_TECHNIQUES)?
+            .query_map(key, |r| {
+                Ok(TechniqueCount {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    rules: r.get(2)?,
+                })
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(EventPage {
             provider,
@@ -199,26 +182,29 @@ impl Catalog {
         }))
     }
 
-    fn rules_in(&self, set: &str, key: &str) -> Result<Vec<RuleRef>, CatalogError> {
+    fn rules_in(&self, set: RuleSet, key: impl Params) -> Result<Vec<RuleRef>, CatalogError> {
         Ok(self
             .conn
-            .prepare_cached(&format!(
-                "{set} SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status FROM rules r JOIN s ON s.rid = r.rid
-                 ORDER BY r.vendor, r.title, r.rid"
-            ))?
-            .query_map([key], rule_ref)?
+            .prepare_cached(rule_set::rules(set))?
+            .query_map(key, rule_ref)?
             .collect::<Result<Vec<_>, _>>()?)
     }
 
-    fn techniques_in(&self, set: &str, key: &str) -> Result<Vec<TechniqueCount>, CatalogError> {
+    fn techniques_in(
+        &self,
+        set: RuleSet,
+        key: impl Params,
+    ) -> Result<Vec<TechniqueCount>, CatalogError> {
         Ok(self
             .conn
-            .prepare_cached(&format!(
-                "{set} SELECT rt.technique_id, COALESCE(t.name, ''), COUNT(DISTINCT rt.rid) AS n FROM rule_techniques rt
-                 JOIN s ON s.rid = rt.rid LEFT JOIN techniques t ON t.id = rt.technique_id
-                 GROUP BY rt.technique_id ORDER BY n DESC, rt.technique_id LIMIT 100"
-            ))?
-            .query_map([key], |r| Ok(TechniqueCount { id: r.get(0)?, name: r.get(1)?, rules: r.get(2)? }))?
+            .prepare_cached(rule_set::techniques(set))?
+            .query_map(key, |r| {
+                Ok(TechniqueCount {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    rules: r.get(2)?,
+                })
+            })?
             .collect::<Result<Vec<_>, _>>()?)
     }
 }

@@ -9,7 +9,7 @@
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Error as SqlError, ffi};
 
-use super::{Catalog, QueryOptions, active_clause, rule_ref};
+use super::{Catalog, QueryOptions, rule_ref};
 use crate::error::CatalogError;
 use crate::views::{SearchHit, SearchPage, SearchSuggestion};
 
@@ -281,6 +281,15 @@ impl Filter {
             .map(|i| self.bind(i.clone()))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// The search's clause for the rules it lists: active ones, or all.
+fn active_clause(options: QueryOptions) -> &'static str {
+    if options.include_deprecated {
+        "1"
+    } else {
+        "r.lifecycle = 'active'"
     }
 }
 

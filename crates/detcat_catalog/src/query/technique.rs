@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rusqlite::OptionalExtension;
 
-use super::{Catalog, QueryOptions, active_clause, json_col, json_vec, rule_ref};
+use super::rule_set::RuleSet;
+use super::{Catalog, QueryOptions, json_col, json_vec, rule_ref};
 use crate::error::CatalogError;
 use crate::views::{
     ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SubtechniqueRollup, TechniqueHeader,
@@ -54,7 +55,6 @@ impl Catalog {
             return Ok(None);
         };
         technique.priority = self.technique_priority(&id, options)?;
-        let active = active_clause(options);
         let rules = self
             .conn
             .prepare_cached(
@@ -66,12 +66,9 @@ impl Catalog {
             .query_map(rusqlite::params![&id, options.include_deprecated], rule_ref)?
             .collect::<Result<Vec<_>, _>>()?;
         let rules_by_vendor = super::count_by_vendor(&rules);
-        // The rule set of this technique, as a CTE every statistic below starts from.
-        let set = format!(
-            "WITH s AS (SELECT rt.rid FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
-                        WHERE rt.technique_id = ?1 AND {active})"
-        );
-        let (events, sensors) = self.events_covered(&set, &id)?;
+        // The rule set of this technique: every statistic below starts from it.
+        let key = rusqlite::params![&id, options.include_deprecated];
+        let (events, sensors) = self.events_covered(RuleSet::Technique, key)?;
         let Guide {
             scope,
             fields_distinct,
@@ -80,7 +77,7 @@ impl Catalog {
             indicators,
             exclusions_distinct,
             exclusions,
-        } = self.technique_guide(&set, &id, options)?;
+        } = self.technique_guide(key)?;
         let (subtechniques, subtechnique_rules_by_vendor) = self.subtechniques(&id, options)?;
         Ok(Some(TechniquePage {
             technique,
@@ -182,16 +179,13 @@ impl Catalog {
     /// rule counts once per row: the counts are sizes of rule-id sets. Samples are left empty.
     pub(crate) fn field_rows(
         &self,
-        set: &str,
+        set: RuleSet,
         params: impl rusqlite::Params,
     ) -> Result<Vec<FieldRow>, CatalogError> {
         let mut fields: HashMap<String, FieldAcc> = HashMap::new();
-        let sql = format!(
-            "{set} SELECT p.rid, p.canonical, r.vendor, p.field, p.operator
-             FROM predicates p JOIN s ON s.rid = p.rid JOIN rules r ON r.rid = p.rid
-             WHERE p.role <> 'selector'"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(super::rule_set::field_predicates(set))?;
         let mut rows = stmt.query(params)?;
         while let Some(r) = rows.next()? {
             let rid: i64 = r.get(0)?;
@@ -224,14 +218,9 @@ impl Catalog {
 
     /// Fields, indicators and exclusions of the technique's rules. Two range scans fetch the
     /// rows; counting happens here, where "each rule counts at most once per row" is a set.
-    fn technique_guide(
-        &self,
-        set: &str,
-        id: &str,
-        options: QueryOptions,
-    ) -> Result<Guide, CatalogError> {
-        let mut field_rows = self.field_rows(set, [id])?;
-        let triples = self.guide_triples(set, id, options)?;
+    fn technique_guide(&self, key: &[&dyn rusqlite::ToSql]) -> Result<Guide, CatalogError> {
+        let mut field_rows = self.field_rows(RuleSet::Technique, key)?;
+        let triples = self.guide_triples(key)?;
 
         // Samples: a field's most used indicator values.
         let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
@@ -272,23 +261,14 @@ impl Catalog {
     /// and ids) and its corpus reach.
     fn guide_triples(
         &self,
-        set: &str,
-        id: &str,
-        options: QueryOptions,
+        key: &[&dyn rusqlite::ToSql],
     ) -> Result<HashMap<TripleKey, TripleAcc>, CatalogError> {
         let mut triples: HashMap<TripleKey, TripleAcc> = HashMap::new();
         // Corpus reach is stored on each indicator row: the same for every row of a triple.
-        let reach = if options.include_deprecated {
-            "t.reach_all"
-        } else {
-            "t.reach"
-        };
-        let triple_sql = format!(
-            "{set} SELECT t.rid, t.role, t.field, t.operator, t.value, r.id, COALESCE({reach}, 0)
-             FROM triples t JOIN s ON s.rid = t.rid JOIN rules r ON r.rid = t.rid"
-        );
-        let mut stmt = self.conn.prepare_cached(&triple_sql)?;
-        let mut rows = stmt.query([id])?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(super::rule_set::TECHNIQUE_TRIPLES)?;
+        let mut rows = stmt.query(key)?;
         while let Some(r) = rows.next()? {
             let role = Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Other);
             let key = (role, r.get(2)?, r.get(3)?, r.get(4)?);
