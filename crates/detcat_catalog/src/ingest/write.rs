@@ -200,7 +200,7 @@ fn receive(
                 busy.lap("rules");
             }
             Batch::Fields(rows) => {
-                rows.write(&tx)?;
+                rows.write(tx)?;
                 busy.lap("field summary");
             }
             Batch::Finish(timings, coverage) => break (timings, coverage),
