@@ -160,17 +160,7 @@ impl Catalog {
         let rules_by_vendor = super::count_by_vendor(&rules);
         let mut fields = self.field_rows(RuleSet::Event, key)?;
         fields.truncate(EVENT_FIELD_ROWS);
-        let techniques = self
-            .conn
-            .prepare_cached(rule_set::EVENT_TECHNIQUES)?
-            .query_map(key, |r| {
-                Ok(TechniqueCount {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    rules: r.get(2)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let techniques = self.technique_counts(rule_set::EVENT_TECHNIQUES, key)?;
         Ok(Some(EventPage {
             provider,
             event_id: event_id.to_owned(),
@@ -195,9 +185,18 @@ impl Catalog {
         set: RuleSet,
         key: impl Params,
     ) -> Result<Vec<TechniqueCount>, CatalogError> {
+        self.technique_counts(rule_set::techniques(set), key)
+    }
+
+    /// The rows of a statement giving technique id, name and rules.
+    fn technique_counts(
+        &self,
+        sql: &str,
+        key: impl Params,
+    ) -> Result<Vec<TechniqueCount>, CatalogError> {
         Ok(self
             .conn
-            .prepare_cached(rule_set::techniques(set))?
+            .prepare_cached(sql)?
             .query_map(key, |r| {
                 Ok(TechniqueCount {
                     id: r.get(0)?,
