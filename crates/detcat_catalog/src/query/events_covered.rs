@@ -53,13 +53,13 @@ fn sensor_counts(map: BTreeMap<String, SensorAcc>) -> Vec<SensorCount> {
 }
 
 impl Catalog {
-    /// Native event rows and unattached sensors over the rule set `set` (`key` binds it).
+    /// Native event rows and unattached sensors of a technique's rules (`key` binds the set:
+    /// technique id, include deprecated).
     pub(crate) fn events_covered(
         &self,
-        set: super::rule_set::RuleSet,
         key: impl rusqlite::Params,
     ) -> Result<(Vec<EventRow>, Vec<SensorCount>), CatalogError> {
-        let sql = super::rule_set::rule_events(set);
+        let sql = super::rule_set::TECHNIQUE_EVENTS;
         let mut rules: BTreeMap<i64, RuleEvents> = BTreeMap::new();
         let mut titles: HashMap<Key, String> = HashMap::new();
         let mut stmt = self.conn.prepare_cached(sql)?;

@@ -9,7 +9,7 @@ use super::rule_set::{self, RuleSet};
 use super::{Catalog, QueryOptions, json_col, rule_ref};
 use crate::error::CatalogError;
 use crate::views::FieldNames;
-use crate::views::{EventPage, FieldPage, RuleRef, TechniqueCount, ValueCount};
+use crate::views::{EventPage, FieldPage, TechniqueCount, ValueCount};
 
 /// Rows a reverse-index page lists.
 const LIST_ROWS: usize = 500;
@@ -95,7 +95,11 @@ impl Catalog {
     /// For catalogs without `field_summary`, and tests that compare the two.
     fn field_by_query(&self, field: &str, options: QueryOptions) -> Result<Summary, CatalogError> {
         let key = params![field, options.include_deprecated];
-        let rules = self.rules_in(RuleSet::Field, key)?;
+        let rules = self
+            .conn
+            .prepare_cached(rule_set::FIELD_RULES)?
+            .query_map(key, rule_ref)?
+            .collect::<Result<Vec<_>, _>>()?;
         let rules_by_vendor = super::count_by_vendor(&rules);
         let vendor_names_seen = self
             .conn
@@ -118,7 +122,7 @@ impl Catalog {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let techniques = self.techniques_in(RuleSet::Field, key)?;
+        let techniques = self.technique_counts(rule_set::FIELD_TECHNIQUES, key)?;
         Ok(Summary {
             vendor_names_seen,
             rules_by_vendor,
@@ -170,22 +174,6 @@ impl Catalog {
             techniques,
             rules: rules.into_iter().take(LIST_ROWS).collect(),
         }))
-    }
-
-    fn rules_in(&self, set: RuleSet, key: impl Params) -> Result<Vec<RuleRef>, CatalogError> {
-        Ok(self
-            .conn
-            .prepare_cached(rule_set::rules(set))?
-            .query_map(key, rule_ref)?
-            .collect::<Result<Vec<_>, _>>()?)
-    }
-
-    fn techniques_in(
-        &self,
-        set: RuleSet,
-        key: impl Params,
-    ) -> Result<Vec<TechniqueCount>, CatalogError> {
-        self.technique_counts(rule_set::techniques(set), key)
     }
 
     /// The rows of a statement giving technique id, name and rules.

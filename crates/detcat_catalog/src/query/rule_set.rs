@@ -3,19 +3,14 @@
 //!
 //! A set is a CTE `s(rid)` keyed by `?1` (an event: `?1` provider, `?2` event id), and its
 //! next parameter says whether deprecated and unsupported rules count (`?2`; an event's
-//! `?3`). A statement over a set is written once and joined to each set's CTE with
-//! `concat!`: no SQL is put together at run time, and every value is bound.
+//! `?3`). Each statement is joined to its set's CTE with `concat!`: no SQL is put together
+//! at run time, and every value is bound.
 
-/// Which rules a page is about.
+/// The rule sets whose pages share a statement ([`field_predicates`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum RuleSet {
     /// `?1` technique id, `?2` include deprecated.
     Technique,
-    /// `?1` canonical field, `?2` include deprecated. The rules with a predicate on the field
-    /// and (for the `keyword` pseudo-field of field-less keyword searches, which has no
-    /// predicate) the rules with a triple on it. MATERIALIZED: computed once per statement,
-    /// not once per row that joins it.
-    Field,
     /// `?1` provider, `?2` event id, `?3` include deprecated.
     Event,
 }
@@ -27,6 +22,10 @@ macro_rules! technique_set {
     };
 }
 
+/// `?1` canonical field, `?2` include deprecated. The rules with a predicate on the field and
+/// (for the `keyword` pseudo-field of field-less keyword searches, which has no predicate) the
+/// rules with a triple on it. MATERIALIZED: computed once per statement, not once per row
+/// that joins it.
 macro_rules! field_set {
     () => {
         "WITH s AS MATERIALIZED (SELECT p.rid FROM predicates p JOIN rules r ON r.rid = p.rid
@@ -44,48 +43,45 @@ macro_rules! event_set {
     };
 }
 
-/// A statement over each rule set: `fn name(set) -> &'static str`.
-macro_rules! over_sets {
-    ($(#[$doc:meta])* $name:ident = $body:literal) => {
-        $(#[$doc])*
-        pub(crate) fn $name(set: RuleSet) -> &'static str {
-            match set {
-                RuleSet::Technique => concat!(technique_set!(), $body),
-                RuleSet::Field => concat!(field_set!(), $body),
-                RuleSet::Event => concat!(event_set!(), $body),
-            }
-        }
-    };
+/// The set's non-selector predicates: rid, canonical field, vendor, field as written,
+/// operator ("fields filtered most").
+pub(crate) fn field_predicates(set: RuleSet) -> &'static str {
+    macro_rules! body {
+        () => {
+            "SELECT p.rid, p.canonical, r.vendor, p.field, p.operator
+             FROM predicates p JOIN s ON s.rid = p.rid JOIN rules r ON r.rid = p.rid
+             WHERE p.role <> 'selector'"
+        };
+    }
+    match set {
+        RuleSet::Technique => concat!(technique_set!(), body!()),
+        RuleSet::Event => concat!(event_set!(), body!()),
+    }
 }
 
-over_sets!(
-    /// The set's rules (a [`crate::views::RuleRef`] per row), by vendor, title and rid.
-    rules = "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status FROM rules r
-             JOIN s ON s.rid = r.rid ORDER BY r.vendor, r.title, r.rid"
+/// The events of a technique's rules: rid, provider, event id, title, sensor, native names.
+pub(crate) const TECHNIQUE_EVENTS: &str = concat!(
+    technique_set!(),
+    "SELECT re.rid, re.provider, re.event_id, COALESCE(e.title, ''), e.sensor,
+            COALESCE(e.native, '[]')
+     FROM rule_events re JOIN s ON s.rid = re.rid
+     LEFT JOIN events e ON e.provider = re.provider AND e.event_id = re.event_id"
 );
 
-over_sets!(
-    /// The techniques of the set's rules: id, name, rules — most rules first, at most 100.
-    techniques = "SELECT rt.technique_id, COALESCE(t.name, ''), COUNT(DISTINCT rt.rid) AS n
-                  FROM rule_techniques rt JOIN s ON s.rid = rt.rid
-                  LEFT JOIN techniques t ON t.id = rt.technique_id
-                  GROUP BY rt.technique_id ORDER BY n DESC, rt.technique_id LIMIT 100"
+/// A field's rules (a [`crate::views::RuleRef`] per row), by vendor, title and rid.
+pub(crate) const FIELD_RULES: &str = concat!(
+    field_set!(),
+    "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status FROM rules r
+     JOIN s ON s.rid = r.rid ORDER BY r.vendor, r.title, r.rid"
 );
 
-over_sets!(
-    /// The set's non-selector predicates: rid, canonical field, vendor, field as written,
-    /// operator ("fields filtered most").
-    field_predicates = "SELECT p.rid, p.canonical, r.vendor, p.field, p.operator
-                        FROM predicates p JOIN s ON s.rid = p.rid JOIN rules r ON r.rid = p.rid
-                        WHERE p.role <> 'selector'"
-);
-
-over_sets!(
-    /// The events of the set's rules: rid, provider, event id, title, sensor, native names.
-    rule_events = "SELECT re.rid, re.provider, re.event_id, COALESCE(e.title, ''), e.sensor,
-                          COALESCE(e.native, '[]')
-                   FROM rule_events re JOIN s ON s.rid = re.rid
-                   LEFT JOIN events e ON e.provider = re.provider AND e.event_id = re.event_id"
+/// The techniques of a field's rules: id, name, rules — most rules first, at most 100.
+pub(crate) const FIELD_TECHNIQUES: &str = concat!(
+    field_set!(),
+    "SELECT rt.technique_id, COALESCE(t.name, ''), COUNT(DISTINCT rt.rid) AS n
+     FROM rule_techniques rt JOIN s ON s.rid = rt.rid
+     LEFT JOIN techniques t ON t.id = rt.technique_id
+     GROUP BY rt.technique_id ORDER BY n DESC, rt.technique_id LIMIT 100"
 );
 
 /// A technique's triples: rid, role, field, operator, value, rule id and corpus reach (of

@@ -68,7 +68,7 @@ impl Catalog {
         let rules_by_vendor = super::count_by_vendor(&rules);
         // The rule set of this technique: every statistic below starts from it.
         let key = rusqlite::params![&id, options.include_deprecated];
-        let (events, sensors) = self.events_covered(RuleSet::Technique, key)?;
+        let (events, sensors) = self.events_covered(key)?;
         let Guide {
             scope,
             fields_distinct,
