@@ -159,6 +159,14 @@ impl Event {
             .flat_map(|v| v.lower.iter().map(String::as_str))
     }
 
+    /// Every lower-cased value of the event, raw and canonical (the prefilter's haystack).
+    pub(crate) fn lower_values(&self) -> impl Iterator<Item = &str> {
+        self.raw
+            .values()
+            .chain(self.canonical.values())
+            .flat_map(|v| v.lower.iter().map(String::as_str))
+    }
+
     /// Every raw value as written.
     pub fn all_values(&self) -> impl Iterator<Item = &str> {
         self.raw
