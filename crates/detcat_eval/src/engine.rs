@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::eval::{Tri, eval};
 use crate::event::Event;
-use crate::index::RuleIndex;
+use crate::index::{IndexStats, RuleIndex};
 use crate::rule::{CompiledRule, EvalRule, Verdict};
 use crate::stateful::Stateful;
 
@@ -47,6 +47,11 @@ impl Engine {
 
     pub fn rules(&self) -> &[CompiledRule] {
         &self.rules
+    }
+
+    /// How the rules are indexed (for benchmarks and `--stats`-like reports).
+    pub fn index_stats(&self) -> IndexStats {
+        self.index.stats()
     }
 
     /// The index of a rule by vendor and id.

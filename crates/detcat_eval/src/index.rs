@@ -8,6 +8,8 @@
 
 use std::collections::HashMap;
 
+use serde::Serialize;
+
 use crate::event::Event;
 use crate::prefilter::{Need, Prefilter};
 use crate::rule::CompiledRule;
@@ -27,7 +29,41 @@ pub(crate) struct RuleIndex {
     pub(crate) needs: Vec<Need>,
 }
 
+/// How the rules are indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IndexStats {
+    /// Plain rules (one event decides them).
+    pub plain: usize,
+    /// Stateful rules (run over the stream).
+    pub stateful: usize,
+    /// Plain rules tried on events of any kind (they list no event).
+    pub any_kind: usize,
+    /// Plain rules tried only on events containing one of their literals.
+    pub prefiltered: usize,
+    /// Distinct literals in the prefilter's automaton.
+    pub literals: usize,
+}
+
 impl RuleIndex {
+    pub(crate) fn stats(&self) -> IndexStats {
+        IndexStats {
+            plain: self.plain.len(),
+            stateful: self.stateful.len(),
+            any_kind: self.any_kind.len(),
+            prefiltered: self
+                .plain
+                .iter()
+                .filter(|i| {
+                    matches!(
+                        self.needs.get(**i as usize),
+                        Some(crate::prefilter::Need::AnyOf(_))
+                    )
+                })
+                .count(),
+            literals: self.prefilter.literals(),
+        }
+    }
+
     pub(crate) fn new(rules: &[CompiledRule]) -> RuleIndex {
         let mut index = RuleIndex::default();
         for (i, r) in rules.iter().enumerate() {

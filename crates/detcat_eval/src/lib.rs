@@ -58,6 +58,7 @@ pub use derive::{basename, split_args};
 pub use diagnostics::{ReadError, RegressError};
 pub use engine::{Engine, RuleHits, run_rule};
 pub use event::{Event, FieldValues, Naming, field_key};
+pub use index::IndexStats;
 pub use provenance::Provenance;
 pub use read::{Format, ReadDiagnostic, ReadOutcome};
 pub use rule::{CompiledRule, EvalRule, Verdict};

@@ -136,6 +136,11 @@ impl Prefilter {
         (pf, needs)
     }
 
+    /// How many distinct literals the automaton holds.
+    pub(crate) fn literals(&self) -> usize {
+        self.literals
+    }
+
     /// Scratch sized for this prefilter.
     pub(crate) fn hits(&self) -> Hits {
         Hits {
