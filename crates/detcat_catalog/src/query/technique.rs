@@ -407,8 +407,14 @@ mod tests {
             let (scope, indicators, exclusions) = rank_triples(triples);
             (
                 scope.into_iter().map(|r| r.operator).collect::<Vec<_>>(),
-                indicators.into_iter().map(|r| r.operator).collect::<Vec<_>>(),
-                exclusions.into_iter().map(|r| r.operator).collect::<Vec<_>>(),
+                indicators
+                    .into_iter()
+                    .map(|r| r.operator)
+                    .collect::<Vec<_>>(),
+                exclusions
+                    .into_iter()
+                    .map(|r| r.operator)
+                    .collect::<Vec<_>>(),
             )
         };
         let first = rank();
