@@ -83,7 +83,7 @@ impl Side<'_> {
 
 /// FTS5's in-memory hash during the build: about the whole corpus' index (~10 MB), so the
 /// full corpus writes one or two segments. At 256 MB the pending hash of a larger corpus
-/// grew without bound (8 MiB more peak memory on the full corpus than at 16 MB; issue 19).
+/// grew without bound (on the full corpus, 8 MiB more peak memory than at 8 MB; issue 19).
 const FTS_BULK_HASH_BYTES: i64 = 16 * 1024 * 1024;
 
 /// Writes everything the channel brings, copies the side writer's tables in, then commits.

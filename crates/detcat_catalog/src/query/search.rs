@@ -634,6 +634,15 @@ impl Catalog {
     }
 }
 
+/// The technique ids of a search hit, as the page query joins them: sorted, separated by
+/// U+001F (no technique id contains it), NULL for none. Not SQLite's JSON functions: the
+/// bundled SQLite is built without them (`.cargo/config.toml`, issue 19's binary size).
+fn technique_list(joined: Option<String>) -> Vec<String> {
+    joined
+        .map(|s| s.split('\u{1f}').map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -683,13 +692,4 @@ mod tests {
         assert!(e.to_string().contains("limit is 24"), "{e}");
         assert!(SearchQuery::parse_checked(&many[1..].join(" ")).is_ok());
     }
-}
-
-/// The technique ids of a search hit, as the page query joins them: sorted, separated by
-/// U+001F (no technique id contains it), NULL for none. Not SQLite's JSON functions: the
-/// bundled SQLite is built without them (`.cargo/config.toml`, issue 19's binary size).
-fn technique_list(joined: Option<String>) -> Vec<String> {
-    joined
-        .map(|s| s.split('\u{1f}').map(str::to_owned).collect())
-        .unwrap_or_default()
 }
