@@ -6,49 +6,12 @@ use std::sync::LazyLock;
 
 use detcat_model::SourceFile;
 use detcat_splunk::Context;
-use detcat_splunk::lookups::{LookupTables, load_lookups};
-use detcat_splunk::macros::{MacroDef, MacroTable};
+use detcat_splunk::lookups::LookupTables;
 use libfuzzer_sys::fuzz_target;
 
-/// Macros (with arguments, nested, self-recursive, fanning out) and one wildcard lookup
-/// table, written for this target; built once per process.
-static CONTEXT: LazyLock<Context> = LazyLock::new(|| {
-    let mut macros = MacroTable::default();
-    macros.insert(MacroDef::new(
-        "sysmon",
-        &[],
-        "sourcetype=sysmon OR source=sysmon",
-    ));
-    macros.insert(MacroDef::new(
-        "process_cmd",
-        &[],
-        "(Processes.process_name=cmd.exe OR Processes.original_file_name=Cmd.Exe)",
-    ));
-    macros.insert(MacroDef::new("ctime", &["field"], "convert ctime($field$)"));
-    macros.insert(MacroDef::new(
-        "pair",
-        &["a", "b"],
-        "`ctime($a$)` | where $a$=$b$",
-    ));
-    macros.insert(MacroDef::new("loop", &[], "x | `loop`"));
-    macros.insert(MacroDef::new(
-        "fan",
-        &[],
-        "`sysmon` `sysmon` `sysmon` `fan`",
-    ));
-    let (lookups, _) = load_lookups(&[
-        SourceFile::new(
-            "splunk/lookups/fuzz_dlls.yml",
-            "name: fuzz_dlls\nfilename: fuzz_dlls.csv\nmatch_type: WILDCARD(dll)\n\
-             case_sensitive_match: 'false'\ndefault_match: 'false'\n",
-        ),
-        SourceFile::new(
-            "splunk/lookups/fuzz_dlls.csv",
-            "dll,hit,note\nscrobj.dll,true,a\njscript*.dll,true,b\n10.0.0.0/8,false,c\n",
-        ),
-    ]);
-    Context { macros, lookups }
-});
+/// `detcat_splunk::fuzz_context`: macros with arguments, nested, self-recursive and fanning
+/// out, and one wildcard lookup table; built once per process.
+static CONTEXT: LazyLock<Context> = LazyLock::new(|| detcat_splunk::fuzz_context().0);
 
 fuzz_target!(|data: &[u8]| {
     let Ok(src) = std::str::from_utf8(data) else {

@@ -336,47 +336,12 @@ const SPL_SEEDS: &[&str] = &[
     "index=x | lookup fuzz_dlls dll OUTPUTNEW note | where isnull(note) AND hit!=\"false\"",
 ];
 
-/// The `spl` fuzz target's context: macros written to reach every expansion path and one
-/// wildcard lookup table.
+/// The `spl` fuzz target's context (`detcat_splunk::fuzz_context`).
 fn splunk_context() -> detcat_splunk::Context {
-    use detcat_splunk::macros::{MacroDef, MacroTable};
-    let mut macros = MacroTable::default();
-    macros.insert(MacroDef::new(
-        "sysmon",
-        &[],
-        "sourcetype=sysmon OR source=sysmon",
-    ));
-    macros.insert(MacroDef::new(
-        "process_cmd",
-        &[],
-        "(Processes.process_name=cmd.exe OR Processes.original_file_name=Cmd.Exe)",
-    ));
-    macros.insert(MacroDef::new("ctime", &["field"], "convert ctime($field$)"));
-    macros.insert(MacroDef::new(
-        "pair",
-        &["a", "b"],
-        "`ctime($a$)` | where $a$=$b$",
-    ));
-    macros.insert(MacroDef::new("loop", &[], "x | `loop`"));
-    macros.insert(MacroDef::new(
-        "fan",
-        &[],
-        "`sysmon` `sysmon` `sysmon` `fan`",
-    ));
-    let (lookups, diagnostics) = detcat_splunk::lookups::load_lookups(&[
-        SourceFile::new(
-            "splunk/lookups/fuzz_dlls.yml",
-            "name: fuzz_dlls\nfilename: fuzz_dlls.csv\nmatch_type: WILDCARD(dll)\n\
-             case_sensitive_match: 'false'\ndefault_match: 'false'\n",
-        ),
-        SourceFile::new(
-            "splunk/lookups/fuzz_dlls.csv",
-            "dll,hit,note\nscrobj.dll,true,a\njscript*.dll,true,b\n10.0.0.0/8,false,c\n",
-        ),
-    ]);
+    let (context, diagnostics) = detcat_splunk::fuzz_context();
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    assert_eq!(lookups.len(), 1);
-    detcat_splunk::Context { macros, lookups }
+    assert_eq!(context.lookups.len(), 1);
+    context
 }
 
 #[test]
