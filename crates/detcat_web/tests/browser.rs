@@ -451,8 +451,17 @@ fn keyboard_alone_reaches_the_search_box_and_the_guide() {
     session.goto(&format!("{base}/technique/T1559.001"));
     let focused = r#"var a = document.activeElement;
         return { tag: a.tagName, id: a.id, cls: a.className, href: a.getAttribute("href") };"#;
-    session.press("\u{E004}");
-    let first = session.eval(focused);
+    // Headless chromium sometimes delivers the very first key before the freshly loaded document
+    // has keyboard focus; the Tab then leaves focus on BODY. Tab again in that case (at most
+    // three times): the first element that does take focus must still be the skip link.
+    let mut first = serde_json::Value::Null;
+    for _ in 0..3 {
+        session.press("\u{E004}");
+        first = session.eval(focused);
+        if first["tag"] != "BODY" {
+            break;
+        }
+    }
     assert_eq!(
         first["cls"], "skip",
         "the first Tab lands on the skip link: {first}"
