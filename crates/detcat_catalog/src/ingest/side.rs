@@ -238,11 +238,13 @@ pub fn run(
 
 /// A scratch database: no journal, no fsync, no foreign keys (`rules` is not here). Its rows
 /// are appended and read once by the copy, so a 4 MiB cache does (two of them are open until
-/// the end of the build; 8 MiB each cost 9 MiB more peak memory).
+/// the end of the build; 8 MiB each cost 9 MiB more peak memory). Its pages are the
+/// catalog's size (`write::prepare_connection`).
 fn open_scratch(db: &str) -> Result<Connection, CatalogError> {
     let conn = Connection::open(db)?;
     conn.execute_batch(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
+        "PRAGMA page_size = 16384;
+         PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
          PRAGMA cache_size = -4096; PRAGMA foreign_keys = OFF;",
     )?;
     Ok(conn)

@@ -52,8 +52,12 @@ pub fn prepare_connection(conn: &Connection) -> Result<(), CatalogError> {
     // Foreign keys (on in the bundled SQLite) would look up the parent of every child row,
     // and would stop the copy from the side database being a bulk transfer; the writer
     // stores parents first by construction, and a test checks the references.
+    // 16 KiB pages instead of SQLite's 4 KiB: a quarter of the page writes, b-tree splits and
+    // system calls for the ~100 MB catalog (paired full builds: 0.95x wall and CPU); the
+    // pages read no slower (technique, field and search views measured side by side).
     conn.execute_batch(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
+        "PRAGMA page_size = 16384;
+         PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
          PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -8192;
          PRAGMA foreign_keys = OFF;",
     )?;
