@@ -3,24 +3,29 @@
 //!
 //! A rule that lists taxonomy events (`sysmon:1`, `security:*`) is only tried on events of
 //! those kinds; a rule listing none, and every rule on an event whose kind is unknown, is
-//! tried as [`CompiledRule::selects`] says. Stateful rules are not indexed: they run over the
-//! whole stream (`engine.rs`).
+//! tried as [`CompiledRule::selects`] says. Stateful rules are indexed the same way: the
+//! events of a stream they meet (of their kinds, containing the literals of their filter and
+//! steps — `Plan::prefilter_tree`) are the ones their plan runs over (`engine.rs`).
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::compile::Node;
 use crate::event::Event;
 use crate::prefilter::{Need, Prefilter};
 use crate::rule::CompiledRule;
+use crate::stateful::Stateful;
 
 #[derive(Debug, Default)]
 pub(crate) struct RuleIndex {
-    /// Plain rules selecting each event key (`sysmon:1`, `sysmon:*`), ascending.
+    /// Rules selecting each event key (`sysmon:1`, `sysmon:*`), ascending.
     by_key: HashMap<String, Vec<u32>>,
-    /// Plain rules selecting any event, ascending.
+    /// Rules selecting any event, ascending.
     any_kind: Vec<u32>,
-    /// Every plain (not stateful) rule, ascending: the candidates on an event of unknown kind.
+    /// Every rule, ascending: the candidates on an event of unknown kind.
+    pub(crate) all: Vec<u32>,
+    /// Every plain (not stateful) rule, ascending.
     pub(crate) plain: Vec<u32>,
     /// Stateful rules, ascending.
     pub(crate) stateful: Vec<u32>,
@@ -40,6 +45,8 @@ pub struct IndexStats {
     pub any_kind: usize,
     /// Plain rules tried only on events containing one of their literals.
     pub prefiltered: usize,
+    /// Stateful rules whose plan runs only on events containing one of their literals.
+    pub stateful_prefiltered: usize,
     /// Distinct literals in the prefilter's automaton.
     pub literals: usize,
 }
@@ -49,30 +56,34 @@ impl RuleIndex {
         IndexStats {
             plain: self.plain.len(),
             stateful: self.stateful.len(),
-            any_kind: self.any_kind.len(),
-            prefiltered: self
-                .plain
+            any_kind: self
+                .any_kind
                 .iter()
-                .filter(|i| {
-                    matches!(
-                        self.needs.get(**i as usize),
-                        Some(crate::prefilter::Need::AnyOf(_))
-                    )
-                })
+                .filter(|i| self.plain.binary_search(i).is_ok())
                 .count(),
+            prefiltered: self.prefiltered(&self.plain),
+            stateful_prefiltered: self.prefiltered(&self.stateful),
             literals: self.prefilter.literals(),
         }
+    }
+
+    fn prefiltered(&self, rules: &[u32]) -> usize {
+        rules
+            .iter()
+            .filter(|i| matches!(self.needs.get(**i as usize), Some(Need::AnyOf(_))))
+            .count()
     }
 
     pub(crate) fn new(rules: &[CompiledRule]) -> RuleIndex {
         let mut index = RuleIndex::default();
         for (i, r) in rules.iter().enumerate() {
             let Ok(i) = u32::try_from(i) else { break };
+            index.all.push(i);
             if r.stateful.is_some() {
                 index.stateful.push(i);
-                continue;
+            } else {
+                index.plain.push(i);
             }
-            index.plain.push(i);
             if r.events.is_empty() {
                 index.any_kind.push(i);
             }
@@ -80,18 +91,29 @@ impl RuleIndex {
                 index.by_key.entry(key.clone()).or_default().push(i);
             }
         }
-        let (prefilter, needs) = Prefilter::build(
-            rules
-                .iter()
-                .map(|r| r.stateful.is_none().then_some((&r.node, &r.tables))),
-        );
+        // A stateful rule's plan runs only on the events that can change its state.
+        let plan_trees: Vec<Option<Node>> = rules
+            .iter()
+            .map(|r| match &r.stateful {
+                Some(Stateful::Plan(plan)) => Some(plan.prefilter_tree()),
+                _ => None,
+            })
+            .collect();
+        let (prefilter, needs) =
+            Prefilter::build(rules.iter().zip(&plan_trees).map(|(r, tree)| {
+                match (&r.stateful, tree) {
+                    (None, _) => Some((&r.node, &r.tables)),
+                    (Some(_), Some(tree)) => Some((tree, &r.tables)),
+                    (Some(_), None) => None,
+                }
+            }));
         index.prefilter = prefilter;
         index.needs = needs;
         index
     }
 
-    /// The plain rules an event of this kind selects, ascending and without repeats; `None`
-    /// for an event of unknown kind (every plain rule).
+    /// The rules an event of this kind selects, ascending and without repeats; `None` for an
+    /// event of unknown kind (every rule).
     pub(crate) fn for_kind(&self, keys: Option<&[String; 2]>) -> Option<Vec<u32>> {
         let [exact, any] = keys?;
         let empty = Vec::new();
