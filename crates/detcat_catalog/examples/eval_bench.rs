@@ -305,6 +305,7 @@ fn run_file(engine: &Engine, file: &Path, batch: usize) -> Res<(usize, usize, us
             .iter()
             .map(|h| h.fired.len())
             .sum::<usize>();
+        detcat_eval::free_events(events);
     })?;
     fired += run.finish().iter().map(|h| h.fired.len()).sum::<usize>();
     Ok((n, fired, diags.len()))

@@ -149,7 +149,8 @@ fn match_file(engine: &Engine, path: &Path, format: Format) -> anyhow::Result<Fi
         outcome.diagnostics
     } else {
         read::read_path_batches(path, format, MATCH_BATCH, &mut |batch| {
-            run(&batch, &mut stream)
+            run(&batch, &mut stream);
+            detcat_eval::free_events(batch);
         })?
     };
     for h in stream.finish() {

@@ -116,6 +116,24 @@ pub struct StreamRun<'a> {
     provenance: BTreeMap<usize, Provenance>,
 }
 
+/// Per-thread scratch of a batch run: the literals of the event, and which rules it has
+/// already met (`stamp[rule] == event`).
+struct Scratch {
+    hits: crate::prefilter::Hits,
+    stamp: Vec<u32>,
+    event: u32,
+}
+
+impl Scratch {
+    fn next_event(&mut self) {
+        self.event = self.event.wrapping_add(1);
+        if self.event == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.event = 1;
+        }
+    }
+}
+
 /// An event of a batch met a rule: it fired, was undetermined, or goes to the rule's plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Met {
@@ -157,23 +175,40 @@ impl StreamRun<'_> {
             .par_chunks(CHUNK)
             .enumerate()
             .map_init(
-                || index.prefilter.hits(),
-                |hits, (c, chunk)| {
+                || Scratch {
+                    hits: index.prefilter.hits(),
+                    stamp: vec![0; engine.rules.len()],
+                    event: 0,
+                },
+                |scratch, (c, chunk)| {
                     let mut found = Vec::new();
                     for (k, e) in chunk.iter().enumerate() {
                         let at = c * CHUNK + k;
-                        let candidates = match &e.provenance.keys {
-                            Some(keys) => kinds.get(keys[0].as_str()).unwrap_or(&index.all),
-                            None => &index.all,
+                        let kind = match &e.provenance.keys {
+                            Some(keys) => {
+                                kinds.get(keys[0].as_str()).unwrap_or(index.unknown_kind())
+                            }
+                            None => index.unknown_kind(),
                         };
-                        index.prefilter.scan(e, hits);
-                        for &i in candidates {
-                            let (Some(r), Some(need)) =
-                                (engine.rules.get(i as usize), index.needs.get(i as usize))
-                            else {
+                        index.prefilter.scan(e, &mut scratch.hits);
+                        scratch.next_event();
+                        let Scratch { hits, stamp, event } = scratch;
+                        // The rules of the kind without a literal need, then those that a
+                        // literal of the event leads to (each once).
+                        let woken = hits
+                            .found()
+                            .filter_map(|lit| index.posting.get(lit))
+                            .flatten()
+                            .filter(|i| kind.member.get(**i as usize).copied().unwrap_or(false));
+                        for &i in kind.always.iter().chain(woken) {
+                            match stamp.get_mut(i as usize) {
+                                Some(s) if *s != *event => *s = *event,
+                                _ => continue,
+                            }
+                            let Some(r) = engine.rules.get(i as usize) else {
                                 continue;
                             };
-                            if !is_picked(i) || !hits.meets(need) {
+                            if !is_picked(i) {
                                 continue;
                             }
                             if r.stateful.is_some() {
@@ -276,6 +311,12 @@ impl StreamRun<'_> {
             .filter(|h| !h.fired.is_empty() || h.undetermined > 0 || h.not_evaluated.is_some())
             .collect()
     }
+}
+
+/// Frees a batch of events on every core: an event is many small allocations, and freeing a
+/// batch on the reading thread alone left the other cores idle.
+pub fn free_events(events: Vec<Event>) {
+    events.into_par_iter().for_each(drop);
 }
 
 /// One rule over one stream.

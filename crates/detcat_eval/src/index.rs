@@ -32,6 +32,20 @@ pub(crate) struct RuleIndex {
     pub(crate) prefilter: Prefilter,
     /// Per rule: the literals an event must contain for the rule to be tried.
     pub(crate) needs: Vec<Need>,
+    /// Per literal: the rules whose need lists it, ascending — an event's literals lead to
+    /// the rules they can wake, instead of every rule of its kind testing its need.
+    pub(crate) posting: Vec<Vec<u32>>,
+    /// What an event of unknown kind meets: every rule.
+    unknown_kind: KindRules,
+}
+
+/// The rules an event kind meets, as the run reads them.
+#[derive(Debug, Default)]
+pub(crate) struct KindRules {
+    /// The rules of the kind that are always tried (no literal need), ascending.
+    pub(crate) always: Vec<u32>,
+    /// Per rule: is it of the kind?
+    pub(crate) member: Vec<bool>,
 }
 
 /// How the rules are indexed.
@@ -107,8 +121,23 @@ impl RuleIndex {
                     (Some(_), None) => None,
                 }
             }));
+        let mut posting: Vec<Vec<u32>> = vec![Vec::new(); prefilter.literals()];
+        for (i, need) in needs.iter().enumerate() {
+            let (Ok(i), Need::AnyOf(ids)) = (u32::try_from(i), need) else {
+                continue;
+            };
+            for id in ids {
+                if let Some(list) = posting.get_mut(*id as usize)
+                    && list.last() != Some(&i)
+                {
+                    list.push(i);
+                }
+            }
+        }
         index.prefilter = prefilter;
         index.needs = needs;
+        index.posting = posting;
+        index.unknown_kind = index.kind_rules(&index.all);
         index
     }
 
@@ -125,17 +154,37 @@ impl RuleIndex {
         Some(out)
     }
 
-    /// The candidate lists of the kinds among `events`, made once per kind.
-    pub(crate) fn kinds<'e>(&self, events: &'e [Event]) -> HashMap<&'e str, Vec<u32>> {
-        let mut out: HashMap<&str, Vec<u32>> = HashMap::new();
+    /// The rules of `rules` as the run reads them.
+    fn kind_rules(&self, rules: &[u32]) -> KindRules {
+        let mut member = vec![false; self.needs.len()];
+        let mut always = Vec::new();
+        for &i in rules {
+            if let Some(m) = member.get_mut(i as usize) {
+                *m = true;
+            }
+            if matches!(self.needs.get(i as usize), Some(Need::Always)) {
+                always.push(i);
+            }
+        }
+        KindRules { always, member }
+    }
+
+    /// The rules each kind among `events` meets, made once per kind.
+    pub(crate) fn kinds<'e>(&self, events: &'e [Event]) -> HashMap<&'e str, KindRules> {
+        let mut out: HashMap<&str, KindRules> = HashMap::new();
         for e in events {
             if let Some(keys) = &e.provenance.keys
                 && !out.contains_key(keys[0].as_str())
                 && let Some(list) = self.for_kind(Some(keys))
             {
-                out.insert(keys[0].as_str(), list);
+                out.insert(keys[0].as_str(), self.kind_rules(&list));
             }
         }
         out
+    }
+
+    /// What an event of unknown kind meets.
+    pub(crate) fn unknown_kind(&self) -> &KindRules {
+        &self.unknown_kind
     }
 }

@@ -56,7 +56,7 @@ pub mod time;
 
 pub use derive::{basename, split_args};
 pub use diagnostics::{ReadError, RegressError};
-pub use engine::{Engine, RuleHits, StreamRun, run_rule};
+pub use engine::{Engine, RuleHits, StreamRun, free_events, run_rule};
 pub use event::{Event, FieldValues, Naming, field_key};
 pub use index::IndexStats;
 pub use provenance::Provenance;

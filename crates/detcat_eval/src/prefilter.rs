@@ -77,19 +77,19 @@ impl Hits {
         }
     }
 
-    fn get(&self, id: u32) -> bool {
-        let id = id as usize;
-        self.words
-            .get(id / 64)
-            .is_some_and(|x| x & (1 << (id % 64)) != 0)
-    }
-
-    /// Is `need` met by the event last scanned?
-    pub(crate) fn meets(&self, need: &Need) -> bool {
-        match need {
-            Need::Always => true,
-            Need::AnyOf(ids) => ids.iter().any(|i| self.get(*i)),
-        }
+    /// The literals the event last scanned contains, as ids.
+    pub(crate) fn found(&self) -> impl Iterator<Item = usize> + '_ {
+        self.touched.iter().flat_map(move |&w| {
+            let mut bits = self.words.get(w).copied().unwrap_or(0);
+            std::iter::from_fn(move || {
+                if bits == 0 {
+                    return None;
+                }
+                let b = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                Some(w * 64 + b)
+            })
+        })
     }
 }
 
