@@ -102,7 +102,8 @@ pub fn run_match(a: MatchArgs) -> anyhow::Result<ExitCode> {
     for path in &a.files {
         files.push(match_file(&engine, path, a.format)?);
     }
-    let mut out = std::io::stdout().lock();
+    // Standard output is line-buffered: pretty JSON of a large file is millions of lines.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.args.json {
         serde_json::to_writer_pretty(&mut out, &files)?;
         writeln!(out)?;
@@ -111,6 +112,7 @@ pub fn run_match(a: MatchArgs) -> anyhow::Result<ExitCode> {
             print_file(&mut out, f)?;
         }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

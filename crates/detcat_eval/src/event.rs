@@ -7,25 +7,41 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use detcat_taxonomy::Taxonomy;
 use serde::Serialize;
 
 use crate::provenance::{self, Provenance};
 
-/// The values of one field: as written, and lower-cased once for case-insensitive operators.
+/// The values of one field: as written, and lower-cased for case-insensitive operators — on
+/// first use, since rules read few of an event's fields.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FieldValues {
     pub values: Vec<String>,
-    pub lower: Vec<String>,
+    lower: OnceLock<Vec<String>>,
     /// The field is present but `null` (Sigma `Field: null` matches it).
     pub null: bool,
 }
 
 impl FieldValues {
+    /// Values as written.
+    pub fn new(values: Vec<String>) -> FieldValues {
+        FieldValues {
+            values,
+            ..FieldValues::default()
+        }
+    }
+
     fn push(&mut self, value: String) {
-        self.lower.push(value.to_lowercase());
+        self.lower.take();
         self.values.push(value);
+    }
+
+    /// The values lower-cased (`str::to_lowercase`), made on first use.
+    pub fn lower(&self) -> &[String] {
+        self.lower
+            .get_or_init(|| self.values.iter().map(|v| v.to_lowercase()).collect())
     }
 
     /// Absent, `null` or only empty strings: Sigma's `null` value.
@@ -127,10 +143,10 @@ pub struct Event {
     canonical: FieldMap,
     /// Raw names in document order with their [`field_key`] (for display and keyword search).
     order: Vec<(String, String)>,
-    /// Lower-cased canonical values that are no copy of a raw value (selector values from
-    /// the provenance, derived basenames and arguments): with the raw values, every value a
-    /// rule can compare with (the prefilter's haystack).
-    added_lower: Vec<String>,
+    /// Canonical values that are no copy of a raw value (selector values from the
+    /// provenance, derived basenames and arguments): with the raw values, every value a rule
+    /// can compare with (the prefilter's haystack).
+    added: Vec<String>,
     pub provenance: Provenance,
 }
 
@@ -141,7 +157,14 @@ impl Event {
         fields: impl IntoIterator<Item = (String, Option<String>)>,
         mut provenance: Provenance,
     ) -> Event {
-        let mut event = Event::default();
+        let fields = fields.into_iter();
+        let n = fields.size_hint().0;
+        let mut event = Event {
+            raw: FieldMap::with_capacity_and_hasher(n, Default::default()),
+            canonical: FieldMap::with_capacity_and_hasher(n + 16, Default::default()),
+            order: Vec::with_capacity(n),
+            ..Event::default()
+        };
         for (name, value) in fields {
             let key = field_key(&name);
             let slot = match event.raw.entry(key) {
@@ -172,10 +195,9 @@ impl Event {
             };
             if let Some(vals) = self.raw.get(key) {
                 let slot = self.canonical.entry(field.to_owned()).or_default();
-                for (v, lower) in vals.values.iter().zip(&vals.lower) {
+                for v in &vals.values {
                     if !slot.values.contains(v) {
-                        slot.values.push(v.clone());
-                        slot.lower.push(lower.clone());
+                        slot.push(v.clone());
                     }
                 }
                 slot.null |= vals.null;
@@ -191,10 +213,8 @@ impl Event {
     pub(crate) fn add_canonical(&mut self, field: &str, value: String) {
         let slot = self.canonical.entry(field.to_owned()).or_default();
         if !slot.values.contains(&value) {
+            self.added.push(value.clone());
             slot.push(value);
-            if let Some(lower) = slot.lower.last() {
-                self.added_lower.push(lower.clone());
-            }
         }
     }
 
@@ -219,16 +239,16 @@ impl Event {
     pub fn all_lower(&self) -> impl Iterator<Item = &str> {
         self.raw
             .values()
-            .flat_map(|v| v.lower.iter().map(String::as_str))
+            .flat_map(|v| v.lower().iter().map(String::as_str))
     }
 
-    /// Every lower-cased value of the event, raw and canonical, each once (the prefilter's
+    /// Every value of the event, raw and canonical, each once, as written (the prefilter's
     /// haystack).
-    pub(crate) fn lower_values(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn haystack(&self) -> impl Iterator<Item = &str> {
         self.raw
             .values()
-            .flat_map(|v| v.lower.iter().map(String::as_str))
-            .chain(self.added_lower.iter().map(String::as_str))
+            .flat_map(|v| v.values.iter().map(String::as_str))
+            .chain(self.added.iter().map(String::as_str))
     }
 
     /// Every raw value as written.
