@@ -5,6 +5,7 @@
 //! eval_bench --flat REGRESSION_DIR COPIES OUT    write the events flattened, COPIES times
 //! eval_bench --jsonl REGRESSION_DIR MB OUT       write about MB megabytes of JSON Lines
 //! eval_bench --stream CATALOG FILE               every vendor's rules over FILE, streamed
+//! eval_bench --sigma-file CATALOG FILE           the Sigma rules over FILE, streamed
 //! ```
 //!
 //! 1. All Sigma rules of the catalog over every event of the regression recordings (`.json`),
@@ -15,8 +16,10 @@
 //!    (the same as `--jsonl` then `--stream`).
 //!
 //! `--flat` writes the shape rsigma reads (the `Event.EventData` fields at the top, with
-//! `Channel`, `EventID` and `Provider_Name`), which detcat reads too: the paired run of the two
-//! whole commands over one file is in docs/benchmarks.md ("Evaluator").
+//! `Channel`, `EventID` and `Provider_Name`), which detcat reads too; `--sigma-file` times the
+//! events phase of the Sigma rules over such a file (rules compiled first, then reading,
+//! building and evaluating the events), the figure `tools/eval_vs_rsigma.sh` sets beside
+//! rsigma's. The paired runs of the whole commands are in docs/benchmarks.md ("Evaluator").
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -33,7 +36,8 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 const USAGE: &str = "usage: eval_bench CATALOG REGRESSION_DIR [JSONL_MB]
        eval_bench --flat REGRESSION_DIR COPIES OUT
        eval_bench --jsonl REGRESSION_DIR MB OUT
-       eval_bench --stream CATALOG FILE";
+       eval_bench --stream CATALOG FILE
+       eval_bench --sigma-file CATALOG FILE";
 
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -48,6 +52,9 @@ fn main() -> Res<()> {
         }
         (Some("--stream"), Some(catalog), Some(file), None) => {
             stream(Path::new(catalog), Path::new(file))
+        }
+        (Some("--sigma-file"), Some(catalog), Some(file), None) => {
+            sigma_file(Path::new(catalog), Path::new(file))
         }
         (Some(catalog), Some(dir), mb, None) if !catalog.starts_with("--") => {
             rounds(Path::new(catalog), Path::new(dir))?;
@@ -240,31 +247,66 @@ fn write_jsonl(dir: &Path, mb: u64, out: &Path) -> Res<u64> {
 }
 
 /// Every vendor's rules over `file`, read in batches of 8,192 events (memory bounded by the
-/// batch); prints events/s and MB/s of reading and evaluation together.
+/// batch and the stateful rules' state); prints events/s and MB/s of reading and evaluation
+/// together.
 fn stream(catalog: &Path, file: &Path) -> Res<()> {
     let rules = Catalog::open(catalog)?.eval_rules(QueryOptions::default())?;
     let bytes = std::fs::metadata(file)?.len();
     let engine = Engine::new(rules);
+    println!("index: {:?}", engine.index_stats());
     let started = Instant::now();
-    let mut n = 0usize;
-    let mut fired = 0usize;
-    let diags = read_path_batches(file, Format::Jsonl, 8192, &mut |batch| {
-        n += batch.len();
-        fired += engine
-            .run(&batch, &|_| true)
-            .iter()
-            .map(|h| h.fired.len())
-            .sum::<usize>();
-    })?;
+    let (n, fired, diags) = run_file(&engine, file, 8192)?;
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "all vendors ({} rules) on {} ({:.0} MB, {n} events): {secs:.1} s, {:.0} events/s, {:.1} MB/s, {fired} matches, {} diagnostics",
+        "all vendors ({} rules) on {} ({:.0} MB, {n} events): {secs:.1} s, {:.0} events/s, {:.1} MB/s, {fired} matches, {diags} diagnostics",
         engine.rules().len(),
         file.display(),
         bytes as f64 / 1e6,
         n as f64 / secs,
         bytes as f64 / 1e6 / secs,
-        diags.len()
     );
     Ok(())
+}
+
+/// The Sigma rules of the catalog over `file` (JSON Lines), streamed: the rules are read and
+/// compiled first, then the events phase — reading, building and evaluating the events — is
+/// timed on its own.
+fn sigma_file(catalog: &Path, file: &Path) -> Res<()> {
+    let started = Instant::now();
+    let rules = Catalog::open(catalog)?.eval_rules(QueryOptions::default())?;
+    let sigma: Vec<_> = rules
+        .into_iter()
+        .filter(|r| r.vendor == Vendor::Sigma)
+        .collect();
+    let engine = Engine::new(sigma);
+    let loaded = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let (n, fired, diags) = run_file(&engine, file, 4096)?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "detcat: {} Sigma rules read and compiled in {:.0} ms; {n} events, {fired} matches, {diags} diagnostics; events phase {secs:.2} s: {:.0} events/s ({} threads)",
+        engine.rules().len(),
+        loaded * 1e3,
+        n as f64 / secs,
+        rayon::current_num_threads()
+    );
+    Ok(())
+}
+
+/// Every rule of `engine` over `file`, streamed in batches: events, matches, diagnostics.
+fn run_file(engine: &Engine, file: &Path, batch: usize) -> Res<(usize, usize, usize)> {
+    let mut run = engine.stream(&|_| true);
+    let mut n = 0usize;
+    let mut fired = 0usize;
+    let diags = read_path_batches(file, Format::Jsonl, batch, &mut |events| {
+        n += events.len();
+        fired += run
+            .feed(&events)
+            .iter()
+            .map(|h| h.fired.len())
+            .sum::<usize>();
+        detcat_eval::free_events(events);
+    })?;
+    fired += run.finish().iter().map(|h| h.fired.len()).sum::<usize>();
+    Ok((n, fired, diags.len()))
 }

@@ -1,7 +1,8 @@
 //! `detcat match` and `detcat regress`: the catalog's rules run on recorded events.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -97,58 +98,12 @@ pub fn run_match(a: MatchArgs) -> anyhow::Result<ExitCode> {
             })
     };
     let engine = engine(&a.args, &keep)?;
-    let pick = |_: &detcat_eval::CompiledRule| true;
     let mut files = Vec::new();
     for path in &a.files {
-        let outcome = if path.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut bytes)?;
-            read::read_bytes("-", bytes, a.format)
-        } else {
-            read::read_path(path, a.format)?
-        };
-        let hits = engine.run(&outcome.events, &pick);
-        let mut rules = Vec::new();
-        for h in hits {
-            let Some(r) = engine.rules().get(h.rule) else {
-                continue;
-            };
-            let fired_on = h
-                .fired
-                .iter()
-                .filter_map(|i| outcome.events.get(*i))
-                .map(|e| EventMatch {
-                    record: e.provenance.record,
-                    timestamp: e.provenance.timestamp.clone(),
-                    event: e.provenance.kind_key(),
-                    why: r.why(e),
-                })
-                .collect();
-            rules.push(RuleMatch {
-                vendor: r.rule.vendor,
-                id: r.rule.id.clone(),
-                title: r.rule.title.clone(),
-                techniques: r.rule.techniques.clone(),
-                fired_on,
-                undetermined: h.undetermined,
-                not_evaluated: h.not_evaluated,
-            });
-        }
-        rules.sort_by(|x, y| {
-            (x.fired_on.is_empty(), x.vendor, &x.title).cmp(&(
-                y.fired_on.is_empty(),
-                y.vendor,
-                &y.title,
-            ))
-        });
-        files.push(FileMatch {
-            file: path.display().to_string(),
-            events: outcome.events.len(),
-            rules,
-            diagnostics: outcome.diagnostics,
-        });
+        files.push(match_file(&engine, path, a.format)?);
     }
-    let mut out = std::io::stdout().lock();
+    // Standard output is line-buffered: pretty JSON of a large file is millions of lines.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.args.json {
         serde_json::to_writer_pretty(&mut out, &files)?;
         writeln!(out)?;
@@ -157,7 +112,100 @@ pub fn run_match(a: MatchArgs) -> anyhow::Result<ExitCode> {
             print_file(&mut out, f)?;
         }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Events read (and run) per batch: memory is bounded by a batch, not by the file.
+const MATCH_BATCH: usize = 4096;
+
+/// Every rule of `engine` over one file, streamed batch by batch (standard input is read
+/// whole). A fired event's record and "why" are taken while its batch is in memory; the
+/// events stateful rules alert on are kept by the stream run.
+fn match_file(engine: &Engine, path: &Path, format: Format) -> anyhow::Result<FileMatch> {
+    let mut stream = engine.stream(&|_| true).keep_provenance();
+    let mut by_rule: BTreeMap<usize, RuleMatch> = BTreeMap::new();
+    let mut events = 0usize;
+    let mut run = |batch: &[detcat_eval::Event], stream: &mut detcat_eval::StreamRun<'_>| {
+        let offset = stream.seen();
+        events += batch.len();
+        for h in stream.feed(batch) {
+            let Some(r) = engine.rules().get(h.rule) else {
+                continue;
+            };
+            let m = by_rule.entry(h.rule).or_insert_with(|| rule_match(r));
+            m.undetermined += h.undetermined;
+            m.fired_on.extend(
+                h.fired
+                    .iter()
+                    .filter_map(|i| batch.get(i.checked_sub(offset)?))
+                    .map(|e| event_match(&e.provenance, r.why(e))),
+            );
+        }
+    };
+    let diagnostics = if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut bytes)?;
+        let outcome = read::read_bytes("-", bytes, format);
+        run(&outcome.events, &mut stream);
+        outcome.diagnostics
+    } else {
+        read::read_path_batches(path, format, MATCH_BATCH, &mut |batch| {
+            run(&batch, &mut stream);
+            detcat_eval::free_events(batch);
+        })?
+    };
+    for h in stream.finish() {
+        let Some(r) = engine.rules().get(h.rule) else {
+            continue;
+        };
+        let mut m = rule_match(r);
+        // A stateful rule's alert is no single event's predicates: its "why" is empty.
+        m.fired_on = h
+            .fired
+            .iter()
+            .filter_map(|i| stream.provenance(*i))
+            .map(|p| event_match(p, Vec::new()))
+            .collect();
+        m.undetermined = h.undetermined;
+        m.not_evaluated = h.not_evaluated;
+        by_rule.insert(h.rule, m);
+    }
+    let mut rules: Vec<RuleMatch> = by_rule.into_values().collect();
+    rules.sort_by(|x, y| {
+        (x.fired_on.is_empty(), x.vendor, &x.title).cmp(&(
+            y.fired_on.is_empty(),
+            y.vendor,
+            &y.title,
+        ))
+    });
+    Ok(FileMatch {
+        file: path.display().to_string(),
+        events,
+        rules,
+        diagnostics,
+    })
+}
+
+fn rule_match(r: &detcat_eval::CompiledRule) -> RuleMatch {
+    RuleMatch {
+        vendor: r.rule.vendor,
+        id: r.rule.id.clone(),
+        title: r.rule.title.clone(),
+        techniques: r.rule.techniques.clone(),
+        fired_on: Vec::new(),
+        undetermined: 0,
+        not_evaluated: None,
+    }
+}
+
+fn event_match(p: &detcat_eval::Provenance, why: Vec<String>) -> EventMatch {
+    EventMatch {
+        record: p.record,
+        timestamp: p.timestamp.clone(),
+        event: p.kind_key(),
+        why,
+    }
 }
 
 fn print_file(out: &mut impl Write, f: &FileMatch) -> anyhow::Result<()> {

@@ -95,6 +95,18 @@ pub(crate) enum Node {
     Unknown(#[allow(dead_code)] usize),
 }
 
+impl Node {
+    /// Can the tree evaluate to undetermined (does it hold a part that cannot be decided)?
+    pub(crate) fn may_be_unknown(&self) -> bool {
+        match self {
+            Node::And(items) | Node::Or(items) => items.iter().any(Node::may_be_unknown),
+            Node::Not(item) => item.may_be_unknown(),
+            Node::Unknown(_) => true,
+            Node::Pred(_) | Node::Keyword(_) | Node::Const(_) => false,
+        }
+    }
+}
+
 /// Tables a compiled tree points into.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Tables {

@@ -98,8 +98,8 @@ fn pred(p: &CPred, e: &Event) -> bool {
             let (Some(a), Some(b)) = (vals, other.get(e)) else {
                 return false;
             };
-            let (av, bv) = if *fold {
-                (&a.lower, &b.lower)
+            let (av, bv): (&[String], &[String]) = if *fold {
+                (a.lower(), b.lower())
             } else {
                 (&a.values, &b.values)
             };

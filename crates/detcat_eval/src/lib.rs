@@ -10,8 +10,10 @@
 //!   vendor evaluates on a Sysmon recording.
 //! - [`Engine`]: rules compiled once (pre-lowered literals, substring finders, anchored glob
 //!   segments, the regular expressions of one field in one `RegexSet`) and run per stream,
-//!   rules in parallel. Evaluation is three-valued: an opaque part, an unresolved Sigma
-//!   placeholder or a computed condition is *undetermined*, never guessed.
+//!   events in parallel — whole ([`Engine::run`]) or batch by batch ([`Engine::stream`]),
+//!   stateful rules carrying their state from batch to batch. Evaluation is three-valued:
+//!   an opaque part, an unresolved Sigma placeholder or a computed condition is
+//!   *undetermined*, never guessed.
 //! - Stateful rules (sequences, counts) run over the ordered stream or say why they were not
 //!   evaluated (`new_terms` needs history).
 //! - [`regress`]: the regression runner behind `detcat regress`.
@@ -56,7 +58,7 @@ pub mod time;
 
 pub use derive::{basename, split_args};
 pub use diagnostics::{ReadError, RegressError};
-pub use engine::{Engine, RuleHits, run_rule};
+pub use engine::{Engine, RuleHits, StreamRun, free_events, run_rule};
 pub use event::{Event, FieldValues, Naming, field_key};
 pub use index::IndexStats;
 pub use provenance::Provenance;

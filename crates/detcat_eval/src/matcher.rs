@@ -231,7 +231,11 @@ impl PatSet {
         if self.null && vals.is_empty() && (!self.all || self.pats.is_empty()) {
             return true;
         }
-        let values = if self.fold { &vals.lower } else { &vals.values };
+        let values: &[String] = if self.fold {
+            vals.lower()
+        } else {
+            &vals.values
+        };
         let hit = |p: &Pat| values.iter().any(|v| p.is_match(v));
         if self.all {
             !self.pats.is_empty() && self.pats.iter().all(hit)
@@ -347,11 +351,7 @@ mod tests {
         );
         assert!(matches!(set.pats.last(), Some(Pat::RegexSet(_))));
         let m = |v: &str| {
-            let vals = FieldValues {
-                values: vec![v.to_owned()],
-                lower: vec![v.to_lowercase()],
-                null: false,
-            };
+            let vals = FieldValues::new(vec![v.to_owned()]);
             set.matches(Some(&vals))
         };
         assert!(m("ABBC"), "case-insensitive and anchored");

@@ -5,9 +5,10 @@
 //! of which occurs (lower-cased) in some value of any event on which the rule does not
 //! evaluate to `false` — neither fires nor is undetermined. A rule without such a set
 //! ([`Need::Always`]) is always tried. The literals of all rules go into one automaton; per
-//! event it runs once over the lower-cased values of every raw and canonical field, and only
-//! the rules whose need was met are evaluated. Skipping the others changes no verdict, so
-//! results are the same as trying every rule on every event.
+//! event it runs once over the values of every raw and canonical field (ignoring ASCII case;
+//! a non-ASCII value is lower-cased first), and only the rules whose need was met — reached
+//! from the literals found, through the index's posting lists — are evaluated. Skipping the
+//! others changes no verdict, so results are the same as trying every rule on every event.
 //!
 //! Why the need is sound, node by node (`N ≠ false ⇒ a literal of need(N) occurs`):
 //!
@@ -77,19 +78,19 @@ impl Hits {
         }
     }
 
-    fn get(&self, id: u32) -> bool {
-        let id = id as usize;
-        self.words
-            .get(id / 64)
-            .is_some_and(|x| x & (1 << (id % 64)) != 0)
-    }
-
-    /// Is `need` met by the event last scanned?
-    pub(crate) fn meets(&self, need: &Need) -> bool {
-        match need {
-            Need::Always => true,
-            Need::AnyOf(ids) => ids.iter().any(|i| self.get(*i)),
-        }
+    /// The literals the event last scanned contains, as ids.
+    pub(crate) fn found(&self) -> impl Iterator<Item = usize> + '_ {
+        self.touched.iter().flat_map(move |&w| {
+            let mut bits = self.words.get(w).copied().unwrap_or(0);
+            std::iter::from_fn(move || {
+                if bits == 0 {
+                    return None;
+                }
+                let b = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                Some(w * 64 + b)
+            })
+        })
     }
 }
 
@@ -122,6 +123,7 @@ impl Prefilter {
             .then(|| {
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
+                    .ascii_case_insensitive(true)
                     .build(&order)
                     .ok()
             })
@@ -155,8 +157,18 @@ impl Prefilter {
         let Some(ac) = &self.automaton else {
             return;
         };
-        for value in event.lower_values() {
-            for m in ac.find_overlapping_iter(value) {
+        // The automaton ignores ASCII case, so an ASCII value is scanned as written (its
+        // lower-cased form is the same bytes up to ASCII case); any other value is
+        // lower-cased first, as the operators that fold case see it.
+        for value in event.haystack() {
+            let lowered;
+            let text = if value.is_ascii() {
+                value
+            } else {
+                lowered = value.to_lowercase();
+                &lowered
+            };
+            for m in ac.find_overlapping_iter(text) {
                 hits.set(m.pattern().as_usize());
             }
         }

@@ -8,12 +8,10 @@
 //! for each fact). Only canonical field names are used, so the selector role of the taxonomy
 //! can drive this at merge.
 
-use std::collections::HashMap;
-
 use detcat_taxonomy::Taxonomy;
 use serde::Serialize;
 
-use crate::event::FieldValues;
+use crate::event::FieldMap;
 
 /// The origin of one event.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -49,14 +47,14 @@ const CHANNEL_FIELDS: [&str; 3] = ["channel", "winlog.channel", "log_name"];
 const EVENT_ID_FIELDS: [&str; 4] = ["eventid", "winlog.event_id", "eventcode", "event.code"];
 const TIME_FIELDS: [&str; 4] = ["systemtime", "@timestamp", "_time", "utctime"];
 
-fn first(raw: &HashMap<String, FieldValues>, names: &[&str]) -> Option<String> {
+fn first(raw: &FieldMap, names: &[&str]) -> Option<String> {
     names
         .iter()
         .find_map(|n| raw.get(*n).and_then(|v| v.values.first().cloned()))
 }
 
 /// Fills what the reader did not know from the event's own fields.
-pub(crate) fn complete(p: &mut Provenance, raw: &HashMap<String, FieldValues>) {
+pub(crate) fn complete(p: &mut Provenance, raw: &FieldMap) {
     if p.channel.is_none() {
         p.channel = first(raw, &CHANNEL_FIELDS);
     }

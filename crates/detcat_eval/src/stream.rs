@@ -132,6 +132,43 @@ impl Plan {
 
     /// Runs the plan over `events` in order.
     pub(crate) fn run(&self, t: &Tables, events: &[&Event]) -> StreamResult {
+        let mut state = PlanState::default();
+        self.feed(t, &mut state, events.iter().copied().enumerate());
+        self.finish(state)
+    }
+
+    /// The tree an event must not make `false` for the plan to be worth running on it:
+    /// the filter and (any step, `until`, or the count's input). An event on which it is
+    /// `false` changes no state and no flag of the run (see [`Plan::feed`]), so the literal
+    /// prefilter may skip it. When the filter can be undetermined, an event passing only
+    /// the filter still flags the run undetermined: then only the filter's own need counts.
+    pub(crate) fn prefilter_tree(&self) -> Node {
+        let rest = match &self.kind {
+            Kind::Count { input, .. } => input.clone(),
+            Kind::Sequence { steps, until, .. } => Node::Or(
+                steps
+                    .iter()
+                    .map(|(n, _)| n.clone())
+                    .chain(until.iter().map(|(n, _)| n.clone()))
+                    .collect(),
+            ),
+        };
+        match &self.filter {
+            None => rest,
+            Some(f) if f.may_be_unknown() => f.clone(),
+            Some(f) => Node::And(vec![f.clone(), rest]),
+        }
+    }
+
+    /// Runs the plan over the next events of the stream, in order, each with its index in
+    /// the whole stream. Alerts of sequences are found here; counts are judged at
+    /// [`Plan::finish`].
+    pub(crate) fn feed<'e>(
+        &self,
+        t: &Tables,
+        state: &mut PlanState,
+        events: impl IntoIterator<Item = (usize, &'e Event)>,
+    ) {
         let undetermined = std::cell::Cell::new(false);
         let mut truth = |node: &Node, e: &Event| match eval(node, t, e) {
             Tri::True => true,
@@ -141,21 +178,16 @@ impl Plan {
                 false
             }
         };
-        let passing: Vec<(usize, &Event)> = events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| self.filter.as_ref().is_none_or(|f| truth(f, e)))
-            .map(|(i, e)| (i, *e))
-            .collect();
-        let alerts = match &self.kind {
+        let passing = events
+            .into_iter()
+            .filter(|(_, e)| self.filter.as_ref().is_none_or(|f| truth(f, e)));
+        match &self.kind {
             Kind::Count {
                 input,
                 group_by,
                 distinct,
-                window,
-                cond,
+                ..
             } => {
-                let mut groups: HashMap<String, Vec<(usize, f64, String)>> = HashMap::new();
                 for (i, e) in passing {
                     if !truth(input, e) {
                         continue;
@@ -170,26 +202,48 @@ impl Plan {
                         },
                         None => i.to_string(),
                     };
-                    groups.entry(key).or_default().push((i, ts(e), value));
+                    state.groups.entry(key).or_default().push((i, ts(e), value));
                 }
-                let mut alerts: Vec<usize> = groups
-                    .values()
-                    .filter_map(|g| windowed(g, *window, cond))
-                    .collect();
-                alerts.sort_unstable();
-                alerts
             }
             Kind::Sequence {
                 steps,
                 maxspan,
                 until,
-            } => sequence(steps, *maxspan, until.as_ref(), &passing, &mut truth),
-        };
+            } => {
+                let passing: Vec<(usize, &Event)> = passing.collect();
+                sequence(steps, *maxspan, until.as_ref(), &passing, &mut truth, state);
+            }
+        }
+        state.undetermined |= undetermined.get();
+    }
+
+    /// What the run found once the stream has ended.
+    pub(crate) fn finish(&self, state: PlanState) -> StreamResult {
+        let mut alerts = state.alerts;
+        if let Kind::Count { window, cond, .. } = &self.kind {
+            alerts.extend(
+                state
+                    .groups
+                    .values()
+                    .filter_map(|g| windowed(g, *window, cond)),
+            );
+            alerts.sort_unstable();
+        }
         StreamResult {
             alerts,
-            undetermined: undetermined.get(),
+            undetermined: state.undetermined,
         }
     }
+}
+
+/// What a plan keeps between the batches of one stream: count groups or partial sequences,
+/// the alerts found so far, and whether some event's part was undetermined.
+#[derive(Debug, Default)]
+pub(crate) struct PlanState {
+    groups: HashMap<String, Vec<(usize, f64, String)>>,
+    partials: HashMap<String, Vec<Option<f64>>>,
+    alerts: Vec<usize>,
+    undetermined: bool,
 }
 
 fn ts(e: &Event) -> f64 {
@@ -259,11 +313,11 @@ fn sequence(
     until: Option<&Step>,
     events: &[(usize, &Event)],
     truth: &mut impl FnMut(&Node, &Event) -> bool,
-) -> Vec<usize> {
+    state: &mut PlanState,
+) {
     let n = steps.len();
-    let mut alerts = Vec::new();
     // Per join key: for each stage, the start time of the latest partial that completed it.
-    let mut partials: HashMap<String, Vec<Option<f64>>> = HashMap::new();
+    let partials = &mut state.partials;
     for &(i, e) in events {
         let t = ts(e);
         if let Some((node, keys)) = until
@@ -290,12 +344,11 @@ fn sequence(
                 continue;
             };
             if j + 1 == n {
-                alerts.push(i);
+                state.alerts.push(i);
             } else if let Some(slot) = stages.get_mut(j) {
                 *slot = Some(start);
             }
             break;
         }
     }
-    alerts
 }

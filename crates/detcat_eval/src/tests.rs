@@ -479,3 +479,101 @@ fn indexed_run_agrees_with_every_rule_on_every_event() {
         .collect();
     assert_eq!(picked, expect);
 }
+
+/// A stream fed in batches gives what it gives whole, and the indexed run (stateful plans
+/// included, run only on the events that can change their state) gives what trying every rule
+/// on every event gives: counts and sequences whose groups, partials and windows span
+/// batches, filters with and without literals, an undetermined filter.
+#[test]
+fn stream_in_batches_agrees_with_the_whole_stream_and_every_rule() {
+    let opaque = Expr::Opaque(Opaque {
+        text: "| lookup x".into(),
+        reason: "lookup".into(),
+        fields: vec![],
+        span: None,
+    });
+    let step = |v: &str| SeqStep {
+        category: None,
+        expr: Expr::Pred(p("source.ip", Operator::Eq, &[v])),
+        by: vec![],
+        runs: None,
+        missing: false,
+    };
+    let seq = |until: Option<&str>| {
+        Expr::Sequence(Sequence {
+            kind: SeqKind::Sequence,
+            by: vec!["user.name".into()],
+            maxspan: None,
+            steps: vec![step("10.0.0.1"), step("10.0.0.3")],
+            until: until.map(|u| Box::new(Expr::Pred(p("source.ip", Operator::Eq, &[u])))),
+        })
+    };
+    let user = |u: &str| Expr::Pred(p("user.name", Operator::Eq, &[u]));
+    let exprs = vec![
+        count(AggKind::EventCount, 5.0, None),
+        count(AggKind::EventCount, 3.0, Some("25s")),
+        count(AggKind::ValueCount, 3.0, None),
+        count(AggKind::NewTerms, 1.0, None),
+        seq(None),
+        seq(Some("10.0.0.2")),
+        Expr::and(vec![user("bob"), seq(None)]),
+        Expr::and(vec![user("nobody"), count(AggKind::EventCount, 1.0, None)]),
+        Expr::and(vec![opaque.clone(), count(AggKind::EventCount, 1.0, None)]),
+        Expr::and(vec![
+            Expr::or(vec![user("eve"), opaque]),
+            count(AggKind::EventCount, 2.0, None),
+        ]),
+        Expr::Pred(p("source.ip", Operator::Eq, &["10.0.0.3"])),
+    ];
+    let rules: Vec<EvalRule> = exprs
+        .into_iter()
+        .enumerate()
+        .map(|(i, expr)| {
+            let mut r = rule(Vendor::Elastic, expr);
+            r.id = i.to_string();
+            r
+        })
+        .collect();
+    let engine = Engine::new(rules);
+    assert!(engine.index_stats().stateful_prefiltered > 0);
+    let (bob, eve) = (lines(5, "bob"), lines(4, "eve"));
+    let mut text: Vec<&str> = Vec::new();
+    for (b, e) in bob.lines().zip(eve.lines().chain(std::iter::repeat(""))) {
+        text.push(b);
+        if !e.is_empty() {
+            text.push(e);
+        }
+    }
+    let events = read_bytes("s", text.join("\n").into_bytes(), Format::Jsonl).events;
+    assert_eq!(events.len(), 9);
+    let reference: Vec<crate::RuleHits> = engine
+        .rules()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| crate::run_rule(i, r, &events))
+        .filter(|h| !h.fired.is_empty() || h.undetermined > 0 || h.not_evaluated.is_some())
+        .collect();
+    assert!(reference.len() >= 8, "{reference:?}");
+    let whole = engine.run(&events, &|_| true);
+    assert_eq!(whole, reference);
+    for size in [1, 2, 4] {
+        let mut stream = engine.stream(&|_| true);
+        let mut got = Vec::new();
+        for batch in events.chunks(size) {
+            got.extend(stream.feed(batch));
+        }
+        got.extend(stream.finish());
+        let mut merged: Vec<crate::RuleHits> = Vec::new();
+        got.sort_by_key(|h| h.rule);
+        for h in got {
+            match merged.last_mut() {
+                Some(m) if m.rule == h.rule => {
+                    m.fired.extend(h.fired);
+                    m.undetermined += h.undetermined;
+                }
+                _ => merged.push(h),
+            }
+        }
+        assert_eq!(merged, reference, "batches of {size}");
+    }
+}

@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, Read};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use super::{MAX_DOCUMENT, MAX_RECORD, ReadDiagnostic, event_from_json};
@@ -27,6 +28,22 @@ fn diag(
     }
 }
 
+/// One JSON value as an event, or why it is no event.
+fn value_to_event(
+    value: Value,
+    file: &str,
+    record: u64,
+    line: Option<u64>,
+) -> Result<Event, ReadDiagnostic> {
+    let prov = Provenance {
+        file: file.to_owned(),
+        record,
+        ..Provenance::default()
+    };
+    event_from_json(value, prov)
+        .map_err(|m| diag("eval::json-shape", file, Some(record), line, None, m))
+}
+
 /// Hands one JSON value to `out` as an event, or records why it is no event.
 fn push_value(
     value: Value,
@@ -36,14 +53,9 @@ fn push_value(
     out: &mut Vec<Event>,
     diags: &mut Vec<ReadDiagnostic>,
 ) {
-    let prov = Provenance {
-        file: file.to_owned(),
-        record,
-        ..Provenance::default()
-    };
-    match event_from_json(value, prov) {
+    match value_to_event(value, file, record, line) {
         Ok(e) => out.push(e),
-        Err(m) => diags.push(diag("eval::json-shape", file, Some(record), line, None, m)),
+        Err(d) => diags.push(d),
     }
 }
 
@@ -73,6 +85,19 @@ fn read_line_capped(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<
     }
 }
 
+/// A line waiting to become an event: its number and bytes, or the length of a line over
+/// [`MAX_RECORD`].
+enum Pending {
+    Line(u64, Vec<u8>),
+    TooLarge(u64, usize),
+}
+
+/// Bytes of lines held before they are turned into events, whatever the batch size.
+const PENDING_BYTES: usize = 64 << 20;
+
+/// Reads JSON Lines: lines are collected up to `batch` lines (or [`PENDING_BYTES`]), then
+/// parsed and turned into events in parallel, and handed to `sink` in input order with their
+/// diagnostics in line order.
 pub(super) fn read_lines(
     mut r: impl BufRead,
     file: &str,
@@ -81,7 +106,8 @@ pub(super) fn read_lines(
     diags: &mut Vec<ReadDiagnostic>,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
-    let mut events = Vec::with_capacity(batch.min(4096));
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut bytes = 0usize;
     let mut line_no = 0u64;
     loop {
         let n = read_line_capped(&mut r, &mut buf)?;
@@ -90,39 +116,71 @@ pub(super) fn read_lines(
         }
         line_no += 1;
         if n > MAX_RECORD {
-            diags.push(diag(
+            pending.push(Pending::TooLarge(line_no, n));
+        } else {
+            let text = buf.trim_ascii();
+            if text.is_empty() {
+                continue;
+            }
+            bytes += text.len();
+            pending.push(Pending::Line(line_no, text.to_vec()));
+        }
+        if pending.len() >= batch.max(1) || bytes >= PENDING_BYTES {
+            lines_to_events(std::mem::take(&mut pending), file, sink, diags);
+            bytes = 0;
+        }
+    }
+    lines_to_events(pending, file, sink, diags);
+    Ok(())
+}
+
+/// Parses pending lines in parallel; events go to `sink`, diagnostics to `diags`, in order.
+fn lines_to_events(
+    pending: Vec<Pending>,
+    file: &str,
+    sink: &mut dyn FnMut(Vec<Event>),
+    diags: &mut Vec<ReadDiagnostic>,
+) {
+    if pending.is_empty() {
+        return;
+    }
+    let outcomes: Vec<Result<Event, ReadDiagnostic>> = pending
+        .into_par_iter()
+        .map(|p| match p {
+            Pending::TooLarge(line_no, n) => Err(diag(
                 "eval::record-too-large",
                 file,
                 Some(line_no),
                 Some(line_no),
                 None,
                 format!("line of {n} bytes is over the {MAX_RECORD}-byte limit; skipped"),
-            ));
-            continue;
-        }
-        let text = buf.trim_ascii();
-        if text.is_empty() {
-            continue;
-        }
-        match serde_json::from_slice::<Value>(text) {
-            Ok(v) => push_value(v, file, line_no, Some(line_no), &mut events, diags),
-            Err(e) => diags.push(diag(
-                "eval::json-syntax",
-                file,
-                Some(line_no),
-                Some(line_no),
-                Some(e.column() as u64),
-                e.to_string(),
             )),
-        }
-        if events.len() >= batch {
-            sink(std::mem::take(&mut events));
+            Pending::Line(line_no, text) => match serde_json::from_slice::<Value>(&text) {
+                Ok(v) => {
+                    drop(text);
+                    value_to_event(v, file, line_no, Some(line_no))
+                }
+                Err(e) => Err(diag(
+                    "eval::json-syntax",
+                    file,
+                    Some(line_no),
+                    Some(line_no),
+                    Some(e.column() as u64),
+                    e.to_string(),
+                )),
+            },
+        })
+        .collect();
+    let mut events = Vec::with_capacity(outcomes.len());
+    for o in outcomes {
+        match o {
+            Ok(e) => events.push(e),
+            Err(d) => diags.push(d),
         }
     }
     if !events.is_empty() {
         sink(events);
     }
-    Ok(())
 }
 
 pub(super) fn read_document(
