@@ -104,11 +104,11 @@ pub struct AnalyticsOverview {
     pub unimplemented: Vec<UnimplementedAnalytic>,
 }
 
-struct RuleEvents {
-    rid: i64,
-    rule: AnalyticRule,
+pub(crate) struct RuleEvents {
+    pub rid: i64,
+    pub rule: AnalyticRule,
     /// Own events plus the natives of its sensor events.
-    keys: Vec<String>,
+    pub keys: Vec<String>,
 }
 
 fn provider(key: &str) -> &str {
@@ -127,7 +127,7 @@ fn matches(rule: &[String], row: &[String]) -> bool {
 }
 
 /// Rule (rid) → the canonical fields it filters on.
-type RuleFields = HashMap<i64, HashSet<String>>;
+pub(crate) type RuleFields = HashMap<i64, HashSet<String>>;
 
 /// The analytic's mutable elements against the fields of its implementing rules.
 fn mutable_matches(
@@ -269,7 +269,7 @@ impl Catalog {
         Ok(out)
     }
 
-    fn analytics_of(
+    pub(crate) fn analytics_of(
         data: &Value,
         rules: &[RuleEvents],
         fields: &RuleFields,

@@ -286,3 +286,16 @@ CREATE TABLE technique_coverage (
     PRIMARY KEY (technique_id, deprecated)
 ) WITHOUT ROWID;
 "#;
+
+/// The rule-derived part of each technique's page over its active rules, aggregated at build
+/// time (`ingest/technique_pages.rs`, stored at the end of the main writer; issue 19): one row
+/// per technique with active rules, the JSON of `ingest::technique_pages::StoredPage` (rules,
+/// events covered, the authoring guide with corpus reach, the analytics' inputs). The page of
+/// a technique without a row has no active rules; `--include-deprecated` counts with SQL.
+/// A catalog without the table (built before it) is read with SQL as well.
+pub const TECHNIQUE_PAGES_DDL: &str = r#"
+CREATE TABLE technique_pages (
+    technique_id TEXT PRIMARY KEY,
+    page         TEXT NOT NULL         -- JSON of StoredPage
+);
+"#;

@@ -8,6 +8,7 @@ mod report;
 mod side;
 mod stage;
 mod technique_coverage;
+pub(crate) mod technique_pages;
 mod temp;
 pub mod threat;
 mod write;
@@ -205,11 +206,13 @@ fn stream_corpus<'c>(
     // triples (which wait for every rule, for their reach) then start as soon as the map
     // ends, not after the main writer has stored its last chunk.
     let mut coverage = technique_coverage::Coverage::default();
+    let mut pages = technique_pages::Pages::default();
     while !rules.is_empty() {
         let rest = rules.split_off(rules.len().min(CHUNK));
         let mut chunk = analyze::analyze_all(std::mem::replace(&mut rules, rest), &attack);
         let predicates = side::predicate_rows(&mut chunk, first_rid);
         coverage.add(&chunk, Some(&attack));
+        pages.add(&chunk, first_rid);
         let triples = side::take_triples(&mut chunk, first_rid);
         first_rid += chunk.len() as i64;
         side_send
@@ -225,6 +228,9 @@ fn stream_corpus<'c>(
         .send(side::SideBatch::PredicatesDone)
         .map_err(|_| stopped())?;
     timings.map_ms = started.elapsed().as_millis();
+    // Aggregated while the writers store the last chunks.
+    send.send(write::Batch::Pages(Box::new(pages.finish(&attack)?)))
+        .map_err(|_| stopped())?;
     progress.stage(Stage::Write);
     send.send(write::Batch::Finish(timings, Box::new(coverage)))
         .map_err(|_| stopped())?;

@@ -37,6 +37,8 @@ pub enum Batch {
     Report(Box<BuildReport>, bool),
     /// A chunk of rules, their triples already taken for the side writer.
     Rules(Vec<AnalyzedRule>),
+    /// Each technique's page (`technique_pages`).
+    Pages(Box<super::technique_pages::Finished>),
     /// The analysis' timings and each technique's coverage; no more batches.
     Finish(Timings, Box<Coverage>),
 }
@@ -153,6 +155,10 @@ pub fn run(
                     std::thread::spawn(move || drop(chunk));
                 }
                 busy.lap("rules");
+            }
+            Batch::Pages(pages) => {
+                pages.write(&tx)?;
+                busy.lap("technique pages");
             }
             Batch::Finish(timings, coverage) => break (timings, coverage),
         }

@@ -10,13 +10,15 @@ mod reverse;
 mod rule;
 mod search;
 mod similarity;
-mod technique;
+pub(crate) mod technique;
 mod threat;
 mod unknown;
 mod values;
 
 pub use navigator::TechniqueVendorCount;
 pub use threat::TopFilter;
+
+pub(crate) use events_covered::EventsAcc;
 
 pub use search::{MAX_OFFSET as MAX_SEARCH_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_TERMS};
 
@@ -378,18 +380,6 @@ pub(crate) fn json_col<T: serde::de::DeserializeOwned>(
     serde_json::from_str(&text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
     })
-}
-
-/// Column `idx` of `row`, a vendor name (`rules.vendor`) as a [`Vendor`]; NULL is `None`
-/// (a LEFT JOIN without a rule), a name no vendor has is an error.
-pub(crate) fn opt_vendor_col(
-    row: &rusqlite::Row<'_>,
-    idx: usize,
-) -> rusqlite::Result<Option<Vendor>> {
-    let Some(name) = row.get::<_, Option<String>>(idx)? else {
-        return Ok(None);
-    };
-    parse_vendor(idx, &name).map(Some)
 }
 
 /// Column `idx` of `row`, a vendor name (`rules.vendor`) as a [`Vendor`].
