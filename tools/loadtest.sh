@@ -11,7 +11,9 @@
 # end. Each path gets a warm-up and then `wrk -t2 -c16 -d${SECONDS}s --latency`, twice: as
 # is (served from the response cache) and with a unique `?r=<random>` per request — the
 # cache-bypass attack of issue 18, which must be served from the cache too (unknown query
-# parameters are not part of the cache key).
+# parameters are not part of the cache key). Then once per coding of ENCODINGS (default
+# "gzip br"; wrk itself sends no Accept-Encoding, so the first two runs move the whole
+# uncompressed page), with `-H 'Accept-Encoding: <coding>'` as a browser would.
 set -euo pipefail
 
 catalog="${1:-}"
@@ -57,4 +59,8 @@ for p in "${paths[@]}"; do
   wrk -t2 -c16 -d"${secs}s" --latency "$url$p" | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx|timeout'
   echo "-- $p?r=<unique per request> (cache bypass attempt)"
   wrk -t2 -c16 -d"${secs}s" --latency -s "$bypass" "$url$p" | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx|timeout'
+  for enc in ${ENCODINGS-gzip br}; do
+    echo "-- $p with Accept-Encoding: $enc ($(curl -s -H "Accept-Encoding: $enc" "$url$p" | wc -c) bytes)"
+    wrk -t2 -c16 -d"${secs}s" --latency -H "Accept-Encoding: $enc" "$url$p" | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx|timeout'
+  done
 done

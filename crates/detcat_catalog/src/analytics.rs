@@ -205,23 +205,23 @@ impl Catalog {
                 natives.insert(r.get(0)?, n);
             }
         }
-        let active = crate::query::active_clause(options);
         // Two statements rather than `?1 IS NULL OR …`, which keeps SQLite off the technique
         // index: one technique's page used to read the whole rules table.
-        let only = if technique.is_some() {
-            "rt.technique_id = ?1"
-        } else {
-            "?1 IS NULL"
-        };
-        let sql = format!(
+        let sql = if technique.is_some() {
             "SELECT rt.technique_id, r.rid, r.vendor, r.id, r.title, re.provider || ':' || re.event_id
              FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
              LEFT JOIN rule_events re ON re.rid = rt.rid
-             WHERE {active} AND {only}
+             WHERE (?2 OR r.lifecycle = 'active') AND rt.technique_id = ?1
              ORDER BY rt.technique_id, r.rid"
-        );
-        let mut stmt = self.connection().prepare_cached(&sql)?;
-        let mut rows = stmt.query([technique])?;
+        } else {
+            "SELECT rt.technique_id, r.rid, r.vendor, r.id, r.title, re.provider || ':' || re.event_id
+             FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+             LEFT JOIN rule_events re ON re.rid = rt.rid
+             WHERE (?2 OR r.lifecycle = 'active') AND ?1 IS NULL
+             ORDER BY rt.technique_id, r.rid"
+        };
+        let mut stmt = self.connection().prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params![technique, options.include_deprecated])?;
         let mut out: HashMap<String, Vec<RuleEvents>> = HashMap::new();
         let mut last: Option<(String, i64)> = None;
         while let Some(r) = rows.next()? {
@@ -296,37 +296,14 @@ impl Catalog {
                     .cloned()
                     .unwrap_or_default();
                 for ls in &rows {
-                    let (name, channel) = (str_of(ls, "name"), str_of(ls, "channel"));
-                    let events = tax.attack_log_source_events(&name, &channel);
-                    let mut implementing: Vec<AnalyticRule> = rules
-                        .iter()
-                        .filter(|r| matches(&r.keys, &events))
-                        .map(|r| r.rule.clone())
-                        .collect();
-                    implementing.sort_by(|a, b| {
-                        (vendor_rank(&a.vendor), &a.title, &a.id).cmp(&(
-                            vendor_rank(&b.vendor),
-                            &b.title,
-                            &b.id,
-                        ))
-                    });
-                    for r in &implementing {
+                    let coverage = log_source_coverage(tax, ls, rules);
+                    for r in &coverage.rules {
                         let list = by_vendor.entry(r.vendor.clone()).or_default();
                         if !list.contains(r) {
                             list.push(r.clone());
                         }
                     }
-                    log_sources.push(LogSourceCoverage {
-                        data_component: str_of(ls, "data_component"),
-                        data_component_name: ls
-                            .get("data_component_name")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned),
-                        name,
-                        channel,
-                        events,
-                        rules: implementing,
-                    });
+                    log_sources.push(coverage);
                 }
                 for list in by_vendor.values_mut() {
                     list.sort_by(|a, b| (&a.title, &a.id).cmp(&(&b.title, &b.id)));
@@ -451,5 +428,35 @@ impl Catalog {
             }
         }
         Ok(overview)
+    }
+}
+
+/// An analytic's log source with the events it means and the rules that read one of them
+/// (vendor order, then title and id).
+fn log_source_coverage(
+    tax: &detcat_taxonomy::Taxonomy,
+    ls: &Value,
+    rules: &[RuleEvents],
+) -> LogSourceCoverage {
+    let (name, channel) = (str_of(ls, "name"), str_of(ls, "channel"));
+    let events = tax.attack_log_source_events(&name, &channel);
+    let mut implementing: Vec<AnalyticRule> = rules
+        .iter()
+        .filter(|r| matches(&r.keys, &events))
+        .map(|r| r.rule.clone())
+        .collect();
+    implementing.sort_by(|a, b| {
+        (vendor_rank(&a.vendor), &a.title, &a.id).cmp(&(vendor_rank(&b.vendor), &b.title, &b.id))
+    });
+    LogSourceCoverage {
+        data_component: str_of(ls, "data_component"),
+        data_component_name: ls
+            .get("data_component_name")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        name,
+        channel,
+        events,
+        rules: implementing,
     }
 }

@@ -538,115 +538,23 @@ impl CoverageIndex {
     pub fn compute_set(&self, set: &[usize], req: &CoverageRequest) -> CoverageView {
         let a = self.avail(set);
         let mut totals = CoverageTotals::default();
-        let mut tech_rules = vec![0u64; self.techniques.len()];
-        let mut tech_run = vec![0u64; self.techniques.len()];
-        let mut tech_partly = vec![0u64; self.techniques.len()];
-        let mut tactic_rules: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); self.tactics.len()];
-        let mut tactic_run: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); self.tactics.len()];
+        let mut tally = Tally::new(self.techniques.len(), self.tactics.len());
         let mut runnable = Vec::new();
         let mut partly = Vec::new();
         for (r, rule) in self.rules.iter().enumerate() {
             if !self.counted(rule, req) {
                 continue;
             }
-            totals.rules += 1;
             let state = self.state(rule, &a);
+            totals.count(state);
+            self.tally_rule(&mut tally, r, rule, state);
             match state {
-                State::Runnable => totals.runnable += 1,
-                State::Partly => totals.partly += 1,
-                State::Unavailable => totals.unavailable += 1,
-                State::NoEvents => totals.no_known_events += 1,
-            }
-            for &t in &rule.techniques {
-                let Some(info) = self.techniques.get(t) else {
-                    continue;
-                };
-                bump(&mut tech_rules, t);
-                for &ta in &info.tactics {
-                    if let Some(s) = tactic_rules.get_mut(ta) {
-                        s.insert(r);
-                    }
-                }
-                match state {
-                    State::Runnable => {
-                        bump(&mut tech_run, t);
-                        for &ta in &info.tactics {
-                            if let Some(s) = tactic_run.get_mut(ta) {
-                                s.insert(r);
-                            }
-                        }
-                    }
-                    State::Partly => bump(&mut tech_partly, t),
-                    _ => {}
-                }
-            }
-            let out = || CoverageRule {
-                vendor: rule.vendor.clone(),
-                id: rule.id.clone(),
-                title: rule.title.clone(),
-                techniques: rule
-                    .techniques
-                    .iter()
-                    .filter_map(|&t| self.techniques.get(t).map(|x| x.id.clone()))
-                    .collect(),
-                missing: Vec::new(),
-            };
-            match state {
-                State::Runnable => runnable.push(out()),
-                State::Partly => partly.push(CoverageRule {
-                    missing: self.missing(rule, &a),
-                    ..out()
-                }),
+                State::Runnable => runnable.push(self.coverage_rule(rule, Vec::new())),
+                State::Partly => partly.push(self.coverage_rule(rule, self.missing(rule, &a))),
                 _ => {}
             }
         }
-        let mut techniques = Vec::new();
-        let mut tactic_tech = vec![0u64; self.tactics.len()];
-        let mut tactic_cov = vec![0u64; self.tactics.len()];
-        for (t, info) in self.techniques.iter().enumerate() {
-            let rules = tech_rules.get(t).copied().unwrap_or(0);
-            if rules == 0 {
-                continue;
-            }
-            let run = tech_run.get(t).copied().unwrap_or(0);
-            totals.techniques += 1;
-            if run > 0 {
-                totals.techniques_covered += 1;
-            }
-            for &ta in &info.tactics {
-                bump(&mut tactic_tech, ta);
-                if run > 0 {
-                    bump(&mut tactic_cov, ta);
-                }
-            }
-            techniques.push(TechniqueCoverage {
-                id: info.id.clone(),
-                name: info.name.clone(),
-                tactics: info
-                    .tactics
-                    .iter()
-                    .filter_map(|&ta| self.tactics.get(ta).map(|x| x.id.clone()))
-                    .collect(),
-                rules,
-                runnable: run,
-                partly: tech_partly.get(t).copied().unwrap_or(0),
-            });
-        }
-        techniques.sort_by(|a, b| a.id.cmp(&b.id));
-        let tactics = self
-            .tactics
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| tactic_tech.get(*i).copied().unwrap_or(0) > 0)
-            .map(|(i, t)| TacticCoverage {
-                id: t.id.clone(),
-                name: t.name.clone(),
-                techniques: tactic_tech.get(i).copied().unwrap_or(0),
-                techniques_covered: tactic_cov.get(i).copied().unwrap_or(0),
-                rules: tactic_rules.get(i).map_or(0, |s| s.len() as u64),
-                runnable: tactic_run.get(i).map_or(0, |s| s.len() as u64),
-            })
-            .collect();
+        let (techniques, tactics) = self.technique_rows(&tally, &mut totals);
         let plan = self.plan(set, req);
         CoverageView {
             have: set
@@ -668,6 +576,103 @@ impl CoverageIndex {
             plan_by: req.plan_by,
             plan,
         }
+    }
+
+    /// Counts rule `r` (in `state`) for each of its techniques and their tactics.
+    fn tally_rule(&self, tally: &mut Tally, r: usize, rule: &RuleNeeds, state: State) {
+        for &t in &rule.techniques {
+            let Some(info) = self.techniques.get(t) else {
+                continue;
+            };
+            bump(&mut tally.tech_rules, t);
+            match state {
+                State::Runnable => bump(&mut tally.tech_run, t),
+                State::Partly => bump(&mut tally.tech_partly, t),
+                _ => {}
+            }
+            for &ta in &info.tactics {
+                if let Some(s) = tally.tactic_rules.get_mut(ta) {
+                    s.insert(r);
+                }
+                if state == State::Runnable
+                    && let Some(s) = tally.tactic_run.get_mut(ta)
+                {
+                    s.insert(r);
+                }
+            }
+        }
+    }
+
+    /// A rule of the runnable or partly list, with the events it misses.
+    fn coverage_rule(&self, rule: &RuleNeeds, missing: Vec<Vec<String>>) -> CoverageRule {
+        CoverageRule {
+            vendor: rule.vendor.clone(),
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            techniques: rule
+                .techniques
+                .iter()
+                .filter_map(|&t| self.techniques.get(t).map(|x| x.id.clone()))
+                .collect(),
+            missing,
+        }
+    }
+
+    /// The technique rows (by id) and tactic rows (matrix order) of a tally; counts the
+    /// techniques with rules and those covered into `totals`.
+    fn technique_rows(
+        &self,
+        tally: &Tally,
+        totals: &mut CoverageTotals,
+    ) -> (Vec<TechniqueCoverage>, Vec<TacticCoverage>) {
+        let mut techniques = Vec::new();
+        let mut tactic_tech = vec![0u64; self.tactics.len()];
+        let mut tactic_cov = vec![0u64; self.tactics.len()];
+        for (t, info) in self.techniques.iter().enumerate() {
+            let rules = tally.tech_rules.get(t).copied().unwrap_or(0);
+            if rules == 0 {
+                continue;
+            }
+            let run = tally.tech_run.get(t).copied().unwrap_or(0);
+            totals.techniques += 1;
+            if run > 0 {
+                totals.techniques_covered += 1;
+            }
+            for &ta in &info.tactics {
+                bump(&mut tactic_tech, ta);
+                if run > 0 {
+                    bump(&mut tactic_cov, ta);
+                }
+            }
+            techniques.push(TechniqueCoverage {
+                id: info.id.clone(),
+                name: info.name.clone(),
+                tactics: info
+                    .tactics
+                    .iter()
+                    .filter_map(|&ta| self.tactics.get(ta).map(|x| x.id.clone()))
+                    .collect(),
+                rules,
+                runnable: run,
+                partly: tally.tech_partly.get(t).copied().unwrap_or(0),
+            });
+        }
+        techniques.sort_by(|a, b| a.id.cmp(&b.id));
+        let tactics = self
+            .tactics
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| tactic_tech.get(*i).copied().unwrap_or(0) > 0)
+            .map(|(i, t)| TacticCoverage {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                techniques: tactic_tech.get(i).copied().unwrap_or(0),
+                techniques_covered: tactic_cov.get(i).copied().unwrap_or(0),
+                rules: tally.tactic_rules.get(i).map_or(0, |s| s.len() as u64),
+                runnable: tally.tactic_run.get(i).map_or(0, |s| s.len() as u64),
+            })
+            .collect();
+        (techniques, tactics)
     }
 
     fn units(&self, by: PlanUnit) -> Vec<Unit> {
@@ -723,6 +728,72 @@ impl CoverageIndex {
         (tech, run)
     }
 
+    /// What adding `unit` to `set` (whose availability is `current`) gains: the techniques
+    /// newly covered and the counted rules newly runnable, given those already (`covered`);
+    /// `None` when the unit adds no event.
+    fn gain(
+        &self,
+        unit: &Unit,
+        set: &[usize],
+        current: &Avail,
+        (tech, run): (&[bool], &[bool]),
+        req: &CoverageRequest,
+    ) -> Option<(BTreeSet<usize>, Vec<usize>)> {
+        if unit
+            .events
+            .iter()
+            .all(|&e| current.ev.get(e).copied().unwrap_or(false))
+        {
+            return None;
+        }
+        let mut next = set.to_vec();
+        next.extend(unit.events.iter().copied());
+        let a = self.avail(&next);
+        let mut gained_t = BTreeSet::new();
+        let mut gained_r = Vec::new();
+        for r in self.touched(unit) {
+            let r = r as usize;
+            let Some(rule) = self.rules.get(r) else {
+                continue;
+            };
+            if run.get(r).copied().unwrap_or(true)
+                || !self.counted(rule, req)
+                || self.state(rule, &a) != State::Runnable
+            {
+                continue;
+            }
+            gained_r.push(r);
+            for &t in &rule.techniques {
+                if !tech.get(t).copied().unwrap_or(true) {
+                    gained_t.insert(t);
+                }
+            }
+        }
+        Some((gained_t, gained_r))
+    }
+
+    /// The rules whose state adding `unit` can change.
+    fn touched(&self, unit: &Unit) -> BTreeSet<u32> {
+        let mut touched: BTreeSet<u32> = BTreeSet::new();
+        if unit
+            .events
+            .iter()
+            .any(|&e| self.events.get(e).is_some_and(|x| x.star))
+        {
+            // `provider:*` makes every event of the provider available.
+            touched.extend(0..self.rules.len() as u32);
+        }
+        for &e in &unit.events {
+            let natives = self.events.get(e).map(|x| x.natives.as_slice());
+            for &t in std::iter::once(&e).chain(natives.unwrap_or_default()) {
+                if let Some(rs) = self.by_event.get(t) {
+                    touched.extend(rs.iter().copied());
+                }
+            }
+        }
+        touched
+    }
+
     fn plan(&self, start: &[usize], req: &CoverageRequest) -> Vec<PlanStep> {
         if req.plan == 0 {
             return Vec::new();
@@ -736,53 +807,11 @@ impl CoverageIndex {
             let current = self.avail(&set);
             let mut best: Option<Gain> = None;
             for (u, unit) in units.iter().enumerate() {
-                if unit
-                    .events
-                    .iter()
-                    .all(|&e| current.ev.get(e).copied().unwrap_or(false))
-                {
+                let Some((gained_t, gained_r)) =
+                    self.gain(unit, &set, &current, (&tech, &run), req)
+                else {
                     continue;
-                }
-                let mut next = set.clone();
-                next.extend(unit.events.iter().copied());
-                let a = self.avail(&next);
-                let mut touched: BTreeSet<u32> = BTreeSet::new();
-                if unit
-                    .events
-                    .iter()
-                    .any(|&e| self.events.get(e).is_some_and(|x| x.star))
-                {
-                    // `provider:*` makes every event of the provider available.
-                    touched.extend(0..self.rules.len() as u32);
-                }
-                for &e in &unit.events {
-                    let natives = self.events.get(e).map(|x| x.natives.as_slice());
-                    for &t in std::iter::once(&e).chain(natives.unwrap_or_default()) {
-                        if let Some(rs) = self.by_event.get(t) {
-                            touched.extend(rs.iter().copied());
-                        }
-                    }
-                }
-                let mut gained_t = BTreeSet::new();
-                let mut gained_r = Vec::new();
-                for r in touched {
-                    let r = r as usize;
-                    let Some(rule) = self.rules.get(r) else {
-                        continue;
-                    };
-                    if run.get(r).copied().unwrap_or(true)
-                        || !self.counted(rule, req)
-                        || self.state(rule, &a) != State::Runnable
-                    {
-                        continue;
-                    }
-                    gained_r.push(r);
-                    for &t in &rule.techniques {
-                        if !tech.get(t).copied().unwrap_or(true) {
-                            gained_t.insert(t);
-                        }
-                    }
-                }
+                };
                 let better = match &best {
                     None => true,
                     Some((bt, br, _, _, _)) => (gained_t.len(), gained_r.len()) > (*bt, *br),
@@ -831,6 +860,40 @@ impl CoverageIndex {
 /// The named telemetry sets `--have` accepts (`sysmon-default`, …; taxonomy data).
 pub fn presets() -> &'static [detcat_taxonomy::Preset] {
     detcat_taxonomy::Taxonomy::get().presets()
+}
+
+/// Per-technique and per-tactic counts of one coverage question (indexes of the index's
+/// technique and tactic lists; tactics count distinct rules).
+struct Tally {
+    tech_rules: Vec<u64>,
+    tech_run: Vec<u64>,
+    tech_partly: Vec<u64>,
+    tactic_rules: Vec<BTreeSet<usize>>,
+    tactic_run: Vec<BTreeSet<usize>>,
+}
+
+impl Tally {
+    fn new(techniques: usize, tactics: usize) -> Tally {
+        Tally {
+            tech_rules: vec![0; techniques],
+            tech_run: vec![0; techniques],
+            tech_partly: vec![0; techniques],
+            tactic_rules: vec![BTreeSet::new(); tactics],
+            tactic_run: vec![BTreeSet::new(); tactics],
+        }
+    }
+}
+
+impl CoverageTotals {
+    fn count(&mut self, state: State) {
+        self.rules += 1;
+        match state {
+            State::Runnable => self.runnable += 1,
+            State::Partly => self.partly += 1,
+            State::Unavailable => self.unavailable += 1,
+            State::NoEvents => self.no_known_events += 1,
+        }
+    }
 }
 
 fn bump(v: &mut [u64], i: usize) {

@@ -68,9 +68,6 @@ CREATE INDEX triples_rid ON triples(rid);
 CREATE INDEX triples_field ON triples(field);
 "#;
 
-/// The tables of [`SIDE_DDL`], in the order they are copied.
-pub const SIDE_TABLES: [&str; 3] = ["files", "predicates", "triples"];
-
 /// The other tables ([`SIDE_DDL`] comes first: the `reach` view reads `triples`). Indexes
 /// come in [`INDEXES`], created after the bulk insert (faster than keeping them up to date
 /// row by row).
@@ -284,6 +281,21 @@ CREATE TABLE technique_coverage (
     indicators   INTEGER NOT NULL,     -- distinct indicator (field, operator, value) triples
     events       INTEGER NOT NULL,     -- distinct events the rules need
     PRIMARY KEY (technique_id, deprecated)
+) WITHOUT ROWID;
+"#;
+
+/// Each field's page counted at build time (`ingest/field_summary.rs`, stored by the main
+/// writer once the analysis has seen every rule): the rules of the field in list order (rids),
+/// rules per vendor, vendor names seen, operators, the top values and techniques, as the JSON
+/// of `FieldData`. Two rows per field with rules: active rules (`deprecated = 0`) and all
+/// rules (`deprecated = 1`). `Catalog::field` reads it (and falls back to the per-rule tables
+/// in a catalog without it).
+pub const FIELD_SUMMARY_DDL: &str = r#"
+CREATE TABLE field_summary (
+    field      TEXT NOT NULL,          -- canonical field id, raw name when unmapped, or `keyword`
+    deprecated INTEGER NOT NULL,       -- 1: deprecated and unsupported rules counted too
+    data       TEXT NOT NULL,          -- JSON: rules, by_vendor, vendor_names_seen, operators, values, techniques
+    PRIMARY KEY (field, deprecated)
 ) WITHOUT ROWID;
 "#;
 

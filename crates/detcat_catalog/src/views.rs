@@ -261,6 +261,31 @@ pub struct DiagnosticView {
     pub column: Option<u32>,
 }
 
+impl DiagnosticView {
+    /// The diagnostic as `detcat_model::render` writes it for people: `severity[code]:
+    /// message`, `--> path:line:col`, and the line of `source` with a caret under the column
+    /// (one column wide: the catalog keeps a diagnostic's line and column, not its width).
+    /// The CLI prints it; the rule page shows it escaped in a `<pre>`.
+    pub fn rendered(&self, source: Option<&str>) -> String {
+        let at = match (self.line, self.column) {
+            (Some(line), Some(column)) => Some(detcat_model::render::Caret {
+                line,
+                column,
+                width: 1,
+            }),
+            _ => None,
+        };
+        detcat_model::render::parts(
+            self.severity.as_str(),
+            &self.code,
+            &self.message,
+            &self.path,
+            at,
+            source,
+        )
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RulePage {
     pub id: String,

@@ -168,6 +168,16 @@ fn render(v: &CoverageView, rules: bool) -> anyhow::Result<()> {
         ]);
     }
     write!(o, "{}", crate::render::table(&rows))?;
+    write_covered(&mut o, v)?;
+    write_plan(&mut o, v)?;
+    if rules {
+        write_rules(&mut o, v)?;
+    }
+    Ok(())
+}
+
+/// The techniques with the most runnable rules (25 of them).
+fn write_covered(o: &mut impl Write, v: &CoverageView) -> std::io::Result<()> {
     let mut covered: Vec<_> = v.techniques.iter().filter(|t| t.runnable > 0).collect();
     covered.sort_by(|a, b| b.runnable.cmp(&a.runnable).then_with(|| a.id.cmp(&b.id)));
     if !covered.is_empty() {
@@ -191,6 +201,11 @@ fn render(v: &CoverageView, rules: bool) -> anyhow::Result<()> {
             writeln!(o, "  … {} more (--json lists all)", covered.len() - 25)?;
         }
     }
+    Ok(())
+}
+
+/// The collection plan, one step a row.
+fn write_plan(o: &mut impl Write, v: &CoverageView) -> std::io::Result<()> {
     if !v.plan.is_empty() {
         writeln!(o, "\nPlan (add one at a time)")?;
         let mut rows = vec![vec![
@@ -211,30 +226,33 @@ fn render(v: &CoverageView, rules: bool) -> anyhow::Result<()> {
         }
         write!(o, "{}", crate::render::table(&rows))?;
     }
-    if rules {
-        writeln!(o, "\nRunnable rules")?;
-        for r in &v.runnable {
-            writeln!(
-                o,
-                "  {}/{}  {}  [{}]",
-                r.vendor,
-                r.id,
-                r.title,
-                r.techniques.join(" ")
-            )?;
-        }
-        writeln!(o, "\nPartly runnable rules (missing: one of each group)")?;
-        for r in &v.partly {
-            let missing: Vec<String> = r.missing.iter().map(|m| m.join("|")).collect();
-            writeln!(
-                o,
-                "  {}/{}  {}  missing {}",
-                r.vendor,
-                r.id,
-                r.title,
-                missing.join(" + ")
-            )?;
-        }
+    Ok(())
+}
+
+/// The runnable and partly runnable rules (`--rules`).
+fn write_rules(o: &mut impl Write, v: &CoverageView) -> std::io::Result<()> {
+    writeln!(o, "\nRunnable rules")?;
+    for r in &v.runnable {
+        writeln!(
+            o,
+            "  {}/{}  {}  [{}]",
+            r.vendor,
+            r.id,
+            r.title,
+            r.techniques.join(" ")
+        )?;
+    }
+    writeln!(o, "\nPartly runnable rules (missing: one of each group)")?;
+    for r in &v.partly {
+        let missing: Vec<String> = r.missing.iter().map(|m| m.join("|")).collect();
+        writeln!(
+            o,
+            "  {}/{}  {}  missing {}",
+            r.vendor,
+            r.id,
+            r.title,
+            missing.join(" + ")
+        )?;
     }
     Ok(())
 }

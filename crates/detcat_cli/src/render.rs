@@ -374,7 +374,7 @@ pub fn rule(p: &RulePage) -> anyhow::Result<()> {
     if !p.diagnostics.is_empty() {
         writeln!(o, "\nDiagnostics")?;
         for d in &p.diagnostics {
-            write!(o, "{}", diagnostic(d, p.source.as_deref()))?;
+            write!(o, "{}", d.rendered(p.source.as_deref()))?;
         }
     }
     writeln!(o, "\nQuery\n{}", p.query.trim_end())?;
@@ -458,26 +458,6 @@ fn outline(expr: &Expr) -> String {
         }
     }
     out
-}
-
-/// `severity[code]: message` with `--> path:line:col` and the source line with a caret.
-pub fn diagnostic(d: &detcat_catalog::views::DiagnosticView, source: Option<&str>) -> String {
-    let mut s = format!("  {}[{}]: {}\n", d.severity, d.code, d.message);
-    match (d.line, d.column) {
-        (Some(line), Some(col)) => {
-            let _ = writeln!(s, "    --> {}:{line}:{col}", d.path);
-            if let Some(text) =
-                source.and_then(|src| src.lines().nth(line.saturating_sub(1) as usize))
-            {
-                let _ = writeln!(s, "     | {text}");
-                let _ = writeln!(s, "     | {}^", " ".repeat(col.saturating_sub(1) as usize));
-            }
-        }
-        _ => {
-            let _ = writeln!(s, "    --> {}", d.path);
-        }
-    }
-    s
 }
 
 pub fn field(p: &FieldPage) -> anyhow::Result<()> {

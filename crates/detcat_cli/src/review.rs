@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use detcat_catalog::Catalog;
 use detcat_catalog::review::{
-    DraftLanguage, FindingSeverity, MAX_DRAFT_BYTES, RecordingsReview, ReviewOptions, ReviewReport,
-    review,
+    CoverRow, DraftLanguage, FindingSeverity, MAX_DRAFT_BYTES, RecordingsReview, ReviewOptions,
+    ReviewReport, TechniqueReview, review,
 };
 use detcat_catalog::similar::{CLUSTER_THRESHOLD, SimilarPage, SimilarRule, TripleView};
 use detcat_model::render::{self, Caret};
@@ -26,7 +26,8 @@ pub struct ReviewArgs {
     /// Review against these techniques instead of the draft's tags (repeatable).
     #[arg(long = "technique")]
     techniques: Vec<String>,
-    /// The draft's language: sigma, or a bare kql, eql, esql, lucene or spl query.
+    /// The draft's language: a vendor (its rule-file format, e.g. sigma), or a bare kql, eql,
+    /// esql, lucene or spl query.
     #[arg(long, value_parser = parse_language)]
     language: Option<DraftLanguage>,
     /// Exit with status 3 when a finding at or above this severity (info, low, medium,
@@ -64,8 +65,12 @@ pub struct SimilarArgs {
 }
 
 fn parse_language(s: &str) -> Result<DraftLanguage, String> {
-    DraftLanguage::parse(s)
-        .ok_or_else(|| format!("unknown language `{s}` (sigma, kql, eql, esql, lucene, spl)"))
+    DraftLanguage::parse(s).ok_or_else(|| {
+        format!(
+            "unknown language `{s}` ({}, kql, eql, esql, lucene, spl)",
+            detcat_model::Vendor::names(", ")
+        )
+    })
 }
 
 fn parse_severity(s: &str) -> Result<FindingSeverity, String> {
@@ -303,14 +308,7 @@ fn render_recordings(o: &mut impl Write, r: &RecordingsReview) -> std::io::Resul
 
 fn render_review(r: &ReviewReport, name: &str, source: &str) -> anyhow::Result<()> {
     let mut o = out();
-    let format = r
-        .format
-        .map(|f| {
-            serde_json::to_string(&f)
-                .unwrap_or_default()
-                .replace('"', "")
-        })
-        .unwrap_or_else(|| "unknown".to_owned());
+    let format = r.format.map_or_else(|| "unknown".to_owned(), |f| f.name());
     writeln!(
         o,
         "Review of {name}: {} ({format}, {})",
@@ -330,67 +328,10 @@ fn render_review(r: &ReviewReport, name: &str, source: &str) -> anyhow::Result<(
         write!(o, "{text}")?;
     }
     if r.vendor.is_some() {
-        writeln!(o, "  events:  {}", or_dash(&r.events.join(", ")))?;
-        writeln!(o, "  fields:  {}", or_dash(&r.fields.join(", ")))?;
-        writeln!(
-            o,
-            "\nIndicators (corpus reach of {} active rules)",
-            r.catalog_rules
-        )?;
-        for i in &r.indicators {
-            let flag = match (i.common, i.alone) {
-                (true, true) => "  COMMON, ALONE IN A BRANCH",
-                (true, false) => "  common",
-                _ => "",
-            };
-            writeln!(
-                o,
-                "  {} {} {}  ({} rules){flag}",
-                i.field, i.operator, i.value, i.reach
-            )?;
-        }
+        write_draft_meaning(&mut o, r)?;
     }
     for t in &r.techniques {
-        writeln!(o, "\n{} {} ({} rules)", t.id, t.name, t.rules)?;
-        let events: Vec<String> = t
-            .events
-            .iter()
-            .map(|e| format!("{}{} {}", if e.in_draft { "*" } else { "" }, e.key, e.rules))
-            .collect();
-        writeln!(
-            o,
-            "  events (rules; * = the draft's): {}",
-            or_dash(&events.join(", "))
-        )?;
-        let fields: Vec<String> = t
-            .fields
-            .iter()
-            .map(|e| format!("{}{} {}", if e.in_draft { "*" } else { "" }, e.key, e.rules))
-            .collect();
-        writeln!(o, "  most-filtered fields: {}", or_dash(&fields.join(", ")))?;
-        writeln!(
-            o,
-            "  missing exclusions ({} rules share an indicator with the draft):",
-            t.overlapping_rules
-        )?;
-        if t.missing_exclusions.is_empty() {
-            writeln!(o, "    none")?;
-        }
-        for m in &t.missing_exclusions {
-            writeln!(
-                o,
-                "    {} {} {}  ({} rules: {})",
-                m.field,
-                m.operator,
-                m.value,
-                m.rules,
-                m.rule_ids.join(", ")
-            )?;
-        }
-        writeln!(o, "  nearest rules of {}:", t.id)?;
-        for s in &t.nearest {
-            write_similar(&mut o, s, "the draft")?;
-        }
+        write_technique_review(&mut o, t)?;
     }
     if r.vendor.is_some() {
         writeln!(o, "\nNearest rules (all vendors and techniques)")?;
@@ -402,6 +343,77 @@ fn render_review(r: &ReviewReport, name: &str, source: &str) -> anyhow::Result<(
         }
         render_recordings(&mut o, &r.recordings)?;
     }
+    write_findings(&mut o, r)?;
+    Ok(())
+}
+
+/// The draft's events, fields and indicators with their corpus reach.
+fn write_draft_meaning(o: &mut impl Write, r: &ReviewReport) -> std::io::Result<()> {
+    writeln!(o, "  events:  {}", or_dash(&r.events.join(", ")))?;
+    writeln!(o, "  fields:  {}", or_dash(&r.fields.join(", ")))?;
+    writeln!(
+        o,
+        "\nIndicators (corpus reach of {} active rules)",
+        r.catalog_rules
+    )?;
+    for i in &r.indicators {
+        let flag = match (i.common, i.alone) {
+            (true, true) => "  COMMON, ALONE IN A BRANCH",
+            (true, false) => "  common",
+            _ => "",
+        };
+        writeln!(
+            o,
+            "  {} {} {}  ({} rules){flag}",
+            i.field, i.operator, i.value, i.reach
+        )?;
+    }
+    Ok(())
+}
+
+/// One technique of the review: its events and fields, the missing exclusions, the nearest
+/// rules.
+fn write_technique_review(o: &mut impl Write, t: &TechniqueReview) -> std::io::Result<()> {
+    writeln!(o, "\n{} {} ({} rules)", t.id, t.name, t.rules)?;
+    let marked = |rows: &[CoverRow]| -> String {
+        rows.iter()
+            .map(|e| format!("{}{} {}", if e.in_draft { "*" } else { "" }, e.key, e.rules))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    writeln!(
+        o,
+        "  events (rules; * = the draft's): {}",
+        or_dash(&marked(&t.events))
+    )?;
+    writeln!(o, "  most-filtered fields: {}", or_dash(&marked(&t.fields)))?;
+    writeln!(
+        o,
+        "  missing exclusions ({} rules share an indicator with the draft):",
+        t.overlapping_rules
+    )?;
+    if t.missing_exclusions.is_empty() {
+        writeln!(o, "    none")?;
+    }
+    for m in &t.missing_exclusions {
+        writeln!(
+            o,
+            "    {} {} {}  ({} rules: {})",
+            m.field,
+            m.operator,
+            m.value,
+            m.rules,
+            m.rule_ids.join(", ")
+        )?;
+    }
+    writeln!(o, "  nearest rules of {}:", t.id)?;
+    for s in &t.nearest {
+        write_similar(o, s, "the draft")?;
+    }
+    Ok(())
+}
+
+fn write_findings(o: &mut impl Write, r: &ReviewReport) -> std::io::Result<()> {
     writeln!(o, "\nFindings")?;
     if r.findings.is_empty() {
         writeln!(o, "  none")?;

@@ -194,18 +194,7 @@ impl<'a> Cursor<'a> {
     fn predicate(&mut self) -> Node {
         let start = self.span().start as usize;
         let lhs = self.additive();
-        let cmp = match self.peek() {
-            Tok::EqEq => Some(CmpOp::Eq),
-            Tok::Ne => Some(CmpOp::Ne),
-            Tok::Lt => Some(CmpOp::Lt),
-            Tok::Le => Some(CmpOp::Le),
-            Tok::Gt => Some(CmpOp::Gt),
-            Tok::Ge => Some(CmpOp::Ge),
-            // ES|QL lets a lone `=` slip in; read it as `==`.
-            Tok::Assign if self.lang == Lang::Esql => Some(CmpOp::Eq),
-            _ => None,
-        };
-        if let Some(op) = cmp {
+        if let Some(op) = self.comparison_op() {
             self.bump();
             let rhs = self.additive();
             return self.node(
@@ -225,13 +214,7 @@ impl<'a> Cursor<'a> {
         if negated {
             self.bump();
         }
-        if self.peek() == &Tok::Colon {
-            self.bump();
-            let op = if self.lang == Lang::Esql {
-                MatchOp::EsqlMatch
-            } else {
-                MatchOp::Colon
-            };
+        if let Some(op) = self.match_op() {
             let patterns = self.value_or_list();
             return self.node(
                 NodeKind::Match {
@@ -257,33 +240,6 @@ impl<'a> Cursor<'a> {
                 start,
             );
         }
-        let op = match (self.lang, self.peek()) {
-            (Lang::Esql, t) if t.is_word("like") => Some(MatchOp::EsqlLike),
-            (Lang::Esql, t) if t.is_word("rlike") => Some(MatchOp::EsqlRlike),
-            (_, t) if t.is_word("like") => Some(MatchOp::Like { insensitive: false }),
-            (_, t) if t.is_word("regex") => Some(MatchOp::Regex { insensitive: false }),
-            _ => None,
-        };
-        if let Some(mut op) = op {
-            self.bump();
-            if self.lang == Lang::Eql && self.eat(&Tok::Tilde) {
-                op = match op {
-                    MatchOp::Like { .. } => MatchOp::Like { insensitive: true },
-                    MatchOp::Regex { .. } => MatchOp::Regex { insensitive: true },
-                    other => other,
-                };
-            }
-            let patterns = self.value_or_list();
-            return self.node(
-                NodeKind::Match {
-                    op,
-                    lhs: Box::new(lhs),
-                    patterns,
-                    negated,
-                },
-                start,
-            );
-        }
         if negated {
             self.error("`in`, `like` or `rlike`");
         }
@@ -302,6 +258,50 @@ impl<'a> Cursor<'a> {
             );
         }
         lhs
+    }
+
+    /// The comparison operator at the cursor (not consumed).
+    fn comparison_op(&self) -> Option<CmpOp> {
+        match self.peek() {
+            Tok::EqEq => Some(CmpOp::Eq),
+            Tok::Ne => Some(CmpOp::Ne),
+            Tok::Lt => Some(CmpOp::Lt),
+            Tok::Le => Some(CmpOp::Le),
+            Tok::Gt => Some(CmpOp::Gt),
+            Tok::Ge => Some(CmpOp::Ge),
+            // ES|QL lets a lone `=` slip in; read it as `==`.
+            Tok::Assign if self.lang == Lang::Esql => Some(CmpOp::Eq),
+            _ => None,
+        }
+    }
+
+    /// The pattern-match operator at the cursor (`:`, `like`, `rlike`, `regex`, with EQL's
+    /// case-insensitive `~`), consumed; `None` (nothing consumed) when there is none.
+    fn match_op(&mut self) -> Option<MatchOp> {
+        if self.peek() == &Tok::Colon {
+            self.bump();
+            return Some(if self.lang == Lang::Esql {
+                MatchOp::EsqlMatch
+            } else {
+                MatchOp::Colon
+            });
+        }
+        let op = match (self.lang, self.peek()) {
+            (Lang::Esql, t) if t.is_word("like") => MatchOp::EsqlLike,
+            (Lang::Esql, t) if t.is_word("rlike") => MatchOp::EsqlRlike,
+            (_, t) if t.is_word("like") => MatchOp::Like { insensitive: false },
+            (_, t) if t.is_word("regex") => MatchOp::Regex { insensitive: false },
+            _ => return None,
+        };
+        self.bump();
+        if self.lang == Lang::Eql && self.eat(&Tok::Tilde) {
+            return Some(match op {
+                MatchOp::Like { .. } => MatchOp::Like { insensitive: true },
+                MatchOp::Regex { .. } => MatchOp::Regex { insensitive: true },
+                other => other,
+            });
+        }
+        Some(op)
     }
 
     /// A parenthesized list or a single value (EQL `: ("a", "b")` or `: "a"`).

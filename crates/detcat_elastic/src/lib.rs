@@ -36,6 +36,7 @@
 
 mod ast;
 pub mod diagnostics;
+mod draft;
 pub mod eql;
 pub mod esql;
 mod expr_parser;
@@ -74,5 +75,17 @@ impl VendorParser for Parser {
 
     fn parse_files(&self, files: &[SourceFile]) -> Vec<FileOutcome> {
         parse_files(files)
+    }
+
+    fn is_rule_file(&self, text: &str) -> bool {
+        draft::is_rule_file(text)
+    }
+
+    fn rule_file_format(&self) -> &'static str {
+        "toml"
+    }
+
+    fn draft_reader(&self, _companions: &[SourceFile]) -> Box<dyn detcat_model::DraftReader> {
+        Box::new(draft::Reader)
     }
 }

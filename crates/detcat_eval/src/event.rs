@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use detcat_model::Vendor;
 use detcat_taxonomy::Taxonomy;
 use serde::Serialize;
 
@@ -43,24 +42,27 @@ pub fn field_key(name: &str) -> String {
         .collect()
 }
 
-/// Which vendor's names the raw fields of an event are: it decides how the taxonomy reads them.
+/// How the raw fields of an event are named: the taxonomy reads them through the name index
+/// of the vendor whose `naming` this is (`[vendors.*]` in its `fields.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Naming {
     /// Windows event data names (`Image`, `CommandLine`): EVTX and its JSON rendering.
     Windows,
-    /// Elastic Common Schema / winlogbeat (`process.executable`, `winlog.event_data.Image`).
+    /// Elastic Common Schema / winlogbeat names (`process.executable`,
+    /// `winlog.event_data.Image`).
     Ecs,
-    /// Splunk-style flat keys (CIM names, falling back to Windows names).
+    /// Flat keys (CIM names, falling back to Windows names).
     Flat,
 }
 
 impl Naming {
-    fn vendor(self) -> Vendor {
+    /// The name `fields.toml` gives this naming.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Naming::Windows => Vendor::Sigma,
-            Naming::Ecs => Vendor::Elastic,
-            Naming::Flat => Vendor::Splunk,
+            Naming::Windows => "windows",
+            Naming::Ecs => "ecs",
+            Naming::Flat => "flat",
         }
     }
 }
@@ -104,9 +106,9 @@ impl Event {
     /// selector values and the derived fields (basenames, process arguments).
     fn map_canonical(&mut self, naming: Naming) {
         let tax = Taxonomy::get();
-        let vendor = naming.vendor();
+        let vendor = tax.vendor_of_naming(naming.as_str());
         for name in &self.order {
-            let Some(field) = tax.canonical_field(vendor, name) else {
+            let Some(field) = vendor.and_then(|v| tax.canonical_field(v, name)) else {
                 continue;
             };
             if let Some(vals) = self.raw.get(&field_key(name)) {
@@ -162,5 +164,20 @@ impl Event {
         self.raw
             .values()
             .flat_map(|v| v.values.iter().map(String::as_str))
+    }
+}
+
+#[cfg(test)]
+mod naming_tests {
+    use super::*;
+
+    #[test]
+    fn every_naming_is_read_through_some_vendors_names() {
+        for naming in [Naming::Windows, Naming::Ecs, Naming::Flat] {
+            assert!(
+                Taxonomy::get().vendor_of_naming(naming.as_str()).is_some(),
+                "{naming:?} has no `naming` row in fields.toml"
+            );
+        }
     }
 }

@@ -1,15 +1,16 @@
 //! Where an event came from — channel, provider, event id — and the selector values that
 //! follow from it.
 //!
-//! Rules pick their event stream with *selectors*: Elastic `event.category`/`event.type`/
-//! `data_stream.dataset`/`host.os.type`, Splunk `source`/`sourcetype`/`EventCode`, Sigma
-//! `EventID`/`Channel`. A Sysmon recording carries none of the Elastic or Splunk ones, so they
-//! are derived here from the channel and event id, from the documented behaviour of the
-//! ingest paths (sources beside each table). Only canonical field names are used, so the
-//! selector role of the taxonomy can drive this at merge.
+//! Rules pick their event stream with *selectors* (`event.category`, `event.dataset`,
+//! `log.source`, `host.os.type`, … as canonical fields). A recording (a Sysmon EVTX) carries
+//! few of them, so they are derived here from the channel and event id through the
+//! taxonomy's ingest-path table (`data/ingest_paths.toml` of detcat_taxonomy, with a source
+//! for each fact). Only canonical field names are used, so the selector role of the taxonomy
+//! can drive this at merge.
 
 use std::collections::HashMap;
 
+use detcat_taxonomy::Taxonomy;
 use serde::Serialize;
 
 use crate::event::FieldValues;
@@ -42,72 +43,8 @@ impl Provenance {
     }
 }
 
-/// Windows channels → taxonomy providers (`data/events.toml` of detcat_taxonomy).
-const CHANNELS: [(&str, &str); 7] = [
-    ("microsoft-windows-sysmon/operational", "sysmon"),
-    ("security", "security"),
-    ("system", "system"),
-    ("application", "application"),
-    ("microsoft-windows-powershell/operational", "powershell"),
-    ("windows powershell", "powershell"),
-    (
-        "microsoft-windows-windows defender/operational",
-        "windefend",
-    ),
-];
-
-/// Elastic's Windows and System integrations: the data stream of each channel.
-/// Source: elastic/integrations packages `windows` (sysmon_operational, powershell,
-/// powershell_operational, windows_defender) and `system` (security, system, application).
-const DATASETS: [(&str, &str); 7] = [
-    (
-        "microsoft-windows-sysmon/operational",
-        "windows.sysmon_operational",
-    ),
-    ("security", "system.security"),
-    ("system", "system.system"),
-    ("application", "system.application"),
-    (
-        "microsoft-windows-powershell/operational",
-        "windows.powershell_operational",
-    ),
-    ("windows powershell", "windows.powershell"),
-    (
-        "microsoft-windows-windows defender/operational",
-        "windows.windows_defender",
-    ),
-];
-
-/// `event.category` / `event.type` per event, as the ingest pipelines of Elastic's
-/// `windows.sysmon_operational` and `system.security` / `windows.powershell_operational` data
-/// streams set them (categories and types separated by `,`).
-const CATEGORIES: [(&str, &str, &str); 22] = [
-    ("sysmon:1", "process", "start"),
-    ("sysmon:2", "file", "change"),
-    ("sysmon:3", "network", "start,connection,protocol"),
-    ("sysmon:5", "process", "end"),
-    ("sysmon:6", "driver", "start"),
-    ("sysmon:7", "process", "change"),
-    ("sysmon:8", "process", "change"),
-    ("sysmon:9", "process", "access"),
-    ("sysmon:10", "process", "access"),
-    ("sysmon:11", "file", "creation"),
-    ("sysmon:12", "configuration,registry", "change"),
-    ("sysmon:13", "configuration,registry", "change"),
-    ("sysmon:14", "configuration,registry", "change"),
-    ("sysmon:15", "file", "access"),
-    ("sysmon:17", "file", "creation"),
-    ("sysmon:18", "file", "access"),
-    ("sysmon:22", "network", "connection,protocol,info"),
-    ("sysmon:23", "file", "deletion"),
-    ("sysmon:26", "file", "deletion"),
-    ("security:4688", "process", "start"),
-    ("security:4689", "process", "end"),
-    ("powershell:4104", "process", "info"),
-];
-
 /// Names a raw field may carry the channel / event id / time under (Windows XML rendering,
-/// winlogbeat, ECS, Splunk flat).
+/// winlogbeat, ECS, flat keys).
 const CHANNEL_FIELDS: [&str; 3] = ["channel", "winlog.channel", "log_name"];
 const EVENT_ID_FIELDS: [&str; 4] = ["eventid", "winlog.event_id", "eventcode", "event.code"];
 const TIME_FIELDS: [&str; 4] = ["systemtime", "@timestamp", "_time", "utctime"];
@@ -139,9 +76,8 @@ pub(crate) fn complete(p: &mut Provenance, raw: &HashMap<String, FieldValues>) {
 }
 
 fn kind_of(channel: Option<&str>, event_id: Option<&str>) -> Option<(String, String)> {
-    let channel = channel?.to_lowercase();
-    let provider = CHANNELS.iter().find(|(c, _)| *c == channel)?.1;
-    Some((provider.to_owned(), event_id?.trim().to_owned()))
+    let provider = &Taxonomy::get().ingest_paths().channel(channel?)?.provider;
+    Some((provider.clone(), event_id?.trim().to_owned()))
 }
 
 /// The canonical selector values an event of this provenance carries in every ingest path.
@@ -150,29 +86,26 @@ pub(crate) fn selector_values(p: &Provenance) -> Vec<(&'static str, String)> {
     let Some(channel) = p.channel.as_deref() else {
         return out;
     };
-    let lower = channel.to_lowercase();
-    let windows = CHANNELS.iter().any(|(c, _)| *c == lower) || lower.starts_with("microsoft-");
-    if !windows {
+    let paths = Taxonomy::get().ingest_paths();
+    let row = paths.channel(channel);
+    if row.is_none() && !channel.to_lowercase().starts_with("microsoft-") {
         return out;
     }
     out.push(("host.os.type", "windows".to_owned()));
     out.push(("event.provider", channel.to_owned()));
-    // Splunk Add-on for Microsoft Windows / Sysmon: source `XmlWinEventLog:<channel>`
-    // (rendered XML) or `WinEventLog:<channel>` (classic); sourcetype `XmlWinEventLog`,
-    // `WinEventLog`, or older `XmlWinEventLog:<channel>`.
-    for prefix in ["XmlWinEventLog", "WinEventLog"] {
+    for prefix in &paths.source_prefixes {
         out.push(("log.source", format!("{prefix}:{channel}")));
-        out.push(("log.sourcetype", prefix.to_owned()));
+        out.push(("log.sourcetype", prefix.clone()));
         out.push(("log.sourcetype", format!("{prefix}:{channel}")));
     }
-    if let Some((_, dataset)) = DATASETS.iter().find(|(c, _)| *c == lower) {
-        out.push(("event.dataset", (*dataset).to_owned()));
+    if let Some(dataset) = row.and_then(|r| r.dataset.as_ref()) {
+        out.push(("event.dataset", dataset.clone()));
     }
     if let Some(key) = p.kind_key()
-        && let Some((_, cats, types)) = CATEGORIES.iter().find(|(k, _, _)| *k == key)
+        && let Some(row) = paths.categories_of(&key)
     {
-        out.extend(cats.split(',').map(|c| ("event.category", c.to_owned())));
-        out.extend(types.split(',').map(|t| ("event.type", t.to_owned())));
+        out.extend(row.categories.iter().map(|c| ("event.category", c.clone())));
+        out.extend(row.types.iter().map(|t| ("event.type", t.clone())));
     }
     out
 }

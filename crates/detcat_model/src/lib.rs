@@ -22,6 +22,7 @@
 //! Dependency rule: this crate depends on nothing of detcat; every other crate depends on it.
 
 mod diagnostic;
+mod draft;
 mod expr;
 mod names;
 mod outline;
@@ -32,6 +33,7 @@ mod vendor;
 pub mod wildcard;
 
 pub use diagnostic::{Diagnostic, Severity};
+pub use draft::{DRAFT_QUERY_PATH, DraftReader, ParsedQuery};
 pub use expr::{
     AggKind, Aggregation, Comparison, Computed, Expr, Keyword, Opaque, Operator, Predicate,
     RangeOp, RegexFlags, Role, SeqKind, SeqStep, Sequence, Value,

@@ -19,7 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{FileOutcome, Language, SourceFile};
+use crate::{DraftReader, FileOutcome, Language, SourceFile};
 
 /// A rule vendor. The order of [`Vendor::ALL`] is the display order everywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -82,7 +82,7 @@ pub struct VendorInfo {
     pub title: &'static str,
     /// The query languages of its rules.
     pub languages: &'static [Language],
-    /// The CSS colour the web uses for its tags (`--<name>` in `detcat.css`).
+    /// The CSS colour the web uses for its tags (`--<name>` in `static/style.css` of detcat_web).
     pub colour: &'static str,
     /// Which corpus files its parser reads.
     pub discovery: Discovery,
@@ -222,6 +222,23 @@ pub trait VendorParser: Sync {
     /// One outcome per file, in the same order. `files` are every file of the vendor's corpus
     /// folder that its [`Discovery`] wants (rules and companions such as macros).
     fn parse_files(&self, files: &[SourceFile]) -> Vec<FileOutcome>;
+
+    /// Does `text` look like one of this vendor's rule files? A draft without a stated
+    /// language is read by the first vendor of [`Vendor::ALL`] that says yes.
+    fn is_rule_file(&self, text: &str) -> bool;
+
+    /// The word naming the rule-file format in review reports (`yaml`, `toml`).
+    fn rule_file_format(&self) -> &'static str;
+
+    /// Sub-folders of the vendor's corpus folder whose files a draft is read against (macros,
+    /// lookup tables); none by default.
+    fn draft_companions(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// A reader of drafts over `companions` (the corpus files below
+    /// [`draft_companions`](Self::draft_companions), paths relative to the corpus).
+    fn draft_reader(&self, companions: &[SourceFile]) -> Box<dyn DraftReader>;
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ mod collection;
 pub mod condition;
 mod detection;
 mod diagnostics;
+mod draft;
 mod encode;
 mod files;
 mod header;
@@ -69,6 +70,18 @@ impl VendorParser for Parser {
 
     fn parse_files(&self, files: &[SourceFile]) -> Vec<FileOutcome> {
         parse_files(files)
+    }
+
+    fn is_rule_file(&self, text: &str) -> bool {
+        draft::is_rule_file(text)
+    }
+
+    fn rule_file_format(&self) -> &'static str {
+        "yaml"
+    }
+
+    fn draft_reader(&self, _companions: &[SourceFile]) -> Box<dyn detcat_model::DraftReader> {
+        Box::new(draft::Reader)
     }
 }
 

@@ -167,4 +167,20 @@ impl VendorParser for Parser {
     fn parse_files(&self, files: &[SourceFile]) -> Vec<FileOutcome> {
         parse_files(files)
     }
+
+    fn is_rule_file(&self, text: &str) -> bool {
+        crate::draft::is_rule_file(text)
+    }
+
+    fn rule_file_format(&self) -> &'static str {
+        "yaml"
+    }
+
+    fn draft_companions(&self) -> &'static [&'static str] {
+        crate::draft::COMPANIONS
+    }
+
+    fn draft_reader(&self, companions: &[SourceFile]) -> Box<dyn detcat_model::DraftReader> {
+        Box::new(crate::draft::Reader::new(companions))
+    }
 }

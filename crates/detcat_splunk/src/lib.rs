@@ -35,6 +35,7 @@
 
 mod detection;
 pub mod diagnostics;
+mod draft;
 mod files;
 pub mod lookups;
 pub mod lower;

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use detcat_model::{Diagnostic, Span};
 
 use crate::diagnostics as diag;
-use crate::spl::lexer::{is_escape_pair, skip_comment, skip_quoted};
+use crate::spl::lexer::{macro_close, skip_literal, skip_quoted};
 
 /// How deep macros may call macros.
 pub const MAX_MACRO_DEPTH: usize = 16;
@@ -324,18 +324,15 @@ fn for_each_call(text: &str, mut f: impl FnMut(Call)) {
     let end = bytes.len();
     let mut i = 0;
     while i < end {
+        if let Some(next) = skip_literal(bytes, i, end) {
+            i = next;
+            continue;
+        }
         match bytes.get(i).copied().unwrap_or(b' ') {
-            b'\\' if is_escape_pair(bytes, i) => i += 2,
-            b'"' => i = skip_quoted(bytes, i, end),
-            b'`' if bytes.get(i..i + 3) == Some(b"```") => i = skip_comment(bytes, i, end),
             b'`' => {
-                let Some(len) = bytes
-                    .get(i + 1..)
-                    .and_then(|r| r.iter().position(|b| *b == b'`'))
-                else {
+                let Some(close) = macro_close(bytes, i, end) else {
                     return; // unterminated: the lexer reports it
                 };
-                let close = i + 1 + len;
                 if let Some(call) = parse_call(text, i, close + 1) {
                     f(call);
                 }

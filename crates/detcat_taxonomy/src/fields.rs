@@ -57,6 +57,10 @@ pub(crate) struct VendorConfig {
     fallback: Option<Vendor>,
     #[serde(default)]
     datamodel_nodes: Vec<String>,
+    /// The naming of raw event fields this vendor's field names are (`windows`, `ecs`,
+    /// `flat`): events recorded in that naming are read through this vendor's name index.
+    #[serde(default)]
+    naming: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -309,6 +313,15 @@ impl FieldTable {
             });
         }
         self.lookup(vendor, name)
+    }
+
+    /// The vendor whose field names are the raw field naming `naming` (`[vendors.*] naming`).
+    pub(crate) fn vendor_of_naming(&self, naming: &str) -> Option<Vendor> {
+        Vendor::ALL.into_iter().find(|v| {
+            self.indexes
+                .get(vendor_slot(*v))
+                .is_some_and(|i| i.config.naming.as_deref() == Some(naming))
+        })
     }
 
     fn lookup_depth(&self, vendor: Vendor, raw: &str, depth: u8) -> Option<Hit> {

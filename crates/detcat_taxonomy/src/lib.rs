@@ -85,6 +85,7 @@ mod context;
 mod error;
 mod events;
 mod fields;
+mod ingest_paths;
 mod needs;
 mod presets;
 mod sources;
@@ -98,6 +99,7 @@ pub use context::LogContext;
 pub use error::TaxonomyError;
 pub use events::{Event, EventRef, Provider, Sensor};
 pub use fields::CanonicalField;
+pub use ingest_paths::{Channel, EventCategories, IngestPaths};
 pub use needs::EventBranch;
 pub use presets::Preset;
 pub use sources::{
@@ -112,6 +114,7 @@ const SOURCES_TOML: &str = include_str!("../data/event_sources.toml");
 const PRESETS_TOML: &str = include_str!("../data/presets.toml");
 const ATTACK_SOURCES_TOML: &str = include_str!("../data/attack_log_sources.toml");
 const ATTACK_MUTABLE_TOML: &str = include_str!("../data/attack_mutable_elements.toml");
+const INGEST_PATHS_TOML: &str = include_str!("../data/ingest_paths.toml");
 
 /// The loaded taxonomy: fields, events and hint tables.
 #[derive(Debug)]
@@ -122,6 +125,7 @@ pub struct Taxonomy {
     presets: Vec<Preset>,
     attack_sources: Vec<attack_sources::AttackLogSource>,
     attack_mutable: attack_mutable::MutableTable,
+    ingest_paths: IngestPaths,
 }
 
 static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(|| match Taxonomy::load() {
@@ -170,6 +174,12 @@ impl Taxonomy {
                 source,
             })?;
         let attack_mutable = attack_mutable::build(mutable_file, &fields)?;
+        let ingest_file =
+            toml::from_str(INGEST_PATHS_TOML).map_err(|source| TaxonomyError::Toml {
+                file: "ingest_paths.toml",
+                source,
+            })?;
+        let ingest_paths = ingest_paths::build(ingest_file, &events)?;
         Ok(Taxonomy {
             fields,
             events,
@@ -177,7 +187,14 @@ impl Taxonomy {
             presets,
             attack_sources,
             attack_mutable,
+            ingest_paths,
         })
+    }
+
+    /// How the vendors' ingest paths present a Windows event recorded without them
+    /// (`data/ingest_paths.toml`).
+    pub fn ingest_paths(&self) -> &IngestPaths {
+        &self.ingest_paths
     }
 
     /// Every canonical field, in data-file order.
@@ -188,6 +205,12 @@ impl Taxonomy {
     /// A canonical field by id (`process.name`).
     pub fn field(&self, id: &str) -> Option<&CanonicalField> {
         self.fields.by_id(id)
+    }
+
+    /// The vendor whose field names an event's raw fields in `naming` are (`windows`, `ecs`,
+    /// `flat`: `naming` in the `[vendors.*]` tables of `fields.toml`).
+    pub fn vendor_of_naming(&self, naming: &str) -> Option<Vendor> {
+        self.fields.vendor_of_naming(naming)
     }
 
     /// The canonical field a vendor's field name means, or `None` when unknown.

@@ -15,7 +15,7 @@ pub const ALL: [(&str, &str, &str); 3] = [
     ("favicon.svg", "image/svg+xml", FAVICON_SVG),
 ];
 
-/// The asset called `name` as a response-cache entry: its gzip and entity tag are computed
+/// The asset called `name` as a response-cache entry: its gzip, brotli and entity tag are computed
 /// once per process.
 pub fn get_cached(name: &str) -> Option<crate::state::Cached> {
     static CACHED: std::sync::OnceLock<Vec<crate::state::Cached>> = std::sync::OnceLock::new();
@@ -39,6 +39,7 @@ mod tests {
             a.content_type.starts_with("text/css")
                 && String::from_utf8_lossy(&a.body).contains(".matrix")
                 && a.gzip.is_some()
+                && a.br.is_some()
         }));
         assert!(super::get_cached("app.js").is_some());
         assert!(super::get_cached("favicon.svg").is_some());

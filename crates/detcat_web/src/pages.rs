@@ -417,6 +417,8 @@ pub struct RuleView<'a> {
     pub tree: Vec<TreeItem>,
     pub source: Vec<Vec<Span>>,
     pub source_cut: bool,
+    /// Each diagnostic as `detcat_model::render` writes it (source line and caret).
+    pub diagnostics: Vec<String>,
 }
 
 impl<'a> RuleView<'a> {
@@ -436,6 +438,11 @@ impl<'a> RuleView<'a> {
             tree: tree::flatten(&r.expr),
             source: highlight::highlight(&r.path, source),
             source_cut: source.lines().nth(highlight::MAX_LINES).is_some(),
+            diagnostics: r
+                .diagnostics
+                .iter()
+                .map(|d| d.rendered(r.source.as_deref()))
+                .collect(),
         }
     }
 }

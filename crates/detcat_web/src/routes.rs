@@ -128,7 +128,7 @@ async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next
     if !cacheable {
         return next.run(req).await;
     }
-    let gzip_ok = crate::compress::accepts_gzip(req.headers());
+    let accept = crate::compress::AcceptEncoding::from_headers(req.headers());
     let validators = req.headers().clone();
     let mut key = cache_key(req.uri());
     if req.uri().path().starts_with("/api/navigator") {
@@ -143,7 +143,7 @@ async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     if let Some(hit) = state.cache_get(&key) {
-        return cached_response(hit, gzip_ok, &validators, true);
+        return cached_response(hit, accept, &validators, true);
     }
     // A HEAD runs as the GET it mirrors, so its answer fills the GET cache (hyper sends no
     // body for a HEAD).
@@ -171,7 +171,7 @@ async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next
         Ok(bytes) => {
             let entry = Cached::new(status.as_u16(), content_type, bytes);
             state.cache_put(key, entry.clone());
-            let mut res = cached_response(entry, gzip_ok, &validators, false);
+            let mut res = cached_response(entry, accept, &validators, false);
             // The handler's own headers (none that the cache sets) go out too.
             for (name, value) in &parts.headers {
                 if !res.headers().contains_key(name) {
@@ -202,12 +202,12 @@ fn cache_key(uri: &axum::http::Uri) -> String {
 /// Says whether the response cache answered (operators and tests see the cache work).
 pub const CACHE_HEADER: &str = "x-detcat-cache";
 
-/// A cached answer: `304` when the client holds this version, else the body, gzipped when
-/// the client takes gzip. Pages may change when the catalog is rebuilt, so clients revalidate
-/// (`no-cache`) with the `ETag`.
+/// A cached answer: `304` when the client holds this version, else the body in the coding
+/// the client prefers among those cached (brotli, gzip, identity). Pages may change when the
+/// catalog is rebuilt, so clients revalidate (`no-cache`) with the `ETag`.
 fn cached_response(
     hit: Cached,
-    gzip_ok: bool,
+    accept: crate::compress::AcceptEncoding,
     req: &axum::http::HeaderMap,
     was_hit: bool,
 ) -> Response {
@@ -216,14 +216,20 @@ fn cached_response(
     let mut res = if status == StatusCode::OK && crate::compress::not_modified(req, &hit.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        match (gzip_ok, hit.gzip) {
-            (true, Some(gz)) => (
+        let coding = accept.choose(hit.br.is_some(), hit.gzip.is_some());
+        let body = match coding {
+            crate::compress::Encoding::Brotli => hit.br,
+            crate::compress::Encoding::Gzip => hit.gzip,
+            crate::compress::Encoding::Identity => None,
+        };
+        match (coding.header(), body) {
+            (Some(name), Some(body)) => (
                 status,
                 [
                     (header::CONTENT_TYPE, hit.content_type),
-                    (header::CONTENT_ENCODING, "gzip"),
+                    (header::CONTENT_ENCODING, name),
                 ],
-                gz,
+                body,
             )
                 .into_response(),
             _ => (status, [(header::CONTENT_TYPE, hit.content_type)], hit.body).into_response(),
@@ -463,8 +469,8 @@ async fn not_found(State(state): State<AppState>, req: Request) -> Response {
 async fn asset(Path(name): Path<String>, headers: axum::http::HeaderMap) -> Response {
     match assets::get_cached(&name) {
         Some(a) => {
-            let mut res =
-                cached_response(a, crate::compress::accepts_gzip(&headers), &headers, false);
+            let accept = crate::compress::AcceptEncoding::from_headers(&headers);
+            let mut res = cached_response(a, accept, &headers, false);
             res.headers_mut().insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=86400"),

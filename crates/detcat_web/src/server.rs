@@ -7,8 +7,10 @@
 //! time between keep-alive requests). Past that, up to [`ServerLimits::overflow`] more are
 //! still accepted but must send their request at once (a short header timeout, no keep-alive):
 //! idle sockets then cost a fraction of a second each, while a real client — a health check —
-//! is still answered. Only past both tiers does the loop stop accepting, leaving new
-//! connections in the kernel's backlog.
+//! is still answered. Past both tiers a connection is accepted and closed at once: the loop
+//! never stops accepting, so the kernel's accept queue never fills (a full queue drops new
+//! SYNs, and a health check behind it waited a full second for its retry), and the
+//! descriptors in use stay below both tiers' sum.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,11 +60,8 @@ pub async fn serve_with(
     let normal = Arc::new(Semaphore::new(limits.connections.max(1)));
     let overflow = Arc::new(Semaphore::new(limits.overflow));
     tokio::pin!(shutdown);
+    let mut shed: u64 = 0;
     loop {
-        let (permit, probation) = tokio::select! {
-            p = admit(&normal, &overflow) => p,
-            () = &mut shutdown => return Ok(()),
-        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
@@ -75,6 +74,14 @@ pub async fn serve_with(
                 }
             },
             () = &mut shutdown => return Ok(()),
+        };
+        let Some((permit, probation)) = admit(&normal, &overflow) else {
+            // Past both tiers: closed at once (dropping the stream closes it).
+            shed += 1;
+            if shed.is_power_of_two() {
+                tracing::warn!(shed, "connection limit reached: closing new connections");
+            }
+            continue;
         };
         // Nagle only delays small responses; failing to disable it is harmless.
         let _ = stream.set_nodelay(true);
@@ -98,20 +105,14 @@ pub async fn serve_with(
     }
 }
 
-/// A permit for one more connection: a normal one when free, else a probation one, else
-/// waits for whichever frees first.
-async fn admit(
+/// A permit for one more connection: a normal one when free, else a probation one (`true`),
+/// else none.
+fn admit(
     normal: &Arc<Semaphore>,
     overflow: &Arc<Semaphore>,
-) -> (Option<OwnedSemaphorePermit>, bool) {
+) -> Option<(OwnedSemaphorePermit, bool)> {
     if let Ok(p) = normal.clone().try_acquire_owned() {
-        return (Some(p), false);
+        return Some((p, false));
     }
-    if let Ok(p) = overflow.clone().try_acquire_owned() {
-        return (Some(p), true);
-    }
-    tokio::select! {
-        p = normal.clone().acquire_owned() => (p.ok(), false),
-        p = overflow.clone().acquire_owned() => (p.ok(), true),
-    }
+    overflow.clone().try_acquire_owned().ok().map(|p| (p, true))
 }

@@ -42,18 +42,20 @@ pub struct Cached {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Bytes,
-    /// The body gzipped once when cached (`None`: too small to gain).
+    /// The body gzipped and brotli-compressed once when cached (`None`: too small to gain).
     pub gzip: Option<Bytes>,
+    pub br: Option<Bytes>,
     pub etag: Arc<str>,
 }
 
 impl Cached {
-    /// A cache entry: the body, its gzip and its entity tag.
+    /// A cache entry: the body, its gzip and brotli and its entity tag.
     pub fn new(status: u16, content_type: &'static str, body: Bytes) -> Cached {
         Cached {
             status,
             content_type,
             gzip: crate::compress::gzip(&body),
+            br: crate::compress::brotli(&body),
             etag: crate::compress::etag(&body).into(),
             body,
         }
@@ -61,7 +63,9 @@ impl Cached {
 
     /// Bytes held in memory.
     fn size(&self) -> usize {
-        self.body.len() + self.gzip.as_ref().map_or(0, Bytes::len)
+        self.body.len()
+            + self.gzip.as_ref().map_or(0, Bytes::len)
+            + self.br.as_ref().map_or(0, Bytes::len)
     }
 }
 

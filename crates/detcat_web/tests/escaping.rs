@@ -108,3 +108,52 @@ async fn internal_errors_say_only_internal_error() {
     assert_eq!(j.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(j.json()["error"], "internal error");
 }
+
+/// A rule whose diagnostic sits on a line of markup: the rule page shows the diagnostic as
+/// `detcat_model::render` writes it (location, source line, caret), escaped.
+#[tokio::test]
+async fn diagnostics_show_their_source_line_and_caret_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("sigma").join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("bad.yml"),
+        "title: Bad modifier\nid: 0bad0bad-2222-4333-8444-555566667777\nstatus: test\n\
+         logsource:\n    category: process_creation\n    product: windows\ndetection:\n    \
+         selection:\n        Image|endswithh: '<script>alert(5)</script>'\n    condition: selection\n",
+    )
+    .unwrap();
+    let corpus = detcat_catalog::Corpus::read_dir(tmp.path()).unwrap();
+    let (conn, _) =
+        detcat_catalog::build_in_memory(&corpus, &detcat_catalog::BuildOptions::default()).unwrap();
+    let catalog = detcat_catalog::Catalog::from_connection(conn, "test").unwrap();
+    let s = detcat_web::AppState::from_catalogs(vec![catalog]);
+    let r = get(&s, "/rule/sigma/0bad0bad-2222-4333-8444-555566667777").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        !r.body.contains("<script>alert(5)"),
+        "raw markup on the page"
+    );
+    let diag = r
+        .body
+        .split("<pre class=\"inline diag\">")
+        .nth(1)
+        .expect("a rendered diagnostic")
+        .split("</pre>")
+        .next()
+        .unwrap();
+    assert!(diag.contains("error[sigma::unknown-modifier]"), "{diag}");
+    assert!(
+        diag.contains("--&gt; sigma/rules/bad.yml:9:9")
+            || diag.contains("--&#62; sigma/rules/bad.yml:9:9"),
+        "{diag}"
+    );
+    assert!(
+        diag.contains("&lt;script&gt;alert(5)") || diag.contains("&#60;script&#62;alert(5)"),
+        "{diag}"
+    );
+    assert!(
+        diag.contains("|         ^"),
+        "the caret under column 9: {diag}"
+    );
+}

@@ -449,3 +449,76 @@ async fn unknown_technique_ids_are_listed_on_the_matrix() {
         "layer download link"
     );
 }
+
+/// A cached page goes out as brotli, gzip or identity as the request's `Accept-Encoding`
+/// (with q-values) says, with `Vary: Accept-Encoding`: the first answer (a miss) and the
+/// cache hits carry the same bytes, each decoding to the identity body.
+#[tokio::test]
+async fn a_cached_page_is_sent_br_gzip_or_identity_as_negotiated() {
+    use http_body_util::BodyExt;
+    use std::io::Read;
+    use tower::ServiceExt;
+    let app = detcat_web::app(demo_state());
+    let fetch = |accept: Option<&'static str>| {
+        let app = app.clone();
+        async move {
+            let mut b = axum::http::Request::get("/technique/T1559.001");
+            if let Some(a) = accept {
+                b = b.header(axum::http::header::ACCEPT_ENCODING, a);
+            }
+            let res = app
+                .oneshot(b.body(axum::body::Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let h = res.headers().clone();
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            (h, body)
+        }
+    };
+    let (_, plain) = fetch(None).await;
+    let plain = String::from_utf8(plain.to_vec()).unwrap();
+    assert!(plain.contains("T1559.001"));
+    let cases = [
+        (Some("gzip, deflate, br, zstd"), Some("br")),
+        (Some("br;q=0.5, gzip"), Some("gzip")),
+        (Some("gzip"), Some("gzip")),
+        (Some("*"), Some("br")),
+        (Some("gzip;q=0, br;q=0"), None),
+        (Some("identity"), None),
+        (None, None),
+    ];
+    let mut seen: std::collections::HashMap<String, Vec<u8>> = Default::default();
+    for round in 0..2 {
+        for (accept, want) in cases {
+            let (h, body) = fetch(accept).await;
+            assert_eq!(h["x-detcat-cache"], "hit", "{accept:?} round {round}");
+            assert!(
+                h.get_all("vary")
+                    .iter()
+                    .any(|v| v.to_str().unwrap().eq_ignore_ascii_case("accept-encoding")),
+                "{accept:?}"
+            );
+            let got = h.get("content-encoding").map(|v| v.to_str().unwrap());
+            assert_eq!(got, want, "{accept:?}");
+            let mut text = String::new();
+            match got {
+                Some("br") => brotli::Decompressor::new(&body[..], 4096)
+                    .read_to_string(&mut text)
+                    .unwrap(),
+                Some("gzip") => flate2::read::GzDecoder::new(&body[..])
+                    .read_to_string(&mut text)
+                    .unwrap(),
+                _ => (&body[..]).read_to_string(&mut text).unwrap(),
+            };
+            assert_eq!(text, plain, "{accept:?} decodes to the page");
+            if let Some(e) = got {
+                assert!(body.len() < plain.len() / 3, "{e}: {} bytes", body.len());
+                // Compressed once: every answer in this coding is the same bytes.
+                let first = seen.entry(e.to_owned()).or_insert_with(|| body.to_vec());
+                assert_eq!(first, &body.to_vec(), "{e}");
+            }
+        }
+    }
+    assert!(seen["br"].len() < seen["gzip"].len());
+}

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod branches;
+pub(crate) mod field_summary;
 mod link;
 mod recordings;
 mod report;
@@ -88,7 +89,10 @@ pub fn build_to_file(
     std::fs::create_dir_all(&dir).map_err(write_err)?;
     temp::remove_stale(&dir);
     let tmp = temp::create(&dir, out).map_err(write_err)?;
-    let side = side::SideDb::File(temp::create(&dir, out).map_err(write_err)?);
+    let side = side::SideDbs {
+        early: side::SideDb::File(temp::create(&dir, out).map_err(write_err)?),
+        late: side::SideDb::File(temp::create(&dir, out).map_err(write_err)?),
+    };
     let (conn, report) = build_into(
         Connection::open(tmp.path())?,
         &side,
@@ -107,7 +111,10 @@ pub fn build_in_memory(
     corpus: &Corpus,
     options: &BuildOptions,
 ) -> Result<(Connection, BuildReport), CatalogError> {
-    let side = side::SideDb::memory();
+    let side = side::SideDbs {
+        early: side::SideDb::memory(),
+        late: side::SideDb::memory(),
+    };
     build_into(
         Connection::open_in_memory()?,
         &side,
@@ -127,23 +134,28 @@ const CHUNK: usize = 512;
 /// at the end. Returns the connection once the transaction is committed.
 fn build_into(
     mut conn: Connection,
-    side: &side::SideDb,
+    side: &side::SideDbs,
     corpus: &Corpus,
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<(Connection, BuildReport), CatalogError> {
     write::prepare_connection(&conn)?;
-    let side_name = side.name();
-    let side_name = side_name.as_str();
+    let (early, late) = (side.early.name(), side.late.name());
+    let (early, late) = (early.as_str(), late.as_str());
     std::thread::scope(|scope| {
         let (side_send, side_batches) = mpsc::sync_channel(4);
-        let side_thread = scope.spawn(move || side::run(side_name, side_batches));
+        let (early_ready_send, early_ready) = mpsc::sync_channel(1);
+        let side_thread =
+            scope.spawn(move || side::run(early, late, side_batches, early_ready_send));
         let (send, batches) = mpsc::sync_channel(4);
         let side_for_writer = write::Side {
             thread: side_thread,
+            early_ready,
+            early,
+            late,
         };
         let writer = scope.spawn(move || {
-            let written = write::run(&mut conn, batches, corpus, side_for_writer, side_name);
+            let written = write::run(&mut conn, batches, corpus, side_for_writer);
             (conn, written)
         });
         let analysis = stream_corpus(corpus, options, progress, &send, &side_send);
@@ -206,12 +218,16 @@ fn stream_corpus<'c>(
     // triples (which wait for every rule, for their reach) then start as soon as the map
     // ends, not after the main writer has stored its last chunk.
     let mut coverage = technique_coverage::Coverage::default();
+    let mut fields = field_summary::FieldSummary::default();
     let mut pages = technique_pages::Pages::default();
     while !rules.is_empty() {
         let rest = rules.split_off(rules.len().min(CHUNK));
         let mut chunk = analyze::analyze_all(std::mem::replace(&mut rules, rest), &attack);
         let predicates = side::predicate_rows(&mut chunk, first_rid);
-        coverage.add(&chunk, Some(&attack));
+        rayon::join(
+            || coverage.add(&chunk, Some(&attack)),
+            || fields.add(&chunk, first_rid),
+        );
         pages.add(&chunk, first_rid);
         let triples = side::take_triples(&mut chunk, first_rid);
         first_rid += chunk.len() as i64;
@@ -228,6 +244,9 @@ fn stream_corpus<'c>(
         .send(side::SideBatch::PredicatesDone)
         .map_err(|_| stopped())?;
     timings.map_ms = started.elapsed().as_millis();
+    // Sorted and serialized here, while the writer still stores the last chunks.
+    send.send(write::Batch::Fields(Box::new(fields.finish()?)))
+        .map_err(|_| stopped())?;
     // Aggregated while the writers store the last chunks.
     send.send(write::Batch::Pages(Box::new(pages.finish(&attack)?)))
         .map_err(|_| stopped())?;

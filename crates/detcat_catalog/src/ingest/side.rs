@@ -4,14 +4,17 @@
 //! One SQLite connection writes one statement at a time, and on the full corpus the main
 //! writer was the longest thread of the build: rule rows, links, full-text index, then the
 //! triples and all indexes as a tail during which the other core idled. The side writer
-//! fills its tables in a database of its own (a temporary file beside the catalog, or a
-//! shared in-memory database for in-memory builds), builds their indexes, and the main
-//! writer copies them into the catalog at the end with `INSERT INTO main.t SELECT * FROM
-//! side.t` — a copy of whole records and index entries (SQLite's transfer optimization),
-//! several times faster than inserting the rows.
+//! fills its tables in databases of its own (temporary files beside the catalog, or shared
+//! in-memory databases for in-memory builds), builds their indexes, and the main writer
+//! copies them into the catalog with `INSERT INTO main.t SELECT * FROM side.t` — a copy of
+//! whole records and index entries (SQLite's transfer optimization), several times faster
+//! than inserting the rows. Files and predicates are complete when the map ends and sit in
+//! one database, copied while the side writer still stores the triples into the other (the
+//! triples wait for every rule, for their reach): the copy of the first no longer waits for
+//! the triples.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use detcat_model::Role;
@@ -59,7 +62,8 @@ pub enum SideBatch<'c> {
     Files(Vec<FileRow<'c>>),
     /// The predicate rows of a chunk of rules, with their rids.
     Predicates(Vec<PredicateInsert>),
-    /// Every predicate row has been sent: their indexes can be built now.
+    /// Every predicate row has been sent: their indexes are built and the early database is
+    /// committed, for the main writer to copy while the triples are stored.
     PredicatesDone,
     /// A chunk of rules' triples, kept until the channel closes: an indicator row carries its
     /// corpus reach, which needs all rules.
@@ -131,13 +135,28 @@ pub fn predicate_rows(rules: &mut [AnalyzedRule], first_rid: i64) -> Vec<Predica
         .collect()
 }
 
-/// What the side writer gives back: its open connection (see [`SideDb`]) and its busy time
-/// per part (`side.…` in the build report's writer timings).
-pub type Done = (Connection, BTreeMap<String, Duration>);
+/// The two scratch databases of the side writer. Files and predicates are complete when
+/// the map ends and go to `early`, which is committed then, so the main writer can copy
+/// them while the side writer still stores the triples (which wait for every rule, for
+/// their reach) into `late`.
+pub struct SideDbs {
+    pub early: SideDb,
+    pub late: SideDb,
+}
 
-/// Fills the side database from `batches` until the channel closes, builds its indexes and
-/// commits.
-pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogError> {
+/// What the side writer gives back: its open connections (see [`SideDb`]) and its busy
+/// time per part (`side.…` in the build report's writer timings).
+pub type Done = ([Connection; 2], BTreeMap<String, Duration>);
+
+/// Fills the side databases from `batches` until the channel closes: files and predicates
+/// into `early`, committed (and announced on `early_ready`) once the last predicate is in;
+/// then the triples into `late`, with their indexes.
+pub fn run(
+    early: &str,
+    late: &str,
+    batches: Receiver<SideBatch<'_>>,
+    early_ready: SyncSender<()>,
+) -> Result<Done, CatalogError> {
     let mut busy: BTreeMap<String, Duration> = BTreeMap::new();
     let mut last = Instant::now();
     let mut lap = |part: &str, last: &mut Instant| {
@@ -145,13 +164,9 @@ pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogEr
         *busy.entry(format!("side.{part}")).or_default() += now - *last;
         *last = now;
     };
-    let mut conn = Connection::open(db)?;
-    // A scratch database: no journal, no fsync, no foreign keys (`rules` is not here).
-    conn.execute_batch(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -8192; PRAGMA foreign_keys = OFF;",
-    )?;
-    let tx = conn.transaction()?;
+    let mut early_conn = open_scratch(early)?;
+    let mut triples: Vec<RuleTriples> = Vec::new();
+    let tx = early_conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
     let mut file = tx.prepare(
         "INSERT OR IGNORE INTO files (path, vendor, kind, reason, text) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -161,9 +176,8 @@ pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogEr
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     lap("schema", &mut last);
-    let mut triples: Vec<RuleTriples> = Vec::new();
-    let mut predicates_indexed = false;
-    for batch in batches {
+    let mut batches = batches.into_iter();
+    for batch in batches.by_ref() {
         last = Instant::now();
         match batch {
             SideBatch::Files(files) => {
@@ -190,20 +204,27 @@ pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogEr
                 }
                 lap("predicates", &mut last);
             }
-            SideBatch::PredicatesDone => {
-                tx.execute_batch(PREDICATE_INDEXES)?;
-                predicates_indexed = true;
-                lap("indexes", &mut last);
-            }
+            SideBatch::PredicatesDone => break,
             SideBatch::Triples(mut rules) => triples.append(&mut rules),
         }
-    }
-    if !predicates_indexed {
-        tx.execute_batch(PREDICATE_INDEXES)?;
     }
     drop(file);
     drop(predicate);
     last = Instant::now();
+    tx.execute_batch(PREDICATE_INDEXES)?;
+    tx.commit()?;
+    lap("indexes", &mut last);
+    // The main writer may not be waiting (it failed): then nobody copies, and that is fine.
+    let _ = early_ready.try_send(());
+    for batch in batches {
+        if let SideBatch::Triples(mut rules) = batch {
+            triples.append(&mut rules);
+        }
+    }
+    last = Instant::now();
+    let mut late_conn = open_scratch(late)?;
+    let tx = late_conn.transaction()?;
+    tx.execute_batch(SIDE_DDL)?;
     write_triples(&tx, &triples)?;
     // Freeing ~100k small strings takes a while; nobody waits for it.
     std::thread::spawn(move || drop(triples));
@@ -212,7 +233,17 @@ pub fn run(db: &str, batches: Receiver<SideBatch<'_>>) -> Result<Done, CatalogEr
     lap("indexes", &mut last);
     tx.commit()?;
     lap("commit", &mut last);
-    Ok((conn, busy))
+    Ok(([early_conn, late_conn], busy))
+}
+
+/// A scratch database: no journal, no fsync, no foreign keys (`rules` is not here).
+fn open_scratch(db: &str) -> Result<Connection, CatalogError> {
+    let conn = Connection::open(db)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -8192; PRAGMA foreign_keys = OFF;",
+    )?;
+    Ok(conn)
 }
 
 /// The triples of every rule, with the corpus reach of each indicator counted here (each

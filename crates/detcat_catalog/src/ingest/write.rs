@@ -20,9 +20,7 @@ use super::technique_coverage::Coverage;
 use super::threat::Threat;
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
-use crate::schema::{
-    DDL, INDEXES, PREDICATE_INDEXES, SCHEMA_VERSION, SIDE_DDL, SIDE_TABLES, TRIPLE_INDEXES,
-};
+use crate::schema::{DDL, INDEXES, PREDICATE_INDEXES, SCHEMA_VERSION, SIDE_DDL, TRIPLE_INDEXES};
 
 /// Most diagnostics stored per file: one hostile 427-byte file used to yield 136,742 rows.
 /// The rest are counted in one `catalog::diagnostics-truncated` marker.
@@ -37,6 +35,8 @@ pub enum Batch {
     Report(Box<BuildReport>, bool),
     /// A chunk of rules, their triples already taken for the side writer.
     Rules(Vec<AnalyzedRule>),
+    /// Each field's page (`field_summary`), after the last chunk of rules.
+    Fields(Box<super::field_summary::FieldRows>),
     /// Each technique's page (`technique_pages`).
     Pages(Box<super::technique_pages::Finished>),
     /// The analysis' timings and each technique's coverage; no more batches.
@@ -61,15 +61,19 @@ pub fn prepare_connection(conn: &Connection) -> Result<(), CatalogError> {
 }
 
 /// The side writer as the main writer sees it: its thread (the analysis sends it every
-/// batch; its channel closes when the analysis is done).
+/// batch; its channel closes when the analysis is done), the signal that its early database
+/// (files, predicates) is committed, and the names of its two databases.
 pub struct Side<'scope> {
     pub thread: std::thread::ScopedJoinHandle<'scope, SideResult>,
+    pub early_ready: Receiver<()>,
+    pub early: &'scope str,
+    pub late: &'scope str,
 }
 
 pub type SideResult = Result<super::side::Done, CatalogError>;
 
 impl Side<'_> {
-    /// Waits for the side writer: its busy times, or its error.
+    /// Waits for the side writer: its connections and busy times, or its error.
     fn join(self) -> SideResult {
         self.thread
             .join()
@@ -88,10 +92,30 @@ pub fn run(
     batches: Receiver<Batch>,
     corpus: &Corpus,
     side: Side<'_>,
-    side_db: &str,
 ) -> Result<Option<BuildReport>, CatalogError> {
     let mut busy = Busy::default();
     let tx = conn.transaction()?;
+    create_schema(&tx)?;
+    busy.lap("schema+taxonomy");
+    let Some(received) = receive(&tx, batches, corpus, &mut busy)? else {
+        // The analysis stopped; a failure of the side writer may be why.
+        side.join()?;
+        return Ok(None);
+    };
+    let mut report = finish(&tx, received, corpus, &mut busy)?;
+    tx.commit()?;
+    busy.lap("commit");
+    let side_busy = copy_side(conn, side, &mut busy)?;
+    report.timings.writer = busy.millis();
+    report
+        .timings
+        .writer
+        .extend(side_busy.into_iter().map(|(part, d)| (part, d.as_millis())));
+    Ok(Some(*report))
+}
+
+/// The catalog's tables, and the taxonomy (which needs nothing from the corpus).
+fn create_schema(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
     tx.execute_batch(SIDE_DDL)?;
     tx.execute_batch(PREDICATE_INDEXES)?;
     tx.execute_batch(TRIPLE_INDEXES)?;
@@ -100,18 +124,41 @@ pub fn run(
     // `hashsize` (1 MB by default), then merges the segments: ~10 segments and their merges
     // for the full corpus. One big hash writes the index once, as one segment, at commit;
     // the setting is removed again after the commit (it is only for the bulk load).
-    tx.execute_batch(&format!(
-        "INSERT INTO rules_fts (rules_fts, rank) VALUES ('hashsize', {FTS_BULK_HASH_BYTES});"
-    ))?;
-    write_taxonomy(&tx)?;
-    busy.lap("schema+taxonomy");
+    tx.execute(
+        "INSERT INTO rules_fts (rules_fts, rank) VALUES ('hashsize', ?1)",
+        [FTS_BULK_HASH_BYTES],
+    )?;
+    write_taxonomy(tx)
+}
+
+/// What the writer has once the analysis says `Finish`.
+struct Received {
+    report: Box<BuildReport>,
+    /// Whether to run the regression recordings, and the rules kept for them.
+    recordings: bool,
+    rules: Vec<AnalyzedRule>,
+    tally: TallyCounts,
+    attack: Option<Arc<link::Attack>>,
+    threat: Option<Arc<Threat>>,
+    timings: Timings,
+    coverage: Box<Coverage>,
+}
+
+/// Stores every batch until `Finish`: ATT&CK, then the rules chunk by chunk. `None` when the
+/// channel closed first.
+fn receive(
+    tx: &rusqlite::Transaction<'_>,
+    batches: Receiver<Batch>,
+    corpus: &Corpus,
+    busy: &mut Busy,
+) -> Result<Option<Received>, CatalogError> {
     // Diagnostics' positions need the text of their file.
     let texts: HashMap<&str, &str> = Vendor::ALL
         .iter()
         .flat_map(|v| corpus.files(*v))
         .map(|f| (f.path.as_str(), f.text.as_str()))
         .collect();
-    let mut writer = RuleWriter::new(&tx)?;
+    let mut writer = RuleWriter::new(tx)?;
     let mut attack: Option<Arc<link::Attack>> = None;
     let mut threat: Option<Arc<Threat>> = None;
     let mut report: Option<(Box<BuildReport>, bool)> = None;
@@ -121,15 +168,13 @@ pub fn run(
     let mut rules: Vec<AnalyzedRule> = Vec::new();
     let (timings, coverage) = loop {
         let Ok(batch) = batches.recv() else {
-            // The analysis stopped; a failure of the side writer may be why.
-            side.join()?;
             return Ok(None);
         };
         busy.idle();
         match batch {
             Batch::Attack(a, t, json) => {
-                write_attack(&tx, &a, &json.technique_data)?;
-                super::threat::write(&tx, &a, &t, &json.actors)?;
+                write_attack(tx, &a, &json.technique_data)?;
+                super::threat::write(tx, &a, &t, &json.actors)?;
                 attack = Some(a);
                 threat = Some(t);
                 busy.lap("attack");
@@ -143,10 +188,10 @@ pub fn run(
                 };
                 let first_rid = writer.next_rid;
                 for a in &mut chunk {
-                    writer.write(a, &texts, &mut busy)?;
+                    writer.write(a, &texts, busy)?;
                 }
                 report.tally_rules(&chunk, &mut tally);
-                super::branches::write(&tx, &chunk, first_rid)?;
+                super::branches::write(tx, &chunk, first_rid)?;
                 busy.lap("rules");
                 if *keep {
                     rules.append(&mut chunk);
@@ -156,60 +201,115 @@ pub fn run(
                 }
                 busy.lap("rules");
             }
+            Batch::Fields(rows) => {
+                rows.write(tx)?;
+                busy.lap("field summary");
+            }
             Batch::Pages(pages) => {
-                pages.write(&tx)?;
+                pages.write(tx)?;
                 busy.lap("technique pages");
             }
             Batch::Finish(timings, coverage) => break (timings, coverage),
         }
     };
-    let Some((mut report, recordings)) = report else {
+    let Some((report, recordings)) = report else {
         return Err(CatalogError::Query(
             "the catalog writer received no report".to_owned(),
         ));
     };
-    report.timings = timings;
     writer.finish(&report)?;
-    drop(writer);
+    Ok(Some(Received {
+        report,
+        recordings,
+        rules,
+        tally,
+        attack,
+        threat,
+        timings,
+        coverage,
+    }))
+}
+
+/// Completes the report and stores what needs every rule: the recordings' results, the
+/// technique coverage, the indexes and the catalog's metadata.
+fn finish(
+    tx: &rusqlite::Transaction<'_>,
+    received: Received,
+    corpus: &Corpus,
+    busy: &mut Busy,
+) -> Result<Box<BuildReport>, CatalogError> {
+    let Received {
+        mut report,
+        recordings,
+        rules,
+        tally,
+        attack,
+        threat,
+        timings,
+        coverage,
+    } = received;
+    report.timings = timings;
     let attack = attack.unwrap_or_else(|| Arc::new(link::Attack::none()));
     report.finish_tally(tally, &attack);
     if let Some(t) = &threat {
         report.threat = t.summary.clone();
     }
     busy.lap("tally");
-    super::recordings::write(&tx, &rules, recordings, corpus)?;
+    super::recordings::write(tx, &rules, recordings, corpus)?;
+    std::thread::spawn(move || drop(rules));
     busy.lap("recordings");
-    coverage.write(&tx)?;
+    coverage.write(tx)?;
     busy.lap("technique coverage");
     tx.execute_batch(INDEXES)?;
     busy.lap("indexes");
-    write_meta(&tx, &report, &attack, corpus)?;
+    write_meta(tx, &report, &attack, corpus)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-    tx.commit()?;
-    busy.lap("commit");
-    let (side_conn, side_busy) = side.join()?;
+    Ok(report)
+}
+
+/// Copies the side writer's tables into the committed catalog: files and predicates as soon
+/// as its early database is committed (while it still stores the triples), then the triples.
+/// Each copy is `INSERT INTO main.t SELECT * FROM side.t` into an empty table with the same
+/// columns and indexes: SQLite's transfer optimization, a copy of whole records and index
+/// entries. ATTACH needs no transaction open, so each copy is a transaction of its own (the
+/// file is private to this build until renamed, so several commits are as good as one).
+fn copy_side(
+    conn: &mut Connection,
+    side: Side<'_>,
+    busy: &mut Busy,
+) -> Result<BTreeMap<String, std::time::Duration>, CatalogError> {
+    conn.execute_batch("DELETE FROM rules_fts_config WHERE k = 'hashsize';")?;
+    // No message means the side writer stopped before its early commit: its join says why.
+    if side.early_ready.recv().is_ok() {
+        busy.idle();
+        copy_tables(conn, side.early, &[COPY_FILES, COPY_PREDICATES])?;
+        busy.lap("side copy");
+    }
+    let late = side.late;
+    let (connections, side_busy) = side.join()?;
     busy.idle();
-    // ATTACH needs no transaction open; the copy is a second one (the file is private to
-    // this build until renamed, so two commits are as good as one).
-    conn.execute("ATTACH DATABASE ?1 AS side", [side_db])?;
+    copy_tables(conn, late, &[COPY_TRIPLES])?;
+    conn.execute_batch("PRAGMA optimize;")?;
+    drop(connections);
+    busy.lap("side copy");
+    Ok(side_busy)
+}
+
+/// The copy of each table of [`SIDE_DDL`] from the attached side database.
+const COPY_FILES: &str = "INSERT INTO main.files SELECT * FROM side.files;";
+const COPY_PREDICATES: &str = "INSERT INTO main.predicates SELECT * FROM side.predicates;";
+const COPY_TRIPLES: &str = "INSERT INTO main.triples SELECT * FROM side.triples;";
+
+/// Runs `copies` (of the `COPY_…` statements) from the database `db` into the catalog.
+fn copy_tables(conn: &mut Connection, db: &str, copies: &[&str]) -> Result<(), CatalogError> {
+    conn.execute("ATTACH DATABASE ?1 AS side", [db])?;
     let tx = conn.transaction()?;
-    tx.execute_batch("DELETE FROM rules_fts_config WHERE k = 'hashsize';")?;
-    for table in SIDE_TABLES {
-        tx.execute_batch(&format!(
-            "INSERT INTO main.{table} SELECT * FROM side.{table};"
-        ))?;
+    for copy in copies {
+        tx.execute_batch(copy)?;
     }
     tx.commit()?;
-    conn.execute_batch("DETACH DATABASE side; PRAGMA optimize;")?;
-    drop(side_conn);
-    busy.lap("side copy");
-    report.timings.writer = busy.millis();
-    report
-        .timings
-        .writer
-        .extend(side_busy.into_iter().map(|(part, d)| (part, d.as_millis())));
-    std::thread::spawn(move || drop(rules));
-    Ok(Some(*report))
+    conn.execute_batch("DETACH DATABASE side;")?;
+    Ok(())
 }
 
 /// The writer's busy time per part; waiting for the analysis is not counted.

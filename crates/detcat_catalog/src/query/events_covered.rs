@@ -53,20 +53,16 @@ fn sensor_counts(map: BTreeMap<String, SensorAcc>) -> Vec<SensorCount> {
 }
 
 impl Catalog {
-    /// Native event rows and unattached sensors over the rule set `s` of `set` (a CTE on `?1`).
+    /// Native event rows and unattached sensors of a technique's rules (`key` binds the set:
+    /// technique id, include deprecated).
     pub(crate) fn events_covered(
         &self,
-        set: &str,
-        id: &str,
+        key: impl rusqlite::Params,
     ) -> Result<(Vec<EventRow>, Vec<SensorCount>), CatalogError> {
-        let sql = format!(
-            "{set} SELECT re.rid, re.provider, re.event_id, COALESCE(e.title, ''), e.sensor, COALESCE(e.native, '[]')
-             FROM rule_events re JOIN s ON s.rid = re.rid
-             LEFT JOIN events e ON e.provider = re.provider AND e.event_id = re.event_id"
-        );
+        let sql = super::rule_set::TECHNIQUE_EVENTS;
         let mut acc = EventsAcc::default();
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query([id])?;
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(key)?;
         while let Some(r) = rows.next()? {
             let sensor = match r.get::<_, Option<String>>(4)? {
                 Some(name) => Some((name, serde_json::from_str(&r.get::<_, String>(5)?)?)),

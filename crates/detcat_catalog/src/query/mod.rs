@@ -2,12 +2,14 @@
 
 mod coverage;
 mod events_covered;
+mod field_summary;
 mod fields;
 mod matrix;
 mod navigator;
 mod recordings;
 mod reverse;
 mod rule;
+mod rule_set;
 mod search;
 mod similarity;
 pub(crate) mod technique;
@@ -395,14 +397,6 @@ fn parse_vendor(idx: usize, name: &str) -> rusqlite::Result<Vendor> {
             format!("unknown vendor '{name}'").into(),
         )
     })
-}
-
-pub(crate) fn active_clause(options: QueryOptions) -> &'static str {
-    if options.include_deprecated {
-        "1"
-    } else {
-        "r.lifecycle = 'active'"
-    }
 }
 
 #[cfg(test)]

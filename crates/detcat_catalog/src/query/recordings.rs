@@ -64,9 +64,13 @@ impl Catalog {
     }
 }
 
-/// Columns of `recordings` read into a [`RecordingRow`] (fires filled in later).
-const RECORDING_COLUMNS: &str =
-    "r.rec, r.path, r.rule_id, r.title, r.expected, r.got, r.status, r.cause, r.events";
+/// Columns of `recordings` read into a [`RecordingRow`] (fires filled in later), for
+/// `concat!`: every statement below is a fixed string.
+macro_rules! recording_columns {
+    () => {
+        "r.rec, r.path, r.rule_id, r.title, r.expected, r.got, r.status, r.cause, r.events"
+    };
+}
 
 fn recording_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, RecordingRow)> {
     Ok((
@@ -128,8 +132,11 @@ impl Catalog {
         if !self.has_recordings()? {
             return Ok(Vec::new());
         }
-        let sql = format!("SELECT {RECORDING_COLUMNS} FROM recordings r ORDER BY r.path");
-        let mut st = self.conn.prepare_cached(&sql)?;
+        let mut st = self.conn.prepare_cached(concat!(
+            "SELECT ",
+            recording_columns!(),
+            " FROM recordings r ORDER BY r.path"
+        ))?;
         let rows: Vec<(i64, RecordingRow)> =
             st.query_map([], recording_row)?.collect::<Result<_, _>>()?;
         rows.into_iter()
@@ -146,14 +153,15 @@ impl Catalog {
         if !self.has_recordings()? {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT DISTINCT {RECORDING_COLUMNS} FROM recordings r
+        let mut st = self.conn.prepare_cached(concat!(
+            "SELECT DISTINCT ",
+            recording_columns!(),
+            " FROM recordings r
              JOIN rules ru ON ru.vendor = 'sigma' AND ru.id = r.rule_id
              JOIN rule_techniques rt ON rt.rid = ru.rid
              WHERE rt.technique_id = ?1 OR rt.technique_id LIKE ?1 || '.%'
              ORDER BY r.title"
-        );
-        let mut st = self.conn.prepare_cached(&sql)?;
+        ))?;
         let rows: Vec<(i64, RecordingRow)> = st
             .query_map([technique], recording_row)?
             .collect::<Result<_, _>>()?;
@@ -178,10 +186,11 @@ impl Catalog {
         let mut out = RuleRecordings::default();
         // Recordings test Sigma rules (sigma/regression_data).
         if detcat_model::Vendor::parse(vendor) == Some(detcat_model::Vendor::Sigma) {
-            let sql = format!(
-                "SELECT {RECORDING_COLUMNS} FROM recordings r WHERE r.rule_id = ?1 ORDER BY r.path"
-            );
-            let mut st = self.conn.prepare_cached(&sql)?;
+            let mut st = self.conn.prepare_cached(concat!(
+                "SELECT ",
+                recording_columns!(),
+                " FROM recordings r WHERE r.rule_id = ?1 ORDER BY r.path"
+            ))?;
             let rows: Vec<(i64, RecordingRow)> = st
                 .query_map([id], recording_row)?
                 .collect::<Result<_, _>>()?;

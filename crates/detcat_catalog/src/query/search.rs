@@ -9,7 +9,7 @@
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Error as SqlError, ffi};
 
-use super::{Catalog, QueryOptions, active_clause, rule_ref};
+use super::{Catalog, QueryOptions, rule_ref};
 use crate::error::CatalogError;
 use crate::views::{SearchHit, SearchPage, SearchSuggestion};
 
@@ -223,6 +223,12 @@ fn filter_term(key: &str, v: &str) -> String {
 }
 
 /// A search's SQL parts: the row source, the order, the WHERE clauses and their values.
+///
+/// The catalog's one SQL builder: a search combines any number of filters (`vendor:`,
+/// `technique:`, `field:` …, each repeatable), so its statement cannot be one fixed string.
+/// Every piece it joins is a fixed fragment of this file; every value (terms, filter values,
+/// limit, offset) is bound as a parameter through [`Filter::bind`]. Other queries are fixed
+/// statements.
 struct Filter {
     from: String,
     order: &'static str,
@@ -237,6 +243,37 @@ impl Filter {
         format!("?{}", self.params.len())
     }
 
+    /// `SELECT count(*)` of the rules the filter matches.
+    fn count_sql(&self) -> String {
+        format!(
+            "SELECT count(*) FROM {} WHERE {}",
+            self.from,
+            self.clauses.join(" AND ")
+        )
+    }
+
+    /// The page of hits (`limit` rows from `offset`, both bound): vendor, id, title, path,
+    /// lifecycle, parse status, techniques (JSON), status, severity, rid.
+    fn page_sql(&mut self, limit: u64, offset: u64) -> String {
+        let limit = self.bind_int(limit);
+        let offset = self.bind_int(offset);
+        format!(
+            "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status,
+                    (SELECT json_group_array(technique_id) FROM (SELECT technique_id FROM rule_techniques rt WHERE rt.rid = r.rid ORDER BY technique_id)),
+                    r.status, r.severity, r.rid
+             FROM {} WHERE {} ORDER BY {} LIMIT {limit} OFFSET {offset}",
+            self.from,
+            self.clauses.join(" AND "),
+            self.order
+        )
+    }
+
+    fn bind_int(&mut self, v: u64) -> String {
+        self.params
+            .push(SqlValue::Integer(i64::try_from(v).unwrap_or(i64::MAX)));
+        format!("?{}", self.params.len())
+    }
+
     /// Binds each of `items`: `?3, ?4, ?5`.
     fn bind_list(&mut self, items: &[String]) -> String {
         items
@@ -244,6 +281,15 @@ impl Filter {
             .map(|i| self.bind(i.clone()))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// The search's clause for the rules it lists: active ones, or all.
+fn active_clause(options: QueryOptions) -> &'static str {
+    if options.include_deprecated {
+        "1"
+    } else {
+        "r.lifecycle = 'active'"
     }
 }
 
@@ -270,33 +316,21 @@ impl Catalog {
             hits: Vec::new(),
             suggestions: Vec::new(),
         };
-        let Some(Filter {
-            from,
-            order,
-            clauses,
-            params,
-        }) = self.search_filter(&query, options)?
-        else {
+        let Some(mut filter) = self.search_filter(&query, options)? else {
             return Ok(empty());
         };
-        let filter = clauses.join(" AND ");
         let total: u64 = self
             .conn
             .query_row(
-                &format!("SELECT count(*) FROM {from} WHERE {filter}"),
-                rusqlite::params_from_iter(params.iter()),
+                &filter.count_sql(),
+                rusqlite::params_from_iter(filter.params.iter()),
                 |r| r.get(0),
             )
             .map_err(fts_error)?;
-        let sql = format!(
-            "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status,
-                    (SELECT json_group_array(technique_id) FROM (SELECT technique_id FROM rule_techniques rt WHERE rt.rid = r.rid ORDER BY technique_id)),
-                    r.status, r.severity, r.rid
-             FROM {from} WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
-        );
+        let sql = filter.page_sql(limit, offset);
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            .query_map(rusqlite::params_from_iter(filter.params.iter()), |r| {
                 Ok((
                     SearchHit {
                         rule: rule_ref(r)?,

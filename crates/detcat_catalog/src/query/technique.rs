@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
-use super::{Catalog, QueryOptions, active_clause, json_col, json_vec, rule_ref};
+use super::rule_set::RuleSet;
+use super::{Catalog, QueryOptions, json_col, json_vec, rule_ref};
 use crate::analytics::AnalyticCoverage;
 use crate::error::CatalogError;
 use crate::ingest::technique_pages::StoredPage;
@@ -269,7 +270,6 @@ impl Catalog {
     /// The rule-derived part of the page counted with SQL from the rule tables (deprecated
     /// rules included, or a catalog without `technique_pages`).
     fn counted_page(&self, id: &str, options: QueryOptions) -> Result<Counted, CatalogError> {
-        let active = active_clause(options);
         let rules = self
             .conn
             .prepare_cached(
@@ -280,13 +280,10 @@ impl Catalog {
             )?
             .query_map(rusqlite::params![id, options.include_deprecated], rule_ref)?
             .collect::<Result<Vec<_>, _>>()?;
-        // The rule set of this technique, as a CTE every statistic below starts from.
-        let set = format!(
-            "WITH s AS (SELECT rt.rid FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
-                        WHERE rt.technique_id = ?1 AND {active})"
-        );
-        let events = self.events_covered(&set, id)?;
-        let guide = self.technique_guide(&set, id, options)?;
+        // The rule set of this technique: every statistic below starts from it.
+        let key = rusqlite::params![id, options.include_deprecated];
+        let events = self.events_covered(key)?;
+        let guide = self.technique_guide(key)?;
         let analytics = self
             .technique_analytics(id, options)?
             .map(|a| a.analytics)
@@ -393,16 +390,13 @@ impl Catalog {
     /// rule counts once per row: the counts are sizes of rule-id sets. Samples are left empty.
     pub(crate) fn field_rows(
         &self,
-        set: &str,
+        set: RuleSet,
         params: impl rusqlite::Params,
     ) -> Result<Vec<FieldRow>, CatalogError> {
         let mut fields = FieldsAcc::default();
-        let sql = format!(
-            "{set} SELECT p.rid, p.canonical, r.vendor, p.field, p.operator
-             FROM predicates p JOIN s ON s.rid = p.rid JOIN rules r ON r.rid = p.rid
-             WHERE p.role <> 'selector'"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(super::rule_set::field_predicates(set))?;
         let mut rows = stmt.query(params)?;
         while let Some(r) = rows.next()? {
             fields.add(
@@ -418,38 +412,21 @@ impl Catalog {
 
     /// Fields, indicators and exclusions of the technique's rules. Two range scans fetch the
     /// rows; counting happens here, where "each rule counts at most once per row" is a set.
-    fn technique_guide(
-        &self,
-        set: &str,
-        id: &str,
-        options: QueryOptions,
-    ) -> Result<Guide, CatalogError> {
-        let fields = self.field_rows(set, [id])?;
-        let triples = self.guide_triples(set, id, options)?;
+    fn technique_guide(&self, key: &[&dyn rusqlite::ToSql]) -> Result<Guide, CatalogError> {
+        let fields = self.field_rows(RuleSet::Technique, key)?;
+        let triples = self.guide_triples(key)?;
         Ok(guide(fields, triples))
     }
 
     /// The technique's triples by (role, field, operator, value): the rules using each (rids
     /// and ids) and its corpus reach.
-    fn guide_triples(
-        &self,
-        set: &str,
-        id: &str,
-        options: QueryOptions,
-    ) -> Result<TriplesAcc, CatalogError> {
+    fn guide_triples(&self, key: &[&dyn rusqlite::ToSql]) -> Result<TriplesAcc, CatalogError> {
         let mut triples = TriplesAcc::default();
         // Corpus reach is stored on each indicator row: the same for every row of a triple.
-        let reach = if options.include_deprecated {
-            "t.reach_all"
-        } else {
-            "t.reach"
-        };
-        let triple_sql = format!(
-            "{set} SELECT t.rid, t.role, t.field, t.operator, t.value, r.id, COALESCE({reach}, 0)
-             FROM triples t JOIN s ON s.rid = t.rid JOIN rules r ON r.rid = t.rid"
-        );
-        let mut stmt = self.conn.prepare_cached(&triple_sql)?;
-        let mut rows = stmt.query([id])?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(super::rule_set::TECHNIQUE_TRIPLES)?;
+        let mut rows = stmt.query(key)?;
         while let Some(r) = rows.next()? {
             let role = Role::parse(text(r, 1)?).unwrap_or(Role::Other);
             triples.add(

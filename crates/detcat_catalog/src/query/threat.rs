@@ -200,14 +200,15 @@ impl Catalog {
         options: QueryOptions,
     ) -> Result<HashMap<String, CoverageView>, CatalogError> {
         let scope = i64::from(options.include_deprecated);
-        let columns = "technique_id, by_vendor, rules, normalized, indicators, events";
         let mut stmt = match only {
-            Some(_) => self.conn.prepare_cached(&format!(
-                "SELECT {columns} FROM technique_coverage WHERE technique_id = ?2 AND deprecated = ?1"
-            ))?,
-            None => self.conn.prepare_cached(&format!(
-                "SELECT {columns} FROM technique_coverage WHERE deprecated = ?1 AND ?2 IS NULL"
-            ))?,
+            Some(_) => self.conn.prepare_cached(
+                "SELECT technique_id, by_vendor, rules, normalized, indicators, events
+                 FROM technique_coverage WHERE technique_id = ?2 AND deprecated = ?1",
+            )?,
+            None => self.conn.prepare_cached(
+                "SELECT technique_id, by_vendor, rules, normalized, indicators, events
+                 FROM technique_coverage WHERE deprecated = ?1 AND ?2 IS NULL",
+            )?,
         };
         let mut rows = stmt.query(rusqlite::params![scope, only])?;
         let mut out: HashMap<String, CoverageView> = HashMap::new();

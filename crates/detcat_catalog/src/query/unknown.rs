@@ -1,7 +1,7 @@
 //! Technique ids rules name that the loaded ATT&CK release lacks (an ATT&CK v19 id such as
 //! T1685 under v18.1): the matrix cannot place them, so they get a list of their own.
 
-use super::{Catalog, QueryOptions, active_clause};
+use super::{Catalog, QueryOptions};
 use crate::error::CatalogError;
 use crate::views::TechniqueCount;
 
@@ -12,16 +12,16 @@ impl Catalog {
         &self,
         options: QueryOptions,
     ) -> Result<Vec<TechniqueCount>, CatalogError> {
-        let active = active_clause(options);
         Ok(self
             .conn
-            .prepare_cached(&format!(
+            .prepare_cached(
                 "SELECT rt.technique_id, COUNT(DISTINCT rt.rid) AS n
                  FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
-                 WHERE {active} AND NOT EXISTS (SELECT 1 FROM techniques t WHERE t.id = rt.technique_id)
-                 GROUP BY rt.technique_id ORDER BY n DESC, rt.technique_id"
-            ))?
-            .query_map([], |r| {
+                 WHERE (?1 OR r.lifecycle = 'active')
+                   AND NOT EXISTS (SELECT 1 FROM techniques t WHERE t.id = rt.technique_id)
+                 GROUP BY rt.technique_id ORDER BY n DESC, rt.technique_id",
+            )?
+            .query_map([options.include_deprecated], |r| {
                 Ok(TechniqueCount {
                     id: r.get(0)?,
                     name: String::new(),
@@ -40,17 +40,17 @@ impl Catalog {
         vendor: Option<&str>,
         options: QueryOptions,
     ) -> Result<std::collections::HashMap<String, Vec<TechniqueCount>>, CatalogError> {
-        let active = active_clause(options);
         let mut out: std::collections::HashMap<String, Vec<TechniqueCount>> =
             std::collections::HashMap::new();
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT t.parent, t.id, t.name,
                     (SELECT COUNT(DISTINCT r.rid) FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
-                     WHERE rt.technique_id = t.id AND {active} AND (?1 IS NULL OR r.vendor = ?1))
+                     WHERE rt.technique_id = t.id AND (?2 OR r.lifecycle = 'active')
+                       AND (?1 IS NULL OR r.vendor = ?1))
              FROM techniques t WHERE t.parent IS NOT NULL AND NOT t.revoked AND NOT t.deprecated
-             ORDER BY t.id"
-        ))?;
-        let rows = stmt.query_map([vendor], |r| {
+             ORDER BY t.id",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![vendor, options.include_deprecated], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 TechniqueCount {

@@ -1,58 +1,91 @@
 //! Reading a draft rule: refuse what is no text, tell the format, run the vendor's parser.
 //!
-//! The draft goes through the same parsers as the corpus: a Sigma YAML rule through
-//! `detcat_sigma`, an Elastic TOML rule through `detcat_elastic`, a Splunk detection YAML
-//! through `detcat_splunk`, or a bare query (`--language`) through that language's parser.
+//! The draft goes through the same parsers as the corpus: a rule file through its vendor's
+//! [`DraftReader`] (the vendor tells its own files, `VendorParser::is_rule_file`), or a bare
+//! query (`--language`) through the reader of the vendor whose language it is.
+
+use std::sync::Arc;
 
 use detcat_model::{
-    Diagnostic, Expr, Language, LineIndex, Rule, Severity, SourceFile, Span, Vendor,
+    DRAFT_QUERY_PATH, Diagnostic, DraftReader, Expr, Language, LineIndex, ParsedQuery, Rule,
+    Severity, Span, Vendor,
 };
 use serde::{Deserialize, Serialize};
+
+use crate::vendors;
 
 /// Largest draft accepted (a real rule is a few KiB; the largest corpus rule ~100 KiB).
 pub const MAX_DRAFT_BYTES: usize = 1024 * 1024;
 
-/// What the draft is written in, as given with `--language` or told from its text.
+/// What a draft is read as: a vendor's rule file or a bare query of one language. Reports
+/// name it `<vendor>_<format>` (`sigma_yaml`) or `<language>_query` (`kql_query`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DraftLanguage {
-    /// A Sigma YAML rule.
-    Sigma,
-    /// A bare KQL query (Elastic).
-    Kql,
-    Eql,
-    Esql,
-    Lucene,
-    /// A bare SPL search (Splunk).
-    Spl,
+#[serde(into = "String", try_from = "String")]
+pub enum DraftFormat {
+    RuleFile(Vendor),
+    Query(Language),
 }
 
-impl DraftLanguage {
-    pub fn parse(s: &str) -> Option<DraftLanguage> {
-        Some(match s.trim().to_ascii_lowercase().as_str() {
-            "sigma" => DraftLanguage::Sigma,
-            "kql" | "kuery" => DraftLanguage::Kql,
-            "eql" => DraftLanguage::Eql,
-            "esql" | "es|ql" => DraftLanguage::Esql,
-            "lucene" => DraftLanguage::Lucene,
-            "spl" => DraftLanguage::Spl,
-            _ => return None,
-        })
+/// What the draft is written in, as given with `--language` (a vendor name for its rule
+/// files, or a query language).
+pub type DraftLanguage = DraftFormat;
+
+impl DraftFormat {
+    /// The format a `--language` word names: a vendor (`sigma`) or a query language (`kql`,
+    /// `eql`, `esql`, `lucene`, `spl`) that some vendor reads.
+    pub fn parse(s: &str) -> Option<DraftFormat> {
+        let word = s.trim().to_ascii_lowercase();
+        if let Some(vendor) = Vendor::parse(&word) {
+            return Some(DraftFormat::RuleFile(vendor));
+        }
+        let word = if word == "es|ql" {
+            "esql"
+        } else {
+            word.as_str()
+        };
+        Vendor::ALL
+            .iter()
+            .flat_map(|v| v.info().languages.iter().copied())
+            .find(|l| l.as_str() == word || query_word(*l) == word)
+            .map(DraftFormat::Query)
+    }
+
+    /// The report's name of the format.
+    pub fn name(self) -> String {
+        match self {
+            DraftFormat::RuleFile(v) => {
+                format!("{}_{}", v.as_str(), vendors::parser(v).rule_file_format())
+            }
+            DraftFormat::Query(l) => format!("{}_query", query_word(l)),
+        }
     }
 }
 
-/// The format the draft was read as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DraftFormat {
-    SigmaYaml,
-    ElasticToml,
-    SplunkYaml,
-    KqlQuery,
-    EqlQuery,
-    EsqlQuery,
-    LuceneQuery,
-    SplQuery,
+/// How people call a query language (KQL is `kuery` in Elastic rule files).
+fn query_word(language: Language) -> &'static str {
+    match language {
+        Language::Kuery => "kql",
+        l => l.as_str(),
+    }
+}
+
+impl From<DraftFormat> for String {
+    fn from(f: DraftFormat) -> String {
+        f.name()
+    }
+}
+
+impl TryFrom<String> for DraftFormat {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<DraftFormat, String> {
+        let (head, _) = name
+            .rsplit_once('_')
+            .ok_or_else(|| format!("unknown draft format `{name}`"))?;
+        DraftFormat::parse(head)
+            .filter(|f| f.name() == name)
+            .ok_or_else(|| format!("unknown draft format `{name}`"))
+    }
 }
 
 /// A parser diagnostic of the draft with its line and column (1-based).
@@ -71,12 +104,6 @@ pub struct ParsedDraft {
     pub rule: Option<Rule>,
     pub diagnostics: Vec<DraftDiagnostic>,
 }
-
-/// Where the draft's path is pretended to live, so each vendor parser reads it as a rule.
-const SIGMA_PATH: &str = "sigma/rules/draft.yml";
-const ELASTIC_PATH: &str = "elastic/rules/draft.toml";
-const SPLUNK_PATH: &str = "splunk/detections/draft.yml";
-const QUERY_PATH: &str = "draft";
 
 /// The draft's text, or the refusal of bytes that are no rule text (too large, not UTF-8,
 /// binary, empty).
@@ -119,58 +146,28 @@ fn decode(bytes: &[u8]) -> Result<&str, DraftDiagnostic> {
     Ok(text)
 }
 
-/// The draft parsed by its format's parser: the rule, or diagnostics of a file no rule came
-/// out of.
+/// The draft read in `format`: the rule, or diagnostics of a file no rule came out of.
 fn parse_as(
     format: DraftFormat,
     text: &str,
-    splunk: &dyn Fn() -> std::sync::Arc<detcat_splunk::Context>,
+    reader: &dyn Fn(Vendor) -> Arc<dyn DraftReader>,
 ) -> Result<Rule, Vec<Diagnostic>> {
     match format {
-        DraftFormat::SigmaYaml => file_rule(
-            detcat_sigma::parse_file(&SourceFile::new(SIGMA_PATH, text)),
-            SIGMA_PATH,
-        ),
-        DraftFormat::ElasticToml => file_rule(
-            detcat_elastic::parse_files(&[SourceFile::new(ELASTIC_PATH, text)])
+        DraftFormat::RuleFile(vendor) => file_rule(reader(vendor).rule_file(text)),
+        DraftFormat::Query(language) => {
+            let parsed = Vendor::ALL
                 .into_iter()
-                .next()
-                .unwrap_or_default(),
-            ELASTIC_PATH,
-        ),
-        DraftFormat::SplunkYaml => Ok(detcat_splunk::parse_detection(
-            &SourceFile::new(SPLUNK_PATH, text),
-            &splunk(),
-        )),
-        DraftFormat::SplQuery => {
-            let out = detcat_splunk::parse_query(text, &splunk());
-            let mut rule = bare_rule(Vendor::Splunk, Language::Spl, text, out.expr);
-            rule.telemetry = out
-                .datamodels
-                .into_iter()
-                .map(|name| detcat_model::TelemetryHint::Datamodel { name })
-                .collect();
-            rule.diagnostics = out.diagnostics;
-            Ok(rule)
-        }
-        DraftFormat::KqlQuery
-        | DraftFormat::EqlQuery
-        | DraftFormat::EsqlQuery
-        | DraftFormat::LuceneQuery => {
-            let (parsed, lang) = match format {
-                DraftFormat::KqlQuery => (detcat_elastic::kql::parse(text), Language::Kuery),
-                DraftFormat::EqlQuery => (detcat_elastic::eql::parse(text), Language::Eql),
-                DraftFormat::EsqlQuery => (detcat_elastic::esql::parse(text), Language::Esql),
-                _ => (detcat_elastic::lucene::parse(text), Language::Lucene),
-            };
-            let mut rule = bare_rule(Vendor::Elastic, lang, text, parsed.expr);
-            rule.telemetry = parsed.telemetry;
-            rule.diagnostics = parsed
-                .diagnostics
-                .into_iter()
-                .map(|d| d.into_diagnostic(QUERY_PATH, 0))
-                .collect();
-            Ok(rule)
+                .filter(|v| v.info().languages.contains(&language))
+                .find_map(|v| Some((v, reader(v).query(text, language)?)));
+            match parsed {
+                Some((vendor, parsed)) => Ok(bare_rule(vendor, language, text, parsed)),
+                None => Err(vec![Diagnostic::error(
+                    "review::unknown-format",
+                    format!("no parser reads a bare {} query", query_word(language)),
+                    DRAFT_QUERY_PATH,
+                    Some(Span::new(0, 0)),
+                )]),
+            }
         }
     }
 }
@@ -199,37 +196,33 @@ fn refusal(code: &str, message: String, at: Option<(u32, u32)>) -> DraftDiagnost
 }
 
 /// Reads a draft. Never panics; any input gets either a rule or diagnostics saying why not.
+///
+/// `reader` gives each vendor's draft reader (built over the companion files of the corpus
+/// the draft is reviewed against; called only for the vendor the draft is read by).
 pub fn parse_draft(
     bytes: &[u8],
     language: Option<DraftLanguage>,
-    splunk: &dyn Fn() -> std::sync::Arc<detcat_splunk::Context>,
+    reader: &dyn Fn(Vendor) -> Arc<dyn DraftReader>,
 ) -> ParsedDraft {
     let text = match decode(bytes) {
         Ok(text) => text,
         Err(refusal) => return refused(refusal),
     };
-    let format = match language {
-        Some(DraftLanguage::Sigma) => DraftFormat::SigmaYaml,
-        Some(DraftLanguage::Kql) => DraftFormat::KqlQuery,
-        Some(DraftLanguage::Eql) => DraftFormat::EqlQuery,
-        Some(DraftLanguage::Esql) => DraftFormat::EsqlQuery,
-        Some(DraftLanguage::Lucene) => DraftFormat::LuceneQuery,
-        Some(DraftLanguage::Spl) => DraftFormat::SplQuery,
-        None => match detect(text) {
-            Some(f) => f,
-            None => {
-                return refuse(
-                    "review::unknown-format",
-                    "cannot tell the draft's format: a Sigma rule has a top-level `detection:`, \
-                     a Splunk detection a `search:`, an Elastic rule a `[rule]` table; for a \
-                     bare query pass --language kql|eql|esql|lucene|spl"
-                        .to_owned(),
-                    Some((1, 1)),
-                );
-            }
-        },
+    let format = match language.or_else(|| detect(text)) {
+        Some(f) => f,
+        None => {
+            return refuse(
+                "review::unknown-format",
+                format!(
+                    "cannot tell the draft's format: none of the vendors ({}) reads it as a \
+                     rule file; for a bare query pass --language kql|eql|esql|lucene|spl",
+                    Vendor::names(", ")
+                ),
+                Some((1, 1)),
+            );
+        }
     };
-    let rule = parse_as(format, text, splunk);
+    let rule = parse_as(format, text, reader);
     let (rule, extra) = match rule {
         Ok(rule) => (Some(rule), Vec::new()),
         Err(d) => (None, d),
@@ -259,25 +252,17 @@ pub fn parse_draft(
     }
 }
 
-/// The format of a draft from its text: top-level keys of YAML, the `[rule]` table of TOML.
+/// The format of a draft from its text: the first vendor that tells it as its rule file.
 fn detect(text: &str) -> Option<DraftFormat> {
-    let top_level = |key: &str| {
-        text.lines()
-            .any(|l| l.starts_with(key) && l[key.len()..].trim_start().starts_with(':'))
-    };
-    if text.lines().any(|l| l.trim() == "[rule]") {
-        Some(DraftFormat::ElasticToml)
-    } else if top_level("detection") {
-        Some(DraftFormat::SigmaYaml)
-    } else if top_level("search") {
-        Some(DraftFormat::SplunkYaml)
-    } else {
-        None
-    }
+    Vendor::ALL
+        .into_iter()
+        .find(|v| vendors::parser(*v).is_rule_file(text))
+        .map(DraftFormat::RuleFile)
 }
 
 /// The one rule of a rule file's outcome, or why there is none.
-fn file_rule(outcome: detcat_model::FileOutcome, path: &str) -> Result<Rule, Vec<Diagnostic>> {
+fn file_rule(outcome: detcat_model::FileOutcome) -> Result<Rule, Vec<Diagnostic>> {
+    let path = DRAFT_QUERY_PATH;
     let mut diagnostics = outcome.diagnostics;
     if let Some(reason) = outcome.non_rule {
         diagnostics.push(Diagnostic::error(
@@ -307,15 +292,23 @@ fn file_rule(outcome: detcat_model::FileOutcome, path: &str) -> Result<Rule, Vec
     }
 }
 
-fn bare_rule(vendor: Vendor, language: Language, text: &str, expr: Expr) -> Rule {
-    let mut rule = Rule::failed(vendor, language, QUERY_PATH, text.to_owned(), "empty query");
+fn bare_rule(vendor: Vendor, language: Language, text: &str, parsed: ParsedQuery) -> Rule {
+    let mut rule = Rule::failed(
+        vendor,
+        language,
+        DRAFT_QUERY_PATH,
+        text.to_owned(),
+        "empty query",
+    );
     rule.id = "draft".to_owned();
     rule.title = "draft".to_owned();
     rule.rule_type = "query".to_owned();
     rule.query = text.to_owned();
-    if !matches!(&expr, Expr::And { items } if items.is_empty()) {
-        rule.expr = expr;
+    if !matches!(&parsed.expr, Expr::And { items } if items.is_empty()) {
+        rule.expr = parsed.expr;
     }
+    rule.telemetry = parsed.telemetry;
+    rule.diagnostics = parsed.diagnostics;
     rule
 }
 

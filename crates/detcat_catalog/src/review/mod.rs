@@ -24,17 +24,18 @@ mod recordings;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use detcat_model::{Role, SourceFile};
+use detcat_model::{DraftReader, Role, SourceFile, Vendor};
 use serde::{Deserialize, Serialize};
 
 pub use draft::{DraftDiagnostic, DraftFormat, DraftLanguage, MAX_DRAFT_BYTES, parse_draft};
 pub use recordings::{RecordingHit, RecordingsReview};
 
-use crate::Catalog;
 use crate::error::CatalogError;
 use crate::ingest::analyze_one;
 use crate::similar::{Filter, Probe, SimilarRule, SimilarityIndex, TripleKey};
+use crate::{Catalog, vendors};
 
 /// Nearest rules listed, overall and per technique.
 const NEAREST: usize = 5;
@@ -51,8 +52,8 @@ pub struct ReviewOptions {
     pub techniques: Vec<String>,
     /// The draft's language when it is a bare query (or to force Sigma).
     pub language: Option<DraftLanguage>,
-    /// Corpus directory whose `splunk/macros` and `splunk/lookups` a Splunk draft is parsed
-    /// against, and whose `sigma/regression_data` recordings the draft is run on (default: the
+    /// Corpus directory whose companion files (a vendor's macros and lookup tables) a draft
+    /// is parsed against, and whose `sigma/regression_data` recordings the draft is run on (default: the
     /// corpus the catalog was built from, when it is still there).
     pub corpus: Option<PathBuf>,
     /// Do not run the draft on the regression recordings.
@@ -222,8 +223,8 @@ pub fn review(
     draft: &[u8],
     options: &ReviewOptions,
 ) -> Result<ReviewReport, CatalogError> {
-    let splunk = || splunk_context(catalog, options.corpus.as_deref());
-    let parsed = parse_draft(draft, options.language, &splunk);
+    let reader = |vendor| draft_reader(vendor, catalog, options.corpus.as_deref());
+    let parsed = parse_draft(draft, options.language, &reader);
     let index = catalog.similarity()?;
     let mut report = ReviewReport {
         format: parsed.format,
@@ -670,50 +671,67 @@ fn duplicate_findings(nearest: &[SimilarRule], technique: Option<&str>, out: &mu
     }
 }
 
-/// The Splunk macros and lookups a Splunk draft is parsed against: from `corpus`, else from
-/// the directory the catalog was built from, else the embedded demo's; none when neither is
-/// there (the draft's macros then stay unexpanded, with diagnostics). Read once per directory
-/// and process (macros and lookup tables do not change while a catalog is served).
-fn splunk_context(
+/// The draft reader of `vendor` over the companion files of `corpus`, else of the directory
+/// the catalog was built from, else of the embedded demo; without companions when neither is
+/// there (a draft's macros then stay unexpanded, with diagnostics). Built once per vendor,
+/// directory and process (companion files do not change while a catalog is served).
+fn draft_reader(
+    vendor: Vendor,
     catalog: &Catalog,
     corpus: Option<&std::path::Path>,
-) -> std::sync::Arc<detcat_splunk::Context> {
-    use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-    static CONTEXTS: OnceLock<Mutex<HashMap<String, Arc<detcat_splunk::Context>>>> =
-        OnceLock::new();
-    let key = match corpus {
+) -> Arc<dyn DraftReader> {
+    type Readers = HashMap<(Vendor, String), Arc<dyn DraftReader>>;
+    static READERS: OnceLock<Mutex<Readers>> = OnceLock::new();
+    let origin = match corpus {
         Some(d) => d.display().to_string(),
         None => catalog.meta("corpus").ok().flatten().unwrap_or_default(),
     };
-    let contexts = CONTEXTS.get_or_init(Default::default);
-    if let Some(c) = contexts
+    let readers = READERS.get_or_init(Default::default);
+    let key = (vendor, origin);
+    if let Some(r) = readers
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .get(&key)
     {
-        return Arc::clone(c);
+        return Arc::clone(r);
     }
-    let context = Arc::new(load_splunk_context(&key));
-    contexts
+    let reader: Arc<dyn DraftReader> =
+        Arc::from(vendors::parser(vendor).draft_reader(&companions(vendor, &key.1)));
+    readers
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .insert(key, Arc::clone(&context));
-    context
+        .insert(key, Arc::clone(&reader));
+    reader
 }
 
-fn load_splunk_context(origin: &str) -> detcat_splunk::Context {
-    if origin == "demo (embedded)" {
-        return detcat_splunk::load_context(
-            crate::Corpus::demo().files(detcat_model::Vendor::Splunk),
-        );
+/// The files below the vendor's draft companion folders in the corpus at `origin` (the
+/// embedded demo's when `origin` names it; none when `origin` is empty).
+fn companions(vendor: Vendor, origin: &str) -> Vec<SourceFile> {
+    let folder = vendor.info().discovery.folder;
+    let subs = vendors::parser(vendor).draft_companions();
+    let below = |path: &str| {
+        subs.iter().any(|sub| {
+            path.strip_prefix(folder)
+                .and_then(|p| p.strip_prefix('/'))
+                .and_then(|p| p.strip_prefix(sub))
+                .is_some_and(|p| p.starts_with('/'))
+        })
+    };
+    if subs.is_empty() || origin.is_empty() {
+        return Vec::new();
     }
-    if origin.is_empty() {
-        return detcat_splunk::Context::default();
+    if origin == "demo (embedded)" {
+        return crate::Corpus::demo()
+            .files(vendor)
+            .iter()
+            .filter(|f| below(&f.path))
+            .cloned()
+            .collect();
     }
     let dir = PathBuf::from(origin);
     let mut files = Vec::new();
-    for sub in ["macros", "lookups"] {
-        let root = dir.join("splunk").join(sub);
+    for sub in subs {
+        let root = dir.join(folder).join(sub);
         for entry in walkdir::WalkDir::new(&root)
             .max_depth(2)
             .into_iter()
@@ -730,7 +748,7 @@ fn load_splunk_context(origin: &str) -> detcat_splunk::Context {
             files.push(SourceFile::new(path, text));
         }
     }
-    detcat_splunk::load_context(&files)
+    files
 }
 
 #[cfg(test)]

@@ -19,7 +19,10 @@ const LONE: &str = "title: lone\ntags: [attack.t1218.010]\nlogsource: {category:
 #[test]
 fn a_sigma_draft_is_parsed_analyzed_and_compared() {
     let r = run(LONE.as_bytes(), None);
-    assert_eq!(r.format, Some(DraftFormat::SigmaYaml));
+    assert_eq!(
+        r.format,
+        Some(DraftFormat::RuleFile(detcat_model::Vendor::Sigma))
+    );
     assert_eq!(r.parse_status.as_deref(), Some("normalized"));
     assert!(r.events.iter().any(|e| e == "sysmon:1"), "{:?}", r.events);
     assert!(r.fields.iter().any(|f| f == "process.name"));
@@ -83,17 +86,23 @@ fn bad_drafts_get_positioned_diagnostics_never_a_panic() {
 #[test]
 fn bare_queries_need_their_language() {
     let q = b"process where process.name : \"regsvr32.exe\" and process.args : \"/i:*\"";
-    let r = run(q, Some(DraftLanguage::Eql));
-    assert_eq!(r.format, Some(DraftFormat::EqlQuery));
+    let r = run(q, Some(DraftLanguage::Query(detcat_model::Language::Eql)));
+    assert_eq!(
+        r.format,
+        Some(DraftFormat::Query(detcat_model::Language::Eql))
+    );
     assert_eq!(r.vendor.as_deref(), Some("elastic"));
     assert!(r.indicators.iter().any(|i| i.value == "regsvr32.exe"));
-    let r = run(b"process where process.name : ", Some(DraftLanguage::Eql));
+    let r = run(
+        b"process where process.name : ",
+        Some(DraftLanguage::Query(detcat_model::Language::Eql)),
+    );
     let d = r.diagnostics.first().expect("a parse error");
     assert_eq!(d.line, Some(1));
     assert!(d.column.is_some());
     let r = run(
         b"index=main sourcetype=XmlWinEventLog EventCode=1 Image=\"*\\\\regsvr32.exe\"",
-        Some(DraftLanguage::Spl),
+        Some(DraftLanguage::Query(detcat_model::Language::Spl)),
     );
     assert_eq!(r.vendor.as_deref(), Some("splunk"));
     assert!(!r.indicators.is_empty());
@@ -130,4 +139,62 @@ fn severities_order_for_fail_on() {
         Some(FindingSeverity::Medium)
     );
     assert_eq!(FindingSeverity::parse("urgent"), None);
+}
+
+#[test]
+fn draft_formats_keep_their_report_names() {
+    for (name, format) in [
+        (
+            "sigma_yaml",
+            DraftFormat::RuleFile(detcat_model::Vendor::Sigma),
+        ),
+        (
+            "elastic_toml",
+            DraftFormat::RuleFile(detcat_model::Vendor::Elastic),
+        ),
+        (
+            "splunk_yaml",
+            DraftFormat::RuleFile(detcat_model::Vendor::Splunk),
+        ),
+        (
+            "kql_query",
+            DraftFormat::Query(detcat_model::Language::Kuery),
+        ),
+        (
+            "esql_query",
+            DraftFormat::Query(detcat_model::Language::Esql),
+        ),
+        ("spl_query", DraftFormat::Query(detcat_model::Language::Spl)),
+    ] {
+        let json = serde_json::to_string(&format).unwrap();
+        assert_eq!(json, format!("\"{name}\""));
+        assert_eq!(serde_json::from_str::<DraftFormat>(&json).unwrap(), format);
+    }
+    assert_eq!(
+        DraftLanguage::parse("KQL"),
+        Some(DraftFormat::Query(detcat_model::Language::Kuery))
+    );
+    assert_eq!(
+        DraftLanguage::parse("es|ql"),
+        Some(DraftFormat::Query(detcat_model::Language::Esql))
+    );
+    assert_eq!(DraftLanguage::parse("yara"), None);
+    assert!(serde_json::from_str::<DraftFormat>("\"sigma_toml\"").is_err());
+}
+
+#[test]
+fn a_detection_draft_is_told_by_its_vendor_and_expands_the_corpus_macros() {
+    let draft = b"name: draft\nsearch: '| tstats count from datamodel=Endpoint.Processes where `process_regsvr32` by Processes.dest'\n";
+    let r = run(draft, None);
+    assert_eq!(
+        r.format,
+        Some(DraftFormat::RuleFile(detcat_model::Vendor::Splunk))
+    );
+    assert!(
+        r.indicators
+            .iter()
+            .any(|i| i.value.eq_ignore_ascii_case("regsvr32.exe")),
+        "the demo's `process_regsvr32` macro was not expanded: {:?}",
+        r.diagnostics
+    );
 }

@@ -313,10 +313,11 @@ pub fn match_bracket(bytes: &[u8], open: usize, end: usize) -> Option<usize> {
     let mut i = open;
     let end = end.min(bytes.len());
     while i < end {
+        if let Some(next) = skip_literal(bytes, i, end) {
+            i = next;
+            continue;
+        }
         match bytes.get(i).copied()? {
-            b'\\' if is_escape_pair(bytes, i) => i += 2,
-            b'"' => i = skip_quoted(bytes, i, end),
-            b'`' if bytes.get(i..i + 3) == Some(b"```") => i = skip_comment(bytes, i, end),
             b'[' => {
                 depth += 1;
                 i += 1;
@@ -332,6 +333,25 @@ pub fn match_bracket(bytes: &[u8], open: usize, end: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// Past the escape pair, double-quoted string or ```` ``` comment ``` ```` starting at `i` —
+/// what the scanners for pipes, brackets and macro calls step over whole — or `None` when
+/// none starts there.
+pub fn skip_literal(bytes: &[u8], i: usize, end: usize) -> Option<usize> {
+    match bytes.get(i)? {
+        b'\\' if is_escape_pair(bytes, i) => Some(i + 2),
+        b'"' => Some(skip_quoted(bytes, i, end)),
+        b'`' if bytes.get(i..i + 3) == Some(b"```") => Some(skip_comment(bytes, i, end)),
+        _ => None,
+    }
+}
+
+/// Index of the backtick closing the macro call whose opening backtick is at `open`, before
+/// `end`; `None` when unterminated.
+pub fn macro_close(bytes: &[u8], open: usize, end: usize) -> Option<usize> {
+    let len = bytes.get(open + 1..end)?.iter().position(|b| *b == b'`')?;
+    Some(open + 1 + len)
 }
 
 /// Is `bytes[i]` a backslash escaping a quote or a backslash *outside* a quoted string?

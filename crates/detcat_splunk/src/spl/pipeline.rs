@@ -3,7 +3,7 @@
 use detcat_model::Span;
 
 use super::ast::{Command, CommandKind, Query};
-use super::lexer::{Mode, Tok, is_escape_pair, match_bracket, skip_comment, skip_quoted};
+use super::lexer::{Mode, Tok, macro_close, match_bracket, skip_literal};
 use super::{Ctx, MAX_DEPTH, commands};
 use crate::diagnostics as diag;
 
@@ -85,16 +85,12 @@ fn split_pipes(bytes: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> {
     let mut seg = start;
     let mut i = start;
     while i < end {
+        if let Some(next) = skip_literal(bytes, i, end) {
+            i = next;
+            continue;
+        }
         match bytes.get(i).copied().unwrap_or(b' ') {
-            b'\\' if is_escape_pair(bytes, i) => i += 2,
-            b'"' => i = skip_quoted(bytes, i, end),
-            b'`' if bytes.get(i..i + 3) == Some(b"```") => i = skip_comment(bytes, i, end),
-            b'`' => {
-                let close = bytes
-                    .get(i + 1..end)
-                    .and_then(|r| r.iter().position(|b| *b == b'`'));
-                i = close.map_or(end, |c| i + 1 + c + 1);
-            }
+            b'`' => i = macro_close(bytes, i, end).map_or(end, |c| c + 1),
             b'[' => i = match_bracket(bytes, i, end).map_or(end, |c| c + 1),
             b'|' => {
                 out.push((seg, i));

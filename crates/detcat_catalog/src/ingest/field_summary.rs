@@ -1,0 +1,255 @@
+//! `field_summary`: each canonical field's page — its rules, the vendor names seen, the
+//! operators, the most used values and techniques — counted once, at build time, from the
+//! rules the analysis already holds in memory.
+//!
+//! Counted at query time, the page of a busy field (`process.image`, `process.name`: ~2,000
+//! rules) was five queries over every predicate, triple and technique of those rules, 1.5–2 s
+//! on a loaded server: past the request deadline under a crawl. Read from here it is one row
+//! and the first rules of the list.
+//!
+//! The figures are those of the queries they replace (`Catalog::field` without this table):
+//! a rule belongs to a field when one of its predicates maps to the field or one of its
+//! triples is on it (the `keyword` pseudo-field has triples only); each rule counts once per
+//! operator, value and technique. Rules are listed by vendor, title, rid; values by rules
+//! (most first), value, operator; techniques by rules, id. (The queries left ties of the
+//! first two to SQLite's sorter; they now name the same tie-breakers.)
+//!
+//! The analysis feeds each chunk of rules in beside the technique coverage (a rayon join:
+//! the two run at once), turns the counts into rows after its last chunk while the main
+//! writer is still storing rules, and hands the rows to the writer, which only binds them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use detcat_model::{Lifecycle, Role, Vendor};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use super::analyze::AnalyzedRule;
+use crate::error::CatalogError;
+use crate::schema::FIELD_SUMMARY_DDL;
+use crate::views::VendorCounts;
+
+/// Values and techniques a field page lists (the queries' `LIMIT 100`).
+pub(crate) const TOP_ROWS: usize = 100;
+
+/// The stored JSON of one field in one scope (`field_summary.data`).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct FieldData {
+    /// Every rule's rid, in list order (vendor, title, rid).
+    pub rules: Vec<i64>,
+    pub by_vendor: VendorCounts,
+    /// `vendor:name` as written in the rules, sorted.
+    pub vendor_names_seen: Vec<String>,
+    pub operators: BTreeMap<String, u64>,
+    /// `(operator, value, rules)` of indicator and selector triples, most rules first.
+    pub values: Vec<(String, String, u64)>,
+    /// `(technique id, rules)`, most rules first.
+    pub techniques: Vec<(String, u64)>,
+}
+
+/// One scope's counts while the chunks go by.
+#[derive(Default)]
+struct Scope {
+    rules: Vec<i64>,
+    by_vendor: VendorCounts,
+    /// Vendor names per vendor (`Vendor::index`).
+    names: Vec<BTreeSet<String>>,
+    operators: BTreeMap<&'static str, u64>,
+    /// Operator → value → rules.
+    values: HashMap<String, HashMap<String, u64>>,
+    techniques: HashMap<String, u64>,
+}
+
+/// Adds one to `map[key]`, copying the key only the first time it is seen.
+fn bump(map: &mut HashMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_owned(), 1);
+        }
+    }
+}
+
+/// Counts each field's page as chunks of rules go by ([`FieldSummary::add`]) and turns them
+/// into rows ([`FieldSummary::finish`]).
+#[derive(Default)]
+pub struct FieldSummary {
+    /// Field → counts of active rules (`[0]`) and of all rules (`[1]`).
+    fields: HashMap<String, [Scope; 2]>,
+    /// Each rule's vendor and title, by rid, to order the lists at the end.
+    heads: HashMap<i64, (Vendor, String)>,
+}
+
+impl FieldSummary {
+    /// Adds a chunk of rules whose first rid is `first_rid` (rids follow in order).
+    pub fn add(&mut self, rules: &[AnalyzedRule], first_rid: i64) {
+        let mut fields: Vec<&str> = Vec::new();
+        let mut techniques: Vec<&str> = Vec::new();
+        let mut operators: Vec<(&str, &'static str)> = Vec::new();
+        let mut names: Vec<(&str, &str)> = Vec::new();
+        let mut values: Vec<(&str, &str, &str)> = Vec::new();
+        for (a, rid) in rules.iter().zip(first_rid..) {
+            let vendor = a.rule.vendor;
+            fields.clear();
+            fields.extend(a.predicates.iter().map(|p| p.canonical.as_str()));
+            fields.extend(a.triples.iter().map(|t| t.field.as_str()));
+            if fields.is_empty() {
+                continue;
+            }
+            fields.sort_unstable();
+            fields.dedup();
+            self.heads.insert(rid, (vendor, a.rule.title.clone()));
+            techniques.clear();
+            techniques.extend(a.techniques.iter().map(|(id, _)| id.as_str()));
+            techniques.sort_unstable();
+            techniques.dedup();
+            operators.clear();
+            operators.extend(
+                a.predicates
+                    .iter()
+                    .map(|p| (p.canonical.as_str(), p.operator)),
+            );
+            operators.sort_unstable();
+            operators.dedup();
+            names.clear();
+            names.extend(
+                a.predicates
+                    .iter()
+                    .map(|p| (p.canonical.as_str(), p.field.as_str())),
+            );
+            names.sort_unstable();
+            names.dedup();
+            values.clear();
+            values.extend(
+                a.triples
+                    .iter()
+                    .filter(|t| matches!(t.role, Role::Indicator | Role::Selector))
+                    .map(|t| (t.field.as_str(), t.operator.as_str(), t.value.as_str())),
+            );
+            values.sort_unstable();
+            values.dedup();
+            let scopes: &[usize] = if a.rule.lifecycle == Lifecycle::Active {
+                &[0, 1]
+            } else {
+                &[1]
+            };
+            for f in &fields {
+                let entry = match self.fields.get_mut(*f) {
+                    Some(e) => e,
+                    None => self.fields.entry((*f).to_owned()).or_default(),
+                };
+                for &s in scopes {
+                    let Some(scope) = entry.get_mut(s) else {
+                        continue;
+                    };
+                    scope.rules.push(rid);
+                    scope.by_vendor.add(vendor, 1);
+                    for t in &techniques {
+                        bump(&mut scope.techniques, t);
+                    }
+                    // The rule's predicates and triples are sorted by field: its own run.
+                    for (_, op) in operators.iter().filter(|(pf, _)| pf == f) {
+                        *scope.operators.entry(op).or_default() += 1;
+                    }
+                    for (_, name) in names.iter().filter(|(pf, _)| pf == f) {
+                        if scope.names.len() <= vendor.index() {
+                            scope.names.resize_with(vendor.index() + 1, BTreeSet::new);
+                        }
+                        if let Some(seen) = scope.names.get_mut(vendor.index())
+                            && !seen.contains(*name)
+                        {
+                            seen.insert((*name).to_owned());
+                        }
+                    }
+                    for (_, op, value) in values.iter().filter(|(tf, _, _)| tf == f) {
+                        match scope.values.get_mut(*op) {
+                            Some(by_value) => bump(by_value, value),
+                            None => {
+                                let mut by_value = HashMap::new();
+                                bump(&mut by_value, value);
+                                scope.values.insert((*op).to_owned(), by_value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The rows to store: (field, deprecated, JSON of [`FieldData`]); none for a scope
+    /// without rules.
+    pub fn finish(self) -> Result<FieldRows, CatalogError> {
+        let FieldSummary { fields, heads } = self;
+        let mut rows = Vec::with_capacity(fields.len() * 2);
+        for (field, scopes) in fields {
+            for (deprecated, scope) in scopes.into_iter().enumerate() {
+                if scope.rules.is_empty() {
+                    continue;
+                }
+                let data = scope.into_data(&heads);
+                rows.push((
+                    field.clone(),
+                    deprecated as i64,
+                    serde_json::to_string(&data)?,
+                ));
+            }
+        }
+        Ok(FieldRows(rows))
+    }
+}
+
+impl Scope {
+    fn into_data(self, heads: &HashMap<i64, (Vendor, String)>) -> FieldData {
+        let mut rules = self.rules;
+        let key = |rid: &i64| heads.get(rid).map(|(v, t)| (v.as_str(), t.as_str()));
+        rules.sort_by(|a, b| key(a).cmp(&key(b)).then(a.cmp(b)));
+        let mut vendor_names_seen: Vec<String> = Vendor::ALL
+            .iter()
+            .filter_map(|v| self.names.get(v.index()).map(|names| (v, names)))
+            .flat_map(|(v, names)| names.iter().map(move |n| format!("{}:{n}", v.as_str())))
+            .collect();
+        vendor_names_seen.sort_unstable();
+        let mut values: Vec<(String, String, u64)> = self
+            .values
+            .into_iter()
+            .flat_map(|(op, by_value)| {
+                by_value
+                    .into_iter()
+                    .map(move |(value, n)| (op.clone(), value, n))
+            })
+            .collect();
+        values.sort_unstable_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.1, &a.0).cmp(&(&b.1, &b.0))));
+        values.truncate(TOP_ROWS);
+        let mut techniques: Vec<(String, u64)> = self.techniques.into_iter().collect();
+        techniques.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        techniques.truncate(TOP_ROWS);
+        FieldData {
+            rules,
+            by_vendor: self.by_vendor,
+            vendor_names_seen,
+            operators: self
+                .operators
+                .into_iter()
+                .map(|(op, n)| (op.to_owned(), n))
+                .collect(),
+            values,
+            techniques,
+        }
+    }
+}
+
+/// The rows of `field_summary`, ready to bind.
+pub struct FieldRows(Vec<(String, i64, String)>);
+
+impl FieldRows {
+    /// Creates the table and stores the rows.
+    pub fn write(&self, tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
+        tx.execute_batch(FIELD_SUMMARY_DDL)?;
+        let mut stmt =
+            tx.prepare("INSERT INTO field_summary (field, deprecated, data) VALUES (?1, ?2, ?3)")?;
+        for (field, deprecated, data) in &self.0 {
+            stmt.execute(params![field, deprecated, data])?;
+        }
+        Ok(())
+    }
+}
