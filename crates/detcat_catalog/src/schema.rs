@@ -299,12 +299,13 @@ CREATE TABLE field_summary (
 ) WITHOUT ROWID;
 "#;
 
-/// The rule-derived part of each technique's page over its active rules, aggregated at build
-/// time (`ingest/technique_pages.rs`, stored at the end of the main writer; issue 19): one row
-/// per technique with active rules, the JSON of `ingest::technique_pages::StoredPage` (rules,
-/// events covered, the authoring guide with corpus reach, the analytics' inputs). The page of
-/// a technique without a row has no active rules; `--include-deprecated` counts with SQL.
-/// A catalog without the table (built before it) is read with SQL as well.
+/// The rule-derived part of each technique's page over its active rules, counted at build
+/// time (`ingest/technique_pages.rs`: by the side writer into its late database, copied in
+/// with the triples; issue 19): one row per technique with active rules, the JSON of
+/// `ingest::technique_pages::StoredPage` (rules by rid, events covered, the authoring guide
+/// with corpus reach and its rows' rules as positions in the list, the analytics' inputs).
+/// The page of a technique without a row has no active rules; `--include-deprecated` counts
+/// with SQL. A catalog without the table (built before it) is read with SQL as well.
 pub const TECHNIQUE_PAGES_DDL: &str = r#"
 CREATE TABLE technique_pages (
     technique_id TEXT PRIMARY KEY,

@@ -219,16 +219,19 @@ fn stream_corpus<'c>(
     // ends, not after the main writer has stored its last chunk.
     let mut coverage = technique_coverage::Coverage::default();
     let mut fields = field_summary::FieldSummary::default();
-    let mut pages = technique_pages::Pages::default();
     while !rules.is_empty() {
         let rest = rules.split_off(rules.len().min(CHUNK));
         let mut chunk = analyze::analyze_all(std::mem::replace(&mut rules, rest), &attack);
+        side_send
+            .send(side::SideBatch::PageRules(technique_pages::page_rules(
+                &chunk, first_rid,
+            )))
+            .map_err(|_| stopped())?;
         let predicates = side::predicate_rows(&mut chunk, first_rid);
         rayon::join(
             || coverage.add(&chunk, Some(&attack)),
             || fields.add(&chunk, first_rid),
         );
-        pages.add(&chunk, first_rid);
         let triples = side::take_triples(&mut chunk, first_rid);
         first_rid += chunk.len() as i64;
         side_send
@@ -246,9 +249,6 @@ fn stream_corpus<'c>(
     timings.map_ms = started.elapsed().as_millis();
     // Sorted and serialized here, while the writer still stores the last chunks.
     send.send(write::Batch::Fields(Box::new(fields.finish()?)))
-        .map_err(|_| stopped())?;
-    // Aggregated while the writers store the last chunks.
-    send.send(write::Batch::Pages(Box::new(pages.finish(&attack)?)))
         .map_err(|_| stopped())?;
     progress.stage(Stage::Write);
     send.send(write::Batch::Finish(timings, Box::new(coverage)))

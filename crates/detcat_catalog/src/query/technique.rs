@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::rule_set::RuleSet;
 use super::{Catalog, QueryOptions, json_col, json_vec, rule_ref};
-use crate::analytics::AnalyticCoverage;
+use crate::analytics::{AnalyticCoverage, AnalyticRule, RuleEvents, RuleFields};
 use crate::error::CatalogError;
-use crate::ingest::technique_pages::StoredPage;
+use crate::ingest::technique_pages::{StoredPage, StoredRow};
 use crate::views::{
     EventRow, ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SensorCount, SubtechniqueRollup,
     TechniqueHeader, TechniquePage, VendorCounts,
@@ -227,12 +227,7 @@ impl Catalog {
             self.stored_page(&id)?
         };
         let (rules, (events, sensors), guide, analytics) = match stored {
-            Some(page) => (
-                page.rules,
-                (page.events, page.sensors),
-                page.guide,
-                page.analytics,
-            ),
+            Some(page) => self.resolve_page(&id, page)?,
             None => self.counted_page(&id, options)?,
         };
         let rules_by_vendor = super::count_by_vendor(&rules);
@@ -289,6 +284,114 @@ impl Catalog {
             .map(|a| a.analytics)
             .unwrap_or_default();
         Ok((rules, events, guide, analytics))
+    }
+
+    /// The page's parts from its stored row: the listed rules read by rid, each guide row's
+    /// rule ids from its rules' positions in that list, the analytics matched against the
+    /// technique's ATT&CK data.
+    fn resolve_page(&self, id: &str, page: StoredPage) -> Result<Counted, CatalogError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT vendor, id, title, path, lifecycle, parse_status FROM rules WHERE rid = ?1",
+        )?;
+        // Aligned with `page.rules` (a rid the catalog lacks is `None`, left out of lists).
+        let listed: Vec<Option<crate::views::RuleRef>> = page
+            .rules
+            .iter()
+            .map(|rid| stmt.query_row([rid], rule_ref).optional())
+            .collect::<Result<_, _>>()?;
+        let rule_ids = |row: &StoredRow| -> Vec<String> {
+            let ids: BTreeSet<&str> = row
+                .at
+                .iter()
+                .filter_map(|&i| listed.get(i as usize)?.as_ref())
+                .map(|r| r.id.as_str())
+                .collect();
+            ids.into_iter().map(str::to_owned).collect()
+        };
+        let g = page.guide;
+        let guide = Guide {
+            scope: g.scope,
+            fields_distinct: g.fields_distinct,
+            fields: g.fields,
+            indicators_distinct: g.indicators_distinct,
+            indicators: g
+                .indicators
+                .iter()
+                .map(|row| IndicatorRow {
+                    rule_ids: rule_ids(row),
+                    field: row.field.clone(),
+                    operator: row.operator.clone(),
+                    value: row.value.clone(),
+                    rules: row.rules,
+                    corpus_reach: row.reach,
+                })
+                .collect(),
+            exclusions_distinct: g.exclusions_distinct,
+            exclusions: g
+                .exclusions
+                .iter()
+                .map(|row| ExclusionRow {
+                    rule_ids: rule_ids(row),
+                    field: row.field.clone(),
+                    operator: row.operator.clone(),
+                    value: row.value.clone(),
+                    rules: row.rules,
+                })
+                .collect(),
+        };
+        let analytics = self.stored_analytics(id, &page.rules, &listed, &page.analytics)?;
+        Ok((
+            listed.into_iter().flatten().collect(),
+            (page.events, page.sensors),
+            guide,
+            analytics,
+        ))
+    }
+
+    /// The technique's ATT&CK v18 analytics against its listed rules' stored inputs (as
+    /// `Catalog::technique_analytics` counts them: rules in rid order).
+    fn stored_analytics(
+        &self,
+        id: &str,
+        rids: &[i64],
+        listed: &[Option<crate::views::RuleRef>],
+        stored: &crate::ingest::technique_pages::StoredAnalytics,
+    ) -> Result<Vec<AnalyticCoverage>, CatalogError> {
+        let data: Option<String> = self
+            .conn
+            .prepare_cached("SELECT data FROM techniques WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        let Some(data) = data else {
+            return Ok(Vec::new());
+        };
+        let data: serde_json::Value = serde_json::from_str(&data)?;
+        let mut rules = Vec::with_capacity(rids.len());
+        let mut fields = RuleFields::new();
+        for ((rid, rule), (keys, rule_fields)) in rids.iter().zip(listed).zip(&stored.rules) {
+            let Some(rule) = rule else { continue };
+            rules.push(RuleEvents {
+                rid: *rid,
+                rule: AnalyticRule {
+                    vendor: rule.vendor.as_str().to_owned(),
+                    id: rule.id.clone(),
+                    title: rule.title.clone(),
+                },
+                keys: keys
+                    .iter()
+                    .filter_map(|&k| stored.keys.get(k as usize).cloned())
+                    .collect(),
+            });
+            fields.insert(
+                *rid,
+                rule_fields
+                    .iter()
+                    .filter_map(|&f| stored.fields.get(f as usize).cloned())
+                    .collect(),
+            );
+        }
+        rules.sort_by_key(|r| r.rid);
+        Ok(Catalog::analytics_of(&data, &rules, &fields))
     }
 
     /// The technique's stored page (`technique_pages`, active rules): `None` when the catalog
