@@ -28,7 +28,7 @@ use detcat_model::{Lifecycle, Role, Vendor};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use super::analyze::{AnalyzedRule, EventKey, TripleRow};
+use super::analyze::{AnalyzedRule, EventKey};
 use super::side::{PredicateInsert, RuleTriples};
 use crate::error::CatalogError;
 use crate::query::EventsAcc;
@@ -171,30 +171,24 @@ impl Collector {
         triples: &[RuleTriples],
         reach: &HashMap<(&str, &str, &str), (i64, i64)>,
     ) -> Result<(), CatalogError> {
-        let mut techniques: BTreeMap<&str, Vec<&PageRule>> = BTreeMap::new();
-        for rule in &self.rules {
+        let tables = Tables::new(&self.rules, triples, reach);
+        let mut techniques: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, rule) in self.rules.iter().enumerate() {
             for id in &rule.techniques {
                 let members = techniques.entry(id.as_str()).or_default();
                 // A rule's techniques are unique (link dedupes); this keeps it so.
-                if members.last().is_none_or(|m| m.rid != rule.rid) {
-                    members.push(rule);
+                if members.last() != Some(&i) {
+                    members.push(i);
                 }
             }
         }
-        let triples_of = |rid: i64| -> &[TripleRow] {
-            triples
-                .binary_search_by_key(&rid, |r| r.rid)
-                .ok()
-                .and_then(|i| triples.get(i))
-                .map_or(&[], |r| r.triples.as_slice())
-        };
         tx.execute_batch(TECHNIQUE_PAGES_DDL)?;
         let mut stmt =
             tx.prepare("INSERT INTO technique_pages (technique_id, page) VALUES (?1, ?2)")?;
-        let taxonomy = detcat_taxonomy::Taxonomy::get();
+        let mut scratch = Scratch::new(&tables);
         let mut json = Vec::new();
         for (id, members) in techniques {
-            let page = page(&members, &triples_of, reach, taxonomy);
+            let page = scratch.page(&self.rules, &tables, &members);
             json.clear();
             serde_json::to_writer(&mut json, &page)?;
             let text = std::str::from_utf8(&json)
@@ -205,246 +199,558 @@ impl Collector {
     }
 }
 
-/// A technique's triples while counted: rules using each (as list positions) and reach.
-struct TripleAcc {
-    rules: Vec<u32>,
-    reach: u64,
+/// (role, field, operator, value) of a triple.
+type TripleKey<'a> = (Role, &'a str, &'a str, &'a str);
+
+/// Unset slot of [`Scratch`].
+const NONE: u32 = u32::MAX;
+
+/// Every page rule's triples, fields and events as ids into shared tables: one hash per
+/// row of a rule, not one per row and technique (a rule has 2 techniques on average).
+struct Tables<'a> {
+    triples: Vec<TripleKey<'a>>,
+    /// Per triple: its field's id, and its corpus reach (active rules; indicators only).
+    triple_field: Vec<u32>,
+    reach: Vec<u64>,
+    /// Canonical fields (of predicates and of triples).
+    fields: Vec<&'a str>,
+    /// `vendor:name` as written.
+    names: Vec<String>,
+    operators: Vec<&'a str>,
+    /// Event keys for the analytics (`provider:id`).
+    keys: Vec<String>,
+    /// Per page rule (same order as the collector's).
+    rules: Vec<RuleIds>,
+}
+
+/// One page rule as ids into [`Tables`].
+struct RuleIds {
+    triples: Vec<u32>,
+    /// (field, name, operator) of each non-selector predicate.
+    predicates: Vec<(u32, u32, u32)>,
+    /// Fields of its indicators and exclusions, unique.
+    filtered: Vec<u32>,
+    /// Its events' analytic keys: each sensor event's natives, then the event itself.
+    keys: Vec<u32>,
+    /// Each event: key, title and its sensor (name, natives) for "events covered".
+    events: Vec<ResolvedEvent>,
+}
+
+type ResolvedEvent = ((String, String), String, Option<(String, Vec<String>)>);
+
+/// Ids of strings, each stored once.
+struct Interner<K> {
+    ids: HashMap<K, u32>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Interner<K> {
+    fn new() -> Self {
+        Interner {
+            ids: HashMap::new(),
+        }
+    }
+
+    /// The id of `key`, calling `add` with it the first time (which stores it at that id).
+    fn id(&mut self, key: K, add: impl FnOnce(K)) -> u32 {
+        let next = self.ids.len() as u32;
+        match self.ids.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                add(e.key().clone());
+                e.insert(next);
+                next
+            }
+        }
+    }
+}
+
+impl<'a> Tables<'a> {
+    fn new(
+        rules: &'a [PageRule],
+        triples: &'a [RuleTriples],
+        reach: &HashMap<(&str, &str, &str), (i64, i64)>,
+    ) -> Tables<'a> {
+        let taxonomy = detcat_taxonomy::Taxonomy::get();
+        let mut t = Tables {
+            triples: Vec::new(),
+            triple_field: Vec::new(),
+            reach: Vec::new(),
+            fields: Vec::new(),
+            names: Vec::new(),
+            operators: Vec::new(),
+            keys: Vec::new(),
+            rules: Vec::with_capacity(rules.len()),
+        };
+        let mut triple_ids: Interner<TripleKey<'a>> = Interner::new();
+        let mut field_ids: Interner<&'a str> = Interner::new();
+        let mut name_ids: Interner<(&'a str, &'a str)> = Interner::new();
+        let mut operator_ids: Interner<&'a str> = Interner::new();
+        let mut key_ids: Interner<String> = Interner::new();
+        for rule in rules {
+            let rows = triples
+                .binary_search_by_key(&rule.rid, |r| r.rid)
+                .ok()
+                .and_then(|i| triples.get(i))
+                .map_or(&[][..], |r| r.triples.as_slice());
+            let mut ids = RuleIds {
+                triples: Vec::with_capacity(rows.len()),
+                predicates: Vec::with_capacity(rule.predicates.len()),
+                filtered: Vec::new(),
+                keys: Vec::new(),
+                events: Vec::with_capacity(rule.events.len()),
+            };
+            for row in rows {
+                let key = (
+                    row.role,
+                    row.field.as_str(),
+                    row.operator.as_str(),
+                    row.value.as_str(),
+                );
+                let id = triple_ids.id(key, |k| {
+                    t.triples.push(k);
+                    t.reach.push(if k.0 == Role::Indicator {
+                        reach.get(&(k.1, k.2, k.3)).map_or(0, |n| n.0.max(0) as u64)
+                    } else {
+                        0
+                    });
+                    t.triple_field.push(field_ids.id(k.1, |f| t.fields.push(f)));
+                });
+                ids.triples.push(id);
+            }
+            let vendor = rule.vendor.as_str();
+            for p in &rule.predicates {
+                let field = field_ids.id(p.canonical.as_str(), |f| t.fields.push(f));
+                let name = name_ids.id((vendor, p.field.as_str()), |(v, n)| {
+                    t.names.push(format!("{v}:{n}"))
+                });
+                let op = operator_ids.id(p.operator, |o| t.operators.push(o));
+                ids.predicates.push((field, name, op));
+                if matches!(p.role, Role::Indicator | Role::Exclusion)
+                    && !ids.filtered.contains(&field)
+                {
+                    ids.filtered.push(field);
+                }
+            }
+            for e in &rule.events {
+                // As the `events` table has them: the taxonomy's events, with their sensors.
+                let event = taxonomy.event(&e.provider, &e.event_id);
+                let title = event.map(|e| e.title.clone()).unwrap_or_default();
+                let sensor = event.and_then(|_| taxonomy.sensor(&e.provider, &e.event_id));
+                if let Some(s) = sensor {
+                    for n in s.native.iter().filter(|n| *n != "*") {
+                        ids.keys.push(key_ids.id(n.clone(), |k| t.keys.push(k)));
+                    }
+                }
+                let own = format!("{}:{}", e.provider, e.event_id);
+                ids.keys.push(key_ids.id(own, |k| t.keys.push(k)));
+                ids.events.push((
+                    (e.provider.clone(), e.event_id.clone()),
+                    title,
+                    sensor.map(|s| (s.name.clone(), s.native.clone())),
+                ));
+            }
+            t.rules.push(ids);
+        }
+        t
+    }
+}
+
+/// A technique's triple while counted.
+struct LocalTriple {
+    id: u32,
+    rules: u32,
+    /// Position (in the listed rules) of the last rule counted.
+    last: u32,
 }
 
 /// A technique's field while counted.
-#[derive(Default)]
-struct FieldAcc<'a> {
+struct LocalField {
+    id: u32,
     rules: u64,
-    last: i64,
-    names: Vec<(&'a str, &'a str)>,
-    /// Operator → (rules, last rid counted).
-    operators: BTreeMap<&'a str, (u64, i64)>,
+    last: u32,
+    names: Vec<u32>,
+    /// (operator, rules, last rule counted).
+    operators: Vec<(u32, u64, u32)>,
 }
 
-type TripleKey<'a> = (Role, &'a str, &'a str, &'a str);
+/// Per-technique counting state, reused: dense slots from a table id to the technique's own
+/// rows (reset after each technique), so no technique hashes a string.
+struct Scratch {
+    triple_slot: Vec<u32>,
+    field_slot: Vec<u32>,
+    /// Analytic keys and fields: table id → position in the page's lists.
+    key_slot: Vec<u32>,
+    filtered_slot: Vec<u32>,
+    touched_keys: Vec<u32>,
+    touched_filtered: Vec<u32>,
+}
 
-/// One technique's page from its active rules (in rid order).
-fn page<'a>(
-    members: &[&'a PageRule],
-    triples_of: &impl Fn(i64) -> &'a [TripleRow],
-    reach: &HashMap<(&str, &str, &str), (i64, i64)>,
-    taxonomy: &detcat_taxonomy::Taxonomy,
-) -> StoredPage {
-    // List order: vendor, then title (stable: rid among equals).
-    let mut order: Vec<usize> = (0..members.len()).collect();
-    fn list_key<'m>(m: Option<&&'m PageRule>) -> Option<(&'m str, &'m str)> {
-        m.map(|m| (m.vendor.as_str(), m.title.as_str()))
-    }
-    order.sort_by(|&a, &b| list_key(members.get(a)).cmp(&list_key(members.get(b))));
-    let mut position = vec![0u32; members.len()];
-    for (pos, &i) in order.iter().enumerate() {
-        if let Some(p) = position.get_mut(i) {
-            *p = pos as u32;
+impl Scratch {
+    fn new(tables: &Tables<'_>) -> Scratch {
+        Scratch {
+            triple_slot: vec![NONE; tables.triples.len()],
+            field_slot: vec![NONE; tables.fields.len()],
+            key_slot: vec![NONE; tables.keys.len()],
+            filtered_slot: vec![NONE; tables.fields.len()],
+            touched_keys: Vec::new(),
+            touched_filtered: Vec::new(),
         }
     }
 
-    let mut fields: HashMap<&str, FieldAcc> = HashMap::new();
-    let mut counted: HashMap<TripleKey, TripleAcc> = HashMap::new();
-    let mut events = EventsAcc::default();
-    let mut analytics = StoredAnalytics {
-        rules: vec![(Vec::new(), Vec::new()); members.len()],
-        ..StoredAnalytics::default()
-    };
-    let mut key_at: HashMap<String, u32> = HashMap::new();
-    let mut field_at: HashMap<&str, u32> = HashMap::new();
-    for (m, &pos) in members.iter().zip(&position) {
-        let vendor = m.vendor.as_str();
-        for p in &m.predicates {
-            let acc = fields.entry(p.canonical.as_str()).or_default();
-            if acc.last != m.rid {
-                acc.last = m.rid;
-                acc.rules += 1;
-            }
-            acc.names.push((vendor, p.field.as_str()));
-            let op = acc.operators.entry(p.operator).or_default();
-            if op.1 != m.rid {
-                *op = (op.0 + 1, m.rid);
+    /// One technique's page from its rules (indexes into `rules`, in rid order).
+    fn page(&mut self, rules: &[PageRule], tables: &Tables<'_>, members: &[usize]) -> StoredPage {
+        // List order: vendor, then title (stable: rid among equals).
+        let mut order: Vec<usize> = members.to_vec();
+        order.sort_by(|&a, &b| list_key(rules.get(a)).cmp(&list_key(rules.get(b))));
+        // Position in the list of each member, by member index.
+        let mut position = vec![0u32; members.len()];
+        for (pos, rule) in order.iter().enumerate() {
+            if let Ok(i) = members.binary_search(rule)
+                && let Some(p) = position.get_mut(i)
+            {
+                *p = pos as u32;
             }
         }
-        for t in triples_of(m.rid) {
-            let key = (
-                t.role,
-                t.field.as_str(),
-                t.operator.as_str(),
-                t.value.as_str(),
-            );
-            let acc = counted.entry(key).or_insert_with(|| TripleAcc {
-                rules: Vec::new(),
-                reach: if t.role == Role::Indicator {
-                    reach
-                        .get(&(key.1, key.2, key.3))
-                        .map_or(0, |n| n.0.max(0) as u64)
-                } else {
-                    0
-                },
-            });
-            // A rule's triples are unique per rule: one position per rule.
-            if acc.rules.last() != Some(&pos) {
-                acc.rules.push(pos);
-            }
-        }
-        let Some((keys, rule_fields)) = analytics.rules.get_mut(pos as usize) else {
-            continue;
+
+        let mut local: Vec<LocalTriple> = Vec::new();
+        // (local triple, position) of every triple of every rule.
+        let mut uses: Vec<(u32, u32)> = Vec::new();
+        let mut fields: Vec<LocalField> = Vec::new();
+        let mut events = EventsAcc::default();
+        let mut analytics = StoredAnalytics {
+            rules: vec![(Vec::new(), Vec::new()); members.len()],
+            ..StoredAnalytics::default()
         };
-        for e in &m.events {
-            // As the `events` table has them: the taxonomy's events, with their sensors.
-            let event = taxonomy.event(&e.provider, &e.event_id);
-            let title = event.map(|e| e.title.clone()).unwrap_or_default();
-            let sensor = event.and_then(|_| taxonomy.sensor(&e.provider, &e.event_id));
-            if let Some(s) = sensor {
-                for n in s.native.iter().filter(|n| *n != "*") {
-                    keys.push(intern(&mut key_at, &mut analytics.keys, n));
+        for (&member, &pos) in members.iter().zip(&position) {
+            let (Some(rule), Some(ids)) = (rules.get(member), tables.rules.get(member)) else {
+                continue;
+            };
+            for &(field, name, op) in &ids.predicates {
+                let Some(acc) = slot(&mut self.field_slot, &mut fields, field, |id| LocalField {
+                    id,
+                    rules: 0,
+                    last: NONE,
+                    names: Vec::new(),
+                    operators: Vec::new(),
+                }) else {
+                    continue;
+                };
+                if acc.last != pos {
+                    acc.last = pos;
+                    acc.rules += 1;
+                }
+                acc.names.push(name);
+                match acc.operators.iter_mut().find(|o| o.0 == op) {
+                    Some(o) if o.2 != pos => {
+                        o.1 += 1;
+                        o.2 = pos;
+                    }
+                    Some(_) => {}
+                    None => acc.operators.push((op, 1, pos)),
                 }
             }
-            let own = format!("{}:{}", e.provider, e.event_id);
-            keys.push(intern(&mut key_at, &mut analytics.keys, &own));
-            events.add(
-                m.rid,
-                (e.provider.clone(), e.event_id.clone()),
-                title,
-                sensor.map(|s| (s.name.clone(), s.native.clone())),
-            );
-        }
-        for p in m
-            .predicates
-            .iter()
-            .filter(|p| matches!(p.role, Role::Indicator | Role::Exclusion))
-        {
-            let next = field_at.len() as u32;
-            let at = *field_at.entry(p.canonical.as_str()).or_insert_with(|| {
-                analytics.fields.push(p.canonical.clone());
-                next
-            });
-            if !rule_fields.contains(&at) {
-                rule_fields.push(at);
+            for &t in &ids.triples {
+                let at = self.triple_slot.get(t as usize).copied().unwrap_or(NONE);
+                let at = if at == NONE {
+                    let at = local.len() as u32;
+                    local.push(LocalTriple {
+                        id: t,
+                        rules: 0,
+                        last: NONE,
+                    });
+                    if let Some(s) = self.triple_slot.get_mut(t as usize) {
+                        *s = at;
+                    }
+                    at
+                } else {
+                    at
+                };
+                if let Some(acc) = local.get_mut(at as usize)
+                    && acc.last != pos
+                {
+                    acc.last = pos;
+                    acc.rules += 1;
+                    uses.push((at, pos));
+                }
+            }
+            for (key, title, sensor) in &ids.events {
+                events.add(rule.rid, key.clone(), title.clone(), sensor.clone());
+            }
+            if let Some((keys, filtered)) = analytics.rules.get_mut(pos as usize) {
+                for &k in &ids.keys {
+                    keys.push(local_id(
+                        (&mut self.key_slot, &mut self.touched_keys),
+                        &mut analytics.keys,
+                        k,
+                        || tables.keys.get(k as usize).cloned().unwrap_or_default(),
+                    ));
+                }
+                for &f in &ids.filtered {
+                    filtered.push(local_id(
+                        (&mut self.filtered_slot, &mut self.touched_filtered),
+                        &mut analytics.fields,
+                        f,
+                        || {
+                            tables
+                                .fields
+                                .get(f as usize)
+                                .map(|s| (*s).to_owned())
+                                .unwrap_or_default()
+                        },
+                    ));
+                }
             }
         }
-    }
-    let (events, sensors) = events.finish();
-    StoredPage {
-        rules: order
-            .iter()
-            .filter_map(|&i| members.get(i).map(|m| m.rid))
-            .collect(),
-        events,
-        sensors,
-        guide: guide(fields, counted),
-        analytics,
+        // Reset the slots this technique used.
+        for t in &local {
+            if let Some(s) = self.triple_slot.get_mut(t.id as usize) {
+                *s = NONE;
+            }
+        }
+        for f in &fields {
+            if let Some(s) = self.field_slot.get_mut(f.id as usize) {
+                *s = NONE;
+            }
+        }
+        for (slots, touched) in [
+            (&mut self.key_slot, &mut self.touched_keys),
+            (&mut self.filtered_slot, &mut self.touched_filtered),
+        ] {
+            for id in touched.drain(..) {
+                if let Some(s) = slots.get_mut(id as usize) {
+                    *s = NONE;
+                }
+            }
+        }
+        let guide = guide(tables, &local, &uses, fields);
+        let (events, sensors) = events.finish();
+        StoredPage {
+            rules: order
+                .iter()
+                .filter_map(|&i| rules.get(i).map(|r| r.rid))
+                .collect(),
+            events,
+            sensors,
+            guide,
+            analytics,
+        }
     }
 }
 
-/// The position of `key` in `list`, added when new.
-fn intern(at: &mut HashMap<String, u32>, list: &mut Vec<String>, key: &str) -> u32 {
-    if let Some(&i) = at.get(key) {
-        return i;
+/// The list order of a rule: vendor, then title.
+fn list_key(rule: Option<&PageRule>) -> Option<(&str, &str)> {
+    rule.map(|r| (r.vendor.as_str(), r.title.as_str()))
+}
+
+/// The technique's row for table id `id` in `rows` (made by `new` the first time).
+fn slot<'r, T>(
+    slots: &mut [u32],
+    rows: &'r mut Vec<T>,
+    id: u32,
+    new: impl FnOnce(u32) -> T,
+) -> Option<&'r mut T> {
+    let s = slots.get_mut(id as usize)?;
+    if *s == NONE {
+        *s = rows.len() as u32;
+        rows.push(new(id));
     }
-    let i = list.len() as u32;
-    list.push(key.to_owned());
-    at.insert(key.to_owned(), i);
-    i
+    rows.get_mut(*s as usize)
+}
+
+/// The page-level position of table id `id` in `list` (added with `make` when new).
+fn local_id(
+    (slots, touched): (&mut [u32], &mut Vec<u32>),
+    list: &mut Vec<String>,
+    id: u32,
+    make: impl FnOnce() -> String,
+) -> u32 {
+    let Some(s) = slots.get_mut(id as usize) else {
+        return NONE;
+    };
+    if *s == NONE {
+        *s = list.len() as u32;
+        list.push(make());
+        touched.push(id);
+    }
+    *s
+}
+
+/// Cuts `rows` to its first `n` in `cmp` order, sorted (a total order: ties cannot reorder).
+fn top_sorted<T>(rows: &mut Vec<T>, n: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    if rows.len() > n {
+        rows.select_nth_unstable_by(n, &cmp);
+        rows.truncate(n);
+    }
+    rows.sort_by(&cmp);
 }
 
 /// The guide's tables, ranked and cut as `query::technique::guide` does.
-fn guide(fields: HashMap<&str, FieldAcc>, triples: HashMap<TripleKey, TripleAcc>) -> StoredGuide {
+fn guide(
+    tables: &Tables<'_>,
+    local: &[LocalTriple],
+    uses: &[(u32, u32)],
+    mut fields: Vec<LocalField>,
+) -> StoredGuide {
+    let key = |l: &LocalTriple| -> TripleKey<'_> {
+        tables
+            .triples
+            .get(l.id as usize)
+            .copied()
+            .unwrap_or((Role::Other, "", "", ""))
+    };
+    let field_name = |id: u32| tables.fields.get(id as usize).copied().unwrap_or("");
+
+    // Fields filtered most: most rules first, then by name.
+    let fields_distinct = fields.len() as u64;
+    top_sorted(&mut fields, PAGE_ROWS, |a, b| {
+        b.rules
+            .cmp(&a.rules)
+            .then_with(|| field_name(a.id).cmp(field_name(b.id)))
+    });
     // Samples: a field's most used indicator values.
-    let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
-    for ((role, field, _, value), acc) in &triples {
-        if *role == Role::Indicator && !value.is_empty() {
-            samples
-                .entry(field)
-                .or_default()
-                .push((acc.rules.len(), value));
+    let row_of: HashMap<u32, usize> = fields.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
+    let mut samples: Vec<Vec<(u32, &str)>> = (0..fields.len()).map(|_| Vec::new()).collect();
+    for l in local {
+        let (role, _, _, value) = key(l);
+        if role != Role::Indicator || value.is_empty() {
+            continue;
+        }
+        let field = tables
+            .triple_field
+            .get(l.id as usize)
+            .copied()
+            .unwrap_or(NONE);
+        if let Some(s) = row_of.get(&field).and_then(|&r| samples.get_mut(r)) {
+            s.push((l.rules, value));
         }
     }
-    let mut field_rows: Vec<(&str, FieldAcc)> = fields.into_iter().collect();
-    field_rows.sort_by(|a, b| b.1.rules.cmp(&a.1.rules).then_with(|| a.0.cmp(b.0)));
-    let fields_distinct = field_rows.len() as u64;
-    field_rows.truncate(PAGE_ROWS);
-    let fields = field_rows
+    let fields = fields
         .into_iter()
-        .map(|(field, acc)| {
-            let mut s = samples.remove(field).unwrap_or_default();
-            s.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        .zip(samples)
+        .map(|(f, mut s)| {
+            let by_use =
+                |a: &(u32, &str), b: &(u32, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
+            s.sort_by(by_use);
             s.dedup_by(|a, b| a.1 == b.1);
-            let names: BTreeSet<String> = acc
+            let names: BTreeSet<&str> = f
                 .names
                 .iter()
-                .map(|(vendor, name)| format!("{vendor}:{name}"))
+                .filter_map(|&n| tables.names.get(n as usize).map(String::as_str))
                 .collect();
             FieldRow {
-                field: field.to_owned(),
-                vendor_names: names.into_iter().collect(),
-                rules: acc.rules,
-                operators: acc
+                field: field_name(f.id).to_owned(),
+                vendor_names: names.into_iter().map(str::to_owned).collect(),
+                rules: f.rules,
+                operators: f
                     .operators
-                    .into_iter()
-                    .map(|(op, (n, _))| (op.to_owned(), n))
+                    .iter()
+                    .map(|&(op, n, _)| {
+                        let op = tables.operators.get(op as usize).copied().unwrap_or("");
+                        (op.to_owned(), n)
+                    })
                     .collect(),
                 samples: s.into_iter().take(5).map(|(_, v)| v.to_owned()).collect(),
             }
         })
         .collect();
 
-    let mut scope = Vec::new();
-    let mut indicators = Vec::new();
-    let mut exclusions = Vec::new();
-    for (key, acc) in &triples {
-        match key.0 {
-            Role::Selector => scope.push((key, acc)),
-            Role::Indicator => indicators.push((key, acc)),
-            _ => exclusions.push((key, acc)),
+    let (mut scope, mut indicators, mut exclusions) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, l) in local.iter().enumerate() {
+        match key(l).0 {
+            Role::Selector => scope.push(i),
+            Role::Indicator => indicators.push(i),
+            _ => exclusions.push(i),
         }
     }
-    // Most rules first (indicators: then the least corpus reach), then field, value, operator.
-    let by_text = |a: &TripleKey, b: &TripleKey| (a.1, a.3, a.2).cmp(&(b.1, b.3, b.2));
-    indicators.sort_by(|a, b| {
-        b.1.rules
-            .len()
-            .cmp(&a.1.rules.len())
-            .then(a.1.reach.cmp(&b.1.reach))
-            .then_with(|| by_text(a.0, b.0))
-    });
-    exclusions.sort_by(|a, b| {
-        b.1.rules
-            .len()
-            .cmp(&a.1.rules.len())
-            .then_with(|| by_text(a.0, b.0))
-    });
-    scope.sort_by(|a, b| {
-        b.1.rules
-            .len()
-            .cmp(&a.1.rules.len())
-            .then_with(|| by_text(a.0, b.0))
-    });
-    let row = |(key, acc): &(&TripleKey, &TripleAcc)| StoredRow {
-        field: key.1.to_owned(),
-        operator: key.2.to_owned(),
-        value: key.3.to_owned(),
-        rules: acc.rules.len() as u64,
-        reach: acc.reach,
-        at: acc.rules.clone(),
+    let (indicators_distinct, exclusions_distinct) =
+        (indicators.len() as u64, exclusions.len() as u64);
+    let rules_of = |i: usize| local.get(i).map_or(0, |l| l.rules);
+    let reach_of = |i: usize| {
+        local
+            .get(i)
+            .and_then(|l| tables.reach.get(l.id as usize))
+            .copied()
+            .unwrap_or(0)
     };
+    // Field, value, operator.
+    let text = |i: usize| local.get(i).map(|l| key(l)).map(|k| (k.1, k.3, k.2));
+    // Most rules first (indicators: then the least corpus reach), then field, value, operator.
+    top_sorted(&mut indicators, PAGE_ROWS, |&a, &b| {
+        rules_of(b)
+            .cmp(&rules_of(a))
+            .then(reach_of(a).cmp(&reach_of(b)))
+            .then_with(|| text(a).cmp(&text(b)))
+    });
+    let by_rules = |&a: &usize, &b: &usize| {
+        rules_of(b)
+            .cmp(&rules_of(a))
+            .then_with(|| text(a).cmp(&text(b)))
+    };
+    top_sorted(&mut exclusions, PAGE_ROWS, by_rules);
+    top_sorted(&mut scope, SCOPE_ROWS, by_rules);
+
+    let row = |&i: &usize| {
+        let (_, field, operator, value) = local.get(i).map_or((Role::Other, "", "", ""), key);
+        StoredRow {
+            field: field.to_owned(),
+            operator: operator.to_owned(),
+            value: value.to_owned(),
+            rules: u64::from(rules_of(i)),
+            reach: reach_of(i),
+            at: Vec::new(),
+        }
+    };
+    let mut indicator_rows: Vec<StoredRow> = indicators.iter().map(row).collect();
+    let mut exclusion_rows: Vec<StoredRow> = exclusions.iter().map(row).collect();
+    // Each listed row's rules, from one pass over the uses.
+    let mut listed = vec![NONE; local.len()];
+    for (n, &i) in indicators.iter().enumerate() {
+        if let Some(l) = listed.get_mut(i) {
+            *l = n as u32;
+        }
+    }
+    for (n, &i) in exclusions.iter().enumerate() {
+        if let Some(l) = listed.get_mut(i) {
+            *l = (PAGE_ROWS + n) as u32;
+        }
+    }
+    for &(at, pos) in uses {
+        let n = listed.get(at as usize).copied().unwrap_or(NONE);
+        if n == NONE {
+            continue;
+        }
+        let n = n as usize;
+        let row = if n < PAGE_ROWS {
+            indicator_rows.get_mut(n)
+        } else {
+            exclusion_rows.get_mut(n - PAGE_ROWS)
+        };
+        if let Some(row) = row {
+            row.at.push(pos);
+        }
+    }
+    for row in &mut exclusion_rows {
+        row.reach = 0;
+    }
     StoredGuide {
         scope: scope
             .iter()
-            .take(SCOPE_ROWS)
-            .map(|(key, acc)| ScopeRow {
-                field: key.1.to_owned(),
-                operator: key.2.to_owned(),
-                value: key.3.to_owned(),
-                rules: acc.rules.len() as u64,
+            .map(|&i| {
+                let (_, field, operator, value) =
+                    local.get(i).map_or((Role::Other, "", "", ""), key);
+                ScopeRow {
+                    field: field.to_owned(),
+                    operator: operator.to_owned(),
+                    value: value.to_owned(),
+                    rules: u64::from(rules_of(i)),
+                }
             })
             .collect(),
         fields_distinct,
         fields,
-        indicators_distinct: indicators.len() as u64,
-        indicators: indicators.iter().take(PAGE_ROWS).map(row).collect(),
-        exclusions_distinct: exclusions.len() as u64,
-        exclusions: exclusions.iter().take(PAGE_ROWS).map(row).collect(),
+        indicators_distinct,
+        indicators: indicator_rows,
+        exclusions_distinct,
+        exclusions: exclusion_rows,
     }
 }
