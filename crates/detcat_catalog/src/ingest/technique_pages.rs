@@ -673,7 +673,7 @@ fn guide(
             .unwrap_or(0)
     };
     // Field, value, operator.
-    let text = |i: usize| local.get(i).map(|l| key(l)).map(|k| (k.1, k.3, k.2));
+    let text = |i: usize| local.get(i).map(key).map(|k| (k.1, k.3, k.2));
     // Most rules first (indicators: then the least corpus reach), then field, value, operator.
     top_sorted(&mut indicators, PAGE_ROWS, |&a, &b| {
         rules_of(b)
