@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The performance suite of issue 19 in one command: whole-process timings with farm-bench
-# (paired runs, medians), side by side with the peers it finds installed.
+# The performance suite of issue 19 in one command: whole-process timings with
+# tools/paired.py (paired runs, medians), side by side with the peers it finds installed.
 #
 #   tools/bench.sh CORPUS [OLD_DETCAT]
 #
 # CORPUS is a corpus directory (sigma/ elastic/ splunk/ attack/, e.g. ../shared/corpus).
 # OLD_DETCAT, when given, is an older detcat binary: the full build is then paired with it.
 # Peers, each only when present: rsigma on PATH (or $RSIGMA), pySigma and eql importable by
-# python3. farm-bench must be on PATH. Nothing here asserts a time; record the medians in
+# python3. Nothing here asserts a time; record the medians in
 # docs/benchmarks.md with the date, machine and commit.
 set -euo pipefail
 
@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 
 cargo build --quiet --profile release -p detcat_cli --manifest-path "$repo/Cargo.toml"
 detcat="$repo/target/release/detcat"
-bench() { farm-bench -n "$runs" --timeout 900 "$@" 2>&1 | sed -n '/min *median/,$p'; }
+bench() { python3 "$repo/tools/paired.py" -n "$runs" "$@"; }
 
 echo "== machine: $(nproc) cores, $(git -C "$repo" rev-parse --short HEAD), $(date -u +%F)"
 ls -la "$detcat" | awk '{print "== release binary:", $5, "bytes"}'
@@ -42,9 +42,12 @@ echo "== coverage --have sysmon:1 --json (whole process)"
 bench -- "$detcat" coverage --have sysmon:1 --json --catalog "$work/full.db"
 
 # A corpus of the Sigma rules alone (and ATT&CK), for the parser peers.
+# (copies as hard links where possible: the build does not follow symlinks out of a corpus)
 mkdir -p "$work/sigma-only"
-ln -s "$corpus/sigma" "$work/sigma-only/sigma"
-[ -d "$corpus/attack" ] && ln -s "$corpus/attack" "$work/sigma-only/attack"
+cp -al "$corpus/sigma" "$work/sigma-only/sigma" 2>/dev/null || cp -a "$corpus/sigma" "$work/sigma-only/sigma"
+if [ -d "$corpus/attack" ]; then
+  cp -al "$corpus/attack" "$work/sigma-only/attack" 2>/dev/null || cp -a "$corpus/attack" "$work/sigma-only/attack"
+fi
 rsigma=${RSIGMA:-$(command -v rsigma || true)}
 if [ -n "$rsigma" ]; then
   echo "== Sigma-only catalog build vs rsigma rule fields (A/B < 1: detcat faster)"
@@ -61,7 +64,7 @@ if python3 -c 'import sigma' 2>/dev/null; then
 fi
 if python3 -c 'import eql' 2>/dev/null; then
   mkdir -p "$work/elastic-only"
-  ln -s "$corpus/elastic" "$work/elastic-only/elastic"
+  cp -al "$corpus/elastic" "$work/elastic-only/elastic" 2>/dev/null || cp -a "$corpus/elastic" "$work/elastic-only/elastic"
   echo "== Elastic-only catalog build vs eql.parse_query over the same EQL rules"
   bench --vs "python3 $repo/tools/eql_bench.py $corpus/elastic" \
     -- "$detcat" build --corpus "$work/elastic-only" --out "$work/elastic.db"

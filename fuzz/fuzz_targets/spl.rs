@@ -1,31 +1,32 @@
-//! Fuzz target: SPL parsing, macro expansion, lowering and whole detection files must never
-//! panic or hang, and every diagnostic span must lie inside its text.
+//! Fuzz target: SPL parsing, macro expansion, lookup resolution, lowering and whole detection
+//! files must never panic or hang, and every diagnostic span must lie inside its text.
 #![no_main]
 
+use std::sync::LazyLock;
+
 use detcat_model::SourceFile;
-use detcat_splunk::macros::{MacroDef, MacroTable};
+use detcat_splunk::Context;
+use detcat_splunk::lookups::LookupTables;
 use libfuzzer_sys::fuzz_target;
 
-fn table() -> MacroTable {
-    let mut t = MacroTable::default();
-    t.insert(MacroDef::new("sysmon", &[], "sourcetype=sysmon OR source=sysmon"));
-    t.insert(MacroDef::new("process_cmd", &[], "(Processes.process_name=cmd.exe OR Processes.original_file_name=Cmd.Exe)"));
-    t.insert(MacroDef::new("ctime", &["field"], "convert ctime($field$)"));
-    t.insert(MacroDef::new("pair", &["a", "b"], "`ctime($a$)` | where $a$=$b$"));
-    t.insert(MacroDef::new("loop", &[], "x | `loop`"));
-    t.insert(MacroDef::new("fan", &[], "`sysmon` `sysmon` `sysmon` `fan`"));
-    t
-}
+/// `detcat_splunk::fuzz_context`: macros with arguments, nested, self-recursive and fanning
+/// out, and one wildcard lookup table; built once per process.
+static CONTEXT: LazyLock<Context> = LazyLock::new(|| detcat_splunk::fuzz_context().0);
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(src) = std::str::from_utf8(data) else { return };
-    let in_bounds = |d: &detcat_model::Diagnostic, len: usize| d.span.is_none_or(|s| s.start <= s.end && s.end as usize <= len);
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    let in_bounds = |d: &detcat_model::Diagnostic, len: usize| {
+        d.span
+            .is_none_or(|s| s.start <= s.end && s.end as usize <= len)
+    };
 
     let parsed = detcat_splunk::spl::parse(src);
     assert!(parsed.diagnostics.iter().all(|d| in_bounds(d, src.len())));
-    let _ = detcat_splunk::lower::lower(&parsed.query, src);
+    let _ = detcat_splunk::lower::lower(&parsed.query, src, &LookupTables::default());
 
-    let outcome = detcat_splunk::parse_query(src, &table());
+    let outcome = detcat_splunk::parse_query(src, &CONTEXT);
     assert!(outcome.diagnostics.iter().all(|d| in_bounds(d, src.len())));
 
     let files = [

@@ -178,18 +178,103 @@ fn lines(vendor: detcat_model::Vendor) -> Vec<String> {
 
 use detcat_model::Vendor::{Elastic, Sigma, Splunk};
 
+/// Sigma and YAML constructs the demo corpus does not show (correlations, multi-document
+/// rules, the rarer modifiers, keywords, placeholders; anchors, tags, block and flow styles),
+/// written for this test.
+const SIGMA_SEEDS: &[&str] = &[
+    r#"title: Base
+id: 0b7c5d2e-1111-4a4a-9b9b-000000000001
+name: base_rule
+logsource:
+  category: process_creation
+  product: windows
+detection:
+  sel:
+    CommandLine|base64offset|contains: 'IEX'
+    Image|re|i: '\\(cmd|pwsh)\.exe$'
+    User|expand: '%Admins%'
+    ParentImage|fieldref: Image
+    Hashes|contains|all|cased:
+      - 'MD5='
+      - 'SHA256='
+    LogonId|exists: true
+    IntegrityLevel: null
+    ProcessId|lt: 4
+    CommandLine|wide|base64: 'ping'
+  keywords:
+    - 'mimikatz'
+    - '*sekurlsa*'
+  condition: sel or keywords | count() by Image > 2
+level: high
+---
+title: Many
+id: 0b7c5d2e-1111-4a4a-9b9b-000000000002
+correlation:
+  type: value_count
+  rules:
+    - base_rule
+  group-by:
+    - ComputerName
+  timespan: 15m
+  condition:
+    field: User
+    gte: 3
+"#,
+    r#"action: global
+title: Split
+logsource:
+  product: windows
+detection:
+  condition: selection
+---
+logsource:
+  category: process_creation
+detection:
+  selection:
+    DestinationIp|cidr:
+      - '10.0.0.0/8'
+      - 'fe80::/10'
+---
+logsource:
+  service: security
+detection:
+  selection:
+    EventID: [4688, 4624]
+"#,
+    r#"%YAML 1.2
+---
+base: &b {x: 1, y: [a, 'b', "c\u00e9"]}
+use: *b
+merge:
+  <<: *b
+  z: !!str 3
+block: |-
+  line one
+  line two
+folded: >+
+  a
+  b
+
+? complex key
+: ~
+...
+"#,
+];
+
 #[test]
 fn fuzz_smoke_yaml_and_sigma() {
     let limits = detcat_yaml::Limits {
         max_nodes: 100_000,
         ..Default::default()
     };
-    campaign("yaml", &texts(Sigma), |text| {
+    let mut rule_seeds = texts(Sigma);
+    rule_seeds.extend(SIGMA_SEEDS.iter().map(|s| (*s).to_owned()));
+    campaign("yaml", &rule_seeds, |text| {
         if let Ok(docs) = detcat_yaml::parse_documents(text, &limits) {
             assert!(docs.iter().all(|d| d.span.end as usize <= text.len()));
         }
     });
-    campaign("sigma_rule", &texts(Sigma), |text| {
+    campaign("sigma_rule", &rule_seeds, |text| {
         let file = SourceFile::new("sigma/rules/fuzz/rule.yml", text);
         let outcome = detcat_sigma::parse_file(&file);
         assert!(outcome.non_rule.is_some() || !outcome.rules.is_empty());
@@ -222,6 +307,15 @@ fn fuzz_smoke_splunk() {
             &detcat_splunk::lookups::LookupTables::default(),
         );
     });
+    // Macro expansion (arguments, nesting, recursion, fan-out) and lookup resolution, with
+    // the macros and the lookup table of the `spl` fuzz target.
+    let context = splunk_context();
+    let mut queries = lines(Splunk);
+    queries.extend(SPL_SEEDS.iter().map(|q| (*q).to_owned()));
+    campaign("spl_query", &queries, |src| {
+        let outcome = detcat_splunk::parse_query(src, &context);
+        assert!(in_bounds(&outcome.diagnostics, src.len()));
+    });
     campaign("splunk_file", &texts(Splunk), |text| {
         let out = detcat_splunk::parse_files(&[
             SourceFile::new("splunk/detections/endpoint/fuzz.yml", text),
@@ -232,6 +326,22 @@ fn fuzz_smoke_splunk() {
             assert!(in_bounds(&rule.diagnostics, text.len()));
         }
     });
+}
+
+/// Queries that use the macros and the lookup table of [`splunk_context`].
+const SPL_SEEDS: &[&str] = &[
+    "`sysmon` EventCode=7 | lookup fuzz_dlls dll AS ImageLoaded OUTPUT hit | search hit=true",
+    "| tstats count from datamodel=Endpoint.Processes where `process_cmd` by Processes.dest | `ctime(firstTime)`",
+    "`pair(firstTime, lastTime)` | `loop` | `fan` | `missing(x)`",
+    "index=x | lookup fuzz_dlls dll OUTPUTNEW note | where isnull(note) AND hit!=\"false\"",
+];
+
+/// The `spl` fuzz target's context (`detcat_splunk::fuzz_context`).
+fn splunk_context() -> detcat_splunk::Context {
+    let (context, diagnostics) = detcat_splunk::fuzz_context();
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(context.lookups.len(), 1);
+    context
 }
 
 #[test]

@@ -42,12 +42,16 @@ fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).ok_or_else(|| format!("unknown format `{s}` (auto, evtx, json, jsonl)"))
 }
 
-fn engine(args: &CatalogArgs) -> anyhow::Result<Engine> {
+/// The catalog's rules that `keep` keeps, compiled (rules left out are not compiled).
+fn engine(
+    args: &CatalogArgs,
+    keep: &dyn Fn(&detcat_eval::EvalRule) -> bool,
+) -> anyhow::Result<Engine> {
     let catalog = Catalog::open_default(args.catalog.as_deref()).context("opening the catalog")?;
     let rules = catalog.eval_rules(QueryOptions {
         include_deprecated: args.include_deprecated,
     })?;
-    Ok(Engine::new(rules))
+    Ok(Engine::new(rules.into_iter().filter(|r| keep(r)).collect()))
 }
 
 /// One rule that fired (or could not be decided) on one file.
@@ -83,17 +87,17 @@ struct FileMatch {
 }
 
 pub fn run_match(a: MatchArgs) -> anyhow::Result<ExitCode> {
-    let engine = engine(&a.args)?;
     let technique = a.technique.as_deref().map(str::to_uppercase);
-    let pick = |r: &detcat_eval::CompiledRule| {
-        a.vendor.is_none_or(|v| r.rule.vendor == v)
+    let keep = |r: &detcat_eval::EvalRule| {
+        a.vendor.is_none_or(|v| r.vendor == v)
             && technique.as_deref().is_none_or(|t| {
-                r.rule
-                    .techniques
+                r.techniques
                     .iter()
                     .any(|x| x == t || x.starts_with(&format!("{t}.")))
             })
     };
+    let engine = engine(&a.args, &keep)?;
+    let pick = |_: &detcat_eval::CompiledRule| true;
     let mut files = Vec::new();
     for path in &a.files {
         let outcome = if path.as_os_str() == "-" {
@@ -194,7 +198,7 @@ fn print_file(out: &mut impl Write, f: &FileMatch) -> anyhow::Result<()> {
 }
 
 pub fn run_regress(a: RegressArgs) -> anyhow::Result<ExitCode> {
-    let engine = engine(&a.args)?;
+    let engine = engine(&a.args, &|_| true)?;
     let (tests, diags) = regress::discover(&a.dir)?;
     let report = regress::run(&engine, &tests);
     let mut out = std::io::stdout().lock();

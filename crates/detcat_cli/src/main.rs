@@ -3,6 +3,7 @@
 //! The binary is thin: it checks arguments, opens or builds a [`detcat_catalog::Catalog`], and
 //! prints what the library returns — as text for people or `--json` for tools.
 
+mod allocator;
 mod analytics;
 mod build;
 mod coverage;
@@ -22,11 +23,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-// mimalloc: the build makes and frees millions of small strings (tokens, values, rows), and
-// glibc's malloc was a sixth of its CPU time.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -138,7 +134,10 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Build(args) => build::run(args),
+        Command::Build(args) => {
+            allocator::return_freed_memory_promptly();
+            build::run(args)
+        }
         Command::Serve(args) => serve::run(args),
         Command::Technique { id, args } => query::technique(&id, &args),
         Command::Rule { id, args } => query::rule(&id, &args),
@@ -156,7 +155,10 @@ fn main() -> ExitCode {
         Command::Coverage(args) => coverage::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Analytics(args) => analytics::run(&args),
-        Command::Sync(args) => sync::run(args),
+        Command::Sync(args) => {
+            allocator::return_freed_memory_promptly();
+            sync::run(args)
+        }
         Command::Match(args) => eval::run_match(args),
         Command::Regress(args) => eval::run_regress(args),
         Command::Review(args) => review::run_review(args),

@@ -26,6 +26,14 @@ impl FieldKey {
         }
     }
 
+    /// Does the field choose the event stream (`event.category`, `log.source`)?
+    pub(crate) fn is_selector(&self) -> bool {
+        self.canonical
+            .as_deref()
+            .and_then(|c| Taxonomy::get().field(c))
+            .is_some_and(|f| f.selector)
+    }
+
     pub(crate) fn get<'e>(&self, event: &'e Event) -> Option<&'e FieldValues> {
         event
             .raw(&self.raw)

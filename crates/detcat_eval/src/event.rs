@@ -74,6 +74,10 @@ pub struct Event {
     canonical: HashMap<String, FieldValues>,
     /// Raw names in document order (for display and keyword search).
     order: Vec<String>,
+    /// Lower-cased canonical values that are no copy of a raw value (selector values from
+    /// the provenance, derived basenames and arguments): with the raw values, every value a
+    /// rule can compare with (the prefilter's haystack).
+    added_lower: Vec<String>,
     pub provenance: Provenance,
 }
 
@@ -113,9 +117,10 @@ impl Event {
             };
             if let Some(vals) = self.raw.get(&field_key(name)) {
                 let slot = self.canonical.entry(field.id.clone()).or_default();
-                for v in &vals.values {
+                for (v, lower) in vals.values.iter().zip(&vals.lower) {
                     if !slot.values.contains(v) {
-                        slot.push(v.clone());
+                        slot.values.push(v.clone());
+                        slot.lower.push(lower.clone());
                     }
                 }
                 slot.null |= vals.null;
@@ -132,6 +137,9 @@ impl Event {
         let slot = self.canonical.entry(field.to_owned()).or_default();
         if !slot.values.contains(&value) {
             slot.push(value);
+            if let Some(lower) = slot.lower.last() {
+                self.added_lower.push(lower.clone());
+            }
         }
     }
 
@@ -157,6 +165,15 @@ impl Event {
         self.raw
             .values()
             .flat_map(|v| v.lower.iter().map(String::as_str))
+    }
+
+    /// Every lower-cased value of the event, raw and canonical, each once (the prefilter's
+    /// haystack).
+    pub(crate) fn lower_values(&self) -> impl Iterator<Item = &str> {
+        self.raw
+            .values()
+            .flat_map(|v| v.lower.iter().map(String::as_str))
+            .chain(self.added_lower.iter().map(String::as_str))
     }
 
     /// Every raw value as written.

@@ -46,7 +46,7 @@ pub struct CompiledRule {
     pub rule: EvalRule,
     pub(crate) node: Node,
     pub(crate) tables: Tables,
-    events: HashSet<String>,
+    pub(crate) events: HashSet<String>,
     pub(crate) stateful: Option<Stateful>,
 }
 

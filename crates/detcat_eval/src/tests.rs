@@ -385,3 +385,97 @@ fn regression_defender_field_names_with_spaces() {
     ]);
     assert_eq!(verdict(Vendor::Sigma, expr, json), Verdict::Fires);
 }
+
+/// The indexed run (event kinds, literal prefilter) must give what trying every rule on every
+/// event gives: rules that are undetermined, negated, case-sensitive with non-ASCII literals,
+/// null-matching, keyword searches and never-true rules included.
+#[test]
+fn indexed_run_agrees_with_every_rule_on_every_event() {
+    let opaque = Expr::Opaque(Opaque {
+        text: "| lookup x".into(),
+        reason: "lookup".into(),
+        fields: vec![],
+        span: None,
+    });
+    let kw = |v: &str, case_sensitive: bool| {
+        Expr::Keyword(Keyword {
+            op: Operator::Eq,
+            values: vec![Value::from(v)],
+            match_all: false,
+            case_sensitive,
+            modifiers: vec![],
+            span: None,
+        })
+    };
+    let cased = |mut pred: Predicate| {
+        pred.case_sensitive = true;
+        Expr::Pred(pred)
+    };
+    let mut all = p("CommandLine", Operator::Wildcard, &["*-nop*", "*-enc*"]);
+    all.match_all = true;
+    let mut null = p("Missing", Operator::Eq, &["xyz"]);
+    null.values.push(Value::Null);
+    let ps = || Expr::Pred(p("Image", Operator::Wildcard, &["*\\powershell.exe"]));
+    let exprs = vec![
+        ps(),
+        Expr::or(vec![
+            Expr::Pred(p("Image", Operator::Wildcard, &["*\\nothing.exe"])),
+            opaque.clone(),
+        ]),
+        Expr::and(vec![ps(), opaque]),
+        Expr::not(Expr::Pred(p("Image", Operator::Wildcard, &["*\\cmd.exe"]))),
+        cased(p("User", Operator::Eq, &["CORP\\alice"])),
+        cased(p("User", Operator::Eq, &["corp\\alice"])),
+        cased(p("CommandLine", Operator::Wildcard, &["*ſ*"])),
+        Expr::Pred(p("CommandLine", Operator::Wildcard, &["*ǅ*"])),
+        Expr::Pred(all),
+        Expr::Pred(null),
+        kw("SQBFAFgA", true),
+        kw("sqbfafga", false),
+        kw("sqbfafga", true),
+        Expr::Const { value: false },
+        Expr::or(vec![]),
+        Expr::Pred(p("event.category", Operator::Eq, &["process"])),
+        Expr::Pred(p("process.name", Operator::Eq, &["powershell.exe"])),
+        Expr::Pred(p("process.args", Operator::Eq, &["-enc"])),
+        Expr::Pred(p("DestinationPort", Operator::Gte, &["400"])),
+        Expr::Pred(p("CommandLine", Operator::RegexMatch, &["-en[c]"])),
+    ];
+    let mut rules = Vec::new();
+    for (i, expr) in exprs.into_iter().enumerate() {
+        for (j, events) in [vec![], vec!["sysmon:1"], vec!["sysmon:*"], vec!["sysmon:3"]]
+            .into_iter()
+            .enumerate()
+        {
+            let mut r = rule(Vendor::Sigma, expr.clone());
+            r.id = format!("{i}-{j}");
+            r.events = events.into_iter().map(str::to_owned).collect();
+            rules.push(r);
+        }
+    }
+    let engine = Engine::new(rules);
+    let upper = SYSMON_1.replace("powershell.exe -NoP", "POWERSHELL.EXE -NOP");
+    let unicode = SYSMON_1.replace("-enc", "-ſ-ǆ");
+    let flat =
+        r#"{"CommandLine":"x -nop -enc", "Image":"C:\\powershell.exe", "User":"CORP\\alice"}"#;
+    let text = [SYSMON_1, &upper, &unicode, flat].join("\n");
+    let events = read_bytes("test", text.into_bytes(), Format::Jsonl).events;
+    assert_eq!(events.len(), 4);
+    let reference: Vec<crate::RuleHits> = engine
+        .rules()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| crate::run_rule(i, r, &events))
+        .filter(|h| !h.fired.is_empty() || h.undetermined > 0 || h.not_evaluated.is_some())
+        .collect();
+    assert!(reference.len() > 20, "{reference:?}");
+    assert!(reference.iter().any(|h| h.undetermined > 0));
+    assert_eq!(engine.run(&events, &|_| true), reference);
+    let picked = engine.run(&events, &|r| r.rule.id.ends_with("-1"));
+    let expect: Vec<_> = reference
+        .iter()
+        .filter(|h| engine.rules()[h.rule].rule.id.ends_with("-1"))
+        .cloned()
+        .collect();
+    assert_eq!(picked, expect);
+}

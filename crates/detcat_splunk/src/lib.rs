@@ -37,6 +37,7 @@ mod detection;
 pub mod diagnostics;
 mod draft;
 mod files;
+mod fuzz_context;
 pub mod lookups;
 pub mod lower;
 pub mod macros;
@@ -50,5 +51,6 @@ pub use files::{
     Context, FileKind, Parser, load_context, load_context_with_diagnostics, load_macros,
     parse_files,
 };
+pub use fuzz_context::fuzz_context;
 pub use offsets::ValueOffsets;
 pub use rule::{QueryOutcome, UPSTREAM, parse_detection, parse_query};

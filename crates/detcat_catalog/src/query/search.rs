@@ -253,13 +253,13 @@ impl Filter {
     }
 
     /// The page of hits (`limit` rows from `offset`, both bound): vendor, id, title, path,
-    /// lifecycle, parse status, techniques (JSON), status, severity, rid.
+    /// lifecycle, parse status, techniques (sorted, joined by U+001F), status, severity, rid.
     fn page_sql(&mut self, limit: u64, offset: u64) -> String {
         let limit = self.bind_int(limit);
         let offset = self.bind_int(offset);
         format!(
             "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status,
-                    (SELECT json_group_array(technique_id) FROM (SELECT technique_id FROM rule_techniques rt WHERE rt.rid = r.rid ORDER BY technique_id)),
+                    (SELECT group_concat(technique_id, char(31) ORDER BY technique_id) FROM rule_techniques rt WHERE rt.rid = r.rid),
                     r.status, r.severity, r.rid
              FROM {} WHERE {} ORDER BY {} LIMIT {limit} OFFSET {offset}",
             self.from,
@@ -334,7 +334,7 @@ impl Catalog {
                 Ok((
                     SearchHit {
                         rule: rule_ref(r)?,
-                        techniques: super::json_vec(&r.get::<_, String>(6)?)?,
+                        techniques: technique_list(r.get(6)?),
                         status: r.get(7)?,
                         severity: r.get(8)?,
                         why: Vec::new(),
@@ -632,6 +632,15 @@ impl Catalog {
         out.truncate(MAX_SUGGESTIONS);
         Ok(out)
     }
+}
+
+/// The technique ids of a search hit, as the page query joins them: sorted, separated by
+/// U+001F (no technique id contains it), NULL for none. Not SQLite's JSON functions: the
+/// bundled SQLite is built without them (`.cargo/config.toml`, issue 19's binary size).
+fn technique_list(joined: Option<String>) -> Vec<String> {
+    joined
+        .map(|s| s.split('\u{1f}').map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
