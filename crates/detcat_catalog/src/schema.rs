@@ -312,3 +312,18 @@ CREATE TABLE technique_pages (
     page         TEXT NOT NULL         -- JSON of StoredPage
 );
 "#;
+
+/// The taxonomy's answers for every analytic of the loaded ATT&CK release (issue 19): the
+/// events of each log source (`WinEventLog:Sysmon` / `EventCode=1` → `sysmon:1`) and the
+/// canonical fields of each mutable element, as JSON arrays. Written by the side writer
+/// with `technique_pages`; a technique page matches its analytics with these rows instead
+/// of loading the taxonomy (`query/analytic_taxonomy.rs`).
+pub const ANALYTIC_TAXONOMY_DDL: &str = r#"
+CREATE TABLE analytic_taxonomy (
+    kind    TEXT NOT NULL,                 -- log_source | mutable_element
+    name    TEXT NOT NULL,                 -- log source name, or the element's name
+    channel TEXT NOT NULL,                 -- log source channel; '' for an element
+    vals    TEXT NOT NULL,                 -- JSON array: events, or canonical fields
+    PRIMARY KEY (kind, name, channel)
+) WITHOUT ROWID;
+"#;

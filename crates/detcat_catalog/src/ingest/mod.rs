@@ -208,6 +208,11 @@ fn stream_corpus<'c>(
         .map_err(|_| stopped())?;
     progress.stage(Stage::Attack);
     let attack = attack?;
+    side_send
+        .send(side::SideBatch::AnalyticTaxonomy(
+            technique_pages::analytic_taxonomy(&attack),
+        ))
+        .map_err(|_| stopped())?;
 
     let started = Instant::now();
     progress.stage(Stage::Map);

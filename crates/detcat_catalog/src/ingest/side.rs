@@ -71,6 +71,8 @@ pub enum SideBatch<'c> {
     /// A chunk's active rules with a technique, sent before its predicates: the technique
     /// pages counted here at the end (`technique_pages.rs`).
     PageRules(Vec<super::technique_pages::PageRule>),
+    /// The rows of `analytic_taxonomy`, stored with the technique pages.
+    AnalyticTaxonomy(Vec<super::technique_pages::TaxonomyRow>),
 }
 
 /// One predicate row, ready to bind.
@@ -212,6 +214,7 @@ pub fn run(
             SideBatch::PredicatesDone => break,
             SideBatch::Triples(mut rules) => triples.append(&mut rules),
             SideBatch::PageRules(rules) => pages.add_rules(rules),
+            SideBatch::AnalyticTaxonomy(rows) => pages.set_taxonomy(rows),
         }
     }
     drop(file);
@@ -226,6 +229,7 @@ pub fn run(
         match batch {
             SideBatch::Triples(mut rules) => triples.append(&mut rules),
             SideBatch::PageRules(rules) => pages.add_rules(rules),
+            SideBatch::AnalyticTaxonomy(rows) => pages.set_taxonomy(rows),
             _ => {}
         }
     }
@@ -260,8 +264,10 @@ fn open_scratch(db: &str) -> Result<Connection, CatalogError> {
     Ok(conn)
 }
 
-/// Reach per indicator `(field, operator, value)`: active rules, all rules.
-type Reach<'r> = HashMap<(&'r str, &'r str, &'r str), (i64, i64)>;
+/// Reach per indicator `(field, operator, value)`: active rules, all rules (a fast seeded
+/// hash: the technique pages look every page rule's indicators up in it too).
+pub(crate) type Reach<'r> =
+    HashMap<(&'r str, &'r str, &'r str), (i64, i64), foldhash::fast::RandomState>;
 
 /// The triples of every rule, with the corpus reach of each indicator counted here (each
 /// rule's triples are unique per rule); returns the reach.
@@ -269,7 +275,7 @@ fn write_triples<'r>(
     tx: &rusqlite::Transaction<'_>,
     rules: &'r [RuleTriples],
 ) -> Result<Reach<'r>, CatalogError> {
-    let mut reach: Reach = HashMap::new();
+    let mut reach: Reach = HashMap::default();
     for r in rules {
         for t in r.triples.iter().filter(|t| t.role == Role::Indicator) {
             let n = reach

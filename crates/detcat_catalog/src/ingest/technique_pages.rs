@@ -29,11 +29,11 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::analyze::{AnalyzedRule, EventKey};
-use super::side::{PredicateInsert, RuleTriples};
+use super::side::{PredicateInsert, Reach, RuleTriples};
 use crate::error::CatalogError;
 use crate::query::EventsAcc;
 use crate::query::technique::{PAGE_ROWS, SCOPE_ROWS};
-use crate::schema::TECHNIQUE_PAGES_DDL;
+use crate::schema::{ANALYTIC_TAXONOMY_DDL, TECHNIQUE_PAGES_DDL};
 use crate::views::{EventRow, FieldRow, ScopeRow, SensorCount};
 
 /// What `technique_pages.page` holds for one technique (JSON).
@@ -125,13 +125,62 @@ pub fn page_rules(rules: &[AnalyzedRule], first_rid: i64) -> Vec<PageRule> {
         .collect()
 }
 
+/// A row of `analytic_taxonomy`: kind, name, channel, answer (JSON).
+pub type TaxonomyRow = (&'static str, String, String, String);
+
+/// The taxonomy's answer for every log source and mutable element of the loaded ATT&CK
+/// release's analytics (`analytic_taxonomy`): a few hundred lookups, made once.
+pub fn analytic_taxonomy(attack: &super::link::Attack) -> Vec<TaxonomyRow> {
+    use crate::analytics::AnalyticTaxonomy;
+    let Some(kb) = attack.kb.as_ref() else {
+        return Vec::new();
+    };
+    let tax = detcat_taxonomy::Taxonomy::get();
+    let mut sources: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut elements: BTreeSet<&str> = BTreeSet::new();
+    for a in kb.analytics() {
+        sources.extend(
+            a.log_sources
+                .iter()
+                .map(|l| (l.name.as_str(), l.channel.as_str())),
+        );
+        elements.extend(a.mutable_elements.iter().map(|e| e.field.as_str()));
+    }
+    let json = |v: Vec<String>| serde_json::to_string(&v).unwrap_or_else(|_| "[]".to_owned());
+    let sources = sources.into_iter().map(|(name, channel)| {
+        let events = json(tax.log_source_events(name, channel));
+        (
+            crate::query::LOG_SOURCE,
+            name.to_owned(),
+            channel.to_owned(),
+            events,
+        )
+    });
+    let elements = elements.into_iter().map(|name| {
+        let fields = json(tax.element_fields(name));
+        (
+            crate::query::ELEMENT,
+            name.to_owned(),
+            String::new(),
+            fields,
+        )
+    });
+    sources.chain(elements).collect()
+}
+
 /// The side writer's share: the page rules (in rid order) with their predicates.
 #[derive(Default)]
 pub struct Collector {
     rules: Vec<PageRule>,
+    taxonomy: Vec<TaxonomyRow>,
 }
 
 impl Collector {
+    /// The rows of `analytic_taxonomy`, stored with the pages.
+    pub fn set_taxonomy(&mut self, rows: Vec<TaxonomyRow>) {
+        self.taxonomy = rows;
+    }
+
     /// A chunk's page rules; chunks come in rid order.
     pub fn add_rules(&mut self, mut rules: Vec<PageRule>) {
         self.rules.append(&mut rules);
@@ -169,7 +218,7 @@ impl Collector {
         &self,
         tx: &rusqlite::Transaction<'_>,
         triples: &[RuleTriples],
-        reach: &HashMap<(&str, &str, &str), (i64, i64)>,
+        reach: &Reach<'_>,
     ) -> Result<(), CatalogError> {
         let tables = Tables::new(&self.rules, triples, reach);
         let mut techniques: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -183,6 +232,14 @@ impl Collector {
             }
         }
         tx.execute_batch(TECHNIQUE_PAGES_DDL)?;
+        tx.execute_batch(ANALYTIC_TAXONOMY_DDL)?;
+        let mut stmt = tx.prepare(
+            "INSERT INTO analytic_taxonomy (kind, name, channel, vals) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (kind, name, channel, vals) in &self.taxonomy {
+            stmt.execute(params![kind, name, channel, vals])?;
+        }
+        drop(stmt);
         let mut stmt =
             tx.prepare("INSERT INTO technique_pages (technique_id, page) VALUES (?1, ?2)")?;
         let mut scratch = Scratch::new(&tables);
@@ -211,6 +268,8 @@ struct Tables<'a> {
     triples: Vec<TripleKey<'a>>,
     /// Per triple: its field's id, and its corpus reach (active rules; indicators only).
     triple_field: Vec<u32>,
+    /// Per triple: what ranking reads, in one small record (no string touched).
+    meta: Vec<TripleMeta>,
     reach: Vec<u64>,
     /// Canonical fields (of predicates and of triples).
     fields: Vec<&'a str>,
@@ -221,6 +280,19 @@ struct Tables<'a> {
     keys: Vec<String>,
     /// Per page rule (same order as the collector's).
     rules: Vec<RuleIds>,
+    /// Per page rule: its place in list order (vendor, then title, then rid), so a
+    /// technique sorts its rules by an integer.
+    list_rank: Vec<u32>,
+}
+
+/// What the guide ranks a triple by, apart from its text.
+#[derive(Clone, Copy)]
+struct TripleMeta {
+    role: Role,
+    /// An indicator with a value: a sample candidate of its field.
+    sample: bool,
+    field: u32,
+    reach: u64,
 }
 
 /// One page rule as ids into [`Tables`].
@@ -238,15 +310,22 @@ struct RuleIds {
 
 type ResolvedEvent = ((String, String), String, Option<(String, Vec<String>)>);
 
+/// A fast seeded hash for the build's own strings.
+type Fast = foldhash::fast::RandomState;
+
 /// Ids of strings, each stored once.
 struct Interner<K> {
-    ids: HashMap<K, u32>,
+    ids: HashMap<K, u32, Fast>,
 }
 
 impl<K: std::hash::Hash + Eq + Clone> Interner<K> {
     fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    fn with_capacity(n: usize) -> Self {
         Interner {
-            ids: HashMap::new(),
+            ids: HashMap::with_capacity_and_hasher(n, Fast::default()),
         }
     }
 
@@ -265,23 +344,30 @@ impl<K: std::hash::Hash + Eq + Clone> Interner<K> {
 }
 
 impl<'a> Tables<'a> {
-    fn new(
-        rules: &'a [PageRule],
-        triples: &'a [RuleTriples],
-        reach: &HashMap<(&str, &str, &str), (i64, i64)>,
-    ) -> Tables<'a> {
+    fn new(rules: &'a [PageRule], triples: &'a [RuleTriples], reach: &Reach<'_>) -> Tables<'a> {
         let taxonomy = detcat_taxonomy::Taxonomy::get();
         let mut t = Tables {
             triples: Vec::new(),
             triple_field: Vec::new(),
+            meta: Vec::new(),
             reach: Vec::new(),
             fields: Vec::new(),
             names: Vec::new(),
             operators: Vec::new(),
             keys: Vec::new(),
             rules: Vec::with_capacity(rules.len()),
+            list_rank: vec![0; rules.len()],
         };
-        let mut triple_ids: Interner<TripleKey<'a>> = Interner::new();
+        // Rules are in rid order: a stable sort leaves equal (vendor, title) in rid order.
+        let mut order: Vec<usize> = (0..rules.len()).collect();
+        order.sort_by(|&a, &b| list_key(rules.get(a)).cmp(&list_key(rules.get(b))));
+        for (rank, &i) in order.iter().enumerate() {
+            if let Some(r) = t.list_rank.get_mut(i) {
+                *r = rank as u32;
+            }
+        }
+        let rows: usize = triples.iter().map(|r| r.triples.len()).sum();
+        let mut triple_ids: Interner<TripleKey<'a>> = Interner::with_capacity(rows);
         let mut field_ids: Interner<&'a str> = Interner::new();
         let mut name_ids: Interner<(&'a str, &'a str)> = Interner::new();
         let mut operator_ids: Interner<&'a str> = Interner::new();
@@ -308,12 +394,20 @@ impl<'a> Tables<'a> {
                 );
                 let id = triple_ids.id(key, |k| {
                     t.triples.push(k);
-                    t.reach.push(if k.0 == Role::Indicator {
+                    let reach = if k.0 == Role::Indicator {
                         reach.get(&(k.1, k.2, k.3)).map_or(0, |n| n.0.max(0) as u64)
                     } else {
                         0
+                    };
+                    t.reach.push(reach);
+                    let field = field_ids.id(k.1, |f| t.fields.push(f));
+                    t.triple_field.push(field);
+                    t.meta.push(TripleMeta {
+                        role: k.0,
+                        sample: k.0 == Role::Indicator && !k.3.is_empty(),
+                        field,
+                        reach,
                     });
-                    t.triple_field.push(field_ids.id(k.1, |f| t.fields.push(f)));
                 });
                 ids.triples.push(id);
             }
@@ -401,7 +495,7 @@ impl Scratch {
     fn page(&mut self, rules: &[PageRule], tables: &Tables<'_>, members: &[usize]) -> StoredPage {
         // List order: vendor, then title (stable: rid among equals).
         let mut order: Vec<usize> = members.to_vec();
-        order.sort_by(|&a, &b| list_key(rules.get(a)).cmp(&list_key(rules.get(b))));
+        order.sort_unstable_by_key(|&i| tables.list_rank.get(i).copied().unwrap_or(u32::MAX));
         // Position in the list of each member, by member index.
         let mut position = vec![0u32; members.len()];
         for (pos, rule) in order.iter().enumerate() {
@@ -575,6 +669,66 @@ fn local_id(
     *s
 }
 
+/// A triple of one technique as the guide ranks it.
+struct Ranked {
+    rules: u32,
+    reach: u64,
+    /// Its index in the technique's triples.
+    at: u32,
+}
+
+/// Most sample candidates kept per field before the fold of adjacent equal values (five
+/// are shown; the query sorts them all, which on a busy technique's command lines was
+/// thousands of string comparisons per field).
+const SAMPLE_CANDIDATES: usize = 16;
+
+/// Adds the value of an indicator used by `rules` rules to `s`, kept sorted most rules
+/// first, then by value, and cut to the first [`SAMPLE_CANDIDATES`]: the head of the
+/// query's sorted list. The value is read only when the count leaves it in contention.
+/// Returns false when a candidate was left out (then the head may be too short once
+/// folded, and the caller sorts every candidate).
+fn push_sample<'v>(
+    s: &mut Vec<(u32, &'v str)>,
+    rules: u32,
+    value: impl FnOnce() -> &'v str,
+) -> bool {
+    if s.len() >= SAMPLE_CANDIDATES && s.last().is_some_and(|l| l.0 > rules) {
+        return false;
+    }
+    let v = value();
+    // Entry against the candidate in the list's order (most rules first, then value).
+    let order = |e: &(u32, &str)| rules.cmp(&e.0).then_with(|| e.1.cmp(v));
+    // First position whose entry sorts after (rules, v): after any equal entries.
+    let at = s.partition_point(|e| order(e) != std::cmp::Ordering::Greater);
+    if at >= SAMPLE_CANDIDATES {
+        return false;
+    }
+    s.insert(at, (rules, v));
+    let whole = s.len() <= SAMPLE_CANDIDATES;
+    s.truncate(SAMPLE_CANDIDATES);
+    whole
+}
+
+/// Every sample candidate of field `field` (table id) among `local`, sorted as the query
+/// sorts them: most rules first, then by value.
+fn all_samples<'t>(tables: &Tables<'t>, local: &[LocalTriple], field: u32) -> Vec<(u32, &'t str)> {
+    let mut s: Vec<(u32, &str)> = local
+        .iter()
+        .filter(|l| {
+            tables
+                .meta
+                .get(l.id as usize)
+                .is_some_and(|m| m.sample && m.field == field)
+        })
+        .map(|l| {
+            let value = tables.triples.get(l.id as usize).map_or("", |k| k.3);
+            (l.rules, value)
+        })
+        .collect();
+    s.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    s
+}
+
 /// Cuts `rows` to its first `n` in `cmp` order, sorted (a total order: ties cannot reorder).
 fn top_sorted<T>(rows: &mut Vec<T>, n: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
     if rows.len() > n {
@@ -608,30 +762,39 @@ fn guide(
             .then_with(|| field_name(a.id).cmp(field_name(b.id)))
     });
     // Samples: a field's most used indicator values.
-    let row_of: HashMap<u32, usize> = fields.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
-    let mut samples: Vec<Vec<(u32, &str)>> = (0..fields.len()).map(|_| Vec::new()).collect();
+    let mut row_of = vec![NONE; tables.fields.len()];
+    for (i, f) in fields.iter().enumerate() {
+        if let Some(r) = row_of.get_mut(f.id as usize) {
+            *r = i as u32;
+        }
+    }
+    // Per listed field: the head of its candidates, and whether every one is in it.
+    let mut samples: Vec<(Vec<(u32, &str)>, bool)> =
+        (0..fields.len()).map(|_| (Vec::new(), true)).collect();
     for l in local {
-        let (role, _, _, value) = key(l);
-        if role != Role::Indicator || value.is_empty() {
+        let Some(meta) = tables.meta.get(l.id as usize) else {
+            continue;
+        };
+        if !meta.sample {
             continue;
         }
-        let field = tables
-            .triple_field
-            .get(l.id as usize)
-            .copied()
-            .unwrap_or(NONE);
-        if let Some(s) = row_of.get(&field).and_then(|&r| samples.get_mut(r)) {
-            s.push((l.rules, value));
+        let row = row_of.get(meta.field as usize).copied().unwrap_or(NONE);
+        if let Some((s, whole)) = samples.get_mut(row as usize)
+            && !push_sample(s, l.rules, || key(l).3)
+        {
+            *whole = false;
         }
     }
     let fields = fields
         .into_iter()
         .zip(samples)
-        .map(|(f, mut s)| {
-            let by_use =
-                |a: &(u32, &str), b: &(u32, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
-            s.sort_by(by_use);
+        .map(|(f, (mut s, whole))| {
+            // Kept in order by `push_sample`; adjacent equal values fold as the query's do.
             s.dedup_by(|a, b| a.1 == b.1);
+            if s.len() < 5 && !whole {
+                s = all_samples(tables, local, f.id);
+                s.dedup_by(|a, b| a.1 == b.1);
+            }
             let names: BTreeSet<&str> = f
                 .names
                 .iter()
@@ -654,16 +817,44 @@ fn guide(
         })
         .collect();
 
+    // (rules, reach, local index) of each triple, split by role: ranked on these integers,
+    // the text read only to settle ties.
     let (mut scope, mut indicators, mut exclusions) = (Vec::new(), Vec::new(), Vec::new());
     for (i, l) in local.iter().enumerate() {
-        match key(l).0 {
-            Role::Selector => scope.push(i),
-            Role::Indicator => indicators.push(i),
-            _ => exclusions.push(i),
+        let Some(meta) = tables.meta.get(l.id as usize) else {
+            continue;
+        };
+        let ranked = Ranked {
+            rules: l.rules,
+            reach: meta.reach,
+            at: i as u32,
+        };
+        match meta.role {
+            Role::Selector => scope.push(ranked),
+            Role::Indicator => indicators.push(ranked),
+            _ => exclusions.push(ranked),
         }
     }
     let (indicators_distinct, exclusions_distinct) =
         (indicators.len() as u64, exclusions.len() as u64);
+    // Field, value, operator.
+    let text = |r: &Ranked| local.get(r.at as usize).map(key).map(|k| (k.1, k.3, k.2));
+    // Most rules first (indicators: then the least corpus reach), then field, value, operator.
+    top_sorted(&mut indicators, PAGE_ROWS, |a, b| {
+        b.rules
+            .cmp(&a.rules)
+            .then(a.reach.cmp(&b.reach))
+            .then_with(|| text(a).cmp(&text(b)))
+    });
+    let by_rules =
+        |a: &Ranked, b: &Ranked| b.rules.cmp(&a.rules).then_with(|| text(a).cmp(&text(b)));
+    top_sorted(&mut exclusions, PAGE_ROWS, by_rules);
+    top_sorted(&mut scope, SCOPE_ROWS, by_rules);
+    let (indicators, exclusions, scope): (Vec<usize>, Vec<usize>, Vec<usize>) = (
+        indicators.iter().map(|r| r.at as usize).collect(),
+        exclusions.iter().map(|r| r.at as usize).collect(),
+        scope.iter().map(|r| r.at as usize).collect(),
+    );
     let rules_of = |i: usize| local.get(i).map_or(0, |l| l.rules);
     let reach_of = |i: usize| {
         local
@@ -672,22 +863,6 @@ fn guide(
             .copied()
             .unwrap_or(0)
     };
-    // Field, value, operator.
-    let text = |i: usize| local.get(i).map(key).map(|k| (k.1, k.3, k.2));
-    // Most rules first (indicators: then the least corpus reach), then field, value, operator.
-    top_sorted(&mut indicators, PAGE_ROWS, |&a, &b| {
-        rules_of(b)
-            .cmp(&rules_of(a))
-            .then(reach_of(a).cmp(&reach_of(b)))
-            .then_with(|| text(a).cmp(&text(b)))
-    });
-    let by_rules = |&a: &usize, &b: &usize| {
-        rules_of(b)
-            .cmp(&rules_of(a))
-            .then_with(|| text(a).cmp(&text(b)))
-    };
-    top_sorted(&mut exclusions, PAGE_ROWS, by_rules);
-    top_sorted(&mut scope, SCOPE_ROWS, by_rules);
 
     let row = |&i: &usize| {
         let (_, field, operator, value) = local.get(i).map_or((Role::Other, "", "", ""), key);
@@ -752,5 +927,65 @@ fn guide(
         indicators: indicator_rows,
         exclusions_distinct,
         exclusions: exclusion_rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query's samples of one field: every candidate sorted, adjacent equal values
+    /// folded, the first five.
+    fn query_samples(mut all: Vec<(u32, &str)>) -> Vec<&str> {
+        all.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        all.dedup_by(|a, b| a.1 == b.1);
+        all.into_iter().take(5).map(|(_, v)| v).collect()
+    }
+
+    #[test]
+    fn bounded_samples_are_the_head_of_the_sorted_candidates() {
+        // Many ties on the count, values repeated (one value under several operators).
+        let values = ["a", "b", "c", "d", "e", "f", "g", "h"];
+        let mut all = Vec::new();
+        for i in 0..200u32 {
+            let v = values.get((i * 7 % 8) as usize).copied().unwrap_or("a");
+            all.push(((i * 13) % 5, v));
+        }
+        let mut head = Vec::new();
+        let mut whole = true;
+        for &(rules, v) in &all {
+            whole &= push_sample(&mut head, rules, || v);
+        }
+        assert!(!whole, "200 candidates cannot all fit");
+        let mut sorted = all.clone();
+        sorted.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        sorted.truncate(SAMPLE_CANDIDATES);
+        assert_eq!(head, sorted);
+        // Eight values under five counts: the head folds to fewer than five values, which
+        // is when `guide` sorts every candidate instead.
+        let mut folded = head.clone();
+        folded.dedup_by(|a, b| a.1 == b.1);
+        assert!(folded.len() < 5);
+        // With distinct values, the head is enough.
+        let distinct: Vec<(u32, String)> = (0..200u32)
+            .map(|i| ((i * 13) % 5, format!("v{i}")))
+            .collect();
+        let mut head = Vec::new();
+        for (rules, v) in &distinct {
+            push_sample(&mut head, *rules, || v.as_str());
+        }
+        head.dedup_by(|a, b| a.1 == b.1);
+        let ours: Vec<&str> = head.into_iter().take(5).map(|(_, v)| v).collect();
+        let all: Vec<(u32, &str)> = distinct.iter().map(|(r, v)| (*r, v.as_str())).collect();
+        assert_eq!(ours, query_samples(all));
+    }
+
+    #[test]
+    fn few_candidates_are_all_kept() {
+        let mut head = Vec::new();
+        for (rules, v) in [(1, "x"), (3, "y"), (1, "a"), (3, "b")] {
+            assert!(push_sample(&mut head, rules, || v));
+        }
+        assert_eq!(head, vec![(3, "b"), (3, "y"), (1, "a"), (1, "x")]);
     }
 }

@@ -1,5 +1,6 @@
 //! Reading a catalog: open (read-only, schema checked) and the page queries.
 
+mod analytic_taxonomy;
 mod coverage;
 mod events_covered;
 mod field_summary;
@@ -20,6 +21,7 @@ mod values;
 pub use navigator::TechniqueVendorCount;
 pub use threat::TopFilter;
 
+pub(crate) use analytic_taxonomy::{ELEMENT, LOG_SOURCE};
 pub(crate) use events_covered::EventsAcc;
 
 pub use search::{MAX_OFFSET as MAX_SEARCH_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_TERMS};
