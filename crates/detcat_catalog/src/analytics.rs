@@ -104,11 +104,11 @@ pub struct AnalyticsOverview {
     pub unimplemented: Vec<UnimplementedAnalytic>,
 }
 
-struct RuleEvents {
-    rid: i64,
-    rule: AnalyticRule,
+pub(crate) struct RuleEvents {
+    pub rid: i64,
+    pub rule: AnalyticRule,
     /// Own events plus the natives of its sensor events.
-    keys: Vec<String>,
+    pub keys: Vec<String>,
 }
 
 fn provider(key: &str) -> &str {
@@ -126,16 +126,35 @@ fn matches(rule: &[String], row: &[String]) -> bool {
     })
 }
 
+/// What the analytics ask the taxonomy: the events of an ATT&CK log source and the
+/// canonical fields of a mutable element. The build stores every answer its ATT&CK release
+/// needs (`analytic_taxonomy`), so a technique page reads them instead of loading the
+/// taxonomy (whose data files take longer to parse than the rest of the page).
+pub(crate) trait AnalyticTaxonomy {
+    fn log_source_events(&self, name: &str, channel: &str) -> Vec<String>;
+    fn element_fields(&self, element: &str) -> Vec<String>;
+}
+
+impl AnalyticTaxonomy for detcat_taxonomy::Taxonomy {
+    fn log_source_events(&self, name: &str, channel: &str) -> Vec<String> {
+        self.attack_log_source_events(name, channel)
+    }
+
+    fn element_fields(&self, element: &str) -> Vec<String> {
+        self.attack_mutable_element_fields(element).to_vec()
+    }
+}
+
 /// Rule (rid) → the canonical fields it filters on.
-type RuleFields = HashMap<i64, HashSet<String>>;
+pub(crate) type RuleFields = HashMap<i64, HashSet<String>>;
 
 /// The analytic's mutable elements against the fields of its implementing rules.
 fn mutable_matches(
+    tax: &dyn AnalyticTaxonomy,
     analytic: &Value,
     implementing: &[&RuleEvents],
     fields: &RuleFields,
 ) -> Vec<MutableMatch> {
-    let tax = detcat_taxonomy::Taxonomy::get();
     let elements = analytic
         .get("mutable_elements")
         .and_then(Value::as_array)
@@ -145,7 +164,7 @@ fn mutable_matches(
         .iter()
         .map(|e| {
             let element = str_of(e, "field");
-            let wanted = tax.attack_mutable_element_fields(&element).to_vec();
+            let wanted = tax.element_fields(&element);
             let mut rules: Vec<AnalyticRule> = implementing
                 .iter()
                 .filter(|r| {
@@ -269,12 +288,22 @@ impl Catalog {
         Ok(out)
     }
 
-    fn analytics_of(
+    pub(crate) fn analytics_of(
         data: &Value,
         rules: &[RuleEvents],
         fields: &RuleFields,
     ) -> Vec<AnalyticCoverage> {
-        let tax = detcat_taxonomy::Taxonomy::get();
+        Self::analytics_with(detcat_taxonomy::Taxonomy::get(), data, rules, fields)
+    }
+
+    /// [`Catalog::analytics_of`] with the taxonomy's answers from `tax` (the technique page
+    /// reads them from the catalog, so it does not load the taxonomy).
+    pub(crate) fn analytics_with(
+        tax: &dyn AnalyticTaxonomy,
+        data: &Value,
+        rules: &[RuleEvents],
+        fields: &RuleFields,
+    ) -> Vec<AnalyticCoverage> {
         let strategies = data
             .pointer("/detection/strategies")
             .and_then(Value::as_array)
@@ -316,7 +345,7 @@ impl Catalog {
                             .is_some_and(|l| l.contains(&r.rule))
                     })
                     .collect();
-                let mutable_matches = mutable_matches(a, &implementing, fields);
+                let mutable_matches = mutable_matches(tax, a, &implementing, fields);
                 out.push(AnalyticCoverage {
                     id: str_of(a, "id"),
                     name: str_of(a, "name"),
@@ -434,12 +463,12 @@ impl Catalog {
 /// An analytic's log source with the events it means and the rules that read one of them
 /// (vendor order, then title and id).
 fn log_source_coverage(
-    tax: &detcat_taxonomy::Taxonomy,
+    tax: &dyn AnalyticTaxonomy,
     ls: &Value,
     rules: &[RuleEvents],
 ) -> LogSourceCoverage {
     let (name, channel) = (str_of(ls, "name"), str_of(ls, "channel"));
-    let events = tax.attack_log_source_events(&name, &channel);
+    let events = tax.log_source_events(&name, &channel);
     let mut implementing: Vec<AnalyticRule> = rules
         .iter()
         .filter(|r| matches(&r.keys, &events))

@@ -298,3 +298,32 @@ CREATE TABLE field_summary (
     PRIMARY KEY (field, deprecated)
 ) WITHOUT ROWID;
 "#;
+
+/// The rule-derived part of each technique's page over its active rules, counted at build
+/// time (`ingest/technique_pages.rs`: by the side writer into its late database, copied in
+/// with the triples; issue 19): one row per technique with active rules, the JSON of
+/// `ingest::technique_pages::StoredPage` (rules by rid, events covered, the authoring guide
+/// with corpus reach and its rows' rules as positions in the list, the analytics' inputs).
+/// The page of a technique without a row has no active rules; `--include-deprecated` counts
+/// with SQL. A catalog without the table (built before it) is read with SQL as well.
+pub const TECHNIQUE_PAGES_DDL: &str = r#"
+CREATE TABLE technique_pages (
+    technique_id TEXT PRIMARY KEY,
+    page         TEXT NOT NULL         -- JSON of StoredPage
+);
+"#;
+
+/// The taxonomy's answers for every analytic of the loaded ATT&CK release (issue 19): the
+/// events of each log source (`WinEventLog:Sysmon` / `EventCode=1` → `sysmon:1`) and the
+/// canonical fields of each mutable element, as JSON arrays. Written by the side writer
+/// with `technique_pages`; a technique page matches its analytics with these rows instead
+/// of loading the taxonomy (`query/analytic_taxonomy.rs`).
+pub const ANALYTIC_TAXONOMY_DDL: &str = r#"
+CREATE TABLE analytic_taxonomy (
+    kind    TEXT NOT NULL,                 -- log_source | mutable_element
+    name    TEXT NOT NULL,                 -- log source name, or the element's name
+    channel TEXT NOT NULL,                 -- log source channel; '' for an element
+    vals    TEXT NOT NULL,                 -- JSON array: events, or canonical fields
+    PRIMARY KEY (kind, name, channel)
+) WITHOUT ROWID;
+"#;

@@ -9,6 +9,7 @@ mod report;
 mod side;
 mod stage;
 mod technique_coverage;
+pub(crate) mod technique_pages;
 mod temp;
 pub mod threat;
 mod write;
@@ -207,6 +208,11 @@ fn stream_corpus<'c>(
         .map_err(|_| stopped())?;
     progress.stage(Stage::Attack);
     let attack = attack?;
+    side_send
+        .send(side::SideBatch::AnalyticTaxonomy(
+            technique_pages::analytic_taxonomy(&attack),
+        ))
+        .map_err(|_| stopped())?;
 
     let started = Instant::now();
     progress.stage(Stage::Map);
@@ -221,6 +227,11 @@ fn stream_corpus<'c>(
     while !rules.is_empty() {
         let rest = rules.split_off(rules.len().min(CHUNK));
         let mut chunk = analyze::analyze_all(std::mem::replace(&mut rules, rest), &attack);
+        side_send
+            .send(side::SideBatch::PageRules(technique_pages::page_rules(
+                &chunk, first_rid,
+            )))
+            .map_err(|_| stopped())?;
         let predicates = side::predicate_rows(&mut chunk, first_rid);
         rayon::join(
             || coverage.add(&chunk, Some(&attack)),

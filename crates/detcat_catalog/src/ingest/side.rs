@@ -68,6 +68,11 @@ pub enum SideBatch<'c> {
     /// A chunk of rules' triples, kept until the channel closes: an indicator row carries its
     /// corpus reach, which needs all rules.
     Triples(Vec<RuleTriples>),
+    /// A chunk's active rules with a technique, sent before its predicates: the technique
+    /// pages counted here at the end (`technique_pages.rs`).
+    PageRules(Vec<super::technique_pages::PageRule>),
+    /// The rows of `analytic_taxonomy`, stored with the technique pages.
+    AnalyticTaxonomy(Vec<super::technique_pages::TaxonomyRow>),
 }
 
 /// One predicate row, ready to bind.
@@ -166,6 +171,7 @@ pub fn run(
     };
     let mut early_conn = open_scratch(early)?;
     let mut triples: Vec<RuleTriples> = Vec::new();
+    let mut pages = super::technique_pages::Collector::default();
     let tx = early_conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
     let mut file = tx.prepare(
@@ -202,10 +208,13 @@ pub fn run(
                         p.modifiers,
                     ])?;
                 }
+                pages.add_predicates(rows);
                 lap("predicates", &mut last);
             }
             SideBatch::PredicatesDone => break,
             SideBatch::Triples(mut rules) => triples.append(&mut rules),
+            SideBatch::PageRules(rules) => pages.add_rules(rules),
+            SideBatch::AnalyticTaxonomy(rows) => pages.set_taxonomy(rows),
         }
     }
     drop(file);
@@ -217,18 +226,25 @@ pub fn run(
     // The main writer may not be waiting (it failed): then nobody copies, and that is fine.
     let _ = early_ready.try_send(());
     for batch in batches {
-        if let SideBatch::Triples(mut rules) = batch {
-            triples.append(&mut rules);
+        match batch {
+            SideBatch::Triples(mut rules) => triples.append(&mut rules),
+            SideBatch::PageRules(rules) => pages.add_rules(rules),
+            SideBatch::AnalyticTaxonomy(rows) => pages.set_taxonomy(rows),
+            _ => {}
         }
     }
     last = Instant::now();
     let mut late_conn = open_scratch(late)?;
     let tx = late_conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
-    write_triples(&tx, &triples)?;
+    let reach = write_triples(&tx, &triples)?;
+    lap("triples", &mut last);
+    pages.write(&tx, &triples, &reach)?;
+    drop(reach);
+    std::thread::spawn(move || drop(pages));
+    lap("technique pages", &mut last);
     // Freeing ~100k small strings takes a while; nobody waits for it.
     std::thread::spawn(move || drop(triples));
-    lap("triples", &mut last);
     tx.execute_batch(TRIPLE_INDEXES)?;
     lap("indexes", &mut last);
     tx.commit()?;
@@ -250,13 +266,18 @@ fn open_scratch(db: &str) -> Result<Connection, CatalogError> {
     Ok(conn)
 }
 
+/// Reach per indicator `(field, operator, value)`: active rules, all rules (a fast seeded
+/// hash: the technique pages look every page rule's indicators up in it too).
+pub(crate) type Reach<'r> =
+    HashMap<(&'r str, &'r str, &'r str), (i64, i64), foldhash::fast::RandomState>;
+
 /// The triples of every rule, with the corpus reach of each indicator counted here (each
-/// rule's triples are unique per rule).
-fn write_triples(
+/// rule's triples are unique per rule); returns the reach.
+fn write_triples<'r>(
     tx: &rusqlite::Transaction<'_>,
-    rules: &[RuleTriples],
-) -> Result<(), CatalogError> {
-    let mut reach: HashMap<(&str, &str, &str), (i64, i64)> = HashMap::new();
+    rules: &'r [RuleTriples],
+) -> Result<Reach<'r>, CatalogError> {
+    let mut reach: Reach = HashMap::default();
     for r in rules {
         for t in r.triples.iter().filter(|t| t.role == Role::Indicator) {
             let n = reach
@@ -291,7 +312,8 @@ fn write_triples(
             ])?;
         }
     }
-    Ok(())
+    drop(stmt);
+    Ok(reach)
 }
 
 /// Takes the triples out of `rules` (rids in order from `first_rid`) for

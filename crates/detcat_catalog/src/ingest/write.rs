@@ -20,7 +20,10 @@ use super::technique_coverage::Coverage;
 use super::threat::Threat;
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
-use crate::schema::{DDL, INDEXES, PREDICATE_INDEXES, SCHEMA_VERSION, SIDE_DDL, TRIPLE_INDEXES};
+use crate::schema::{
+    ANALYTIC_TAXONOMY_DDL, DDL, INDEXES, PREDICATE_INDEXES, SCHEMA_VERSION, SIDE_DDL,
+    TECHNIQUE_PAGES_DDL, TRIPLE_INDEXES,
+};
 
 /// Most diagnostics stored per file: one hostile 427-byte file used to yield 136,742 rows.
 /// The rest are counted in one `catalog::diagnostics-truncated` marker.
@@ -125,6 +128,8 @@ fn create_schema(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
     tx.execute_batch(SIDE_DDL)?;
     tx.execute_batch(PREDICATE_INDEXES)?;
     tx.execute_batch(TRIPLE_INDEXES)?;
+    tx.execute_batch(TECHNIQUE_PAGES_DDL)?;
+    tx.execute_batch(ANALYTIC_TAXONOMY_DDL)?;
     tx.execute_batch(DDL)?;
     // FTS5 keeps pending rows in an in-memory hash and writes a segment each time it passes
     // `hashsize` (1 MB by default), then merges the segments: ~10 segments and their merges
@@ -290,7 +295,11 @@ fn copy_side(
     let late = side.late;
     let (connections, side_busy) = side.join()?;
     busy.idle();
-    copy_tables(conn, late, &[COPY_TRIPLES])?;
+    copy_tables(
+        conn,
+        late,
+        &[COPY_TRIPLES, COPY_PAGES, COPY_ANALYTIC_TAXONOMY],
+    )?;
     conn.execute_batch("PRAGMA optimize;")?;
     drop(connections);
     busy.lap("side copy");
@@ -301,6 +310,11 @@ fn copy_side(
 const COPY_FILES: &str = "INSERT INTO main.files SELECT * FROM side.files;";
 const COPY_PREDICATES: &str = "INSERT INTO main.predicates SELECT * FROM side.predicates;";
 const COPY_TRIPLES: &str = "INSERT INTO main.triples SELECT * FROM side.triples;";
+/// `technique_pages`, counted by the side writer (`technique_pages.rs`).
+const COPY_PAGES: &str = "INSERT INTO main.technique_pages SELECT * FROM side.technique_pages;";
+/// `analytic_taxonomy`, written beside the technique pages.
+const COPY_ANALYTIC_TAXONOMY: &str =
+    "INSERT INTO main.analytic_taxonomy SELECT * FROM side.analytic_taxonomy;";
 
 /// Runs `copies` (of the `COPY_…` statements) from the database `db` into the catalog.
 fn copy_tables(conn: &mut Connection, db: &str, copies: &[&str]) -> Result<(), CatalogError> {

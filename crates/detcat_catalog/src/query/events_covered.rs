@@ -12,7 +12,7 @@ use super::Catalog;
 use crate::error::CatalogError;
 use crate::views::{EventRow, SensorCount};
 
-type Key = (String, String);
+pub(crate) type Key = (String, String);
 
 #[derive(Default)]
 struct RuleEvents {
@@ -60,27 +60,55 @@ impl Catalog {
         key: impl rusqlite::Params,
     ) -> Result<(Vec<EventRow>, Vec<SensorCount>), CatalogError> {
         let sql = super::rule_set::TECHNIQUE_EVENTS;
-        let mut rules: BTreeMap<i64, RuleEvents> = BTreeMap::new();
-        let mut titles: HashMap<Key, String> = HashMap::new();
+        let mut acc = EventsAcc::default();
         let mut stmt = self.conn.prepare_cached(sql)?;
         let mut rows = stmt.query(key)?;
         while let Some(r) = rows.next()? {
-            let rid: i64 = r.get(0)?;
-            let key: Key = (r.get(1)?, r.get(2)?);
-            let entry = rules.entry(rid).or_default();
-            match r.get::<_, Option<String>>(4)? {
-                Some(name) => {
-                    let native: Vec<String> = serde_json::from_str(&r.get::<_, String>(5)?)?;
-                    entry
-                        .sensors
-                        .push((name, format!("{}:{}", key.0, key.1), native));
-                }
-                None => {
-                    titles.insert(key.clone(), r.get(3)?);
-                    entry.natives.push(key);
-                }
+            let sensor = match r.get::<_, Option<String>>(4)? {
+                Some(name) => Some((name, serde_json::from_str(&r.get::<_, String>(5)?)?)),
+                None => None,
+            };
+            acc.add(r.get(0)?, (r.get(1)?, r.get(2)?), r.get(3)?, sensor);
+        }
+        Ok(acc.finish())
+    }
+}
+
+/// "Events covered" of a rule set, from its rule × event rows: the page's query feeds it
+/// rows from SQL, the build (`ingest::technique_pages`) from memory.
+#[derive(Default)]
+pub(crate) struct EventsAcc {
+    rules: BTreeMap<i64, RuleEvents>,
+    titles: HashMap<Key, String>,
+}
+
+impl EventsAcc {
+    /// Rule `rid` reads event `key` (`title`: the event's title; `sensor`: its sensor's name
+    /// and the native events it corresponds to, for a sensor event).
+    pub(crate) fn add(
+        &mut self,
+        rid: i64,
+        key: Key,
+        title: String,
+        sensor: Option<(String, Vec<String>)>,
+    ) {
+        let entry = self.rules.entry(rid).or_default();
+        match sensor {
+            Some((name, native)) => {
+                entry
+                    .sensors
+                    .push((name, format!("{}:{}", key.0, key.1), native));
+            }
+            None => {
+                self.titles.insert(key.clone(), title);
+                entry.natives.push(key);
             }
         }
+    }
+
+    /// Native event rows (most rules first) and the sensors beside no native event.
+    pub(crate) fn finish(self) -> (Vec<EventRow>, Vec<SensorCount>) {
+        let EventsAcc { rules, titles } = self;
         let all_natives: BTreeSet<&Key> = rules.values().flat_map(|r| &r.natives).collect();
         let mut native_rules: BTreeMap<&Key, BTreeSet<i64>> = BTreeMap::new();
         let mut beside: BTreeMap<&Key, BTreeMap<String, SensorAcc>> = BTreeMap::new();
@@ -134,7 +162,7 @@ impl Catalog {
                 .then_with(|| a.provider.cmp(&b.provider))
                 .then_with(|| natural(&a.event_id).cmp(&natural(&b.event_id)))
         });
-        Ok((out, sensor_counts(alone)))
+        (out, sensor_counts(alone))
     }
 }
 

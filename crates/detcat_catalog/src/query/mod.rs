@@ -1,5 +1,6 @@
 //! Reading a catalog: open (read-only, schema checked) and the page queries.
 
+mod analytic_taxonomy;
 mod coverage;
 mod events_covered;
 mod field_summary;
@@ -12,13 +13,16 @@ mod rule;
 mod rule_set;
 mod search;
 mod similarity;
-mod technique;
+pub(crate) mod technique;
 mod threat;
 mod unknown;
 mod values;
 
 pub use navigator::TechniqueVendorCount;
 pub use threat::TopFilter;
+
+pub(crate) use analytic_taxonomy::{ELEMENT, LOG_SOURCE};
+pub(crate) use events_covered::EventsAcc;
 
 pub use search::{MAX_OFFSET as MAX_SEARCH_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_TERMS};
 
@@ -380,18 +384,6 @@ pub(crate) fn json_col<T: serde::de::DeserializeOwned>(
     serde_json::from_str(&text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
     })
-}
-
-/// Column `idx` of `row`, a vendor name (`rules.vendor`) as a [`Vendor`]; NULL is `None`
-/// (a LEFT JOIN without a rule), a name no vendor has is an error.
-pub(crate) fn opt_vendor_col(
-    row: &rusqlite::Row<'_>,
-    idx: usize,
-) -> rusqlite::Result<Option<Vendor>> {
-    let Some(name) = row.get::<_, Option<String>>(idx)? else {
-        return Ok(None);
-    };
-    parse_vendor(idx, &name).map(Some)
 }
 
 /// Column `idx` of `row`, a vendor name (`rules.vendor`) as a [`Vendor`].

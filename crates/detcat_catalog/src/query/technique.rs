@@ -3,13 +3,16 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
 
 use super::rule_set::RuleSet;
 use super::{Catalog, QueryOptions, json_col, json_vec, rule_ref};
+use crate::analytics::{AnalyticCoverage, AnalyticRule, RuleEvents, RuleFields};
 use crate::error::CatalogError;
+use crate::ingest::technique_pages::{StoredPage, StoredRow};
 use crate::views::{
-    ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SubtechniqueRollup, TechniqueHeader,
-    TechniquePage, VendorCounts,
+    EventRow, ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SensorCount, SubtechniqueRollup,
+    TechniqueHeader, TechniquePage, VendorCounts,
 };
 use detcat_model::Role;
 
@@ -25,15 +28,24 @@ type TripleKey = (Role, String, String, String);
 /// The rules (rids, ids) that use a triple, and its corpus reach.
 type TripleAcc = (BTreeSet<i64>, BTreeSet<String>, u64);
 
+/// The rules, events covered (native rows, sensors alone), guide and analytics of a page.
+type Counted = (
+    Vec<crate::views::RuleRef>,
+    (Vec<EventRow>, Vec<SensorCount>),
+    Guide,
+    Vec<AnalyticCoverage>,
+);
+
 /// The authoring-guide tables of one technique.
-struct Guide {
-    scope: Vec<ScopeRow>,
-    fields_distinct: u64,
-    fields: Vec<FieldRow>,
-    indicators_distinct: u64,
-    indicators: Vec<IndicatorRow>,
-    exclusions_distinct: u64,
-    exclusions: Vec<ExclusionRow>,
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Guide {
+    pub scope: Vec<ScopeRow>,
+    pub fields_distinct: u64,
+    pub fields: Vec<FieldRow>,
+    pub indicators_distinct: u64,
+    pub indicators: Vec<IndicatorRow>,
+    pub exclusions_distinct: u64,
+    pub exclusions: Vec<ExclusionRow>,
 }
 
 #[derive(Default)]
@@ -43,6 +55,139 @@ struct FieldAcc {
     operators: BTreeMap<String, BTreeSet<i64>>,
 }
 
+/// "Fields filtered most" of a rule set, counted from its non-selector predicate rows: the
+/// page's query feeds it rows from SQL, the build (`ingest::technique_pages`) from memory.
+#[derive(Default)]
+pub(crate) struct FieldsAcc(HashMap<String, FieldAcc>);
+
+impl FieldsAcc {
+    /// One predicate row of rule `rid`: canonical field, vendor, vendor field name, operator.
+    pub(crate) fn add(
+        &mut self,
+        rid: i64,
+        canonical: &str,
+        vendor: &str,
+        field: &str,
+        operator: &str,
+    ) {
+        let acc = match self.0.get_mut(canonical) {
+            Some(acc) => acc,
+            None => self.0.entry(canonical.to_owned()).or_default(),
+        };
+        acc.rules.insert(rid);
+        acc.names.insert(format!("{vendor}:{field}"));
+        match acc.operators.get_mut(operator) {
+            Some(rids) => {
+                rids.insert(rid);
+            }
+            None => {
+                acc.operators
+                    .insert(operator.to_owned(), BTreeSet::from([rid]));
+            }
+        }
+    }
+
+    /// The rows, most rules first (samples left empty).
+    pub(crate) fn rows(self) -> Vec<FieldRow> {
+        let mut out: Vec<FieldRow> = self
+            .0
+            .into_iter()
+            .map(|(field, acc)| FieldRow {
+                samples: Vec::new(),
+                vendor_names: acc.names.into_iter().collect(),
+                rules: acc.rules.len() as u64,
+                operators: acc
+                    .operators
+                    .into_iter()
+                    .map(|(op, r)| (op, r.len() as u64))
+                    .collect(),
+                field,
+            })
+            .collect();
+        out.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.field.cmp(&b.field)));
+        out
+    }
+}
+
+/// A rule set's triples by (role, field, operator, value): the rules using each (rids and
+/// ids) and its corpus reach. Fed from SQL by the page's query, from memory by the build.
+#[derive(Default)]
+pub(crate) struct TriplesAcc(HashMap<TripleKey, TripleAcc>);
+
+impl TriplesAcc {
+    /// One triple row of rule `rid` (whose id is `rule_id`); `reach` is the triple's corpus
+    /// reach (0 for selectors and exclusions).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add(
+        &mut self,
+        rid: i64,
+        role: Role,
+        field: &str,
+        operator: &str,
+        value: &str,
+        rule_id: &str,
+        reach: u64,
+    ) {
+        let key = (
+            role,
+            field.to_owned(),
+            operator.to_owned(),
+            value.to_owned(),
+        );
+        let entry = self.0.entry(key).or_default();
+        entry.0.insert(rid);
+        if !entry.1.contains(rule_id) {
+            entry.1.insert(rule_id.to_owned());
+        }
+        entry.2 = reach;
+    }
+}
+
+/// Column `i` of `r` as text, borrowed from the row.
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// The guide of a rule set from its field rows and triples: samples, ranking, cuts.
+pub(crate) fn guide(mut field_rows: Vec<FieldRow>, triples: TriplesAcc) -> Guide {
+    let triples = triples.0;
+    // Samples: a field's most used indicator values.
+    let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
+    for ((role, field, _, value), (rids, _, _)) in &triples {
+        if *role == Role::Indicator && !value.is_empty() {
+            samples
+                .entry(field.as_str())
+                .or_default()
+                .push((rids.len(), value.as_str()));
+        }
+    }
+    for row in &mut field_rows {
+        let mut s = samples.remove(row.field.as_str()).unwrap_or_default();
+        s.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        s.dedup_by(|a, b| a.1 == b.1);
+        row.samples = s.into_iter().take(5).map(|(_, v)| v.to_owned()).collect();
+    }
+    let fields_distinct = field_rows.len() as u64;
+    field_rows.truncate(PAGE_ROWS);
+
+    let (scope, mut indicators, mut exclusions) = rank_triples(triples);
+    let (indicators_distinct, exclusions_distinct) =
+        (indicators.len() as u64, exclusions.len() as u64);
+    indicators.truncate(PAGE_ROWS);
+    exclusions.truncate(PAGE_ROWS);
+    Guide {
+        scope,
+        fields_distinct,
+        fields: field_rows,
+        indicators_distinct,
+        indicators,
+        exclusions_distinct,
+        exclusions,
+    }
+}
+
 impl Catalog {
     /// The technique page, or `None` when ATT&CK has no such technique and no rule names it.
     pub fn technique(
@@ -50,25 +195,42 @@ impl Catalog {
         id: &str,
         options: QueryOptions,
     ) -> Result<Option<TechniquePage>, CatalogError> {
+        self.technique_page(id, options, true)
+    }
+
+    /// The technique page counted with SQL from the rule tables, never read from
+    /// `technique_pages`: what the stored pages are checked against (feature `test-sql`).
+    #[cfg(feature = "test-sql")]
+    #[doc(hidden)]
+    pub fn technique_counted_for_tests(
+        &self,
+        id: &str,
+        options: QueryOptions,
+    ) -> Result<Option<TechniquePage>, CatalogError> {
+        self.technique_page(id, options, false)
+    }
+
+    fn technique_page(
+        &self,
+        id: &str,
+        options: QueryOptions,
+        use_stored: bool,
+    ) -> Result<Option<TechniquePage>, CatalogError> {
         let id = id.trim().to_ascii_uppercase();
         let Some(mut technique) = self.technique_header(&id)? else {
             return Ok(None);
         };
         technique.priority = self.technique_priority(&id, options)?;
-        let rules = self
-            .conn
-            .prepare_cached(
-                "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status
-                 FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
-                 WHERE rt.technique_id = ?1 AND (?2 OR r.lifecycle = 'active')
-                 ORDER BY r.vendor, r.title",
-            )?
-            .query_map(rusqlite::params![&id, options.include_deprecated], rule_ref)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let stored = if options.include_deprecated || !use_stored {
+            None
+        } else {
+            self.stored_page(&id)?
+        };
+        let (rules, (events, sensors), guide, analytics) = match stored {
+            Some(page) => self.resolve_page(&id, page)?,
+            None => self.counted_page(&id, options)?,
+        };
         let rules_by_vendor = super::count_by_vendor(&rules);
-        // The rule set of this technique: every statistic below starts from it.
-        let key = rusqlite::params![&id, options.include_deprecated];
-        let (events, sensors) = self.events_covered(key)?;
         let Guide {
             scope,
             fields_distinct,
@@ -77,7 +239,7 @@ impl Catalog {
             indicators,
             exclusions_distinct,
             exclusions,
-        } = self.technique_guide(key)?;
+        } = guide;
         let (subtechniques, subtechnique_rules_by_vendor) = self.subtechniques(&id, options)?;
         Ok(Some(TechniquePage {
             technique,
@@ -96,10 +258,178 @@ impl Catalog {
             subtechnique_rules_by_vendor,
             include_deprecated: options.include_deprecated,
             recordings: self.technique_recordings(&id)?,
-            analytics: self
-                .technique_analytics(&id, options)?
-                .map(|a| a.analytics)
-                .unwrap_or_default(),
+            analytics,
+        }))
+    }
+
+    /// The rule-derived part of the page counted with SQL from the rule tables (deprecated
+    /// rules included, or a catalog without `technique_pages`).
+    fn counted_page(&self, id: &str, options: QueryOptions) -> Result<Counted, CatalogError> {
+        let rules = self
+            .conn
+            .prepare_cached(
+                "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status
+                 FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+                 WHERE rt.technique_id = ?1 AND (?2 OR r.lifecycle = 'active')
+                 ORDER BY r.vendor, r.title",
+            )?
+            .query_map(rusqlite::params![id, options.include_deprecated], rule_ref)?
+            .collect::<Result<Vec<_>, _>>()?;
+        // The rule set of this technique: every statistic below starts from it.
+        let key = rusqlite::params![id, options.include_deprecated];
+        let events = self.events_covered(key)?;
+        let guide = self.technique_guide(key)?;
+        let analytics = self
+            .technique_analytics(id, options)?
+            .map(|a| a.analytics)
+            .unwrap_or_default();
+        Ok((rules, events, guide, analytics))
+    }
+
+    /// The page's parts from its stored row: the listed rules read by rid, each guide row's
+    /// rule ids from its rules' positions in that list, the analytics matched against the
+    /// technique's ATT&CK data.
+    fn resolve_page(&self, id: &str, page: StoredPage) -> Result<Counted, CatalogError> {
+        let listed = self.listed_rules(id, &page.rules)?;
+        let rule_ids = |row: &StoredRow| -> Vec<String> {
+            let ids: BTreeSet<&str> = row
+                .at
+                .iter()
+                .filter_map(|&i| listed.get(i as usize)?.as_ref())
+                .map(|r| r.id.as_str())
+                .collect();
+            ids.into_iter().map(str::to_owned).collect()
+        };
+        let g = page.guide;
+        let guide = Guide {
+            scope: g.scope,
+            fields_distinct: g.fields_distinct,
+            fields: g.fields,
+            indicators_distinct: g.indicators_distinct,
+            indicators: g
+                .indicators
+                .iter()
+                .map(|row| IndicatorRow {
+                    rule_ids: rule_ids(row),
+                    field: row.field.clone(),
+                    operator: row.operator.clone(),
+                    value: row.value.clone(),
+                    rules: row.rules,
+                    corpus_reach: row.reach,
+                })
+                .collect(),
+            exclusions_distinct: g.exclusions_distinct,
+            exclusions: g
+                .exclusions
+                .iter()
+                .map(|row| ExclusionRow {
+                    rule_ids: rule_ids(row),
+                    field: row.field.clone(),
+                    operator: row.operator.clone(),
+                    value: row.value.clone(),
+                    rules: row.rules,
+                })
+                .collect(),
+        };
+        let analytics = self.stored_analytics(id, &page.rules, &listed, &page.analytics)?;
+        Ok((
+            listed.into_iter().flatten().collect(),
+            (page.events, page.sensors),
+            guide,
+            analytics,
+        ))
+    }
+
+    /// The rules of `rids` (the stored page's list), read in one statement over the
+    /// technique's rules (one query per rid cost a statement step each: 373 on T1059.001).
+    /// Aligned with `rids`: a rid the catalog lacks is `None`, left out of lists.
+    fn listed_rules(
+        &self,
+        id: &str,
+        rids: &[i64],
+    ) -> Result<Vec<Option<crate::views::RuleRef>>, CatalogError> {
+        let mut by_rid: HashMap<i64, crate::views::RuleRef> = HashMap::with_capacity(rids.len());
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status, r.rid
+             FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+             WHERE rt.technique_id = ?1",
+        )?;
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            by_rid.insert(r.get(6)?, rule_ref(r)?);
+        }
+        Ok(rids.iter().map(|rid| by_rid.remove(rid)).collect())
+    }
+
+    /// The technique's ATT&CK v18 analytics against its listed rules' stored inputs (as
+    /// `Catalog::technique_analytics` counts them: rules in rid order).
+    fn stored_analytics(
+        &self,
+        id: &str,
+        rids: &[i64],
+        listed: &[Option<crate::views::RuleRef>],
+        stored: &crate::ingest::technique_pages::StoredAnalytics,
+    ) -> Result<Vec<AnalyticCoverage>, CatalogError> {
+        let data: Option<String> = self
+            .conn
+            .prepare_cached("SELECT data FROM techniques WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        let Some(data) = data else {
+            return Ok(Vec::new());
+        };
+        let data: serde_json::Value = serde_json::from_str(&data)?;
+        let mut rules = Vec::with_capacity(rids.len());
+        let mut fields = RuleFields::new();
+        for ((rid, rule), (keys, rule_fields)) in rids.iter().zip(listed).zip(&stored.rules) {
+            let Some(rule) = rule else { continue };
+            rules.push(RuleEvents {
+                rid: *rid,
+                rule: AnalyticRule {
+                    vendor: rule.vendor.as_str().to_owned(),
+                    id: rule.id.clone(),
+                    title: rule.title.clone(),
+                },
+                keys: keys
+                    .iter()
+                    .filter_map(|&k| stored.keys.get(k as usize).cloned())
+                    .collect(),
+            });
+            fields.insert(
+                *rid,
+                rule_fields
+                    .iter()
+                    .filter_map(|&f| stored.fields.get(f as usize).cloned())
+                    .collect(),
+            );
+        }
+        rules.sort_by_key(|r| r.rid);
+        Ok(match self.stored_taxonomy(&data)? {
+            Some(tax) => Catalog::analytics_with(&tax, &data, &rules, &fields),
+            None => Catalog::analytics_of(&data, &rules, &fields),
+        })
+    }
+
+    /// The technique's stored page (`technique_pages`, active rules): `None` when the catalog
+    /// has no such table; an empty page when the technique has no active rule and no analytic.
+    fn stored_page(&self, id: &str) -> Result<Option<StoredPage>, CatalogError> {
+        let has_table: bool = self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'technique_pages')",
+            )?
+            .query_row([], |r| r.get(0))?;
+        if !has_table {
+            return Ok(None);
+        }
+        let page: Option<String> = self
+            .conn
+            .prepare_cached("SELECT page FROM technique_pages WHERE technique_id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        Ok(Some(match page {
+            Some(json) => serde_json::from_str(&json)?,
+            None => StoredPage::default(),
         }))
     }
 
@@ -182,102 +512,52 @@ impl Catalog {
         set: RuleSet,
         params: impl rusqlite::Params,
     ) -> Result<Vec<FieldRow>, CatalogError> {
-        let mut fields: HashMap<String, FieldAcc> = HashMap::new();
+        let mut fields = FieldsAcc::default();
         let mut stmt = self
             .conn
             .prepare_cached(super::rule_set::field_predicates(set))?;
         let mut rows = stmt.query(params)?;
         while let Some(r) = rows.next()? {
-            let rid: i64 = r.get(0)?;
-            let acc = fields.entry(r.get(1)?).or_default();
-            acc.rules.insert(rid);
-            acc.names.insert(format!(
-                "{}:{}",
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?
-            ));
-            acc.operators.entry(r.get(4)?).or_default().insert(rid);
+            fields.add(
+                r.get(0)?,
+                text(r, 1)?,
+                text(r, 2)?,
+                text(r, 3)?,
+                text(r, 4)?,
+            );
         }
-        let mut out: Vec<FieldRow> = fields
-            .into_iter()
-            .map(|(field, acc)| FieldRow {
-                samples: Vec::new(),
-                vendor_names: acc.names.into_iter().collect(),
-                rules: acc.rules.len() as u64,
-                operators: acc
-                    .operators
-                    .into_iter()
-                    .map(|(op, r)| (op, r.len() as u64))
-                    .collect(),
-                field,
-            })
-            .collect();
-        out.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.field.cmp(&b.field)));
-        Ok(out)
+        Ok(fields.rows())
     }
 
     /// Fields, indicators and exclusions of the technique's rules. Two range scans fetch the
     /// rows; counting happens here, where "each rule counts at most once per row" is a set.
     fn technique_guide(&self, key: &[&dyn rusqlite::ToSql]) -> Result<Guide, CatalogError> {
-        let mut field_rows = self.field_rows(RuleSet::Technique, key)?;
+        let fields = self.field_rows(RuleSet::Technique, key)?;
         let triples = self.guide_triples(key)?;
-
-        // Samples: a field's most used indicator values.
-        let mut samples: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
-        for ((role, field, _, value), (rids, _, _)) in &triples {
-            if *role == Role::Indicator && !value.is_empty() {
-                samples
-                    .entry(field.as_str())
-                    .or_default()
-                    .push((rids.len(), value.as_str()));
-            }
-        }
-        for row in &mut field_rows {
-            let mut s = samples.remove(row.field.as_str()).unwrap_or_default();
-            s.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-            s.dedup_by(|a, b| a.1 == b.1);
-            row.samples = s.into_iter().take(5).map(|(_, v)| v.to_owned()).collect();
-        }
-        let fields_distinct = field_rows.len() as u64;
-        field_rows.truncate(PAGE_ROWS);
-
-        let (scope, mut indicators, mut exclusions) = rank_triples(triples);
-        let (indicators_distinct, exclusions_distinct) =
-            (indicators.len() as u64, exclusions.len() as u64);
-        indicators.truncate(PAGE_ROWS);
-        exclusions.truncate(PAGE_ROWS);
-        Ok(Guide {
-            scope,
-            fields_distinct,
-            fields: field_rows,
-            indicators_distinct,
-            indicators,
-            exclusions_distinct,
-            exclusions,
-        })
+        Ok(guide(fields, triples))
     }
 
     /// The technique's triples by (role, field, operator, value): the rules using each (rids
     /// and ids) and its corpus reach.
-    fn guide_triples(
-        &self,
-        key: &[&dyn rusqlite::ToSql],
-    ) -> Result<HashMap<TripleKey, TripleAcc>, CatalogError> {
-        let mut triples: HashMap<TripleKey, TripleAcc> = HashMap::new();
+    fn guide_triples(&self, key: &[&dyn rusqlite::ToSql]) -> Result<TriplesAcc, CatalogError> {
+        let mut triples = TriplesAcc::default();
         // Corpus reach is stored on each indicator row: the same for every row of a triple.
         let mut stmt = self
             .conn
             .prepare_cached(super::rule_set::TECHNIQUE_TRIPLES)?;
         let mut rows = stmt.query(key)?;
         while let Some(r) = rows.next()? {
-            let role = Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Other);
-            let key = (role, r.get(2)?, r.get(3)?, r.get(4)?);
-            let entry = triples.entry(key).or_default();
-            entry.0.insert(r.get(0)?);
-            entry.1.insert(r.get(5)?);
-            entry.2 = r.get(6)?;
+            let role = Role::parse(text(r, 1)?).unwrap_or(Role::Other);
+            triples.add(
+                r.get(0)?,
+                role,
+                text(r, 2)?,
+                text(r, 3)?,
+                text(r, 4)?,
+                text(r, 5)?,
+                r.get(6)?,
+            );
         }
-
         Ok(triples)
     }
 
@@ -289,12 +569,13 @@ impl Catalog {
         if id.contains('.') {
             return Ok((Vec::new(), VendorCounts::default()));
         }
-        let sql = "SELECT t.id, t.name, r.vendor, COUNT(DISTINCT r.rid)
+        // A sub-technique's `technique_coverage` row counts the rules tagged with it (it has
+        // no sub-techniques of its own to roll up): no scan of the rule tables.
+        let sql = "SELECT t.id, t.name, c.by_vendor
              FROM techniques t
-             LEFT JOIN rule_techniques rt ON rt.technique_id = t.id
-             LEFT JOIN rules r ON r.rid = rt.rid AND (?2 OR r.lifecycle = 'active')
+             LEFT JOIN technique_coverage c ON c.technique_id = t.id AND c.deprecated = ?2
              WHERE t.parent = ?1 AND NOT t.revoked AND NOT t.deprecated
-             GROUP BY t.id, r.vendor ORDER BY t.id";
+             ORDER BY t.id";
         let mut subs: Vec<SubtechniqueRollup> = Vec::new();
         let mut total = VendorCounts::default();
         let rows = self
@@ -304,23 +585,25 @@ impl Catalog {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
-                    super::opt_vendor_col(r, 2)?,
-                    r.get::<_, u64>(3)?,
+                    r.get::<_, Option<String>>(2)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        for (sid, name, vendor, n) in rows {
-            if subs.last().map(|s| s.id != sid).unwrap_or(true) {
-                subs.push(SubtechniqueRollup {
-                    id: sid.clone(),
-                    name,
-                    rules_by_vendor: VendorCounts::default(),
-                });
-            }
-            if let (Some(v), Some(last)) = (vendor, subs.last_mut()) {
-                last.rules_by_vendor.add(v, n);
+        for (id, name, by_vendor) in rows {
+            let stored: VendorCounts = match by_vendor {
+                Some(json) => serde_json::from_str(&json)?,
+                None => VendorCounts::default(),
+            };
+            // Vendors with rules only, as counted from the rules.
+            let rules_by_vendor: VendorCounts = stored.iter().filter(|(_, n)| *n > 0).collect();
+            for (v, n) in rules_by_vendor.iter().filter(|(_, n)| *n > 0) {
                 total.add(v, n);
             }
+            subs.push(SubtechniqueRollup {
+                id,
+                name,
+                rules_by_vendor,
+            });
         }
         Ok((subs, total))
     }
