@@ -461,13 +461,7 @@ fn indexed_run_agrees_with_every_rule_on_every_event() {
     let text = [SYSMON_1, &upper, &unicode, flat].join("\n");
     let events = read_bytes("test", text.into_bytes(), Format::Jsonl).events;
     assert_eq!(events.len(), 4);
-    let reference: Vec<crate::RuleHits> = engine
-        .rules()
-        .iter()
-        .enumerate()
-        .map(|(i, r)| crate::run_rule(i, r, &events))
-        .filter(|h| !h.fired.is_empty() || h.undetermined > 0 || h.not_evaluated.is_some())
-        .collect();
+    let reference = every_rule_on_every_event(&engine, &events);
     assert!(reference.len() > 20, "{reference:?}");
     assert!(reference.iter().any(|h| h.undetermined > 0));
     assert_eq!(engine.run(&events, &|_| true), reference);
@@ -546,13 +540,7 @@ fn stream_in_batches_agrees_with_the_whole_stream_and_every_rule() {
     }
     let events = read_bytes("s", text.join("\n").into_bytes(), Format::Jsonl).events;
     assert_eq!(events.len(), 9);
-    let reference: Vec<crate::RuleHits> = engine
-        .rules()
-        .iter()
-        .enumerate()
-        .map(|(i, r)| crate::run_rule(i, r, &events))
-        .filter(|h| !h.fired.is_empty() || h.undetermined > 0 || h.not_evaluated.is_some())
-        .collect();
+    let reference = every_rule_on_every_event(&engine, &events);
     assert!(reference.len() >= 8, "{reference:?}");
     let whole = engine.run(&events, &|_| true);
     assert_eq!(whole, reference);
@@ -576,4 +564,16 @@ fn stream_in_batches_agrees_with_the_whole_stream_and_every_rule() {
         }
         assert_eq!(merged, reference, "batches of {size}");
     }
+}
+
+/// The reference the indexed run is compared with: every rule tried on every event, keeping the
+/// rules with something to report.
+fn every_rule_on_every_event(engine: &Engine, events: &[Event]) -> Vec<crate::RuleHits> {
+    engine
+        .rules()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| crate::run_rule(i, r, events))
+        .filter(|h| !h.fired.is_empty() || h.undetermined > 0 || h.not_evaluated.is_some())
+        .collect()
 }
