@@ -155,6 +155,25 @@ fn assert_catalog_integrity(conn: &rusqlite::Connection) {
         )
         .unwrap();
     assert_eq!(reach_outside_indicators, 0);
+    // `rule_heads` is the narrow copy lists read (technique pages, coverage): one row per
+    // rule, each column equal to the rule's.
+    let (rules, heads, differing): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM rules), (SELECT count(*) FROM rule_heads),
+                    (SELECT count(*) FROM rules r JOIN rule_heads h USING (rid)
+                     WHERE h.vendor <> r.vendor OR h.id <> r.id OR h.title <> r.title
+                        OR h.lifecycle <> r.lifecycle OR h.path <> r.path
+                        OR h.parse_status <> r.parse_status)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(rules > 0);
+    assert_eq!(
+        (heads, differing),
+        (rules, 0),
+        "rule_heads differs from rules"
+    );
 }
 
 #[test]

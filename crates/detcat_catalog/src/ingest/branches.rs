@@ -1,5 +1,5 @@
 //! `rule_branch_events`: the branches each rule can run by (coverage from telemetry), and
-//! `rule_heads`, the narrow copy of each rule's id, title and lifecycle coverage lists.
+//! `rule_heads`, the narrow copy of what lists show of each rule (coverage, technique pages).
 
 use detcat_model::Lifecycle;
 use rusqlite::params;
@@ -19,7 +19,8 @@ pub fn write(
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut head = tx.prepare_cached(
-        "INSERT INTO rule_heads (rid, vendor, id, title, lifecycle) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO rule_heads (rid, vendor, id, title, lifecycle, path, parse_status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (rid, a) in (first_rid..).zip(rules) {
         let r = &a.rule;
@@ -32,7 +33,9 @@ pub fn write(
                 Lifecycle::Active => "active",
                 Lifecycle::Deprecated => "deprecated",
                 Lifecycle::Unsupported => "unsupported",
-            }
+            },
+            r.path,
+            r.status().as_str(),
         ])?;
         for (b, branch) in a.branches.iter().enumerate() {
             for (s, step) in branch.steps.iter().enumerate() {

@@ -41,6 +41,10 @@ use crate::views::{RuleRef, TacticRef, TechniqueRef, VendorCounts};
 /// refused before any SQL (a 50,000-character id made SQLite refuse its LIKE pattern).
 pub const MAX_ID_CHARS: usize = 512;
 
+/// How much of a catalog file readers map (address space, not memory: pages are shared
+/// with the page cache). The full corpus' catalog is ~115 MB.
+const CATALOG_MMAP_BYTES: i64 = 1 << 30;
+
 /// Options shared by the statistics queries.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueryOptions {
@@ -72,6 +76,11 @@ impl Catalog {
         )
         .map_err(|e| not_a_catalog(path, e.to_string()))?;
         check_schema(&conn, path)?;
+        // Pages are read from a mapping of the file, not copied into SQLite's cache one
+        // `pread` at a time (a technique page reads a few hundred). A catalog is never
+        // changed in place — a build writes a new file and renames it over the old one — so
+        // no mapped page can be truncated under a reader.
+        conn.pragma_update(None, "mmap_size", CATALOG_MMAP_BYTES)?;
         Ok(Catalog {
             conn,
             origin: path.display().to_string(),
@@ -276,6 +285,32 @@ impl Catalog {
     }
 }
 
+/// One read transaction over the statements of a page: they see one snapshot, and SQLite
+/// takes its file lock and checks the file header once, not once per statement (a technique
+/// page runs about 30). Within a transaction already open it does nothing.
+pub(crate) struct ReadSnapshot<'c> {
+    conn: Option<&'c Connection>,
+}
+
+impl<'c> ReadSnapshot<'c> {
+    pub(crate) fn begin(conn: &'c Connection) -> Result<Self, CatalogError> {
+        if !conn.is_autocommit() {
+            return Ok(ReadSnapshot { conn: None });
+        }
+        conn.execute_batch("BEGIN DEFERRED")?;
+        Ok(ReadSnapshot { conn: Some(conn) })
+    }
+}
+
+impl Drop for ReadSnapshot<'_> {
+    fn drop(&mut self) {
+        // A read transaction has nothing to lose: ending it cannot fail in a way that matters.
+        if let Some(conn) = self.conn {
+            let _ = conn.execute_batch("COMMIT");
+        }
+    }
+}
+
 fn not_a_catalog(path: &Path, reason: String) -> CatalogError {
     CatalogError::NotACatalog {
         path: path.to_path_buf(),
@@ -404,6 +439,40 @@ fn parse_vendor(idx: usize, name: &str) -> rusqlite::Result<Vendor> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_snapshot_spans_the_page_and_ends_with_it() {
+        let catalog = Catalog::demo().unwrap();
+        let conn = catalog.connection();
+        {
+            let _snapshot = ReadSnapshot::begin(conn).unwrap();
+            assert!(!conn.is_autocommit(), "the snapshot opened a transaction");
+        }
+        assert!(conn.is_autocommit(), "dropping the snapshot ended it");
+        let page = catalog
+            .technique("T1059.001", QueryOptions::default())
+            .unwrap();
+        assert!(page.is_some());
+        assert!(conn.is_autocommit(), "a page leaves no transaction open");
+    }
+
+    #[test]
+    fn a_read_snapshot_inside_a_transaction_leaves_it_open() {
+        let catalog = Catalog::demo().unwrap();
+        let conn = catalog.connection();
+        conn.execute_batch("BEGIN").unwrap();
+        assert!(
+            catalog
+                .technique("T1059.001", QueryOptions::default())
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            !conn.is_autocommit(),
+            "the caller's transaction is still open"
+        );
+        conn.execute_batch("COMMIT").unwrap();
+    }
 
     #[test]
     fn truncation_is_visible_and_char_safe() {

@@ -217,6 +217,7 @@ impl Catalog {
         use_stored: bool,
     ) -> Result<Option<TechniquePage>, CatalogError> {
         let id = id.trim().to_ascii_uppercase();
+        let _snapshot = super::ReadSnapshot::begin(&self.conn)?;
         let Some(mut technique) = self.technique_header(&id)? else {
             return Ok(None);
         };
@@ -269,7 +270,7 @@ impl Catalog {
             .conn
             .prepare_cached(
                 "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status
-                 FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+                 FROM rule_techniques rt JOIN rule_heads r ON r.rid = rt.rid
                  WHERE rt.technique_id = ?1 AND (?2 OR r.lifecycle = 'active')
                  ORDER BY r.vendor, r.title",
             )?
@@ -341,7 +342,8 @@ impl Catalog {
     }
 
     /// The rules of `rids` (the stored page's list), read in one statement over the
-    /// technique's rules (one query per rid cost a statement step each: 373 on T1059.001).
+    /// technique's rules (one query per rid cost a statement step each: 373 on T1059.001)
+    /// from the narrow `rule_heads` (the wide `rules` rows cost a page read each).
     /// Aligned with `rids`: a rid the catalog lacks is `None`, left out of lists.
     fn listed_rules(
         &self,
@@ -351,7 +353,7 @@ impl Catalog {
         let mut by_rid: HashMap<i64, crate::views::RuleRef> = HashMap::with_capacity(rids.len());
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status, r.rid
-             FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid
+             FROM rule_techniques rt JOIN rule_heads r ON r.rid = rt.rid
              WHERE rt.technique_id = ?1",
         )?;
         let mut rows = stmt.query([id])?;
