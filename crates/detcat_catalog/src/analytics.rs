@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::error::CatalogError;
 use crate::query::{Catalog, QueryOptions};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AnalyticRule {
     pub vendor: String,
     pub id: String,
@@ -307,29 +307,34 @@ impl Catalog {
         let strategies = data
             .pointer("/detection/strategies")
             .and_then(Value::as_array)
-            .cloned()
+            .map(Vec::as_slice)
             .unwrap_or_default();
         let mut out = Vec::new();
-        for s in &strategies {
+        for s in strategies {
             let analytics = s
                 .get("analytics")
                 .and_then(Value::as_array)
-                .cloned()
+                .map(Vec::as_slice)
                 .unwrap_or_default();
-            for a in &analytics {
+            for a in analytics {
                 let mut by_vendor: BTreeMap<String, Vec<AnalyticRule>> = BTreeMap::new();
+                // Every rule listed under its vendor, once: a set, not a scan of the vendor's
+                // list per rule (T1059's 481 rules made that the page's largest cost).
+                let mut listed: HashSet<AnalyticRule> = HashSet::new();
                 let mut log_sources = Vec::new();
                 let rows = a
                     .get("log_sources")
                     .and_then(Value::as_array)
-                    .cloned()
+                    .map(Vec::as_slice)
                     .unwrap_or_default();
-                for ls in &rows {
+                for ls in rows {
                     let coverage = log_source_coverage(tax, ls, rules);
                     for r in &coverage.rules {
-                        let list = by_vendor.entry(r.vendor.clone()).or_default();
-                        if !list.contains(r) {
-                            list.push(r.clone());
+                        if listed.insert(r.clone()) {
+                            by_vendor
+                                .entry(r.vendor.clone())
+                                .or_default()
+                                .push(r.clone());
                         }
                     }
                     log_sources.push(coverage);
@@ -337,14 +342,8 @@ impl Catalog {
                 for list in by_vendor.values_mut() {
                     list.sort_by(|a, b| (&a.title, &a.id).cmp(&(&b.title, &b.id)));
                 }
-                let implementing: Vec<&RuleEvents> = rules
-                    .iter()
-                    .filter(|r| {
-                        by_vendor
-                            .get(&r.rule.vendor)
-                            .is_some_and(|l| l.contains(&r.rule))
-                    })
-                    .collect();
+                let implementing: Vec<&RuleEvents> =
+                    rules.iter().filter(|r| listed.contains(&r.rule)).collect();
                 let mutable_matches = mutable_matches(tax, a, &implementing, fields);
                 out.push(AnalyticCoverage {
                     id: str_of(a, "id"),
