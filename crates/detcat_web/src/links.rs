@@ -79,11 +79,16 @@ impl Links {
         self.page(format!("/static/{name}"), format!("static/{name}"))
     }
 
-    /// The page of `target`.
+    /// The page of `target`. Only the mode's own form is made: a large page links its
+    /// rules several hundred times, and the export's file name (`safe_name`) was a tenth
+    /// of T1059's HTML render when the server made it too and dropped it.
     pub fn to(&self, target: Target) -> String {
-        let (server, file) = paths(&target);
+        let link = match &self.mode {
+            Mode::Server => server_path(&target),
+            Mode::Export { root, .. } => format!("{root}{}", export_file(&target)),
+        };
         self.record(target);
-        self.page(server, file)
+        link
     }
 
     pub fn technique(&self, id: &str) -> String {
@@ -187,17 +192,26 @@ impl Links {
 
 /// (server path, export file) of a target.
 pub fn paths(t: &Target) -> (String, String) {
+    (server_path(t), export_file(t))
+}
+
+/// The server's path of a target.
+fn server_path(t: &Target) -> String {
     match t {
-        Target::Technique(id) => (
-            format!("/technique/{}", encode_segment(id)),
-            technique_file(id),
-        ),
-        Target::Rule(v, id) => (
-            format!("/rule/{}/{}", encode_segment(v), encode_segment(id)),
-            rule_file(v, id),
-        ),
-        Target::Field(name) => (format!("/field/{}", encode_segment(name)), field_file(name)),
-        Target::Event(key) => (format!("/event/{}", encode_segment(key)), event_file(key)),
+        Target::Technique(id) => format!("/technique/{}", encode_segment(id)),
+        Target::Rule(v, id) => format!("/rule/{}/{}", encode_segment(v), encode_segment(id)),
+        Target::Field(name) => format!("/field/{}", encode_segment(name)),
+        Target::Event(key) => format!("/event/{}", encode_segment(key)),
+    }
+}
+
+/// The export's file of a target.
+fn export_file(t: &Target) -> String {
+    match t {
+        Target::Technique(id) => technique_file(id),
+        Target::Rule(v, id) => rule_file(v, id),
+        Target::Field(name) => field_file(name),
+        Target::Event(key) => event_file(key),
     }
 }
 
