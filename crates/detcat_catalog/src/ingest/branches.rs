@@ -1,7 +1,6 @@
 //! `rule_branch_events`: the branches each rule can run by (coverage from telemetry), and
 //! `rule_heads`, the narrow copy of what lists show of each rule (coverage, technique pages).
 
-use detcat_model::Lifecycle;
 use rusqlite::params;
 
 use super::AnalyzedRule;
@@ -29,11 +28,7 @@ pub fn write(
             r.vendor.as_str(),
             r.id,
             r.title,
-            match r.lifecycle {
-                Lifecycle::Active => "active",
-                Lifecycle::Deprecated => "deprecated",
-                Lifecycle::Unsupported => "unsupported",
-            },
+            r.lifecycle.as_str(),
             r.path,
             r.status().as_str(),
         ])?;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
-use detcat_model::{Lifecycle, LineIndex, Vendor};
+use detcat_model::{LineIndex, Vendor};
 use rusqlite::{Connection, params};
 
 use super::analyze::{AnalyzedRule, diagnostic_positions};
@@ -393,14 +393,6 @@ fn write_meta(
     Ok(())
 }
 
-fn lifecycle_str(l: Lifecycle) -> &'static str {
-    match l {
-        Lifecycle::Active => "active",
-        Lifecycle::Deprecated => "deprecated",
-        Lifecycle::Unsupported => "unsupported",
-    }
-}
-
 /// The prepared statements of the per-rule tables, and the rid counter: rules get their rid
 /// in the order they arrive, which is the corpus order.
 struct RuleWriter<'t> {
@@ -473,7 +465,7 @@ impl<'t> RuleWriter<'t> {
             r.severity,
             r.rule_type,
             r.language.as_str(),
-            lifecycle_str(r.lifecycle),
+            r.lifecycle.as_str(),
             r.path,
             r.document,
             r.url,

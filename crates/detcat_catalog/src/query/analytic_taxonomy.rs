@@ -48,13 +48,7 @@ impl Catalog {
         &self,
         data: &Value,
     ) -> Result<Option<StoredTaxonomy>, CatalogError> {
-        let has_table: bool = self
-            .conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'analytic_taxonomy')",
-            )?
-            .query_row([], |r| r.get(0))?;
-        if !has_table {
+        if !super::table_exists(&self.conn, "analytic_taxonomy")? {
             return Ok(None);
         }
         let mut stmt = self.conn.prepare_cached(

@@ -22,14 +22,7 @@ pub(crate) struct Summary {
 impl Catalog {
     /// Does this catalog hold `field_summary` (catalogs built before it do not)?
     fn has_field_summary(&self) -> Result<bool, CatalogError> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'field_summary'",
-            )?
-            .query_row([], |_| Ok(()))
-            .optional()?
-            .is_some())
+        Ok(super::table_exists(&self.conn, "field_summary")?)
     }
 
     /// The figures of `field` (a canonical id) from `field_summary`, with the first `listed`

@@ -318,17 +318,21 @@ fn not_a_catalog(path: &Path, reason: String) -> CatalogError {
     }
 }
 
+/// Whether the database of `conn` has the table `name`. Tables added by later builds
+/// (`recordings`, `field_summary`, `technique_pages`, `analytic_taxonomy`) are asked for
+/// before they are read.
+pub(crate) fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+    )?
+    .query_row([name], |r| r.get(0))
+}
+
 fn check_schema(conn: &Connection, path: &Path) -> Result<(), CatalogError> {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(|e| not_a_catalog(path, format!("not a readable SQLite database: {e}")))?;
-    let has_meta: bool = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map(|n| n > 0)
+    let has_meta = table_exists(conn, "meta")
         .map_err(|e| not_a_catalog(path, format!("not a readable SQLite database: {e}")))?;
     if !has_meta {
         return Err(not_a_catalog(
@@ -472,6 +476,17 @@ mod tests {
             "the caller's transaction is still open"
         );
         conn.execute_batch("COMMIT").unwrap();
+    }
+
+    #[test]
+    fn table_exists_answers_for_present_and_absent_tables() {
+        let catalog = Catalog::demo().unwrap();
+        let conn = catalog.connection();
+        assert!(table_exists(conn, "meta").unwrap());
+        assert!(table_exists(conn, "technique_pages").unwrap());
+        assert!(!table_exists(conn, "no_such_table").unwrap());
+        // An index is no table.
+        assert!(!table_exists(conn, "rule_techniques_rid").unwrap());
     }
 
     #[test]

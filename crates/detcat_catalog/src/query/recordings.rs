@@ -6,8 +6,6 @@ use std::collections::HashMap;
 use detcat_eval::EvalRule;
 use detcat_model::{Expr, Vendor};
 
-use rusqlite::OptionalExtension;
-
 use super::{Catalog, QueryOptions};
 use crate::error::CatalogError;
 use crate::views::{RecordingFiring, RecordingRow, RuleRecordings};
@@ -92,15 +90,7 @@ fn recording_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, RecordingRow)>
 impl Catalog {
     /// Does this catalog hold the recordings tables (catalogs of schema v1 do not)?
     fn has_recordings(&self) -> Result<bool, CatalogError> {
-        let table = self
-            .conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'recordings'",
-                [],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
+        let table = super::table_exists(&self.conn, "recordings")?;
         // A build without `--recordings` leaves the table empty: the technique page's join
         // over it used to take 4 ms for nothing.
         Ok(table

@@ -415,13 +415,7 @@ impl Catalog {
     /// The technique's stored page (`technique_pages`, active rules): `None` when the catalog
     /// has no such table; an empty page when the technique has no active rule and no analytic.
     fn stored_page(&self, id: &str) -> Result<Option<StoredPage>, CatalogError> {
-        let has_table: bool = self
-            .conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'technique_pages')",
-            )?
-            .query_row([], |r| r.get(0))?;
-        if !has_table {
+        if !super::table_exists(&self.conn, "technique_pages")? {
             return Ok(None);
         }
         let page: Option<String> = self
