@@ -119,11 +119,10 @@ fn is_star(key: &str) -> bool {
     key.split_once(':').is_some_and(|(_, id)| id == "*")
 }
 
-fn matches(rule: &[String], row: &[String]) -> bool {
-    rule.iter().any(|k| {
-        row.iter()
-            .any(|r| k == r || ((is_star(k) || is_star(r)) && provider(k) == provider(r)))
-    })
+/// Whether a rule's event key `k` reads the log source event `r`: the same event, or the
+/// same provider with `*` on either side.
+fn key_matches(k: &str, r: &str) -> bool {
+    k == r || ((is_star(k) || is_star(r)) && provider(k) == provider(r))
 }
 
 /// What the analytics ask the taxonomy: the events of an ATT&CK log source and the
@@ -148,12 +147,86 @@ impl AnalyticTaxonomy for detcat_taxonomy::Taxonomy {
 /// Rule (rid) → the canonical fields it filters on.
 pub(crate) type RuleFields = HashMap<i64, HashSet<String>>;
 
-/// The analytic's mutable elements against the fields of its implementing rules.
+/// One technique's rules as [`Catalog::analytics_with`] reads them: each rule's event keys
+/// and canonical fields as positions in tables of distinct strings. A log source or a mutable
+/// element is then matched once per distinct key or field, not once per rule and key (T1059's
+/// 481 rules repeat a few dozen keys), and a rule is matched by comparing positions.
+#[derive(Default)]
+pub(crate) struct TechniqueRules<'a> {
+    /// In rid order.
+    pub rules: Vec<IndexedRule>,
+    pub keys: Vec<&'a str>,
+    pub fields: Vec<&'a str>,
+}
+
+pub(crate) struct IndexedRule {
+    pub rid: i64,
+    pub rule: AnalyticRule,
+    /// Positions in [`TechniqueRules::keys`]: own events plus the natives of its sensor events.
+    pub keys: Vec<u32>,
+    /// Positions in [`TechniqueRules::fields`]: the canonical fields it filters on.
+    pub fields: Vec<u32>,
+}
+
+impl<'a> TechniqueRules<'a> {
+    /// The tables of `rules` (rid order) and their `fields`, each distinct string once.
+    fn intern(rules: &'a [RuleEvents], fields: &'a RuleFields) -> Self {
+        fn position<'a>(
+            table: &mut Vec<&'a str>,
+            seen: &mut HashMap<&'a str, u32>,
+            s: &'a str,
+        ) -> u32 {
+            *seen.entry(s).or_insert_with(|| {
+                table.push(s);
+                (table.len() - 1) as u32
+            })
+        }
+        let mut out = TechniqueRules::default();
+        let (mut keys, mut names) = (HashMap::new(), HashMap::new());
+        for r in rules {
+            let rule_keys = r
+                .keys
+                .iter()
+                .map(|k| position(&mut out.keys, &mut keys, k))
+                .collect();
+            let rule_fields = fields
+                .get(&r.rid)
+                .into_iter()
+                .flatten()
+                .map(|f| position(&mut out.fields, &mut names, f))
+                .collect();
+            out.rules.push(IndexedRule {
+                rid: r.rid,
+                rule: r.rule.clone(),
+                keys: rule_keys,
+                fields: rule_fields,
+            });
+        }
+        out
+    }
+}
+
+/// A rule of the technique in listing order, and whether it implements the analytic at hand.
+struct Listed<'r> {
+    vendor_rank: usize,
+    rule: &'r IndexedRule,
+    implements: bool,
+}
+
+/// Whether any of `positions` is marked in `hit`.
+fn any_hit(positions: &[u32], hit: &[bool]) -> bool {
+    positions
+        .iter()
+        .any(|&p| hit.get(p as usize).copied().unwrap_or(false))
+}
+
+/// The analytic's mutable elements against the fields of its implementing rules (`listing`:
+/// the technique's rules in listing order, each with whether it implements the analytic).
 fn mutable_matches(
     tax: &dyn AnalyticTaxonomy,
     analytic: &Value,
-    implementing: &[&RuleEvents],
-    fields: &RuleFields,
+    listing: &[Listed<'_>],
+    field_names: &[&str],
 ) -> Vec<MutableMatch> {
     let elements = analytic
         .get("mutable_elements")
@@ -165,22 +238,15 @@ fn mutable_matches(
         .map(|e| {
             let element = str_of(e, "field");
             let wanted = tax.element_fields(&element);
-            let mut rules: Vec<AnalyticRule> = implementing
+            let hit: Vec<bool> = field_names
                 .iter()
-                .filter(|r| {
-                    fields
-                        .get(&r.rid)
-                        .is_some_and(|f| wanted.iter().any(|w| f.contains(w)))
-                })
-                .map(|r| r.rule.clone())
+                .map(|f| wanted.iter().any(|w| w == f))
                 .collect();
-            rules.sort_by(|a, b| {
-                (vendor_rank(&a.vendor), &a.title, &a.id).cmp(&(
-                    vendor_rank(&b.vendor),
-                    &b.title,
-                    &b.id,
-                ))
-            });
+            let mut rules: Vec<AnalyticRule> = listing
+                .iter()
+                .filter(|l| l.implements && any_hit(&l.rule.fields, &hit))
+                .map(|l| l.rule.rule.clone())
+                .collect();
             rules.dedup();
             MutableMatch {
                 element,
@@ -293,7 +359,11 @@ impl Catalog {
         rules: &[RuleEvents],
         fields: &RuleFields,
     ) -> Vec<AnalyticCoverage> {
-        Self::analytics_with(detcat_taxonomy::Taxonomy::get(), data, rules, fields)
+        Self::analytics_with(
+            detcat_taxonomy::Taxonomy::get(),
+            data,
+            &TechniqueRules::intern(rules, fields),
+        )
     }
 
     /// [`Catalog::analytics_of`] with the taxonomy's answers from `tax` (the technique page
@@ -301,14 +371,32 @@ impl Catalog {
     pub(crate) fn analytics_with(
         tax: &dyn AnalyticTaxonomy,
         data: &Value,
-        rules: &[RuleEvents],
-        fields: &RuleFields,
+        input: &TechniqueRules<'_>,
     ) -> Vec<AnalyticCoverage> {
         let strategies = data
             .pointer("/detection/strategies")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();
+        // Every list of rules below is in listing order: registry vendor order, then title
+        // and id (stable, so rid order breaks the ties of unknown vendors). Sorted once here;
+        // each list then filters it.
+        let mut listing: Vec<Listed<'_>> = input
+            .rules
+            .iter()
+            .map(|r| Listed {
+                vendor_rank: vendor_rank(&r.rule.vendor),
+                rule: r,
+                implements: false,
+            })
+            .collect();
+        listing.sort_by(|a, b| {
+            (a.vendor_rank, &a.rule.rule.title, &a.rule.rule.id).cmp(&(
+                b.vendor_rank,
+                &b.rule.rule.title,
+                &b.rule.rule.id,
+            ))
+        });
         let mut out = Vec::new();
         for s in strategies {
             let analytics = s
@@ -317,34 +405,28 @@ impl Catalog {
                 .map(Vec::as_slice)
                 .unwrap_or_default();
             for a in analytics {
-                let mut by_vendor: BTreeMap<String, Vec<AnalyticRule>> = BTreeMap::new();
-                // Every rule listed under its vendor, once: a set, not a scan of the vendor's
-                // list per rule (T1059's 481 rules made that the page's largest cost).
-                let mut listed: HashSet<AnalyticRule> = HashSet::new();
-                let mut log_sources = Vec::new();
+                for l in listing.iter_mut() {
+                    l.implements = false;
+                }
                 let rows = a
                     .get("log_sources")
                     .and_then(Value::as_array)
                     .map(Vec::as_slice)
                     .unwrap_or_default();
-                for ls in rows {
-                    let coverage = log_source_coverage(tax, ls, rules);
-                    for r in &coverage.rules {
-                        if listed.insert(r.clone()) {
-                            by_vendor
-                                .entry(r.vendor.clone())
-                                .or_default()
-                                .push(r.clone());
-                        }
-                    }
-                    log_sources.push(coverage);
+                let log_sources: Vec<LogSourceCoverage> = rows
+                    .iter()
+                    .map(|ls| log_source_coverage(tax, ls, &input.keys, &mut listing))
+                    .collect();
+                // Every implementing rule under its vendor, once, in listing order (within a
+                // vendor: title, then id).
+                let mut by_vendor: BTreeMap<String, Vec<AnalyticRule>> = BTreeMap::new();
+                for l in listing.iter().filter(|l| l.implements) {
+                    by_vendor
+                        .entry(l.rule.rule.vendor.clone())
+                        .or_default()
+                        .push(l.rule.rule.clone());
                 }
-                for list in by_vendor.values_mut() {
-                    list.sort_by(|a, b| (&a.title, &a.id).cmp(&(&b.title, &b.id)));
-                }
-                let implementing: Vec<&RuleEvents> =
-                    rules.iter().filter(|r| listed.contains(&r.rule)).collect();
-                let mutable_matches = mutable_matches(tax, a, &implementing, fields);
+                let mutable_matches = mutable_matches(tax, a, &listing, &input.fields);
                 out.push(AnalyticCoverage {
                     id: str_of(a, "id"),
                     name: str_of(a, "name"),
@@ -460,22 +542,26 @@ impl Catalog {
 }
 
 /// An analytic's log source with the events it means and the rules that read one of them
-/// (vendor order, then title and id).
+/// (listing order), which are marked in `listing` as implementing the analytic.
 fn log_source_coverage(
     tax: &dyn AnalyticTaxonomy,
     ls: &Value,
-    rules: &[RuleEvents],
+    keys: &[&str],
+    listing: &mut [Listed<'_>],
 ) -> LogSourceCoverage {
     let (name, channel) = (str_of(ls, "name"), str_of(ls, "channel"));
     let events = tax.log_source_events(&name, &channel);
-    let mut implementing: Vec<AnalyticRule> = rules
+    let hit: Vec<bool> = keys
         .iter()
-        .filter(|r| matches(&r.keys, &events))
-        .map(|r| r.rule.clone())
+        .map(|k| events.iter().any(|e| key_matches(k, e)))
         .collect();
-    implementing.sort_by(|a, b| {
-        (vendor_rank(&a.vendor), &a.title, &a.id).cmp(&(vendor_rank(&b.vendor), &b.title, &b.id))
-    });
+    let mut implementing = Vec::new();
+    for l in listing.iter_mut() {
+        if any_hit(&l.rule.keys, &hit) {
+            l.implements = true;
+            implementing.push(l.rule.rule.clone());
+        }
+    }
     LogSourceCoverage {
         data_component: str_of(ls, "data_component"),
         data_component_name: ls
@@ -486,5 +572,142 @@ fn log_source_coverage(
         channel,
         events,
         rules: implementing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers from fixed tables, as the catalog's stored taxonomy gives them.
+    struct Fixed;
+
+    impl AnalyticTaxonomy for Fixed {
+        fn log_source_events(&self, name: &str, channel: &str) -> Vec<String> {
+            match (name, channel) {
+                ("WinEventLog:Sysmon", "EventCode=1") => vec!["sysmon:1".to_owned()],
+                ("WinEventLog:Security", "") => vec!["security:*".to_owned()],
+                _ => Vec::new(),
+            }
+        }
+
+        fn element_fields(&self, element: &str) -> Vec<String> {
+            match element {
+                "ParentProcessExclusions" => vec!["process.parent.name".to_owned()],
+                _ => Vec::new(),
+            }
+        }
+    }
+
+    fn rule(rid: i64, vendor: &str, title: &str, keys: &[&str]) -> RuleEvents {
+        RuleEvents {
+            rid,
+            rule: AnalyticRule {
+                vendor: vendor.to_owned(),
+                id: format!("r{rid}"),
+                title: title.to_owned(),
+            },
+            keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+        }
+    }
+
+    fn technique_data() -> Value {
+        serde_json::json!({ "detection": { "strategies": [{
+            "id": "DET1", "name": "Strategy",
+            "analytics": [{
+                "id": "AN1", "name": "Process launch",
+                "log_sources": [
+                    { "name": "WinEventLog:Sysmon", "channel": "EventCode=1" },
+                    { "name": "WinEventLog:Security", "channel": "" },
+                    { "name": "Unmapped", "channel": "x" }
+                ],
+                "mutable_elements": [
+                    { "field": "ParentProcessExclusions" },
+                    { "field": "TimeWindow" }
+                ]
+            }, {
+                "id": "AN2", "name": "Nothing reads it",
+                "log_sources": [{ "name": "Unmapped", "channel": "x" }]
+            }]
+        }]}})
+    }
+
+    fn titles(rules: &[AnalyticRule]) -> Vec<&str> {
+        rules.iter().map(|r| r.title.as_str()).collect()
+    }
+
+    #[test]
+    fn rules_implement_log_sources_by_event_star_and_native() {
+        let rules = vec![
+            rule(1, "splunk", "A splunk", &["sysmon:1"]),
+            rule(2, "sigma", "B sigma", &["security:4688"]),
+            rule(3, "sigma", "A sigma", &["endpoint:process", "sysmon:1"]),
+            rule(4, "elastic", "C elastic", &["sysmon:3"]),
+            rule(5, "elastic", "D elastic", &["security:*"]),
+        ];
+        let mut fields = RuleFields::new();
+        fields.insert(3, HashSet::from(["process.parent.name".to_owned()]));
+        fields.insert(4, HashSet::from(["process.parent.name".to_owned()]));
+        let input = TechniqueRules::intern(&rules, &fields);
+        let out = Catalog::analytics_with(&Fixed, &technique_data(), &input);
+        assert_eq!(out.len(), 2);
+        let a = &out[0];
+        // Sysmon 1: the two rules reading it, registry vendor order then title.
+        assert_eq!(titles(&a.log_sources[0].rules), ["A sigma", "A splunk"]);
+        // `security:*` on the row takes any Security event; a rule's own star too.
+        assert_eq!(titles(&a.log_sources[1].rules), ["B sigma", "D elastic"]);
+        assert!(a.log_sources[2].rules.is_empty());
+        assert!(a.implemented);
+        let by_vendor: Vec<(&str, Vec<&str>)> = a
+            .rules_by_vendor
+            .iter()
+            .map(|(v, r)| (v.as_str(), titles(r)))
+            .collect();
+        assert_eq!(
+            by_vendor,
+            [
+                ("elastic", vec!["D elastic"]),
+                ("sigma", vec!["A sigma", "B sigma"]),
+                ("splunk", vec!["A splunk"]),
+            ]
+        );
+        // Rule 4 filters on the element's field but implements no row: not listed.
+        assert_eq!(a.mutable_matches[0].fields, ["process.parent.name"]);
+        assert_eq!(titles(&a.mutable_matches[0].rules), ["A sigma"]);
+        assert!(a.mutable_matches[1].fields.is_empty());
+        assert!(a.mutable_matches[1].rules.is_empty());
+        let b = &out[1];
+        assert!(!b.implemented);
+        assert!(b.rules_by_vendor.is_empty());
+    }
+
+    #[test]
+    fn unknown_vendors_sort_last_and_positions_past_the_tables_match_nothing() {
+        let rules = vec![
+            rule(1, "zeta", "Same", &["sysmon:1"]),
+            rule(2, "alpha", "Same", &["sysmon:1"]),
+            rule(3, "splunk", "Z", &["sysmon:1"]),
+        ];
+        let no_fields = RuleFields::new();
+        let mut input = TechniqueRules::intern(&rules, &no_fields);
+        // A damaged stored page may name a key the table lacks.
+        input.rules.push(IndexedRule {
+            rid: 4,
+            rule: AnalyticRule {
+                vendor: "sigma".to_owned(),
+                id: "r4".to_owned(),
+                title: "Broken".to_owned(),
+            },
+            keys: vec![99],
+            fields: vec![99],
+        });
+        let out = Catalog::analytics_with(&Fixed, &technique_data(), &input);
+        let listed: Vec<(&str, &str)> = out[0].log_sources[0]
+            .rules
+            .iter()
+            .map(|r| (r.vendor.as_str(), r.id.as_str()))
+            .collect();
+        // Unknown vendors after the registry's, then by title and id.
+        assert_eq!(listed, [("splunk", "r3"), ("zeta", "r1"), ("alpha", "r2")]);
     }
 }

@@ -2,7 +2,7 @@
 //! [`SCHEMA_VERSION`] on every change so old catalogs give a clear message.
 
 /// Stored in `PRAGMA user_version` and in `meta.schema_version`.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The tables a second writer thread fills in a side database while the main writer stores
 /// the rules (`build/side.rs`), with their indexes. The build then copies each table into the

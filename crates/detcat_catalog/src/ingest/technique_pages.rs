@@ -15,37 +15,51 @@
 //! borrowed strings, stores it in its late database beside the triples, and the main writer
 //! copies the table in with the triples (a transfer of whole records).
 //!
-//! A page names its rules by rid (`rules`, in list order) and every indicator and exclusion
-//! row names its rules by their position in that list, so the row holds no rule twice; the
-//! query reads the listed rules by rid and matches the analytics (whose inputs are stored
-//! per rule) against the technique's ATT&CK data. The counts are those of the query over the
+//! A page lists its rules (`rules`, in list order, each with what the list shows of it) and
+//! every indicator and exclusion row names its rules by their position in that list, so the
+//! row holds no rule twice; the query matches the analytics (whose inputs are stored per
+//! rule) against the technique's ATT&CK data. The counts are those of the query over the
 //! rule tables (`Catalog::technique` with `--include-deprecated`, or on a catalog without
 //! this table), which `tests/technique_pages.rs` compares for every technique.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use detcat_model::{Lifecycle, Role, Vendor};
+use detcat_model::{Lifecycle, ParseStatus, Role, Vendor};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::analyze::{AnalyzedRule, EventKey};
 use super::side::{PredicateInsert, Reach, RuleTriples};
 use crate::error::CatalogError;
-use crate::query::EventsAcc;
 use crate::query::technique::{PAGE_ROWS, SCOPE_ROWS};
+use crate::query::{EventsAcc, MAX_LISTED_TITLE_CHARS, truncate_text};
 use crate::schema::{ANALYTIC_TAXONOMY_DDL, TECHNIQUE_PAGES_DDL};
 use crate::views::{EventRow, FieldRow, ScopeRow, SensorCount};
 
 /// What `technique_pages.page` holds for one technique (JSON).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct StoredPage {
-    /// The active rules' rids, ordered by vendor and title as the page lists them.
-    pub rules: Vec<i64>,
+    /// The active rules, ordered by vendor and title as the page lists them.
+    pub rules: Vec<StoredRule>,
     pub events: Vec<EventRow>,
     pub sensors: Vec<SensorCount>,
     pub guide: StoredGuide,
     /// What the analytics match, per rule of `rules` (same order).
     pub analytics: StoredAnalytics,
+}
+
+/// A listed rule as the page shows it (lifecycle: active, as every rule of a stored page).
+/// Stored whole rather than read by rid from `rule_heads`: one seek per listed rule was the
+/// largest part of T1059.001's page in a fresh process (373 rules).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct StoredRule {
+    pub rid: i64,
+    pub vendor: Vendor,
+    pub id: String,
+    /// Truncated as lists show titles ([`crate::query::MAX_LISTED_TITLE_CHARS`]).
+    pub title: String,
+    pub path: String,
+    pub parse_status: ParseStatus,
 }
 
 /// The authoring guide, its rows naming rules by position in [`StoredPage::rules`].
@@ -93,7 +107,10 @@ pub(crate) struct StoredAnalytics {
 pub struct PageRule {
     rid: i64,
     vendor: Vendor,
+    id: String,
     title: String,
+    path: String,
+    parse_status: ParseStatus,
     techniques: Vec<String>,
     events: Vec<EventKey>,
     /// The rule's non-selector predicates, added by the side writer.
@@ -117,7 +134,10 @@ pub fn page_rules(rules: &[AnalyzedRule], first_rid: i64) -> Vec<PageRule> {
         .map(|(a, rid)| PageRule {
             rid,
             vendor: a.rule.vendor,
+            id: a.rule.id.clone(),
             title: a.rule.title.clone(),
+            path: a.rule.path.clone(),
+            parse_status: a.rule.status(),
             techniques: a.techniques.iter().map(|(id, _)| id.clone()).collect(),
             events: a.events.clone(),
             predicates: Vec::new(),
@@ -621,7 +641,15 @@ impl Scratch {
         StoredPage {
             rules: order
                 .iter()
-                .filter_map(|&i| rules.get(i).map(|r| r.rid))
+                .filter_map(|&i| rules.get(i))
+                .map(|r| StoredRule {
+                    rid: r.rid,
+                    vendor: r.vendor,
+                    id: r.id.clone(),
+                    title: truncate_text(r.title.clone(), MAX_LISTED_TITLE_CHARS),
+                    path: r.path.clone(),
+                    parse_status: r.parse_status,
+                })
                 .collect(),
             events,
             sensors,

@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use super::rule_set::RuleSet;
 use super::{Catalog, QueryOptions, json_col, json_vec, rule_ref};
-use crate::analytics::{AnalyticCoverage, AnalyticRule, RuleEvents, RuleFields};
+use crate::analytics::{AnalyticCoverage, AnalyticRule, IndexedRule, TechniqueRules};
 use crate::error::CatalogError;
-use crate::ingest::technique_pages::{StoredPage, StoredRow};
+use crate::ingest::technique_pages::{StoredPage, StoredRow, StoredRule};
 use crate::views::{
     EventRow, ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SensorCount, SubtechniqueRollup,
     TechniqueHeader, TechniquePage, VendorCounts,
 };
-use detcat_model::Role;
+use detcat_model::{Lifecycle, Role};
 
 /// How many rows of each authoring-guide table a page shows (the `_distinct` counts say how
 /// many there are in all).
@@ -287,19 +287,48 @@ impl Catalog {
         Ok((rules, events, guide, analytics))
     }
 
-    /// The page's parts from its stored row: the listed rules read by rid, each guide row's
-    /// rule ids from its rules' positions in that list, the analytics matched against the
-    /// technique's ATT&CK data.
+    /// The page's parts from its stored row: the listed rules, each guide row's rule ids from
+    /// its rules' positions in that list, the analytics matched against the technique's
+    /// ATT&CK data.
     fn resolve_page(&self, id: &str, page: StoredPage) -> Result<Counted, CatalogError> {
-        let listed = self.listed_rules(id, &page.rules)?;
+        let listed: Vec<crate::views::RuleRef> = page
+            .rules
+            .iter()
+            .map(|r| crate::views::RuleRef {
+                id: r.id.clone(),
+                vendor: r.vendor,
+                title: r.title.clone(),
+                path: r.path.clone(),
+                lifecycle: Lifecycle::Active,
+                parse_status: r.parse_status,
+            })
+            .collect();
+        // A row's rule ids sorted and distinct: the listed rules ranked by id once, each row
+        // then sorts its ranks.
+        let mut by_id: Vec<u32> = (0..listed.len() as u32).collect();
+        by_id.sort_by(|&a, &b| id_of(&listed, a).cmp(id_of(&listed, b)));
+        let mut rank = vec![0u32; listed.len()];
+        for (r, &i) in by_id.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(i as usize) {
+                *slot = r as u32;
+            }
+        }
         let rule_ids = |row: &StoredRow| -> Vec<String> {
-            let ids: BTreeSet<&str> = row
+            let mut ranks: Vec<u32> = row
                 .at
                 .iter()
-                .filter_map(|&i| listed.get(i as usize)?.as_ref())
-                .map(|r| r.id.as_str())
+                .filter_map(|&i| rank.get(i as usize).copied())
                 .collect();
-            ids.into_iter().map(str::to_owned).collect()
+            ranks.sort_unstable();
+            ranks.dedup();
+            let mut ids: Vec<String> = ranks
+                .iter()
+                .filter_map(|&r| by_id.get(r as usize))
+                .map(|&i| id_of(&listed, i).to_owned())
+                .collect();
+            // Two listed rules of different vendors may share an id: listed once.
+            ids.dedup();
+            ids
         };
         let g = page.guide;
         let guide = Guide {
@@ -332,35 +361,8 @@ impl Catalog {
                 })
                 .collect(),
         };
-        let analytics = self.stored_analytics(id, &page.rules, &listed, &page.analytics)?;
-        Ok((
-            listed.into_iter().flatten().collect(),
-            (page.events, page.sensors),
-            guide,
-            analytics,
-        ))
-    }
-
-    /// The rules of `rids` (the stored page's list), read in one statement over the
-    /// technique's rules (one query per rid cost a statement step each: 373 on T1059.001)
-    /// from the narrow `rule_heads` (the wide `rules` rows cost a page read each).
-    /// Aligned with `rids`: a rid the catalog lacks is `None`, left out of lists.
-    fn listed_rules(
-        &self,
-        id: &str,
-        rids: &[i64],
-    ) -> Result<Vec<Option<crate::views::RuleRef>>, CatalogError> {
-        let mut by_rid: HashMap<i64, crate::views::RuleRef> = HashMap::with_capacity(rids.len());
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.vendor, r.id, r.title, r.path, r.lifecycle, r.parse_status, r.rid
-             FROM rule_techniques rt JOIN rule_heads r ON r.rid = rt.rid
-             WHERE rt.technique_id = ?1",
-        )?;
-        let mut rows = stmt.query([id])?;
-        while let Some(r) = rows.next()? {
-            by_rid.insert(r.get(6)?, rule_ref(r)?);
-        }
-        Ok(rids.iter().map(|rid| by_rid.remove(rid)).collect())
+        let analytics = self.stored_analytics(id, &page.rules, &page.analytics)?;
+        Ok((listed, (page.events, page.sensors), guide, analytics))
     }
 
     /// The technique's ATT&CK v18 analytics against its listed rules' stored inputs (as
@@ -368,8 +370,7 @@ impl Catalog {
     fn stored_analytics(
         &self,
         id: &str,
-        rids: &[i64],
-        listed: &[Option<crate::views::RuleRef>],
+        listed: &[StoredRule],
         stored: &crate::ingest::technique_pages::StoredAnalytics,
     ) -> Result<Vec<AnalyticCoverage>, CatalogError> {
         let data: Option<String> = self
@@ -381,34 +382,35 @@ impl Catalog {
             return Ok(Vec::new());
         };
         let data: serde_json::Value = serde_json::from_str(&data)?;
-        let mut rules = Vec::with_capacity(rids.len());
-        let mut fields = RuleFields::new();
-        for ((rid, rule), (keys, rule_fields)) in rids.iter().zip(listed).zip(&stored.rules) {
-            let Some(rule) = rule else { continue };
-            rules.push(RuleEvents {
-                rid: *rid,
+        // Positions outside the stored tables are dropped (a damaged page lists fewer).
+        let within = |positions: &[u32], len: usize| -> Vec<u32> {
+            positions
+                .iter()
+                .copied()
+                .filter(|&p| (p as usize) < len)
+                .collect()
+        };
+        let mut input = TechniqueRules {
+            rules: Vec::with_capacity(listed.len()),
+            keys: stored.keys.iter().map(String::as_str).collect(),
+            fields: stored.fields.iter().map(String::as_str).collect(),
+        };
+        for (rule, (keys, fields)) in listed.iter().zip(&stored.rules) {
+            input.rules.push(IndexedRule {
+                rid: rule.rid,
                 rule: AnalyticRule {
                     vendor: rule.vendor.as_str().to_owned(),
                     id: rule.id.clone(),
                     title: rule.title.clone(),
                 },
-                keys: keys
-                    .iter()
-                    .filter_map(|&k| stored.keys.get(k as usize).cloned())
-                    .collect(),
+                keys: within(keys, stored.keys.len()),
+                fields: within(fields, stored.fields.len()),
             });
-            fields.insert(
-                *rid,
-                rule_fields
-                    .iter()
-                    .filter_map(|&f| stored.fields.get(f as usize).cloned())
-                    .collect(),
-            );
         }
-        rules.sort_by_key(|r| r.rid);
+        input.rules.sort_by_key(|r| r.rid);
         Ok(match self.stored_taxonomy(&data)? {
-            Some(tax) => Catalog::analytics_with(&tax, &data, &rules, &fields),
-            None => Catalog::analytics_of(&data, &rules, &fields),
+            Some(tax) => Catalog::analytics_with(&tax, &data, &input),
+            None => Catalog::analytics_with(detcat_taxonomy::Taxonomy::get(), &data, &input),
         })
     }
 
@@ -665,6 +667,11 @@ fn rank_triples(
     });
     scope.truncate(SCOPE_ROWS);
     (scope, indicators, exclusions)
+}
+
+/// The id of the `i`-th listed rule (empty past the end).
+fn id_of(listed: &[crate::views::RuleRef], i: u32) -> &str {
+    listed.get(i as usize).map_or("", |r| r.id.as_str())
 }
 
 #[cfg(test)]
