@@ -1,7 +1,7 @@
 //! The second phase of loading: relationships, matrices and references between objects,
 //! resolved once every bundle is read (a relationship may point into another bundle).
 
-use std::collections::{HashMap, HashSet};
+use crate::{Map, Set};
 
 use detcat_model::Diagnostic;
 
@@ -42,18 +42,18 @@ impl PendingRel {
 pub(crate) struct Linker {
     rels: Vec<PendingRel>,
     matrices: Vec<(String, Vec<String>, Origin)>,
-    seen: HashMap<String, Origin>,
+    seen: Map<String, Origin>,
 }
 
 /// Edits to apply to techniques, gathered while the tables are borrowed for reading.
 #[derive(Default)]
 struct TechniqueEdits {
-    parent: HashMap<usize, String>,
-    revoked_by: HashMap<usize, String>,
-    mitigations: HashMap<usize, Vec<String>>,
-    users: HashMap<usize, Vec<(ActorKind, String)>>,
-    data_components: HashMap<usize, Vec<String>>,
-    strategies: HashMap<usize, Vec<String>>,
+    parent: Map<usize, String>,
+    revoked_by: Map<usize, String>,
+    mitigations: Map<usize, Vec<String>>,
+    users: Map<usize, Vec<(ActorKind, String)>>,
+    data_components: Map<usize, Vec<String>>,
+    strategies: Map<usize, Vec<String>>,
     lists: TechniqueLists,
 }
 
@@ -115,7 +115,7 @@ impl Linker {
     /// components, strategies) and the techniques of each mitigation, actor and strategy.
     fn link_relationships(&self, kb: &mut KnowledgeBase, out: &mut Reporter<'_>) {
         let mut edits = TechniqueEdits::default();
-        let mut done: HashSet<&str> = HashSet::new();
+        let mut done: Set<&str> = Set::default();
         for rel in &self.rels {
             if !rel.id.is_empty() && !done.insert(rel.id.as_str()) {
                 continue; // the same relationship from two bundles
@@ -158,7 +158,7 @@ impl Linker {
 /// Where diagnostics of the link phase go, with the origin of every STIX id.
 struct Reporter<'a> {
     paths: &'a [&'a str],
-    seen: &'a HashMap<String, Origin>,
+    seen: &'a Map<String, Origin>,
     diags: &'a mut Vec<Diagnostic>,
 }
 
@@ -187,9 +187,9 @@ impl Reporter<'_> {
 /// Techniques of each mitigation, actor and strategy (by index), gathered from relationships.
 #[derive(Default)]
 struct TechniqueLists {
-    mitigations: HashMap<usize, Vec<String>>,
-    actors: HashMap<usize, Vec<String>>,
-    strategies: HashMap<usize, Vec<String>>,
+    mitigations: Map<usize, Vec<String>>,
+    actors: Map<usize, Vec<String>>,
+    strategies: Map<usize, Vec<String>>,
 }
 
 impl TechniqueEdits {
@@ -260,7 +260,7 @@ impl TechniqueEdits {
 
 /// Kill chain phases → tactic ids.
 fn link_kill_chains(kb: &mut KnowledgeBase, out: &mut Reporter<'_>) {
-    let by_shortname: HashMap<(String, String), String> = kb
+    let by_shortname: Map<(String, String), String> = kb
         .tactics
         .items
         .iter()

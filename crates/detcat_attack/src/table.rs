@@ -1,6 +1,6 @@
 //! A list of objects of one kind, found by STIX id or ATT&CK id.
 
-use std::collections::HashMap;
+use crate::Map;
 
 use serde::Serialize;
 
@@ -46,16 +46,16 @@ entry!(Actor, |s| Some(s.id.as_str()));
 #[derive(Debug, Clone)]
 pub(crate) struct Table<T> {
     pub items: Vec<T>,
-    by_stix: HashMap<String, usize>,
-    by_id: HashMap<String, usize>,
+    by_stix: Map<String, usize>,
+    by_id: Map<String, usize>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
         Self {
             items: Vec::new(),
-            by_stix: HashMap::new(),
-            by_id: HashMap::new(),
+            by_stix: Map::default(),
+            by_id: Map::default(),
         }
     }
 }
