@@ -9,7 +9,7 @@ use super::rule_set::RuleSet;
 use super::{Catalog, QueryOptions, json_col, json_vec, rule_ref};
 use crate::analytics::{AnalyticCoverage, AnalyticRule, IndexedRule, TechniqueRules};
 use crate::error::CatalogError;
-use crate::ingest::technique_pages::{StoredPage, StoredRow, StoredRule};
+use crate::ingest::technique_pages::{StoredPage, StoredRule};
 use crate::views::{
     EventRow, ExclusionRow, FieldRow, IndicatorRow, ScopeRow, SensorCount, SubtechniqueRollup,
     TechniqueHeader, TechniquePage, VendorCounts,
@@ -291,31 +291,26 @@ impl Catalog {
     /// its rules' positions in that list, the analytics matched against the technique's
     /// ATT&CK data.
     fn resolve_page(&self, id: &str, page: StoredPage) -> Result<Counted, CatalogError> {
-        let listed: Vec<crate::views::RuleRef> = page
-            .rules
-            .iter()
-            .map(|r| crate::views::RuleRef {
-                id: r.id.clone(),
-                vendor: r.vendor,
-                title: r.title.clone(),
-                path: r.path.clone(),
-                lifecycle: Lifecycle::Active,
-                parse_status: r.parse_status,
-            })
-            .collect();
+        let StoredPage {
+            rules,
+            events,
+            sensors,
+            guide: g,
+            analytics: stored,
+        } = page;
+        let analytics = self.stored_analytics(id, &rules, &stored)?;
         // A row's rule ids sorted and distinct: the listed rules ranked by id once, each row
         // then sorts its ranks.
-        let mut by_id: Vec<u32> = (0..listed.len() as u32).collect();
-        by_id.sort_by(|&a, &b| id_of(&listed, a).cmp(id_of(&listed, b)));
-        let mut rank = vec![0u32; listed.len()];
+        let mut by_id: Vec<u32> = (0..rules.len() as u32).collect();
+        by_id.sort_by(|&a, &b| id_of(&rules, a).cmp(id_of(&rules, b)));
+        let mut rank = vec![0u32; rules.len()];
         for (r, &i) in by_id.iter().enumerate() {
             if let Some(slot) = rank.get_mut(i as usize) {
                 *slot = r as u32;
             }
         }
-        let rule_ids = |row: &StoredRow| -> Vec<String> {
-            let mut ranks: Vec<u32> = row
-                .at
+        let rule_ids = |at: &[u32]| -> Vec<String> {
+            let mut ranks: Vec<u32> = at
                 .iter()
                 .filter_map(|&i| rank.get(i as usize).copied())
                 .collect();
@@ -324,13 +319,13 @@ impl Catalog {
             let mut ids: Vec<String> = ranks
                 .iter()
                 .filter_map(|&r| by_id.get(r as usize))
-                .map(|&i| id_of(&listed, i).to_owned())
+                .map(|&i| id_of(&rules, i).to_owned())
                 .collect();
             // Two listed rules of different vendors may share an id: listed once.
             ids.dedup();
             ids
         };
-        let g = page.guide;
+        // The stored rows are moved into the view, not copied.
         let guide = Guide {
             scope: g.scope,
             fields_distinct: g.fields_distinct,
@@ -338,12 +333,12 @@ impl Catalog {
             indicators_distinct: g.indicators_distinct,
             indicators: g
                 .indicators
-                .iter()
+                .into_iter()
                 .map(|row| IndicatorRow {
-                    rule_ids: rule_ids(row),
-                    field: row.field.clone(),
-                    operator: row.operator.clone(),
-                    value: row.value.clone(),
+                    rule_ids: rule_ids(&row.at),
+                    field: row.field,
+                    operator: row.operator,
+                    value: row.value,
                     rules: row.rules,
                     corpus_reach: row.reach,
                 })
@@ -351,18 +346,28 @@ impl Catalog {
             exclusions_distinct: g.exclusions_distinct,
             exclusions: g
                 .exclusions
-                .iter()
+                .into_iter()
                 .map(|row| ExclusionRow {
-                    rule_ids: rule_ids(row),
-                    field: row.field.clone(),
-                    operator: row.operator.clone(),
-                    value: row.value.clone(),
+                    rule_ids: rule_ids(&row.at),
+                    field: row.field,
+                    operator: row.operator,
+                    value: row.value,
                     rules: row.rules,
                 })
                 .collect(),
         };
-        let analytics = self.stored_analytics(id, &page.rules, &page.analytics)?;
-        Ok((listed, (page.events, page.sensors), guide, analytics))
+        let listed = rules
+            .into_iter()
+            .map(|r| crate::views::RuleRef {
+                id: r.id,
+                vendor: r.vendor,
+                title: r.title,
+                path: r.path,
+                lifecycle: Lifecycle::Active,
+                parse_status: r.parse_status,
+            })
+            .collect();
+        Ok((listed, (events, sensors), guide, analytics))
     }
 
     /// The technique's ATT&CK v18 analytics against its listed rules' stored inputs (as
@@ -670,7 +675,7 @@ fn rank_triples(
 }
 
 /// The id of the `i`-th listed rule (empty past the end).
-fn id_of(listed: &[crate::views::RuleRef], i: u32) -> &str {
+fn id_of(listed: &[StoredRule], i: u32) -> &str {
     listed.get(i as usize).map_or("", |r| r.id.as_str())
 }
 
