@@ -86,7 +86,7 @@ mod table;
 mod version;
 
 /// The hash maps of a load. STIX ids and names are hashed a few hundred thousand times per
-/// bundle, and SipHash (std's default) was a tenth of the load; foldhash is seeded per process.
+/// bundle, and SipHash (std's default) was ~8% of the load; foldhash is seeded per process.
 type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type Set<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 

@@ -637,7 +637,7 @@ mod tests {
     }
 
     #[test]
-    fn rules_implement_log_sources_by_event_star_and_native() {
+    fn rules_implement_log_sources_by_event_and_by_star() {
         let rules = vec![
             rule(1, "splunk", "A splunk", &["sysmon:1"]),
             rule(2, "sigma", "B sigma", &["security:4688"]),

@@ -387,14 +387,7 @@ impl Catalog {
             return Ok(Vec::new());
         };
         let data: serde_json::Value = serde_json::from_str(&data)?;
-        // Positions outside the stored tables are dropped (a damaged page lists fewer).
-        let within = |positions: &[u32], len: usize| -> Vec<u32> {
-            positions
-                .iter()
-                .copied()
-                .filter(|&p| (p as usize) < len)
-                .collect()
-        };
+        // A position outside the stored tables (a damaged page) matches nothing.
         let mut input = TechniqueRules {
             rules: Vec::with_capacity(listed.len()),
             keys: stored.keys.iter().map(String::as_str).collect(),
@@ -408,8 +401,8 @@ impl Catalog {
                     id: rule.id.clone(),
                     title: rule.title.clone(),
                 },
-                keys: within(keys, stored.keys.len()),
-                fields: within(fields, stored.fields.len()),
+                keys: keys.clone(),
+                fields: fields.clone(),
             });
         }
         input.rules.sort_by_key(|r| r.rid);
