@@ -2,7 +2,7 @@
 //! [`SCHEMA_VERSION`] on every change so old catalogs give a clear message.
 
 /// Stored in `PRAGMA user_version` and in `meta.schema_version`.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The tables a second writer thread fills in a side database while the main writer stores
 /// the rules (`build/side.rs`), with their indexes. The build then copies each table into the
@@ -38,8 +38,9 @@ CREATE TABLE predicates (
 );
 
 -- Canonical (field, operator, value) triples: one row per value of a selector, indicator or
--- exclusion predicate, unique per rule and (role, field, operator, value). An indicator's
--- corpus reach is in `reach` (it needs every rule; the rows are stored as rules arrive).
+-- exclusion predicate, unique per rule and (role, field, operator, value). An indicator row
+-- carries its corpus reach: how many rules of the whole corpus (any technique) use the same
+-- indicator triple.
 CREATE TABLE triples (
     rid       INTEGER NOT NULL REFERENCES rules(rid),
     role      TEXT NOT NULL,          -- selector | indicator | exclusion
@@ -47,27 +48,14 @@ CREATE TABLE triples (
     operator  TEXT NOT NULL,
     value     TEXT NOT NULL,          -- canonical value
     original  TEXT NOT NULL,          -- the value as the rule wrote it (first seen)
-    raw_field TEXT NOT NULL
+    raw_field TEXT NOT NULL,
+    reach     INTEGER,                -- indicators: active rules using this triple
+    reach_all INTEGER                 -- indicators: including deprecated and unsupported
 );
 "#;
 
-/// Corpus reach per indicator triple: how many rules of the whole corpus (any technique)
-/// use it. Counted by the side writer once every rule's triples are in, and stored apart
-/// from `triples` so that those rows can be stored while the rules are still being mapped
-/// (issue 19: the triples were the build's longest single-threaded tail).
-pub const REACH_DDL: &str = r#"
-CREATE TABLE reach (
-    field     TEXT NOT NULL,
-    operator  TEXT NOT NULL,
-    value     TEXT NOT NULL,
-    rules     INTEGER NOT NULL,       -- active rules using this indicator
-    rules_all INTEGER NOT NULL,       -- including deprecated and unsupported
-    PRIMARY KEY (field, operator, value)
-) WITHOUT ROWID;
-"#;
-
-/// The indexes of `predicates`: the side writer builds them (and [`TRIPLE_INDEXES`]) as
-/// soon as the map has sent its last rule.
+/// The indexes of `predicates`: the side writer builds them as soon as the last predicate
+/// row is in, while the triples (which wait for every rule) are still coming.
 pub const PREDICATE_INDEXES: &str = r#"
 CREATE INDEX predicates_rid ON predicates(rid);
 CREATE INDEX predicates_canonical ON predicates(canonical);
@@ -80,7 +68,7 @@ CREATE INDEX triples_rid ON triples(rid);
 CREATE INDEX triples_field ON triples(field);
 "#;
 
-/// The other tables (after [`SIDE_DDL`]). Indexes
+/// The other tables ([`SIDE_DDL`] comes first: the `reach` view reads `triples`). Indexes
 /// come in [`INDEXES`], created after the bulk insert (faster than keeping them up to date
 /// row by row).
 pub const DDL: &str = r#"
@@ -130,6 +118,12 @@ CREATE TABLE rule_tactics (
     rid       INTEGER NOT NULL REFERENCES rules(rid),
     tactic_id TEXT NOT NULL
 );
+
+-- Corpus reach per indicator triple, as a table: one row per distinct indicator.
+CREATE VIEW reach AS
+    SELECT field, operator, value, MAX(reach) AS rules, MAX(reach_all) AS rules_all
+    FROM triples WHERE role = 'indicator'
+    GROUP BY field, operator, value;
 
 CREATE TABLE events (
     provider TEXT NOT NULL,

@@ -219,9 +219,9 @@ fn stream_corpus<'c>(
     let mut rules = rules;
     // Rules get their rids (from 1) in the order the main writer receives them.
     let mut first_rid = 1i64;
-    // Counted here, before the triples go straight to the side writer: the side writer
-    // stores them as they come, and counts their reach and the technique pages (which wait
-    // for every rule) as soon as the map ends, not after the main writer's last chunk.
+    // Counted here, before the triples go straight to the side writer: the side writer's
+    // triples (which wait for every rule, for their reach) then start as soon as the map
+    // ends, not after the main writer has stored its last chunk.
     let mut coverage = technique_coverage::Coverage::default();
     let mut fields = field_summary::FieldSummary::default();
     while !rules.is_empty() {

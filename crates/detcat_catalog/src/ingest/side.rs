@@ -1,6 +1,5 @@
 //! The side writer: a second writer thread for the tables that need nothing from the rule
-//! rows — files, predicates, triples ([`crate::schema::SIDE_DDL`]), the triples' corpus
-//! reach and the technique pages.
+//! rows — files, predicates and triples ([`crate::schema::SIDE_DDL`]).
 //!
 //! One SQLite connection writes one statement at a time, and on the full corpus the main
 //! writer was the longest thread of the build: rule rows, links, full-text index, then the
@@ -9,9 +8,10 @@
 //! in-memory databases for in-memory builds), builds their indexes, and the main writer
 //! copies them into the catalog with `INSERT INTO main.t SELECT * FROM side.t` — a copy of
 //! whole records and index entries (SQLite's transfer optimization), several times faster
-//! than inserting the rows. Files, predicates and triples are stored as they arrive and
-//! are complete when the map ends; they sit in one database, copied while the side writer
-//! counts the corpus reach and the technique pages (which need every rule) into the other.
+//! than inserting the rows. Files and predicates are complete when the map ends and sit in
+//! one database, copied while the side writer still stores the triples into the other (the
+//! triples wait for every rule, for their reach): the copy of the first no longer waits for
+//! the triples.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -23,7 +23,7 @@ use rusqlite::{Connection, params};
 use super::FileRow;
 use super::analyze::{AnalyzedRule, TripleRow};
 use crate::error::CatalogError;
-use crate::schema::{PREDICATE_INDEXES, REACH_DDL, SIDE_DDL, TRIPLE_INDEXES};
+use crate::schema::{PREDICATE_INDEXES, SIDE_DDL, TRIPLE_INDEXES};
 
 /// Where the side database lives. The side writer's connection stays open until the main
 /// writer has copied the tables (an in-memory database lives as long as a connection holds
@@ -62,12 +62,11 @@ pub enum SideBatch<'c> {
     Files(Vec<FileRow<'c>>),
     /// The predicate rows of a chunk of rules, with their rids.
     Predicates(Vec<PredicateInsert>),
-    /// Every predicate and triple row has been sent: their indexes are built and the early
-    /// database is committed, for the main writer to copy while the reach and the technique
-    /// pages are counted.
+    /// Every predicate row has been sent: their indexes are built and the early database is
+    /// committed, for the main writer to copy while the triples are stored.
     PredicatesDone,
-    /// A chunk of rules' triples: stored at once, and kept until the channel closes for the
-    /// corpus reach and the technique pages, which need every rule.
+    /// A chunk of rules' triples, kept until the channel closes: an indicator row carries its
+    /// corpus reach, which needs all rules.
     Triples(Vec<RuleTriples>),
     /// A chunk's active rules with a technique, sent before its predicates: the technique
     /// pages counted here at the end (`technique_pages.rs`).
@@ -141,10 +140,10 @@ pub fn predicate_rows(rules: &mut [AnalyzedRule], first_rid: i64) -> Vec<Predica
         .collect()
 }
 
-/// The two scratch databases of the side writer. Files, predicates and triples are complete
-/// when the map ends and go to `early`, which is committed then, so the main writer can
-/// copy them while the side writer counts the reach and the technique pages (which need
-/// every rule) into `late`.
+/// The two scratch databases of the side writer. Files and predicates are complete when
+/// the map ends and go to `early`, which is committed then, so the main writer can copy
+/// them while the side writer still stores the triples (which wait for every rule, for
+/// their reach) into `late`.
 pub struct SideDbs {
     pub early: SideDb,
     pub late: SideDb,
@@ -154,9 +153,9 @@ pub struct SideDbs {
 /// time per part (`side.…` in the build report's writer timings).
 pub type Done = ([Connection; 2], BTreeMap<String, Duration>);
 
-/// Fills the side databases from `batches` until the channel closes: files, predicates and
-/// triples into `early`, committed (and announced on `early_ready`) once the last rule's
-/// rows are in; then the reach and the technique pages into `late`.
+/// Fills the side databases from `batches` until the channel closes: files and predicates
+/// into `early`, committed (and announced on `early_ready`) once the last predicate is in;
+/// then the triples into `late`, with their indexes.
 pub fn run(
     early: &str,
     late: &str,
@@ -181,10 +180,6 @@ pub fn run(
     let mut predicate = tx.prepare(
         "INSERT INTO predicates (rid, ord, field, canonical, mapped, operator, vals, negated, role, case_sensitive, modifiers)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
-    let mut triple = tx.prepare(
-        "INSERT INTO triples (rid, role, field, operator, value, original, raw_field)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     lap("schema", &mut last);
     let mut batches = batches.into_iter();
@@ -217,21 +212,15 @@ pub fn run(
                 lap("predicates", &mut last);
             }
             SideBatch::PredicatesDone => break,
-            SideBatch::Triples(mut rules) => {
-                insert_triples(&mut triple, &rules)?;
-                triples.append(&mut rules);
-                lap("triples", &mut last);
-            }
+            SideBatch::Triples(mut rules) => triples.append(&mut rules),
             SideBatch::PageRules(rules) => pages.add_rules(rules),
             SideBatch::AnalyticTaxonomy(rows) => pages.set_taxonomy(rows),
         }
     }
     drop(file);
     drop(predicate);
-    drop(triple);
     last = Instant::now();
     tx.execute_batch(PREDICATE_INDEXES)?;
-    tx.execute_batch(TRIPLE_INDEXES)?;
     tx.commit()?;
     lap("indexes", &mut last);
     // The main writer may not be waiting (it failed): then nobody copies, and that is fine.
@@ -247,14 +236,17 @@ pub fn run(
     last = Instant::now();
     let mut late_conn = open_scratch(late)?;
     let tx = late_conn.transaction()?;
-    let reach = write_reach(&tx, &triples)?;
-    lap("reach", &mut last);
+    tx.execute_batch(SIDE_DDL)?;
+    let reach = write_triples(&tx, &triples)?;
+    lap("triples", &mut last);
     pages.write(&tx, &triples, &reach)?;
     drop(reach);
     std::thread::spawn(move || drop(pages));
     lap("technique pages", &mut last);
     // Freeing ~100k small strings takes a while; nobody waits for it.
     std::thread::spawn(move || drop(triples));
+    tx.execute_batch(TRIPLE_INDEXES)?;
+    lap("indexes", &mut last);
     tx.commit()?;
     lap("commit", &mut last);
     Ok(([early_conn, late_conn], busy))
@@ -279,30 +271,9 @@ fn open_scratch(db: &str) -> Result<Connection, CatalogError> {
 pub(crate) type Reach<'r> =
     HashMap<(&'r str, &'r str, &'r str), (i64, i64), foldhash::fast::RandomState>;
 
-/// Stores a chunk of rules' triple rows.
-fn insert_triples(
-    stmt: &mut rusqlite::Statement<'_>,
-    rules: &[RuleTriples],
-) -> Result<(), CatalogError> {
-    for r in rules {
-        for t in &r.triples {
-            stmt.execute(params![
-                r.rid,
-                t.role.as_str(),
-                t.field,
-                t.operator,
-                t.value,
-                t.original,
-                t.raw_field,
-            ])?;
-        }
-    }
-    Ok(())
-}
-
-/// The corpus reach of every indicator of `rules` (each rule's triples are unique per
-/// rule), stored in `reach` in key order (appended to its B-tree) and returned.
-fn write_reach<'r>(
+/// The triples of every rule, with the corpus reach of each indicator counted here (each
+/// rule's triples are unique per rule); returns the reach.
+fn write_triples<'r>(
     tx: &rusqlite::Transaction<'_>,
     rules: &'r [RuleTriples],
 ) -> Result<Reach<'r>, CatalogError> {
@@ -316,15 +287,30 @@ fn write_reach<'r>(
             n.1 += 1;
         }
     }
-    tx.execute_batch(REACH_DDL)?;
-    let mut rows: Vec<(&(&str, &str, &str), &(i64, i64))> = reach.iter().collect();
-    // SQLite's BINARY collation is byte order, as `str`'s.
-    rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut stmt = tx.prepare(
-        "INSERT INTO reach (field, operator, value, rules, rules_all) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO triples (rid, role, field, operator, value, original, raw_field, reach, reach_all)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
-    for ((field, operator, value), (active, all)) in rows {
-        stmt.execute(params![field, operator, value, active, all])?;
+    for r in rules {
+        for t in &r.triples {
+            let (active, all) = match t.role {
+                Role::Indicator => reach
+                    .get(&(t.field.as_str(), t.operator.as_str(), t.value.as_str()))
+                    .map_or((None, None), |n| (Some(n.0), Some(n.1))),
+                _ => (None, None),
+            };
+            stmt.execute(params![
+                r.rid,
+                t.role.as_str(),
+                t.field,
+                t.operator,
+                t.value,
+                t.original,
+                t.raw_field,
+                active,
+                all
+            ])?;
+        }
     }
     drop(stmt);
     Ok(reach)

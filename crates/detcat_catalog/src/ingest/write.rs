@@ -21,7 +21,7 @@ use super::threat::Threat;
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
 use crate::schema::{
-    ANALYTIC_TAXONOMY_DDL, DDL, INDEXES, PREDICATE_INDEXES, REACH_DDL, SCHEMA_VERSION, SIDE_DDL,
+    ANALYTIC_TAXONOMY_DDL, DDL, INDEXES, PREDICATE_INDEXES, SCHEMA_VERSION, SIDE_DDL,
     TECHNIQUE_PAGES_DDL, TRIPLE_INDEXES,
 };
 
@@ -128,7 +128,6 @@ fn create_schema(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
     tx.execute_batch(SIDE_DDL)?;
     tx.execute_batch(PREDICATE_INDEXES)?;
     tx.execute_batch(TRIPLE_INDEXES)?;
-    tx.execute_batch(REACH_DDL)?;
     tx.execute_batch(TECHNIQUE_PAGES_DDL)?;
     tx.execute_batch(ANALYTIC_TAXONOMY_DDL)?;
     tx.execute_batch(DDL)?;
@@ -278,9 +277,8 @@ fn finish(
     Ok(report)
 }
 
-/// Copies the side writer's tables into the committed catalog: files, predicates and triples
-/// as soon as its early database is committed (while it still counts the reach and the
-/// technique pages), then those.
+/// Copies the side writer's tables into the committed catalog: files and predicates as soon
+/// as its early database is committed (while it still stores the triples), then the triples.
 /// Each copy is `INSERT INTO main.t SELECT * FROM side.t` into an empty table with the same
 /// columns and indexes: SQLite's transfer optimization, a copy of whole records and index
 /// entries. ATTACH needs no transaction open, so each copy is a transaction of its own (the
@@ -294,7 +292,7 @@ fn copy_side(
     // No message means the side writer stopped before its early commit: its join says why.
     if side.early_ready.recv().is_ok() {
         busy.idle();
-        copy_tables(conn, side.early, &[COPY_FILES, COPY_PREDICATES, COPY_TRIPLES])?;
+        copy_tables(conn, side.early, &[COPY_FILES, COPY_PREDICATES])?;
         busy.lap("side copy");
     }
     let late = side.late;
@@ -303,7 +301,7 @@ fn copy_side(
     copy_tables(
         conn,
         late,
-        &[COPY_REACH, COPY_PAGES, COPY_ANALYTIC_TAXONOMY],
+        &[COPY_TRIPLES, COPY_PAGES, COPY_ANALYTIC_TAXONOMY],
     )?;
     conn.execute_batch("PRAGMA optimize;")?;
     drop(connections);
@@ -315,8 +313,6 @@ fn copy_side(
 const COPY_FILES: &str = "INSERT INTO main.files SELECT * FROM side.files;";
 const COPY_PREDICATES: &str = "INSERT INTO main.predicates SELECT * FROM side.predicates;";
 const COPY_TRIPLES: &str = "INSERT INTO main.triples SELECT * FROM side.triples;";
-/// `reach`, counted by the side writer once every rule's triples are in.
-const COPY_REACH: &str = "INSERT INTO main.reach SELECT * FROM side.reach;";
 /// `technique_pages`, counted by the side writer (`technique_pages.rs`).
 const COPY_PAGES: &str = "INSERT INTO main.technique_pages SELECT * FROM side.technique_pages;";
 /// `analytic_taxonomy`, written beside the technique pages.

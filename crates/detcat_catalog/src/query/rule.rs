@@ -166,11 +166,8 @@ impl Catalog {
         let mut out = RuleTriples::default();
         let mut stmt = self.conn.prepare_cached(
             "SELECT t.role, t.field, t.operator, t.value, t.original, t.raw_field,
-                    COALESCE(x.rules, 0) AS reach
-             FROM triples t
-             LEFT JOIN reach x ON t.role = 'indicator' AND x.field = t.field
-                                  AND x.operator = t.operator AND x.value = t.value
-             WHERE t.rid = ?1 ORDER BY t.field, t.value",
+                    COALESCE(t.reach, 0) AS reach
+             FROM triples t WHERE t.rid = ?1 ORDER BY t.field, t.value",
         )?;
         let mut rows = stmt.query([rid])?;
         while let Some(r) = rows.next()? {

@@ -89,10 +89,8 @@ pub(crate) const FIELD_TECHNIQUES: &str = concat!(
 pub(crate) const TECHNIQUE_TRIPLES: &str = concat!(
     technique_set!(),
     "SELECT t.rid, t.role, t.field, t.operator, t.value, r.id,
-            COALESCE(CASE WHEN ?2 THEN x.rules_all ELSE x.rules END, 0)
-     FROM triples t JOIN s ON s.rid = t.rid JOIN rules r ON r.rid = t.rid
-     LEFT JOIN reach x ON t.role = 'indicator' AND x.field = t.field
-                          AND x.operator = t.operator AND x.value = t.value"
+            COALESCE(CASE WHEN ?2 THEN t.reach_all ELSE t.reach END, 0)
+     FROM triples t JOIN s ON s.rid = t.rid JOIN rules r ON r.rid = t.rid"
 );
 
 /// The vendor names (`vendor:field`) that a field's rules use for it.

@@ -537,8 +537,7 @@ impl Catalog {
     /// and ids) and its corpus reach.
     fn guide_triples(&self, key: &[&dyn rusqlite::ToSql]) -> Result<TriplesAcc, CatalogError> {
         let mut triples = TriplesAcc::default();
-        // Corpus reach is read from `reach` for each indicator row: the same for every row
-        // of a triple.
+        // Corpus reach is stored on each indicator row: the same for every row of a triple.
         let mut stmt = self
             .conn
             .prepare_cached(super::rule_set::TECHNIQUE_TRIPLES)?;
