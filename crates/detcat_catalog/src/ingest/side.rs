@@ -222,6 +222,9 @@ pub fn run(
     last = Instant::now();
     tx.execute_batch(PREDICATE_INDEXES)?;
     tx.commit()?;
+    // Its cache is of no more use (the main writer reads the file through its own
+    // connection): given back before the build's last and busiest memory moment.
+    early_conn.execute_batch("PRAGMA shrink_memory;")?;
     lap("indexes", &mut last);
     // The main writer may not be waiting (it failed): then nobody copies, and that is fine.
     let _ = early_ready.try_send(());
@@ -237,16 +240,42 @@ pub fn run(
     let mut late_conn = open_scratch(late)?;
     let tx = late_conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
-    let reach = write_triples(&tx, &triples)?;
+    let reach = count_reach(&triples);
+    write_triples(&tx, &triples, &reach)?;
     lap("triples", &mut last);
-    pages.write(&tx, &triples, &reach)?;
+    // The technique pages are counted (pure Rust, on the rayon pool) while this thread
+    // builds the triples' indexes: counted before them, the pages' first part (interning
+    // every page rule's triples) and the indexes each ran on one core. Counted while the
+    // triples were still being stored, the pages' tables coincided with the end of the map
+    // and raised the build's peak memory by ~8 MiB. A few batches wait for the store at most
+    // (all pages' JSON is ~10 MB).
+    let (page_send, page_batches) = std::sync::mpsc::sync_channel(PAGE_BATCHES_WAITING);
+    std::thread::scope(|scope| {
+        let pages = &pages;
+        let (triples, reach) = (&triples, &reach);
+        let counting = scope.spawn(move || {
+            pages.count(triples, reach, |batch| page_send.send(batch).is_ok())
+        });
+        let stored = tx
+            .execute_batch(TRIPLE_INDEXES)
+            .map_err(CatalogError::from)
+            .and_then(|()| {
+                lap("indexes", &mut last);
+                pages.store(&tx, page_batches.iter())
+            });
+        // Unblocks the counting when the store stopped early.
+        drop(page_batches);
+        let counted = counting.join().map_err(|_| {
+            CatalogError::Query("counting the technique pages stopped unexpectedly".to_owned())
+        });
+        stored?;
+        counted?
+    })?;
     drop(reach);
     std::thread::spawn(move || drop(pages));
     lap("technique pages", &mut last);
     // Freeing ~100k small strings takes a while; nobody waits for it.
     std::thread::spawn(move || drop(triples));
-    tx.execute_batch(TRIPLE_INDEXES)?;
-    lap("indexes", &mut last);
     tx.commit()?;
     lap("commit", &mut last);
     Ok(([early_conn, late_conn], busy))
@@ -266,17 +295,16 @@ fn open_scratch(db: &str) -> Result<Connection, CatalogError> {
     Ok(conn)
 }
 
+/// Technique pages' batches counted ahead of the store (see [`run`]).
+const PAGE_BATCHES_WAITING: usize = 4;
+
 /// Reach per indicator `(field, operator, value)`: active rules, all rules (a fast seeded
 /// hash: the technique pages look every page rule's indicators up in it too).
 pub(crate) type Reach<'r> =
     HashMap<(&'r str, &'r str, &'r str), (i64, i64), foldhash::fast::RandomState>;
 
-/// The triples of every rule, with the corpus reach of each indicator counted here (each
-/// rule's triples are unique per rule); returns the reach.
-fn write_triples<'r>(
-    tx: &rusqlite::Transaction<'_>,
-    rules: &'r [RuleTriples],
-) -> Result<Reach<'r>, CatalogError> {
+/// The corpus reach of each indicator of `rules` (each rule's triples are unique per rule).
+fn count_reach(rules: &[RuleTriples]) -> Reach<'_> {
     let mut reach: Reach = HashMap::default();
     for r in rules {
         for t in r.triples.iter().filter(|t| t.role == Role::Indicator) {
@@ -287,6 +315,15 @@ fn write_triples<'r>(
             n.1 += 1;
         }
     }
+    reach
+}
+
+/// The triples of every rule, each indicator row with its corpus reach.
+fn write_triples(
+    tx: &rusqlite::Transaction<'_>,
+    rules: &[RuleTriples],
+    reach: &Reach<'_>,
+) -> Result<(), CatalogError> {
     let mut stmt = tx.prepare(
         "INSERT INTO triples (rid, role, field, operator, value, original, raw_field, reach, reach_all)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -313,7 +350,7 @@ fn write_triples<'r>(
         }
     }
     drop(stmt);
-    Ok(reach)
+    Ok(())
 }
 
 /// Takes the triples out of `rules` (rids in order from `first_rid`) for

@@ -12,9 +12,10 @@
 //! what the side writer lacks ([`PageRule`]: techniques, vendor, title, events); the side
 //! writer keeps the non-selector predicates of those rules (moved out of the rows it has
 //! stored, not copied). Once the triples are stored it counts each technique's page keyed by
-//! borrowed strings (on every core of the rayon pool, which the finished analysis left
-//! idle), stores it in its late database beside the triples, and the main writer
-//! copies the table in with the triples (a transfer of whole records).
+//! borrowed strings (on the rayon pool, which the finished analysis left idle, while the
+//! side writer builds the triples' indexes), stores it in its late database beside the
+//! triples as the batches come, and the main writer copies the table in with the triples
+//! (a transfer of whole records).
 //!
 //! A page lists its rules (`rules`, in list order, each with what the list shows of it) and
 //! every indicator and exclusion row names its rules by their position in that list, so the
@@ -233,14 +234,16 @@ impl Collector {
         }
     }
 
-    /// Counts every technique's page and stores it in `tx` (the side writer's late
-    /// database). `triples` are every rule's, in rid order; `reach` the active and all
-    /// rules using each indicator.
-    pub fn write(
+    /// Counts every technique's page and hands them to `emit` a batch at a time, as
+    /// (technique id, JSON of [`StoredPage`]) in technique order; stops early when `emit`
+    /// returns false. `triples` are every rule's, in rid order; `reach` the active and all
+    /// rules using each indicator. Touches no database: the side writer stores its triples
+    /// meanwhile.
+    pub fn count(
         &self,
-        tx: &rusqlite::Transaction<'_>,
         triples: &[RuleTriples],
         reach: &Reach<'_>,
+        mut emit: impl FnMut(Vec<(String, String)>) -> bool,
     ) -> Result<(), CatalogError> {
         let tables = Tables::new(&self.rules, triples, reach);
         let mut techniques: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -253,21 +256,9 @@ impl Collector {
                 }
             }
         }
-        tx.execute_batch(TECHNIQUE_PAGES_DDL)?;
-        tx.execute_batch(ANALYTIC_TAXONOMY_DDL)?;
-        let mut stmt = tx.prepare(
-            "INSERT INTO analytic_taxonomy (kind, name, channel, vals) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for (kind, name, channel, vals) in &self.taxonomy {
-            stmt.execute(params![kind, name, channel, vals])?;
-        }
-        drop(stmt);
-        let mut stmt =
-            tx.prepare("INSERT INTO technique_pages (technique_id, page) VALUES (?1, ?2)")?;
         // Counted on every core, a batch at a time, each worker with a scratch of its own,
-        // and stored in technique order. The pages are the build's last work: the analysis
-        // is over, and counted on one core they left the other idle (~0.4 s busy on the
-        // full corpus, `side.technique pages`).
+        // in technique order. The pages are the build's last work: the analysis is over, and
+        // counted on one core they left the other idle (~0.4 s busy on the full corpus).
         let techniques: Vec<(&str, Vec<usize>)> = techniques.into_iter().collect();
         let workers = rayon::current_num_threads().max(1);
         let mut scratches: Vec<Scratch> = (0..workers).map(|_| Scratch::new(&tables)).collect();
@@ -284,8 +275,38 @@ impl Collector {
                         .collect()
                 })
                 .collect();
+            let mut counted = Vec::with_capacity(batch.len());
             for ((id, _), page) in batch.iter().zip(pages.into_iter().flatten()) {
-                stmt.execute(params![id, page?])?;
+                counted.push(((*id).to_owned(), page?));
+            }
+            if !emit(counted) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores the rows of `analytic_taxonomy` and the counted pages, as their batches come,
+    /// in `tx` (the side writer's late database).
+    pub fn store(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        pages: impl IntoIterator<Item = Vec<(String, String)>>,
+    ) -> Result<(), CatalogError> {
+        tx.execute_batch(TECHNIQUE_PAGES_DDL)?;
+        tx.execute_batch(ANALYTIC_TAXONOMY_DDL)?;
+        let mut stmt = tx.prepare(
+            "INSERT INTO analytic_taxonomy (kind, name, channel, vals) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (kind, name, channel, vals) in &self.taxonomy {
+            stmt.execute(params![kind, name, channel, vals])?;
+        }
+        drop(stmt);
+        let mut stmt =
+            tx.prepare("INSERT INTO technique_pages (technique_id, page) VALUES (?1, ?2)")?;
+        for batch in pages {
+            for (id, page) in &batch {
+                stmt.execute(params![id, page])?;
             }
         }
         Ok(())
