@@ -244,8 +244,9 @@ pub fn run(
     write_triples(&tx, &triples, &reach)?;
     lap("triples", &mut last);
     // The technique pages are counted (pure Rust, on the rayon pool) while this thread
-    // builds the triples' indexes: counted before them, the pages' first part (interning
-    // every page rule's triples) and the indexes each ran on one core. Counted while the
+    // builds the triples' indexes: counted first and the indexes built after them, the
+    // pages' first part (interning every page rule's triples) and the indexes each ran on
+    // one core while the other idled. Counted while the
     // triples were still being stored, the pages' tables coincided with the end of the map
     // and raised the build's peak memory by ~8 MiB. A few batches wait for the store at most
     // (all pages' JSON is ~10 MB).
@@ -253,9 +254,8 @@ pub fn run(
     std::thread::scope(|scope| {
         let pages = &pages;
         let (triples, reach) = (&triples, &reach);
-        let counting = scope.spawn(move || {
-            pages.count(triples, reach, |batch| page_send.send(batch).is_ok())
-        });
+        let counting =
+            scope.spawn(move || pages.count(triples, reach, |batch| page_send.send(batch).is_ok()));
         let stored = tx
             .execute_batch(TRIPLE_INDEXES)
             .map_err(CatalogError::from)
