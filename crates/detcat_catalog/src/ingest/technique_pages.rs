@@ -257,8 +257,9 @@ impl Collector {
             }
         }
         // Counted on every core, a batch at a time, each worker with a scratch of its own,
-        // in technique order. The pages are the build's last work: the analysis is over, and
-        // counted on one core they left the other idle (~0.4 s busy on the full corpus).
+        // in technique order. The analysis is over by now (only the writers' SQLite work
+        // runs beside this), and counted on one core the pages left the other idle (~0.4 s
+        // busy on the full corpus).
         let techniques: Vec<(&str, Vec<usize>)> = techniques.into_iter().collect();
         let workers = rayon::current_num_threads().max(1);
         let mut scratches: Vec<Scratch> = (0..workers).map(|_| Scratch::new(&tables)).collect();
