@@ -45,6 +45,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  read {read_ms} ms · parse {} ms · ATT&CK {} ms · map {} ms · write {} ms",
         t.parse_ms, t.attack_ms, t.map_ms, t.write_ms
     );
+    // The writer threads' busy time per part: where the tail after the map goes.
+    let busy: Vec<String> = t
+        .writer
+        .iter()
+        .map(|(part, ms)| format!("{part} {ms}"))
+        .collect();
+    println!("  writers (busy ms): {}", busy.join(" · "));
     println!("peak memory   {:.0} MiB (VmHWM)", peak_rss_mib());
     println!(
         "catalog size  {:.1} MiB",

@@ -14,10 +14,14 @@ pub const SCHEMA_VERSION: i64 = 6;
 pub const SIDE_DDL: &str = r#"
 -- Every input file of the corpus: rule files (with their text, shown on rule pages) and the
 -- files that hold no rule, with the reason.
+-- The CHECKs below compare with `=` … `OR`, not `IN (…)`: SQLite evaluates an IN list of more
+-- than two constants through a temporary b-tree, which an INSERT statement builds again on
+-- every execution (~5 µs a row: a tenth of the side writer's time on the full corpus).
 CREATE TABLE files (
     path     TEXT PRIMARY KEY,
     vendor   TEXT NOT NULL,
-    kind     TEXT NOT NULL CHECK (kind IN ('rules', 'non_rule', 'unreadable', 'skipped')),
+    kind     TEXT NOT NULL CHECK (kind = 'rules' OR kind = 'non_rule' OR kind = 'unreadable'
+                                  OR kind = 'skipped'),
     reason   TEXT,
     text     TEXT
 );
@@ -32,7 +36,8 @@ CREATE TABLE predicates (
     operator       TEXT NOT NULL,
     vals           TEXT NOT NULL,      -- JSON array of values as written
     negated        INTEGER NOT NULL,   -- under an odd number of `not`
-    role           TEXT NOT NULL CHECK (role IN ('selector', 'indicator', 'exclusion', 'other')),
+    role           TEXT NOT NULL CHECK (role = 'selector' OR role = 'indicator'
+                                        OR role = 'exclusion' OR role = 'other'),
     case_sensitive INTEGER NOT NULL,
     modifiers      TEXT NOT NULL       -- JSON array
 );
