@@ -5,27 +5,13 @@
 pub const SCHEMA_VERSION: i64 = 6;
 
 /// The tables a second writer thread fills in a side database while the main writer stores
-/// the rules (`build/side.rs`), with their indexes. The build then copies each table into the
+/// the rules (`ingest/side.rs`), with their indexes. The build then copies each table into the
 /// catalog with one `INSERT INTO main.t SELECT * FROM side.t`, which SQLite turns into a copy
 /// of whole records and index entries — the "transfer optimization" — only when both sides
 /// have the same columns, constraints and indexes: so both are created from this text and
 /// [`PREDICATE_INDEXES`] and [`TRIPLE_INDEXES`] (the side builds its indexes after its load; the catalog's stay empty
 /// until the copy).
 pub const SIDE_DDL: &str = r#"
--- Every input file of the corpus: rule files (with their text, shown on rule pages) and the
--- files that hold no rule, with the reason.
--- The CHECKs below compare with `=` … `OR`, not `IN (…)`: SQLite evaluates an IN list of more
--- than two constants through a temporary b-tree, which an INSERT statement builds again on
--- every execution (~5 µs a row: a tenth of the side writer's time on the full corpus).
-CREATE TABLE files (
-    path     TEXT PRIMARY KEY,
-    vendor   TEXT NOT NULL,
-    kind     TEXT NOT NULL CHECK (kind = 'rules' OR kind = 'non_rule' OR kind = 'unreadable'
-                                  OR kind = 'skipped'),
-    reason   TEXT,
-    text     TEXT
-);
-
 -- One row per predicate of the expression tree.
 CREATE TABLE predicates (
     rid            INTEGER NOT NULL REFERENCES rules(rid),
@@ -77,6 +63,20 @@ CREATE INDEX triples_field ON triples(field);
 /// come in [`INDEXES`], created after the bulk insert (faster than keeping them up to date
 /// row by row).
 pub const DDL: &str = r#"
+-- Every input file of the corpus: rule files (with their text, shown on rule pages) and the
+-- files that hold no rule, with the reason.
+-- The CHECKs here and in `predicates` compare with `=` … `OR`, not `IN (…)`: SQLite
+-- evaluates an IN list of more than two constants through a temporary b-tree, which an
+-- INSERT statement builds again on every execution (~5 µs a row).
+CREATE TABLE files (
+    path     TEXT PRIMARY KEY,
+    vendor   TEXT NOT NULL,
+    kind     TEXT NOT NULL CHECK (kind = 'rules' OR kind = 'non_rule' OR kind = 'unreadable'
+                                  OR kind = 'skipped'),
+    reason   TEXT,
+    text     TEXT
+);
+
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 -- Short columns first: a row bigger than a page keeps only its first bytes in the table page
@@ -308,8 +308,8 @@ CREATE TABLE field_summary (
 "#;
 
 /// The rule-derived part of each technique's page over its active rules, counted at build
-/// time (`ingest/technique_pages.rs`: by the side writer into its late database, copied in
-/// with the triples; issue 19): one row per technique with active rules, the JSON of
+/// time (`ingest/technique_pages.rs`: counted beside the side writer, stored by the main
+/// writer; issue 19): one row per technique with active rules, the JSON of
 /// `ingest::technique_pages::StoredPage` (rules by rid, events covered, the authoring guide
 /// with corpus reach and its rows' rules as positions in the list, the analytics' inputs).
 /// The page of a technique without a row has no active rules; `--include-deprecated` counts
@@ -323,7 +323,7 @@ CREATE TABLE technique_pages (
 
 /// The taxonomy's answers for every analytic of the loaded ATT&CK release (issue 19): the
 /// events of each log source (`WinEventLog:Sysmon` / `EventCode=1` → `sysmon:1`) and the
-/// canonical fields of each mutable element, as JSON arrays. Written by the side writer
+/// canonical fields of each mutable element, as JSON arrays. Written by the main writer
 /// with `technique_pages`; a technique page matches its analytics with these rows instead
 /// of loading the taxonomy (`query/analytic_taxonomy.rs`).
 pub const ANALYTIC_TAXONOMY_DDL: &str = r#"

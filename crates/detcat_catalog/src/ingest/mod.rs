@@ -145,12 +145,14 @@ fn build_into(
     std::thread::scope(|scope| {
         let (side_send, side_batches) = mpsc::sync_channel(4);
         let (early_ready_send, early_ready) = mpsc::sync_channel(1);
+        let (pages_send, pages) = mpsc::sync_channel(side::PAGE_BATCHES_WAITING);
         let side_thread =
-            scope.spawn(move || side::run(early, late, side_batches, early_ready_send));
+            scope.spawn(move || side::run(early, late, side_batches, early_ready_send, pages_send));
         let (send, batches) = mpsc::sync_channel(4);
         let side_for_writer = write::Side {
             thread: side_thread,
             early_ready,
+            pages,
             early,
             late,
         };
@@ -178,14 +180,14 @@ fn build_into(
     })
 }
 
-/// The analysis side of [`build_into`]: sends files and predicates to the side writer,
-/// ATT&CK, rule chunks and the report to the main writer.
+/// The analysis side of [`build_into`]: sends predicates, triples and page rules to the
+/// side writer; ATT&CK, files, rule chunks and the report to the main writer.
 fn stream_corpus<'c>(
     corpus: &'c Corpus,
     options: &BuildOptions,
     progress: &dyn Progress,
-    send: &mpsc::SyncSender<write::Batch>,
-    side_send: &mpsc::SyncSender<side::SideBatch<'c>>,
+    send: &mpsc::SyncSender<write::Batch<'c>>,
+    side_send: &mpsc::SyncSender<side::SideBatch>,
 ) -> Result<(), CatalogError> {
     let stopped = || CatalogError::Query("the catalog writer stopped".to_owned());
     let mut timings = Timings::default();
@@ -201,22 +203,24 @@ fn stream_corpus<'c>(
     );
     timings.parse_ms = parse_ms;
     timings.attack_ms = attack_ms;
-    side_send
-        .send(side::SideBatch::Files(files))
+    send.send(write::Batch::Files(files))
         .map_err(|_| stopped())?;
     send.send(write::Batch::Report(Box::new(report), options.recordings))
         .map_err(|_| stopped())?;
     progress.stage(Stage::Attack);
     let attack = attack?;
-    side_send
-        .send(side::SideBatch::AnalyticTaxonomy(
-            technique_pages::analytic_taxonomy(&attack),
-        ))
-        .map_err(|_| stopped())?;
+    send.send(write::Batch::AnalyticTaxonomy(
+        technique_pages::analytic_taxonomy(&attack),
+    ))
+    .map_err(|_| stopped())?;
 
     let started = Instant::now();
     progress.stage(Stage::Map);
+    // Chunks are cut from the end of the reversed list, each `split_off` moving only the
+    // chunk (cut from the front, every cut copied all the rules after it), and the list is
+    // shrunk when half empty: the parsed rules' memory still goes back as the map proceeds.
     let mut rules = rules;
+    rules.reverse();
     // Rules get their rids (from 1) in the order the main writer receives them.
     let mut first_rid = 1i64;
     // Counted here, before the triples go straight to the side writer: the side writer's
@@ -225,8 +229,12 @@ fn stream_corpus<'c>(
     let mut coverage = technique_coverage::Coverage::default();
     let mut fields = field_summary::FieldSummary::default();
     while !rules.is_empty() {
-        let rest = rules.split_off(rules.len().min(CHUNK));
-        let mut chunk = analyze::analyze_all(std::mem::replace(&mut rules, rest), &attack);
+        let mut next = rules.split_off(rules.len().saturating_sub(CHUNK));
+        next.reverse();
+        if rules.capacity() > 2 * rules.len() {
+            rules.shrink_to_fit();
+        }
+        let mut chunk = analyze::analyze_all(next, &attack);
         side_send
             .send(side::SideBatch::PageRules(technique_pages::page_rules(
                 &chunk, first_rid,
@@ -265,7 +273,7 @@ fn stream_corpus<'c>(
 fn load_attack(
     corpus: &Corpus,
     options: &BuildOptions,
-    send: &mpsc::SyncSender<write::Batch>,
+    send: &mpsc::SyncSender<write::Batch<'_>>,
 ) -> Result<Arc<link::Attack>, CatalogError> {
     let attack = Arc::new(link::Attack::load(corpus, options)?);
     let threat = Arc::new(threat::Threat::load(corpus, &attack));

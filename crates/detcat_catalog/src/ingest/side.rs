@@ -1,5 +1,6 @@
 //! The side writer: a second writer thread for the tables that need nothing from the rule
-//! rows — files, predicates and triples ([`crate::schema::SIDE_DDL`]).
+//! rows — predicates and triples ([`crate::schema::SIDE_DDL`]) — and the technique pages'
+//! counting, which needs every rule's triples.
 //!
 //! One SQLite connection writes one statement at a time, and on the full corpus the main
 //! writer was the longest thread of the build: rule rows, links, full-text index, then the
@@ -8,10 +9,12 @@
 //! in-memory databases for in-memory builds), builds their indexes, and the main writer
 //! copies them into the catalog with `INSERT INTO main.t SELECT * FROM side.t` — a copy of
 //! whole records and index entries (SQLite's transfer optimization), several times faster
-//! than inserting the rows. Files and predicates are complete when the map ends and sit in
-//! one database, copied while the side writer still stores the triples into the other (the
+//! than inserting the rows. The predicates are complete when the map ends and sit in one
+//! database, copied while the side writer still stores the triples into the other (the
 //! triples wait for every rule, for their reach): the copy of the first no longer waits for
-//! the triples.
+//! the triples. Tables the main writer has time for are not copied: it stores the files
+//! (36 MB of text, written twice and read back once through a side database) and the
+//! technique pages (counted here, sent to it batch by batch) itself.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -20,7 +23,6 @@ use std::time::{Duration, Instant};
 use detcat_model::Role;
 use rusqlite::{Connection, params};
 
-use super::FileRow;
 use super::analyze::{AnalyzedRule, TripleRow};
 use crate::error::CatalogError;
 use crate::schema::{PREDICATE_INDEXES, SIDE_DDL, TRIPLE_INDEXES};
@@ -58,8 +60,7 @@ impl SideDb {
 }
 
 /// What the side writer takes, in any order; the channel closing ends its work.
-pub enum SideBatch<'c> {
-    Files(Vec<FileRow<'c>>),
+pub enum SideBatch {
     /// The predicate rows of a chunk of rules, with their rids.
     Predicates(Vec<PredicateInsert>),
     /// Every predicate row has been sent: their indexes are built and the early database is
@@ -71,9 +72,10 @@ pub enum SideBatch<'c> {
     /// A chunk's active rules with a technique, sent before its predicates: the technique
     /// pages counted here at the end (`technique_pages.rs`).
     PageRules(Vec<super::technique_pages::PageRule>),
-    /// The rows of `analytic_taxonomy`, stored with the technique pages.
-    AnalyticTaxonomy(Vec<super::technique_pages::TaxonomyRow>),
 }
+
+/// A batch of counted technique pages: (technique id, JSON of the page).
+pub type PageBatch = Vec<(String, String)>;
 
 /// One predicate row, ready to bind.
 pub struct PredicateInsert {
@@ -140,8 +142,8 @@ pub fn predicate_rows(rules: &mut [AnalyzedRule], first_rid: i64) -> Vec<Predica
         .collect()
 }
 
-/// The two scratch databases of the side writer. Files and predicates are complete when
-/// the map ends and go to `early`, which is committed then, so the main writer can copy
+/// The two scratch databases of the side writer. The predicates are complete when the map
+/// ends and go to `early`, which is committed then, so the main writer can copy
 /// them while the side writer still stores the triples (which wait for every rule, for
 /// their reach) into `late`.
 pub struct SideDbs {
@@ -153,14 +155,16 @@ pub struct SideDbs {
 /// time per part (`side.…` in the build report's writer timings).
 pub type Done = ([Connection; 2], BTreeMap<String, Duration>);
 
-/// Fills the side databases from `batches` until the channel closes: files and predicates
-/// into `early`, committed (and announced on `early_ready`) once the last predicate is in;
-/// then the triples into `late`, with their indexes.
+/// Fills the side databases from `batches` until the channel closes: predicates into
+/// `early`, committed (and announced on `early_ready`) once the last predicate is in; then
+/// the triples into `late`, with their indexes, while the technique pages are counted and
+/// sent to `pages` for the main writer to store.
 pub fn run(
     early: &str,
     late: &str,
-    batches: Receiver<SideBatch<'_>>,
+    batches: Receiver<SideBatch>,
     early_ready: SyncSender<()>,
+    pages_out: SyncSender<PageBatch>,
 ) -> Result<Done, CatalogError> {
     let mut busy: BTreeMap<String, Duration> = BTreeMap::new();
     let mut last = Instant::now();
@@ -174,9 +178,6 @@ pub fn run(
     let mut pages = super::technique_pages::Collector::default();
     let tx = early_conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
-    let mut file = tx.prepare(
-        "INSERT OR IGNORE INTO files (path, vendor, kind, reason, text) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
     let mut predicate = tx.prepare(
         "INSERT INTO predicates (rid, ord, field, canonical, mapped, operator, vals, negated, role, case_sensitive, modifiers)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -186,12 +187,6 @@ pub fn run(
     for batch in batches.by_ref() {
         last = Instant::now();
         match batch {
-            SideBatch::Files(files) => {
-                for f in &files {
-                    file.execute(params![f.path, f.vendor.as_str(), f.kind, f.reason, f.text])?;
-                }
-                lap("files", &mut last);
-            }
             SideBatch::Predicates(rows) => {
                 for p in &rows {
                     predicate.execute(params![
@@ -214,10 +209,8 @@ pub fn run(
             SideBatch::PredicatesDone => break,
             SideBatch::Triples(mut rules) => triples.append(&mut rules),
             SideBatch::PageRules(rules) => pages.add_rules(rules),
-            SideBatch::AnalyticTaxonomy(rows) => pages.set_taxonomy(rows),
         }
     }
-    drop(file);
     drop(predicate);
     last = Instant::now();
     tx.execute_batch(PREDICATE_INDEXES)?;
@@ -232,7 +225,6 @@ pub fn run(
         match batch {
             SideBatch::Triples(mut rules) => triples.append(&mut rules),
             SideBatch::PageRules(rules) => pages.add_rules(rules),
-            SideBatch::AnalyticTaxonomy(rows) => pages.set_taxonomy(rows),
             _ => {}
         }
     }
@@ -244,40 +236,33 @@ pub fn run(
     write_triples(&tx, &triples, &reach)?;
     lap("triples", &mut last);
     // The technique pages are counted (pure Rust, on the rayon pool) while this thread
-    // builds the triples' indexes: counted first and the indexes built after them, the
-    // pages' first part (interning every page rule's triples) and the indexes each ran on
-    // one core while the other idled. Counted while the
-    // triples were still being stored, the pages' tables coincided with the end of the map
-    // and raised the build's peak memory by ~8 MiB. A few batches wait for the store at most
-    // (all pages' JSON is ~10 MB).
-    let (page_send, page_batches) = std::sync::mpsc::sync_channel(PAGE_BATCHES_WAITING);
+    // builds the triples' indexes, and stored by the main writer as they come (a few
+    // batches wait at most; all pages' JSON is ~10 MB): counted first and the indexes built
+    // after them, the pages' first part (interning every page rule's triples) and the
+    // indexes each ran on one core while the other idled. Counted while the triples were
+    // still being stored, the pages' tables coincided with the end of the map and raised
+    // the build's peak memory by ~8 MiB.
     std::thread::scope(|scope| {
         let pages = &pages;
         let (triples, reach) = (&triples, &reach);
+        // The main writer may stop reading (it failed): the counting stops then too.
         let counting =
-            scope.spawn(move || pages.count(triples, reach, |batch| page_send.send(batch).is_ok()));
-        let stored = tx
-            .execute_batch(TRIPLE_INDEXES)
-            .map_err(CatalogError::from)
-            .and_then(|()| {
-                lap("indexes", &mut last);
-                pages.store(&tx, page_batches.iter())
-            });
-        // Unblocks the counting when the store stopped early.
-        drop(page_batches);
+            scope.spawn(move || pages.count(triples, reach, |batch| pages_out.send(batch).is_ok()));
+        let indexed = tx.execute_batch(TRIPLE_INDEXES).map_err(CatalogError::from);
+        lap("indexes", &mut last);
+        let committed = indexed.and_then(|()| tx.commit().map_err(CatalogError::from));
+        lap("commit", &mut last);
         let counted = counting.join().map_err(|_| {
             CatalogError::Query("counting the technique pages stopped unexpectedly".to_owned())
         });
-        stored?;
+        committed?;
         counted?
     })?;
+    lap("technique pages", &mut last);
     drop(reach);
     std::thread::spawn(move || drop(pages));
-    lap("technique pages", &mut last);
     // Freeing ~100k small strings takes a while; nobody waits for it.
     std::thread::spawn(move || drop(triples));
-    tx.commit()?;
-    lap("commit", &mut last);
     Ok(([early_conn, late_conn], busy))
 }
 
@@ -297,8 +282,8 @@ fn open_scratch(db: &str) -> Result<Connection, CatalogError> {
     Ok(conn)
 }
 
-/// Technique pages' batches counted ahead of the store (see [`run`]).
-const PAGE_BATCHES_WAITING: usize = 4;
+/// Technique pages' batches counted ahead of the main writer's store (see [`run`]).
+pub const PAGE_BATCHES_WAITING: usize = 4;
 
 /// Reach per indicator `(field, operator, value)`: active rules, all rules (a fast seeded
 /// hash: the technique pages look every page rule's indicators up in it too).

@@ -36,7 +36,6 @@ use super::side::{PredicateInsert, Reach, RuleTriples};
 use crate::error::CatalogError;
 use crate::query::technique::{PAGE_ROWS, SCOPE_ROWS};
 use crate::query::{EventsAcc, MAX_LISTED_TITLE_CHARS, truncate_text};
-use crate::schema::{ANALYTIC_TAXONOMY_DDL, TECHNIQUE_PAGES_DDL};
 use crate::views::{EventRow, FieldRow, ScopeRow, SensorCount};
 
 /// What `technique_pages.page` holds for one technique (JSON).
@@ -195,16 +194,10 @@ pub fn analytic_taxonomy(attack: &super::link::Attack) -> Vec<TaxonomyRow> {
 #[derive(Default)]
 pub struct Collector {
     rules: Vec<PageRule>,
-    taxonomy: Vec<TaxonomyRow>,
 }
 
 impl Collector {
-    /// The rows of `analytic_taxonomy`, stored with the pages.
-    pub fn set_taxonomy(&mut self, rows: Vec<TaxonomyRow>) {
-        self.taxonomy = rows;
-    }
-
-    /// A chunk's page rules; chunks come in rid order.
+    /// A chunk''s page rules; chunks come in rid order.
     pub fn add_rules(&mut self, mut rules: Vec<PageRule>) {
         self.rules.append(&mut rules);
     }
@@ -286,32 +279,30 @@ impl Collector {
         }
         Ok(())
     }
+}
 
-    /// Stores the rows of `analytic_taxonomy` and the counted pages, as their batches come,
-    /// in `tx` (the side writer's late database).
-    pub fn store(
-        &self,
-        tx: &rusqlite::Transaction<'_>,
-        pages: impl IntoIterator<Item = Vec<(String, String)>>,
-    ) -> Result<(), CatalogError> {
-        tx.execute_batch(TECHNIQUE_PAGES_DDL)?;
-        tx.execute_batch(ANALYTIC_TAXONOMY_DDL)?;
-        let mut stmt = tx.prepare(
-            "INSERT INTO analytic_taxonomy (kind, name, channel, vals) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for (kind, name, channel, vals) in &self.taxonomy {
-            stmt.execute(params![kind, name, channel, vals])?;
-        }
-        drop(stmt);
-        let mut stmt =
-            tx.prepare("INSERT INTO technique_pages (technique_id, page) VALUES (?1, ?2)")?;
-        for batch in pages {
-            for (id, page) in &batch {
-                stmt.execute(params![id, page])?;
-            }
-        }
-        Ok(())
+/// Stores the rows of `analytic_taxonomy`, then the counted pages as their batches come
+/// (the main writer, into the catalog, while the side writer builds the triples' indexes).
+pub fn store(
+    tx: &rusqlite::Transaction<'_>,
+    taxonomy: &[TaxonomyRow],
+    pages: impl IntoIterator<Item = Vec<(String, String)>>,
+) -> Result<(), CatalogError> {
+    let mut stmt = tx.prepare(
+        "INSERT INTO analytic_taxonomy (kind, name, channel, vals) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (kind, name, channel, vals) in taxonomy {
+        stmt.execute(params![kind, name, channel, vals])?;
     }
+    drop(stmt);
+    let mut stmt =
+        tx.prepare("INSERT INTO technique_pages (technique_id, page) VALUES (?1, ?2)")?;
+    for batch in pages {
+        for (id, page) in &batch {
+            stmt.execute(params![id, page])?;
+        }
+    }
+    Ok(())
 }
 
 /// Pages a worker counts per batch: enough to spread the work, few enough that a batch's

@@ -1,8 +1,9 @@
 //! Writing a built catalog into SQLite, in one transaction, on a thread of its own.
 //!
 //! The writer owns the connection and takes [`Batch`]es while the analysis goes on: the
-//! taxonomy tables while the corpus parses, the file table as soon as the parsers are done,
-//! ATT&CK while rules are mapped, and rules chunk by chunk as they are mapped. On two cores
+//! taxonomy tables while the corpus parses, ATT&CK while rules are mapped, and rules chunk
+//! by chunk as they are mapped; the file table (known when the parsers are done) and the
+//! technique pages (counted beside the side writer) in the build's tail, where it has time. On two cores
 //! the write used to be a single-threaded tail as long as everything else together (issue 19).
 
 use std::collections::{BTreeMap, HashMap};
@@ -13,10 +14,13 @@ use std::time::Instant;
 use detcat_model::{LineIndex, Vendor};
 use rusqlite::{Connection, params};
 
+use super::FileRow;
 use super::analyze::{AnalyzedRule, diagnostic_positions};
 use super::link;
 use super::report::{BuildReport, TallyCounts, Timings};
+use super::side::PageBatch;
 use super::technique_coverage::Coverage;
+use super::technique_pages::TaxonomyRow;
 use super::threat::Threat;
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
@@ -31,8 +35,12 @@ pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1_000;
 
 /// What the analysis hands the writer: ATT&CK and the report (either first), rule chunks,
 /// finish.
-pub enum Batch {
+pub enum Batch<'c> {
     Attack(Arc<link::Attack>, Arc<Threat>, Box<AttackJson>),
+    /// The `files` rows (texts borrowed from the corpus), stored after the rules.
+    Files(Vec<FileRow<'c>>),
+    /// The rows of `analytic_taxonomy`, stored with the technique pages.
+    AnalyticTaxonomy(Vec<TaxonomyRow>),
     /// The report of everything but the rules (the writer tallies each chunk into it) and
     /// whether to run the regression recordings (which need every rule kept until the end).
     Report(Box<BuildReport>, bool),
@@ -69,10 +77,13 @@ pub fn prepare_connection(conn: &Connection) -> Result<(), CatalogError> {
 
 /// The side writer as the main writer sees it: its thread (the analysis sends it every
 /// batch; its channel closes when the analysis is done), the signal that its early database
-/// (files, predicates) is committed, and the names of its two databases.
+/// (predicates) is committed, the technique pages it counts, and the names of its two
+/// databases.
 pub struct Side<'scope> {
     pub thread: std::thread::ScopedJoinHandle<'scope, SideResult>,
     pub early_ready: Receiver<()>,
+    /// Closed when the last page is counted (or the counting stopped).
+    pub pages: Receiver<PageBatch>,
     pub early: &'scope str,
     pub late: &'scope str,
 }
@@ -96,9 +107,9 @@ const FTS_BULK_HASH_BYTES: i64 = 16 * 1024 * 1024;
 /// Writes everything the channel brings, copies the side writer's tables in, then commits.
 /// Returns the finished report, or `None` when the channel closed before `Finish` (the
 /// analysis failed; nothing is committed and the caller reports the analysis' error).
-pub fn run(
+pub fn run<'c>(
     conn: &mut Connection,
-    batches: Receiver<Batch>,
+    batches: Receiver<Batch<'c>>,
     corpus: &Corpus,
     side: Side<'_>,
 ) -> Result<Option<BuildReport>, CatalogError> {
@@ -106,15 +117,16 @@ pub fn run(
     let tx = conn.transaction()?;
     create_schema(&tx)?;
     busy.lap("schema+taxonomy");
-    let Some(received) = receive(&tx, batches, corpus, &mut busy)? else {
+    let Some(mut received) = receive(&tx, batches, corpus, &mut busy)? else {
         // The analysis stopped; a failure of the side writer may be why.
         side.join()?;
         return Ok(None);
     };
+    let taxonomy = std::mem::take(&mut received.taxonomy);
     let mut report = finish(&tx, received, corpus, &mut busy)?;
     tx.commit()?;
     busy.lap("commit");
-    let side_busy = copy_side(conn, side, &mut busy)?;
+    let side_busy = copy_side(conn, side, &taxonomy, &mut busy)?;
     report.timings.writer = busy.millis();
     report
         .timings
@@ -143,7 +155,9 @@ fn create_schema(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
 }
 
 /// What the writer has once the analysis says `Finish`.
-struct Received {
+struct Received<'c> {
+    files: Vec<FileRow<'c>>,
+    taxonomy: Vec<TaxonomyRow>,
     report: Box<BuildReport>,
     /// Whether to run the regression recordings, and the rules kept for them.
     recordings: bool,
@@ -157,12 +171,12 @@ struct Received {
 
 /// Stores every batch until `Finish`: ATT&CK, then the rules chunk by chunk. `None` when the
 /// channel closed first.
-fn receive(
+fn receive<'c>(
     tx: &rusqlite::Transaction<'_>,
-    batches: Receiver<Batch>,
+    batches: Receiver<Batch<'c>>,
     corpus: &Corpus,
     busy: &mut Busy,
-) -> Result<Option<Received>, CatalogError> {
+) -> Result<Option<Received<'c>>, CatalogError> {
     // Diagnostics' positions need the text of their file.
     let texts: HashMap<&str, &str> = Vendor::ALL
         .iter()
@@ -173,6 +187,8 @@ fn receive(
     let mut attack: Option<Arc<link::Attack>> = None;
     let mut threat: Option<Arc<Threat>> = None;
     let mut report: Option<(Box<BuildReport>, bool)> = None;
+    let mut files = Vec::new();
+    let mut taxonomy = Vec::new();
     let mut tally = TallyCounts::default();
     // Rules are kept to the end only for the recordings; otherwise each chunk is freed once
     // stored and counted.
@@ -191,6 +207,8 @@ fn receive(
                 busy.lap("attack");
             }
             Batch::Report(r, recordings) => report = Some((r, recordings)),
+            Batch::Files(rows) => files = rows,
+            Batch::AnalyticTaxonomy(rows) => taxonomy = rows,
             Batch::Rules(mut chunk) => {
                 let Some((report, keep)) = report.as_mut() else {
                     return Err(CatalogError::Query(
@@ -226,6 +244,8 @@ fn receive(
     };
     writer.finish(&report)?;
     Ok(Some(Received {
+        files,
+        taxonomy,
         report,
         recordings,
         rules,
@@ -241,11 +261,13 @@ fn receive(
 /// technique coverage, the indexes and the catalog's metadata.
 fn finish(
     tx: &rusqlite::Transaction<'_>,
-    received: Received,
+    received: Received<'_>,
     corpus: &Corpus,
     busy: &mut Busy,
 ) -> Result<Box<BuildReport>, CatalogError> {
     let Received {
+        files,
+        taxonomy: _,
         mut report,
         recordings,
         rules,
@@ -267,6 +289,8 @@ fn finish(
     busy.lap("recordings");
     coverage.write(tx)?;
     busy.lap("technique coverage");
+    write_files(tx, &files)?;
+    busy.lap("files");
     tx.execute_batch(INDEXES)?;
     busy.lap("indexes");
     write_meta(tx, &report, &attack, corpus)?;
@@ -277,8 +301,10 @@ fn finish(
     Ok(report)
 }
 
-/// Copies the side writer's tables into the committed catalog: files and predicates as soon
-/// as its early database is committed (while it still stores the triples), then the triples.
+/// Copies the side writer's tables into the committed catalog: the predicates as soon as its
+/// early database is committed (while it still stores the triples), then stores the
+/// technique pages as they are counted (while it builds the triples' indexes), then copies
+/// the triples.
 /// Each copy is `INSERT INTO main.t SELECT * FROM side.t` into an empty table with the same
 /// columns and indexes: SQLite's transfer optimization, a copy of whole records and index
 /// entries. ATTACH needs no transaction open, so each copy is a transaction of its own (the
@@ -286,23 +312,25 @@ fn finish(
 fn copy_side(
     conn: &mut Connection,
     side: Side<'_>,
+    taxonomy: &[TaxonomyRow],
     busy: &mut Busy,
 ) -> Result<BTreeMap<String, std::time::Duration>, CatalogError> {
     conn.execute_batch("DELETE FROM rules_fts_config WHERE k = 'hashsize';")?;
     // No message means the side writer stopped before its early commit: its join says why.
     if side.early_ready.recv().is_ok() {
         busy.idle();
-        copy_tables(conn, side.early, &[COPY_FILES, COPY_PREDICATES])?;
+        copy_tables(conn, side.early, &[COPY_PREDICATES])?;
         busy.lap("side copy");
     }
+    // The batches end when the last page is counted, or when the side writer stopped.
+    let tx = conn.transaction()?;
+    super::technique_pages::store(&tx, taxonomy, side.pages.iter())?;
+    tx.commit()?;
+    busy.lap("technique pages");
     let late = side.late;
     let (connections, side_busy) = side.join()?;
     busy.idle();
-    copy_tables(
-        conn,
-        late,
-        &[COPY_TRIPLES, COPY_PAGES, COPY_ANALYTIC_TAXONOMY],
-    )?;
+    copy_tables(conn, late, &[COPY_TRIPLES])?;
     conn.execute_batch("PRAGMA optimize;")?;
     drop(connections);
     busy.lap("side copy");
@@ -310,14 +338,19 @@ fn copy_side(
 }
 
 /// The copy of each table of [`SIDE_DDL`] from the attached side database.
-const COPY_FILES: &str = "INSERT INTO main.files SELECT * FROM side.files;";
 const COPY_PREDICATES: &str = "INSERT INTO main.predicates SELECT * FROM side.predicates;";
 const COPY_TRIPLES: &str = "INSERT INTO main.triples SELECT * FROM side.triples;";
-/// `technique_pages`, counted by the side writer (`technique_pages.rs`).
-const COPY_PAGES: &str = "INSERT INTO main.technique_pages SELECT * FROM side.technique_pages;";
-/// `analytic_taxonomy`, written beside the technique pages.
-const COPY_ANALYTIC_TAXONOMY: &str =
-    "INSERT INTO main.analytic_taxonomy SELECT * FROM side.analytic_taxonomy;";
+
+/// The `files` rows: every input file, with its text when it holds rules.
+fn write_files(tx: &rusqlite::Transaction<'_>, files: &[FileRow<'_>]) -> Result<(), CatalogError> {
+    let mut stmt = tx.prepare(
+        "INSERT OR IGNORE INTO files (path, vendor, kind, reason, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for f in files {
+        stmt.execute(params![f.path, f.vendor.as_str(), f.kind, f.reason, f.text])?;
+    }
+    Ok(())
+}
 
 /// Runs `copies` (of the `COPY_…` statements) from the database `db` into the catalog.
 fn copy_tables(conn: &mut Connection, db: &str, copies: &[&str]) -> Result<(), CatalogError> {
