@@ -55,8 +55,23 @@ pub fn escape(literal: &str) -> String {
 /// single (`*\\dllhost.exe` shows as `*\dllhost.exe`), and the rare literal `*` or `?` is
 /// marked as a one-character class (`[*]`, `[?]`) rather than by a backslash, which in paths
 /// would read as a separator.
+///
+/// One pass over the text, the same as [`render_display`] of [`pieces`] (without their
+/// allocations: every wildcard value of the corpus is displayed during the build).
 pub fn display(pattern: &str) -> String {
-    render_display(&pieces(pattern))
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next().unwrap_or('\\') {
+                '*' => out.push_str("[*]"),
+                '?' => out.push_str("[?]"),
+                other => out.push(other),
+            },
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// [`display`] of pieces already split.
@@ -113,6 +128,23 @@ mod tests {
         assert_eq!(display(r"?:\\Windows\\*"), r"?:\Windows\*");
         assert_eq!(display(r"a\*b\?c*"), "a[*]b[?]c*");
         assert_eq!(display("end\\"), "end\\");
+    }
+
+    #[test]
+    fn display_in_one_pass_matches_the_rendered_pieces() {
+        for p in [
+            r"*\\dllhost.exe",
+            r"a\*b\?c*?",
+            r"\\\*",
+            r"\\\\*",
+            "end\\",
+            r"\q\\x",
+            "ünï*cödé?",
+            "",
+            "**??",
+        ] {
+            assert_eq!(display(p), render_display(&pieces(p)), "{p}");
+        }
     }
 
     #[test]

@@ -319,7 +319,13 @@ impl Taxonomy {
     /// (sequences and Splunk `AND` data sources need several at once; see `needs.rs`). Empty
     /// when [`Taxonomy::events_for`] finds no event.
     pub fn event_branches(&self, rule: &Rule) -> Vec<EventBranch> {
-        needs::event_branches(self, rule)
+        needs::event_branches(self, rule, self.events_for(rule))
+    }
+
+    /// [`Taxonomy::event_branches`] of a rule whose [`Taxonomy::events_for`] the caller has
+    /// (the build needs both, and finding a rule's events is the costly part).
+    pub fn event_branches_of(&self, rule: &Rule, events: Vec<EventRef>) -> Vec<EventBranch> {
+        needs::event_branches(self, rule, events)
     }
 }
 

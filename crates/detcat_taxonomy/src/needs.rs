@@ -24,8 +24,7 @@ pub struct EventBranch {
     pub steps: Vec<Vec<EventRef>>,
 }
 
-pub(crate) fn event_branches(tax: &Taxonomy, rule: &Rule) -> Vec<EventBranch> {
-    let all = tax.events_for(rule);
+pub(crate) fn event_branches(tax: &Taxonomy, rule: &Rule, all: Vec<EventRef>) -> Vec<EventBranch> {
     if all.is_empty() {
         return Vec::new();
     }

@@ -600,6 +600,9 @@ fn elastic_events(
     indices: &[&str],
     out: &mut Vec<EventRef>,
 ) {
+    // Trimmed once here, not once per source and table entry (both trims are idempotent).
+    let indices: Vec<&str> = indices.iter().map(|i| trim_index(i)).collect();
+    let tags: Vec<&str> = tags.iter().map(|t| t.trim()).collect();
     let mut shared: Vec<String> = hint_categories
         .iter()
         .filter(|c| *c != "any")
@@ -609,9 +612,7 @@ fn elastic_events(
     let mut weak = Vec::new();
     for source in &tables.elastic {
         for (prefix, category) in &source.indices_categories {
-            if indices
-                .iter()
-                .any(|i| trim_index(i).starts_with(trim_index(prefix)))
+            if indices.iter().any(|i| i.starts_with(trim_index(prefix)))
                 && !shared.contains(category)
             {
                 shared.push(category.clone());
@@ -623,7 +624,7 @@ fn elastic_events(
         let tagged = source
             .tags
             .iter()
-            .any(|t| tags.iter().any(|h| h.trim().eq_ignore_ascii_case(t)));
+            .any(|t| tags.iter().any(|h| h.eq_ignore_ascii_case(t)));
         let indexed = source
             .indices
             .iter()

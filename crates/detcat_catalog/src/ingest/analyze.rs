@@ -101,22 +101,22 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
     let (techniques, tactics, diagnostics) = attack.link(&rule);
     rule.diagnostics.extend(diagnostics);
 
-    let events: BTreeSet<EventKey> = taxonomy
-        .events_for(&rule)
-        .into_iter()
+    let all_events = taxonomy.events_for(&rule);
+    let events: BTreeSet<EventKey> = all_events
+        .iter()
         .map(|e| EventKey {
-            provider: e.provider.to_string(),
-            event_id: e.event_id.to_string(),
+            provider: e.provider.clone(),
+            event_id: e.event_id.clone(),
         })
         .collect();
-    let branches = taxonomy.event_branches(&rule);
+    let branches = taxonomy.event_branches_of(&rule, all_events);
 
     let ctx = LogContext::of(&rule);
     let mut predicates = Vec::new();
     let mut triples = BTreeSet::new();
     // A predicate written many times (`sel or sel or …`) is stored once: rows stay bounded
     // by what the rule says, not by how often it repeats it.
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
     let roles = rule
         .expr
         .predicate_roles(|p| taxonomy.is_selector(rule.vendor, &ctx, p));

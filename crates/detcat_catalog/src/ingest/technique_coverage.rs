@@ -18,7 +18,6 @@
 //! would undercount one technique by one), and repeats are removed once, at the end.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 use detcat_model::{Lifecycle, ParseStatus, Role, Vendor};
 use rusqlite::params;
@@ -65,11 +64,11 @@ pub struct Coverage {
 }
 
 /// A fixed-key hash of strings (`str` hashes its bytes and a terminator, so the parts cannot
-/// run into each other).
+/// run into each other): foldhash's quality hasher, several times faster than SipHash on
+/// these short strings, and as good for counting distinct values by their 64-bit hash.
 fn hash(parts: &[&str]) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    parts.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher as _;
+    foldhash::quality::FixedState::with_seed(0).hash_one(parts)
 }
 
 impl Coverage {
