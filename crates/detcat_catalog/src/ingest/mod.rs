@@ -145,13 +145,23 @@ fn build_into(
     std::thread::scope(|scope| {
         let (side_send, side_batches) = mpsc::sync_channel(4);
         let (early_ready_send, early_ready) = mpsc::sync_channel(1);
+        let (late_ready_send, late_ready) = mpsc::sync_channel(1);
         let (pages_send, pages) = mpsc::sync_channel(side::PAGE_BATCHES_WAITING);
-        let side_thread =
-            scope.spawn(move || side::run(early, late, side_batches, early_ready_send, pages_send));
+        let side_thread = scope.spawn(move || {
+            side::run(
+                early,
+                late,
+                side_batches,
+                early_ready_send,
+                late_ready_send,
+                pages_send,
+            )
+        });
         let (send, batches) = mpsc::sync_channel(4);
         let side_for_writer = write::Side {
             thread: side_thread,
             early_ready,
+            late_ready,
             pages,
             early,
             late,

@@ -25,7 +25,7 @@ use rusqlite::{Connection, params};
 
 use super::analyze::{AnalyzedRule, TripleRow};
 use crate::error::CatalogError;
-use crate::schema::{PREDICATE_INDEXES, SIDE_DDL, TRIPLE_INDEXES};
+use crate::schema::{PREDICATE_INDEXES, SIDE_DDL};
 
 /// Where the side database lives. The side writer's connection stays open until the main
 /// writer has copied the tables (an in-memory database lives as long as a connection holds
@@ -157,13 +157,15 @@ pub type Done = ([Connection; 2], BTreeMap<String, Duration>);
 
 /// Fills the side databases from `batches` until the channel closes: predicates into
 /// `early`, committed (and announced on `early_ready`) once the last predicate is in; then
-/// the triples into `late`, with their indexes, while the technique pages are counted and
-/// sent to `pages` for the main writer to store.
+/// the triples into `late` (committed and announced on `late_ready`; the main writer builds
+/// their indexes after the copy); then counts the technique pages and sends them to
+/// `pages_out` for the main writer to store.
 pub fn run(
     early: &str,
     late: &str,
     batches: Receiver<SideBatch>,
     early_ready: SyncSender<()>,
+    late_ready: SyncSender<()>,
     pages_out: SyncSender<PageBatch>,
 ) -> Result<Done, CatalogError> {
     let mut busy: BTreeMap<String, Duration> = BTreeMap::new();
@@ -235,29 +237,18 @@ pub fn run(
     let reach = count_reach(&triples);
     write_triples(&tx, &triples, &reach)?;
     lap("triples", &mut last);
-    // The technique pages are counted (pure Rust, on the rayon pool) while this thread
-    // builds the triples' indexes, and stored by the main writer as they come (a few
-    // batches wait at most; all pages' JSON is ~10 MB): counted first and the indexes built
-    // after them, the pages' first part (interning every page rule's triples) and the
-    // indexes each ran on one core while the other idled. Counted while the triples were
+    // The technique pages are counted (pure Rust: interning every page rule's triples on
+    // this thread, then the pages on the rayon pool) while the main writer copies the
+    // triples and builds their indexes, and stored by the main writer after that (a few
+    // batches wait at most; all pages' JSON is ~10 MB). Counted while the triples were
     // still being stored, the pages' tables coincided with the end of the map and raised
     // the build's peak memory by ~8 MiB.
-    std::thread::scope(|scope| {
-        let pages = &pages;
-        let (triples, reach) = (&triples, &reach);
-        // The main writer may stop reading (it failed): the counting stops then too.
-        let counting =
-            scope.spawn(move || pages.count(triples, reach, |batch| pages_out.send(batch).is_ok()));
-        let indexed = tx.execute_batch(TRIPLE_INDEXES).map_err(CatalogError::from);
-        lap("indexes", &mut last);
-        let committed = indexed.and_then(|()| tx.commit().map_err(CatalogError::from));
-        lap("commit", &mut last);
-        let counted = counting.join().map_err(|_| {
-            CatalogError::Query("counting the technique pages stopped unexpectedly".to_owned())
-        });
-        committed?;
-        counted?
-    })?;
+    tx.commit()?;
+    lap("commit", &mut last);
+    // As for the early database: nobody may be waiting.
+    let _ = late_ready.try_send(());
+    // The main writer may stop reading (it failed): the counting stops then too.
+    pages.count(&triples, &reach, |batch| pages_out.send(batch).is_ok())?;
     lap("technique pages", &mut last);
     drop(reach);
     std::thread::spawn(move || drop(pages));
@@ -269,9 +260,8 @@ pub fn run(
 /// A scratch database: no journal, no fsync, no foreign keys (`rules` is not here). Its rows
 /// are appended and read once by the copy, so a 4 MiB cache does (two of them are open until
 /// the end of the build; 8 MiB each cost 9 MiB more peak memory). Its pages are the
-/// catalog's size (`write::prepare_connection`). Its index builds sort in temporary files
-/// (`temp_store = FILE`): the triples' sort runs while the technique pages are counted, and
-/// in memory it raised the 4× corpus' peak by ~20 MiB.
+/// catalog's size (`write::prepare_connection`). Its index builds (the predicates') sort in
+/// temporary files (`temp_store = FILE`), as the catalog's triples' do (`write::copy_side`).
 fn open_scratch(db: &str) -> Result<Connection, CatalogError> {
     let conn = Connection::open(db)?;
     conn.execute_batch(

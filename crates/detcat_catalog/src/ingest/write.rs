@@ -77,11 +77,13 @@ pub fn prepare_connection(conn: &Connection) -> Result<(), CatalogError> {
 
 /// The side writer as the main writer sees it: its thread (the analysis sends it every
 /// batch; its channel closes when the analysis is done), the signal that its early database
-/// (predicates) is committed, the technique pages it counts, and the names of its two
-/// databases.
+/// (predicates) is committed, the same for its late one (triples), the technique pages it
+/// counts, and the names of its two databases.
 pub struct Side<'scope> {
     pub thread: std::thread::ScopedJoinHandle<'scope, SideResult>,
     pub early_ready: Receiver<()>,
+    /// The late database (triples) is committed.
+    pub late_ready: Receiver<()>,
     /// Closed when the last page is counted (or the counting stopped).
     pub pages: Receiver<PageBatch>,
     pub early: &'scope str,
@@ -139,7 +141,7 @@ pub fn run<'c>(
 fn create_schema(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
     tx.execute_batch(SIDE_DDL)?;
     tx.execute_batch(PREDICATE_INDEXES)?;
-    tx.execute_batch(TRIPLE_INDEXES)?;
+    // No `TRIPLE_INDEXES` yet: built after the copy (`copy_side`).
     tx.execute_batch(TECHNIQUE_PAGES_DDL)?;
     tx.execute_batch(ANALYTIC_TAXONOMY_DDL)?;
     tx.execute_batch(DDL)?;
@@ -302,9 +304,10 @@ fn finish(
 }
 
 /// Copies the side writer's tables into the committed catalog: the predicates as soon as its
-/// early database is committed (while it still stores the triples), then stores the
-/// technique pages as they are counted (while it builds the triples' indexes), then copies
-/// the triples.
+/// early database is committed (while it still stores the triples), then the triples, whose
+/// indexes are built here (while the side writer counts the technique pages: built in the
+/// side database, they were copied after the pages, alone at the end of the build), then
+/// stores the technique pages.
 /// Each copy is `INSERT INTO main.t SELECT * FROM side.t` into an empty table with the same
 /// columns and indexes: SQLite's transfer optimization, a copy of whole records and index
 /// entries. ATTACH needs no transaction open, so each copy is a transaction of its own (the
@@ -322,15 +325,25 @@ fn copy_side(
         copy_tables(conn, side.early, &[COPY_PREDICATES])?;
         busy.lap("side copy");
     }
+    if side.late_ready.recv().is_ok() {
+        busy.idle();
+        copy_tables(conn, side.late, &[COPY_TRIPLES])?;
+        busy.lap("side copy");
+        // Sorted in temporary files, not in memory: the technique pages are being counted
+        // beside this, the build's last memory peak.
+        conn.execute_batch("PRAGMA temp_store = FILE;")?;
+        let tx = conn.transaction()?;
+        tx.execute_batch(TRIPLE_INDEXES)?;
+        tx.commit()?;
+        conn.execute_batch("PRAGMA temp_store = MEMORY;")?;
+        busy.lap("triple indexes");
+    }
     // The batches end when the last page is counted, or when the side writer stopped.
     let tx = conn.transaction()?;
     super::technique_pages::store(&tx, taxonomy, side.pages.iter())?;
     tx.commit()?;
     busy.lap("technique pages");
-    let late = side.late;
     let (connections, side_busy) = side.join()?;
-    busy.idle();
-    copy_tables(conn, late, &[COPY_TRIPLES])?;
     conn.execute_batch("PRAGMA optimize;")?;
     drop(connections);
     busy.lap("side copy");
