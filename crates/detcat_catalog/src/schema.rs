@@ -8,9 +8,10 @@ pub const SCHEMA_VERSION: i64 = 6;
 /// the rules (`ingest/side.rs`), with their indexes. The build then copies each table into the
 /// catalog with one `INSERT INTO main.t SELECT * FROM side.t`, which SQLite turns into a copy
 /// of whole records and index entries — the "transfer optimization" — only when both sides
-/// have the same columns, constraints and indexes: so both are created from this text and
-/// [`PREDICATE_INDEXES`] and [`TRIPLE_INDEXES`] (the side builds its indexes after its load; the catalog's stay empty
-/// until the copy).
+/// have the same columns, constraints and indexes: so both are created from this text, and
+/// the side database builds [`PREDICATE_INDEXES`] after its load (the catalog's stay empty
+/// until the copy). [`TRIPLE_INDEXES`] exist on neither side at the copy: the main writer
+/// builds them in the catalog afterwards, beside the technique pages' counting.
 pub const SIDE_DDL: &str = r#"
 -- One row per predicate of the expression tree.
 CREATE TABLE predicates (

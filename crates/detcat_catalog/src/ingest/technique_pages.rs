@@ -13,9 +13,8 @@
 //! writer keeps the non-selector predicates of those rules (moved out of the rows it has
 //! stored, not copied). Once the triples are stored it counts each technique's page keyed by
 //! borrowed strings (on the rayon pool, which the finished analysis left idle, while the
-//! side writer builds the triples' indexes), stores it in its late database beside the
-//! triples as the batches come, and the main writer copies the table in with the triples
-//! (a transfer of whole records).
+//! main writer copies the triples and builds their indexes) and sends the pages, a few
+//! batches ahead at most, to the main writer, which stores them in the catalog ([`store`]).
 //!
 //! A page lists its rules (`rules`, in list order, each with what the list shows of it) and
 //! every indicator and exclusion row names its rules by their position in that list, so the
@@ -282,7 +281,7 @@ impl Collector {
 }
 
 /// Stores the rows of `analytic_taxonomy`, then the counted pages as their batches come
-/// (the main writer, into the catalog, while the side writer builds the triples' indexes).
+/// (the main writer, into the catalog, after the triples' indexes).
 pub fn store(
     tx: &rusqlite::Transaction<'_>,
     taxonomy: &[TaxonomyRow],
