@@ -412,10 +412,6 @@ fn special_kind(_: &std::fs::FileType) -> &'static str {
     "special file"
 }
 
-/// Is this a file a parser should see? ATT&CK and CTID JSON, and for a vendor folder what
-/// its registry [`Discovery`](detcat_model::Discovery) wants (its rule format plus companions
-/// such as lookup tables); everything else (READMEs, LICENSE, .evtx samples, images) is
-/// accounted for as skipped.
 /// The bytes of a file and its length, or no bytes when it is longer than `limit`: one
 /// `open`, one `statx` and the reads. A `metadata` of the path before `std::fs::read` cost a
 /// second path lookup and `statx` per file (and `File::read_to_end` asks for the length
@@ -440,6 +436,10 @@ fn read_limited(path: &Path, limit: u64) -> (std::io::Result<Vec<u8>>, u64) {
     (read.map(|_| bytes), len)
 }
 
+/// Is this a file a parser should see? ATT&CK and CTID JSON, and for a vendor folder what
+/// its registry [`Discovery`](detcat_model::Discovery) wants (its rule format plus companions
+/// such as lookup tables); everything else (READMEs, LICENSE, .evtx samples, images) is
+/// accounted for as skipped.
 fn wants_content(rel: &str) -> bool {
     let lower = rel.to_ascii_lowercase();
     if lower.starts_with("attack/") || lower.starts_with("ctid/") {

@@ -237,17 +237,17 @@ pub fn run(
     let reach = count_reach(&triples);
     write_triples(&tx, &triples, &reach)?;
     lap("triples", &mut last);
+    tx.commit()?;
+    lap("commit", &mut last);
+    // As for the early database: nobody may be waiting.
+    let _ = late_ready.try_send(());
     // The technique pages are counted (pure Rust: interning every page rule's triples on
     // this thread, then the pages on the rayon pool) while the main writer copies the
     // triples and builds their indexes, and stored by the main writer after that (a few
     // batches wait at most; all pages' JSON is ~10 MB). Counted while the triples were
     // still being stored, the pages' tables coincided with the end of the map and raised
-    // the build's peak memory by ~8 MiB.
-    tx.commit()?;
-    lap("commit", &mut last);
-    // As for the early database: nobody may be waiting.
-    let _ = late_ready.try_send(());
-    // The main writer may stop reading (it failed): the counting stops then too.
+    // the build's peak memory by ~8 MiB. The main writer may stop reading (it failed): the
+    // counting stops then too.
     pages.count(&triples, &reach, |batch| pages_out.send(batch).is_ok())?;
     lap("technique pages", &mut last);
     drop(reach);

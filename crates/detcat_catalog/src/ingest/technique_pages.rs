@@ -196,7 +196,7 @@ pub struct Collector {
 }
 
 impl Collector {
-    /// A chunk''s page rules; chunks come in rid order.
+    /// A chunk's page rules; chunks come in rid order.
     pub fn add_rules(&mut self, mut rules: Vec<PageRule>) {
         self.rules.append(&mut rules);
     }

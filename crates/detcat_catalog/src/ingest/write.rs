@@ -3,8 +3,9 @@
 //! The writer owns the connection and takes [`Batch`]es while the analysis goes on: the
 //! taxonomy tables while the corpus parses, ATT&CK while rules are mapped, and rules chunk
 //! by chunk as they are mapped; the file table (known when the parsers are done) and the
-//! technique pages (counted beside the side writer) in the build's tail, where it has time. On two cores
-//! the write used to be a single-threaded tail as long as everything else together (issue 19).
+//! technique pages (counted beside the side writer) in the build's tail, where it has time.
+//! On two cores the write used to be a single-threaded tail as long as everything else
+//! together (issue 19).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
