@@ -325,7 +325,7 @@ CREATE TABLE technique_pages (
 /// The taxonomy's answers for every analytic of the loaded ATT&CK release (issue 19): the
 /// events of each log source (`WinEventLog:Sysmon` / `EventCode=1` → `sysmon:1`) and the
 /// canonical fields of each mutable element, as JSON arrays. Written by the main writer
-/// with `technique_pages`; a technique page matches its analytics with these rows instead
+/// once ATT&CK is loaded; a technique page matches its analytics with these rows instead
 /// of loading the taxonomy (`query/analytic_taxonomy.rs`).
 pub const ANALYTIC_TAXONOMY_DDL: &str = r#"
 CREATE TABLE analytic_taxonomy (

@@ -280,12 +280,10 @@ impl Collector {
     }
 }
 
-/// Stores the rows of `analytic_taxonomy`, then the counted pages as their batches come
-/// (the main writer, into the catalog, after the triples' indexes).
-pub fn store(
+/// Stores the rows of `analytic_taxonomy` (the main writer, as soon as ATT&CK is loaded).
+pub fn store_taxonomy(
     tx: &rusqlite::Transaction<'_>,
     taxonomy: &[TaxonomyRow],
-    pages: impl IntoIterator<Item = Vec<(String, String)>>,
 ) -> Result<(), CatalogError> {
     let mut stmt = tx.prepare(
         "INSERT INTO analytic_taxonomy (kind, name, channel, vals) VALUES (?1, ?2, ?3, ?4)",
@@ -293,7 +291,15 @@ pub fn store(
     for (kind, name, channel, vals) in taxonomy {
         stmt.execute(params![kind, name, channel, vals])?;
     }
-    drop(stmt);
+    Ok(())
+}
+
+/// Stores the counted pages as their batches come (the main writer, into the catalog, after
+/// the triples' indexes).
+pub fn store(
+    tx: &rusqlite::Transaction<'_>,
+    pages: impl IntoIterator<Item = Vec<(String, String)>>,
+) -> Result<(), CatalogError> {
     let mut stmt =
         tx.prepare("INSERT INTO technique_pages (technique_id, page) VALUES (?1, ?2)")?;
     for batch in pages {
