@@ -37,6 +37,11 @@ struct Bar(ProgressBar);
 
 impl Progress for Bar {
     fn stage(&self, stage: Stage) {
+        // The parse is over: from here on memory grows to the build's peak, and what is
+        // freed goes back at once (see `allocator::hold_freed_memory_briefly`).
+        if stage == Stage::Map {
+            crate::allocator::return_freed_memory_promptly();
+        }
         self.0.set_message(stage.describe());
     }
 }
@@ -74,5 +79,8 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     } else {
         render::build_report(&report, &args.out, started.elapsed())?;
     }
+    // The process ends here: freeing the corpus' ~9,400 file texts one by one took ~17 ms of
+    // the build's single-threaded end (issue 19), for memory the exit gives back anyway.
+    std::mem::forget(corpus);
     Ok(ExitCode::SUCCESS)
 }

@@ -147,7 +147,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => {
-            allocator::return_freed_memory_promptly();
+            allocator::hold_freed_memory_briefly();
             build::run(args)
         }
         Command::Serve(args) => serve::run(args),

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use detcat_model::{Expr, LineIndex, Operator, Rule, Value, wildcard};
+use detcat_model::{Expr, LineIndex, Operator, ParseStatus, Rule, Value, wildcard};
 use detcat_taxonomy::{LogContext, Taxonomy};
 use rayon::prelude::*;
 
@@ -11,6 +11,9 @@ use super::link::Attack;
 /// A rule with everything the catalog derives from it.
 pub struct AnalyzedRule {
     pub rule: Rule,
+    /// `rule.status()`, found once: the build asks for it five times per rule, each a walk of
+    /// the whole expression, and the rule no longer changes once analyzed.
+    pub status: ParseStatus,
     /// `(technique id after redirects, id as tagged)`.
     pub techniques: Vec<(String, String)>,
     pub tactics: Vec<String>,
@@ -180,6 +183,7 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
     });
 
     let mut analyzed = AnalyzedRule {
+        status: rule.status(),
         rule,
         techniques,
         tactics,

@@ -30,7 +30,7 @@ pub fn write(
             r.title,
             r.lifecycle.as_str(),
             r.path,
-            r.status().as_str(),
+            a.status.as_str(),
         ])?;
         for (b, branch) in a.branches.iter().enumerate() {
             for (s, step) in branch.steps.iter().enumerate() {

@@ -6,6 +6,7 @@ pub(crate) mod field_summary;
 mod link;
 mod recordings;
 mod report;
+mod rows;
 mod side;
 mod stage;
 mod technique_coverage;

@@ -191,7 +191,7 @@ impl BuildReport {
         } = counts;
         for a in rules {
             let rule = &a.rule;
-            let status = rule.status();
+            let status = a.status;
             let counts = self.vendor_mut(rule.vendor);
             counts.rules += 1;
             match status {

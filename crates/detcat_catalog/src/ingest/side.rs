@@ -21,9 +21,10 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use detcat_model::Role;
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
 use super::analyze::{AnalyzedRule, TripleRow};
+use super::rows::insert_rows;
 use crate::error::CatalogError;
 use crate::schema::{PREDICATE_INDEXES, SIDE_DDL};
 
@@ -180,31 +181,43 @@ pub fn run(
     let mut pages = super::technique_pages::Collector::default();
     let tx = early_conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
-    let mut predicate = tx.prepare(
-        "INSERT INTO predicates (rid, ord, field, canonical, mapped, operator, vals, negated, role, case_sensitive, modifiers)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
     lap("schema", &mut last);
     let mut batches = batches.into_iter();
     for batch in batches.by_ref() {
         last = Instant::now();
         match batch {
             SideBatch::Predicates(rows) => {
-                for p in &rows {
-                    predicate.execute(params![
-                        p.rid,
-                        p.ord,
-                        p.field,
-                        p.canonical,
-                        p.mapped,
-                        p.operator,
-                        p.values,
-                        p.negated,
-                        p.role.as_str(),
-                        p.case_sensitive,
-                        p.modifiers,
-                    ])?;
-                }
+                insert_rows(
+                    &tx,
+                    "predicates",
+                    &[
+                        "rid",
+                        "ord",
+                        "field",
+                        "canonical",
+                        "mapped",
+                        "operator",
+                        "vals",
+                        "negated",
+                        "role",
+                        "case_sensitive",
+                        "modifiers",
+                    ],
+                    &rows,
+                    |row, p| {
+                        row.bind(&p.rid)?;
+                        row.bind(&p.ord)?;
+                        row.bind(&p.field)?;
+                        row.bind(&p.canonical)?;
+                        row.bind(&p.mapped)?;
+                        row.bind(p.operator)?;
+                        row.bind(&p.values)?;
+                        row.bind(&p.negated)?;
+                        row.bind(p.role.as_str())?;
+                        row.bind(&p.case_sensitive)?;
+                        row.bind(&p.modifiers)
+                    },
+                )?;
                 pages.add_predicates(rows);
                 lap("predicates", &mut last);
             }
@@ -213,7 +226,6 @@ pub fn run(
             SideBatch::PageRules(rules) => pages.add_rules(rules),
         }
     }
-    drop(predicate);
     last = Instant::now();
     tx.execute_batch(PREDICATE_INDEXES)?;
     tx.commit()?;
@@ -301,33 +313,42 @@ fn write_triples(
     rules: &[RuleTriples],
     reach: &Reach<'_>,
 ) -> Result<(), CatalogError> {
-    let mut stmt = tx.prepare(
-        "INSERT INTO triples (rid, role, field, operator, value, original, raw_field, reach, reach_all)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    for r in rules {
-        for t in &r.triples {
+    let rows = rules
+        .iter()
+        .flat_map(|r| r.triples.iter().map(move |t| (r.rid, t)));
+    insert_rows(
+        tx,
+        "triples",
+        &[
+            "rid",
+            "role",
+            "field",
+            "operator",
+            "value",
+            "original",
+            "raw_field",
+            "reach",
+            "reach_all",
+        ],
+        rows,
+        |row, (rid, t)| {
             let (active, all) = match t.role {
                 Role::Indicator => reach
                     .get(&(t.field.as_str(), t.operator.as_str(), t.value.as_str()))
                     .map_or((None, None), |n| (Some(n.0), Some(n.1))),
                 _ => (None, None),
             };
-            stmt.execute(params![
-                r.rid,
-                t.role.as_str(),
-                t.field,
-                t.operator,
-                t.value,
-                t.original,
-                t.raw_field,
-                active,
-                all
-            ])?;
-        }
-    }
-    drop(stmt);
-    Ok(())
+            row.bind(rid)?;
+            row.bind(t.role.as_str())?;
+            row.bind(&t.field)?;
+            row.bind(&t.operator)?;
+            row.bind(&t.value)?;
+            row.bind(&t.original)?;
+            row.bind(&t.raw_field)?;
+            row.bind(&active)?;
+            row.bind(&all)
+        },
+    )
 }
 
 /// Takes the triples out of `rules` (rids in order from `first_rid`) for

@@ -102,7 +102,7 @@ impl Coverage {
             keys.sort_unstable();
             keys.dedup();
             let active = a.rule.lifecycle == Lifecycle::Active;
-            let normalized = a.rule.status() == ParseStatus::Normalized;
+            let normalized = a.status == ParseStatus::Normalized;
             let vendor = a.rule.vendor;
             for k in &keys {
                 let figures = match self.techniques.get_mut(*k) {

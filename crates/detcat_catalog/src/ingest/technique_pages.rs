@@ -138,7 +138,7 @@ pub fn page_rules(rules: &[AnalyzedRule], first_rid: i64) -> Vec<PageRule> {
             id: a.rule.id.clone(),
             title: a.rule.title.clone(),
             path: a.rule.path.clone(),
-            parse_status: a.rule.status(),
+            parse_status: a.status,
             techniques: a.techniques.iter().map(|(id, _)| id.clone()).collect(),
             events: a.events.clone(),
             predicates: Vec::new(),

@@ -8,7 +8,6 @@ use detcat_attack::{ActorKind, CtidCounts, CtidMapping, KnowledgeBase};
 use detcat_model::Diagnostic;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::link::Attack;
 use crate::corpus::Corpus;
@@ -80,35 +79,55 @@ impl Threat {
     }
 }
 
+/// One actor of a technique's `actors` column.
+#[derive(Serialize)]
+struct ActorRef<'k> {
+    id: &'k str,
+    name: &'k str,
+    url: Option<&'k str>,
+}
+
+/// A technique's `actors` column.
+#[derive(Serialize)]
+struct TechniqueActors<'k> {
+    groups: Vec<ActorRef<'k>>,
+    software: Vec<ActorRef<'k>>,
+    campaigns: Vec<ActorRef<'k>>,
+}
+
 /// The `actors` column of every technique of the knowledge base, in its order: groups,
 /// software and campaigns, the busiest first.
 pub fn actors_json(kb: &KnowledgeBase) -> Vec<String> {
     let campaigns = campaigns_by_technique(kb);
-    // Prominence: how many techniques an actor uses. The busiest groups come first in a list,
-    // which is what "top groups" means on the page.
-    let prominence = |id: &String| kb.actor(id).map_or(0, |a| a.techniques.len());
-    let actor_list = |ids: &[String]| {
-        let mut ids: Vec<&String> = ids.iter().collect();
-        ids.sort_by(|a, b| prominence(b).cmp(&prominence(a)).then_with(|| a.cmp(b)));
-        ids.into_iter()
-            .map(|id| {
-                let a = kb.actor(id);
-                json!({ "id": id, "name": a.map(|a| a.name.clone()).unwrap_or_default(),
-                        "url": a.and_then(|a| a.meta.url.clone()) })
-            })
-            .collect::<Vec<_>>()
-    };
     kb.techniques()
         .map(|t| {
-            let campaign_ids = campaigns.get(t.id.as_str()).cloned().unwrap_or_default();
-            json!({
-                "groups": actor_list(&t.groups),
-                "software": actor_list(&t.software),
-                "campaigns": actor_list(&campaign_ids),
-            })
-            .to_string()
+            let campaign_ids = campaigns.get(t.id.as_str()).map_or(&[][..], Vec::as_slice);
+            let actors = TechniqueActors {
+                groups: actor_list(kb, &t.groups),
+                software: actor_list(kb, &t.software),
+                campaigns: actor_list(kb, campaign_ids),
+            };
+            serde_json::to_string(&actors).unwrap_or_else(|_| "{}".to_owned())
         })
         .collect()
+}
+
+/// The actors of `ids`, the busiest first. Prominence: how many techniques an actor uses —
+/// what "top groups" means on the page. Each actor is looked up once, not in every
+/// comparison of the sort.
+fn actor_list<'k>(kb: &'k KnowledgeBase, ids: &'k [String]) -> Vec<ActorRef<'k>> {
+    let mut found: Vec<(usize, ActorRef<'k>)> = ids
+        .iter()
+        .map(|id| {
+            let a = kb.actor(id);
+            let prominence = a.map_or(0, |a| a.techniques.len());
+            let name = a.map_or("", |a| a.name.as_str());
+            let url = a.and_then(|a| a.meta.url.as_deref());
+            (prominence, ActorRef { id, name, url })
+        })
+        .collect();
+    found.sort_by(|(pa, a), (pb, b)| pb.cmp(pa).then_with(|| a.id.cmp(b.id)));
+    found.into_iter().map(|(_, a)| a).collect()
 }
 
 /// Writes one `technique_threat` row per technique of the knowledge base (`actors`: from

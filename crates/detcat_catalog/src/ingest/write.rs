@@ -531,7 +531,7 @@ impl<'t> RuleWriter<'t> {
             prepared.telemetry,
             r.query,
             prepared.expr,
-            r.status().as_str(),
+            a.status.as_str(),
         ])?;
         busy.lap("rules.row");
         for (id, tagged) in &a.techniques {

@@ -1,0 +1,114 @@
+//! Bulk inserts of many small rows, several rows per statement.
+//!
+//! Each `INSERT` execution costs a statement reset, a VDBE start and a step on top of its
+//! rows; for the triples (108k rows of 9 columns) that was about a fifth of their insert
+//! time. One statement of [`ROWS`] rows pays it once per group (profiled: `write_triples`
+//! ~0.8x of its CPU samples at 16 rows against 1). The rows and their order are the same.
+
+use rusqlite::{Statement, ToSql, Transaction};
+
+use crate::error::CatalogError;
+
+/// Rows per statement: 16 rows of the widest table here (11 columns) bind 176 parameters,
+/// far below SQLite's 32,766.
+const ROWS: usize = 16;
+
+/// Binds one row's values in column order (see [`insert_rows`]).
+pub(super) struct RowBinder<'s, 'c> {
+    stmt: &'s mut Statement<'c>,
+    next: usize,
+}
+
+impl RowBinder<'_, '_> {
+    /// Binds the next column's value.
+    pub fn bind<T: ToSql + ?Sized>(&mut self, value: &T) -> rusqlite::Result<()> {
+        self.next += 1;
+        self.stmt.raw_bind_parameter(self.next, value)
+    }
+}
+
+/// Inserts `rows` into `table` (`columns`, in order), [`ROWS`] rows per statement and the
+/// rest one by one; `bind` binds one row's values, one [`RowBinder::bind`] per column.
+pub(super) fn insert_rows<T>(
+    tx: &Transaction<'_>,
+    table: &str,
+    columns: &[&str],
+    rows: impl IntoIterator<Item = T>,
+    mut bind: impl FnMut(&mut RowBinder<'_, '_>, &T) -> rusqlite::Result<()>,
+) -> Result<(), CatalogError> {
+    let sql = |n: usize| {
+        let one = format!("({})", vec!["?"; columns.len()].join(","));
+        format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            vec![one; n].join(",")
+        )
+    };
+    let mut many = tx.prepare_cached(&sql(ROWS))?;
+    let mut group: Vec<T> = Vec::with_capacity(ROWS);
+    let mut rows = rows.into_iter();
+    loop {
+        group.clear();
+        group.extend(rows.by_ref().take(ROWS));
+        if group.len() < ROWS {
+            break;
+        }
+        let mut binder = RowBinder {
+            stmt: &mut many,
+            next: 0,
+        };
+        for row in &group {
+            bind(&mut binder, row)?;
+        }
+        many.raw_execute()?;
+    }
+    if !group.is_empty() {
+        let mut one = tx.prepare_cached(&sql(1))?;
+        for row in &group {
+            bind(
+                &mut RowBinder {
+                    stmt: &mut one,
+                    next: 0,
+                },
+                row,
+            )?;
+            one.raw_execute()?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+
+    fn stored(n: usize) -> Vec<(i64, String)> {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (a INTEGER, b TEXT)")
+            .unwrap();
+        let tx = conn.transaction().unwrap();
+        let rows: Vec<(i64, String)> = (0..n as i64).map(|i| (i, format!("v{i}"))).collect();
+        insert_rows(&tx, "t", &["a", "b"], rows.iter(), |b, (a, v)| {
+            b.bind(a)?;
+            b.bind(v.as_str())
+        })
+        .unwrap();
+        tx.commit().unwrap();
+        let mut stmt = conn.prepare("SELECT a, b FROM t ORDER BY rowid").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn every_row_is_stored_once_in_order_whatever_the_count() {
+        for n in [0, 1, ROWS - 1, ROWS, ROWS + 1, 3 * ROWS + 5] {
+            let expected: Vec<(i64, String)> =
+                (0..n as i64).map(|i| (i, format!("v{i}"))).collect();
+            assert_eq!(stored(n), expected, "{n} rows");
+        }
+    }
+}
