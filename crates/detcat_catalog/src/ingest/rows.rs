@@ -4,6 +4,12 @@
 //! rows; for the triples (108k rows of 9 columns) that was about a fifth of their insert
 //! time. One statement of [`ROWS`] rows pays it once per group (profiled: `write_triples`
 //! ~0.8x of its CPU samples at 16 rows against 1). The rows and their order are the same.
+//!
+//! On the catalog's own connection write `INSERT OR FAIL` (or `OR IGNORE`), not `INSERT`: a
+//! statement of several rows that may abort half-way opens a statement savepoint, and each
+//! savepoint makes FTS5 flush the full-text rows it holds in memory — a segment per
+//! statement instead of one at the end (the index came out differently built). With `FAIL`
+//! nothing is undone on an error, which fails the whole build anyway.
 
 use rusqlite::{Statement, ToSql, Transaction};
 
@@ -27,11 +33,12 @@ impl RowBinder<'_, '_> {
     }
 }
 
-/// Inserts `rows` into `table` (`columns`, in order), [`ROWS`] rows per statement and the
-/// rest one by one; `bind` binds one row's values, one [`RowBinder::bind`] per column.
+/// Inserts `rows` with `insert` (`INSERT INTO table`, `INSERT OR IGNORE INTO table`) into
+/// `columns`, in order, [`ROWS`] rows per statement and the rest one by one; `bind` binds one
+/// row's values, one [`RowBinder::bind`] per column.
 pub(super) fn insert_rows<T>(
     tx: &Transaction<'_>,
-    table: &str,
+    insert: &str,
     columns: &[&str],
     rows: impl IntoIterator<Item = T>,
     mut bind: impl FnMut(&mut RowBinder<'_, '_>, &T) -> rusqlite::Result<()>,
@@ -39,7 +46,7 @@ pub(super) fn insert_rows<T>(
     let sql = |n: usize| {
         let one = format!("({})", vec!["?"; columns.len()].join(","));
         format!(
-            "INSERT INTO {table} ({}) VALUES {}",
+            "{insert} ({}) VALUES {}",
             columns.join(", "),
             vec![one; n].join(",")
         )
@@ -90,10 +97,16 @@ mod tests {
             .unwrap();
         let tx = conn.transaction().unwrap();
         let rows: Vec<(i64, String)> = (0..n as i64).map(|i| (i, format!("v{i}"))).collect();
-        insert_rows(&tx, "t", &["a", "b"], rows.iter(), |b, (a, v)| {
-            b.bind(a)?;
-            b.bind(v.as_str())
-        })
+        insert_rows(
+            &tx,
+            "INSERT INTO t",
+            &["a", "b"],
+            rows.iter(),
+            |b, (a, v)| {
+                b.bind(a)?;
+                b.bind(v.as_str())
+            },
+        )
         .unwrap();
         tx.commit().unwrap();
         let mut stmt = conn.prepare("SELECT a, b FROM t ORDER BY rowid").unwrap();

@@ -189,7 +189,7 @@ pub fn run(
             SideBatch::Predicates(rows) => {
                 insert_rows(
                     &tx,
-                    "predicates",
+                    "INSERT INTO predicates",
                     &[
                         "rid",
                         "ord",
@@ -318,7 +318,7 @@ fn write_triples(
         .flat_map(|r| r.triples.iter().map(move |t| (r.rid, t)));
     insert_rows(
         tx,
-        "triples",
+        "INSERT INTO triples",
         &[
             "rid",
             "role",

@@ -19,6 +19,7 @@ use super::FileRow;
 use super::analyze::{AnalyzedRule, diagnostic_positions};
 use super::link;
 use super::report::{BuildReport, TallyCounts, Timings};
+use super::rows::insert_rows;
 use super::side::PageBatch;
 use super::technique_coverage::Coverage;
 use super::technique_pages::TaxonomyRow;
@@ -234,6 +235,8 @@ fn receive<'c>(
                     writer.write(a, &texts, busy)?;
                 }
                 report.tally_rules(&chunk, &mut tally);
+                write_links(tx, &chunk, first_rid)?;
+                busy.lap("rules.links");
                 super::branches::write(tx, &chunk, first_rid)?;
                 busy.lap("rules");
                 if *keep {
@@ -384,6 +387,49 @@ fn copy_tables(conn: &mut Connection, db: &str, copies: &[&str]) -> Result<(), C
     Ok(())
 }
 
+/// Each rule's techniques, tactics and events, for a chunk of rules whose first rid is
+/// `first_rid`. Technique and tactic ids are unique per rule (`link()` dedupes), as are
+/// events (a set): plain INSERTs, several rows each (see `rows.rs`).
+fn write_links(
+    tx: &rusqlite::Transaction<'_>,
+    rules: &[AnalyzedRule],
+    first_rid: i64,
+) -> Result<(), CatalogError> {
+    let rids = || (first_rid..).zip(rules);
+    insert_rows(
+        tx,
+        "INSERT OR FAIL INTO rule_techniques",
+        &["rid", "technique_id", "tagged_as"],
+        rids().flat_map(|(rid, a)| a.techniques.iter().map(move |t| (rid, t))),
+        |row, (rid, (id, tagged))| {
+            row.bind(rid)?;
+            row.bind(id)?;
+            row.bind(tagged)
+        },
+    )?;
+    insert_rows(
+        tx,
+        "INSERT OR FAIL INTO rule_tactics",
+        &["rid", "tactic_id"],
+        rids().flat_map(|(rid, a)| a.tactics.iter().map(move |t| (rid, t))),
+        |row, (rid, tactic)| {
+            row.bind(rid)?;
+            row.bind(*tactic)
+        },
+    )?;
+    insert_rows(
+        tx,
+        "INSERT OR FAIL INTO rule_events",
+        &["rid", "provider", "event_id"],
+        rids().flat_map(|(rid, a)| a.events.iter().map(move |e| (rid, e))),
+        |row, (rid, e)| {
+            row.bind(rid)?;
+            row.bind(&e.provider)?;
+            row.bind(&e.event_id)
+        },
+    )
+}
+
 /// The writer's busy time per part; waiting for the analysis is not counted.
 struct Busy {
     last: Instant,
@@ -453,9 +499,6 @@ fn write_meta(
 /// in the order they arrive, which is the corpus order.
 struct RuleWriter<'t> {
     rule: rusqlite::Statement<'t>,
-    technique: rusqlite::Statement<'t>,
-    tactic: rusqlite::Statement<'t>,
-    event: rusqlite::Statement<'t>,
     diagnostic: rusqlite::Statement<'t>,
     search: rusqlite::Statement<'t>,
     next_rid: i64,
@@ -472,16 +515,6 @@ impl<'t> RuleWriter<'t> {
                     rule_type, language, lifecycle, path, document, url, refs, false_positives, tags, telemetry, query,
                     expr, parse_status)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
-            )?,
-            // Technique and tactic ids are unique per rule (link() dedupes), as are predicates
-            // (by ord), triples (analyze() dedupes) and events (a set): plain INSERTs. Predicates and
-            // triples are the side writer's (side.rs).
-            technique: tx.prepare(
-                "INSERT INTO rule_techniques (rid, technique_id, tagged_as) VALUES (?1, ?2, ?3)",
-            )?,
-            tactic: tx.prepare("INSERT INTO rule_tactics (rid, tactic_id) VALUES (?1, ?2)")?,
-            event: tx.prepare(
-                "INSERT INTO rule_events (rid, provider, event_id) VALUES (?1, ?2, ?3)",
             )?,
             diagnostic: tx.prepare(
                 "INSERT INTO diagnostics (rid, path, code, severity, message, line, col, span_start, span_end)
@@ -534,16 +567,6 @@ impl<'t> RuleWriter<'t> {
             a.status.as_str(),
         ])?;
         busy.lap("rules.row");
-        for (id, tagged) in &a.techniques {
-            self.technique.execute(params![rid, id, tagged])?;
-        }
-        for t in &a.tactics {
-            self.tactic.execute(params![rid, t])?;
-        }
-        busy.lap("rules.links");
-        for e in &a.events {
-            self.event.execute(params![rid, e.provider, e.event_id])?;
-        }
         // Positions need the file's line index; most rules have no positioned diagnostic.
         let needs_positions = r
             .diagnostics
@@ -579,7 +602,7 @@ impl<'t> RuleWriter<'t> {
                 d.span.map(|s| s.end),
             ])?;
         }
-        busy.lap("rules.events+diagnostics");
+        busy.lap("rules.diagnostics");
         self.search.execute(params![
             rid,
             r.title,
