@@ -33,7 +33,7 @@ impl RowBinder<'_, '_> {
     }
 }
 
-/// Inserts `rows` with `insert` (`INSERT INTO table`, `INSERT OR IGNORE INTO table`) into
+/// Inserts `rows` with `insert` (`INSERT INTO table`, `INSERT OR FAIL INTO table`, …) into
 /// `columns`, in order, [`ROWS`] rows per statement and the rest one by one; `bind` binds one
 /// row's values, one [`RowBinder::bind`] per column.
 pub(super) fn insert_rows<T>(

@@ -389,7 +389,7 @@ fn copy_tables(conn: &mut Connection, db: &str, copies: &[&str]) -> Result<(), C
 
 /// Each rule's techniques, tactics and events, for a chunk of rules whose first rid is
 /// `first_rid`. Technique and tactic ids are unique per rule (`link()` dedupes), as are
-/// events (a set): plain INSERTs, several rows each (see `rows.rs`).
+/// events (a set), so no row conflicts: `INSERT OR FAIL`, several rows each (see `rows.rs`).
 fn write_links(
     tx: &rusqlite::Transaction<'_>,
     rules: &[AnalyzedRule],
