@@ -143,6 +143,10 @@ fn init_logging() {
 }
 
 fn main() -> ExitCode {
+    // Before anything opens a catalog (see the function).
+    if !allocator::route_sqlite_memory() {
+        tracing::debug!("SQLite kept its own allocator");
+    }
     init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
