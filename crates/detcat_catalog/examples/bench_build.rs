@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let corpus = Corpus::read_dir(&dir)?;
     let read_ms = started.elapsed().as_millis();
-    let report = build_to_file(&corpus, &out, &BuildOptions::default(), &Quiet)?;
+    let report = build_to_file(corpus, &out, &BuildOptions::default(), &Quiet)?;
     let total = started.elapsed();
     let rules: usize = report.vendors.values().map(|v| v.rules).sum();
     let t = &report.timings;
@@ -57,7 +57,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "catalog size  {:.1} MiB",
         std::fs::metadata(&out)?.len() as f64 / 1048576.0
     );
-    drop(corpus);
 
     let catalog = Catalog::open(&out)?;
     let ids = catalog.technique_ids()?;

@@ -73,8 +73,25 @@ impl AttackFile {
     }
 }
 
+/// Every vendor's files, taken out of a [`Corpus`] by the build.
+pub(crate) struct VendorFiles([Vec<SourceFile>; Vendor::ALL.len()]);
+
+impl VendorFiles {
+    /// The files of `vendor`, as [`Corpus::files`].
+    pub(crate) fn files(&self, vendor: Vendor) -> &[SourceFile] {
+        self.0.get(vendor.index()).map_or(&[], Vec::as_slice)
+    }
+
+    /// The same, to move the texts out.
+    pub(crate) fn files_mut(&mut self, vendor: Vendor) -> &mut [SourceFile] {
+        self.0
+            .get_mut(vendor.index())
+            .map_or(&mut [], Vec::as_mut_slice)
+    }
+}
+
 /// Everything read from one corpus.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Corpus {
     /// Human-readable origin (`demo (embedded)` or the directory).
     pub origin: String,
@@ -100,6 +117,12 @@ impl Corpus {
         self.vendor_files
             .get(vendor.index())
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Takes every vendor's files out of the corpus (the build parses them, then moves their
+    /// texts into the `files` table and frees them; the rest of the corpus stays).
+    pub(crate) fn take_vendor_files(&mut self) -> VendorFiles {
+        VendorFiles(std::mem::take(&mut self.vendor_files))
     }
 
     /// The files of `vendor` to change (tests, tools that assemble a corpus in memory).

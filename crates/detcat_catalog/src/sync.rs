@@ -237,7 +237,7 @@ pub fn rebuild(dest: &Path, catalog: &Path) -> Result<Rebuilt, CatalogError> {
     };
     let corpus = crate::Corpus::read_dir(dest)?;
     crate::build_to_file(
-        &corpus,
+        corpus,
         catalog,
         &crate::BuildOptions::default(),
         &crate::Quiet,

@@ -169,13 +169,8 @@ fn a_garbage_newer_attack_bundle_is_reported_and_the_next_one_used() {
 #[test]
 fn out_as_a_directory_fails_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
-    let err = build_to_file(
-        &Corpus::demo(),
-        dir.path(),
-        &BuildOptions::default(),
-        &Quiet,
-    )
-    .unwrap_err();
+    let err =
+        build_to_file(Corpus::demo(), dir.path(), &BuildOptions::default(), &Quiet).unwrap_err();
     assert!(matches!(err, CatalogError::OutIsDirectory(_)), "{err}");
 }
 
@@ -201,4 +196,48 @@ fn many_diagnostics_of_one_file_are_capped_with_a_marker() {
         .unwrap();
     assert_eq!(marker, 1);
     assert!(rows <= 1_001, "{rows}");
+}
+
+/// The build moves each file's text into the `files` table and frees it before the rules are
+/// stored; the line and column of each diagnostic are found first. Two rules of one file
+/// (a Sigma collection), each with an unknown modifier: each diagnostic keeps its own line
+/// and column, and the file's text is stored whole.
+#[test]
+fn diagnostics_keep_their_line_and_column_once_the_texts_are_freed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "title: one\nid: 11111111-2222-4333-8444-555555555551\nlogsource: {product: windows}\n\
+                detection:\n  sel:\n    Image|nosuchmod: a\n  condition: sel\n---\n\
+                title: two\nid: 11111111-2222-4333-8444-555555555552\nlogsource: {product: windows}\n\
+                detection:\n  sel:\n      CommandLine|alsonosuch: b\n  condition: sel\n";
+    write(&tmp.path().join("corpus/sigma/rules/two.yml"), text);
+    let out = tmp.path().join("catalog.db");
+    let corpus = Corpus::read_dir(&tmp.path().join("corpus")).unwrap();
+    build_to_file(corpus, &out, &BuildOptions::default(), &Quiet).unwrap();
+    let conn = rusqlite::Connection::open(&out).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT r.id, d.line, d.col FROM diagnostics d JOIN rules r ON r.rid = d.rid
+             WHERE d.code = 'sigma::unknown-modifier' ORDER BY r.id",
+        )
+        .unwrap();
+    let positions: Vec<(String, i64, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        positions,
+        vec![
+            ("11111111-2222-4333-8444-555555555551".to_owned(), 6, 5),
+            ("11111111-2222-4333-8444-555555555552".to_owned(), 14, 7),
+        ]
+    );
+    let stored: String = conn
+        .query_row(
+            "SELECT text FROM files WHERE path = 'sigma/rules/two.yml'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, text);
 }

@@ -9,7 +9,7 @@ mod common;
 fn build_writes_a_catalog_that_opens_and_replaces_atomically() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("detcat.db");
-    let report = build_to_file(&Corpus::demo(), &out, &BuildOptions::default(), &Quiet).unwrap();
+    let report = build_to_file(Corpus::demo(), &out, &BuildOptions::default(), &Quiet).unwrap();
     assert!(report.vendors.values().map(|v| v.rules).sum::<usize>() > 0);
     let catalog = Catalog::open(&out).unwrap();
     assert!(
@@ -20,7 +20,7 @@ fn build_writes_a_catalog_that_opens_and_replaces_atomically() {
     );
     drop(catalog);
     // A second build replaces it; no temporary file stays behind.
-    build_to_file(&Corpus::demo(), &out, &BuildOptions::default(), &Quiet).unwrap();
+    build_to_file(Corpus::demo(), &out, &BuildOptions::default(), &Quiet).unwrap();
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -32,13 +32,13 @@ fn build_writes_a_catalog_that_opens_and_replaces_atomically() {
 fn a_failed_build_leaves_the_previous_catalog_intact() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("detcat.db");
-    build_to_file(&Corpus::demo(), &out, &BuildOptions::default(), &Quiet).unwrap();
+    build_to_file(Corpus::demo(), &out, &BuildOptions::default(), &Quiet).unwrap();
     let before = std::fs::read(&out).unwrap();
     let bad = BuildOptions {
         attack_files: vec![dir.path().join("missing-attack.json")],
         ..BuildOptions::default()
     };
-    assert!(build_to_file(&Corpus::demo(), &out, &bad, &Quiet).is_err());
+    assert!(build_to_file(Corpus::demo(), &out, &bad, &Quiet).is_err());
     assert_eq!(
         std::fs::read(&out).unwrap(),
         before,
@@ -89,7 +89,7 @@ fn corrupt_and_foreign_files_give_clear_errors() {
 fn the_attack_release_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("detcat.db");
-    build_to_file(&Corpus::demo(), &out, &BuildOptions::default(), &Quiet).unwrap();
+    build_to_file(Corpus::demo(), &out, &BuildOptions::default(), &Quiet).unwrap();
     let version = Catalog::open(&out).unwrap().meta("attack_version").unwrap();
     assert!(
         version

@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let started = Instant::now();
     let report = build_to_file(
-        &Corpus::read_dir(&corpus)?,
+        Corpus::read_dir(&corpus)?,
         &out,
         &BuildOptions::default(),
         &Quiet,

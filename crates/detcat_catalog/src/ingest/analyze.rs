@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use detcat_model::{Expr, LineIndex, Operator, ParseStatus, Rule, Value, wildcard};
+use detcat_model::{Expr, Operator, ParseStatus, Rule, Value, wildcard};
 use detcat_taxonomy::{LogContext, Taxonomy};
 use rayon::prelude::*;
 
@@ -252,27 +252,6 @@ fn display_value(op: Operator, v: &Value) -> String {
         (Operator::Wildcard, Value::Str(s)) => wildcard::display(s),
         _ => v.to_text(),
     }
-}
-
-/// Line and column of each diagnostic, computed against the file text it points into and
-/// that file's line index (built once per file by the caller: rebuilding it per rule made a
-/// file of 60k documents quadratic).
-pub fn diagnostic_positions(
-    rule: &Rule,
-    file: Option<(&str, &LineIndex)>,
-) -> Vec<Option<(u32, u32)>> {
-    let Some((text, index)) = file else {
-        return vec![None; rule.diagnostics.len()];
-    };
-    rule.diagnostics
-        .iter()
-        .map(|d| {
-            d.span.filter(|_| d.path == rule.path).map(|s| {
-                let lc = index.line_col(text, s.start as usize);
-                (lc.line, lc.column)
-            })
-        })
-        .collect()
 }
 
 /// Field names and values a rule mentions, for full-text search.

@@ -15,18 +15,19 @@ mod temp;
 pub mod threat;
 mod write;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
-use detcat_model::{Diagnostic, FileOutcome, Language, Rule, SourceFile, Vendor};
+use detcat_model::{Diagnostic, FileOutcome, Language, LineIndex, Rule, SourceFile, Vendor};
 use rusqlite::Connection;
 
 pub use analyze::{AnalyzedRule, analyze_one};
 pub use report::{BuildReport, TallyCounts, Timings, VendorReport};
 pub use stage::Stage;
 
-use crate::corpus::{Corpus, SkippedFile};
+use crate::corpus::{Corpus, SkippedFile, VendorFiles};
 use crate::error::CatalogError;
 
 /// Progress callbacks, so the CLI can draw bars without this crate knowing about terminals.
@@ -48,29 +49,33 @@ pub struct BuildOptions {
     pub recordings: bool,
 }
 
-/// The parsed, linked and mapped corpus (what [`analyze_corpus`] returns).
-pub struct Built<'c> {
-    pub rules: Vec<AnalyzedRule>,
-    pub files: Vec<FileRow<'c>>,
-    pub attack: link::Attack,
-    pub threat: threat::Threat,
-    pub report: BuildReport,
-}
-
-/// One input file as the `files` table records it. The text is the corpus' own (not a copy).
-pub struct FileRow<'c> {
+/// One input file as the `files` table records it. The text is the corpus' own, moved here
+/// (not copied) once the file is parsed, and freed once stored.
+pub struct FileRow {
     pub path: String,
     pub vendor: Vendor,
     pub kind: &'static str,
     pub reason: Option<String>,
-    pub text: Option<&'c str>,
+    pub text: Option<String>,
+}
+
+/// Line and column (1-based) of each positioned diagnostic, by file path and byte offset:
+/// found while the file texts are at hand, so the writer needs no text to store them.
+#[derive(Default)]
+pub struct Positions(HashMap<String, HashMap<u32, (u32, u32)>>);
+
+impl Positions {
+    /// Line and column of byte `offset` of the file `path`, when a diagnostic points there.
+    pub fn get(&self, path: &str, offset: u32) -> Option<(u32, u32)> {
+        self.0.get(path)?.get(&offset).copied()
+    }
 }
 
 /// Builds the catalog of `corpus` into the SQLite file `out`, atomically: the catalog is
 /// written to a temporary file beside `out` and renamed over it only when complete, so a
 /// failed or killed build leaves the previous catalog intact.
 pub fn build_to_file(
-    corpus: &Corpus,
+    corpus: Corpus,
     out: &Path,
     options: &BuildOptions,
     progress: &dyn Progress,
@@ -107,7 +112,8 @@ pub fn build_to_file(
     Ok(report)
 }
 
-/// Builds the catalog into an in-memory database (the embedded demo, tests).
+/// Builds the catalog into an in-memory database (the embedded demo, tests). The corpus is
+/// copied: the build consumes its file texts.
 pub fn build_in_memory(
     corpus: &Corpus,
     options: &BuildOptions,
@@ -119,7 +125,7 @@ pub fn build_in_memory(
     build_into(
         Connection::open_in_memory()?,
         &side,
-        corpus,
+        corpus.clone(),
         options,
         &Quiet,
     )
@@ -136,11 +142,15 @@ const CHUNK: usize = 512;
 fn build_into(
     mut conn: Connection,
     side: &side::SideDbs,
-    corpus: &Corpus,
+    mut corpus: Corpus,
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<(Connection, BuildReport), CatalogError> {
     write::prepare_connection(&conn)?;
+    // The files go to the analysis, which parses them and moves their texts on to the
+    // writer; everything else of the corpus is read where it is.
+    let vendor_files = corpus.take_vendor_files();
+    let corpus = &corpus;
     let (early, late) = (side.early.name(), side.late.name());
     let (early, late) = (early.as_str(), late.as_str());
     std::thread::scope(|scope| {
@@ -171,7 +181,7 @@ fn build_into(
             let written = write::run(&mut conn, batches, corpus, side_for_writer);
             (conn, written)
         });
-        let analysis = stream_corpus(corpus, options, progress, &send, &side_send);
+        let analysis = stream_corpus(corpus, vendor_files, options, progress, &send, &side_send);
         drop(send);
         drop(side_send);
         let waited = Instant::now();
@@ -193,19 +203,20 @@ fn build_into(
 
 /// The analysis side of [`build_into`]: sends predicates, triples and page rules to the
 /// side writer; ATT&CK, files, rule chunks and the report to the main writer.
-fn stream_corpus<'c>(
-    corpus: &'c Corpus,
+fn stream_corpus(
+    corpus: &Corpus,
+    mut vendor_files: VendorFiles,
     options: &BuildOptions,
     progress: &dyn Progress,
-    send: &mpsc::SyncSender<write::Batch<'c>>,
+    send: &mpsc::SyncSender<write::Batch>,
     side_send: &mpsc::SyncSender<side::SideBatch>,
 ) -> Result<(), CatalogError> {
     let stopped = || CatalogError::Query("the catalog writer stopped".to_owned());
     let mut timings = Timings::default();
     progress.stage(Stage::Parse);
     // ATT&CK loads beside the parse and goes to the writer as soon as it is ready.
-    let ((rules, files, report, parse_ms), (attack, attack_ms)) = rayon::join(
-        || parse_corpus(corpus),
+    let ((rules, files, positions, report, parse_ms), (attack, attack_ms)) = rayon::join(
+        || parse_corpus(corpus, &mut vendor_files),
         || {
             let started = Instant::now();
             let attack = load_attack(corpus, options, send);
@@ -214,7 +225,8 @@ fn stream_corpus<'c>(
     );
     timings.parse_ms = parse_ms;
     timings.attack_ms = attack_ms;
-    send.send(write::Batch::Files(files))
+    drop(vendor_files);
+    send.send(write::Batch::Files(files, Box::new(positions)))
         .map_err(|_| stopped())?;
     send.send(write::Batch::Report(Box::new(report), options.recordings))
         .map_err(|_| stopped())?;
@@ -284,7 +296,7 @@ fn stream_corpus<'c>(
 fn load_attack(
     corpus: &Corpus,
     options: &BuildOptions,
-    send: &mpsc::SyncSender<write::Batch<'_>>,
+    send: &mpsc::SyncSender<write::Batch>,
 ) -> Result<Arc<link::Attack>, CatalogError> {
     let attack = Arc::new(link::Attack::load(corpus, options)?);
     let threat = Arc::new(threat::Threat::load(corpus, &attack));
@@ -294,50 +306,24 @@ fn load_attack(
     Ok(attack)
 }
 
-/// Parses, links and maps the corpus, all in memory (no catalog is written).
-pub fn analyze_corpus<'c>(
-    corpus: &'c Corpus,
-    options: &BuildOptions,
-    progress: &dyn Progress,
-) -> Result<Built<'c>, CatalogError> {
-    progress.stage(Stage::Parse);
-    let (rules, files, mut report, parse_ms) = parse_corpus(corpus);
-    let started = Instant::now();
-    progress.stage(Stage::Attack);
-    let attack = link::Attack::load(corpus, options)?;
-    let threat = threat::Threat::load(corpus, &attack);
-    let attack_ms = started.elapsed().as_millis();
-    let started = Instant::now();
-    progress.stage(Stage::Map);
-    let rules = analyze::analyze_all(rules, &attack);
-    report.tally(&rules, &attack);
-    report.timings = Timings {
-        parse_ms,
-        attack_ms,
-        map_ms: started.elapsed().as_millis(),
-        write_ms: 0,
-        writer: Default::default(),
-    };
-    report.threat = threat.summary.clone();
-    Ok(Built {
-        rules,
-        files,
-        attack,
-        threat,
-        report,
-    })
-}
-
-/// Parses every vendor in parallel: the rules (ids made unique), the file rows, the report
-/// of files and the parse time.
-fn parse_corpus(corpus: &Corpus) -> (Vec<Rule>, Vec<FileRow<'_>>, BuildReport, u128) {
+/// Parses every vendor in parallel: the rules (ids made unique), the file rows (each rule
+/// file's text moved out of `vendor_files` into its row), the positions of the rules'
+/// diagnostics, the report of files and the parse time.
+fn parse_corpus(
+    corpus: &Corpus,
+    vendor_files: &mut VendorFiles,
+) -> (Vec<Rule>, Vec<FileRow>, Positions, BuildReport, u128) {
     let started = Instant::now();
     use rayon::prelude::*;
     let parsed: Vec<(Vendor, Vec<FileOutcome>)> = Vendor::ALL
         .into_par_iter()
-        .map(|v| (v, crate::vendors::parser(v).parse_files(corpus.files(v))))
+        .map(|v| {
+            let files = vendor_files.files(v);
+            (v, crate::vendors::parser(v).parse_files(files))
+        })
         .collect();
     let parse_ms = started.elapsed().as_millis();
+    let positions = diagnostic_positions(&parsed, vendor_files);
 
     let mut report = BuildReport {
         origin: corpus.origin.clone(),
@@ -348,7 +334,7 @@ fn parse_corpus(corpus: &Corpus) -> (Vec<Rule>, Vec<FileRow<'_>>, BuildReport, u
     for (vendor, outcomes) in parsed {
         collect_outcomes(
             vendor,
-            corpus.files(vendor),
+            vendor_files.files_mut(vendor),
             outcomes,
             &mut rules,
             &mut files,
@@ -400,20 +386,62 @@ fn parse_corpus(corpus: &Corpus) -> (Vec<Rule>, Vec<FileRow<'_>>, BuildReport, u
         }
     }
     dedupe_ids(&mut rules);
-    (rules, files, report, parse_ms)
+    (rules, files, positions, report, parse_ms)
 }
 
-fn collect_outcomes<'c>(
+/// The line and column of every diagnostic of a parsed rule that points into the rule's own
+/// file (the ones the catalog stores with a position); each file's line index is built only
+/// when one of its rules has such a diagnostic. Later diagnostics (ATT&CK links, duplicate
+/// ids) have no span.
+fn diagnostic_positions(parsed: &[(Vendor, Vec<FileOutcome>)], files: &VendorFiles) -> Positions {
+    let texts: HashMap<&str, &str> = Vendor::ALL
+        .iter()
+        .flat_map(|v| files.files(*v))
+        .map(|f| (f.path.as_str(), f.text.as_str()))
+        .collect();
+    let mut positions = Positions::default();
+    let mut index: Option<(&str, LineIndex)> = None;
+    let rules = parsed
+        .iter()
+        .flat_map(|(_, outcomes)| outcomes)
+        .flat_map(|o| &o.rules);
+    for rule in rules {
+        let spans = rule
+            .diagnostics
+            .iter()
+            .filter(|d| d.path == rule.path)
+            .filter_map(|d| d.span);
+        for span in spans {
+            let Some(text) = texts.get(rule.path.as_str()) else {
+                break;
+            };
+            // A file's rules come one after another: one index at a time does.
+            let line_index = match &index {
+                Some((path, line_index)) if *path == rule.path => line_index,
+                _ => &index.insert((rule.path.as_str(), LineIndex::new(text))).1,
+            };
+            let lc = line_index.line_col(text, span.start as usize);
+            positions
+                .0
+                .entry(rule.path.clone())
+                .or_default()
+                .insert(span.start, (lc.line, lc.column));
+        }
+    }
+    positions
+}
+
+fn collect_outcomes(
     vendor: Vendor,
-    sources: &'c [SourceFile],
+    sources: &mut [SourceFile],
     outcomes: Vec<FileOutcome>,
     rules: &mut Vec<Rule>,
-    files: &mut Vec<FileRow<'c>>,
+    files: &mut Vec<FileRow>,
     report: &mut BuildReport,
 ) {
     let counts = report.vendor_mut(vendor);
     counts.files += sources.len();
-    for (source, outcome) in sources.iter().zip(outcomes) {
+    for (source, outcome) in sources.iter_mut().zip(outcomes) {
         let kind = if outcome.non_rule.is_some() {
             "non_rule"
         } else {
@@ -439,7 +467,7 @@ fn collect_outcomes<'c>(
             vendor,
             kind,
             reason: outcome.non_rule,
-            text: (kind == "rules").then_some(source.text.as_str()),
+            text: (kind == "rules").then(|| std::mem::take(&mut source.text)),
         });
     }
 }

@@ -244,24 +244,35 @@ pub fn run(
     }
     last = Instant::now();
     let mut late_conn = open_scratch(late)?;
-    let tx = late_conn.transaction()?;
-    tx.execute_batch(SIDE_DDL)?;
     let reach = count_reach(&triples);
-    write_triples(&tx, &triples, &reach)?;
-    lap("triples", &mut last);
-    tx.commit()?;
-    lap("commit", &mut last);
-    // As for the early database: nobody may be waiting.
-    let _ = late_ready.try_send(());
-    // The technique pages are counted (pure Rust: interning every page rule's triples on
-    // this thread, then the pages on the rayon pool) while the main writer copies the
-    // triples and builds their indexes, and stored by the main writer after that (a few
-    // batches wait at most; all pages' JSON is ~10 MB). Counted while the triples were
-    // still being stored, the pages' tables coincided with the end of the map and raised
-    // the build's peak memory by ~8 MiB. The main writer may stop reading (it failed): the
-    // counting stops then too.
-    pages.count(&triples, &reach, |batch| pages_out.send(batch).is_ok())?;
-    lap("technique pages", &mut last);
+    // The technique pages are counted (pure Rust: interning every page rule's triples, then
+    // the pages on the rayon pool) on a thread of their own while this one stores the
+    // triples: stored one by one on this thread first, the rayon workers idled ~0.3 s at the
+    // end of the build (issue 19). The pages wait in the channel (all of them fit: ~10 MB of
+    // JSON) until the main writer, once it has copied the triples and built their indexes,
+    // stores them. This costs ~8 MiB of peak memory, which the build has since the file
+    // texts are freed once stored. The main writer may stop reading (it failed): the counting
+    // stops then too.
+    let (stored, counted) = std::thread::scope(|scope| {
+        let counting = scope.spawn(|| {
+            let started = Instant::now();
+            pages
+                .count(&triples, &reach, |batch| pages_out.send(batch).is_ok())
+                .map(|()| started.elapsed())
+        });
+        let stored = store_triples(&mut late_conn, &triples, &reach);
+        lap("triples", &mut last);
+        if stored.is_ok() {
+            // As for the early database: nobody may be waiting.
+            let _ = late_ready.try_send(());
+        }
+        let counted = counting
+            .join()
+            .unwrap_or_else(|_| Err(CatalogError::Query("the page count stopped".to_owned())));
+        (stored, counted)
+    });
+    stored?;
+    busy.insert("side.technique pages".to_owned(), counted?);
     drop(reach);
     std::thread::spawn(move || drop(pages));
     // Freeing ~100k small strings takes a while; nobody waits for it.
@@ -284,8 +295,23 @@ fn open_scratch(db: &str) -> Result<Connection, CatalogError> {
     Ok(conn)
 }
 
-/// Technique pages' batches counted ahead of the main writer's store (see [`run`]).
-pub const PAGE_BATCHES_WAITING: usize = 4;
+/// Technique pages' batches counted ahead of the main writer's store (see [`run`]): every
+/// batch of the full corpus (~25 of 32 techniques), so the counting never waits for the
+/// main writer. The number of techniques bounds it, not the corpus size.
+pub const PAGE_BATCHES_WAITING: usize = 64;
+
+/// Stores every rule's triples into the late side database and commits it.
+fn store_triples(
+    conn: &mut Connection,
+    triples: &[RuleTriples],
+    reach: &Reach<'_>,
+) -> Result<(), CatalogError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(SIDE_DDL)?;
+    write_triples(&tx, triples, reach)?;
+    tx.commit()?;
+    Ok(())
+}
 
 /// Reach per indicator `(field, operator, value)`: active rules, all rules (a fast seeded
 /// hash: the technique pages look every page rule's indicators up in it too).

@@ -12,11 +12,9 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
-use detcat_model::{LineIndex, Vendor};
 use rusqlite::{Connection, params};
 
-use super::FileRow;
-use super::analyze::{AnalyzedRule, diagnostic_positions};
+use super::analyze::AnalyzedRule;
 use super::link;
 use super::report::{BuildReport, TallyCounts, Timings};
 use super::rows::insert_rows;
@@ -24,6 +22,7 @@ use super::side::PageBatch;
 use super::technique_coverage::Coverage;
 use super::technique_pages::TaxonomyRow;
 use super::threat::Threat;
+use super::{FileRow, Positions};
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
 use crate::schema::{
@@ -37,10 +36,12 @@ pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1_000;
 
 /// What the analysis hands the writer: ATT&CK and the report (either first), rule chunks,
 /// finish.
-pub enum Batch<'c> {
+pub enum Batch {
     Attack(Arc<link::Attack>, Arc<Threat>, Box<AttackJson>),
-    /// The `files` rows (texts borrowed from the corpus), stored after the rules.
-    Files(Vec<FileRow<'c>>),
+    /// The `files` rows, with the texts: stored at once, and the texts freed (nothing else
+    /// needs them: the positions of the rules' diagnostics, which come with them, were found
+    /// while the texts were at hand). Sent before the first rule.
+    Files(Vec<FileRow>, Box<Positions>),
     /// The rows of `analytic_taxonomy`, stored as they come.
     AnalyticTaxonomy(Vec<TaxonomyRow>),
     /// The report of everything but the rules (the writer tallies each chunk into it) and
@@ -122,9 +123,9 @@ const FTS_BULK_HASH_BYTES: i64 = 16 * 1024 * 1024;
 /// Writes everything the channel brings, copies the side writer's tables in, then commits.
 /// Returns the finished report, or `None` when the channel closed before `Finish` (the
 /// analysis failed; nothing is committed and the caller reports the analysis' error).
-pub fn run<'c>(
+pub fn run(
     conn: &mut Connection,
-    batches: Receiver<Batch<'c>>,
+    batches: Receiver<Batch>,
     corpus: &Corpus,
     side: Side<'_>,
 ) -> Result<Option<BuildReport>, CatalogError> {
@@ -132,7 +133,7 @@ pub fn run<'c>(
     let tx = conn.transaction()?;
     create_schema(&tx)?;
     busy.lap("schema+taxonomy");
-    let Some(received) = receive(&tx, batches, corpus, &mut busy)? else {
+    let Some(received) = receive(&tx, batches, &mut busy)? else {
         // The analysis stopped; a failure of the side writer may be why.
         side.join()?;
         return Ok(None);
@@ -169,8 +170,7 @@ fn create_schema(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
 }
 
 /// What the writer has once the analysis says `Finish`.
-struct Received<'c> {
-    files: Vec<FileRow<'c>>,
+struct Received {
     report: Box<BuildReport>,
     /// Whether to run the regression recordings, and the rules kept for them.
     recordings: bool,
@@ -184,23 +184,16 @@ struct Received<'c> {
 
 /// Stores every batch until `Finish`: ATT&CK, then the rules chunk by chunk. `None` when the
 /// channel closed first.
-fn receive<'c>(
+fn receive(
     tx: &rusqlite::Transaction<'_>,
-    batches: Receiver<Batch<'c>>,
-    corpus: &Corpus,
+    batches: Receiver<Batch>,
     busy: &mut Busy,
-) -> Result<Option<Received<'c>>, CatalogError> {
-    // Diagnostics' positions need the text of their file.
-    let texts: HashMap<&str, &str> = Vendor::ALL
-        .iter()
-        .flat_map(|v| corpus.files(*v))
-        .map(|f| (f.path.as_str(), f.text.as_str()))
-        .collect();
+) -> Result<Option<Received>, CatalogError> {
+    let mut positions = Box::<Positions>::default();
     let mut writer = RuleWriter::new(tx)?;
     let mut attack: Option<Arc<link::Attack>> = None;
     let mut threat: Option<Arc<Threat>> = None;
     let mut report: Option<(Box<BuildReport>, bool)> = None;
-    let mut files = Vec::new();
     let mut tally = TallyCounts::default();
     // Rules are kept to the end only for the recordings; otherwise each chunk is freed once
     // stored and counted.
@@ -219,7 +212,13 @@ fn receive<'c>(
                 busy.lap("attack");
             }
             Batch::Report(r, recordings) => report = Some((r, recordings)),
-            Batch::Files(rows) => files = rows,
+            Batch::Files(rows, found) => {
+                write_files(tx, &rows)?;
+                positions = found;
+                // ~30 MB of texts: freed beside the build, which no longer needs them.
+                std::thread::spawn(move || drop(rows));
+                busy.lap("files");
+            }
             Batch::AnalyticTaxonomy(rows) => {
                 super::technique_pages::store_taxonomy(tx, &rows)?;
                 busy.lap("attack");
@@ -232,7 +231,7 @@ fn receive<'c>(
                 };
                 let first_rid = writer.next_rid;
                 for a in &mut chunk {
-                    writer.write(a, &texts, busy)?;
+                    writer.write(a, &positions, busy)?;
                 }
                 report.tally_rules(&chunk, &mut tally);
                 write_links(tx, &chunk, first_rid)?;
@@ -261,7 +260,6 @@ fn receive<'c>(
     };
     writer.finish(&report)?;
     Ok(Some(Received {
-        files,
         report,
         recordings,
         rules,
@@ -277,12 +275,11 @@ fn receive<'c>(
 /// technique coverage, the indexes and the catalog's metadata.
 fn finish(
     tx: &rusqlite::Transaction<'_>,
-    received: Received<'_>,
+    received: Received,
     corpus: &Corpus,
     busy: &mut Busy,
 ) -> Result<Box<BuildReport>, CatalogError> {
     let Received {
-        files,
         mut report,
         recordings,
         rules,
@@ -304,8 +301,6 @@ fn finish(
     busy.lap("recordings");
     coverage.write(tx)?;
     busy.lap("technique coverage");
-    write_files(tx, &files)?;
-    busy.lap("files");
     tx.execute_batch(INDEXES)?;
     busy.lap("indexes");
     write_meta(tx, &report, &attack, corpus)?;
@@ -365,7 +360,7 @@ const COPY_PREDICATES: &str = "INSERT INTO main.predicates SELECT * FROM side.pr
 const COPY_TRIPLES: &str = "INSERT INTO main.triples SELECT * FROM side.triples;";
 
 /// The `files` rows: every input file, with its text when it holds rules.
-fn write_files(tx: &rusqlite::Transaction<'_>, files: &[FileRow<'_>]) -> Result<(), CatalogError> {
+fn write_files(tx: &rusqlite::Transaction<'_>, files: &[FileRow]) -> Result<(), CatalogError> {
     let mut stmt = tx.prepare(
         "INSERT OR IGNORE INTO files (path, vendor, kind, reason, text) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -502,8 +497,6 @@ struct RuleWriter<'t> {
     diagnostic: rusqlite::Statement<'t>,
     search: rusqlite::Statement<'t>,
     next_rid: i64,
-    /// A file's line index, built the first time one of its diagnostics needs a position.
-    line_indexes: HashMap<String, LineIndex>,
     stored_per_file: HashMap<String, usize>,
 }
 
@@ -522,7 +515,6 @@ impl<'t> RuleWriter<'t> {
             )?,
             search: tx.prepare("INSERT INTO rules_fts (rowid, title, description, fields, vals) VALUES (?1, ?2, ?3, ?4, ?5)")?,
             next_rid: 1,
-            line_indexes: HashMap::new(),
             stored_per_file: HashMap::new(),
         })
     }
@@ -531,7 +523,7 @@ impl<'t> RuleWriter<'t> {
     fn write(
         &mut self,
         a: &mut AnalyzedRule,
-        texts: &HashMap<&str, &str>,
+        positions: &Positions,
         busy: &mut Busy,
     ) -> Result<(), CatalogError> {
         let rid = self.next_rid;
@@ -567,24 +559,11 @@ impl<'t> RuleWriter<'t> {
             a.status.as_str(),
         ])?;
         busy.lap("rules.row");
-        // Positions need the file's line index; most rules have no positioned diagnostic.
-        let needs_positions = r
-            .diagnostics
-            .iter()
-            .any(|d| d.span.is_some() && d.path == r.path);
-        let file = if needs_positions {
-            texts.get(r.path.as_str()).map(|text| {
-                let index = self
-                    .line_indexes
-                    .entry(r.path.clone())
-                    .or_insert_with(|| LineIndex::new(text));
-                (*text, &*index)
-            })
-        } else {
-            None
-        };
-        let positions = diagnostic_positions(r, file);
-        for (d, pos) in r.diagnostics.iter().zip(positions) {
+        for d in &r.diagnostics {
+            let pos = d
+                .span
+                .filter(|_| d.path == r.path)
+                .and_then(|s| positions.get(&d.path, s.start));
             let stored = self.stored_per_file.entry(d.path.clone()).or_default();
             *stored += 1;
             if *stored > MAX_DIAGNOSTICS_PER_FILE {
