@@ -60,6 +60,21 @@ CREATE INDEX triples_rid ON triples(rid);
 CREATE INDEX triples_field ON triples(field);
 "#;
 
+/// The full-text index, filled in a database of its own by the search writer
+/// (`ingest/search_index.rs`) and copied into the catalog's (empty) one.
+pub const SEARCH_DDL: &str = r#"
+-- Full-text search over rules. `fields` and `vals` are the rule's field names (raw and
+-- canonical) and predicate values, space separated. Contentless: search only needs the
+-- matching rowids (= rid) and their ranking, and the text itself lives in `rules`.
+-- Plain unicode61 words: `C:\Windows\regsvr32.exe` indexes as c, windows, regsvr32, exe, so
+-- `regsvr32` finds it and the phrase "scrobj dll" finds scrobj.dll (issue 14).
+CREATE VIRTUAL TABLE rules_fts USING fts5(
+    title, description, fields, vals,
+    content = '',
+    tokenize = "unicode61"
+);
+"#;
+
 /// The other tables ([`SIDE_DDL`] comes first: the `reach` view reads `triples`). Indexes
 /// come in [`INDEXES`], created after the bulk insert (faster than keeping them up to date
 /// row by row).
@@ -224,17 +239,6 @@ CREATE TABLE recording_hits (
     events INTEGER NOT NULL,        -- events (alerts) it fired on
     PRIMARY KEY (rec, rid)
 ) WITHOUT ROWID;
-
--- Full-text search over rules. `fields` and `vals` are the rule's field names (raw and
--- canonical) and predicate values, space separated. Contentless: search only needs the
--- matching rowids (= rid) and their ranking, and the text itself lives in `rules`.
--- Plain unicode61 words: `C:\Windows\regsvr32.exe` indexes as c, windows, regsvr32, exe, so
--- `regsvr32` finds it and the phrase "scrobj dll" finds scrobj.dll (issue 14).
-CREATE VIRTUAL TABLE rules_fts USING fts5(
-    title, description, fields, vals,
-    content = '',
-    tokenize = "unicode61"
-);
 
 -- The branches a rule can run by (coverage from telemetry): in branch `branch`, step `step`
 -- needs one of its events; a rule runs when every step of one branch has one. A plain query

@@ -26,6 +26,8 @@ fn build_writes_a_catalog_that_opens_and_replaces_atomically() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["detcat.db"]);
+    // Built to a file, the side and search databases are temporary files: copied whole.
+    assert_catalog_integrity(&rusqlite::Connection::open(&out).unwrap());
 }
 
 #[test]
@@ -174,6 +176,63 @@ fn assert_catalog_integrity(conn: &rusqlite::Connection) {
         (rules, 0),
         "rule_heads differs from rules"
     );
+    assert_search_index(conn, rules);
+}
+
+/// The full-text index, built in the search writer's database and copied in through its
+/// shadow tables: internally consistent, one document per rule, and each rule found by a word
+/// of its title (every 25th rule; a phrase query, so the word's own tokens in order).
+fn assert_search_index(conn: &rusqlite::Connection, rules: i64) {
+    conn.execute(
+        "INSERT INTO rules_fts (rules_fts, rank) VALUES ('integrity-check', 0)",
+        [],
+    )
+    .expect("the copied full-text index is consistent");
+    let documents: i64 = conn
+        .query_row("SELECT count(*) FROM rules_fts_docsize", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(documents, rules, "one full-text document per rule");
+    let bulk_settings: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM rules_fts_config WHERE k = 'hashsize'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        bulk_settings, 0,
+        "the build's hash size stays in its own database"
+    );
+    let titles: Vec<(i64, String)> = conn
+        .prepare("SELECT rid, title FROM rules WHERE rid % 25 = 1")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut checked = 0;
+    let mut find = conn
+        .prepare("SELECT count(*) FROM rules_fts WHERE rules_fts MATCH ?1 AND rowid = ?2")
+        .unwrap();
+    for (rid, title) in titles {
+        let Some(word) = title
+            .split(|c: char| !c.is_alphanumeric())
+            .find(|w| w.len() >= 4)
+        else {
+            continue;
+        };
+        let found: i64 = find
+            .query_row(rusqlite::params![format!("title:\"{word}\""), rid], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(
+            found, 1,
+            "rule {rid} not found by {word:?} of its title {title:?}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "some titles were searched for");
 }
 
 #[test]

@@ -7,12 +7,14 @@ mod link;
 mod recordings;
 mod report;
 mod rows;
+mod search_index;
 mod side;
 mod stage;
 mod technique_coverage;
 pub(crate) mod technique_pages;
 mod temp;
 pub mod threat;
+mod triple_ids;
 mod write;
 
 use std::collections::HashMap;
@@ -98,6 +100,7 @@ pub fn build_to_file(
     let side = side::SideDbs {
         early: side::SideDb::File(temp::create(&dir, out).map_err(write_err)?),
         late: side::SideDb::File(temp::create(&dir, out).map_err(write_err)?),
+        search: side::SideDb::File(temp::create(&dir, out).map_err(write_err)?),
     };
     let (conn, report) = build_into(
         Connection::open(tmp.path())?,
@@ -121,6 +124,7 @@ pub fn build_in_memory(
     let side = side::SideDbs {
         early: side::SideDb::memory(),
         late: side::SideDb::memory(),
+        search: side::SideDb::memory(),
     };
     build_into(
         Connection::open_in_memory()?,
@@ -151,8 +155,8 @@ fn build_into(
     // writer; everything else of the corpus is read where it is.
     let vendor_files = corpus.take_vendor_files();
     let corpus = &corpus;
-    let (early, late) = (side.early.name(), side.late.name());
-    let (early, late) = (early.as_str(), late.as_str());
+    let (early, late, search) = (side.early.name(), side.late.name(), side.search.name());
+    let (early, late, search) = (early.as_str(), late.as_str(), search.as_str());
     std::thread::scope(|scope| {
         let (side_send, side_batches) = mpsc::sync_channel(4);
         let (early_ready_send, early_ready) = mpsc::sync_channel(1);
@@ -168,6 +172,8 @@ fn build_into(
                 pages_send,
             )
         });
+        let (search_send, search_rows) = mpsc::sync_channel(4);
+        let search_thread = scope.spawn(move || search_index::run(search, search_rows));
         let (send, batches) = mpsc::sync_channel(4);
         let side_for_writer = write::Side {
             thread: side_thread,
@@ -176,14 +182,22 @@ fn build_into(
             pages,
             early,
             late,
+            search_thread,
+            search,
         };
         let writer = scope.spawn(move || {
             let written = write::run(&mut conn, batches, corpus, side_for_writer);
             (conn, written)
         });
-        let analysis = stream_corpus(corpus, vendor_files, options, progress, &send, &side_send);
+        let senders = Senders {
+            main: &send,
+            side: &side_send,
+            search: &search_send,
+        };
+        let analysis = stream_corpus(corpus, vendor_files, options, progress, senders);
         drop(send);
         drop(side_send);
+        drop(search_send);
         let waited = Instant::now();
         let (conn, written) = writer.join().map_err(|_| {
             CatalogError::Query("the catalog writer stopped unexpectedly".to_owned())
@@ -201,16 +215,28 @@ fn build_into(
     })
 }
 
+/// Where the analysis sends what it makes: the three writers' channels.
+struct Senders<'a> {
+    main: &'a mpsc::SyncSender<write::Batch>,
+    side: &'a mpsc::SyncSender<side::SideBatch>,
+    search: &'a mpsc::SyncSender<Vec<search_index::SearchRow>>,
+}
+
 /// The analysis side of [`build_into`]: sends predicates, triples and page rules to the
-/// side writer; ATT&CK, files, rule chunks and the report to the main writer.
+/// side writer; each rule's searchable text to the search writer; ATT&CK, files, rule
+/// chunks and the report to the main writer.
 fn stream_corpus(
     corpus: &Corpus,
     mut vendor_files: VendorFiles,
     options: &BuildOptions,
     progress: &dyn Progress,
-    send: &mpsc::SyncSender<write::Batch>,
-    side_send: &mpsc::SyncSender<side::SideBatch>,
+    senders: Senders<'_>,
 ) -> Result<(), CatalogError> {
+    let Senders {
+        main: send,
+        side: side_send,
+        search: search_send,
+    } = senders;
     let stopped = || CatalogError::Query("the catalog writer stopped".to_owned());
     let mut timings = Timings::default();
     progress.stage(Stage::Parse);
@@ -258,6 +284,9 @@ fn stream_corpus(
             rules.shrink_to_fit();
         }
         let mut chunk = analyze::analyze_all(next, &attack);
+        search_send
+            .send(search_rows(&mut chunk, first_rid))
+            .map_err(|_| stopped())?;
         side_send
             .send(side::SideBatch::PageRules(technique_pages::page_rules(
                 &chunk, first_rid,
@@ -290,6 +319,35 @@ fn stream_corpus(
     send.send(write::Batch::Finish(timings, Box::new(coverage)))
         .map_err(|_| stopped())?;
     Ok(())
+}
+
+/// The searchable text of a chunk of rules whose first rid is `first_rid`: title and
+/// description copied, the field names and values taken from the prepared text (the main
+/// writer does not need them).
+fn search_rows(
+    chunk: &mut [analyze::AnalyzedRule],
+    first_rid: i64,
+) -> Vec<search_index::SearchRow> {
+    chunk
+        .iter_mut()
+        .zip(first_rid..)
+        .map(|(a, rid)| {
+            let (fields, values) = match a.prepared.as_mut() {
+                Some(p) => (
+                    std::mem::take(&mut p.search_fields),
+                    std::mem::take(&mut p.search_values),
+                ),
+                None => analyze::search_terms(a),
+            };
+            search_index::SearchRow {
+                rid,
+                title: a.rule.title.clone(),
+                description: a.rule.description.clone(),
+                fields,
+                values,
+            }
+        })
+        .collect()
 }
 
 /// Loads ATT&CK and the CTID scores and hands them to the writer with their JSON columns.

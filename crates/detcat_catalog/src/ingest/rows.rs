@@ -5,11 +5,12 @@
 //! time. One statement of [`ROWS`] rows pays it once per group (profiled: `write_triples`
 //! ~0.8x of its CPU samples at 16 rows against 1). The rows and their order are the same.
 //!
-//! On the catalog's own connection write `INSERT OR FAIL` (or `OR IGNORE`), not `INSERT`: a
-//! statement of several rows that may abort half-way opens a statement savepoint, and each
-//! savepoint makes FTS5 flush the full-text rows it holds in memory — a segment per
-//! statement instead of one at the end (the index came out differently built). With `FAIL`
-//! nothing is undone on an error, which fails the whole build anyway.
+//! Write `INSERT OR FAIL` (or `OR IGNORE`), not `INSERT`: a statement of several rows that
+//! may abort half-way opens a statement savepoint, and on a connection holding pending FTS5
+//! rows each savepoint makes FTS5 flush them — a segment per statement instead of one at the
+//! end (the index came out differently built while the catalog's connection filled it; the
+//! search writer, `search_index.rs`, now does on its own). With `FAIL` nothing is undone on
+//! an error, which fails the whole build anyway, and no savepoint is opened.
 
 use rusqlite::{Statement, ToSql, Transaction};
 

@@ -3,7 +3,8 @@
 //! counting, which needs every rule's triples.
 //!
 //! One SQLite connection writes one statement at a time, and on the full corpus the main
-//! writer was the longest thread of the build: rule rows, links, full-text index, then the
+//! writer was the longest thread of the build: rule rows, links, full-text index (since built
+//! by the search writer, `search_index.rs`), then the
 //! triples and all indexes as a tail during which the other core idled. The side writer
 //! fills its tables in databases of its own (temporary files beside the catalog, or shared
 //! in-memory databases for in-memory builds), builds their indexes, and the main writer
@@ -16,7 +17,7 @@
 //! (36 MB of text, written twice and read back once through a side database) and the
 //! technique pages (counted here, sent to it batch by batch) itself.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,7 @@ use rusqlite::Connection;
 
 use super::analyze::{AnalyzedRule, TripleRow};
 use super::rows::insert_rows;
+use super::triple_ids::TripleIds;
 use crate::error::CatalogError;
 use crate::schema::{PREDICATE_INDEXES, SIDE_DDL};
 
@@ -98,6 +100,8 @@ pub struct RuleTriples {
     pub rid: i64,
     pub active: bool,
     pub triples: Vec<TripleRow>,
+    /// Each row's triple id ([`TripleIds`]); empty until numbered there.
+    pub ids: Vec<u32>,
 }
 
 /// The predicate rows of `rules`, whose first rid is `first_rid`. The values' and
@@ -146,10 +150,12 @@ pub fn predicate_rows(rules: &mut [AnalyzedRule], first_rid: i64) -> Vec<Predica
 /// The two scratch databases of the side writer. The predicates are complete when the map
 /// ends and go to `early`, which is committed then, so the main writer can copy
 /// them while the side writer still stores the triples (which wait for every rule, for
-/// their reach) into `late`.
+/// their reach) into `late`. The full-text index has one of its own, `search`, filled by
+/// the search writer (`search_index.rs`).
 pub struct SideDbs {
     pub early: SideDb,
     pub late: SideDb,
+    pub search: SideDb,
 }
 
 /// What the side writer gives back: its open connections (see [`SideDb`]) and its busy
@@ -177,7 +183,7 @@ pub fn run(
         *last = now;
     };
     let mut early_conn = open_scratch(early)?;
-    let mut triples: Vec<RuleTriples> = Vec::new();
+    let mut triples = TripleIds::default();
     let mut pages = super::technique_pages::Collector::default();
     let tx = early_conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
@@ -222,7 +228,7 @@ pub fn run(
                 lap("predicates", &mut last);
             }
             SideBatch::PredicatesDone => break,
-            SideBatch::Triples(mut rules) => triples.append(&mut rules),
+            SideBatch::Triples(rules) => triples.add(rules),
             SideBatch::PageRules(rules) => pages.add_rules(rules),
         }
     }
@@ -237,14 +243,13 @@ pub fn run(
     let _ = early_ready.try_send(());
     for batch in batches {
         match batch {
-            SideBatch::Triples(mut rules) => triples.append(&mut rules),
+            SideBatch::Triples(rules) => triples.add(rules),
             SideBatch::PageRules(rules) => pages.add_rules(rules),
             _ => {}
         }
     }
     last = Instant::now();
     let mut late_conn = open_scratch(late)?;
-    let reach = count_reach(&triples);
     // The technique pages are counted (pure Rust: interning every page rule's triples, then
     // the pages on the rayon pool) on a thread of their own while this one stores the
     // triples: stored one by one on this thread first, the rayon workers idled ~0.3 s at the
@@ -257,10 +262,10 @@ pub fn run(
         let counting = scope.spawn(|| {
             let started = Instant::now();
             pages
-                .count(&triples, &reach, |batch| pages_out.send(batch).is_ok())
+                .count(&triples, |batch| pages_out.send(batch).is_ok())
                 .map(|()| started.elapsed())
         });
-        let stored = store_triples(&mut late_conn, &triples, &reach);
+        let stored = store_triples(&mut late_conn, &triples);
         lap("triples", &mut last);
         if stored.is_ok() {
             // As for the early database: nobody may be waiting.
@@ -273,7 +278,6 @@ pub fn run(
     });
     stored?;
     busy.insert("side.technique pages".to_owned(), counted?);
-    drop(reach);
     std::thread::spawn(move || drop(pages));
     // Freeing ~100k small strings takes a while; nobody waits for it.
     std::thread::spawn(move || drop(triples));
@@ -301,47 +305,22 @@ fn open_scratch(db: &str) -> Result<Connection, CatalogError> {
 pub const PAGE_BATCHES_WAITING: usize = 64;
 
 /// Stores every rule's triples into the late side database and commits it.
-fn store_triples(
-    conn: &mut Connection,
-    triples: &[RuleTriples],
-    reach: &Reach<'_>,
-) -> Result<(), CatalogError> {
+fn store_triples(conn: &mut Connection, triples: &TripleIds) -> Result<(), CatalogError> {
     let tx = conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
-    write_triples(&tx, triples, reach)?;
+    write_triples(&tx, triples)?;
     tx.commit()?;
     Ok(())
 }
 
-/// Reach per indicator `(field, operator, value)`: active rules, all rules (a fast seeded
-/// hash: the technique pages look every page rule's indicators up in it too).
-pub(crate) type Reach<'r> =
-    HashMap<(&'r str, &'r str, &'r str), (i64, i64), foldhash::fast::RandomState>;
-
-/// The corpus reach of each indicator of `rules` (each rule's triples are unique per rule).
-fn count_reach(rules: &[RuleTriples]) -> Reach<'_> {
-    let mut reach: Reach = HashMap::default();
-    for r in rules {
-        for t in r.triples.iter().filter(|t| t.role == Role::Indicator) {
-            let n = reach
-                .entry((t.field.as_str(), t.operator.as_str(), t.value.as_str()))
-                .or_default();
-            n.0 += i64::from(r.active);
-            n.1 += 1;
-        }
-    }
-    reach
-}
-
 /// The triples of every rule, each indicator row with its corpus reach.
-fn write_triples(
-    tx: &rusqlite::Transaction<'_>,
-    rules: &[RuleTriples],
-    reach: &Reach<'_>,
-) -> Result<(), CatalogError> {
-    let rows = rules
-        .iter()
-        .flat_map(|r| r.triples.iter().map(move |t| (r.rid, t)));
+fn write_triples(tx: &rusqlite::Transaction<'_>, triples: &TripleIds) -> Result<(), CatalogError> {
+    let rows = triples.rules().iter().flat_map(|r| {
+        r.triples
+            .iter()
+            .zip(&r.ids)
+            .map(move |(t, &id)| (r.rid, t, id))
+    });
     insert_rows(
         tx,
         "INSERT INTO triples",
@@ -357,11 +336,12 @@ fn write_triples(
             "reach_all",
         ],
         rows,
-        |row, (rid, t)| {
+        |row, (rid, t, id)| {
             let (active, all) = match t.role {
-                Role::Indicator => reach
-                    .get(&(t.field.as_str(), t.operator.as_str(), t.value.as_str()))
-                    .map_or((None, None), |n| (Some(n.0), Some(n.1))),
+                Role::Indicator => {
+                    let (active, all) = triples.reach(*id);
+                    (Some(active), Some(all))
+                }
                 _ => (None, None),
             };
             row.bind(rid)?;
@@ -387,6 +367,7 @@ pub fn take_triples(rules: &mut [AnalyzedRule], first_rid: i64) -> Vec<RuleTripl
             rid,
             active: a.rule.lifecycle == detcat_model::Lifecycle::Active,
             triples: std::mem::take(&mut a.triples),
+            ids: Vec::new(),
         })
         .collect()
 }

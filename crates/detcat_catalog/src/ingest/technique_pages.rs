@@ -31,7 +31,8 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::analyze::{AnalyzedRule, EventKey};
-use super::side::{PredicateInsert, Reach, RuleTriples};
+use super::side::PredicateInsert;
+use super::triple_ids::{TripleIds, TripleKey};
 use crate::error::CatalogError;
 use crate::query::technique::{PAGE_ROWS, SCOPE_ROWS};
 use crate::query::{EventsAcc, MAX_LISTED_TITLE_CHARS, truncate_text};
@@ -233,11 +234,10 @@ impl Collector {
     /// meanwhile.
     pub fn count(
         &self,
-        triples: &[RuleTriples],
-        reach: &Reach<'_>,
+        triples: &TripleIds,
         mut emit: impl FnMut(Vec<(String, String)>) -> bool,
     ) -> Result<(), CatalogError> {
-        let tables = Tables::new(&self.rules, triples, reach);
+        let tables = Tables::new(&self.rules, triples);
         let mut techniques: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, rule) in self.rules.iter().enumerate() {
             for id in &rule.techniques {
@@ -314,20 +314,17 @@ pub fn store(
 /// JSON stays small (the largest page is ~170 kB).
 const PAGES_PER_WORKER: usize = 16;
 
-/// (role, field, operator, value) of a triple.
-type TripleKey<'a> = (Role, &'a str, &'a str, &'a str);
-
 /// Unset slot of [`Scratch`].
 const NONE: u32 = u32::MAX;
 
 /// Every page rule's triples, fields and events as ids into shared tables: one hash per
-/// row of a rule, not one per row and technique (a rule has 2 techniques on average).
+/// row of a rule, not one per row and technique (a rule has 2 techniques on average). The
+/// triples are indexed by their corpus-wide id ([`TripleIds`]).
 struct Tables<'a> {
     triples: Vec<TripleKey<'a>>,
-    /// Per triple: its field's id, and its corpus reach (active rules; indicators only).
-    triple_field: Vec<u32>,
     /// Per triple: what ranking reads, in one small record (no string touched).
     meta: Vec<TripleMeta>,
+    /// Per triple: its corpus reach (active rules; indicators only).
     reach: Vec<u64>,
     /// Canonical fields (of predicates and of triples).
     fields: Vec<&'a str>,
@@ -402,13 +399,12 @@ impl<K: std::hash::Hash + Eq + Clone> Interner<K> {
 }
 
 impl<'a> Tables<'a> {
-    fn new(rules: &'a [PageRule], triples: &'a [RuleTriples], reach: &Reach<'_>) -> Tables<'a> {
+    fn new(rules: &'a [PageRule], triples: &'a TripleIds) -> Tables<'a> {
         let taxonomy = detcat_taxonomy::Taxonomy::get();
         let mut t = Tables {
-            triples: Vec::new(),
-            triple_field: Vec::new(),
-            meta: Vec::new(),
-            reach: Vec::new(),
+            triples: Vec::with_capacity(triples.len()),
+            meta: Vec::with_capacity(triples.len()),
+            reach: Vec::with_capacity(triples.len()),
             fields: Vec::new(),
             names: Vec::new(),
             operators: Vec::new(),
@@ -424,51 +420,36 @@ impl<'a> Tables<'a> {
                 *r = rank as u32;
             }
         }
-        let rows: usize = triples.iter().map(|r| r.triples.len()).sum();
-        let mut triple_ids: Interner<TripleKey<'a>> = Interner::with_capacity(rows);
         let mut field_ids: Interner<&'a str> = Interner::new();
         let mut name_ids: Interner<(&'a str, &'a str)> = Interner::new();
         let mut operator_ids: Interner<&'a str> = Interner::new();
         let mut key_ids: Interner<String> = Interner::new();
+        for id in 0..triples.len() as u32 {
+            let k = triples.key(id).unwrap_or((Role::Other, "", "", ""));
+            let reach = if k.0 == Role::Indicator {
+                triples.reach(id).0.max(0) as u64
+            } else {
+                0
+            };
+            let field = field_ids.id(k.1, |f| t.fields.push(f));
+            t.triples.push(k);
+            t.reach.push(reach);
+            t.meta.push(TripleMeta {
+                role: k.0,
+                sample: k.0 == Role::Indicator && !k.3.is_empty(),
+                field,
+                reach,
+            });
+        }
         for rule in rules {
-            let rows = triples
-                .binary_search_by_key(&rule.rid, |r| r.rid)
-                .ok()
-                .and_then(|i| triples.get(i))
-                .map_or(&[][..], |r| r.triples.as_slice());
+            let ids_of_rows = triples.rule(rule.rid).map_or(&[][..], |r| r.ids.as_slice());
             let mut ids = RuleIds {
-                triples: Vec::with_capacity(rows.len()),
+                triples: ids_of_rows.to_vec(),
                 predicates: Vec::with_capacity(rule.predicates.len()),
                 filtered: Vec::new(),
                 keys: Vec::new(),
                 events: Vec::with_capacity(rule.events.len()),
             };
-            for row in rows {
-                let key = (
-                    row.role,
-                    row.field.as_str(),
-                    row.operator.as_str(),
-                    row.value.as_str(),
-                );
-                let id = triple_ids.id(key, |k| {
-                    t.triples.push(k);
-                    let reach = if k.0 == Role::Indicator {
-                        reach.get(&(k.1, k.2, k.3)).map_or(0, |n| n.0.max(0) as u64)
-                    } else {
-                        0
-                    };
-                    t.reach.push(reach);
-                    let field = field_ids.id(k.1, |f| t.fields.push(f));
-                    t.triple_field.push(field);
-                    t.meta.push(TripleMeta {
-                        role: k.0,
-                        sample: k.0 == Role::Indicator && !k.3.is_empty(),
-                        field,
-                        reach,
-                    });
-                });
-                ids.triples.push(id);
-            }
             let vendor = rule.vendor.as_str();
             for p in &rule.predicates {
                 let field = field_ids.id(p.canonical.as_str(), |f| t.fields.push(f));

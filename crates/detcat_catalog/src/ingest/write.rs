@@ -26,7 +26,7 @@ use super::{FileRow, Positions};
 use crate::corpus::Corpus;
 use crate::error::CatalogError;
 use crate::schema::{
-    ANALYTIC_TAXONOMY_DDL, DDL, INDEXES, PREDICATE_INDEXES, SCHEMA_VERSION, SIDE_DDL,
+    ANALYTIC_TAXONOMY_DDL, DDL, INDEXES, PREDICATE_INDEXES, SCHEMA_VERSION, SEARCH_DDL, SIDE_DDL,
     TECHNIQUE_PAGES_DDL, TRIPLE_INDEXES,
 };
 
@@ -102,23 +102,28 @@ pub struct Side<'scope> {
     pub pages: Receiver<PageBatch>,
     pub early: &'scope str,
     pub late: &'scope str,
+    /// The search writer's thread (its channel closes when the analysis is done) and its
+    /// database.
+    pub search_thread: std::thread::ScopedJoinHandle<'scope, SearchResult>,
+    pub search: &'scope str,
 }
 
 pub type SideResult = Result<super::side::Done, CatalogError>;
+pub type SearchResult = Result<super::search_index::Done, CatalogError>;
 
-impl Side<'_> {
-    /// Waits for the side writer: its connections and busy times, or its error.
-    fn join(self) -> SideResult {
-        self.thread
-            .join()
-            .map_err(|_| CatalogError::Query("the side writer stopped unexpectedly".to_owned()))?
-    }
+/// Waits for the side writer: its connections and busy times, or its error.
+fn join_side(thread: std::thread::ScopedJoinHandle<'_, SideResult>) -> SideResult {
+    thread
+        .join()
+        .map_err(|_| CatalogError::Query("the side writer stopped unexpectedly".to_owned()))?
 }
 
-/// FTS5's in-memory hash during the build: about the whole corpus' index (~10 MB), so the
-/// full corpus writes one or two segments. At 256 MB the pending hash of a larger corpus
-/// grew without bound (on the full corpus, 8 MiB more peak memory than at 8 MB; issue 19).
-const FTS_BULK_HASH_BYTES: i64 = 16 * 1024 * 1024;
+/// Waits for the search writer: its connection and busy time, or its error.
+fn join_search(thread: std::thread::ScopedJoinHandle<'_, SearchResult>) -> SearchResult {
+    thread
+        .join()
+        .map_err(|_| CatalogError::Query("the search writer stopped unexpectedly".to_owned()))?
+}
 
 /// Writes everything the channel brings, copies the side writer's tables in, then commits.
 /// Returns the finished report, or `None` when the channel closed before `Finish` (the
@@ -134,8 +139,10 @@ pub fn run(
     create_schema(&tx)?;
     busy.lap("schema+taxonomy");
     let Some(received) = receive(&tx, batches, &mut busy)? else {
-        // The analysis stopped; a failure of the side writer may be why.
-        side.join()?;
+        // The analysis stopped; a failure of the side or search writer may be why.
+        let search = join_search(side.search_thread);
+        join_side(side.thread)?;
+        search?;
         return Ok(None);
     };
     let mut report = finish(&tx, received, corpus, &mut busy)?;
@@ -158,14 +165,8 @@ fn create_schema(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
     tx.execute_batch(TECHNIQUE_PAGES_DDL)?;
     tx.execute_batch(ANALYTIC_TAXONOMY_DDL)?;
     tx.execute_batch(DDL)?;
-    // FTS5 keeps pending rows in an in-memory hash and writes a segment each time it passes
-    // `hashsize` (1 MB by default), then merges the segments: ~10 segments and their merges
-    // for the full corpus. One big hash writes the index once, as one segment, at commit;
-    // the setting is removed again after the commit (it is only for the bulk load).
-    tx.execute(
-        "INSERT INTO rules_fts (rules_fts, rank) VALUES ('hashsize', ?1)",
-        [FTS_BULK_HASH_BYTES],
-    )?;
+    // Empty until the search writer's index is copied in (`copy_side`).
+    tx.execute_batch(SEARCH_DDL)?;
     write_taxonomy(tx)
 }
 
@@ -325,7 +326,13 @@ fn copy_side(
     side: Side<'_>,
     busy: &mut Busy,
 ) -> Result<BTreeMap<String, std::time::Duration>, CatalogError> {
-    conn.execute_batch("DELETE FROM rules_fts_config WHERE k = 'hashsize';")?;
+    // The search writer is done when the analysis is: its channel closed with the last
+    // chunk, long before the rules were all stored here.
+    let (search_conn, search_busy) = join_search(side.search_thread)?;
+    busy.idle();
+    super::search_index::copy(conn, side.search)?;
+    drop(search_conn);
+    busy.lap("search copy");
     // No message means the side writer stopped before its early commit: its join says why.
     if side.early_ready.recv().is_ok() {
         busy.idle();
@@ -348,7 +355,8 @@ fn copy_side(
     super::technique_pages::store(&tx, side.pages.iter())?;
     tx.commit()?;
     busy.lap("technique pages");
-    let (connections, side_busy) = side.join()?;
+    let (connections, mut side_busy) = join_side(side.thread)?;
+    side_busy.insert("search.index".to_owned(), search_busy);
     conn.execute_batch("PRAGMA optimize;")?;
     drop(connections);
     busy.lap("side copy");
@@ -495,7 +503,6 @@ fn write_meta(
 struct RuleWriter<'t> {
     rule: rusqlite::Statement<'t>,
     diagnostic: rusqlite::Statement<'t>,
-    search: rusqlite::Statement<'t>,
     next_rid: i64,
     stored_per_file: HashMap<String, usize>,
 }
@@ -513,7 +520,6 @@ impl<'t> RuleWriter<'t> {
                 "INSERT INTO diagnostics (rid, path, code, severity, message, line, col, span_start, span_end)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?,
-            search: tx.prepare("INSERT INTO rules_fts (rowid, title, description, fields, vals) VALUES (?1, ?2, ?3, ?4, ?5)")?,
             next_rid: 1,
             stored_per_file: HashMap::new(),
         })
@@ -582,14 +588,6 @@ impl<'t> RuleWriter<'t> {
             ])?;
         }
         busy.lap("rules.diagnostics");
-        self.search.execute(params![
-            rid,
-            r.title,
-            r.description,
-            prepared.search_fields,
-            prepared.search_values
-        ])?;
-        busy.lap("rules.fts");
         drop(prepared);
         busy.lap("rules.free");
         Ok(())
