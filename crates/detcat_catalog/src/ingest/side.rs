@@ -250,10 +250,10 @@ pub fn run(
     }
     last = Instant::now();
     let mut late_conn = open_scratch(late)?;
-    // The technique pages are counted (pure Rust: interning every page rule's triples, then
-    // the pages on the rayon pool) on a thread of their own while this one stores the
-    // triples: stored one by one on this thread first, the rayon workers idled ~0.3 s at the
-    // end of the build (issue 19). The pages wait in the channel (all of them fit: ~10 MB of
+    // The technique pages are counted (pure Rust: the page rules' fields and events as ids,
+    // their triples by the ids numbered as they came, then the pages on the rayon pool) on a
+    // thread of their own while this one stores the triples: stored one by one on this
+    // thread first, the rayon workers idled ~0.3 s at the end of the build (issue 19). The pages wait in the channel (all of them fit: ~10 MB of
     // JSON) until the main writer, once it has copied the triples and built their indexes,
     // stores them. This costs ~8 MiB of peak memory, which the build has since the file
     // texts are freed once stored. The main writer may stop reading (it failed): the counting

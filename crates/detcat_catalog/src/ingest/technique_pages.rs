@@ -317,9 +317,9 @@ const PAGES_PER_WORKER: usize = 16;
 /// Unset slot of [`Scratch`].
 const NONE: u32 = u32::MAX;
 
-/// Every page rule's triples, fields and events as ids into shared tables: one hash per
-/// row of a rule, not one per row and technique (a rule has 2 techniques on average). The
-/// triples are indexed by their corpus-wide id ([`TripleIds`]).
+/// Every page rule's triples, fields and events as ids into shared tables, made once, not
+/// once per technique (a rule has 2 techniques on average). The triples are the corpus-wide
+/// ids the side writer numbered as they came ([`TripleIds`]): no triple is hashed here.
 struct Tables<'a> {
     triples: Vec<TripleKey<'a>>,
     /// Per triple: what ranking reads, in one small record (no string touched).
