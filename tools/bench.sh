@@ -50,9 +50,15 @@ if [ -d "$corpus/attack" ]; then
 fi
 rsigma=${RSIGMA:-$(command -v rsigma || true)}
 if [ -n "$rsigma" ]; then
+  # The same files on both sides: every Sigma folder (rsigma 0.23 takes them with `-r`).
   echo "== Sigma-only catalog build vs rsigma rule fields (A/B < 1: detcat faster)"
-  bench --vs "$rsigma rule fields $corpus/sigma/rules" \
+  bench --vs "$rsigma rule fields -r $corpus/sigma" \
     -- "$detcat" build --corpus "$work/sigma-only" --out "$work/sigma.db"
+  mkdir -p "$work/sigma-no-attack"
+  cp -al "$corpus/sigma" "$work/sigma-no-attack/sigma" 2>/dev/null || cp -a "$corpus/sigma" "$work/sigma-no-attack/sigma"
+  echo "== the same without ATT&CK (no bundle to read: the rules alone, as rsigma reads them)"
+  bench --vs "$rsigma rule fields -r $corpus/sigma" \
+    -- "$detcat" build --corpus "$work/sigma-no-attack" --out "$work/sigma-no-attack.db"
 else
   echo "== Sigma-only catalog build (rsigma not found: set RSIGMA or put it on PATH)"
   bench -- "$detcat" build --corpus "$work/sigma-only" --out "$work/sigma.db"
