@@ -189,11 +189,7 @@ fn build_into(
             let written = write::run(&mut conn, batches, corpus, side_for_writer);
             (conn, written)
         });
-        let senders = Senders {
-            main: &send,
-            side: &side_send,
-            search: &search_send,
-        };
+        let senders = (&send, &side_send, &search_send);
         let analysis = stream_corpus(corpus, vendor_files, options, progress, senders);
         drop(send);
         drop(side_send);
@@ -215,12 +211,12 @@ fn build_into(
     })
 }
 
-/// Where the analysis sends what it makes: the three writers' channels.
-struct Senders<'a> {
-    main: &'a mpsc::SyncSender<write::Batch>,
-    side: &'a mpsc::SyncSender<side::SideBatch>,
-    search: &'a mpsc::SyncSender<Vec<search_index::SearchRow>>,
-}
+/// Where the analysis sends what it makes: the main, side and search writers' channels.
+type Senders<'a> = (
+    &'a mpsc::SyncSender<write::Batch>,
+    &'a mpsc::SyncSender<side::SideBatch>,
+    &'a mpsc::SyncSender<Vec<search_index::SearchRow>>,
+);
 
 /// The analysis side of [`build_into`]: sends predicates, triples and page rules to the
 /// side writer; each rule's searchable text to the search writer; ATT&CK, files, rule
@@ -230,13 +226,8 @@ fn stream_corpus(
     mut vendor_files: VendorFiles,
     options: &BuildOptions,
     progress: &dyn Progress,
-    senders: Senders<'_>,
+    (send, side_send, search_send): Senders<'_>,
 ) -> Result<(), CatalogError> {
-    let Senders {
-        main: send,
-        side: side_send,
-        search: search_send,
-    } = senders;
     let stopped = || CatalogError::Query("the catalog writer stopped".to_owned());
     let mut timings = Timings::default();
     progress.stage(Stage::Parse);
