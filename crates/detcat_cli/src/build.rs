@@ -38,9 +38,9 @@ struct Bar(ProgressBar);
 impl Progress for Bar {
     fn stage(&self, stage: Stage) {
         // The parse is over: from here on memory grows to the build's peak, and what is
-        // freed goes back at once (see `allocator::hold_freed_memory_briefly`).
+        // freed goes back soon (see `allocator::hold_freed_memory_briefly`).
         if stage == Stage::Map {
-            crate::allocator::return_freed_memory_promptly();
+            crate::allocator::return_freed_memory_soon();
         }
         self.0.set_message(stage.describe());
     }

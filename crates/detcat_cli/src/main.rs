@@ -172,7 +172,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Analytics(args) => analytics::run(&args),
         Command::Sync(args) => {
-            allocator::return_freed_memory_promptly();
+            allocator::return_freed_memory_soon();
             sync::run(args)
         }
         Command::Match(args) => eval::run_match(args),
