@@ -18,7 +18,8 @@ use crate::diagnostics;
 pub(crate) struct SplitBundle<'a> {
     pub kind: Option<String>,
     pub spec_version: Option<String>,
-    pub objects: Vec<&'a RawValue>,
+    /// Each object's JSON text, a slice of the input.
+    pub objects: Vec<&'a str>,
 }
 
 /// Byte offset of `part` within `whole` (both from the same input string).
@@ -28,8 +29,13 @@ pub(crate) fn offset_in(whole: &str, part: &str) -> usize {
 
 /// The span of one object of the bundle.
 pub(crate) fn span_of(whole: &str, raw: &RawValue) -> Span {
-    let start = offset_in(whole, raw.get());
-    Span::new(start, start + raw.get().len())
+    span_of_text(whole, raw.get())
+}
+
+/// The span of `part`, a slice of `whole`.
+pub(crate) fn span_of_text(whole: &str, part: &str) -> Span {
+    let start = offset_in(whole, part);
+    Span::new(start, start + part.len())
 }
 
 /// Byte offset of a serde_json error position (1-based line, byte column).
@@ -126,7 +132,7 @@ impl<'de, 's> Visitor<'de> for BundleSeed<'s, 'de> {
 }
 
 struct ObjectsSeed<'s, 'a> {
-    out: &'s mut Vec<&'a RawValue>,
+    out: &'s mut Vec<&'a str>,
 }
 
 impl<'de, 's> DeserializeSeed<'de> for ObjectsSeed<'s, 'de> {
@@ -148,7 +154,7 @@ impl<'de, 's> Visitor<'de> for ObjectsSeed<'s, 'de> {
         // Pushing into the caller's vector (not a local one) is what keeps the objects read
         // before an error: the `?` below returns early but the vector survives.
         while let Some(obj) = seq.next_element::<&'de RawValue>()? {
-            self.out.push(obj);
+            self.out.push(obj.get());
         }
         Ok(())
     }
@@ -171,7 +177,7 @@ mod tests {
         let b = split("p", text, &mut d);
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(b.objects.len(), 2);
-        let span = span_of(text, b.objects[1]);
+        let span = span_of_text(text, b.objects[1]);
         assert_eq!(
             &text[span.start as usize..span.end as usize],
             r#"{"type":"b"}"#

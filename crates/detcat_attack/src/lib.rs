@@ -81,6 +81,7 @@ mod load;
 mod model;
 mod raw;
 mod resolve;
+mod scan;
 mod select;
 mod table;
 mod version;

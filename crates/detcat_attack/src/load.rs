@@ -4,13 +4,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use detcat_model::{Diagnostic, Span};
 
-use crate::bundle::{self, span_of};
+use crate::bundle::{self, span_of_text};
 use crate::convert::{self, USED_TYPES};
 use crate::diagnostics;
 use crate::kb::{BundleInfo, KnowledgeBase};
 use crate::link::{Linker, PendingRel};
 use crate::model::ActorKind;
 use crate::raw::{RawHead, RawObject};
+use crate::scan;
 use crate::table::Inserted;
 use crate::version::{
     AttackVersion, VersionSource, canonical_domain, domain_from_file_name, version_from_file_name,
@@ -74,33 +75,23 @@ fn load_bundle(
             return info;
         }
     };
-    let split = bundle::split(path, text, diags);
-    info.stix_version = split.spec_version.clone();
-
-    let mut objects = Vec::with_capacity(split.objects.len());
-    for raw in &split.objects {
-        let span = span_of(text, raw);
-        match serde_json::from_str::<RawObject>(raw.get()) {
-            Ok(o) => {
-                *info.objects.entry(o.kind.clone()).or_default() += 1;
-                objects.push((o, span));
-            }
-            Err(err) => {
-                let kind = serde_json::from_str::<RawHead>(raw.get())
-                    .ok()
-                    .and_then(|h| h.kind);
-                let kind = kind.unwrap_or_default();
-                if !kind.is_empty() {
-                    *info.objects.entry(kind.clone()).or_default() += 1;
-                }
-                if kind.is_empty() || USED_TYPES.contains(&kind.as_str()) {
-                    let at = span.start as usize + bundle::error_offset(raw.get(), &err);
-                    diags.push(diagnostics::invalid_object(path, span, at, &kind, &err));
-                    info.skipped += 1;
-                }
-            }
+    // The unchecked scan first (`scan.rs`); the checked split when it declines, or when an
+    // object it found turns out not to be JSON (the checked split says where, and keeps what
+    // came before, as for any broken bundle).
+    let mut scanned_diags = Vec::new();
+    let scanned = scan::objects(text)
+        .and_then(|split| read_objects(path, text, split, &mut info, &mut scanned_diags, true));
+    let objects = match scanned {
+        Some(objects) => {
+            diags.append(&mut scanned_diags);
+            objects
         }
-    }
+        None => {
+            info = BundleInfo::new(path);
+            let split = bundle::split(path, text, diags);
+            read_objects(path, text, split, &mut info, diags, false).unwrap_or_default()
+        }
+    };
     if info.stix_version.is_none() {
         info.stix_version = objects.iter().find_map(|(o, _)| o.spec_version.clone());
     }
@@ -114,6 +105,48 @@ fn load_bundle(
         insert(kb, linker, index, &info, o, span, diags);
     }
     info
+}
+
+/// Reads each object of `split` (counted by type in `info`). `None` when `unchecked` (the
+/// objects come from the scan, not the checked split) and an object is not JSON; otherwise
+/// an object that cannot be read is a diagnostic (when of a type the knowledge base uses).
+fn read_objects<'t>(
+    path: &str,
+    text: &'t str,
+    split: bundle::SplitBundle<'t>,
+    info: &mut BundleInfo,
+    diags: &mut Vec<Diagnostic>,
+    unchecked: bool,
+) -> Option<Vec<(RawObject<'t>, Span)>> {
+    info.stix_version = split.spec_version.clone();
+    let mut objects = Vec::with_capacity(split.objects.len());
+    for raw in split.objects {
+        let span = span_of_text(text, raw);
+        match serde_json::from_str::<RawObject>(raw) {
+            Ok(o) => {
+                *info.objects.entry(o.kind.clone()).or_default() += 1;
+                objects.push((o, span));
+            }
+            Err(err) if unchecked && err.classify() != serde_json::error::Category::Data => {
+                return None;
+            }
+            Err(err) => {
+                let kind = serde_json::from_str::<RawHead>(raw)
+                    .ok()
+                    .and_then(|h| h.kind);
+                let kind = kind.unwrap_or_default();
+                if !kind.is_empty() {
+                    *info.objects.entry(kind.clone()).or_default() += 1;
+                }
+                if kind.is_empty() || USED_TYPES.contains(&kind.as_str()) {
+                    let at = span.start as usize + bundle::error_offset(raw, &err);
+                    diags.push(diagnostics::invalid_object(path, span, at, &kind, &err));
+                    info.skipped += 1;
+                }
+            }
+        }
+    }
+    Some(objects)
 }
 
 /// Decide the bundle's domain and version.

@@ -52,7 +52,7 @@ pub fn probe_bundle(path: &str, bytes: &[u8]) -> BundleProbe {
     };
     let mut ignored = Vec::new();
     for raw in bundle::split(path, text, &mut ignored).objects {
-        let Ok(o) = serde_json::from_str::<ProbeObject>(raw.get()) else {
+        let Ok(o) = serde_json::from_str::<ProbeObject>(raw) else {
             continue;
         };
         if o.modified > probe.latest_modified {

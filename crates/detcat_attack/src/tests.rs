@@ -227,6 +227,51 @@ fn wrong_property_type_skips_only_that_object() {
 }
 
 #[test]
+fn wrong_property_types_in_a_plain_bundle_skip_only_their_objects() {
+    // Every element an object: the objects come from the unchecked scan (`scan.rs`), and the
+    // reads that fail on a type are diagnostics there, each once.
+    let (kb, diags) = load(
+        r#"{"type":"bundle","objects":[
+        {"type":"attack-pattern","id":"attack-pattern--a","name":"Ok","external_references":[{"source_name":"mitre-attack","external_id":"T0001"}]},
+        {"type":"attack-pattern","id":"attack-pattern--b","name":42},
+        {"type":"attack-pattern","id":"attack-pattern--c","description":["not","text"]}]}"#,
+    );
+    assert_eq!(kb.technique_count(), 1);
+    assert_eq!(
+        codes(&diags)
+            .iter()
+            .filter(|c| **c == "attack::invalid-object")
+            .count(),
+        2,
+        "{diags:#?}"
+    );
+}
+
+#[test]
+fn an_object_that_is_not_json_is_reported_as_by_the_checked_split() {
+    // The scan finds three objects; the second is not JSON, so the bundle goes back to the
+    // checked split: the diagnostic points at the bad byte, the object before it is kept, and
+    // nothing is reported twice.
+    let text = r#"{"type":"bundle","objects":[
+        {"type":"attack-pattern","id":"attack-pattern--a","name":42},
+        {"type":"attack-pattern","id":"attack-pattern--b","name":tru},
+        {"type":"attack-pattern","id":"attack-pattern--c","name":"C","external_references":[{"source_name":"mitre-attack","external_id":"T0003"}]}]}"#;
+    let (kb, diags) = load(text);
+    assert_eq!(
+        codes(&diags),
+        vec!["attack::invalid-json", "attack::invalid-object"],
+        "{diags:#?}"
+    );
+    let at = diags
+        .iter()
+        .find(|d| d.code == "attack::invalid-json")
+        .and_then(|d| d.span)
+        .map(|s| s.start as usize);
+    assert_eq!(at, text.find("tru}").map(|i| i + 3));
+    assert_eq!(kb.technique_count(), 0);
+}
+
+#[test]
 fn dangling_references_are_reported() {
     let (kb, diags) = load(
         r#"{"type":"bundle","objects":[
