@@ -14,8 +14,10 @@ pub(crate) fn rule_documents(
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<(u32, Node)> {
     let mut global: Option<Node> = None;
-    let mut previous: Option<Node> = None;
-    let mut out = Vec::new();
+    // The previous rule, by its place in `out` (not a copy of every rule for the rare
+    // `action: repeat`: the copies were ~1.4% of a Sigma build's instructions).
+    let mut previous: Option<usize> = None;
+    let mut out: Vec<(u32, Node)> = Vec::new();
     for (index, doc) in docs.into_iter().enumerate() {
         let index = u32::try_from(index).unwrap_or(u32::MAX);
         if doc.is_null() {
@@ -32,7 +34,7 @@ pub(crate) fn rule_documents(
             }
             Some("reset") => global = None,
             Some("repeat") => {
-                let Some(prev) = &previous else {
+                let Some((_, prev)) = previous.and_then(|i| out.get(i)) else {
                     diags.push(diag::invalid_detection(
                         path,
                         "`action: repeat` with no previous rule",
@@ -41,7 +43,7 @@ pub(crate) fn rule_documents(
                     continue;
                 };
                 let rule = merge(prev, &without_action(doc));
-                previous = Some(rule.clone());
+                previous = Some(out.len());
                 out.push((index, rule));
             }
             Some(other) => {
@@ -57,7 +59,7 @@ pub(crate) fn rule_documents(
                     Some(g) => merge(g, &doc),
                     None => doc,
                 };
-                previous = Some(rule.clone());
+                previous = Some(out.len());
                 out.push((index, rule));
             }
         }
