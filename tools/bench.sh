@@ -7,8 +7,10 @@
 # CORPUS is a corpus directory (sigma/ elastic/ splunk/ attack/, e.g. ../shared/corpus).
 # OLD_DETCAT, when given, is an older detcat binary: the full build is then paired with it.
 # Peers, each only when present: rsigma on PATH (or $RSIGMA), pySigma and eql importable by
-# python3. Nothing here asserts a time; record the medians in
-# docs/benchmarks.md with the date, machine and commit.
+# python3 (rsigma: `cargo install rsigma --version 0.23.0 --locked --root DIR`; without
+# `--locked` a newer tree-sitter-iter needing a newer rustc is chosen and the build fails).
+# Nothing here asserts a time; record the medians in docs/benchmarks.md with the date,
+# machine and commit.
 set -euo pipefail
 
 corpus=${1:?usage: tools/bench.sh CORPUS [OLD_DETCAT]}
