@@ -1,5 +1,7 @@
 //! The spanned YAML tree.
 
+use std::borrow::Cow;
+
 use detcat_model::Span;
 
 /// One YAML node with the byte range it was read from.
@@ -36,7 +38,7 @@ impl Node {
         self.as_map()?
             .iter()
             .rev()
-            .find(|(k, _)| k.scalar_text().as_deref() == Some(key))
+            .find(|(k, _)| k.scalar_str().as_deref() == Some(key))
             .map(|(_, v)| v)
     }
 
@@ -64,11 +66,18 @@ impl Node {
 
     /// The text of a non-null scalar as written (`0x10` stays `0x10`, `True` stays `True`).
     pub fn scalar_text(&self) -> Option<String> {
+        self.scalar_str().map(Cow::into_owned)
+    }
+
+    /// [`Node::scalar_text`] without a copy where the node holds the text (strings, and
+    /// numbers and booleans as written): for comparing keys.
+    pub fn scalar_str(&self) -> Option<Cow<'_, str>> {
         match &self.value {
-            NodeValue::Str(s) => Some(s.clone()),
-            NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Bool(_) => {
-                Some(self.raw.clone().unwrap_or_else(|| self.value_text()))
-            }
+            NodeValue::Str(s) => Some(Cow::Borrowed(s)),
+            NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Bool(_) => Some(match &self.raw {
+                Some(raw) => Cow::Borrowed(raw),
+                None => Cow::Owned(self.value_text()),
+            }),
             NodeValue::Null | NodeValue::Seq(_) | NodeValue::Map(_) => None,
         }
     }
