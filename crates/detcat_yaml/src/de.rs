@@ -31,7 +31,6 @@
 //! assert_eq!(tags[0].value, "0x10");
 //! ```
 
-use std::borrow::Cow;
 use std::fmt;
 
 use detcat_model::Span;
@@ -40,6 +39,7 @@ use serde::de::{
 };
 use serde::{Deserialize, forward_to_deserialize_any};
 
+use crate::node::KeySet;
 use crate::{Node, NodeValue};
 
 /// The struct name by which [`Spanned`] and [`Checked`] ask this deserializer for a span.
@@ -319,31 +319,13 @@ struct Entries<'a> {
     next: usize,
 }
 
-/// Mappings up to this many entries find their duplicate keys by comparing each key with the
-/// ones kept so far rather than through a hash set: a rule header's dozen keys were hashed,
-/// copied and set up for at ~9,000 instructions per mapping.
-const FEW_ENTRIES: usize = 16;
-
 impl<'a> Entries<'a> {
     fn new(all: &'a [(Node, Node)]) -> Self {
         let mut entries: Vec<&(Node, Node)> = Vec::with_capacity(all.len());
-        let mut few: Vec<Cow<'a, str>> = Vec::new();
-        let mut many = std::collections::HashSet::new();
+        let mut seen = KeySet::for_entries(all.len());
         // From the end, each key the first time it is met there: the last of duplicates wins.
         for entry in all.iter().rev() {
-            let Some(key) = entry.0.scalar_str() else {
-                continue;
-            };
-            let first = if all.len() <= FEW_ENTRIES {
-                let first = !few.contains(&key);
-                if first {
-                    few.push(key);
-                }
-                first
-            } else {
-                many.insert(key)
-            };
-            if first {
+            if entry.0.scalar_str().is_some_and(|key| seen.first(key)) {
                 entries.push(entry);
             }
         }
@@ -488,9 +470,9 @@ mod tests {
                 d.deserialize_map(V)
             }
         }
-        // Both ways of finding duplicates (compared one by one up to `FEW_ENTRIES`, hashed
+        // Both ways of finding duplicates (compared one by one up to `FEW_KEYS`, hashed
         // beyond): the last value wins, each key once, in the order the kept entries appear.
-        for keys in [3, FEW_ENTRIES, FEW_ENTRIES + 1, 40] {
+        for keys in [3, crate::node::FEW_KEYS, crate::node::FEW_KEYS + 1, 40] {
             let mut text: String = (0..keys).map(|i| format!("k{i}: first{i}\n")).collect();
             text.push_str("k1: last\n2: number\n");
             let pairs = from_node::<Pairs>(&doc(&text))
