@@ -14,9 +14,10 @@ const MALLOC_ALIGN: usize = 16;
 
 /// mimalloc as the global allocator, by its plain entry points wherever the layout allows.
 /// The `mimalloc` crate's allocator calls the aligned ones (`mi_malloc_aligned`, …) for every
-/// allocation, whose alignment checks and extra calls were ~1.5% of a build's CPU samples for
-/// the Rust types' alignments of 1 to 16, which plain `mi_malloc` already gives (the rule
-/// std's own `System` allocator follows for `malloc`).
+/// allocation, whose alignment checks and extra calls were 1.7% of a Sigma-only build's
+/// instructions (cachegrind, `tools/instructions.sh`) for the Rust types' alignments of 1 to
+/// 16, which plain `mi_malloc` already gives (the rule std's own `System` allocator follows
+/// for `malloc`).
 struct Mimalloc;
 
 /// Whether a block of `size` bytes from the plain entry points is aligned enough for `align`.
