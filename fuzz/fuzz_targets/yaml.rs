@@ -1,4 +1,5 @@
-//! Fuzzes the YAML reader: any text must give a tree or a YamlError, never a panic or a hang.
+//! Fuzzes the YAML reader: any text must give a tree or a YamlError, never a panic or a hang,
+//! and the direct reader must agree with the full loader wherever it reads a text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,11 +10,15 @@ fuzz_target!(|data: &[u8]| {
             max_nodes: 100_000,
             ..Default::default()
         };
-        if let Ok(docs) = detcat_yaml::parse_documents(text, &limits) {
-            for doc in &docs {
+        let read = detcat_yaml::parse_documents(text, &limits);
+        if let Ok(docs) = &read {
+            for doc in docs {
                 // Spans must stay inside the text.
                 assert!(doc.span.end as usize <= text.len());
             }
         }
+        // The direct reader gives what saphyr's events give, or leaves the text to them.
+        let full = detcat_yaml::parse_documents_full(text, &limits);
+        assert_eq!(format!("{read:?}"), format!("{full:?}"));
     }
 });

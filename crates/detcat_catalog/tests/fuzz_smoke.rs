@@ -270,9 +270,13 @@ fn fuzz_smoke_yaml_and_sigma() {
     let mut rule_seeds = texts(Sigma);
     rule_seeds.extend(SIGMA_SEEDS.iter().map(|s| (*s).to_owned()));
     campaign("yaml", &rule_seeds, |text| {
-        if let Ok(docs) = detcat_yaml::parse_documents(text, &limits) {
+        let read = detcat_yaml::parse_documents(text, &limits);
+        if let Ok(docs) = &read {
             assert!(docs.iter().all(|d| d.span.end as usize <= text.len()));
         }
+        // The direct reader gives what saphyr's events give, or leaves the text to them.
+        let full = detcat_yaml::parse_documents_full(text, &limits);
+        assert_eq!(format!("{read:?}"), format!("{full:?}"), "{text:?}");
     });
     campaign("sigma_rule", &rule_seeds, |text| {
         let file = SourceFile::new("sigma/rules/fuzz/rule.yml", text);

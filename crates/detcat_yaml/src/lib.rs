@@ -2,7 +2,9 @@
 //!
 //! Built on the `saphyr-parser` event API: events become a [`Node`] tree with an explicit stack
 //! (no recursion), so deep nesting, alias bombs ("billion laughs") and huge inputs end in a
-//! [`YamlError`] with a position instead of a crash or a hang. Plain scalars are resolved with
+//! [`YamlError`] with a position instead of a crash or a hang. Texts in the plain block style
+//! of rule files are first tried by a direct reader (`fast.rs`) that builds the same tree
+//! without saphyr and gives up on anything else. Plain scalars are resolved with
 //! the YAML 1.2 core schema, but the written text stays available ([`Node::scalar_text`]),
 //! because Sigma cares whether a value was written `0x10`, `16` or `'16'`.
 //!
@@ -18,6 +20,7 @@
 
 mod de;
 mod error;
+mod fast;
 mod loader;
 mod node;
 mod offsets;
@@ -56,6 +59,21 @@ impl Default for Limits {
 /// # Errors
 /// A [`YamlError`] with the byte position of the first syntax error or exceeded limit.
 pub fn parse_documents(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
+    // Rule files keep to a plain block style that is read directly, several times faster than
+    // through saphyr's events; anything else (and every error) goes to the full loader.
+    match fast::load(text, limits) {
+        Some(docs) => Ok(docs),
+        None => parse_documents_full(text, limits),
+    }
+}
+
+/// [`parse_documents`] through saphyr's events only, never the direct reader: what the direct
+/// reader is checked against (differential tests, fuzzing).
+///
+/// # Errors
+/// As [`parse_documents`].
+#[doc(hidden)]
+pub fn parse_documents_full(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
     // saphyr is third-party code run on hostile input; a panic inside it must become an error,
     // not take down a corpus build.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loader::load(text, limits)))
