@@ -169,6 +169,10 @@ impl<'a> Reader<'a> {
     /// quoted on one line), where its span ends and where its colon is.
     fn key_at(&self, i: usize) -> Option<(usize, usize)> {
         if matches!(self.at(i), b'\'' | b'"') {
+            // Most quoted scalars are values, with no `: ` after them on their line.
+            if !self.colon_ahead(i) {
+                return None;
+            }
             let (_, end) = self.quoted_key(i)?;
             return Some(end);
         }
@@ -190,6 +194,19 @@ impl<'a> Reader<'a> {
             from = j + 1;
         }
         None
+    }
+
+    /// Is there a `:` followed by a space or the line end on the line from `i`?
+    fn colon_ahead(&self, i: usize) -> bool {
+        let end = self.line_end(i);
+        let mut from = i;
+        while let Some(j) = self.b.get(from..end).and_then(|rest| memchr(b':', rest)) {
+            if matches!(self.at(from + j + 1), b' ' | b'\n' | 0) {
+                return true;
+            }
+            from += j + 1;
+        }
+        false
     }
 
     /// A quoted key at `i`: its value, and (as [`Reader::key_at`]) its span's end — saphyr ends
@@ -356,8 +373,9 @@ impl<'a> Reader<'a> {
         self.enter()?;
         let mut items: Vec<Node> = Vec::new();
         let mut dash = first;
-        // Where saphyr starts an indentless sequence: at its first entry's node, or, when that
-        // node is below the dash (or absent), at the end of the dash's line.
+        // Where saphyr starts an indentless sequence: at the first token after its first dash
+        // (a block scalar's indicator, not its text), or, when the entry's node is below the
+        // dash (or absent), at the end of the dash's line.
         let mut indentless_start = None;
         let next_token = loop {
             let at = self.skip_spaces(dash + 1);
@@ -380,7 +398,7 @@ impl<'a> Reader<'a> {
             } else {
                 self.inline_node(at, indent)?
             };
-            indentless_start.get_or_insert(item.span.start as usize);
+            indentless_start.get_or_insert(at);
             items.push(item);
             match self.next_significant() {
                 None => break self.b.len(),
@@ -691,6 +709,11 @@ impl<'a> Reader<'a> {
                     // Less indented: the scalar ends after the spaces the scanner consumed.
                     break 'lines (line.content, line.start);
                 }
+                if line.end >= self.b.len() {
+                    // Spaces at the end of the text with no line break after them: saphyr
+                    // counts them as a break or not by their number.
+                    return None;
+                }
                 trailing_breaks += 1;
                 next = self.next_line(line.end);
             }
@@ -753,7 +776,10 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        let end = self.after_scalar(i + 1)?;
+        // saphyr ends the sequence past the spaces and comment after it; the loader pulls
+        // a collection's end back over whitespace.
+        let after = self.after_scalar(i + 1)?;
+        let end = self.collection_end(at, after);
         self.depth -= 1;
         self.count()?;
         Some(Node {

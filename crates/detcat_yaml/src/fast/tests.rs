@@ -93,6 +93,8 @@ fn nested_collections_and_their_spans() {
         "a:\n-\n    plain\n",
         "a:\n-\n  - y\n- z\n",
         "a:\n  -\n    - y\n",
+        "a:\n- > # c\n  folded\n",
+        "a:\n- |-\n  literal\n- x\n",
     ] {
         same(text);
     }
@@ -139,6 +141,8 @@ fn block_scalars() {
 fn flow_sequences() {
     same("a: [a, 'b', c d, \"e\"]\nb: []\nc: [ x ]  # c\nd: [1, 2.5, true]\n");
     same("s:\n  - [a, b]\n");
+    same("a: [1, 2 ] ");
+    same("a: [1, 2 ]   \nb: ['x' ]  # c  \n");
 }
 
 #[test]
@@ -178,6 +182,8 @@ fn what_it_leaves_to_the_full_loader() {
         "a: 1\n  b: 2\n",
         "a: |2\n  x\n",
         "a: |\n\n  x\n",
+        "a: >+\n  x\n  y\n ",
+        "a: |+\n  x\n\n  ",
         "a: |\nb: 1\n",
         "a: [b, [c]]\n",
         "a: [b,\n  c]\n",
