@@ -1,6 +1,7 @@
 //! `detcat build`: corpus → parse (parallel) → link ATT&CK → map taxonomy → SQLite, atomically.
 
 mod analyze;
+mod borrowed_insert;
 mod branches;
 pub(crate) mod field_summary;
 mod link;

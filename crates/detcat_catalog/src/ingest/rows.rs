@@ -12,25 +12,32 @@
 //! search writer, `search_index.rs`, now does on its own). With `FAIL` nothing is undone on
 //! an error, which fails the whole build anyway, and no savepoint is opened.
 
-use rusqlite::{Statement, ToSql, Transaction};
+use rusqlite::types::{ToSqlOutput, Value};
+use rusqlite::{ToSql, Transaction};
 
+use super::borrowed_insert::BorrowedInsert;
 use crate::error::CatalogError;
 
 /// Rows per statement: 16 rows of the widest table here (11 columns) bind 176 parameters,
 /// far below SQLite's 32,766.
 const ROWS: usize = 16;
 
-/// Binds one row's values in column order (see [`insert_rows`]).
-pub(super) struct RowBinder<'s, 'c> {
-    stmt: &'s mut Statement<'c>,
-    next: usize,
+/// Collects one row group's values in column order (see [`insert_rows`]); SQLite reads them
+/// where they are (`borrowed_insert.rs`), so they borrow the rows for `'r`.
+pub(super) struct RowBinder<'r> {
+    values: Vec<ToSqlOutput<'r>>,
 }
 
-impl RowBinder<'_, '_> {
+impl<'r> RowBinder<'r> {
     /// Binds the next column's value.
-    pub fn bind<T: ToSql + ?Sized>(&mut self, value: &T) -> rusqlite::Result<()> {
-        self.next += 1;
-        self.stmt.raw_bind_parameter(self.next, value)
+    pub fn bind<T: ToSql + ?Sized>(&mut self, value: &'r T) -> rusqlite::Result<()> {
+        self.values.push(value.to_sql()?);
+        Ok(())
+    }
+
+    /// Binds the next column to a value made for the row (a number, a NULL).
+    pub fn bind_value(&mut self, value: impl Into<Value>) {
+        self.values.push(ToSqlOutput::Owned(value.into()));
     }
 }
 
@@ -42,7 +49,7 @@ pub(super) fn insert_rows<T>(
     insert: &str,
     columns: &[&str],
     rows: impl IntoIterator<Item = T>,
-    mut bind: impl FnMut(&mut RowBinder<'_, '_>, &T) -> rusqlite::Result<()>,
+    mut bind: impl for<'r> FnMut(&mut RowBinder<'r>, &'r T) -> rusqlite::Result<()>,
 ) -> Result<(), CatalogError> {
     let sql = |n: usize| {
         let one = format!("({})", vec!["?"; columns.len()].join(","));
@@ -52,7 +59,7 @@ pub(super) fn insert_rows<T>(
             vec![one; n].join(",")
         )
     };
-    let mut many = tx.prepare_cached(&sql(ROWS))?;
+    let mut many = BorrowedInsert::prepare(tx, &sql(ROWS))?;
     let mut group: Vec<T> = Vec::with_capacity(ROWS);
     let mut rows = rows.into_iter();
     loop {
@@ -62,25 +69,21 @@ pub(super) fn insert_rows<T>(
             break;
         }
         let mut binder = RowBinder {
-            stmt: &mut many,
-            next: 0,
+            values: Vec::with_capacity(ROWS * columns.len()),
         };
         for row in &group {
             bind(&mut binder, row)?;
         }
-        many.raw_execute()?;
+        many.execute(&binder.values)?;
     }
     if !group.is_empty() {
-        let mut one = tx.prepare_cached(&sql(1))?;
+        let mut one = BorrowedInsert::prepare(tx, &sql(1))?;
         for row in &group {
-            bind(
-                &mut RowBinder {
-                    stmt: &mut one,
-                    next: 0,
-                },
-                row,
-            )?;
-            one.raw_execute()?;
+            let mut binder = RowBinder {
+                values: Vec::with_capacity(columns.len()),
+            };
+            bind(&mut binder, row)?;
+            one.execute(&binder.values)?;
         }
     }
     Ok(())

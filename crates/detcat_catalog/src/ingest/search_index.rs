@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, params};
 
+use super::borrowed_insert::BorrowedInsert;
 use crate::error::CatalogError;
 use crate::schema::SEARCH_DDL;
 
@@ -67,13 +68,20 @@ pub fn run(db: &str, rows: Receiver<Vec<SearchRow>>) -> Result<Done, CatalogErro
     )?;
     busy += started.elapsed();
     {
-        let mut insert = tx.prepare(
+        let mut insert = BorrowedInsert::prepare(
+            &tx,
             "INSERT INTO rules_fts (rowid, title, description, fields, vals) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
         for chunk in rows {
             let started = Instant::now();
             for r in &chunk {
-                insert.execute(params![r.rid, r.title, r.description, r.fields, r.values])?;
+                insert.execute_params(params![
+                    r.rid,
+                    r.title,
+                    r.description,
+                    r.fields,
+                    r.values
+                ])?;
             }
             busy += started.elapsed();
             // Freeing the chunk's strings is not this thread's work.

@@ -351,8 +351,9 @@ fn write_triples(tx: &rusqlite::Transaction<'_>, triples: &TripleIds) -> Result<
             row.bind(&t.value)?;
             row.bind(&t.original)?;
             row.bind(&t.raw_field)?;
-            row.bind(&active)?;
-            row.bind(&all)
+            row.bind_value(active);
+            row.bind_value(all);
+            Ok(())
         },
     )
 }

@@ -15,6 +15,7 @@ use std::time::Instant;
 use rusqlite::{Connection, params};
 
 use super::analyze::AnalyzedRule;
+use super::borrowed_insert::BorrowedInsert;
 use super::link;
 use super::report::{BuildReport, TallyCounts, Timings};
 use super::rows::insert_rows;
@@ -369,11 +370,12 @@ const COPY_TRIPLES: &str = "INSERT INTO main.triples SELECT * FROM side.triples;
 
 /// The `files` rows: every input file, with its text when it holds rules.
 fn write_files(tx: &rusqlite::Transaction<'_>, files: &[FileRow]) -> Result<(), CatalogError> {
-    let mut stmt = tx.prepare(
+    let mut stmt = BorrowedInsert::prepare(
+        tx,
         "INSERT OR IGNORE INTO files (path, vendor, kind, reason, text) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for f in files {
-        stmt.execute(params![f.path, f.vendor.as_str(), f.kind, f.reason, f.text])?;
+        stmt.execute_params(params![f.path, f.vendor.as_str(), f.kind, f.reason, f.text])?;
     }
     Ok(())
 }
@@ -501,7 +503,7 @@ fn write_meta(
 /// The prepared statements of the per-rule tables, and the rid counter: rules get their rid
 /// in the order they arrive, which is the corpus order.
 struct RuleWriter<'t> {
-    rule: rusqlite::Statement<'t>,
+    rule: BorrowedInsert<'t>,
     diagnostic: rusqlite::Statement<'t>,
     next_rid: i64,
     stored_per_file: HashMap<String, usize>,
@@ -510,7 +512,8 @@ struct RuleWriter<'t> {
 impl<'t> RuleWriter<'t> {
     fn new(tx: &'t rusqlite::Transaction<'_>) -> Result<Self, CatalogError> {
         Ok(RuleWriter {
-            rule: tx.prepare(
+            rule: BorrowedInsert::prepare(
+                tx,
                 "INSERT INTO rules (rid, vendor, id, title, description, authors, created, modified, status, severity,
                     rule_type, language, lifecycle, path, document, url, refs, false_positives, tags, telemetry, query,
                     expr, parse_status)
@@ -539,7 +542,7 @@ impl<'t> RuleWriter<'t> {
             .take()
             .unwrap_or_else(|| super::analyze::prepare(a));
         let r = &a.rule;
-        self.rule.execute(params![
+        self.rule.execute_params(params![
             rid,
             r.vendor.as_str(),
             r.id,
