@@ -43,7 +43,7 @@ impl<'r> RowBinder<'r> {
 
 /// Inserts `rows` with `insert` (`INSERT INTO table`, `INSERT OR FAIL INTO table`, …) into
 /// `columns`, in order, [`ROWS`] rows per statement and the rest one by one; `bind` binds one
-/// row's values, one [`RowBinder::bind`] per column.
+/// row's values, one [`RowBinder::bind`] or [`RowBinder::bind_value`] per column.
 pub(super) fn insert_rows<T>(
     tx: &Transaction<'_>,
     insert: &str,
