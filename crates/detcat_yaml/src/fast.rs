@@ -797,6 +797,8 @@ impl<'a> Reader<'a> {
             match self.at(i) {
                 b',' | b']' => break,
                 b'[' | b'{' | b'}' | b':' | b'\n' | 0 => return None,
+                // saphyr rejects a word of a flow scalar that is `-` then a flow indicator.
+                b'-' if matches!(self.at(i + 1), b',' | b']') => return None,
                 b'#' if self.at(i - 1) == b' ' => return None,
                 _ => i += 1,
             }
