@@ -212,11 +212,7 @@ impl<'a> Reader<'a> {
     /// A quoted key at `i`: its value, and (as [`Reader::key_at`]) its span's end — saphyr ends
     /// a quoted scalar past the spaces after it, at the colon — and its colon.
     fn quoted_key(&self, i: usize) -> Option<(String, (usize, usize))> {
-        let (value, end) = if self.at(i) == b'\'' {
-            self.single_quoted(i, None)?
-        } else {
-            self.double_quoted(i, None)?
-        };
+        let (value, end) = self.quoted(i, None)?;
         let colon = self.skip_spaces(end);
         let fits = self.at(colon) == b':'
             && matches!(self.at(colon + 1), b' ' | b'\n' | 0)
@@ -435,13 +431,8 @@ impl<'a> Reader<'a> {
         match self.at(at) {
             b'|' | b'>' => self.block_scalar(at, parent),
             b'[' => self.flow_seq(at),
-            b'\'' => {
-                let (value, end) = self.single_quoted(at, Some(parent))?;
-                let end = self.after_scalar(end)?;
-                self.quoted_node(value, at, end)
-            }
-            b'"' => {
-                let (value, end) = self.double_quoted(at, Some(parent))?;
+            b'\'' | b'"' => {
+                let (value, end) = self.quoted(at, Some(parent))?;
                 let end = self.after_scalar(end)?;
                 self.quoted_node(value, at, end)
             }
@@ -528,6 +519,15 @@ impl<'a> Reader<'a> {
         }
         let end = at + trim_spaces_end(line.get(..stop)?);
         Some((end, comment, line_end))
+    }
+
+    /// The single- or double-quoted scalar at `at` (see [`Reader::single_quoted`]).
+    fn quoted(&self, at: usize, parent: Option<usize>) -> Option<(String, usize)> {
+        if self.at(at) == b'\'' {
+            self.single_quoted(at, parent)
+        } else {
+            self.double_quoted(at, parent)
+        }
     }
 
     /// A single-quoted scalar at `at`: its value and the end of its closing quote. `parent` is
@@ -736,15 +736,8 @@ impl<'a> Reader<'a> {
         if self.at(i) != b']' {
             loop {
                 let item = match self.at(i) {
-                    b'\'' => {
-                        let (value, end) = self.single_quoted(i, None)?;
-                        let end = self.skip_spaces(end);
-                        let node = self.quoted_node(value, i, end)?;
-                        i = end;
-                        node
-                    }
-                    b'"' => {
-                        let (value, end) = self.double_quoted(i, None)?;
+                    b'\'' | b'"' => {
+                        let (value, end) = self.quoted(i, None)?;
                         let end = self.skip_spaces(end);
                         let node = self.quoted_node(value, i, end)?;
                         i = end;

@@ -289,7 +289,7 @@ fn corpus_files_read_as_the_full_loader_reads_them() {
     );
     assert!(files > 6_000, "only {files} YAML files under DETCAT_CORPUS");
     assert!(
-        read * 100 >= files * 98,
+        read * 100 >= files * 99,
         "only {read} of {files} YAML files read directly"
     );
 }
