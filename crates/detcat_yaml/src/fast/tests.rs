@@ -189,6 +189,8 @@ fn what_it_leaves_to_the_full_loader() {
         "a: [b,\n  c]\n",
         "a: [b, ]\n",
         "a: [-, b]\n",
+        "a: [x -, b]\n",
+        "a: [(   -]\n",
         "a: 'unterminated\n",
         "a: \"bad \\q escape\"\n",
         "a: 'x' y\n",
