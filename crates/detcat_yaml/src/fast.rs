@@ -343,9 +343,7 @@ impl<'a> Reader<'a> {
         }
         self.pos = self.next_line(self.line_end(at));
         match self.next_significant() {
-            Some(line) if line.indent > indent && !self.is_document_start(&line) => {
-                self.block_node(line, indent)
-            }
+            Some(line) if line.indent > indent => self.block_node(line, indent),
             // An indentless sequence: `key:` and its `- ` entries in the same column.
             Some(line) if line.indent == indent && self.is_entry(line.content) => {
                 self.block_seq(indent, line.content, true)
@@ -383,9 +381,7 @@ impl<'a> Reader<'a> {
                 indentless_start.get_or_insert(line_end);
                 self.pos = self.next_line(line_end);
                 match self.next_significant() {
-                    Some(line) if line.indent > indent && !self.is_document_start(&line) => {
-                        self.block_node(line, indent)?
-                    }
+                    Some(line) if line.indent > indent => self.block_node(line, indent)?,
                     _ => self.null_at(line_end)?,
                 }
             } else if self.is_entry(at) {
@@ -463,30 +459,14 @@ impl<'a> Reader<'a> {
         let mut folded: Option<String> = None;
         let mut pos = self.next_line(line_end);
         while !commented {
-            let mut breaks = 0;
-            let mut next = pos;
-            let line = loop {
-                if next >= self.b.len() {
-                    break None;
-                }
-                let line = self.line(next);
-                if line.content != line.end {
-                    break Some(line);
-                }
-                breaks += 1;
-                next = self.next_line(line.end);
-            };
+            let (breaks, line) = self.after_blank_lines(pos);
             let Some(line) = line else { break };
             if line.indent <= parent || self.at(line.content) == b'#' {
                 break;
             }
             let (segment_end, comment, segment_line_end) = self.plain_segment(line.content)?;
             let text = folded.get_or_insert_with(|| self.slice(at, end).to_owned());
-            if breaks == 0 {
-                text.push(' ');
-            } else {
-                text.extend(std::iter::repeat_n('\n', breaks));
-            }
+            push_fold(text, breaks);
             text.push_str(self.slice(line.content, segment_end));
             end = segment_end;
             commented = comment;
@@ -586,26 +566,25 @@ impl<'a> Reader<'a> {
     /// Folds the line break at `newline` inside a quoted scalar: one break becomes a space, each
     /// further (empty) line a newline. Returns where the text goes on.
     fn fold_break(&self, newline: usize, parent: usize, value: &mut String) -> Option<usize> {
+        let (breaks, line) = self.after_blank_lines(newline + 1);
+        let line = line.filter(|line| line.indent > parent)?;
+        push_fold(value, breaks);
+        Some(line.content)
+    }
+
+    /// The first line from `from` with more than spaces on it (`None` at the end of the text),
+    /// and how many blank lines came before it.
+    fn after_blank_lines(&self, mut from: usize) -> (usize, Option<Line>) {
         let mut breaks = 0;
-        let mut next = newline + 1;
-        while next < self.b.len() {
-            let line = self.line(next);
-            if line.content == line.end {
-                breaks += 1;
-                next = self.next_line(line.end);
-                continue;
+        while from < self.b.len() {
+            let line = self.line(from);
+            if line.content != line.end {
+                return (breaks, Some(line));
             }
-            if line.indent <= parent {
-                return None;
-            }
-            if breaks == 0 {
-                value.push(' ');
-            } else {
-                value.extend(std::iter::repeat_n('\n', breaks));
-            }
-            return Some(line.content);
+            breaks += 1;
+            from = self.next_line(line.end);
         }
-        None
+        (breaks, None)
     }
 
     /// The escape sequence whose backslash is at `at`, appended to `value`; returns where the
@@ -636,6 +615,7 @@ impl<'a> Reader<'a> {
                     _ => 8,
                 };
                 let hex = self.b.get(at + 2..at + 2 + digits)?;
+                // Hex digits only: `from_str_radix` would also take a sign.
                 if !hex.iter().all(u8::is_ascii_hexdigit) {
                     return None;
                 }
@@ -799,6 +779,16 @@ impl<'a> Reader<'a> {
             }
         }
         Some(at + trim_spaces_end(self.b.get(at..i)?))
+    }
+}
+
+/// Folds a line break inside a flow or plain scalar: one break is a space; with `breaks` empty
+/// lines between, each is a newline.
+fn push_fold(value: &mut String, breaks: usize) {
+    if breaks == 0 {
+        value.push(' ');
+    } else {
+        value.extend(std::iter::repeat_n('\n', breaks));
     }
 }
 
