@@ -26,17 +26,28 @@ pub struct CanonicalIndicator {
     pub original: String,
 }
 
-/// Folds literal pieces and collapses runs of `*` (`**` → `*`).
-fn normalize(pieces: Vec<Piece>, fold: bool) -> Vec<Piece> {
-    let mut out: Vec<Piece> = Vec::with_capacity(pieces.len());
-    for piece in pieces {
-        match piece {
-            Piece::AnyRun if matches!(out.last(), Some(Piece::AnyRun)) => {}
-            Piece::Literal(s) if fold => out.push(Piece::Literal(s.to_lowercase())),
-            other => out.push(other),
+/// Folds literal pieces and collapses runs of `*` (`**` → `*`), in place: every wildcard value
+/// of the corpus goes through here, and ASCII text (nearly all of it) lowercases without a
+/// copy.
+fn normalize(mut pieces: Vec<Piece>, fold: bool) -> Vec<Piece> {
+    pieces.dedup_by(|next, kept| matches!((next, kept), (Piece::AnyRun, Piece::AnyRun)));
+    if fold {
+        for piece in &mut pieces {
+            if let Piece::Literal(s) = piece {
+                fold_in_place(s);
+            }
         }
     }
-    out
+    pieces
+}
+
+/// `s.to_lowercase()`, without a new string when `s` is ASCII.
+fn fold_in_place(s: &mut String) {
+    if s.is_ascii() {
+        s.make_ascii_lowercase();
+    } else {
+        *s = s.to_lowercase();
+    }
 }
 
 fn fold_if(s: &str, fold: bool) -> String {

@@ -1,6 +1,8 @@
 //! Per-rule derived data: ATT&CK links, telemetry events, canonical predicates and triples.
 
-use std::collections::{BTreeSet, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasher;
 
 use detcat_model::{Expr, Operator, ParseStatus, Rule, Value, wildcard};
 use detcat_taxonomy::{LogContext, Taxonomy};
@@ -69,8 +71,9 @@ pub struct TripleRow {
     pub role: Role,
     pub field: String,
     /// The canonical operator; a negated selector's is prefixed `not ` (`not eq`), since a
-    /// selector keeps its polarity: `event.type != deletion` narrows the stream too.
-    pub operator: String,
+    /// selector keeps its polarity: `event.type != deletion` narrows the stream too. Borrowed
+    /// from the operator's name except for those (one allocation less for ~50k rows).
+    pub operator: Cow<'static, str>,
     pub value: String,
     pub original: String,
     pub raw_field: String,
@@ -116,10 +119,13 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
 
     let ctx = LogContext::of(&rule);
     let mut predicates = Vec::new();
-    let mut triples = BTreeSet::new();
+    let mut triples = Vec::new();
     // A predicate written many times (`sel or sel or …`) is stored once: rows stay bounded
-    // by what the rule says, not by how often it repeats it.
-    let mut seen: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
+    // by what the rule says, not by how often it repeats it. Rows already stored are found
+    // by the hash of what makes two the same, then compared (a key string per predicate was
+    // three allocations and a format).
+    let hasher = foldhash::fast::RandomState::default();
+    let mut seen: HashMap<u64, Vec<usize>, foldhash::fast::RandomState> = HashMap::default();
     let roles = rule
         .expr
         .predicate_roles(|p| taxonomy.is_selector(rule.vendor, &ctx, p));
@@ -129,17 +135,31 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
             .iter()
             .map(|v| display_value(pred.op, v))
             .collect();
-        let key = format!(
-            "{role:?}\u{1f}{negated}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
-            pred.field,
+        let key = (
+            role,
+            negated,
+            pred.field.as_str(),
             pred.op.as_str(),
             pred.case_sensitive,
-            pred.modifiers.join("|"),
-            values.join("\u{1e}")
+            pred.modifiers.as_slice(),
+            values.as_slice(),
         );
-        if !seen.insert(key) {
+        let same = |row: &PredicateRow| {
+            (
+                row.role,
+                row.negated,
+                row.field.as_str(),
+                row.operator,
+                row.case_sensitive,
+                row.modifiers.as_slice(),
+                row.values.as_slice(),
+            ) == key
+        };
+        let stored = seen.entry(hasher.hash_one(key)).or_default();
+        if stored.iter().any(|&i| predicates.get(i).is_some_and(same)) {
             continue;
         }
+        stored.push(predicates.len());
         let canonical_field = taxonomy.canonical_field_in(rule.vendor, &ctx, &pred.field);
         let (canonical, mapped) = match canonical_field {
             Some(field) => (field.id.to_string(), true),
@@ -148,13 +168,13 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
         if role != Role::Other {
             for c in taxonomy.canonicalize_in(rule.vendor, &ctx, pred) {
                 let operator = if role == Role::Selector && negated {
-                    format!("not {}", c.op.as_str())
+                    Cow::Owned(format!("not {}", c.op.as_str()))
                 } else {
-                    c.op.as_str().to_owned()
+                    Cow::Borrowed(c.op.as_str())
                 };
-                triples.insert(TripleRow {
+                triples.push(TripleRow {
                     role,
-                    field: c.field.to_string(),
+                    field: c.field,
                     operator,
                     value: c.value,
                     original: c.original,
@@ -176,8 +196,11 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
     }
     keyword_triples(&rule.expr, &mut triples);
     // Triples are unique per (role, field, operator, value) within a rule: each rule counts
-    // at most once per row of the authoring guide.
-    let mut triples: Vec<TripleRow> = triples.into_iter().collect();
+    // at most once per row of the authoring guide. Sorted by every column, the row kept is
+    // the one of the smallest original spelling and raw field (rows that are equal in every
+    // column are interchangeable, so an unstable sort is as good: a vector sorted once is
+    // faster than a set kept sorted row by row).
+    triples.sort_unstable();
     triples.dedup_by(|a, b| {
         a.role == b.role && a.field == b.field && a.operator == b.operator && a.value == b.value
     });
@@ -199,7 +222,7 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
 
 /// Field-less keyword searches are indicators and exclusions too, under the pseudo-field
 /// `keyword` (values folded when the search is case-insensitive, as for fields).
-fn keyword_triples(expr: &Expr, triples: &mut BTreeSet<TripleRow>) {
+fn keyword_triples(expr: &Expr, triples: &mut Vec<TripleRow>) {
     let keywords = expr.keyword_indicators().map(|k| (Role::Indicator, k));
     for (role, k) in keywords.chain(expr.keyword_exclusions().map(|k| (Role::Exclusion, k))) {
         for v in &k.values {
@@ -209,10 +232,10 @@ fn keyword_triples(expr: &Expr, triples: &mut BTreeSet<TripleRow>) {
             } else {
                 original.to_lowercase()
             };
-            triples.insert(TripleRow {
+            triples.push(TripleRow {
                 role,
                 field: KEYWORD_FIELD.to_owned(),
-                operator: k.op.as_str().to_owned(),
+                operator: Cow::Borrowed(k.op.as_str()),
                 value,
                 original,
                 raw_field: KEYWORD_FIELD.to_owned(),
@@ -270,4 +293,98 @@ pub fn search_terms(rule: &AnalyzedRule) -> (String, String) {
     }
     let join = |set: BTreeSet<&str>| set.into_iter().collect::<Vec<_>>().join(" ");
     (join(fields), join(values))
+}
+
+#[cfg(test)]
+mod tests {
+    use detcat_model::SourceFile;
+
+    use super::*;
+
+    fn analyzed(yaml: &str) -> AnalyzedRule {
+        let outcome = detcat_sigma::parse_file(&SourceFile::new("sigma/rules/t.yml", yaml));
+        let rule = outcome.rules.into_iter().next().expect("one rule");
+        analyze_one(rule)
+    }
+
+    #[test]
+    fn a_predicate_written_twice_is_stored_once_and_near_twins_are_kept() {
+        let a = analyzed(
+            "title: t\nlogsource: {product: windows, category: process_creation}\n\
+             detection:\n  one: {Image|endswith: '\\a.exe'}\n  two: {Image|endswith: '\\a.exe'}\n  \
+             cased: {Image|endswith|cased: '\\a.exe'}\n  other: {Image|endswith: '\\b.exe'}\n  \
+             filter: {Image|endswith: '\\a.exe'}\n  \
+             condition: (one or two or cased or other) and not filter\n",
+        );
+        let rows: Vec<(Role, bool, &str, bool, &[String])> = a
+            .predicates
+            .iter()
+            .map(|p| {
+                (
+                    p.role,
+                    p.negated,
+                    p.field.as_str(),
+                    p.case_sensitive,
+                    p.values.as_slice(),
+                )
+            })
+            .collect();
+        let a_exe = ["*\\a.exe".to_owned()];
+        let b_exe = ["*\\b.exe".to_owned()];
+        assert_eq!(
+            rows,
+            [
+                (Role::Indicator, false, "Image", false, &a_exe[..]),
+                (Role::Indicator, false, "Image", true, &a_exe[..]),
+                (Role::Indicator, false, "Image", false, &b_exe[..]),
+                // The same text under `not` is another predicate.
+                (Role::Exclusion, true, "Image", false, &a_exe[..]),
+            ]
+        );
+    }
+
+    #[test]
+    fn triples_are_sorted_and_unique_per_role_field_operator_and_value() {
+        let a = analyzed(
+            "title: t\nlogsource: {product: windows, category: process_creation}\n\
+             detection:\n  one: {Image|endswith: ['\\B.exe', '\\a.exe']}\n  \
+             two: {Image|endswith: '\\b.EXE'}\n  filter: {CommandLine|contains: x}\n  \
+             condition: (one or two) and not filter\n",
+        );
+        let triples: Vec<(Role, &str, &str, &str, &str)> = a
+            .triples
+            .iter()
+            .map(|t| {
+                (
+                    t.role,
+                    t.field.as_str(),
+                    &*t.operator,
+                    t.value.as_str(),
+                    t.original.as_str(),
+                )
+            })
+            .collect();
+        let mut sorted = a.triples.clone();
+        sorted.sort();
+        assert_eq!(a.triples, sorted, "{triples:?}");
+        // `\B.exe` and `\b.EXE` fold to one indicator; the first spelling in sort order stays.
+        assert_eq!(
+            triples
+                .iter()
+                .filter(|t| t.0 == Role::Indicator && t.3 == "b.exe")
+                .count(),
+            1,
+            "{triples:?}"
+        );
+        assert!(
+            triples
+                .iter()
+                .any(|t| t.0 == Role::Indicator && t.3 == "a.exe"),
+            "{triples:?}"
+        );
+        assert!(
+            triples.iter().any(|t| t.0 == Role::Exclusion),
+            "{triples:?}"
+        );
+    }
 }

@@ -127,7 +127,7 @@ impl FieldSummary {
                 a.triples
                     .iter()
                     .filter(|t| matches!(t.role, Role::Indicator | Role::Selector))
-                    .map(|t| (t.field.as_str(), t.operator.as_str(), t.value.as_str())),
+                    .map(|t| (t.field.as_str(), &*t.operator, t.value.as_str())),
             );
             values.sort_unstable();
             values.dedup();

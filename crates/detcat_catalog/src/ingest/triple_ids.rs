@@ -23,7 +23,7 @@ fn key(row: &TripleRow) -> TripleKey<'_> {
     (
         row.role,
         row.field.as_str(),
-        row.operator.as_str(),
+        &row.operator,
         row.value.as_str(),
     )
 }
@@ -135,7 +135,7 @@ mod tests {
         TripleRow {
             role,
             field: field.to_owned(),
-            operator: "eq".to_owned(),
+            operator: "eq".into(),
             value: value.to_owned(),
             original: original.to_owned(),
             raw_field: field.to_owned(),

@@ -342,7 +342,7 @@ fn probe_of(analyzed: &crate::ingest::AnalyzedRule) -> Probe {
     for t in &analyzed.triples {
         let key = TripleKey {
             field: t.field.clone(),
-            operator: t.operator.clone(),
+            operator: t.operator.to_string(),
             value: t.value.clone(),
         };
         match t.role {
