@@ -31,6 +31,42 @@ fn build_writes_a_catalog_that_opens_and_replaces_atomically() {
 }
 
 #[test]
+fn the_timeline_shows_each_step_after_the_steps_it_waits_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("detcat.db");
+    let report = build_to_file(Corpus::demo(), &out, &BuildOptions::default(), &Quiet).unwrap();
+    let timeline = &report.timings.timeline;
+    let at = |step: &str| {
+        timeline
+            .iter()
+            .find(|m| m.step == step)
+            .map(|m| m.at_ms)
+            .unwrap_or_else(|| panic!("no {step:?} in {timeline:?}"))
+    };
+    assert!(timeline.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    // Each pair: the second step cannot end before the first (a channel or a join orders
+    // them), whatever the machine's speed.
+    for (first, then) in [
+        ("analysis: parsed", "main writer: files stored"),
+        ("analysis: parsed", "analysis: mapped"),
+        ("analysis: mapped", "main writer: rules stored"),
+        ("main writer: rules stored", "main writer: committed"),
+        ("search writer: committed", "main writer: search index copied"),
+        ("side writer: predicates committed", "main writer: predicates copied"),
+        ("side writer: triples stored", "main writer: triples copied"),
+        ("main writer: triples copied", "main writer: triple indexes built"),
+        ("side writer: pages counted", "main writer: technique pages stored"),
+        ("main writer: optimized", "build: catalog in place"),
+    ] {
+        assert!(at(first) <= at(then), "{first} after {then}: {timeline:?}");
+    }
+    assert_eq!(
+        timeline.last().map(|m| m.step.as_str()),
+        Some("build: catalog in place")
+    );
+}
+
+#[test]
 fn a_failed_build_leaves_the_previous_catalog_intact() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("detcat.db");

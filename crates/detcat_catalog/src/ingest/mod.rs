@@ -15,6 +15,7 @@ mod technique_coverage;
 pub(crate) mod technique_pages;
 mod temp;
 pub mod threat;
+mod timeline;
 mod triple_ids;
 mod write;
 
@@ -29,6 +30,8 @@ use rusqlite::Connection;
 pub use analyze::{AnalyzedRule, analyze_one};
 pub use report::{BuildReport, TallyCounts, Timings, VendorReport};
 pub use stage::Stage;
+use timeline::Timeline;
+pub use timeline::TimelineMark;
 
 use crate::corpus::{Corpus, SkippedFile, VendorFiles};
 use crate::error::CatalogError;
@@ -103,16 +106,20 @@ pub fn build_to_file(
         late: side::SideDb::File(temp::create(&dir, out).map_err(write_err)?),
         search: side::SideDb::File(temp::create(&dir, out).map_err(write_err)?),
     };
-    let (conn, report) = build_into(
+    let timeline = Timeline::start();
+    let (conn, mut report) = build_into(
         Connection::open(tmp.path())?,
         &side,
         corpus,
         options,
         progress,
+        &timeline,
     )?;
     conn.close().map_err(|(_, e)| e)?;
     drop(side);
     temp::install(tmp, out).map_err(write_err)?;
+    timeline.mark("build: catalog in place");
+    report.timings.timeline = timeline.marks();
     Ok(report)
 }
 
@@ -127,13 +134,17 @@ pub fn build_in_memory(
         late: side::SideDb::memory(),
         search: side::SideDb::memory(),
     };
-    build_into(
+    let timeline = Timeline::start();
+    let (conn, mut report) = build_into(
         Connection::open_in_memory()?,
         &side,
         corpus.clone(),
         options,
         &Quiet,
-    )
+        &timeline,
+    )?;
+    report.timings.timeline = timeline.marks();
+    Ok((conn, report))
 }
 
 /// Rules are mapped and handed to the writer in chunks of this many, so the writer stores
@@ -150,6 +161,7 @@ fn build_into(
     mut corpus: Corpus,
     options: &BuildOptions,
     progress: &dyn Progress,
+    timeline: &Timeline,
 ) -> Result<(Connection, BuildReport), CatalogError> {
     write::prepare_connection(&conn)?;
     // The files go to the analysis, which parses them and moves their texts on to the
@@ -168,13 +180,12 @@ fn build_into(
                 early,
                 late,
                 side_batches,
-                early_ready_send,
-                late_ready_send,
-                pages_send,
+                (early_ready_send, late_ready_send, pages_send),
+                timeline,
             )
         });
         let (search_send, search_rows) = mpsc::sync_channel(4);
-        let search_thread = scope.spawn(move || search_index::run(search, search_rows));
+        let search_thread = scope.spawn(move || search_index::run(search, search_rows, timeline));
         let (send, batches) = mpsc::sync_channel(4);
         let side_for_writer = write::Side {
             thread: side_thread,
@@ -187,11 +198,11 @@ fn build_into(
             search,
         };
         let writer = scope.spawn(move || {
-            let written = write::run(&mut conn, batches, corpus, side_for_writer);
+            let written = write::run(&mut conn, batches, corpus, side_for_writer, timeline);
             (conn, written)
         });
         let senders = (&send, &side_send, &search_send);
-        let analysis = stream_corpus(corpus, vendor_files, options, progress, senders);
+        let analysis = stream_corpus(corpus, vendor_files, options, progress, senders, timeline);
         drop(send);
         drop(side_send);
         drop(search_send);
@@ -228,16 +239,22 @@ fn stream_corpus(
     options: &BuildOptions,
     progress: &dyn Progress,
     (send, side_send, search_send): Senders<'_>,
+    timeline: &Timeline,
 ) -> Result<(), CatalogError> {
     let stopped = || CatalogError::Query("the catalog writer stopped".to_owned());
     let mut timings = Timings::default();
     progress.stage(Stage::Parse);
     // ATT&CK loads beside the parse and goes to the writer as soon as it is ready.
     let ((rules, files, positions, report, parse_ms), (attack, attack_ms)) = rayon::join(
-        || parse_corpus(corpus, &mut vendor_files),
+        || {
+            let parsed = parse_corpus(corpus, &mut vendor_files);
+            timeline.mark("analysis: parsed");
+            parsed
+        },
         || {
             let started = Instant::now();
             let attack = load_attack(corpus, options, send);
+            timeline.mark("analysis: ATT&CK loaded");
             (attack, started.elapsed().as_millis())
         },
     );
@@ -304,6 +321,7 @@ fn stream_corpus(
         .send(side::SideBatch::PredicatesDone)
         .map_err(|_| stopped())?;
     timings.map_ms = started.elapsed().as_millis();
+    timeline.mark("analysis: mapped");
     // Sorted and serialized here, while the writer still stores the last chunks.
     send.send(write::Batch::Fields(Box::new(fields.finish()?)))
         .map_err(|_| stopped())?;

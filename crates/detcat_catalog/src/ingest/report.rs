@@ -167,6 +167,10 @@ pub struct Timings {
     /// Busy time of the writer thread per part (ms), for `docs/benchmarks.md`.
     #[serde(default)]
     pub writer: BTreeMap<String, u128>,
+    /// When each step ended, from the build's start, on whichever thread ran it (see
+    /// `ingest/timeline.rs`): which thread waited for which.
+    #[serde(default)]
+    pub timeline: Vec<super::TimelineMark>,
 }
 
 impl BuildReport {

@@ -47,7 +47,11 @@ pub type Done = (Connection, Duration);
 
 /// Indexes every row `rows` brings until the channel closes, then commits (FTS5 writes its
 /// pending hash as a segment then).
-pub fn run(db: &str, rows: Receiver<Vec<SearchRow>>) -> Result<Done, CatalogError> {
+pub fn run(
+    db: &str,
+    rows: Receiver<Vec<SearchRow>>,
+    timeline: &super::Timeline,
+) -> Result<Done, CatalogError> {
     let mut busy = Duration::ZERO;
     let mut conn = Connection::open(db)?;
     // As the side writer's databases: appended once, read once by the copy.
@@ -88,12 +92,14 @@ pub fn run(db: &str, rows: Receiver<Vec<SearchRow>>) -> Result<Done, CatalogErro
             std::thread::spawn(move || drop(chunk));
         }
     }
+    timeline.mark("search writer: rows indexed");
     let started = Instant::now();
     tx.commit()?;
     // Its cache is of no more use (the main writer reads the file through its own
     // connection).
     conn.execute_batch("PRAGMA shrink_memory;")?;
     busy += started.elapsed();
+    timeline.mark("search writer: committed");
     Ok((conn, busy))
 }
 

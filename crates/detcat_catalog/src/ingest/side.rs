@@ -171,9 +171,8 @@ pub fn run(
     early: &str,
     late: &str,
     batches: Receiver<SideBatch>,
-    early_ready: SyncSender<()>,
-    late_ready: SyncSender<()>,
-    pages_out: SyncSender<PageBatch>,
+    (early_ready, late_ready, pages_out): (SyncSender<()>, SyncSender<()>, SyncSender<PageBatch>),
+    timeline: &super::Timeline,
 ) -> Result<Done, CatalogError> {
     let mut busy: BTreeMap<String, Duration> = BTreeMap::new();
     let mut last = Instant::now();
@@ -239,6 +238,7 @@ pub fn run(
     // connection): given back before the build's last and busiest memory moment.
     early_conn.execute_batch("PRAGMA shrink_memory;")?;
     lap("indexes", &mut last);
+    timeline.mark("side writer: predicates committed");
     // The main writer may not be waiting (it failed): then nobody copies, and that is fine.
     let _ = early_ready.try_send(());
     for batch in batches {
@@ -263,10 +263,14 @@ pub fn run(
             let started = Instant::now();
             pages
                 .count(&triples, |batch| pages_out.send(batch).is_ok())
-                .map(|()| started.elapsed())
+                .map(|()| {
+                    timeline.mark("side writer: pages counted");
+                    started.elapsed()
+                })
         });
         let stored = store_triples(&mut late_conn, &triples);
         lap("triples", &mut last);
+        timeline.mark("side writer: triples stored");
         if stored.is_ok() {
             // As for the early database: nobody may be waiting.
             let _ = late_ready.try_send(());

@@ -134,12 +134,13 @@ pub fn run(
     batches: Receiver<Batch>,
     corpus: &Corpus,
     side: Side<'_>,
+    timeline: &super::Timeline,
 ) -> Result<Option<BuildReport>, CatalogError> {
     let mut busy = Busy::default();
     let tx = conn.transaction()?;
     create_schema(&tx)?;
     busy.lap("schema+taxonomy");
-    let Some(received) = receive(&tx, batches, &mut busy)? else {
+    let Some(received) = receive(&tx, batches, &mut busy, timeline)? else {
         // The analysis stopped; a failure of the side or search writer may be why.
         let search = join_search(side.search_thread);
         join_side(side.thread)?;
@@ -149,7 +150,8 @@ pub fn run(
     let mut report = finish(&tx, received, corpus, &mut busy)?;
     tx.commit()?;
     busy.lap("commit");
-    let side_busy = copy_side(conn, side, &mut busy)?;
+    timeline.mark("main writer: committed");
+    let side_busy = copy_side(conn, side, &mut busy, timeline)?;
     report.timings.writer = busy.millis();
     report
         .timings
@@ -190,6 +192,7 @@ fn receive(
     tx: &rusqlite::Transaction<'_>,
     batches: Receiver<Batch>,
     busy: &mut Busy,
+    timeline: &super::Timeline,
 ) -> Result<Option<Received>, CatalogError> {
     let mut positions = Box::<Positions>::default();
     let mut writer = RuleWriter::new(tx)?;
@@ -220,6 +223,7 @@ fn receive(
                 // ~30 MB of texts: freed beside the build, which no longer needs them.
                 std::thread::spawn(move || drop(rows));
                 busy.lap("files");
+                timeline.mark("main writer: files stored");
             }
             Batch::AnalyticTaxonomy(rows) => {
                 super::technique_pages::store_taxonomy(tx, &rows)?;
@@ -252,7 +256,10 @@ fn receive(
                 rows.write(tx)?;
                 busy.lap("field summary");
             }
-            Batch::Finish(timings, coverage) => break (timings, coverage),
+            Batch::Finish(timings, coverage) => {
+                timeline.mark("main writer: rules stored");
+                break (timings, coverage);
+            }
         }
     };
     let Some((report, recordings)) = report else {
@@ -326,6 +333,7 @@ fn copy_side(
     conn: &mut Connection,
     side: Side<'_>,
     busy: &mut Busy,
+    timeline: &super::Timeline,
 ) -> Result<BTreeMap<String, std::time::Duration>, CatalogError> {
     // The search writer is done when the analysis is: its channel closed with the last
     // chunk, long before the rules were all stored here.
@@ -334,33 +342,39 @@ fn copy_side(
     super::search_index::copy(conn, side.search)?;
     drop(search_conn);
     busy.lap("search copy");
+    timeline.mark("main writer: search index copied");
     // No message means the side writer stopped before its early commit: its join says why.
     if side.early_ready.recv().is_ok() {
         busy.idle();
         copy_tables(conn, side.early, &[COPY_PREDICATES])?;
         busy.lap("side copy");
+        timeline.mark("main writer: predicates copied");
     }
     if side.late_ready.recv().is_ok() {
         busy.idle();
         copy_tables(conn, side.late, &[COPY_TRIPLES])?;
         busy.lap("side copy");
+        timeline.mark("main writer: triples copied");
         conn.execute_batch(LEAN_MEMORY)?;
         let tx = conn.transaction()?;
         tx.execute_batch(TRIPLE_INDEXES)?;
         tx.commit()?;
         conn.execute_batch(BULK_MEMORY)?;
         busy.lap("triple indexes");
+        timeline.mark("main writer: triple indexes built");
     }
     // The batches end when the last page is counted, or when the side writer stopped.
     let tx = conn.transaction()?;
     super::technique_pages::store(&tx, side.pages.iter())?;
     tx.commit()?;
     busy.lap("technique pages");
+    timeline.mark("main writer: technique pages stored");
     let (connections, mut side_busy) = join_side(side.thread)?;
     side_busy.insert("search.index".to_owned(), search_busy);
     conn.execute_batch("PRAGMA optimize;")?;
     drop(connections);
     busy.lap("side copy");
+    timeline.mark("main writer: optimized");
     Ok(side_busy)
 }
 
