@@ -51,11 +51,23 @@ fn the_timeline_shows_each_step_after_the_steps_it_waits_for() {
         ("analysis: parsed", "analysis: mapped"),
         ("analysis: mapped", "main writer: rules stored"),
         ("main writer: rules stored", "main writer: committed"),
-        ("search writer: committed", "main writer: search index copied"),
-        ("side writer: predicates committed", "main writer: predicates copied"),
+        (
+            "search writer: committed",
+            "main writer: search index copied",
+        ),
+        (
+            "side writer: predicates committed",
+            "main writer: predicates copied",
+        ),
         ("side writer: triples stored", "main writer: triples copied"),
-        ("main writer: triples copied", "main writer: triple indexes built"),
-        ("side writer: pages counted", "main writer: technique pages stored"),
+        (
+            "main writer: triples copied",
+            "main writer: triple indexes built",
+        ),
+        (
+            "side writer: pages counted",
+            "main writer: technique pages stored",
+        ),
         ("main writer: optimized", "build: catalog in place"),
     ] {
         assert!(at(first) <= at(then), "{first} after {then}: {timeline:?}");
