@@ -312,7 +312,13 @@ impl Taxonomy {
     /// The events a rule needs, from its telemetry hints and event-id predicates, in catalog
     /// order without duplicates.
     pub fn events_for(&self, rule: &Rule) -> Vec<EventRef> {
-        sources::events_for(&self.sources, &self.events, &self.fields, rule)
+        self.events_for_in(rule, &LogContext::of(rule))
+    }
+
+    /// [`Taxonomy::events_for`] with the rule's [`LogContext::of`] already found (the build
+    /// needs it for the rule's predicates too).
+    pub fn events_for_in(&self, rule: &Rule, ctx: &LogContext) -> Vec<EventRef> {
+        sources::events_for(&self.sources, &self.events, &self.fields, rule, ctx)
     }
 
     /// The branches a rule can run by: alternatives of steps, each step needing one of its events

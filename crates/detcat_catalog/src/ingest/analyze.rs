@@ -107,7 +107,8 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
     let (techniques, tactics, diagnostics) = attack.link(&rule);
     rule.diagnostics.extend(diagnostics);
 
-    let all_events = taxonomy.events_for(&rule);
+    let ctx = LogContext::of(&rule);
+    let all_events = taxonomy.events_for_in(&rule, &ctx);
     let events: BTreeSet<EventKey> = all_events
         .iter()
         .map(|e| EventKey {
@@ -117,7 +118,6 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
         .collect();
     let branches = taxonomy.event_branches_of(&rule, all_events);
 
-    let ctx = LogContext::of(&rule);
     let mut predicates = Vec::new();
     let mut triples = Vec::new();
     // A predicate written many times (`sel or sel or …`) is stored once: rows stay bounded
