@@ -368,7 +368,7 @@ struct Walked {
 }
 
 impl Walked {
-    /// Sorts one entry that is not a directory: a regular file to read, a symlink to a regular
+    /// Files one entry that is not a directory: a regular file to read, a symlink to a regular
     /// file inside the corpus to read, or something not read (with why).
     fn entry(
         &mut self,
