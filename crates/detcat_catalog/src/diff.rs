@@ -170,7 +170,7 @@ fn guide_rows(c: &Catalog, technique: &str) -> Result<BTreeMap<[String; 4], u64>
     let mut stmt = conn.prepare_cached(
         "SELECT t.role, t.field, t.operator, t.value, COUNT(DISTINCT t.rid)
          FROM rule_techniques rt JOIN rules r ON r.rid = rt.rid AND r.lifecycle = 'active'
-         JOIN triples t ON t.rid = rt.rid
+         JOIN triples t ON t.rowid BETWEEN r.first_triple AND r.last_triple
          WHERE rt.technique_id = ?1 GROUP BY t.role, t.field, t.operator, t.value",
     )?;
     let mut rows = stmt.query([technique])?;

@@ -224,6 +224,30 @@ fn assert_catalog_integrity(conn: &rusqlite::Connection) {
         (rules, 0),
         "rule_heads differs from rules"
     );
+    // A rule's triples are the rowids first_triple..=last_triple of `triples` (pages read
+    // them so; there is no index on `triples.rid`): every row lies in its own rule's range,
+    // and each range holds exactly its rule's rows.
+    let (rows, in_ranges, in_other_rules, miscounted): (i64, i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM triples),
+                    (SELECT count(*) FROM rules r
+                     JOIN triples t ON t.rowid BETWEEN r.first_triple AND r.last_triple),
+                    (SELECT count(*) FROM rules r
+                     JOIN triples t ON t.rowid BETWEEN r.first_triple AND r.last_triple
+                     WHERE t.rid <> r.rid),
+                    (SELECT count(*) FROM rules r
+                     LEFT JOIN (SELECT rid, count(*) AS n FROM triples GROUP BY rid) c USING (rid)
+                     WHERE r.last_triple - r.first_triple + 1 <> COALESCE(c.n, 0))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert!(rows > 0);
+    assert_eq!(
+        (in_ranges, in_other_rules, miscounted),
+        (rows, 0, 0),
+        "the rules' triple ranges do not match the triples' rows"
+    );
     assert_search_index(conn, rules);
 }
 

@@ -24,9 +24,27 @@ pub struct AnalyzedRule {
     pub branches: Vec<detcat_taxonomy::EventBranch>,
     pub predicates: Vec<PredicateRow>,
     pub triples: Vec<TripleRow>,
+    /// The rowids of its rows in the catalog's `triples`, from `first` to `last`
+    /// (`rules.first_triple`, `last_triple`; `last` is `first - 1` when it has none), given
+    /// when the triples are taken for the side writer ([`super::side::take_triples`]).
+    pub triple_rowids: TripleRowids,
     /// The rule's JSON columns and search text, serialized here — on every core, during the
     /// analysis — so the single writer thread only binds them. Taken (and freed) when written.
     pub prepared: Option<Prepared>,
+}
+
+/// The first and last rowid of a rule's rows in `triples` (see [`AnalyzedRule::triple_rowids`]);
+/// none until numbered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TripleRowids {
+    pub first: i64,
+    pub last: i64,
+}
+
+impl Default for TripleRowids {
+    fn default() -> Self {
+        TripleRowids { first: 1, last: 0 }
+    }
 }
 
 /// Text the catalog stores for a rule, ready to bind.
@@ -215,6 +233,7 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
         branches,
         predicates,
         triples,
+        triple_rowids: TripleRowids::default(),
         prepared: None,
     };
     analyzed.prepared = Some(prepare(&analyzed));

@@ -281,6 +281,8 @@ fn stream_corpus(
     rules.reverse();
     // Rules get their rids (from 1) in the order the main writer receives them.
     let mut first_rid = 1i64;
+    // The rowid of the next triple row (`side::take_triples`).
+    let mut next_rowid = 1i64;
     // Counted here, before the triples go straight to the side writer: the side writer's
     // triples (which wait for every rule, for their reach) then start as soon as the map
     // ends, not after the main writer has stored its last chunk.
@@ -306,7 +308,7 @@ fn stream_corpus(
             || coverage.add(&chunk, Some(&attack)),
             || fields.add(&chunk, first_rid),
         );
-        let triples = side::take_triples(&mut chunk, first_rid);
+        let triples = side::take_triples(&mut chunk, first_rid, &mut next_rowid);
         first_rid += chunk.len() as i64;
         side_send
             .send(side::SideBatch::Predicates(predicates))

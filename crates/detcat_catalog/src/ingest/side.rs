@@ -98,6 +98,8 @@ pub struct PredicateInsert {
 /// A rule's triples and whether it counts towards the active reach.
 pub struct RuleTriples {
     pub rid: i64,
+    /// The rowid of its first row in `triples` ([`take_triples`]).
+    pub first_rowid: i64,
     pub active: bool,
     pub triples: Vec<TripleRow>,
     /// Each row's triple id ([`TripleIds`]); empty until numbered there.
@@ -317,8 +319,23 @@ fn store_triples(conn: &mut Connection, triples: &TripleIds) -> Result<(), Catal
     Ok(())
 }
 
-/// The triples of every rule, each indicator row with its corpus reach.
+/// The triples of every rule, each indicator row with its corpus reach. The rowids are left
+/// to SQLite (one more than the last row: an append, where a given key is a search of the
+/// table per row), and checked against the numbers the rules were given
+/// ([`take_triples`]): the rows come in the same order, from 1.
 fn write_triples(tx: &rusqlite::Transaction<'_>, triples: &TripleIds) -> Result<(), CatalogError> {
+    let misnumbered = || {
+        CatalogError::Query(
+            "the triples' rows are not numbered as their rules' ranges say".to_owned(),
+        )
+    };
+    let mut next_rowid = 1i64;
+    for r in triples.rules() {
+        if r.first_rowid != next_rowid {
+            return Err(misnumbered());
+        }
+        next_rowid += r.triples.len() as i64;
+    }
     let rows = triples.rules().iter().flat_map(|r| {
         r.triples
             .iter()
@@ -359,20 +376,151 @@ fn write_triples(tx: &rusqlite::Transaction<'_>, triples: &TripleIds) -> Result<
             row.bind_value(all);
             Ok(())
         },
-    )
+    )?;
+    // Rows appended from 1 in that order: the last one's rowid is the count (0 for none).
+    if tx.last_insert_rowid() != next_rowid - 1 {
+        return Err(misnumbered());
+    }
+    Ok(())
 }
 
 /// Takes the triples out of `rules` (rids in order from `first_rid`) for
-/// [`SideBatch::Triples`].
-pub fn take_triples(rules: &mut [AnalyzedRule], first_rid: i64) -> Vec<RuleTriples> {
+/// [`SideBatch::Triples`], and numbers them: each rule's `triple_rowids` are the rowids its rows
+/// get in `triples`, counting on from `next_rowid`. The side writer stores every rule's triples
+/// in rid order, each row numbered one more than the last ([`write_triples`] checks it).
+pub fn take_triples(
+    rules: &mut [AnalyzedRule],
+    first_rid: i64,
+    next_rowid: &mut i64,
+) -> Vec<RuleTriples> {
     rules
         .iter_mut()
         .zip(first_rid..)
-        .map(|(a, rid)| RuleTriples {
-            rid,
-            active: a.rule.lifecycle == detcat_model::Lifecycle::Active,
-            triples: std::mem::take(&mut a.triples),
-            ids: Vec::new(),
+        .map(|(a, rid)| {
+            let triples = std::mem::take(&mut a.triples);
+            let first = *next_rowid;
+            *next_rowid += triples.len() as i64;
+            a.triple_rowids = super::analyze::TripleRowids {
+                first,
+                last: *next_rowid - 1,
+            };
+            RuleTriples {
+                rid,
+                first_rowid: first,
+                active: a.rule.lifecycle == detcat_model::Lifecycle::Active,
+                triples,
+                ids: Vec::new(),
+            }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(rid: i64, first_rowid: i64, values: &[&str]) -> RuleTriples {
+        RuleTriples {
+            rid,
+            first_rowid,
+            active: true,
+            triples: values
+                .iter()
+                .map(|v| TripleRow {
+                    role: Role::Indicator,
+                    field: "process.name".to_owned(),
+                    operator: "eq".into(),
+                    value: (*v).to_owned(),
+                    original: (*v).to_owned(),
+                    raw_field: "Image".to_owned(),
+                })
+                .collect(),
+            ids: Vec::new(),
+        }
+    }
+
+    /// The `(rowid, rid, value)` rows `write_triples` stores for `rules`, or its error.
+    fn stored(rules: Vec<RuleTriples>) -> Result<Vec<(i64, i64, String)>, CatalogError> {
+        let mut conn = open_scratch(":memory:")?;
+        let tx = conn.transaction()?;
+        tx.execute_batch(SIDE_DDL)?;
+        let mut ids = TripleIds::default();
+        ids.add(rules);
+        write_triples(&tx, &ids)?;
+        let mut stmt = tx.prepare("SELECT rowid, rid, value FROM triples ORDER BY rowid")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    #[test]
+    fn each_rules_triples_are_stored_as_the_rowid_range_it_was_given() {
+        let rules = vec![
+            rule(1, 1, &["a.exe", "b.exe"]),
+            rule(2, 3, &[]),
+            rule(3, 3, &["c.exe"]),
+        ];
+        let rows = stored(rules).map_err(|e| e.to_string());
+        assert_eq!(
+            rows,
+            Ok(vec![
+                (1, 1, "a.exe".to_owned()),
+                (2, 1, "b.exe".to_owned()),
+                (3, 3, "c.exe".to_owned()),
+            ])
+        );
+    }
+
+    fn analyzed(detection: &str) -> AnalyzedRule {
+        let yaml = format!(
+            "title: t\nlogsource: {{product: windows, category: process_creation}}\n\
+             detection:\n{detection}"
+        );
+        let file = detcat_model::SourceFile::new("sigma/rules/t.yml", yaml);
+        let outcome = detcat_sigma::parse_file(&file);
+        let rule = outcome.rules.into_iter().next().expect("one rule");
+        super::super::analyze_one(rule)
+    }
+
+    #[test]
+    fn take_triples_numbers_on_across_chunks_and_gives_a_rule_without_triples_an_empty_range() {
+        let two = "  sel: {Image|endswith: ['\\a.exe', '\\b.exe']}\n  condition: sel\n";
+        let unreadable = detcat_model::Rule::failed(
+            detcat_model::Vendor::Sigma,
+            detcat_model::Language::None,
+            "sigma/rules/broken.yml",
+            String::new(),
+            "not UTF-8 text",
+        );
+        let mut first = vec![analyzed(two), super::super::analyze_one(unreadable)];
+        let mut second = vec![analyzed(two)];
+        let mut next_rowid = 1;
+        let taken = take_triples(&mut first, 1, &mut next_rowid);
+        let taken_next = take_triples(&mut second, 3, &mut next_rowid);
+        let ranges: Vec<_> = first
+            .iter()
+            .chain(&second)
+            .map(|a| (a.triple_rowids.first, a.triple_rowids.last))
+            .collect();
+        assert_eq!(ranges, [(1, 2), (3, 2), (3, 4)]);
+        assert_eq!(next_rowid, 5);
+        let firsts: Vec<_> = taken
+            .iter()
+            .chain(&taken_next)
+            .map(|r| (r.rid, r.first_rowid))
+            .collect();
+        assert_eq!(firsts, [(1, 1), (2, 3), (3, 3)]);
+        assert!(
+            first.iter().all(|a| a.triples.is_empty()),
+            "the triples are moved out"
+        );
+    }
+
+    #[test]
+    fn rows_numbered_otherwise_than_their_rules_say_are_an_error_not_a_wrong_catalog() {
+        // The second rule says its rows start at 4, but the first one has only two.
+        let rules = vec![rule(1, 1, &["a.exe", "b.exe"]), rule(2, 4, &["c.exe"])];
+        assert!(matches!(stored(rules), Err(CatalogError::Query(m)) if m.contains("numbered")));
+    }
 }

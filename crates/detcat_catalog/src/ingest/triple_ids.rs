@@ -145,6 +145,7 @@ mod tests {
     fn rule(rid: i64, active: bool, triples: Vec<TripleRow>) -> RuleTriples {
         RuleTriples {
             rid,
+            first_rowid: 1,
             active,
             triples,
             ids: Vec::new(),

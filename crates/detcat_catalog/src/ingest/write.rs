@@ -147,11 +147,12 @@ pub fn run(
         search?;
         return Ok(None);
     };
+    let triples = received.triples;
     let mut report = finish(&tx, received, corpus, &mut busy)?;
     tx.commit()?;
     busy.lap("commit");
     timeline.mark("main writer: committed");
-    let side_busy = copy_side(conn, side, &mut busy, timeline)?;
+    let side_busy = copy_side(conn, side, triples, &mut busy, timeline)?;
     report.timings.writer = busy.millis();
     report
         .timings
@@ -184,6 +185,8 @@ struct Received {
     threat: Option<Arc<Threat>>,
     timings: Timings,
     coverage: Box<Coverage>,
+    /// How many triples the rules' ranges hold (`rules.last_triple` of the last rule).
+    triples: i64,
 }
 
 /// Stores every batch until `Finish`: ATT&CK, then the rules chunk by chunk. `None` when the
@@ -269,6 +272,7 @@ fn receive(
     };
     writer.finish(&report)?;
     Ok(Some(Received {
+        triples: writer.last_triple,
         report,
         recordings,
         rules,
@@ -297,6 +301,7 @@ fn finish(
         threat,
         timings,
         coverage,
+        triples: _,
     } = received;
     report.timings = timings;
     let attack = attack.unwrap_or_else(|| Arc::new(link::Attack::none()));
@@ -332,6 +337,7 @@ fn finish(
 fn copy_side(
     conn: &mut Connection,
     side: Side<'_>,
+    triples: i64,
     busy: &mut Busy,
     timeline: &super::Timeline,
 ) -> Result<BTreeMap<String, std::time::Duration>, CatalogError> {
@@ -353,6 +359,16 @@ fn copy_side(
     if side.late_ready.recv().is_ok() {
         busy.idle();
         copy_tables(conn, side.late, &[COPY_TRIPLES])?;
+        // The copy numbers the rows 1, 2, … in the side database's order (SQLite's transfer
+        // into an empty table without an index): the last one must be the rules' last.
+        let last: i64 = conn.query_row("SELECT COALESCE(max(rowid), 0) FROM triples", [], |r| {
+            r.get(0)
+        })?;
+        if last != triples {
+            return Err(CatalogError::Query(format!(
+                "the copied triples end at row {last}, the rules' ranges at {triples}"
+            )));
+        }
         busy.lap("side copy");
         timeline.mark("main writer: triples copied");
         conn.execute_batch(LEAN_MEMORY)?;
@@ -520,6 +536,8 @@ struct RuleWriter<'t> {
     rule: BorrowedInsert<'t>,
     diagnostic: rusqlite::Statement<'t>,
     next_rid: i64,
+    /// The rowid of the last triple of the rules written so far (0 before any).
+    last_triple: i64,
     stored_per_file: HashMap<String, usize>,
 }
 
@@ -530,14 +548,15 @@ impl<'t> RuleWriter<'t> {
                 tx,
                 "INSERT INTO rules (rid, vendor, id, title, description, authors, created, modified, status, severity,
                     rule_type, language, lifecycle, path, document, url, refs, false_positives, tags, telemetry, query,
-                    expr, parse_status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+                    expr, parse_status, first_triple, last_triple)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
             )?,
             diagnostic: tx.prepare(
                 "INSERT INTO diagnostics (rid, path, code, severity, message, line, col, span_start, span_end)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?,
             next_rid: 1,
+            last_triple: 0,
             stored_per_file: HashMap::new(),
         })
     }
@@ -580,7 +599,10 @@ impl<'t> RuleWriter<'t> {
             r.query,
             prepared.expr,
             a.status.as_str(),
+            a.triple_rowids.first,
+            a.triple_rowids.last,
         ])?;
+        self.last_triple = self.last_triple.max(a.triple_rowids.last);
         busy.lap("rules.row");
         for d in &r.diagnostics {
             let pos = d

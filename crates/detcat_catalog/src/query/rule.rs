@@ -167,7 +167,8 @@ impl Catalog {
         let mut stmt = self.conn.prepare_cached(
             "SELECT t.role, t.field, t.operator, t.value, t.original, t.raw_field,
                     COALESCE(t.reach, 0) AS reach
-             FROM triples t WHERE t.rid = ?1 ORDER BY t.field, t.value",
+             FROM rules r JOIN triples t ON t.rowid BETWEEN r.first_triple AND r.last_triple
+             WHERE r.rid = ?1 ORDER BY t.field, t.value",
         )?;
         let mut rows = stmt.query([rid])?;
         while let Some(r) = rows.next()? {

@@ -85,12 +85,14 @@ pub(crate) const FIELD_TECHNIQUES: &str = concat!(
 );
 
 /// A technique's triples: rid, role, field, operator, value, rule id and corpus reach (of
-/// active rules, or of all rules when `?2` includes deprecated ones).
+/// active rules, or of all rules when `?2` includes deprecated ones). Each rule's triples are
+/// the range of rowids its row names (the schema's `triples`).
 pub(crate) const TECHNIQUE_TRIPLES: &str = concat!(
     technique_set!(),
     "SELECT t.rid, t.role, t.field, t.operator, t.value, r.id,
             COALESCE(CASE WHEN ?2 THEN t.reach_all ELSE t.reach END, 0)
-     FROM triples t JOIN s ON s.rid = t.rid JOIN rules r ON r.rid = t.rid"
+     FROM s JOIN rules r ON r.rid = s.rid
+     JOIN triples t ON t.rowid BETWEEN r.first_triple AND r.last_triple"
 );
 
 /// The vendor names (`vendor:field`) that a field's rules use for it.
@@ -108,11 +110,13 @@ pub(crate) const FIELD_OPERATORS: &str = concat!(
 );
 
 /// A field's top 100 values: operator, value, rules. `+t.field`: read the set's triples by
-/// rid. Through the field index SQLite read every triple of the field once per rule of the
-/// set (10 s for process.name, a 503 page).
+/// their rules' ranges. Through the field index SQLite read every triple of the field once
+/// per rule of the set (10 s for process.name, a 503 page).
 pub(crate) const FIELD_VALUES: &str = concat!(
     field_set!(),
-    "SELECT t.operator, t.value, COUNT(DISTINCT t.rid) AS n FROM triples t JOIN s ON s.rid = t.rid
+    "SELECT t.operator, t.value, COUNT(DISTINCT t.rid) AS n
+     FROM s JOIN rules r ON r.rid = s.rid
+     JOIN triples t ON t.rowid BETWEEN r.first_triple AND r.last_triple
      WHERE +t.field = ?1 AND t.role IN ('indicator', 'selector')
      GROUP BY t.operator, t.value ORDER BY n DESC, t.value, t.operator LIMIT 100"
 );
@@ -131,3 +135,52 @@ pub(crate) const EVENT_TECHNIQUES: &str = concat!(
      JOIN s ON s.rid = rt.rid LEFT JOIN techniques t ON t.id = rt.technique_id
      GROUP BY rt.technique_id ORDER BY n DESC, rt.technique_id"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Catalog;
+
+    /// The plan of `sql` (its `detail` column), with `params` bound.
+    fn plan(catalog: &Catalog, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Vec<String> {
+        let conn = catalog.connection();
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("the statement prepares");
+        stmt.query_map(params, |r| r.get::<_, String>(3))
+            .expect("the plan is read")
+            .collect::<Result<_, _>>()
+            .expect("every plan row has a detail")
+    }
+
+    #[test]
+    fn a_sets_triples_are_read_by_their_rules_ranges_not_scanned() {
+        // `triples` has no index on `rid`: each rule's rows are the range of rowids its row
+        // names, and a plan that scanned the table would read every triple of the corpus
+        // for one page.
+        let catalog = Catalog::demo().expect("the demo catalog builds");
+        for (name, sql, params) in [
+            (
+                "TECHNIQUE_TRIPLES",
+                TECHNIQUE_TRIPLES,
+                [&"T1059.001" as &dyn rusqlite::ToSql, &false],
+            ),
+            (
+                "FIELD_VALUES",
+                FIELD_VALUES,
+                [&"process.command_line" as &dyn rusqlite::ToSql, &false],
+            ),
+        ] {
+            let plan = plan(&catalog, sql, &params);
+            assert!(
+                plan.iter()
+                    .any(|step| step == "SEARCH t USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"),
+                "{name}: {plan:?}"
+            );
+            assert!(
+                !plan.iter().any(|step| step.starts_with("SCAN t")),
+                "{name}: {plan:?}"
+            );
+        }
+    }
+}
