@@ -62,7 +62,7 @@ fn the_timeline_shows_each_step_after_the_steps_it_waits_for() {
         ("side writer: triples stored", "main writer: triples copied"),
         (
             "main writer: triples copied",
-            "main writer: triple indexes built",
+            "main writer: technique pages stored",
         ),
         (
             "side writer: pages counted",
@@ -247,6 +247,23 @@ fn assert_catalog_integrity(conn: &rusqlite::Connection) {
         (in_ranges, in_other_rules, miscounted),
         (rows, 0, 0),
         "the rules' triple ranges do not match the triples' rows"
+    );
+    // `triple_fields` is each distinct (field, rid) of `triples`, no more and no fewer.
+    let (pairs, stored, unmatched): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM (SELECT DISTINCT field, rid FROM triples)),
+                    (SELECT count(*) FROM triple_fields),
+                    (SELECT count(*) FROM (SELECT field, rid FROM triple_fields
+                                           EXCEPT SELECT field, rid FROM triples))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(pairs > 0);
+    assert_eq!(
+        (stored, unmatched),
+        (pairs, 0),
+        "triple_fields differs from triples"
     );
     assert_search_index(conn, rules);
 }

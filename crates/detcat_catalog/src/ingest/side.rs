@@ -315,6 +315,7 @@ fn store_triples(conn: &mut Connection, triples: &TripleIds) -> Result<(), Catal
     let tx = conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
     write_triples(&tx, triples)?;
+    write_triple_fields(&tx, triples)?;
     tx.commit()?;
     Ok(())
 }
@@ -382,6 +383,41 @@ fn write_triples(tx: &rusqlite::Transaction<'_>, triples: &TripleIds) -> Result<
         return Err(misnumbered());
     }
     Ok(())
+}
+
+/// `triple_fields`: each field's rules, in (field, rid) order — the table's key, so every row
+/// is appended. Grouped by a hash of the field (rules come in rid order, so a field's rids come
+/// sorted, a rule's repeats one after another); only the ~500–1,000 distinct fields are
+/// sorted.
+fn write_triple_fields(
+    tx: &rusqlite::Transaction<'_>,
+    triples: &TripleIds,
+) -> Result<(), CatalogError> {
+    type ByField<'t> = std::collections::HashMap<&'t str, Vec<i64>, foldhash::fast::RandomState>;
+    let mut by_field = ByField::default();
+    for r in triples.rules() {
+        for t in &r.triples {
+            let rids = by_field.entry(t.field.as_str()).or_default();
+            if rids.last() != Some(&r.rid) {
+                rids.push(r.rid);
+            }
+        }
+    }
+    let mut fields: Vec<(&str, Vec<i64>)> = by_field.into_iter().collect();
+    fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let rows = fields
+        .iter()
+        .flat_map(|(field, rids)| rids.iter().map(move |rid| (*field, *rid)));
+    insert_rows(
+        tx,
+        "INSERT INTO triple_fields",
+        &["field", "rid"],
+        rows,
+        |row, (field, rid)| {
+            row.bind(field)?;
+            row.bind(rid)
+        },
+    )
 }
 
 /// Takes the triples out of `rules` (rids in order from `first_rid`) for
@@ -514,6 +550,43 @@ mod tests {
         assert!(
             first.iter().all(|a| a.triples.is_empty()),
             "the triples are moved out"
+        );
+    }
+
+    #[test]
+    fn triple_fields_holds_each_fields_rules_once_in_key_order() {
+        let mut conn = open_scratch(":memory:").expect("an in-memory database opens");
+        let tx = conn.transaction().expect("a transaction");
+        tx.execute_batch(SIDE_DDL).expect("the side schema");
+        let mut on_hash = rule(3, 1, &["x"]);
+        if let Some(t) = on_hash.triples.first_mut() {
+            t.field = "file.hash".to_owned();
+        }
+        let mut ids = TripleIds::default();
+        // Rule 1 has two triples on process.name (one row), rule 2 none, rule 3 one on another
+        // field, rule 4 one on process.name again.
+        ids.add(vec![
+            rule(1, 1, &["a.exe", "b.exe"]),
+            rule(2, 3, &[]),
+            on_hash,
+            rule(4, 4, &["c.exe"]),
+        ]);
+        write_triple_fields(&tx, &ids).expect("the rows are stored");
+        let mut stmt = tx
+            .prepare("SELECT field, rid FROM triple_fields")
+            .expect("the table reads");
+        let rows: Vec<(String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("every row reads");
+        assert_eq!(
+            rows,
+            [
+                ("file.hash".to_owned(), 3),
+                ("process.name".to_owned(), 1),
+                ("process.name".to_owned(), 4),
+            ]
         );
     }
 

@@ -28,7 +28,7 @@ use crate::corpus::Corpus;
 use crate::error::CatalogError;
 use crate::schema::{
     ANALYTIC_TAXONOMY_DDL, DDL, INDEXES, PREDICATE_INDEXES, SCHEMA_VERSION, SEARCH_DDL, SIDE_DDL,
-    TECHNIQUE_PAGES_DDL, TRIPLE_INDEXES,
+    TECHNIQUE_PAGES_DDL,
 };
 
 /// Most diagnostics stored per file: one hostile 427-byte file used to yield 136,742 rows.
@@ -82,13 +82,6 @@ pub fn prepare_connection(conn: &Connection) -> Result<(), CatalogError> {
 /// The catalog connection's page cache and temporary storage for the bulk load (see
 /// [`prepare_connection`]).
 const BULK_MEMORY: &str = "PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;";
-
-/// The same while the triples' indexes are built beside the technique pages' counting, the
-/// build's last memory peak: the cache given back and kept small (the sort spills sooner),
-/// the sort's runs in temporary files. With the bulk settings the full build's median peak
-/// rose by ~5 MiB (paired, 11 runs: 198 MiB, against 195 with these).
-const LEAN_MEMORY: &str =
-    "PRAGMA shrink_memory; PRAGMA cache_size = -2048; PRAGMA temp_store = FILE;";
 
 /// The side writer as the main writer sees it: its thread (the analysis sends it every
 /// batch; its channel closes when the analysis is done), the signal that its early database
@@ -165,7 +158,6 @@ pub fn run(
 fn create_schema(tx: &rusqlite::Transaction<'_>) -> Result<(), CatalogError> {
     tx.execute_batch(SIDE_DDL)?;
     tx.execute_batch(PREDICATE_INDEXES)?;
-    // No `TRIPLE_INDEXES` yet: built after the copy (`copy_side`).
     tx.execute_batch(TECHNIQUE_PAGES_DDL)?;
     tx.execute_batch(ANALYTIC_TAXONOMY_DDL)?;
     tx.execute_batch(DDL)?;
@@ -326,10 +318,8 @@ fn finish(
 }
 
 /// Copies the side writer's tables into the committed catalog: the predicates as soon as its
-/// early database is committed (while it still stores the triples), then the triples, whose
-/// indexes are built here (while the side writer counts the technique pages: built in the
-/// side database, they were copied after the pages, alone at the end of the build), then
-/// stores the technique pages.
+/// early database is committed (while it still stores the triples), then the triples and
+/// `triple_fields` (no index to build: see the schema), then stores the technique pages.
 /// Each copy is `INSERT INTO main.t SELECT * FROM side.t` into an empty table with the same
 /// columns and indexes: SQLite's transfer optimization, a copy of whole records and index
 /// entries. ATTACH needs no transaction open, so each copy is a transaction of its own (the
@@ -371,13 +361,6 @@ fn copy_side(
         }
         busy.lap("side copy");
         timeline.mark("main writer: triples copied");
-        conn.execute_batch(LEAN_MEMORY)?;
-        let tx = conn.transaction()?;
-        tx.execute_batch(TRIPLE_INDEXES)?;
-        tx.commit()?;
-        conn.execute_batch(BULK_MEMORY)?;
-        busy.lap("triple indexes");
-        timeline.mark("main writer: triple indexes built");
     }
     // The batches end when the last page is counted, or when the side writer stopped.
     let tx = conn.transaction()?;
@@ -396,7 +379,8 @@ fn copy_side(
 
 /// The copy of each table of [`SIDE_DDL`] from the attached side database.
 const COPY_PREDICATES: &str = "INSERT INTO main.predicates SELECT * FROM side.predicates;";
-const COPY_TRIPLES: &str = "INSERT INTO main.triples SELECT * FROM side.triples;";
+const COPY_TRIPLES: &str = "INSERT INTO main.triples SELECT * FROM side.triples;
+    INSERT INTO main.triple_fields SELECT * FROM side.triple_fields;";
 
 /// The `files` rows: every input file, with its text when it holds rules.
 fn write_files(tx: &rusqlite::Transaction<'_>, files: &[FileRow]) -> Result<(), CatalogError> {

@@ -30,7 +30,7 @@ impl FieldIndex {
         let mut stmt = conn.prepare(
             // `keyword`: the pseudo-field of field-less keyword searches (triples only).
             "SELECT id FROM canonical_fields UNION SELECT DISTINCT canonical FROM predicates
-             UNION SELECT 'keyword' WHERE EXISTS (SELECT 1 FROM triples WHERE field = 'keyword')",
+             UNION SELECT 'keyword' WHERE EXISTS (SELECT 1 FROM triple_fields WHERE field = 'keyword')",
         )?;
         for id in stmt.query_map([], |r| r.get::<_, String>(0))? {
             let id = id?;

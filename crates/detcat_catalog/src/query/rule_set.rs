@@ -30,8 +30,8 @@ macro_rules! field_set {
     () => {
         "WITH s AS MATERIALIZED (SELECT p.rid FROM predicates p JOIN rules r ON r.rid = p.rid
                                  WHERE p.canonical = ?1 AND (?2 OR r.lifecycle = 'active')
-                                 UNION SELECT t.rid FROM triples t JOIN rules r ON r.rid = t.rid
-                                 WHERE t.field = ?1 AND (?2 OR r.lifecycle = 'active')) "
+                                 UNION SELECT f.rid FROM triple_fields f JOIN rules r ON r.rid = f.rid
+                                 WHERE f.field = ?1 AND (?2 OR r.lifecycle = 'active')) "
     };
 }
 
