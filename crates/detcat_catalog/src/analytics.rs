@@ -343,7 +343,8 @@ impl Catalog {
     fn rule_fields(&self, technique: &str) -> Result<RuleFields, CatalogError> {
         let mut stmt = self.connection().prepare_cached(
             "SELECT DISTINCT p.rid, p.canonical FROM rule_techniques rt
-             JOIN predicates p ON p.rid = rt.rid
+             JOIN rules r ON r.rid = rt.rid
+             JOIN predicates p ON p.rowid BETWEEN r.first_predicate AND r.last_predicate
              WHERE rt.technique_id = ?1 AND p.role IN ('indicator', 'exclusion')",
         )?;
         let mut rows = stmt.query([technique])?;

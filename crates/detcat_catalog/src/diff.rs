@@ -147,7 +147,9 @@ fn load_rules(c: &Catalog) -> Result<BTreeMap<Key, RuleFacts>, CatalogError> {
 
 fn predicates(c: &Catalog, rid: i64) -> Result<BTreeSet<String>, CatalogError> {
     let mut stmt = c.connection().prepare_cached(
-        "SELECT role, field, operator, vals, negated FROM predicates WHERE rid = ?1",
+        "SELECT p.role, p.field, p.operator, p.vals, p.negated FROM rules r
+         JOIN predicates p ON p.rowid BETWEEN r.first_predicate AND r.last_predicate
+         WHERE r.rid = ?1",
     )?;
     let rows = stmt.query_map([rid], |r| {
         let negated: bool = r.get(4)?;

@@ -248,6 +248,28 @@ fn assert_catalog_integrity(conn: &rusqlite::Connection) {
         (rows, 0, 0),
         "the rules' triple ranges do not match the triples' rows"
     );
+    // The same for the predicates.
+    let (rows, in_ranges, in_other_rules, miscounted): (i64, i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM predicates),
+                    (SELECT count(*) FROM rules r
+                     JOIN predicates p ON p.rowid BETWEEN r.first_predicate AND r.last_predicate),
+                    (SELECT count(*) FROM rules r
+                     JOIN predicates p ON p.rowid BETWEEN r.first_predicate AND r.last_predicate
+                     WHERE p.rid <> r.rid),
+                    (SELECT count(*) FROM rules r
+                     LEFT JOIN (SELECT rid, count(*) AS n FROM predicates GROUP BY rid) c USING (rid)
+                     WHERE r.last_predicate - r.first_predicate + 1 <> COALESCE(c.n, 0))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert!(rows > 0);
+    assert_eq!(
+        (in_ranges, in_other_rules, miscounted),
+        (rows, 0, 0),
+        "the rules' predicate ranges do not match the predicates' rows"
+    );
     // `triple_fields` is each distinct (field, rid) of `triples`, no more and no fewer.
     let (pairs, stored, unmatched): (i64, i64, i64) = conn
         .query_row(

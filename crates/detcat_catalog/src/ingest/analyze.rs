@@ -27,23 +27,26 @@ pub struct AnalyzedRule {
     /// The rowids of its rows in the catalog's `triples`, from `first` to `last`
     /// (`rules.first_triple`, `last_triple`; `last` is `first - 1` when it has none), given
     /// when the triples are taken for the side writer ([`super::side::take_triples`]).
-    pub triple_rowids: TripleRowids,
+    pub triple_rowids: RowidRange,
+    /// The same for its rows in `predicates` (`rules.first_predicate`, `last_predicate`),
+    /// given by [`super::side::predicate_rows`].
+    pub predicate_rowids: RowidRange,
     /// The rule's JSON columns and search text, serialized here — on every core, during the
     /// analysis — so the single writer thread only binds them. Taken (and freed) when written.
     pub prepared: Option<Prepared>,
 }
 
-/// The first and last rowid of a rule's rows in `triples` (see [`AnalyzedRule::triple_rowids`]);
-/// none until numbered.
+/// The first and last rowid of a rule's rows in `triples` or `predicates` (see
+/// [`AnalyzedRule::triple_rowids`]); none until numbered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TripleRowids {
+pub struct RowidRange {
     pub first: i64,
     pub last: i64,
 }
 
-impl Default for TripleRowids {
+impl Default for RowidRange {
     fn default() -> Self {
-        TripleRowids { first: 1, last: 0 }
+        RowidRange { first: 1, last: 0 }
     }
 }
 
@@ -233,7 +236,8 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
         branches,
         predicates,
         triples,
-        triple_rowids: TripleRowids::default(),
+        triple_rowids: RowidRange::default(),
+        predicate_rowids: RowidRange::default(),
         prepared: None,
     };
     analyzed.prepared = Some(prepare(&analyzed));

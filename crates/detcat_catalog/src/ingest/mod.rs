@@ -281,8 +281,10 @@ fn stream_corpus(
     rules.reverse();
     // Rules get their rids (from 1) in the order the main writer receives them.
     let mut first_rid = 1i64;
-    // The rowid of the next triple row (`side::take_triples`).
-    let mut next_rowid = 1i64;
+    // The rowids of the next triple and predicate rows (`side::take_triples`,
+    // `side::predicate_rows`).
+    let mut next_triple = 1i64;
+    let mut next_predicate = 1i64;
     // Counted here, before the triples go straight to the side writer: the side writer's
     // triples (which wait for every rule, for their reach) then start as soon as the map
     // ends, not after the main writer has stored its last chunk.
@@ -303,12 +305,12 @@ fn stream_corpus(
                 &chunk, first_rid,
             )))
             .map_err(|_| stopped())?;
-        let predicates = side::predicate_rows(&mut chunk, first_rid);
+        let predicates = side::predicate_rows(&mut chunk, first_rid, &mut next_predicate);
         rayon::join(
             || coverage.add(&chunk, Some(&attack)),
             || fields.add(&chunk, first_rid),
         );
-        let triples = side::take_triples(&mut chunk, first_rid, &mut next_rowid);
+        let triples = side::take_triples(&mut chunk, first_rid, &mut next_triple);
         first_rid += chunk.len() as i64;
         side_send
             .send(side::SideBatch::Predicates(predicates))

@@ -106,10 +106,24 @@ pub struct RuleTriples {
     pub ids: Vec<u32>,
 }
 
-/// The predicate rows of `rules`, whose first rid is `first_rid`. The values' and
-/// modifiers' JSON is taken from the rules' prepared text (the main writer does not need it).
-pub fn predicate_rows(rules: &mut [AnalyzedRule], first_rid: i64) -> Vec<PredicateInsert> {
+/// The predicate rows of `rules`, whose first rid is `first_rid`, numbered on from
+/// `next_rowid` as [`take_triples`] numbers the triples (each rule's `predicate_rowids`; the
+/// side writer appends the rows in this order and checks it). The values' and modifiers'
+/// JSON is taken from the rules' prepared text (the main writer does not need it).
+pub fn predicate_rows(
+    rules: &mut [AnalyzedRule],
+    first_rid: i64,
+    next_rowid: &mut i64,
+) -> Vec<PredicateInsert> {
     use rayon::prelude::*;
+    for a in rules.iter_mut() {
+        let first = *next_rowid;
+        *next_rowid += a.predicates.len() as i64;
+        a.predicate_rowids = super::analyze::RowidRange {
+            first,
+            last: *next_rowid - 1,
+        };
+    }
     rules
         .par_iter_mut()
         .enumerate()
@@ -185,6 +199,9 @@ pub fn run(
     };
     let mut early_conn = open_scratch(early)?;
     let mut triples = TripleIds::default();
+    // Predicate rows stored so far: each batch must end at this rowid (`predicate_rows`
+    // numbered them so).
+    let mut predicates_stored = 0i64;
     let mut pages = super::technique_pages::Collector::default();
     let tx = early_conn.transaction()?;
     tx.execute_batch(SIDE_DDL)?;
@@ -225,6 +242,13 @@ pub fn run(
                         row.bind(&p.modifiers)
                     },
                 )?;
+                predicates_stored += rows.len() as i64;
+                if !rows.is_empty() && tx.last_insert_rowid() != predicates_stored {
+                    return Err(CatalogError::Query(
+                        "the predicates' rows are not numbered as their rules' ranges say"
+                            .to_owned(),
+                    ));
+                }
                 pages.add_predicates(rows);
                 lap("predicates", &mut last);
             }
@@ -436,7 +460,7 @@ pub fn take_triples(
             let triples = std::mem::take(&mut a.triples);
             let first = *next_rowid;
             *next_rowid += triples.len() as i64;
-            a.triple_rowids = super::analyze::TripleRowids {
+            a.triple_rowids = super::analyze::RowidRange {
                 first,
                 last: *next_rowid - 1,
             };
@@ -551,6 +575,18 @@ mod tests {
             first.iter().all(|a| a.triples.is_empty()),
             "the triples are moved out"
         );
+        // The predicates are numbered the same way, each rule's rows one after another.
+        let mut next_predicate = 1;
+        let rows = predicate_rows(&mut first, 1, &mut next_predicate);
+        let rows_next = predicate_rows(&mut second, 3, &mut next_predicate);
+        let ranges: Vec<_> = first
+            .iter()
+            .chain(&second)
+            .map(|a| (a.predicate_rowids.first, a.predicate_rowids.last))
+            .collect();
+        assert_eq!(ranges, [(1, 1), (2, 1), (2, 2)]);
+        let rids: Vec<_> = rows.iter().chain(&rows_next).map(|p| p.rid).collect();
+        assert_eq!(rids, [1, 3], "one row per predicate, in rid order");
     }
 
     #[test]

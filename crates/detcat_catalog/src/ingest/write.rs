@@ -140,12 +140,12 @@ pub fn run(
         search?;
         return Ok(None);
     };
-    let triples = received.triples;
+    let rows = received.rows;
     let mut report = finish(&tx, received, corpus, &mut busy)?;
     tx.commit()?;
     busy.lap("commit");
     timeline.mark("main writer: committed");
-    let side_busy = copy_side(conn, side, triples, &mut busy, timeline)?;
+    let side_busy = copy_side(conn, side, rows, &mut busy, timeline)?;
     report.timings.writer = busy.millis();
     report
         .timings
@@ -177,8 +177,16 @@ struct Received {
     threat: Option<Arc<Threat>>,
     timings: Timings,
     coverage: Box<Coverage>,
-    /// How many triples the rules' ranges hold (`rules.last_triple` of the last rule).
+    /// How many triples and predicates the rules' ranges hold (`rules.last_triple` and
+    /// `last_predicate` of the last rule).
+    rows: SideRows,
+}
+
+/// How many rows the side writer's per-rule tables must hold once copied.
+#[derive(Clone, Copy)]
+struct SideRows {
     triples: i64,
+    predicates: i64,
 }
 
 /// Stores every batch until `Finish`: ATT&CK, then the rules chunk by chunk. `None` when the
@@ -264,7 +272,10 @@ fn receive(
     };
     writer.finish(&report)?;
     Ok(Some(Received {
-        triples: writer.last_triple,
+        rows: SideRows {
+            triples: writer.last_triple,
+            predicates: writer.last_predicate,
+        },
         report,
         recordings,
         rules,
@@ -293,7 +304,7 @@ fn finish(
         threat,
         timings,
         coverage,
-        triples: _,
+        rows: _,
     } = received;
     report.timings = timings;
     let attack = attack.unwrap_or_else(|| Arc::new(link::Attack::none()));
@@ -327,7 +338,7 @@ fn finish(
 fn copy_side(
     conn: &mut Connection,
     side: Side<'_>,
-    triples: i64,
+    rows: SideRows,
     busy: &mut Busy,
     timeline: &super::Timeline,
 ) -> Result<BTreeMap<String, std::time::Duration>, CatalogError> {
@@ -343,22 +354,14 @@ fn copy_side(
     if side.early_ready.recv().is_ok() {
         busy.idle();
         copy_tables(conn, side.early, &[COPY_PREDICATES])?;
+        check_last_rowid(conn, "predicates", rows.predicates)?;
         busy.lap("side copy");
         timeline.mark("main writer: predicates copied");
     }
     if side.late_ready.recv().is_ok() {
         busy.idle();
         copy_tables(conn, side.late, &[COPY_TRIPLES])?;
-        // The copy numbers the rows 1, 2, … in the side database's order (SQLite's transfer
-        // into an empty table without an index): the last one must be the rules' last.
-        let last: i64 = conn.query_row("SELECT COALESCE(max(rowid), 0) FROM triples", [], |r| {
-            r.get(0)
-        })?;
-        if last != triples {
-            return Err(CatalogError::Query(format!(
-                "the copied triples end at row {last}, the rules' ranges at {triples}"
-            )));
-        }
+        check_last_rowid(conn, "triples", rows.triples)?;
         busy.lap("side copy");
         timeline.mark("main writer: triples copied");
     }
@@ -375,6 +378,23 @@ fn copy_side(
     busy.lap("side copy");
     timeline.mark("main writer: optimized");
     Ok(side_busy)
+}
+
+/// The copy keeps the side database's rowids 1, 2, … (SQLite's transfer renumbers them in
+/// order into an empty table without an index, and keeps them into one with indexes): the
+/// last one must be the rules' last, as readers take a rule's rows by its range.
+fn check_last_rowid(conn: &Connection, table: &str, expected: i64) -> Result<(), CatalogError> {
+    let last: i64 = conn.query_row(
+        &format!("SELECT COALESCE(max(rowid), 0) FROM {table}"),
+        [],
+        |r| r.get(0),
+    )?;
+    if last != expected {
+        return Err(CatalogError::Query(format!(
+            "the copied {table} end at row {last}, the rules' ranges at {expected}"
+        )));
+    }
+    Ok(())
 }
 
 /// The copy of each table of [`SIDE_DDL`] from the attached side database.
@@ -520,8 +540,9 @@ struct RuleWriter<'t> {
     rule: BorrowedInsert<'t>,
     diagnostic: rusqlite::Statement<'t>,
     next_rid: i64,
-    /// The rowid of the last triple of the rules written so far (0 before any).
+    /// The rowid of the last triple and predicate of the rules written so far (0 before any).
     last_triple: i64,
+    last_predicate: i64,
     stored_per_file: HashMap<String, usize>,
 }
 
@@ -532,8 +553,8 @@ impl<'t> RuleWriter<'t> {
                 tx,
                 "INSERT INTO rules (rid, vendor, id, title, description, authors, created, modified, status, severity,
                     rule_type, language, lifecycle, path, document, url, refs, false_positives, tags, telemetry, query,
-                    expr, parse_status, first_triple, last_triple)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+                    expr, parse_status, first_triple, last_triple, first_predicate, last_predicate)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
             )?,
             diagnostic: tx.prepare(
                 "INSERT INTO diagnostics (rid, path, code, severity, message, line, col, span_start, span_end)
@@ -541,6 +562,7 @@ impl<'t> RuleWriter<'t> {
             )?,
             next_rid: 1,
             last_triple: 0,
+            last_predicate: 0,
             stored_per_file: HashMap::new(),
         })
     }
@@ -585,8 +607,11 @@ impl<'t> RuleWriter<'t> {
             a.status.as_str(),
             a.triple_rowids.first,
             a.triple_rowids.last,
+            a.predicate_rowids.first,
+            a.predicate_rowids.last,
         ])?;
         self.last_triple = self.last_triple.max(a.triple_rowids.last);
+        self.last_predicate = self.last_predicate.max(a.predicate_rowids.last);
         busy.lap("rules.row");
         for d in &r.diagnostics {
             let pos = d

@@ -142,8 +142,10 @@ impl Catalog {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT field, canonical, mapped, operator, vals, negated, role, case_sensitive, modifiers
-                 FROM predicates WHERE rid = ?1 ORDER BY ord",
+                "SELECT p.field, p.canonical, p.mapped, p.operator, p.vals, p.negated, p.role,
+                        p.case_sensitive, p.modifiers
+                 FROM rules r JOIN predicates p ON p.rowid BETWEEN r.first_predicate AND r.last_predicate
+                 WHERE r.rid = ?1 ORDER BY p.ord",
             )?
             .query_map([rid], |r| {
                 Ok(PredicateView {

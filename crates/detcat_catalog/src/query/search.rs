@@ -531,7 +531,9 @@ impl Catalog {
             why.push("title".to_owned());
         }
         let mut stmt = self.conn.prepare_cached(
-            "SELECT canonical, operator, vals, role FROM predicates WHERE rid = ?1 ORDER BY ord",
+            "SELECT p.canonical, p.operator, p.vals, p.role FROM rules r
+             JOIN predicates p ON p.rowid BETWEEN r.first_predicate AND r.last_predicate
+             WHERE r.rid = ?1 ORDER BY p.ord",
         )?;
         let preds = stmt
             .query_map([rid], |r| {
