@@ -224,52 +224,10 @@ fn assert_catalog_integrity(conn: &rusqlite::Connection) {
         (rules, 0),
         "rule_heads differs from rules"
     );
-    // A rule's triples are the rowids first_triple..=last_triple of `triples` (pages read
-    // them so; there is no index on `triples.rid`): every row lies in its own rule's range,
-    // and each range holds exactly its rule's rows.
-    let (rows, in_ranges, in_other_rules, miscounted): (i64, i64, i64, i64) = conn
-        .query_row(
-            "SELECT (SELECT count(*) FROM triples),
-                    (SELECT count(*) FROM rules r
-                     JOIN triples t ON t.rowid BETWEEN r.first_triple AND r.last_triple),
-                    (SELECT count(*) FROM rules r
-                     JOIN triples t ON t.rowid BETWEEN r.first_triple AND r.last_triple
-                     WHERE t.rid <> r.rid),
-                    (SELECT count(*) FROM rules r
-                     LEFT JOIN (SELECT rid, count(*) AS n FROM triples GROUP BY rid) c USING (rid)
-                     WHERE r.last_triple - r.first_triple + 1 <> COALESCE(c.n, 0))",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .unwrap();
-    assert!(rows > 0);
-    assert_eq!(
-        (in_ranges, in_other_rules, miscounted),
-        (rows, 0, 0),
-        "the rules' triple ranges do not match the triples' rows"
-    );
-    // The same for the predicates.
-    let (rows, in_ranges, in_other_rules, miscounted): (i64, i64, i64, i64) = conn
-        .query_row(
-            "SELECT (SELECT count(*) FROM predicates),
-                    (SELECT count(*) FROM rules r
-                     JOIN predicates p ON p.rowid BETWEEN r.first_predicate AND r.last_predicate),
-                    (SELECT count(*) FROM rules r
-                     JOIN predicates p ON p.rowid BETWEEN r.first_predicate AND r.last_predicate
-                     WHERE p.rid <> r.rid),
-                    (SELECT count(*) FROM rules r
-                     LEFT JOIN (SELECT rid, count(*) AS n FROM predicates GROUP BY rid) c USING (rid)
-                     WHERE r.last_predicate - r.first_predicate + 1 <> COALESCE(c.n, 0))",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .unwrap();
-    assert!(rows > 0);
-    assert_eq!(
-        (in_ranges, in_other_rules, miscounted),
-        (rows, 0, 0),
-        "the rules' predicate ranges do not match the predicates' rows"
-    );
+    // A rule's triples and predicates are the rowids first_..=last_ of their table (pages
+    // read them so; neither table has an index on `rid`).
+    assert_rule_ranges(conn, "triples", "triple");
+    assert_rule_ranges(conn, "predicates", "predicate");
     // `triple_fields` is each distinct (field, rid) of `triples`, no more and no fewer.
     let (pairs, stored, unmatched): (i64, i64, i64) = conn
         .query_row(
@@ -288,6 +246,34 @@ fn assert_catalog_integrity(conn: &rusqlite::Connection) {
         "triple_fields differs from triples"
     );
     assert_search_index(conn, rules);
+}
+
+/// Every row of `table` lies in its own rule's range of rowids (`rules.first_{what}` ..=
+/// `last_{what}`), and each range holds exactly its rule's rows.
+fn assert_rule_ranges(conn: &rusqlite::Connection, table: &str, what: &str) {
+    let in_range =
+        format!("rules r JOIN {table} x ON x.rowid BETWEEN r.first_{what} AND r.last_{what}");
+    let (rows, in_ranges, in_other_rules, miscounted): (i64, i64, i64, i64) = conn
+        .query_row(
+            &format!(
+                "SELECT (SELECT count(*) FROM {table}),
+                        (SELECT count(*) FROM {in_range}),
+                        (SELECT count(*) FROM {in_range} WHERE x.rid <> r.rid),
+                        (SELECT count(*) FROM rules r
+                         LEFT JOIN (SELECT rid, count(*) AS n FROM {table} GROUP BY rid) c
+                         USING (rid)
+                         WHERE r.last_{what} - r.first_{what} + 1 <> COALESCE(c.n, 0))"
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert!(rows > 0, "{table} is empty");
+    assert_eq!(
+        (in_ranges, in_other_rules, miscounted),
+        (rows, 0, 0),
+        "the rules' {what} ranges do not match the rows of {table}"
+    );
 }
 
 /// The full-text index, built in the search writer's database and copied in through its
