@@ -50,6 +50,19 @@ impl Default for RowidRange {
     }
 }
 
+impl RowidRange {
+    /// The range of the next `rows` rows of a table whose next rowid is `*next`, which moves
+    /// on past them.
+    pub fn take(next: &mut i64, rows: usize) -> RowidRange {
+        let first = *next;
+        *next += rows as i64;
+        RowidRange {
+            first,
+            last: *next - 1,
+        }
+    }
+}
+
 /// Text the catalog stores for a rule, ready to bind.
 pub struct Prepared {
     pub authors: String,

@@ -117,12 +117,7 @@ pub fn predicate_rows(
 ) -> Vec<PredicateInsert> {
     use rayon::prelude::*;
     for a in rules.iter_mut() {
-        let first = *next_rowid;
-        *next_rowid += a.predicates.len() as i64;
-        a.predicate_rowids = super::analyze::RowidRange {
-            first,
-            last: *next_rowid - 1,
-        };
+        a.predicate_rowids = super::analyze::RowidRange::take(next_rowid, a.predicates.len());
     }
     rules
         .par_iter_mut()
@@ -458,15 +453,10 @@ pub fn take_triples(
         .zip(first_rid..)
         .map(|(a, rid)| {
             let triples = std::mem::take(&mut a.triples);
-            let first = *next_rowid;
-            *next_rowid += triples.len() as i64;
-            a.triple_rowids = super::analyze::RowidRange {
-                first,
-                last: *next_rowid - 1,
-            };
+            a.triple_rowids = super::analyze::RowidRange::take(next_rowid, triples.len());
             RuleTriples {
                 rid,
-                first_rowid: first,
+                first_rowid: a.triple_rowids.first,
                 active: a.rule.lifecycle == detcat_model::Lifecycle::Active,
                 triples,
                 ids: Vec::new(),
