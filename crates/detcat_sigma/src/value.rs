@@ -105,10 +105,19 @@ impl SigmaString {
         if !self.has_wildcards() {
             return (Operator::Eq, Value::Str(self.literal_text()));
         }
-        let mut pattern = String::new();
+        // Room for the text and a wildcard per part; only a literal `*`, `?` or `\\` grows it.
+        let len = self
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.len(),
+                Part::AnyRun | Part::AnyChar => 1,
+            })
+            .sum();
+        let mut pattern = String::with_capacity(len);
         for part in &self.parts {
             match part {
-                Part::Lit(s) => pattern.push_str(&wildcard::escape(s)),
+                Part::Lit(s) => wildcard::escape_into(&mut pattern, s),
                 Part::AnyRun => pattern.push('*'),
                 Part::AnyChar => pattern.push('?'),
             }
