@@ -69,6 +69,8 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     };
     let report = build_to_file(corpus, &args.out, &options, &Bar(bar.clone()))
         .with_context(|| format!("building the catalog {}", args.out.display()))?;
+    // The peak is over and the process ends once the report is printed.
+    crate::allocator::keep_freed_memory_until_exit();
     bar.finish_and_clear();
     if args.json {
         writeln!(
