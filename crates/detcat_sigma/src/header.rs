@@ -200,8 +200,9 @@ impl Header {
             .as_map()
             .unwrap_or_default()
             .iter()
-            .filter_map(|(k, _)| k.scalar_text())
+            .filter_map(|(k, _)| k.scalar_str())
             .filter(|k| !is_known(k))
+            .map(std::borrow::Cow::into_owned)
             .collect();
         let header = Header {
             id,

@@ -1,5 +1,7 @@
 //! Sigma value modifiers (`Field|mod1|mod2`) and their application to values, in order.
 
+use std::borrow::Cow;
+
 use detcat_model::{Operator, RegexFlags, Value};
 use detcat_yaml::{Node, NodeValue};
 
@@ -134,9 +136,11 @@ pub(crate) fn initial_item(node: &Node) -> Option<Item> {
 ///
 /// # Errors
 /// A message when a modifier does not fit its value (base64 of a wildcard, `gt` of text…).
+/// `values` are the initial items, each with its text as written (borrowed from the YAML
+/// node: only numbers under a string modifier read it).
 pub(crate) fn apply(
     mods: &[Modifier],
-    values: Vec<(Item, Option<String>)>,
+    values: Vec<(Item, Option<Cow<'_, str>>)>,
 ) -> Result<Applied, String> {
     let mut out = Applied::default();
     for m in mods {
@@ -294,7 +298,7 @@ mod tests {
         let mods: Vec<Modifier> = mods.iter().filter_map(|m| Modifier::parse(m)).collect();
         let applied = apply(
             &mods,
-            vec![(Item::Raw(value.to_owned()), Some(value.to_owned()))],
+            vec![(Item::Raw(value.to_owned()), Some(Cow::Borrowed(value)))],
         )?;
         Ok(applied
             .values

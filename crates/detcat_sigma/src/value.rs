@@ -28,7 +28,7 @@ impl SigmaString {
     pub(crate) fn parse(text: &str) -> Self {
         let mut s = SigmaString::default();
         let mut rest = text;
-        while let Some(at) = rest.find(['\\', '*', '?']) {
+        while let Some(at) = memchr::memchr3(b'\\', b'*', b'?', rest.as_bytes()) {
             let (run, special) = rest.split_at(at);
             s.push_str(run);
             // `special` starts with one of the three (ASCII, one byte each).

@@ -207,7 +207,7 @@ fn regex_error(re: &str) -> Option<String> {
 fn apply(mods: &[Modifier], values: &[Node]) -> Result<Applied, String> {
     let inputs = values
         .iter()
-        .filter_map(|v| modifiers::initial_item(v).map(|item| (item, v.scalar_text())))
+        .filter_map(|v| modifiers::initial_item(v).map(|item| (item, v.scalar_str())))
         .collect();
     modifiers::apply(mods, inputs)
 }
