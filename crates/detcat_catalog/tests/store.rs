@@ -153,6 +153,7 @@ fn the_attack_release_is_recorded() {
 /// keys are off, the link tables have no unique keys): every reference resolves, rows are
 /// unique per rule, and the corpus reach stored on indicator rows equals a recount.
 fn assert_catalog_integrity(conn: &rusqlite::Connection) {
+    assert_expressions_are_serde_json(conn);
     let dangling: Vec<(String, i64)> = conn
         .prepare("PRAGMA foreign_key_check")
         .unwrap()
@@ -250,6 +251,27 @@ fn assert_catalog_integrity(conn: &rusqlite::Connection) {
 
 /// Every row of `table` lies in its own rule's range of rowids (`rules.first_{what}` ..=
 /// `last_{what}`), and each range holds exactly its rule's rows.
+/// `rules.expr` is written by hand for the common nodes (`ingest/expr_json.rs`): every
+/// stored expression must be what serde_json writes for the tree it reads back as.
+fn assert_expressions_are_serde_json(conn: &rusqlite::Connection) {
+    let mut stmt = conn.prepare("SELECT rid, expr FROM rules").unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+        .unwrap();
+    let mut checked = 0;
+    for row in rows {
+        let (rid, stored) = row.unwrap();
+        let expr: detcat_model::Expr = serde_json::from_str(&stored).unwrap();
+        assert_eq!(
+            serde_json::to_string(&expr).unwrap(),
+            stored,
+            "rule {rid}'s expression"
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "expressions were checked");
+}
+
 fn assert_rule_ranges(conn: &rusqlite::Connection, table: &str, what: &str) {
     let in_range =
         format!("rules r JOIN {table} x ON x.rowid BETWEEN r.first_{what} AND r.last_{what}");

@@ -290,7 +290,7 @@ pub(super) fn prepare(a: &AnalyzedRule) -> Prepared {
         false_positives: json(&r.false_positives),
         tags: json(&r.tags),
         telemetry: json(&r.telemetry),
-        expr: json(&r.expr),
+        expr: super::expr_json::expr_json(&r.expr),
         predicate_values: a.predicates.iter().map(|p| json(&p.values)).collect(),
         predicate_modifiers: a.predicates.iter().map(|p| json(&p.modifiers)).collect(),
         search_fields,

@@ -3,6 +3,7 @@
 mod analyze;
 mod borrowed_insert;
 mod branches;
+mod expr_json;
 pub(crate) mod field_summary;
 mod link;
 mod recordings;
