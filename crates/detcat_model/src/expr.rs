@@ -328,6 +328,21 @@ pub enum Operator {
 }
 
 impl Operator {
+    /// Every operator, in declaration order.
+    pub const ALL: [Operator; 11] = [
+        Operator::Eq,
+        Operator::Wildcard,
+        Operator::RegexMatch,
+        Operator::Match,
+        Operator::Cidr,
+        Operator::Exists,
+        Operator::Gt,
+        Operator::Gte,
+        Operator::Lt,
+        Operator::Lte,
+        Operator::FieldRef,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Operator::Eq => "eq",
@@ -816,19 +831,7 @@ mod tests {
 
     #[test]
     fn operator_names_round_trip() {
-        for op in [
-            Operator::Eq,
-            Operator::Wildcard,
-            Operator::RegexMatch,
-            Operator::Match,
-            Operator::Cidr,
-            Operator::Exists,
-            Operator::Gt,
-            Operator::Gte,
-            Operator::Lt,
-            Operator::Lte,
-            Operator::FieldRef,
-        ] {
+        for op in Operator::ALL {
             assert_eq!(Operator::parse(op.as_str()), Some(op));
         }
     }

@@ -128,19 +128,7 @@ mod tests {
 
     #[test]
     fn every_operator_is_written_by_its_serde_name() {
-        for op in [
-            Operator::Eq,
-            Operator::Wildcard,
-            Operator::RegexMatch,
-            Operator::Match,
-            Operator::Cidr,
-            Operator::Exists,
-            Operator::Gt,
-            Operator::Gte,
-            Operator::Lt,
-            Operator::Lte,
-            Operator::FieldRef,
-        ] {
+        for op in Operator::ALL {
             same_as_serde(&Expr::Pred(pred("f", op, vec![Value::from("v")])));
         }
     }
