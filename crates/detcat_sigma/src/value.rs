@@ -105,7 +105,7 @@ impl SigmaString {
         if !self.has_wildcards() {
             return (Operator::Eq, Value::Str(self.literal_text()));
         }
-        // Room for the text and a wildcard per part; only a literal `*`, `?` or `\\` grows it.
+        // Room for the text and a wildcard per part; only a literal `*`, `?` or `\` grows it.
         let len = self
             .parts
             .iter()
