@@ -64,6 +64,15 @@ struct Scope {
 }
 
 /// Adds one to `map[key]`, copying the key only the first time it is seen.
+/// The entries of `sorted` (ascending by `key_of`) whose key is `key`, and the entries after
+/// them; entries before `key` are skipped.
+fn run_of<'s, T>(sorted: &'s [T], key: &str, key_of: impl Fn(&T) -> &str) -> (&'s [T], &'s [T]) {
+    let start = sorted.partition_point(|e| key_of(e) < key);
+    let (_, rest) = sorted.split_at(start);
+    let len = rest.partition_point(|e| key_of(e) == key);
+    rest.split_at(len)
+}
+
 fn bump(map: &mut HashMap<String, u64>, key: &str) {
     match map.get_mut(key) {
         Some(n) => *n += 1,
@@ -136,7 +145,18 @@ impl FieldSummary {
             } else {
                 &[1]
             };
+            // Fields ascend, and so do the rule's operators, names and values (sorted with the
+            // field first): each field's run is cut from the front of what is left, so a rule
+            // costs its entries once rather than once per field.
+            let (mut operators_left, mut names_left, mut values_left) =
+                (operators.as_slice(), names.as_slice(), values.as_slice());
             for f in &fields {
+                let field_operators;
+                let field_names;
+                let field_values;
+                (field_operators, operators_left) = run_of(operators_left, f, |(pf, _)| pf);
+                (field_names, names_left) = run_of(names_left, f, |(pf, _)| pf);
+                (field_values, values_left) = run_of(values_left, f, |(tf, _, _)| tf);
                 let entry = match self.fields.get_mut(*f) {
                     Some(e) => e,
                     None => self.fields.entry((*f).to_owned()).or_default(),
@@ -150,11 +170,10 @@ impl FieldSummary {
                     for t in &techniques {
                         bump(&mut scope.techniques, t);
                     }
-                    // The rule's predicates and triples are sorted by field: its own run.
-                    for (_, op) in operators.iter().filter(|(pf, _)| pf == f) {
+                    for (_, op) in field_operators {
                         *scope.operators.entry(op).or_default() += 1;
                     }
-                    for (_, name) in names.iter().filter(|(pf, _)| pf == f) {
+                    for (_, name) in field_names {
                         if scope.names.len() <= vendor.index() {
                             scope.names.resize_with(vendor.index() + 1, BTreeSet::new);
                         }
@@ -164,7 +183,7 @@ impl FieldSummary {
                             seen.insert((*name).to_owned());
                         }
                     }
-                    for (_, op, value) in values.iter().filter(|(tf, _, _)| tf == f) {
+                    for (_, op, value) in field_values {
                         match scope.values.get_mut(*op) {
                             Some(by_value) => bump(by_value, value),
                             None => {
@@ -282,5 +301,27 @@ impl FieldRows {
             stmt.execute(params![field, deprecated, data])?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_of;
+
+    #[test]
+    fn runs_are_cut_field_by_field_from_the_front() {
+        let values = [("a", 1), ("a", 2), ("c", 3), ("d", 4), ("d", 5)];
+        let (a, rest) = run_of(&values, "a", |(k, _)| k);
+        assert_eq!(a, &[("a", 1), ("a", 2)]);
+        // A field without entries: an empty run, nothing consumed.
+        let (b, rest) = run_of(rest, "b", |(k, _)| k);
+        assert!(b.is_empty());
+        assert_eq!(rest.len(), 3);
+        // Entries before the field are skipped.
+        let (d, rest) = run_of(rest, "d", |(k, _)| k);
+        assert_eq!(d, &[("d", 4), ("d", 5)]);
+        assert!(rest.is_empty());
+        let (e, rest) = run_of(rest, "e", |(k, _)| k);
+        assert!(e.is_empty() && rest.is_empty());
     }
 }
