@@ -260,6 +260,19 @@ impl Taxonomy {
         values::canonicalize(&self.fields, vendor, ctx, pred)
     }
 
+    /// [`Taxonomy::canonicalize_in`] for a caller that holds `pred`'s values in display form
+    /// already (`displayed`, in order, as [`detcat_model::wildcard::display`] gives a pattern
+    /// and [`detcat_model::Value::to_text`] any other value): the originals are their copies.
+    pub fn canonicalize_displayed_in(
+        &self,
+        vendor: Vendor,
+        ctx: &LogContext,
+        pred: &Predicate,
+        displayed: &[String],
+    ) -> Vec<CanonicalIndicator> {
+        values::canonicalize_displayed(&self.fields, vendor, ctx, pred, displayed)
+    }
+
     /// Every provider.
     pub fn providers(&self) -> &[Provider] {
         &self.events.providers

@@ -131,6 +131,19 @@ pub(crate) fn canonicalize(
     ctx: &LogContext,
     pred: &Predicate,
 ) -> Vec<CanonicalIndicator> {
+    canonicalize_displayed(fields, vendor, ctx, pred, &[])
+}
+
+/// [`canonicalize`], the originals copied from `displayed` (the values of `pred` in display
+/// form, in order) where it has them: a build has already displayed every value for its
+/// predicate rows, and displaying it again was a second scan and split of every pattern.
+pub(crate) fn canonicalize_displayed(
+    fields: &FieldTable,
+    vendor: Vendor,
+    ctx: &LogContext,
+    pred: &Predicate,
+    displayed: &[String],
+) -> Vec<CanonicalIndicator> {
     let hit = fields.lookup_in(vendor, &pred.field, ctx);
     let canonical = hit.and_then(|h| fields.field(h));
     let folds_case = hit.is_some_and(|h| h.folds_case);
@@ -153,9 +166,13 @@ pub(crate) fn canonicalize(
     }
     pred.values
         .iter()
-        .map(|value| match (pred.op, value) {
+        .enumerate()
+        .map(|(i, value)| match (pred.op, value) {
             (Operator::Wildcard, Value::Str(pattern)) => {
-                let original = wildcard::display(pattern);
+                let original = displayed
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| wildcard::display(pattern));
                 let (over, op, v) = canonical_pattern(canonical, wildcard::pieces(pattern), fold);
                 one(over.unwrap_or_else(|| field.clone()), op, v, original)
             }

@@ -376,3 +376,42 @@ fn regression_source_image_is_the_acting_process() {
         ("process.name", Operator::Eq, "rundll32.exe")
     );
 }
+
+#[test]
+fn displayed_values_given_by_the_caller_canonicalize_as_the_values_themselves() {
+    use crate::context::LogContext;
+    use detcat_model::wildcard;
+    let patterns = [
+        r"*\\regsvr32.exe",
+        r"C:\\Windows\\*",
+        r"*lit[*]eral?*",
+        r"\\\\?\\C:\\x\\*",
+        r"trailing\\",
+        "no wildcard",
+    ];
+    for (field, op) in [
+        ("Image", Operator::Wildcard),
+        ("CommandLine", Operator::Wildcard),
+        ("Image", Operator::Eq),
+    ] {
+        let p = Predicate::new(
+            field,
+            op,
+            patterns.iter().map(|v| Value::from(*v)).collect(),
+        );
+        let displayed: Vec<String> = p
+            .values
+            .iter()
+            .map(|v| match (op, v) {
+                (Operator::Wildcard, Value::Str(s)) => wildcard::display(s),
+                _ => v.to_text(),
+            })
+            .collect();
+        let taxonomy = Taxonomy::get();
+        let ctx = LogContext::none();
+        let own = taxonomy.canonicalize_in(Vendor::Sigma, &ctx, &p);
+        let given = taxonomy.canonicalize_displayed_in(Vendor::Sigma, &ctx, &p, &displayed);
+        assert_eq!(own, given, "{field} {op:?}");
+        assert_eq!(own.len(), patterns.len());
+    }
+}

@@ -201,7 +201,7 @@ fn analyze(mut rule: Rule, attack: &Attack, taxonomy: &Taxonomy) -> AnalyzedRule
             None => (pred.field.clone(), false),
         };
         if role != Role::Other {
-            for c in taxonomy.canonicalize_in(rule.vendor, &ctx, pred) {
+            for c in taxonomy.canonicalize_displayed_in(rule.vendor, &ctx, pred, &values) {
                 let operator = if role == Role::Selector && negated {
                     Cow::Owned(format!("not {}", c.op.as_str()))
                 } else {
