@@ -170,7 +170,7 @@ fn detection(
         }
         _ => vec![cond],
     };
-    let mut exprs = Vec::new();
+    let mut parsed = Vec::new();
     let mut failed = false;
     for c in conditions {
         let Some(text) = c.as_str() else {
@@ -195,13 +195,15 @@ fn detection(
             failed = true;
             continue;
         }
-        let resolver = Resolver {
-            ids: &ids,
-            path: ctx.path,
-            base,
-            timeframe: timeframe.clone(),
-        };
-        exprs.push(resolve(&ast, &resolver, diags));
+        parsed.push((ast, base));
+    }
+    // Every condition is parsed before any is resolved: the resolver counts the references
+    // to each identifier, so the last one can take its expression rather than copy it.
+    let mut resolver = Resolver::new(ids, parsed.iter().map(|(ast, _)| ast), ctx.path, timeframe);
+    let mut exprs = Vec::with_capacity(parsed.len());
+    for (ast, base) in &parsed {
+        resolver.base = *base;
+        exprs.push(resolve(ast, &mut resolver, diags));
     }
     if failed || exprs.is_empty() {
         return None;

@@ -80,14 +80,17 @@ impl ConditionAst {
 
 /// Does `name` match `pattern`, where `*` matches any run of characters?
 pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let [first, middle @ .., last] = parts.as_slice() else {
+    let Some((first, tail)) = pattern.split_once('*') else {
         return pattern == name;
+    };
+    let (middle, last) = match tail.rsplit_once('*') {
+        Some((middle, last)) => (Some(middle), last),
+        None => (None, tail),
     };
     let Some(mut rest) = name.strip_prefix(first) else {
         return false;
     };
-    for piece in middle {
+    for piece in middle.into_iter().flat_map(|m| m.split('*')) {
         match rest.find(piece) {
             Some(i) => rest = rest.get(i + piece.len()..).unwrap_or_default(),
             None => return false,
@@ -108,5 +111,51 @@ mod tests {
         assert!(!glob_match("sel_*", "selection"));
         assert!(glob_match("exact", "exact"));
         assert!(!glob_match("a*a", "a"));
+    }
+
+    /// The definition the matcher follows, split into a list of pieces first.
+    fn glob_by_pieces(pattern: &str, name: &str) -> bool {
+        let parts: Vec<&str> = pattern.split('*').collect();
+        let [first, middle @ .., last] = parts.as_slice() else {
+            return pattern == name;
+        };
+        let Some(mut rest) = name.strip_prefix(first) else {
+            return false;
+        };
+        for piece in middle {
+            match rest.find(piece) {
+                Some(i) => rest = rest.get(i + piece.len()..).unwrap_or_default(),
+                None => return false,
+            }
+        }
+        rest.ends_with(last)
+    }
+
+    /// Every string of up to `len` characters of `alphabet`.
+    fn strings(alphabet: &[char], len: usize) -> Vec<String> {
+        let mut all = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..len {
+            last = last
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    #[test]
+    fn glob_matches_as_its_definition_on_every_short_pattern() {
+        let names = strings(&['a', 'b'], 5);
+        for pattern in strings(&['a', 'b', '*'], 5) {
+            for name in &names {
+                assert_eq!(
+                    glob_match(&pattern, name),
+                    glob_by_pieces(&pattern, name),
+                    "{pattern:?} on {name:?}"
+                );
+            }
+        }
     }
 }
