@@ -282,17 +282,26 @@ fn keyword_triples(expr: &Expr, triples: &mut Vec<TripleRow>) {
 }
 
 pub(super) fn prepare(a: &AnalyzedRule) -> Prepared {
+    use super::expr_json::strings_json;
     let r = &a.rule;
     let (search_fields, search_values) = search_terms(a);
     Prepared {
-        authors: json(&r.authors),
-        references: json(&r.references),
-        false_positives: json(&r.false_positives),
-        tags: json(&r.tags),
+        authors: strings_json(&r.authors),
+        references: strings_json(&r.references),
+        false_positives: strings_json(&r.false_positives),
+        tags: strings_json(&r.tags),
         telemetry: json(&r.telemetry),
         expr: super::expr_json::expr_json(&r.expr),
-        predicate_values: a.predicates.iter().map(|p| json(&p.values)).collect(),
-        predicate_modifiers: a.predicates.iter().map(|p| json(&p.modifiers)).collect(),
+        predicate_values: a
+            .predicates
+            .iter()
+            .map(|p| strings_json(&p.values))
+            .collect(),
+        predicate_modifiers: a
+            .predicates
+            .iter()
+            .map(|p| strings_json(&p.modifiers))
+            .collect(),
         search_fields,
         search_values,
     }

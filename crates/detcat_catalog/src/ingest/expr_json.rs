@@ -1,4 +1,5 @@
-//! A rule's expression as the JSON of `rules.expr`, byte for byte what `serde_json` writes.
+//! A rule's expression as the JSON of `rules.expr`, and lists of strings (`rules.tags`,
+//! `predicates.vals`, …), byte for byte what `serde_json` writes.
 //!
 //! `and`, `or`, `not` and predicates make up nearly every node of the corpus; they are written
 //! here straight into one string. Through serde each of their keys (`"node"`, `"field"`,
@@ -12,6 +13,23 @@
 use std::fmt::Write as _;
 
 use detcat_model::{Expr, Predicate, Value};
+
+/// `serde_json::to_string(items)` of a list of strings (a rule's authors, references, tags; a
+/// predicate's values and modifiers: ~40,000 lists in a Sigma-only build, 1.3% of its
+/// instructions through serde).
+pub fn strings_json(items: &[String]) -> String {
+    let len: usize = items.iter().map(|s| s.len() + 3).sum();
+    let mut out = String::with_capacity(len + 2);
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_str(&mut out, item);
+    }
+    out.push(']');
+    out
+}
 
 /// `serde_json::to_string(expr)`.
 pub fn expr_json(expr: &Expr) -> String {
@@ -124,6 +142,28 @@ mod tests {
     fn same_as_serde(e: &Expr) {
         let serde = serde_json::to_string(e).expect("serializes");
         assert_eq!(expr_json(e), serde);
+    }
+
+    #[test]
+    fn string_lists_are_written_as_serde_writes_them() {
+        let lists: [&[&str]; 5] = [
+            &[],
+            &[""],
+            &["plain", "two words", "ünïcödé €"],
+            &[
+                r"C:\Windows",
+                "say \"hi\"",
+                "tab\there",
+                "line\nbreak",
+                "\u{1}",
+            ],
+            &["\u{7f}", "\u{2028}", "/slash/"],
+        ];
+        for list in lists {
+            let owned: Vec<String> = list.iter().map(|s| (*s).to_owned()).collect();
+            let serde = serde_json::to_string(&owned).expect("serializes");
+            assert_eq!(strings_json(&owned), serde, "{list:?}");
+        }
     }
 
     #[test]
