@@ -14,6 +14,22 @@ pub struct LogContext {
     tags: Vec<String>,
 }
 
+/// `key:value`, trimmed and lowercased. One string for the ASCII tags of nearly every rule
+/// (formatted, then trimmed and lowercased into a second, this was 0.2% of a Sigma-only build).
+fn tag(key: &str, value: &str) -> String {
+    let mut tag = [key, ":", value].concat();
+    if tag.is_ascii() {
+        let end = tag.trim_end().len();
+        tag.truncate(end);
+        let start = tag.len() - tag.trim_start().len();
+        tag.drain(..start);
+        tag.make_ascii_lowercase();
+        tag
+    } else {
+        tag.trim().to_lowercase()
+    }
+}
+
 impl LogContext {
     /// No context: every name takes its default meaning.
     pub fn none() -> Self {
@@ -33,19 +49,16 @@ impl LogContext {
                     let parts = [("product", product), ("category", category)];
                     for (key, value) in parts.into_iter().chain([("service", service)]) {
                         if let Some(v) = value {
-                            tags.push(format!("{key}:{v}"));
+                            tags.push(tag(key, v));
                         }
                     }
                 }
-                TelemetryHint::EventCategory { name } => tags.push(format!("category:{name}")),
-                TelemetryHint::Index { pattern } => tags.push(format!("index:{pattern}")),
-                TelemetryHint::DataSourceTag { name } => tags.push(format!("data_source:{name}")),
-                TelemetryHint::DataSource { name } => tags.push(format!("data_source:{name}")),
-                TelemetryHint::Datamodel { name } => tags.push(format!("datamodel:{name}")),
+                TelemetryHint::EventCategory { name } => tags.push(tag("category", name)),
+                TelemetryHint::Index { pattern } => tags.push(tag("index", pattern)),
+                TelemetryHint::DataSourceTag { name } => tags.push(tag("data_source", name)),
+                TelemetryHint::DataSource { name } => tags.push(tag("data_source", name)),
+                TelemetryHint::Datamodel { name } => tags.push(tag("datamodel", name)),
             }
-        }
-        for t in &mut tags {
-            *t = t.trim().to_lowercase();
         }
         Self { tags }
     }
@@ -95,6 +108,23 @@ impl ContextRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_are_trimmed_and_lowercased_as_a_whole() {
+        for value in [
+            "Process_Creation",
+            " Windows ",
+            "\tSysmon EventID 7\n",
+            "",
+            "  ",
+            "ÉVÉNEMENT",
+            "ΣΑΣ ",
+            "logs-endpoint.events.*",
+        ] {
+            let expected = format!("category:{value}").trim().to_lowercase();
+            assert_eq!(tag("category", value), expected, "{value:?}");
+        }
+    }
 
     #[test]
     fn context_matches_prefixes_case_insensitively() {
