@@ -291,13 +291,7 @@ fn stream_corpus(
     // ends, not after the main writer has stored its last chunk.
     let mut coverage = technique_coverage::Coverage::default();
     let mut fields = field_summary::FieldSummary::default();
-    while !rules.is_empty() {
-        let mut next = rules.split_off(rules.len().saturating_sub(CHUNK));
-        next.reverse();
-        if rules.capacity() > 2 * rules.len() {
-            rules.shrink_to_fit();
-        }
-        let mut chunk = analyze::analyze_all(next, &attack);
+    let mut hand_out = |mut chunk: Vec<analyze::AnalyzedRule>| -> Result<(), CatalogError> {
         search_send
             .send(search_rows(&mut chunk, first_rid))
             .map_err(|_| stopped())?;
@@ -319,8 +313,29 @@ fn stream_corpus(
         side_send
             .send(side::SideBatch::Triples(triples))
             .map_err(|_| stopped())?;
-        send.send(write::Batch::Rules(chunk))
-            .map_err(|_| stopped())?;
+        send.send(write::Batch::Rules(chunk)).map_err(|_| stopped())
+    };
+    // Each chunk is handed out (counted, split between the writers) while the next one is
+    // analyzed: done one after the other, the map's two cores waited on the hand-out's one.
+    let mut analyzed: Option<Vec<analyze::AnalyzedRule>> = None;
+    loop {
+        let next = (!rules.is_empty()).then(|| {
+            let mut next = rules.split_off(rules.len().saturating_sub(CHUNK));
+            next.reverse();
+            if rules.capacity() > 2 * rules.len() {
+                rules.shrink_to_fit();
+            }
+            next
+        });
+        if next.is_none() && analyzed.is_none() {
+            break;
+        }
+        let (next, handed) = rayon::join(
+            || next.map(|next| analyze::analyze_all(next, &attack)),
+            || analyzed.take().map_or(Ok(()), &mut hand_out),
+        );
+        handed?;
+        analyzed = next;
     }
     side_send
         .send(side::SideBatch::PredicatesDone)
