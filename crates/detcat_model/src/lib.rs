@@ -23,6 +23,7 @@
 
 mod diagnostic;
 mod draft;
+pub mod exhaustive;
 mod expr;
 mod names;
 mod outline;

@@ -259,15 +259,7 @@ mod tests {
         // Every string of up to five characters over an alphabet of the special characters,
         // plain ASCII and multi-byte characters (one after a backslash too).
         let alphabet = ['\\', '*', '?', 'a', 'é', '€', '[', ':'];
-        let mut patterns = vec![String::new()];
-        for _ in 0..5 {
-            let longer: Vec<String> = patterns
-                .iter()
-                .filter(|p| p.chars().count() == patterns.last().map_or(0, |l| l.chars().count()))
-                .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
-                .collect();
-            patterns.extend(longer);
-        }
+        let patterns = crate::exhaustive::strings(&alphabet, 5);
         assert!(patterns.len() > 37_000);
         for p in &patterns {
             assert_eq!(pieces(p), pieces_by_char(p), "{p:?}");

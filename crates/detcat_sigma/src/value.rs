@@ -166,15 +166,7 @@ mod tests {
     #[test]
     fn parses_every_short_string_as_read_character_by_character() {
         let alphabet = ['a', 'é', '\\', '*', '?', '€'];
-        let mut texts = vec![String::new()];
-        for _ in 0..5 {
-            let longer: Vec<String> = texts
-                .iter()
-                .filter(|t| t.chars().count() == texts.last().map_or(0, |l| l.chars().count()))
-                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
-                .collect();
-            texts.extend(longer);
-        }
+        let texts = detcat_model::exhaustive::strings(&alphabet, 5);
         assert!(texts.len() > 9_000);
         for text in &texts {
             assert_eq!(SigmaString::parse(text), parse_by_char(text), "{text:?}");

@@ -131,22 +131,9 @@ mod tests {
         rest.ends_with(last)
     }
 
-    /// Every string of up to `len` characters of `alphabet`.
-    fn strings(alphabet: &[char], len: usize) -> Vec<String> {
-        let mut all = vec![String::new()];
-        let mut last = vec![String::new()];
-        for _ in 0..len {
-            last = last
-                .iter()
-                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
-                .collect();
-            all.extend(last.iter().cloned());
-        }
-        all
-    }
-
     #[test]
     fn glob_matches_as_its_definition_on_every_short_pattern() {
+        use detcat_model::exhaustive::strings;
         let names = strings(&['a', 'b'], 5);
         for pattern in strings(&['a', 'b', '*'], 5) {
             for name in &names {
