@@ -110,7 +110,7 @@ fn write_predicate(out: &mut String, p: &Predicate) {
 
 /// A JSON string: as it is when nothing in it needs an escape (`"`, `\`, a control
 /// character: serde_json escapes nothing else), else as serde_json escapes it.
-fn write_str(out: &mut String, s: &str) {
+pub(super) fn write_str(out: &mut String, s: &str) {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
         out.push('"');
         out.push_str(s);

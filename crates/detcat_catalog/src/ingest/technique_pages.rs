@@ -257,20 +257,24 @@ impl Collector {
         let mut scratches: Vec<Scratch> = (0..workers).map(|_| Scratch::new(&tables)).collect();
         for batch in techniques.chunks(workers * PAGES_PER_WORKER) {
             let share = batch.len().div_ceil(workers);
-            let pages: Vec<Vec<serde_json::Result<String>>> = batch
+            let pages: Vec<Vec<String>> = batch
                 .par_chunks(share)
                 .zip(scratches.par_iter_mut())
                 .map(|(part, scratch)| {
                     part.iter()
                         .map(|(_, members)| {
-                            serde_json::to_string(&scratch.page(&self.rules, &tables, members))
+                            super::page_json::page_json(&scratch.page(
+                                &self.rules,
+                                &tables,
+                                members,
+                            ))
                         })
                         .collect()
                 })
                 .collect();
             let mut counted = Vec::with_capacity(batch.len());
             for ((id, _), page) in batch.iter().zip(pages.into_iter().flatten()) {
-                counted.push(((*id).to_owned(), page?));
+                counted.push(((*id).to_owned(), page));
             }
             if !emit(counted) {
                 break;
