@@ -20,15 +20,25 @@ use detcat_model::{Expr, Predicate, Value};
 pub fn strings_json(items: &[String]) -> String {
     let len: usize = items.iter().map(|s| s.len() + 3).sum();
     let mut out = String::with_capacity(len + 2);
+    write_strings(&mut out, items);
+    out
+}
+
+/// `[item,item,…]`, each item written by `item`.
+pub(super) fn write_list<T>(out: &mut String, items: &[T], mut item: impl FnMut(&mut String, &T)) {
     out.push('[');
-    for (i, item) in items.iter().enumerate() {
+    for (i, x) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        write_str(&mut out, item);
+        item(out, x);
     }
     out.push(']');
-    out
+}
+
+/// A JSON array of strings.
+pub(super) fn write_strings(out: &mut String, items: &[String]) {
+    write_list(out, items, |out, s| write_str(out, s));
 }
 
 /// `serde_json::to_string(expr)`.
@@ -55,14 +65,9 @@ fn write_expr(out: &mut String, expr: &Expr) {
 fn write_items(out: &mut String, node: &str, items: &[Expr]) {
     out.push_str(r#"{"node":""#);
     out.push_str(node);
-    out.push_str(r#"","items":["#);
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_expr(out, item);
-    }
-    out.push_str("]}");
+    out.push_str(r#"","items":"#);
+    write_list(out, items, write_expr);
+    out.push('}');
 }
 
 /// The fields in `Predicate`'s declared order, the optional ones only when serde writes them.
@@ -71,17 +76,11 @@ fn write_predicate(out: &mut String, p: &Predicate) {
     write_str(out, &p.field);
     out.push_str(r#","op":""#);
     out.push_str(p.op.as_str());
-    out.push_str(r#"","values":["#);
-    for (i, v) in p.values.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        match v {
-            Value::Str(s) => write_str(out, s),
-            other => write_serde(out, other),
-        }
-    }
-    out.push(']');
+    out.push_str(r#"","values":"#);
+    write_list(out, &p.values, |out, v| match v {
+        Value::Str(s) => write_str(out, s),
+        other => write_serde(out, other),
+    });
     if p.match_all {
         out.push_str(r#","match_all":true"#);
     }
@@ -89,14 +88,8 @@ fn write_predicate(out: &mut String, p: &Predicate) {
         out.push_str(r#","case_sensitive":true"#);
     }
     if !p.modifiers.is_empty() {
-        out.push_str(r#","modifiers":["#);
-        for (i, m) in p.modifiers.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_str(out, m);
-        }
-        out.push(']');
+        out.push_str(r#","modifiers":"#);
+        write_strings(out, &p.modifiers);
     }
     if let Some(span) = p.span {
         let _ = write!(

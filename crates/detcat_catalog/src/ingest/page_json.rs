@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::expr_json::write_str;
+use super::expr_json::{write_list as list, write_str, write_strings as strings};
 use super::technique_pages::{StoredAnalytics, StoredGuide, StoredPage, StoredRow};
 use crate::views::{EventRow, FieldRow, ScopeRow, SensorCount};
 
@@ -38,18 +38,6 @@ pub(crate) fn page_json(page: &StoredPage) -> String {
     analytics(&mut out, &page.analytics);
     out.push('}');
     out
-}
-
-/// `[item,item,…]`.
-fn list<T>(out: &mut String, items: &[T], mut item: impl FnMut(&mut String, &T)) {
-    out.push('[');
-    for (i, x) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        item(out, x);
-    }
-    out.push(']');
 }
 
 /// `,"key":` (keys are plain identifiers: nothing to escape).
@@ -83,10 +71,6 @@ fn number(out: &mut String, mut n: u64) {
     }
     let (_, text) = digits.split_at(start);
     out.push_str(std::str::from_utf8(text).unwrap_or("0"));
-}
-
-fn strings(out: &mut String, items: &[String]) {
-    list(out, items, |out, s| write_str(out, s));
 }
 
 fn numbers(out: &mut String, items: &[u32]) {
