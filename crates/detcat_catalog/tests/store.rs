@@ -249,8 +249,6 @@ fn assert_catalog_integrity(conn: &rusqlite::Connection) {
     assert_search_index(conn, rules);
 }
 
-/// Every row of `table` lies in its own rule's range of rowids (`rules.first_{what}` ..=
-/// `last_{what}`), and each range holds exactly its rule's rows.
 /// `rules.expr` is written by hand for the common nodes (`ingest/expr_json.rs`): every
 /// stored expression must be what serde_json writes for the tree it reads back as.
 fn assert_expressions_are_serde_json(conn: &rusqlite::Connection) {
@@ -272,6 +270,8 @@ fn assert_expressions_are_serde_json(conn: &rusqlite::Connection) {
     assert!(checked > 0, "expressions were checked");
 }
 
+/// Every row of `table` lies in its own rule's range of rowids (`rules.first_{what}` ..=
+/// `last_{what}`), and each range holds exactly its rule's rows.
 fn assert_rule_ranges(conn: &rusqlite::Connection, table: &str, what: &str) {
     let in_range =
         format!("rules r JOIN {table} x ON x.rowid BETWEEN r.first_{what} AND r.last_{what}");

@@ -41,5 +41,5 @@ pub use expr::{
 };
 pub use outline::{MAX_OUTLINE_DEPTH, OutlineItem};
 pub use rule::{AttackRefs, FileOutcome, Language, Lifecycle, ParseStatus, Rule, TelemetryHint};
-pub use source::{LineCol, LineIndex, SourceFile, Span};
+pub use source::{LineCol, LineIndex, SourceFile, Span, trim_in_place};
 pub use vendor::{Discovery, Upstream, Vendor, VendorInfo, VendorParser};

@@ -111,9 +111,38 @@ impl LineIndex {
     }
 }
 
+/// [`str::trim`] in `s`'s own buffer: most text read from rules has nothing to lose, and a
+/// trimmed copy of each was an allocation per value.
+pub fn trim_in_place(s: &mut String) {
+    let end = s.trim_end().len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start().len();
+    if start > 0 {
+        s.drain(..start);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trims_in_place_as_str_trim_does() {
+        for s in [
+            "",
+            " ",
+            "plain",
+            "  both  ",
+            "\tlead",
+            "trail\n",
+            " ü ",
+            "\u{3000}ideo\u{3000}",
+        ] {
+            let mut owned = s.to_owned();
+            trim_in_place(&mut owned);
+            assert_eq!(owned, s.trim(), "{s:?}");
+        }
+    }
 
     #[test]
     fn line_col_counts_from_one() {

@@ -19,10 +19,7 @@ pub struct LogContext {
 fn tag(key: &str, value: &str) -> String {
     let mut tag = [key, ":", value].concat();
     if tag.is_ascii() {
-        let end = tag.trim_end().len();
-        tag.truncate(end);
-        let start = tag.len() - tag.trim_start().len();
-        tag.drain(..start);
+        detcat_model::trim_in_place(&mut tag);
         tag.make_ascii_lowercase();
         tag
     } else {

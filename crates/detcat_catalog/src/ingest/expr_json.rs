@@ -9,8 +9,8 @@
 //! and every non-string value still goes through serde, as do strings that need escapes.
 //! `tests/store.rs` checks every stored expression of the demo and full catalogs against
 //! serde_json's own output.
-
-use std::fmt::Write as _;
+//!
+//! Its list, string and number writers serve the technique pages too (`page_json.rs`).
 
 use detcat_model::{Expr, Predicate, Value};
 
@@ -34,6 +34,22 @@ pub(super) fn write_list<T>(out: &mut String, items: &[T], mut item: impl FnMut(
         item(out, x);
     }
     out.push(']');
+}
+
+/// `n` in decimal (`write!`'s formatting machinery cost more than the digits).
+pub(super) fn write_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let (_, text) = digits.split_at(start);
+    out.push_str(std::str::from_utf8(text).unwrap_or("0"));
 }
 
 /// A JSON array of strings.
@@ -92,11 +108,11 @@ fn write_predicate(out: &mut String, p: &Predicate) {
         write_strings(out, &p.modifiers);
     }
     if let Some(span) = p.span {
-        let _ = write!(
-            out,
-            r#","span":{{"start":{},"end":{}}}"#,
-            span.start, span.end
-        );
+        out.push_str(r#","span":{"start":"#);
+        write_number(out, span.start.into());
+        out.push_str(r#","end":"#);
+        write_number(out, span.end.into());
+        out.push('}');
     }
     out.push('}');
 }

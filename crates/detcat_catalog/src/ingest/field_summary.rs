@@ -63,7 +63,6 @@ struct Scope {
     techniques: HashMap<String, u64>,
 }
 
-/// Adds one to `map[key]`, copying the key only the first time it is seen.
 /// The entries of `sorted` (ascending by `key_of`) whose key is `key`, and the entries after
 /// them; entries before `key` are skipped.
 fn run_of<'s, T>(sorted: &'s [T], key: &str, key_of: impl Fn(&T) -> &str) -> (&'s [T], &'s [T]) {
@@ -73,6 +72,7 @@ fn run_of<'s, T>(sorted: &'s [T], key: &str, key_of: impl Fn(&T) -> &str) -> (&'
     rest.split_at(len)
 }
 
+/// Adds one to `map[key]`, copying the key only the first time it is seen.
 fn bump(map: &mut HashMap<String, u64>, key: &str) {
     match map.get_mut(key) {
         Some(n) => *n += 1,

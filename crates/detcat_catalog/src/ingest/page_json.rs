@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use super::expr_json::{write_list as list, write_str, write_strings as strings};
+use super::expr_json::{
+    write_list as list, write_number as number, write_str, write_strings as strings,
+};
 use super::technique_pages::{StoredAnalytics, StoredGuide, StoredPage, StoredRow};
 use crate::views::{EventRow, FieldRow, ScopeRow, SensorCount};
 
@@ -57,22 +59,6 @@ fn key_number(out: &mut String, name: &str, value: u64) {
     number(out, value);
 }
 
-/// `n` in decimal (`write!`'s formatting machinery cost more than the digits).
-fn number(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    for slot in digits.iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        start -= 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let (_, text) = digits.split_at(start);
-    out.push_str(std::str::from_utf8(text).unwrap_or("0"));
-}
-
 fn numbers(out: &mut String, items: &[u32]) {
     list(out, items, |out, n| number(out, u64::from(*n)));
 }
@@ -112,12 +98,18 @@ fn guide(out: &mut String, g: &StoredGuide) {
     out.push('}');
 }
 
-fn scope_row(out: &mut String, r: &ScopeRow) {
+/// `{"field":…,"operator":…,"value":…,"rules":n` (the object left open), which scope,
+/// indicator and exclusion rows start with.
+fn triple_row(out: &mut String, field: &str, operator: &str, value: &str, rules: u64) {
     out.push_str(r#"{"field":"#);
-    write_str(out, &r.field);
-    key_str(out, "operator", &r.operator);
-    key_str(out, "value", &r.value);
-    key_number(out, "rules", r.rules);
+    write_str(out, field);
+    key_str(out, "operator", operator);
+    key_str(out, "value", value);
+    key_number(out, "rules", rules);
+}
+
+fn scope_row(out: &mut String, r: &ScopeRow) {
+    triple_row(out, &r.field, &r.operator, &r.value, r.rules);
     out.push('}');
 }
 
@@ -150,11 +142,7 @@ fn counts(out: &mut String, map: &BTreeMap<String, u64>) {
 
 /// An indicator or exclusion row; `reach` is left out when zero, as serde skips it.
 fn stored_row(out: &mut String, r: &StoredRow) {
-    out.push_str(r#"{"field":"#);
-    write_str(out, &r.field);
-    key_str(out, "operator", &r.operator);
-    key_str(out, "value", &r.value);
-    key_number(out, "rules", r.rules);
+    triple_row(out, &r.field, &r.operator, &r.value, r.rules);
     if r.reach != 0 {
         key_number(out, "reach", r.reach);
     }

@@ -282,12 +282,9 @@ pub fn run(
     let (stored, counted) = std::thread::scope(|scope| {
         let counting = scope.spawn(|| {
             let started = Instant::now();
-            pages
-                .count(&triples, |batch| pages_out.send(batch).is_ok())
-                .map(|()| {
-                    timeline.mark("side writer: pages counted");
-                    started.elapsed()
-                })
+            pages.count(&triples, |batch| pages_out.send(batch).is_ok());
+            timeline.mark("side writer: pages counted");
+            started.elapsed()
         });
         let stored = store_triples(&mut late_conn, &triples);
         lap("triples", &mut last);
@@ -298,7 +295,7 @@ pub fn run(
         }
         let counted = counting
             .join()
-            .unwrap_or_else(|_| Err(CatalogError::Query("the page count stopped".to_owned())));
+            .map_err(|_| CatalogError::Query("the page count stopped".to_owned()));
         (stored, counted)
     });
     stored?;

@@ -232,11 +232,7 @@ impl Collector {
     /// returns false. `triples` are every rule's, in rid order; `reach` the active and all
     /// rules using each indicator. Touches no database: the side writer stores its triples
     /// meanwhile.
-    pub fn count(
-        &self,
-        triples: &TripleIds,
-        mut emit: impl FnMut(Vec<(String, String)>) -> bool,
-    ) -> Result<(), CatalogError> {
+    pub fn count(&self, triples: &TripleIds, mut emit: impl FnMut(Vec<(String, String)>) -> bool) {
         let tables = Tables::new(&self.rules, triples);
         let mut techniques: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, rule) in self.rules.iter().enumerate() {
@@ -280,7 +276,6 @@ impl Collector {
                 break;
             }
         }
-        Ok(())
     }
 }
 
