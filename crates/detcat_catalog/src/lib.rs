@@ -35,6 +35,7 @@ pub use diff::{DiffView, diff};
 pub use error::CatalogError;
 pub use ingest::{
     BuildOptions, BuildReport, Progress, Quiet, Stage, build_in_memory, build_to_file,
+    name_worker_threads,
 };
 pub use query::{
     Catalog, MAX_ID_CHARS, MAX_LISTED_TITLE_CHARS, MAX_QUERY_CHARS, MAX_QUERY_TERMS,

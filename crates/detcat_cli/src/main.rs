@@ -148,6 +148,8 @@ fn main() -> ExitCode {
         tracing::debug!("SQLite kept its own allocator");
     }
     init_logging();
+    // Before anything runs on the pool.
+    detcat_catalog::name_worker_threads();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => {

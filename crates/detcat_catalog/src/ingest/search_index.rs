@@ -89,7 +89,7 @@ pub fn run(
             }
             busy += started.elapsed();
             // Freeing the chunk's strings is not this thread's work.
-            std::thread::spawn(move || drop(chunk));
+            super::free_beside(chunk);
         }
     }
     timeline.mark("search writer: rows indexed");

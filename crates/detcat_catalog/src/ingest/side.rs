@@ -280,12 +280,16 @@ pub fn run(
     // texts are freed once stored. The main writer may stop reading (it failed): the counting
     // stops then too.
     let (stored, counted) = std::thread::scope(|scope| {
-        let counting = scope.spawn(|| {
+        let counting = super::spawn_named(scope, "detcat-pages", || {
             let started = Instant::now();
             pages.count(&triples, |batch| pages_out.send(batch).is_ok());
             timeline.mark("side writer: pages counted");
             started.elapsed()
         });
+        let counting = match counting {
+            Ok(counting) => counting,
+            Err(e) => return (Err(e), Ok(Duration::ZERO)),
+        };
         let stored = store_triples(&mut late_conn, &triples);
         lap("triples", &mut last);
         timeline.mark("side writer: triples stored");
@@ -300,9 +304,9 @@ pub fn run(
     });
     stored?;
     busy.insert("side.technique pages".to_owned(), counted?);
-    std::thread::spawn(move || drop(pages));
+    super::free_beside(pages);
     // Freeing ~100k small strings takes a while; nobody waits for it.
-    std::thread::spawn(move || drop(triples));
+    super::free_beside(triples);
     Ok(([early_conn, late_conn], busy))
 }
 

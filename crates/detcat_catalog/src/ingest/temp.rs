@@ -38,7 +38,7 @@ pub(super) fn install(tmp: NamedTempFile, out: &Path) -> std::io::Result<()> {
             let old = std::fs::File::open(tmp.path()).ok();
             let _ = tmp.close();
             if let Some(old) = old {
-                std::thread::spawn(move || drop(old));
+                super::free_beside(old);
             }
             return Ok(());
         }

@@ -224,7 +224,7 @@ fn receive(
                 write_files(tx, &rows)?;
                 positions = found;
                 // ~30 MB of texts: freed beside the build, which no longer needs them.
-                std::thread::spawn(move || drop(rows));
+                super::free_beside(rows);
                 busy.lap("files");
                 timeline.mark("main writer: files stored");
             }
@@ -251,7 +251,7 @@ fn receive(
                     rules.append(&mut chunk);
                 } else {
                     // Freeing a chunk's small allocations takes a while; nobody waits for it.
-                    std::thread::spawn(move || drop(chunk));
+                    super::free_beside(chunk);
                 }
                 busy.lap("rules");
             }
@@ -314,7 +314,7 @@ fn finish(
     }
     busy.lap("tally");
     super::recordings::write(tx, &rules, recordings, corpus)?;
-    std::thread::spawn(move || drop(rules));
+    super::free_beside(rules);
     busy.lap("recordings");
     coverage.write(tx)?;
     busy.lap("technique coverage");
@@ -324,7 +324,7 @@ fn finish(
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     // Freed beside the commit and the side copy, not before them: the knowledge base's
     // ~25,000 objects took ~35 ms to drop, on the build's single-threaded tail.
-    std::thread::spawn(move || drop((attack, threat)));
+    super::free_beside((attack, threat));
     Ok(report)
 }
 
