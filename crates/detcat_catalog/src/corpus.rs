@@ -174,38 +174,41 @@ impl Corpus {
         let canonical_root = root
             .canonicalize()
             .map_err(|_| CatalogError::CorpusMissing(root.to_path_buf()))?;
-        let mut paths: Vec<(String, PathBuf)> = Vec::new();
-        // `ctid/` holds threat scores, not rules: read when present, never required.
-        for folder in folders.iter().chain(&["ctid"]) {
-            corpus.walk(root, &canonical_root, folder, &mut paths);
-        }
-        // Reading is I/O bound and cheap next to parsing; rayon keeps both cores busy anyway.
-        use rayon::prelude::*;
-        let (bundles, paths): (Vec<_>, Vec<_>) = paths
-            .into_iter()
-            .partition(|(rel, _)| rel.starts_with("attack/") && rel.ends_with(".json"));
-        corpus
-            .attack
-            .extend(bundles.into_iter().map(|(rel, abs)| AttackFile {
-                path: rel,
-                bytes: AttackBytes::Disk(abs),
-            }));
-        let read: Vec<(String, std::io::Result<Vec<u8>>, u64)> = paths
-            .into_par_iter()
-            .map(|(rel, abs)| {
-                if !wants_content(&rel) {
-                    let len = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
-                    return (rel, Ok(Vec::new()), len);
-                }
-                let limit = if rel.starts_with("attack/") || rel.starts_with("ctid/") {
-                    MAX_ATTACK_FILE_BYTES
-                } else {
-                    MAX_RULE_FILE_BYTES
-                };
-                let (bytes, len) = read_limited(&abs, limit as u64);
-                (rel, bytes, len)
-            })
-            .collect();
+        // Walked and read on a pool of its own, with many reads in flight (see
+        // [`READS_IN_FLIGHT`]); parsing, which is CPU work, goes back to one thread per core.
+        let read = on_io_pool(|| {
+            let mut paths: Vec<(String, PathBuf)> = Vec::new();
+            // `ctid/` holds threat scores, not rules: read when present, never required.
+            for folder in folders.iter().chain(&["ctid"]) {
+                corpus.walk(root, &canonical_root, folder, &mut paths);
+            }
+            use rayon::prelude::*;
+            let (bundles, paths): (Vec<_>, Vec<_>) = paths
+                .into_iter()
+                .partition(|(rel, _)| rel.starts_with("attack/") && rel.ends_with(".json"));
+            corpus
+                .attack
+                .extend(bundles.into_iter().map(|(rel, abs)| AttackFile {
+                    path: rel,
+                    bytes: AttackBytes::Disk(abs),
+                }));
+            paths
+                .into_par_iter()
+                .map(|(rel, abs)| {
+                    if !wants_content(&rel) {
+                        let len = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
+                        return (rel, Ok(Vec::new()), len);
+                    }
+                    let limit = if rel.starts_with("attack/") || rel.starts_with("ctid/") {
+                        MAX_ATTACK_FILE_BYTES
+                    } else {
+                        MAX_RULE_FILE_BYTES
+                    };
+                    let (bytes, len) = read_limited(&abs, limit as u64);
+                    (rel, bytes, len)
+                })
+                .collect::<Vec<(String, std::io::Result<Vec<u8>>, u64)>>()
+        });
         for (rel, bytes, len) in read {
             match bytes {
                 Ok(bytes) if bytes.is_empty() && len > 0 => corpus.skip_or_admit_large(rel, len),
@@ -501,6 +504,27 @@ fn special_kind(kind: &std::fs::FileType) -> &'static str {
 #[cfg(not(unix))]
 fn special_kind(_: &std::fs::FileType) -> &'static str {
     "special file"
+}
+
+/// Threads that walk and read the corpus. Its files are small (a few KiB each, ~9,400 of
+/// them): on a cold page cache (the first build after a boot, files the kernel has evicted
+/// since) every directory listing, open and read waits for the disk, and with one thread per
+/// core the build waited for them two at a time — a full build 1.5–1.6 s cold against 1.0 s
+/// warm, the Sigma folder alone 0.70 s against 0.42 s (issue 19). Threads waiting on the disk
+/// cost no CPU, and a warm read is a memory copy whichever thread makes it.
+const READS_IN_FLIGHT: usize = 16;
+
+/// Runs `work` on a rayon pool of [`READS_IN_FLIGHT`] threads (`detcat-read-N`), or on the
+/// current pool when one cannot be started.
+fn on_io_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(READS_IN_FLIGHT)
+        .thread_name(|i| format!("detcat-read-{i}"))
+        .build();
+    match pool {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
 }
 
 /// The bytes of a file and its length, or no bytes when it is longer than `limit`: one
