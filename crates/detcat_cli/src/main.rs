@@ -148,11 +148,12 @@ fn main() -> ExitCode {
         tracing::debug!("SQLite kept its own allocator");
     }
     init_logging();
-    // Before anything runs on the pool.
-    detcat_catalog::name_worker_threads();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => {
+            // Before anything runs on the pool; only here and in `sync`, whose timelines are
+            // read thread by thread (naming starts the pool, which a page lookup never uses).
+            detcat_catalog::name_worker_threads();
             allocator::hold_freed_memory_briefly();
             build::run(args)
         }
@@ -174,6 +175,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Analytics(args) => analytics::run(&args),
         Command::Sync(args) => {
+            detcat_catalog::name_worker_threads();
             allocator::return_freed_memory_soon();
             sync::run(args)
         }
