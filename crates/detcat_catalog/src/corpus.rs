@@ -509,9 +509,10 @@ fn special_kind(_: &std::fs::FileType) -> &'static str {
 /// Threads that walk and read the corpus. Its files are small (a few KiB each, ~9,400 of
 /// them): on a cold page cache (the first build after a boot, files the kernel has evicted
 /// since) every directory listing, open and read waits for the disk, and with one thread per
-/// core the build waited for them two at a time — a full build 1.5–1.6 s cold against 1.0 s
-/// warm, the Sigma folder alone 0.70 s against 0.42 s (issue 19). Threads waiting on the disk
-/// cost no CPU, and a warm read is a memory copy whichever thread makes it.
+/// core the build waited for them two at a time: a full build after `drop_caches` took
+/// 2.0 s (now 1.4–1.6 s), the Sigma folder alone with its files evicted 0.67–0.77 s (now
+/// 0.54–0.58 s; warm ~0.42 s). Threads waiting on the disk cost no CPU, and a warm read is a
+/// memory copy whichever thread makes it (warm builds did not move; docs/benchmarks.md).
 const READS_IN_FLIGHT: usize = 16;
 
 /// Runs `work` on a rayon pool of [`READS_IN_FLIGHT`] threads (`detcat-read-N`), or on the
