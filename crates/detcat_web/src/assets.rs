@@ -38,8 +38,8 @@ mod tests {
         assert!(super::get_cached("style.css").is_some_and(|a| {
             a.content_type.starts_with("text/css")
                 && String::from_utf8_lossy(&a.body).contains(".matrix")
-                && a.gzip.is_some()
-                && a.br.is_some()
+                && a.gzip.bytes().is_some()
+                && a.br.bytes().is_some()
         }));
         assert!(super::get_cached("app.js").is_some());
         assert!(super::get_cached("favicon.svg").is_some());

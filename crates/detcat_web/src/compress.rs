@@ -1,5 +1,6 @@
 //! HTTP compression and revalidation for pages, API answers and assets: brotli and gzip
-//! (each computed once per cached response or asset, never per request), `Accept-Encoding`
+//! (each computed once per cached response or asset — a page's when a client first asks for
+//! that coding —, never per request), `Accept-Encoding`
 //! negotiation with q-values, a strong `ETag` over the uncompressed body, and
 //! `304 Not Modified` for a matching `If-None-Match`.
 
@@ -20,9 +21,14 @@ const BROTLI_QUALITY: u32 = 4;
 /// Brotli's window (log2 bytes): 22 (4 MiB) covers every cacheable body.
 const BROTLI_WINDOW: u32 = 22;
 
+/// Whether `body` is large enough for compression to be worth trying.
+pub fn worth_compressing(body: &[u8]) -> bool {
+    body.len() >= MIN_COMPRESS_BYTES
+}
+
 /// The gzip of `body`, or `None` when it is small or would not shrink.
 pub fn gzip(body: &[u8]) -> Option<Bytes> {
-    if body.len() < MIN_COMPRESS_BYTES {
+    if !worth_compressing(body) {
         return None;
     }
     let mut enc = flate2::write::GzEncoder::new(
@@ -36,7 +42,7 @@ pub fn gzip(body: &[u8]) -> Option<Bytes> {
 
 /// The brotli of `body`, or `None` when it is small or would not shrink.
 pub fn brotli(body: &[u8]) -> Option<Bytes> {
-    if body.len() < MIN_COMPRESS_BYTES {
+    if !worth_compressing(body) {
         return None;
     }
     let mut out = Vec::with_capacity(body.len() / 5);

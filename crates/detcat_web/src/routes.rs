@@ -143,6 +143,7 @@ async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     if let Some(hit) = state.cache_get(&key) {
+        let hit = with_coding_for(&state, &key, hit, accept, &validators).await;
         return cached_response(hit, accept, &validators, true);
     }
     // A HEAD runs as the GET it mirrors, so its answer fills the GET cache (hyper sends no
@@ -169,8 +170,9 @@ async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next
     let (parts, body) = res.into_parts();
     match axum::body::to_bytes(body, CACHE_ENTRY_BYTES).await {
         Ok(bytes) => {
-            let entry = Cached::new(status.as_u16(), content_type, bytes);
-            state.cache_put(key, entry.clone());
+            let entry = Cached::plain(status.as_u16(), content_type, bytes);
+            state.cache_put(key.clone(), entry.clone());
+            let entry = with_coding_for(&state, &key, entry, accept, &validators).await;
             let mut res = cached_response(entry, accept, &validators, false);
             // The handler's own headers (none that the cache sets) go out too.
             for (name, value) in &parts.headers {
@@ -181,6 +183,38 @@ async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next
             res
         }
         Err(e) => AppError::Internal(format!("buffering a response: {e}")).into_response(),
+    }
+}
+
+/// `entry` with the coding this request will be answered in made, when it is still to be
+/// made (the first client to ask for brotli or gzip of a page waits for that one coding, on a
+/// blocking thread), and cached so; a `304` answer needs none. Deterministic compression
+/// makes every answer in a coding the same bytes, whichever request made them.
+async fn with_coding_for(
+    state: &AppState,
+    key: &str,
+    mut entry: Cached,
+    accept: crate::compress::AcceptEncoding,
+    validators: &axum::http::HeaderMap,
+) -> Cached {
+    if crate::compress::not_modified(validators, &entry.etag) {
+        return entry;
+    }
+    // At most twice: a coding that does not shrink the body is never chosen again.
+    loop {
+        let coding = accept.choose(entry.br.possible(), entry.gzip.possible());
+        if !entry.lacks(coding) {
+            return entry;
+        }
+        let pending = entry.clone();
+        match tokio::task::spawn_blocking(move || pending.with_coding(coding)).await {
+            Ok(made) => {
+                state.cache_put(key.to_owned(), made.clone());
+                entry = made;
+            }
+            // The blocking pool is shutting down: the body as it is.
+            Err(_) => return entry,
+        }
     }
 }
 
@@ -216,10 +250,10 @@ fn cached_response(
     let mut res = if status == StatusCode::OK && crate::compress::not_modified(req, &hit.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let coding = accept.choose(hit.br.is_some(), hit.gzip.is_some());
+        let coding = accept.choose(hit.br.bytes().is_some(), hit.gzip.bytes().is_some());
         let body = match coding {
-            crate::compress::Encoding::Brotli => hit.br,
-            crate::compress::Encoding::Gzip => hit.gzip,
+            crate::compress::Encoding::Brotli => hit.br.bytes().cloned(),
+            crate::compress::Encoding::Gzip => hit.gzip.bytes().cloned(),
             crate::compress::Encoding::Identity => None,
         };
         match (coding.header(), body) {
@@ -677,4 +711,93 @@ async fn api_search(State(state): State<AppState>, Query(p): Query<SearchParams>
 async fn api_not_found(State(state): State<AppState>, req: Request) -> Response {
     let wanted = req.uri().path().trim_start_matches('/').to_owned();
     api::<(), _>(state, "page", wanted, |_| Ok(None)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request as HttpRequest;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::state::Coded;
+
+    fn made(c: &Coded) -> &'static str {
+        match c {
+            Coded::NotYet => "not yet",
+            Coded::Smaller(_) => "made",
+            Coded::NoGain => "no gain",
+        }
+    }
+
+    /// A page's first visit waits for no compression it does not send; each coding is made
+    /// when a client first asks for it, then served from the cache.
+    #[tokio::test]
+    async fn a_pages_codings_are_made_when_a_client_first_asks_for_them() {
+        let state =
+            AppState::from_catalogs(vec![detcat_catalog::Catalog::demo().expect("demo catalog")]);
+        let router = app(state.clone());
+        let key = "/technique/T1559.001?";
+        let coded = || {
+            let e = state.cache_get(key).expect("cached");
+            (made(&e.br), made(&e.gzip))
+        };
+        let mut steps = Vec::new();
+        for accept in [None, Some("br"), Some("br"), Some("gzip, br;q=0.5")] {
+            let mut req = HttpRequest::get("/technique/T1559.001");
+            if let Some(a) = accept {
+                req = req.header(header::ACCEPT_ENCODING, a);
+            }
+            let res = router
+                .clone()
+                .oneshot(req.body(Body::empty()).expect("request"))
+                .await
+                .expect("response");
+            assert_eq!(res.status(), StatusCode::OK);
+            let coding = res
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap_or("?").to_owned());
+            steps.push((accept, coding, coded()));
+        }
+        assert_eq!(
+            steps,
+            [
+                (None, None, ("not yet", "not yet")),
+                (Some("br"), Some("br".to_owned()), ("made", "not yet")),
+                (Some("br"), Some("br".to_owned()), ("made", "not yet")),
+                (
+                    Some("gzip, br;q=0.5"),
+                    Some("gzip".to_owned()),
+                    ("made", "made")
+                ),
+            ]
+        );
+    }
+
+    /// A body too small to gain from compression is never compressed, whatever the client
+    /// accepts.
+    #[tokio::test]
+    async fn a_small_body_is_never_compressed() {
+        let state = AppState::from_catalogs(Vec::new());
+        let entry = Cached::plain(200, "application/json", Bytes::from_static(b"{}"));
+        assert_eq!((made(&entry.br), made(&entry.gzip)), ("no gain", "no gain"));
+        let accept = {
+            let mut h = axum::http::HeaderMap::new();
+            h.insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_static("br, gzip"),
+            );
+            crate::compress::AcceptEncoding::from_headers(&h)
+        };
+        let served = with_coding_for(&state, "k", entry, accept, &Default::default()).await;
+        assert_eq!(
+            (made(&served.br), made(&served.gzip)),
+            ("no gain", "no gain")
+        );
+        assert!(
+            state.cache_get("k").is_none(),
+            "nothing was made, nothing re-cached"
+        );
+    }
 }
