@@ -9,7 +9,9 @@
 #
 # CORPUS is the corpus the training builds a catalog of (default: $DETCAT_CORPUS when set,
 # else the embedded demo corpus); the training then asks that catalog for technique pages,
-# searches, fields and events on the command line and through `detcat serve`.
+# searches, fields and events on the command line and through `detcat serve`. Train on the
+# real corpora: trained on the demo alone, the binary built the full corpus 0.960x as long as
+# `cargo build --release`'s (0.916x trained on the full corpus) and Sigma alone 0.993x (0.968x).
 # Needs rustup's llvm-tools (installed here when missing: llvm-profdata merges rustc's
 # profiles), gcc (as any build of the bundled SQLite) and python3 (the HTTP requests).
 # Two builds of the whole workspace from scratch: ~12 minutes on two cores.
