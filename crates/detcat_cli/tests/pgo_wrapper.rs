@@ -3,6 +3,8 @@
 //! build scripts or proc macros, and nothing is added outside a PGO phase. `echo` stands in
 //! for rustc, so the test sees the command line the wrapper would run.
 
+#![allow(clippy::expect_used)]
+
 use std::path::Path;
 use std::process::Command;
 
