@@ -189,7 +189,9 @@ async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next
 /// `entry` with the coding this request will be answered in made, when it is still to be
 /// made (the first client to ask for brotli or gzip of a page waits for that one coding, on a
 /// blocking thread), and cached so; a `304` answer needs none. Deterministic compression
-/// makes every answer in a coding the same bytes, whichever request made them.
+/// makes every answer in a coding the same bytes, whichever request made them. Two clients
+/// that find the same coding missing at once both make it; one that caches an older copy of
+/// the entry may drop a coding another just made, which the next client to ask makes again.
 async fn with_coding_for(
     state: &AppState,
     key: &str,
