@@ -571,7 +571,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_file_is_read_whole_in_one_read_and_a_longer_one_only_measured() {
+    fn a_file_is_read_whole_and_one_over_the_limit_only_measured() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("rule.yml");
         let text = "title: t\n".repeat(1000);
