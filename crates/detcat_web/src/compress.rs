@@ -14,12 +14,43 @@ use axum::http::{HeaderMap, header};
 const MIN_COMPRESS_BYTES: usize = 1024;
 
 /// Brotli's quality (0–11). 4 compresses the largest full-catalog page (`/technique/T1059`,
-/// 465 KB of HTML) in 6.6 ms to 37 KB — less time than gzip -6 takes (10 ms, 65 KB), and a
-/// small addition to the page's first render; 5 is 5% smaller for 1.7× the time, 11 is 16%
-/// smaller for 100× (`examples/compress_bench.rs`, docs/benchmarks.md).
+/// 465 KB of HTML) in 6.6 ms to 37 KB — less time than gzip -6 takes (10 ms, 65 KB); 5 is 5%
+/// smaller for 1.7× the time, 11 is 16% smaller for 100× (`examples/compress_bench.rs`,
+/// docs/benchmarks.md).
 const BROTLI_QUALITY: u32 = 4;
-/// Brotli's window (log2 bytes): 22 (4 MiB) covers every cacheable body.
-const BROTLI_WINDOW: u32 = 22;
+/// Brotli's quality for a large body's first answer ([`Effort::Quick`]): 0 compresses the
+/// largest page in 1.6 ms (q1 2.7, q4 5.2) to 51.5 KB (q1 45.4, q4 37.4), for the one answer a
+/// client waits on; the answers after it get quality 4.
+const BROTLI_QUICK_QUALITY: u32 = 0;
+/// Brotli's largest window (log2 bytes): 22 (4 MiB) covers every cacheable body.
+const BROTLI_MAX_WINDOW: u32 = 22;
+/// gzip's level, and its level for a large body's first answer (the largest page: -6 9.3 ms
+/// and 65 KB, -1 2.5 ms and 97 KB).
+const GZIP_LEVEL: u32 = 6;
+const GZIP_QUICK_LEVEL: u32 = 1;
+/// From this size on, a body's first compressed answer is made quickly and the cached coding
+/// made again, better, after it ([`Effort::Quick`]): below it, brotli q4 takes under ~1 ms.
+pub const QUICK_FIRST_BYTES: usize = 64 * 1024;
+
+/// How hard to compress: `Full` for what is cached and sent from then on, `Quick` for the
+/// first answer of a large page, which a client is waiting for (a browser's first visit of
+/// `/technique/T1059` waited 6.6 ms for brotli q4 on top of the page's render).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    Quick,
+    Full,
+}
+
+impl Effort {
+    /// The effort for a body's first compressed answer.
+    pub fn first_for(body: &[u8]) -> Effort {
+        if body.len() >= QUICK_FIRST_BYTES {
+            Effort::Quick
+        } else {
+            Effort::Full
+        }
+    }
+}
 
 /// Whether `body` is large enough for compression to be worth trying.
 pub fn worth_compressing(body: &[u8]) -> bool {
@@ -27,13 +58,17 @@ pub fn worth_compressing(body: &[u8]) -> bool {
 }
 
 /// The gzip of `body`, or `None` when it is small or would not shrink.
-pub fn gzip(body: &[u8]) -> Option<Bytes> {
+pub fn gzip(body: &[u8], effort: Effort) -> Option<Bytes> {
     if !worth_compressing(body) {
         return None;
     }
+    let level = match effort {
+        Effort::Quick => GZIP_QUICK_LEVEL,
+        Effort::Full => GZIP_LEVEL,
+    };
     let mut enc = flate2::write::GzEncoder::new(
         Vec::with_capacity(body.len() / 4),
-        flate2::Compression::new(6),
+        flate2::Compression::new(level),
     );
     enc.write_all(body).ok()?;
     let out = enc.finish().ok()?;
@@ -41,18 +76,34 @@ pub fn gzip(body: &[u8]) -> Option<Bytes> {
 }
 
 /// The brotli of `body`, or `None` when it is small or would not shrink.
-pub fn brotli(body: &[u8]) -> Option<Bytes> {
+pub fn brotli(body: &[u8], effort: Effort) -> Option<Bytes> {
     if !worth_compressing(body) {
         return None;
     }
+    let quality = match effort {
+        Effort::Quick => BROTLI_QUICK_QUALITY,
+        Effort::Full => BROTLI_QUALITY,
+    };
     let mut out = Vec::with_capacity(body.len() / 5);
     {
         let mut enc =
-            brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, BROTLI_WINDOW);
+            brotli::CompressorWriter::new(&mut out, 64 * 1024, quality, brotli_window(body.len()));
         enc.write_all(body).ok()?;
         enc.flush().ok()?;
     }
     (out.len() < body.len()).then(|| Bytes::from(out))
+}
+
+/// The smallest brotli window (log2 bytes, 16–22) that holds a body of `len` bytes whole:
+/// a larger one compresses no better, and the encoder allocates and zeroes a ring buffer of
+/// twice the window (three times at qualities 0–1) per body — 12 MiB for a 4 MiB window at
+/// quality 1, which was most of the time a first answer spent compressing.
+pub fn brotli_window(len: usize) -> u32 {
+    // The window holds (1 << lgwin) - 16 bytes.
+    len.saturating_add(16)
+        .checked_next_power_of_two()
+        .map_or(BROTLI_MAX_WINDOW, usize::trailing_zeros)
+        .clamp(16, BROTLI_MAX_WINDOW)
 }
 
 /// A strong entity tag for `body`: a 64-bit hash and the length, quoted.
@@ -63,7 +114,7 @@ pub fn etag(body: &[u8]) -> String {
 }
 
 /// A content coding the server can send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {
     Brotli,
     Gzip,
@@ -162,21 +213,64 @@ mod tests {
 
     #[test]
     fn gzip_and_brotli_round_trip_and_skip_small_bodies() {
-        assert!(gzip(b"short").is_none());
-        assert!(brotli(b"short").is_none());
-        let body = "<tr><td>process.name</td></tr>".repeat(200);
-        let gz = gzip(body.as_bytes()).unwrap();
-        assert!(gz.len() < body.len() / 5);
-        let mut out = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
-            .unwrap();
-        assert_eq!(out, body);
-        let br = brotli(body.as_bytes()).unwrap();
-        assert!(br.len() <= gz.len(), "{} > {}", br.len(), gz.len());
-        let mut out = String::new();
-        std::io::Read::read_to_string(&mut brotli::Decompressor::new(&br[..], 4096), &mut out)
-            .unwrap();
-        assert_eq!(out, body);
+        for effort in [Effort::Quick, Effort::Full] {
+            assert!(gzip(b"short", effort).is_none());
+            assert!(brotli(b"short", effort).is_none());
+            let body = "<tr><td>process.name</td></tr>".repeat(200);
+            let gz = gzip(body.as_bytes(), effort).unwrap();
+            assert!(gz.len() < body.len() / 5);
+            let mut out = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
+                .unwrap();
+            assert_eq!(out, body);
+            let br = brotli(body.as_bytes(), effort).unwrap();
+            assert!(br.len() <= gz.len(), "{} > {}", br.len(), gz.len());
+            let mut out = String::new();
+            std::io::Read::read_to_string(&mut brotli::Decompressor::new(&br[..], 4096), &mut out)
+                .unwrap();
+            assert_eq!(out, body);
+        }
+    }
+
+    /// Quick is what a large page's first answer gets: a different (lower) setting than the
+    /// one cached after it, whose bytes are smaller on page-like text.
+    #[test]
+    fn quick_compression_is_a_lower_setting_and_only_for_large_bodies() {
+        let body: String = (0..4000)
+            .map(|i| format!("<tr><td>rule {i}</td><td>{}</td></tr>", i * 7919 % 1000))
+            .collect();
+        assert!(body.len() >= QUICK_FIRST_BYTES);
+        assert_eq!(Effort::first_for(body.as_bytes()), Effort::Quick);
+        assert_eq!(
+            Effort::first_for(&body.as_bytes()[..QUICK_FIRST_BYTES - 1]),
+            Effort::Full
+        );
+        let quick = brotli(body.as_bytes(), Effort::Quick).unwrap();
+        let full = brotli(body.as_bytes(), Effort::Full).unwrap();
+        assert!(
+            full.len() < quick.len(),
+            "{} >= {}",
+            full.len(),
+            quick.len()
+        );
+        let quick = gzip(body.as_bytes(), Effort::Quick).unwrap();
+        let full = gzip(body.as_bytes(), Effort::Full).unwrap();
+        assert!(
+            full.len() < quick.len(),
+            "{} >= {}",
+            full.len(),
+            quick.len()
+        );
+    }
+
+    #[test]
+    fn the_brotli_window_holds_the_body_whole_and_no_more() {
+        assert_eq!(brotli_window(0), 16);
+        assert_eq!(brotli_window(65_536 - 16), 16);
+        assert_eq!(brotli_window(65_536 - 15), 17);
+        assert_eq!(brotli_window(465_009), 19);
+        assert_eq!(brotli_window(2 * 1024 * 1024), 22);
+        assert_eq!(brotli_window(usize::MAX), 22);
     }
 
     fn accept(value: &str) -> AcceptEncoding {

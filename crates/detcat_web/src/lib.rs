@@ -24,7 +24,7 @@
 
 mod assets;
 mod clusters;
-mod compress;
+pub mod compress;
 mod coverage;
 mod deadline;
 mod diff;
@@ -34,6 +34,7 @@ pub mod links;
 mod navigator;
 mod navigator_score;
 mod pages;
+mod refine;
 pub mod render;
 mod review;
 mod routes;

@@ -7,12 +7,13 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use detcat_catalog::Catalog;
 
+use crate::compress::Effort;
 use crate::error::{AppError, WebError};
 
 /// Largest total size of cached response bodies.
@@ -34,6 +35,8 @@ struct Inner {
     next: AtomicUsize,
     origin: String,
     cache: Mutex<Cache>,
+    /// Makes large pages' quick codings again, in full (started when first needed).
+    refiner: OnceLock<Option<crate::refine::Refiner>>,
 }
 
 /// A cached response: status code, content type and body.
@@ -54,6 +57,9 @@ pub struct Cached {
 pub enum Coded {
     /// Not made yet: made when a client first asks for this coding.
     NotYet,
+    /// Made quickly for a large body's first answer, and smaller than the body; the coding
+    /// is being made again, better, to replace it ([`crate::compress::Effort::Quick`]).
+    Quick(Bytes),
     /// Made, and smaller than the body.
     Smaller(Bytes),
     /// The body is too small to gain from it, or did not shrink.
@@ -61,8 +67,12 @@ pub enum Coded {
 }
 
 impl Coded {
-    fn of(made: Option<Bytes>) -> Coded {
-        made.map_or(Coded::NoGain, Coded::Smaller)
+    fn of(made: Option<Bytes>, effort: crate::compress::Effort) -> Coded {
+        match (made, effort) {
+            (None, _) => Coded::NoGain,
+            (Some(b), crate::compress::Effort::Quick) => Coded::Quick(b),
+            (Some(b), crate::compress::Effort::Full) => Coded::Smaller(b),
+        }
     }
 
     /// Whether a client asking for this coding may get it (it exists, or is still to be made).
@@ -73,7 +83,7 @@ impl Coded {
     /// The compressed bytes, when made and smaller.
     pub fn bytes(&self) -> Option<&Bytes> {
         match self {
-            Coded::Smaller(b) => Some(b),
+            Coded::Quick(b) | Coded::Smaller(b) => Some(b),
             Coded::NotYet | Coded::NoGain => None,
         }
     }
@@ -89,8 +99,8 @@ impl Cached {
         Cached {
             status,
             content_type,
-            gzip: Coded::of(crate::compress::gzip(&body)),
-            br: Coded::of(crate::compress::brotli(&body)),
+            gzip: Coded::of(crate::compress::gzip(&body, Effort::Full), Effort::Full),
+            br: Coded::of(crate::compress::brotli(&body, Effort::Full), Effort::Full),
             etag: crate::compress::etag(&body).into(),
             body,
         }
@@ -126,15 +136,29 @@ impl Cached {
         }
     }
 
-    /// The same entry with `coding` made (CPU work: call off the async threads).
-    pub fn with_coding(mut self, coding: crate::compress::Encoding) -> Cached {
+    /// The same entry with `coding` made with `effort` (CPU work: call off the async threads).
+    pub fn with_coding(mut self, coding: crate::compress::Encoding, effort: Effort) -> Cached {
         use crate::compress::Encoding;
         match coding {
-            Encoding::Brotli => self.br = Coded::of(crate::compress::brotli(&self.body)),
-            Encoding::Gzip => self.gzip = Coded::of(crate::compress::gzip(&self.body)),
+            Encoding::Brotli => {
+                self.br = Coded::of(crate::compress::brotli(&self.body, effort), effort)
+            }
+            Encoding::Gzip => {
+                self.gzip = Coded::of(crate::compress::gzip(&self.body, effort), effort)
+            }
             Encoding::Identity => {}
         }
         self
+    }
+
+    /// Whether `coding` was made quickly and is to be made again, better.
+    pub fn quick(&self, coding: crate::compress::Encoding) -> bool {
+        use crate::compress::Encoding;
+        match coding {
+            Encoding::Brotli => matches!(self.br, Coded::Quick(_)),
+            Encoding::Gzip => matches!(self.gzip, Coded::Quick(_)),
+            Encoding::Identity => false,
+        }
     }
 
     /// Bytes held in memory.
@@ -180,6 +204,7 @@ impl AppState {
                 next: AtomicUsize::new(0),
                 origin,
                 cache: Mutex::new(Cache::default()),
+                refiner: OnceLock::new(),
             }),
             deadline: QUERY_DEADLINE,
         }
@@ -291,6 +316,54 @@ impl AppState {
             cache.bytes = cache.bytes.saturating_sub(old.size());
         }
     }
+
+    /// Puts `better`'s `coding` in place of the quick one cached under `key`, when the entry
+    /// there is still the same body (same `ETag`) and its coding still the quick one; else
+    /// (evicted, or replaced since) nothing.
+    pub fn cache_refine(&self, key: &str, better: &Cached, coding: crate::compress::Encoding) {
+        refine_cached(&self.inner.cache, key, better, coding);
+    }
+
+    /// Queues `entry`'s quick `coding` under `key` to be made in full after this answer, on
+    /// the refinement thread ([`crate::refine`]), which then puts it in the cache.
+    pub fn refine_later(&self, key: &str, entry: &Cached, coding: crate::compress::Encoding) {
+        let inner = Arc::downgrade(&self.inner);
+        let refiner = self.inner.refiner.get_or_init(|| {
+            crate::refine::Refiner::start(Box::new(move |key, better, coding| {
+                // The state may be gone (the server stopped): nothing to refine then.
+                if let Some(inner) = inner.upgrade() {
+                    refine_cached(&inner.cache, key, better, coding);
+                }
+            }))
+        });
+        if let Some(refiner) = refiner {
+            refiner.ask(key, entry, coding);
+        }
+    }
+}
+
+fn refine_cached(
+    cache: &Mutex<Cache>,
+    key: &str,
+    better: &Cached,
+    coding: crate::compress::Encoding,
+) {
+    use crate::compress::Encoding;
+    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    let Cache { map, bytes } = &mut *cache;
+    let Some(entry) = map.get_mut(key) else {
+        return;
+    };
+    if entry.etag != better.etag || !entry.quick(coding) {
+        return;
+    }
+    let before = entry.size();
+    match coding {
+        Encoding::Brotli => entry.br = better.br.clone(),
+        Encoding::Gzip => entry.gzip = better.gzip.clone(),
+        Encoding::Identity => {}
+    }
+    *bytes = (*bytes + entry.size()).saturating_sub(before);
 }
 
 const DEADLINE_MESSAGE: &str =
@@ -299,6 +372,46 @@ const DEADLINE_MESSAGE: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refined coding replaces only the quick one of the same body: not an entry replaced
+    /// since by another body, not a coding already made in full.
+    #[test]
+    fn a_refined_coding_replaces_only_the_quick_one_of_the_same_body() {
+        use crate::compress::{Effort, Encoding};
+        let state = AppState::from_catalogs(Vec::new());
+        let page = |n: usize| -> Bytes {
+            (0..n)
+                .map(|i| format!("<li>{i}</li>"))
+                .collect::<String>()
+                .into()
+        };
+        let quick = Cached::plain(200, "text/html", page(9000))
+            .with_coding(Encoding::Brotli, Effort::Quick);
+        assert!(quick.quick(Encoding::Brotli));
+        let better = quick.clone().with_coding(Encoding::Brotli, Effort::Full);
+        assert!(!better.quick(Encoding::Brotli));
+        let accounted = |s: &AppState| s.inner.cache.lock().map(|c| c.bytes).unwrap_or(0);
+
+        state.cache_put("k".into(), quick.clone());
+        let before = accounted(&state);
+        state.cache_refine("k", &better, Encoding::Brotli);
+        let now = state.cache_get("k").expect("cached");
+        assert_eq!(now.br.bytes(), better.br.bytes());
+        assert_eq!(accounted(&state), before + better.size() - quick.size());
+
+        // Another body under the key since: left alone.
+        let other = Cached::plain(200, "text/html", page(9001))
+            .with_coding(Encoding::Brotli, Effort::Quick);
+        state.cache_put("k".into(), other.clone());
+        state.cache_refine("k", &better, Encoding::Brotli);
+        assert_eq!(
+            state.cache_get("k").expect("cached").br.bytes(),
+            other.br.bytes()
+        );
+        // Evicted: nothing put back.
+        state.cache_refine("gone", &better, Encoding::Brotli);
+        assert!(state.cache_get("gone").is_none());
+    }
 
     #[test]
     fn cache_is_bounded() {
