@@ -245,22 +245,18 @@ mod tests {
             Effort::first_for(&body.as_bytes()[..QUICK_FIRST_BYTES - 1]),
             Effort::Full
         );
-        let quick = brotli(body.as_bytes(), Effort::Quick).unwrap();
-        let full = brotli(body.as_bytes(), Effort::Full).unwrap();
-        assert!(
-            full.len() < quick.len(),
-            "{} >= {}",
-            full.len(),
-            quick.len()
-        );
-        let quick = gzip(body.as_bytes(), Effort::Quick).unwrap();
-        let full = gzip(body.as_bytes(), Effort::Full).unwrap();
-        assert!(
-            full.len() < quick.len(),
-            "{} >= {}",
-            full.len(),
-            quick.len()
-        );
+        let coders: [(&str, fn(&[u8], Effort) -> Option<Bytes>); 2] =
+            [("brotli", brotli), ("gzip", gzip)];
+        for (name, coder) in coders {
+            let quick = coder(body.as_bytes(), Effort::Quick).unwrap();
+            let full = coder(body.as_bytes(), Effort::Full).unwrap();
+            assert!(
+                full.len() < quick.len(),
+                "{name}: {} >= {}",
+                full.len(),
+                quick.len()
+            );
+        }
     }
 
     #[test]
