@@ -245,8 +245,8 @@ mod tests {
             Effort::first_for(&body.as_bytes()[..QUICK_FIRST_BYTES - 1]),
             Effort::Full
         );
-        let coders: [(&str, fn(&[u8], Effort) -> Option<Bytes>); 2] =
-            [("brotli", brotli), ("gzip", gzip)];
+        type Coder = fn(&[u8], Effort) -> Option<Bytes>;
+        let coders: [(&str, Coder); 2] = [("brotli", brotli), ("gzip", gzip)];
         for (name, coder) in coders {
             let quick = coder(body.as_bytes(), Effort::Quick).unwrap();
             let full = coder(body.as_bytes(), Effort::Full).unwrap();
