@@ -106,11 +106,8 @@ mod tests {
     #[test]
     fn a_queued_coding_is_made_in_full_once_and_handed_back() {
         let (seen_tx, seen) = mpsc::channel();
-        let seen_tx = Mutex::new(seen_tx);
         let refiner = Refiner::start(Box::new(move |key, better, coding| {
-            let _ = seen_tx
-                .lock()
-                .map(|tx| tx.send((key.to_owned(), better.quick(coding), coding)));
+            let _ = seen_tx.send((key.to_owned(), better.quick(coding), coding));
         }))
         .expect("thread");
         let entry = page();
@@ -137,15 +134,11 @@ mod tests {
     #[test]
     fn the_same_coding_asked_for_while_pending_is_queued_once() {
         let (seen_tx, seen) = mpsc::channel::<String>();
-        let seen_tx = Mutex::new(seen_tx);
         // The first job holds the thread until released, so the others stay pending.
         let (release_tx, release) = mpsc::channel::<()>();
-        let release = Mutex::new(release);
         let refiner = Refiner::start(Box::new(move |key, _, _| {
-            let _ = release
-                .lock()
-                .map(|r| r.recv_timeout(Duration::from_secs(10)));
-            let _ = seen_tx.lock().map(|tx| tx.send(key.to_owned()));
+            let _ = release.recv_timeout(Duration::from_secs(10));
+            let _ = seen_tx.send(key.to_owned());
         }))
         .expect("thread");
         let entry = page();

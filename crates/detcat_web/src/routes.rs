@@ -189,8 +189,8 @@ async fn cache_layer(State(state): State<AppState>, mut req: Request, next: Next
 /// `entry` with the coding this request will be answered in made, when it is still to be
 /// made (the first client to ask for brotli or gzip of a page waits for that one coding, on a
 /// blocking thread), and cached so; a `304` answer needs none. A large body's first coding is
-/// made quickly (brotli q1, gzip -1: about half the time of q4 or a fifth of -6 for the largest
-/// pages) and made again, better, after the answer at the lowest CPU priority, replacing the
+/// made quickly (brotli q0, gzip -1: a third of q4's time, a quarter of -6's, for the largest
+/// page) and made again, better, after the answer at the lowest CPU priority, replacing the
 /// quick one in the cache ([`AppState::refine_later`]): the first client waits less, every
 /// later one gets the smaller bytes. Both decode to the same body, under the same `ETag`.
 /// Two clients that find the same coding missing at once both make it; one that caches an

@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use detcat_catalog::Catalog;
 
-use crate::compress::Effort;
+use crate::compress::{Effort, Encoding};
 use crate::error::{AppError, WebError};
 
 /// Largest total size of cached response bodies.
@@ -67,11 +67,11 @@ pub enum Coded {
 }
 
 impl Coded {
-    fn of(made: Option<Bytes>, effort: crate::compress::Effort) -> Coded {
+    fn of(made: Option<Bytes>, effort: Effort) -> Coded {
         match (made, effort) {
             (None, _) => Coded::NoGain,
-            (Some(b), crate::compress::Effort::Quick) => Coded::Quick(b),
-            (Some(b), crate::compress::Effort::Full) => Coded::Smaller(b),
+            (Some(b), Effort::Quick) => Coded::Quick(b),
+            (Some(b), Effort::Full) => Coded::Smaller(b),
         }
     }
 
@@ -126,39 +126,44 @@ impl Cached {
         }
     }
 
-    /// The coding `coding` is still to be made.
-    pub fn lacks(&self, coding: crate::compress::Encoding) -> bool {
-        use crate::compress::Encoding;
+    /// The slot of `coding` (`None` for identity, which is the body itself).
+    fn coded(&self, coding: Encoding) -> Option<&Coded> {
         match coding {
-            Encoding::Brotli => matches!(self.br, Coded::NotYet),
-            Encoding::Gzip => matches!(self.gzip, Coded::NotYet),
-            Encoding::Identity => false,
+            Encoding::Brotli => Some(&self.br),
+            Encoding::Gzip => Some(&self.gzip),
+            Encoding::Identity => None,
         }
     }
 
-    /// The same entry with `coding` made with `effort` (CPU work: call off the async threads).
-    pub fn with_coding(mut self, coding: crate::compress::Encoding, effort: Effort) -> Cached {
-        use crate::compress::Encoding;
+    fn coded_mut(&mut self, coding: Encoding) -> Option<&mut Coded> {
         match coding {
-            Encoding::Brotli => {
-                self.br = Coded::of(crate::compress::brotli(&self.body, effort), effort)
-            }
-            Encoding::Gzip => {
-                self.gzip = Coded::of(crate::compress::gzip(&self.body, effort), effort)
-            }
-            Encoding::Identity => {}
+            Encoding::Brotli => Some(&mut self.br),
+            Encoding::Gzip => Some(&mut self.gzip),
+            Encoding::Identity => None,
         }
-        self
+    }
+
+    /// The coding `coding` is still to be made.
+    pub fn lacks(&self, coding: Encoding) -> bool {
+        matches!(self.coded(coding), Some(Coded::NotYet))
     }
 
     /// Whether `coding` was made quickly and is to be made again, better.
-    pub fn quick(&self, coding: crate::compress::Encoding) -> bool {
-        use crate::compress::Encoding;
-        match coding {
-            Encoding::Brotli => matches!(self.br, Coded::Quick(_)),
-            Encoding::Gzip => matches!(self.gzip, Coded::Quick(_)),
-            Encoding::Identity => false,
+    pub fn quick(&self, coding: Encoding) -> bool {
+        matches!(self.coded(coding), Some(Coded::Quick(_)))
+    }
+
+    /// The same entry with `coding` made with `effort` (CPU work: call off the async threads).
+    pub fn with_coding(mut self, coding: Encoding, effort: Effort) -> Cached {
+        let made = match coding {
+            Encoding::Brotli => crate::compress::brotli(&self.body, effort),
+            Encoding::Gzip => crate::compress::gzip(&self.body, effort),
+            Encoding::Identity => return self,
+        };
+        if let Some(slot) = self.coded_mut(coding) {
+            *slot = Coded::of(made, effort);
         }
+        self
     }
 
     /// Bytes held in memory.
@@ -317,16 +322,9 @@ impl AppState {
         }
     }
 
-    /// Puts `better`'s `coding` in place of the quick one cached under `key`, when the entry
-    /// there is still the same body (same `ETag`) and its coding still the quick one; else
-    /// (evicted, or replaced since) nothing.
-    pub fn cache_refine(&self, key: &str, better: &Cached, coding: crate::compress::Encoding) {
-        refine_cached(&self.inner.cache, key, better, coding);
-    }
-
     /// Queues `entry`'s quick `coding` under `key` to be made in full after this answer, on
     /// the refinement thread ([`crate::refine`]), which then puts it in the cache.
-    pub fn refine_later(&self, key: &str, entry: &Cached, coding: crate::compress::Encoding) {
+    pub fn refine_later(&self, key: &str, entry: &Cached, coding: Encoding) {
         let inner = Arc::downgrade(&self.inner);
         let refiner = self.inner.refiner.get_or_init(|| {
             crate::refine::Refiner::start(Box::new(move |key, better, coding| {
@@ -342,13 +340,10 @@ impl AppState {
     }
 }
 
-fn refine_cached(
-    cache: &Mutex<Cache>,
-    key: &str,
-    better: &Cached,
-    coding: crate::compress::Encoding,
-) {
-    use crate::compress::Encoding;
+/// Puts `better`'s `coding` in place of the quick one cached under `key`, when the entry there
+/// is still the same body (same `ETag`) and its coding still the quick one; else (evicted, or
+/// replaced since) nothing.
+fn refine_cached(cache: &Mutex<Cache>, key: &str, better: &Cached, coding: Encoding) {
     let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
     let Cache { map, bytes } = &mut *cache;
     let Some(entry) = map.get_mut(key) else {
@@ -358,10 +353,8 @@ fn refine_cached(
         return;
     }
     let before = entry.size();
-    match coding {
-        Encoding::Brotli => entry.br = better.br.clone(),
-        Encoding::Gzip => entry.gzip = better.gzip.clone(),
-        Encoding::Identity => {}
+    if let (Some(slot), Some(made)) = (entry.coded_mut(coding), better.coded(coding)) {
+        *slot = made.clone();
     }
     *bytes = (*bytes + entry.size()).saturating_sub(before);
 }
@@ -377,8 +370,10 @@ mod tests {
     /// since by another body, not a coding already made in full.
     #[test]
     fn a_refined_coding_replaces_only_the_quick_one_of_the_same_body() {
-        use crate::compress::{Effort, Encoding};
         let state = AppState::from_catalogs(Vec::new());
+        let refine = |key: &str, better: &Cached| {
+            refine_cached(&state.inner.cache, key, better, Encoding::Brotli)
+        };
         let page = |n: usize| -> Bytes {
             (0..n)
                 .map(|i| format!("<li>{i}</li>"))
@@ -394,7 +389,7 @@ mod tests {
 
         state.cache_put("k".into(), quick.clone());
         let before = accounted(&state);
-        state.cache_refine("k", &better, Encoding::Brotli);
+        refine("k", &better);
         let now = state.cache_get("k").expect("cached");
         assert_eq!(now.br.bytes(), better.br.bytes());
         assert_eq!(accounted(&state), before + better.size() - quick.size());
@@ -403,13 +398,13 @@ mod tests {
         let other = Cached::plain(200, "text/html", page(9001))
             .with_coding(Encoding::Brotli, Effort::Quick);
         state.cache_put("k".into(), other.clone());
-        state.cache_refine("k", &better, Encoding::Brotli);
+        refine("k", &better);
         assert_eq!(
             state.cache_get("k").expect("cached").br.bytes(),
             other.br.bytes()
         );
         // Evicted: nothing put back.
-        state.cache_refine("gone", &better, Encoding::Brotli);
+        refine("gone", &better);
         assert!(state.cache_get("gone").is_none());
     }
 
