@@ -262,6 +262,20 @@ fn vendor_rank(v: &str) -> usize {
     detcat_model::Vendor::parse(v).map_or(usize::MAX, detcat_model::Vendor::index)
 }
 
+/// The detection strategies of a technique's data (`/detection/strategies`; none when absent).
+pub(crate) fn strategies_of(data: &Value) -> &[Value] {
+    data.get("detection").map_or(&[], detection_strategies)
+}
+
+/// The strategies of a technique's `detection` object (none when absent).
+pub(crate) fn detection_strategies(detection: &Value) -> &[Value] {
+    detection
+        .get("strategies")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
 fn str_of(v: &Value, k: &str) -> String {
     v.get(k)
         .and_then(Value::as_str)
@@ -374,11 +388,16 @@ impl Catalog {
         data: &Value,
         input: &TechniqueRules<'_>,
     ) -> Vec<AnalyticCoverage> {
-        let strategies = data
-            .pointer("/detection/strategies")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        Self::strategies_analytics(tax, strategies_of(data), input)
+    }
+
+    /// [`Catalog::analytics_with`] over the detection strategies alone (`/detection/strategies`
+    /// of a technique's data).
+    pub(crate) fn strategies_analytics(
+        tax: &dyn AnalyticTaxonomy,
+        strategies: &[Value],
+        input: &TechniqueRules<'_>,
+    ) -> Vec<AnalyticCoverage> {
         // Every list of rules below is in listing order: registry vendor order, then title
         // and id (stable, so rid order breaks the ties of unknown vendors). Sorted once here;
         // each list then filters it.

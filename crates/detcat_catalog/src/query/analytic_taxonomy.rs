@@ -42,11 +42,12 @@ pub(crate) const LOG_SOURCE: &str = "log_source";
 pub(crate) const ELEMENT: &str = "mutable_element";
 
 impl Catalog {
-    /// The stored answers for the log sources and mutable elements of `data` (a technique's
-    /// `techniques.data`); `None` when the catalog has no `analytic_taxonomy` table.
+    /// The stored answers for the log sources and mutable elements of `strategies` (a
+    /// technique's detection strategies); `None` when the catalog has no `analytic_taxonomy`
+    /// table.
     pub(crate) fn stored_taxonomy(
         &self,
-        data: &Value,
+        strategies: &[Value],
     ) -> Result<Option<StoredTaxonomy>, CatalogError> {
         if !super::table_exists(&self.conn, "analytic_taxonomy")? {
             return Ok(None);
@@ -64,38 +65,31 @@ impl Catalog {
             })
         };
         let mut out = StoredTaxonomy::default();
-        let list = |v: &Value, key: &str| -> Vec<Value> {
+        // Read in place: the lists are borrowed from `strategies`, not copied.
+        fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
             v.get(key)
                 .and_then(Value::as_array)
-                .cloned()
+                .map(Vec::as_slice)
                 .unwrap_or_default()
-        };
-        let strategies = data
-            .pointer("/detection/strategies")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let text = |v: &Value, key: &str| -> String {
-            v.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
+        }
+        fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+            v.get(key).and_then(Value::as_str).unwrap_or_default()
+        }
         for analytic in strategies.iter().flat_map(|s| list(s, "analytics")) {
-            for ls in list(&analytic, "log_sources") {
-                let key = (text(&ls, "name"), text(&ls, "channel"));
+            for ls in list(analytic, "log_sources") {
+                let key = (text(ls, "name").to_owned(), text(ls, "channel").to_owned());
                 if !out.log_sources.contains_key(&key)
                     && let Some(events) = lookup(LOG_SOURCE, &key.0, &key.1)?
                 {
                     out.log_sources.insert(key, events);
                 }
             }
-            for e in list(&analytic, "mutable_elements") {
-                let name = text(&e, "field");
-                if !out.elements.contains_key(&name)
-                    && let Some(fields) = lookup(ELEMENT, &name, "")?
+            for e in list(analytic, "mutable_elements") {
+                let name = text(e, "field");
+                if !out.elements.contains_key(name)
+                    && let Some(fields) = lookup(ELEMENT, name, "")?
                 {
-                    out.elements.insert(name, fields);
+                    out.elements.insert(name.to_owned(), fields);
                 }
             }
         }

@@ -386,7 +386,13 @@ impl Catalog {
         let Some(data) = data else {
             return Ok(Vec::new());
         };
-        let data: serde_json::Value = serde_json::from_str(&data)?;
+        // Only the detection guidance is decoded: the analytics read its strategies, and the
+        // rest (the description, its references) is the larger part of the text.
+        let data: DetectionOnly = serde_json::from_str(&data)?;
+        let strategies = crate::analytics::detection_strategies(&data.detection);
+        if strategies.is_empty() {
+            return Ok(Vec::new());
+        }
         // A position outside the stored tables (a damaged page) matches nothing.
         let mut input = TechniqueRules {
             rules: Vec::with_capacity(listed.len()),
@@ -406,9 +412,11 @@ impl Catalog {
             });
         }
         input.rules.sort_by_key(|r| r.rid);
-        Ok(match self.stored_taxonomy(&data)? {
-            Some(tax) => Catalog::analytics_with(&tax, &data, &input),
-            None => Catalog::analytics_with(detcat_taxonomy::Taxonomy::get(), &data, &input),
+        Ok(match self.stored_taxonomy(strategies)? {
+            Some(tax) => Catalog::strategies_analytics(&tax, strategies, &input),
+            None => {
+                Catalog::strategies_analytics(detcat_taxonomy::Taxonomy::get(), strategies, &input)
+            }
         })
     }
 
@@ -665,6 +673,14 @@ fn rank_triples(
     });
     scope.truncate(SCOPE_ROWS);
     (scope, indicators, exclusions)
+}
+
+/// The part of a technique's `techniques.data` that its analytics read; serde skips the
+/// other keys without decoding them.
+#[derive(serde::Deserialize)]
+struct DetectionOnly {
+    #[serde(default)]
+    detection: serde_json::Value,
 }
 
 /// The id of the `i`-th listed rule (empty past the end).
