@@ -64,19 +64,20 @@ impl Links {
         }
     }
 
-    fn page(&self, server: String, file: String) -> String {
+    /// The link of a page that has no [`Target`]: only the mode's own form is made.
+    fn page(&self, server: impl FnOnce() -> String, file: impl FnOnce() -> String) -> String {
         match &self.mode {
-            Mode::Server => server,
-            Mode::Export { root, .. } => format!("{root}{file}"),
+            Mode::Server => server(),
+            Mode::Export { root, .. } => format!("{root}{}", file()),
         }
     }
 
     pub fn home(&self) -> String {
-        self.page("/".to_owned(), "index.html".to_owned())
+        self.page(|| "/".to_owned(), || "index.html".to_owned())
     }
 
     pub fn asset(&self, name: &str) -> String {
-        self.page(format!("/static/{name}"), format!("static/{name}"))
+        self.page(|| format!("/static/{name}"), || format!("static/{name}"))
     }
 
     /// The page of `target`. Only the mode's own form is made: a large page links its
@@ -91,22 +92,34 @@ impl Links {
         link
     }
 
+    /// A server path made from borrowed parts (no [`Target`] to own them: a large page links
+    /// its rules and fields hundreds of times) or, in an export, through [`Links::to`].
+    fn to_parts(&self, prefix: &str, segments: &[&str], target: impl FnOnce() -> Target) -> String {
+        match &self.mode {
+            Mode::Server => path_of(prefix, segments),
+            Mode::Export { .. } => self.to(target()),
+        }
+    }
+
     pub fn technique(&self, id: &str) -> String {
-        self.to(Target::Technique(id.to_owned()))
+        self.to_parts(TECHNIQUE, &[id], || Target::Technique(id.to_owned()))
     }
 
     /// A rule's page; `vendor` is a [`detcat_model::Vendor`] or its name.
     pub fn rule(&self, vendor: &(impl AsRef<str> + ?Sized), id: &str) -> String {
-        self.to(Target::Rule(vendor.as_ref().to_owned(), id.to_owned()))
+        let vendor = vendor.as_ref();
+        self.to_parts(RULE, &[vendor, id], || {
+            Target::Rule(vendor.to_owned(), id.to_owned())
+        })
     }
 
     pub fn field(&self, name: &str) -> String {
-        self.to(Target::Field(name.to_owned()))
+        self.to_parts(FIELD, &[name], || Target::Field(name.to_owned()))
     }
 
     /// `key` is `provider:id`.
     pub fn event(&self, key: &str) -> String {
-        self.to(Target::Event(key.to_owned()))
+        self.to_parts(EVENT, &[key], || Target::Event(key.to_owned()))
     }
 
     pub fn event_of(&self, provider: &str, event_id: &str) -> String {
@@ -124,19 +137,24 @@ impl Links {
 
     /// The JSON twin of the matrix.
     pub fn api_matrix(&self) -> String {
-        self.page("/api/matrix".to_owned(), "api/matrix.json".to_owned())
+        self.page(|| "/api/matrix".to_owned(), || "api/matrix.json".to_owned())
     }
 
     /// Where the search form sends its query.
     pub fn search_page(&self) -> String {
-        self.page("/search".to_owned(), "search.html".to_owned())
+        self.page(|| "/search".to_owned(), || "search.html".to_owned())
     }
 
     /// A search; the static export has no search engine, its search page says so.
     pub fn search(&self, q: &str) -> String {
         self.page(
-            format!("/search?q={}", encode_query(q)),
-            "search.html".to_owned(),
+            || {
+                let mut out = String::with_capacity(SEARCH.len() + q.len() + 8);
+                out.push_str(SEARCH);
+                encode_into(&mut out, q);
+                out
+            },
+            || "search.html".to_owned(),
         )
     }
 
@@ -153,19 +171,25 @@ impl Links {
 
     /// A search for exactly one indicator triple: the rules corpus reach counts.
     pub fn search_triple(&self, field: &str, operator: &str, value: &str) -> String {
-        let term = |key: &str, v: &str| {
+        // `key:v`, or `key:"v"` without its quotes when it is empty or holds a space or quote.
+        let term = |q: &mut String, key: &str, v: &str| {
+            q.push_str(key);
+            q.push(':');
             if v.is_empty() || v.chars().any(char::is_whitespace) || v.contains('"') {
-                format!("{key}:\"{}\"", v.replace('"', ""))
+                q.push('"');
+                q.extend(v.chars().filter(|&c| c != '"'));
+                q.push('"');
             } else {
-                format!("{key}:{v}")
+                q.push_str(v);
             }
         };
-        self.search(&format!(
-            "{} {} {}",
-            term("field", field),
-            term("op", operator),
-            term("value", value)
-        ))
+        let mut q = String::with_capacity(field.len() + operator.len() + value.len() + 24);
+        term(&mut q, "field", field);
+        q.push(' ');
+        term(&mut q, "op", operator);
+        q.push(' ');
+        term(&mut q, "value", value);
+        self.search(&q)
     }
 
     /// The home matrix with filters. In the export only one filter at a time exists as a page.
@@ -195,14 +219,34 @@ pub fn paths(t: &Target) -> (String, String) {
     (server_path(t), export_file(t))
 }
 
+const TECHNIQUE: &str = "/technique/";
+const RULE: &str = "/rule/";
+const FIELD: &str = "/field/";
+const EVENT: &str = "/event/";
+const SEARCH: &str = "/search?q=";
+
 /// The server's path of a target.
 fn server_path(t: &Target) -> String {
     match t {
-        Target::Technique(id) => format!("/technique/{}", encode_segment(id)),
-        Target::Rule(v, id) => format!("/rule/{}/{}", encode_segment(v), encode_segment(id)),
-        Target::Field(name) => format!("/field/{}", encode_segment(name)),
-        Target::Event(key) => format!("/event/{}", encode_segment(key)),
+        Target::Technique(id) => path_of(TECHNIQUE, &[id]),
+        Target::Rule(v, id) => path_of(RULE, &[v, id]),
+        Target::Field(name) => path_of(FIELD, &[name]),
+        Target::Event(key) => path_of(EVENT, &[key]),
     }
+}
+
+/// `prefix` and the segments percent-encoded, `/` between them, in one string.
+fn path_of(prefix: &str, segments: &[&str]) -> String {
+    let len: usize = segments.iter().map(|s| s.len() + 1).sum();
+    let mut out = String::with_capacity(prefix.len() + len);
+    out.push_str(prefix);
+    for (i, s) in segments.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        encode_into(&mut out, s);
+    }
+    out
 }
 
 /// The export's file of a target.
@@ -299,28 +343,57 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Percent-encodes one path segment (everything but unreserved characters).
 pub fn encode_segment(s: &str) -> String {
-    encode(s, |b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':')
-    })
-}
-
-/// Percent-encodes a query-string value.
-pub fn encode_query(s: &str) -> String {
-    encode(s, |b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':')
-    })
-}
-
-fn encode(s: &str, keep: impl Fn(u8) -> bool) -> String {
     let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if keep(b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
+    encode_into(&mut out, s);
     out
+}
+
+/// Percent-encodes a query-string value (the same bytes as a path segment).
+pub fn encode_query(s: &str) -> String {
+    encode_segment(s)
+}
+
+/// Whether a byte stays as it is in a path segment or query value: the unreserved
+/// characters and `:`.
+const fn keeps(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':')
+}
+
+/// [`keeps`] for every byte value, looked up once per byte.
+const KEPT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = keeps(b as u8);
+        b += 1;
+    }
+    table
+};
+
+/// Appends `s` to `out` percent-encoded: every byte [`keeps`] refuses as `%XX` (upper-case
+/// hex).
+fn encode_into(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.reserve(s.len());
+    // Runs of kept bytes are copied whole. A kept byte is ASCII, so a run that is not empty
+    // starts and ends on character boundaries; an empty one after a multi-byte character's
+    // first byte does not (`get` gives `None` there, and there is nothing to copy).
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if KEPT[usize::from(b)] {
+            continue;
+        }
+        if let Some(run) = s.get(start..i) {
+            out.push_str(run);
+        }
+        out.push('%');
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+        start = i + 1;
+    }
+    if let Some(run) = s.get(start..) {
+        out.push_str(run);
+    }
 }
 
 /// A URL from rule or ATT&CK data that may become an `href`: only `http(s)://` URLs, so no
@@ -397,6 +470,54 @@ mod tests {
         assert_eq!(
             l.matrix(Some("sigma"), Some("Windows")),
             "/?vendor=sigma&platform=Windows"
+        );
+    }
+
+    /// The percent-encoding of every byte value as `format!("%{b:02X}")` of each refused byte
+    /// spells it, for ASCII, multi-byte characters and runs of both.
+    #[test]
+    fn encoding_refuses_the_same_bytes_in_runs_and_alone() {
+        let slow = |s: &str| -> String {
+            s.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-._~:".contains(&b) {
+                        char::from(b).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect()
+        };
+        let mut cases: Vec<String> = (0u8..128).map(|b| char::from(b).to_string()).collect();
+        cases.extend(
+            [
+                "",
+                "é",
+                "aé",
+                "éa",
+                "ééx",
+                "a b",
+                "C:\\Windows\\x.exe",
+                "日本語/x",
+                "%41",
+                "€ 1",
+                "x\u{10348}y",
+            ]
+            .map(str::to_owned),
+        );
+        for c in &cases {
+            assert_eq!(encode_segment(c), slow(c), "{c:?}");
+            assert_eq!(encode_query(c), slow(c), "{c:?}");
+        }
+        let l = Links::server();
+        assert_eq!(l.rule("sigma", "é/b"), "/rule/sigma/%C3%A9%2Fb");
+        assert_eq!(
+            l.search_triple("process.name", "equals", "a \"b\""),
+            "/search?q=field:process.name%20op:equals%20value:%22a%20b%22"
+        );
+        assert_eq!(
+            l.search_triple("f", "exists", ""),
+            "/search?q=field:f%20op:exists%20value:%22%22"
         );
     }
 

@@ -219,13 +219,23 @@ impl<'a> TechniqueView<'a> {
         let fields = field_views(p);
         let rule_index: HashMap<&'a str, &'a RuleRef> =
             p.rules.iter().map(|r| (r.id.as_str(), r)).collect();
+        // The vendors of a row's rules in registry order, each rule looked up once (not once
+        // per vendor: T1059's rows name thousands of rules).
         let vendors_of = |ids: &[String]| -> Vec<&'static str> {
+            let mut present: Vec<Vendor> = Vec::with_capacity(Vendor::ALL.len());
+            for id in ids {
+                if let Some(r) = rule_index.get(id.as_str())
+                    && !present.contains(&r.vendor)
+                {
+                    present.push(r.vendor);
+                    if present.len() == Vendor::ALL.len() {
+                        break;
+                    }
+                }
+            }
             Vendor::ALL
                 .into_iter()
-                .filter(|v| {
-                    ids.iter()
-                        .any(|id| rule_index.get(id.as_str()).is_some_and(|r| r.vendor == *v))
-                })
+                .filter(|v| present.contains(v))
                 .map(Vendor::as_str)
                 .collect()
         };
@@ -256,6 +266,7 @@ impl<'a> TechniqueView<'a> {
             .collect();
         let excluded_fields = excluded_fields(p);
         let groups = vendor_groups(l, p);
+        let description = rich(&data.description);
         TechniqueView {
             l,
             origin,
@@ -268,8 +279,8 @@ impl<'a> TechniqueView<'a> {
                 .and_then(external_url)
                 .map(str::to_owned),
             attack_version: data.version.clone().filter(|v| !v.is_empty()),
-            lede: rich(&data.description).into_iter().take(1).collect(),
-            description: rich(&data.description),
+            lede: description.first().cloned().into_iter().collect(),
+            description,
             references: refs(&data.references),
             legacy: rich(detection.legacy.as_deref().unwrap_or("")),
             legacy_refs: refs(&detection.legacy_references),

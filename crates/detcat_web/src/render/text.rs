@@ -38,8 +38,15 @@ fn segments(p: &str) -> Vec<Seg> {
             out.push(seg);
             rest = rest.get(len..).unwrap_or("");
         } else {
-            text.push(c);
-            rest = rest.get(c.len_utf8()..).unwrap_or("");
+            // Text up to the next byte that can start a construct (`special` starts only
+            // at `<`, a backtick or `[`, all ASCII, so the run ends on a character boundary).
+            let first = c.len_utf8();
+            let end = rest
+                .get(first..)
+                .and_then(|r| r.find(['<', '`', '[']))
+                .map_or(rest.len(), |i| first + i);
+            text.push_str(rest.get(..end).unwrap_or(rest));
+            rest = rest.get(end..).unwrap_or("");
         }
     }
     if !text.is_empty() {
@@ -127,6 +134,65 @@ mod tests {
             ]]
         );
         assert_eq!(rich("a `` b"), vec![vec![Seg::Text("a `` b".into())]]);
+    }
+
+    /// Text is taken a run at a time up to the next `<`, backtick or `[`: the same segments
+    /// as trying a construct at every character.
+    #[test]
+    fn runs_of_text_split_as_character_by_character() {
+        fn one_at_a_time(p: &str) -> Vec<Seg> {
+            let mut out = Vec::new();
+            let mut text = String::new();
+            let mut rest = p;
+            while let Some(c) = rest.chars().next() {
+                if let Some((seg, len)) = special(rest) {
+                    if !text.is_empty() {
+                        out.push(Seg::Text(std::mem::take(&mut text)));
+                    }
+                    out.push(seg);
+                    rest = rest.get(len..).unwrap_or("");
+                } else {
+                    text.push(c);
+                    rest = rest.get(c.len_utf8()..).unwrap_or("");
+                }
+            }
+            if !text.is_empty() {
+                out.push(Seg::Text(text));
+            }
+            out
+        }
+        let pieces = [
+            "é",
+            "a",
+            " ",
+            "[1]",
+            "[",
+            "]",
+            "<code>x</code>",
+            "<code>",
+            "<",
+            "`",
+            "`y`",
+            "[t](https://x.test)",
+            "(",
+            ")",
+            "日本",
+            "[12345]",
+            "[é](",
+            "``",
+        ];
+        // Every string of up to three pieces.
+        let mut n = 0;
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let p = format!("{a}{b}{c}");
+                    assert_eq!(segments(&p), one_at_a_time(&p), "{p:?}");
+                    n += 1;
+                }
+            }
+        }
+        assert_eq!(n, pieces.len().pow(3));
     }
 
     #[test]
