@@ -79,3 +79,40 @@ fn corpus_stored_pages_equal_counted_pages() {
     assert!(compared > 800, "{compared} techniques");
     assert!(with_rules > 400, "{with_rules} techniques with rules");
 }
+
+/// A damaged stored page (or technique data) is an error of that page, decoded where SQLite
+/// holds it: no panic, the JSON's complaint in the message, other pages unaffected.
+#[test]
+fn a_damaged_stored_page_is_an_error_of_that_page() {
+    let catalog = Catalog::demo().unwrap();
+    let options = QueryOptions::default();
+    let ids: Vec<String> = {
+        let mut stmt = catalog
+            .sql_for_tests()
+            .prepare("SELECT technique_id FROM technique_pages ORDER BY 1 LIMIT 2")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let [damaged, intact] = ids.as_slice() else {
+        panic!("the demo has fewer than two stored pages: {ids:?}")
+    };
+    catalog
+        .sql_for_tests()
+        .execute(
+            "UPDATE technique_pages SET page = '{\"rules\": [' WHERE technique_id = ?1",
+            [damaged],
+        )
+        .unwrap();
+    let err = catalog.technique(damaged, options).unwrap_err().to_string();
+    assert!(err.contains("EOF while parsing"), "{err}");
+    assert!(catalog.technique(intact, options).is_ok());
+    catalog
+        .sql_for_tests()
+        .execute("UPDATE techniques SET data = '[' WHERE id = ?1", [intact])
+        .unwrap();
+    let err = catalog.technique(intact, options).unwrap_err().to_string();
+    assert!(err.contains("EOF while parsing"), "{err}");
+}

@@ -422,10 +422,24 @@ pub(crate) fn json_col<T: serde::de::DeserializeOwned>(
     col: &str,
 ) -> rusqlite::Result<T> {
     let idx = row.as_ref().column_index(col)?;
-    let text: String = row.get(idx)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
+    json_at(row, idx)
+}
+
+/// Column `idx` of `row`, a JSON text decoded into `T` where SQLite holds it (not copied into
+/// a `String` first: a technique's stored page is up to ~170 KB); a decode error, or a value
+/// that is no text, names the column.
+pub(crate) fn json_at<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<T> {
+    let failure = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e)
+    };
+    let text = row
+        .get_ref(idx)?
+        .as_str()
+        .map_err(|e| failure(Box::new(e)))?;
+    serde_json::from_str(text).map_err(|e| failure(Box::new(e)))
 }
 
 /// Column `idx` of `row`, a vendor name (`rules.vendor`) as a [`Vendor`].

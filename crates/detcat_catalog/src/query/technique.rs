@@ -6,7 +6,7 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::rule_set::RuleSet;
-use super::{Catalog, QueryOptions, json_col, json_vec, rule_ref};
+use super::{Catalog, QueryOptions, json_at, json_col, json_vec, rule_ref};
 use crate::analytics::{AnalyticCoverage, AnalyticRule, IndexedRule, TechniqueRules};
 use crate::error::CatalogError;
 use crate::ingest::technique_pages::{StoredPage, StoredRule};
@@ -378,17 +378,16 @@ impl Catalog {
         listed: &[StoredRule],
         stored: &crate::ingest::technique_pages::StoredAnalytics,
     ) -> Result<Vec<AnalyticCoverage>, CatalogError> {
-        let data: Option<String> = self
+        // Only the detection guidance is decoded: the analytics read its strategies, and the
+        // rest (the description, its references) is the larger part of the text.
+        let data: Option<DetectionOnly> = self
             .conn
             .prepare_cached("SELECT data FROM techniques WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
+            .query_row([id], |r| json_at(r, 0))
             .optional()?;
         let Some(data) = data else {
             return Ok(Vec::new());
         };
-        // Only the detection guidance is decoded: the analytics read its strategies, and the
-        // rest (the description, its references) is the larger part of the text.
-        let data: DetectionOnly = serde_json::from_str(&data)?;
         let strategies = crate::analytics::detection_strategies(&data.detection);
         if strategies.is_empty() {
             return Ok(Vec::new());
@@ -426,15 +425,12 @@ impl Catalog {
         if !super::table_exists(&self.conn, "technique_pages")? {
             return Ok(None);
         }
-        let page: Option<String> = self
+        let page: Option<StoredPage> = self
             .conn
             .prepare_cached("SELECT page FROM technique_pages WHERE technique_id = ?1")?
-            .query_row([id], |r| r.get(0))
+            .query_row([id], |r| json_at(r, 0))
             .optional()?;
-        Ok(Some(match page {
-            Some(json) => serde_json::from_str(&json)?,
-            None => StoredPage::default(),
-        }))
+        Ok(Some(page.unwrap_or_default()))
     }
 
     fn technique_header(&self, id: &str) -> Result<Option<TechniqueHeader>, CatalogError> {
@@ -446,8 +442,8 @@ impl Catalog {
             )?
             .query_row([id], |r| {
                 // A technique of no ATT&CK bundle stores `{}`: it has no ATT&CK data.
-                let data: String = r.get("data")?;
-                let data = if data == "{}" {
+                let data = r.get_ref("data")?.as_str().unwrap_or_default() == "{}";
+                let data = if data {
                     None
                 } else {
                     Some(json_col(r, "data")?)
