@@ -49,7 +49,7 @@ impl Catalog {
         &self,
         strategies: &[Value],
     ) -> Result<Option<StoredTaxonomy>, CatalogError> {
-        if !super::table_exists(&self.conn, "analytic_taxonomy")? {
+        if !self.has_table("analytic_taxonomy")? {
             return Ok(None);
         }
         let mut stmt = self.conn.prepare_cached(

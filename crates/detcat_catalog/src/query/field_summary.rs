@@ -22,7 +22,7 @@ pub(crate) struct Summary {
 impl Catalog {
     /// Does this catalog hold `field_summary` (catalogs built before it do not)?
     fn has_field_summary(&self) -> Result<bool, CatalogError> {
-        Ok(super::table_exists(&self.conn, "field_summary")?)
+        Ok(self.has_table("field_summary")?)
     }
 
     /// The figures of `field` (a canonical id) from `field_summary`, with the first `listed`

@@ -62,6 +62,10 @@ pub struct Catalog {
     similarity: crate::similar::SharedIndex,
     /// Distinct triple values for `value:` searches, loaded at the first (see `values.rs`).
     values: std::cell::OnceCell<values::ValueIndex>,
+    /// Whether the catalog has each table that older catalogs lack, asked of SQLite once per
+    /// table ([`Catalog::has_table`]): a catalog does not change under an open connection,
+    /// and every technique page asked two or three times (~12 k instructions each).
+    tables: std::cell::RefCell<Vec<(&'static str, bool)>>,
 }
 
 impl Catalog {
@@ -87,6 +91,7 @@ impl Catalog {
             fields: Default::default(),
             similarity: Default::default(),
             values: Default::default(),
+            tables: Default::default(),
         })
     }
 
@@ -99,6 +104,7 @@ impl Catalog {
             fields: Default::default(),
             similarity: Default::default(),
             values: Default::default(),
+            tables: Default::default(),
         })
     }
 
@@ -114,6 +120,7 @@ impl Catalog {
             fields: Default::default(),
             similarity: Default::default(),
             values: Default::default(),
+            tables: Default::default(),
         })
     }
 
@@ -324,6 +331,18 @@ fn not_a_catalog(path: &Path, reason: String) -> CatalogError {
 /// Whether the database of `conn` has the table `name`. Tables added by later builds
 /// (`recordings`, `field_summary`, `technique_pages`, `analytic_taxonomy`) are asked for
 /// before they are read.
+impl Catalog {
+    /// Whether the catalog has table `name`, remembered after the first answer.
+    pub(crate) fn has_table(&self, name: &'static str) -> rusqlite::Result<bool> {
+        if let Some(&(_, has)) = self.tables.borrow().iter().find(|(n, _)| *n == name) {
+            return Ok(has);
+        }
+        let has = table_exists(&self.conn, name)?;
+        self.tables.borrow_mut().push((name, has));
+        Ok(has)
+    }
+}
+
 pub(crate) fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
@@ -504,6 +523,24 @@ mod tests {
         assert!(!table_exists(conn, "no_such_table").unwrap());
         // An index is no table.
         assert!(!table_exists(conn, "rule_techniques_rid").unwrap());
+    }
+
+    #[test]
+    fn has_table_answers_as_sqlite_does_and_asks_once() {
+        let catalog = Catalog::demo().unwrap();
+        for _ in 0..2 {
+            assert!(catalog.has_table("technique_pages").unwrap());
+            assert!(!catalog.has_table("no_such_table").unwrap());
+            assert!(!catalog.has_table("rule_techniques_rid").unwrap());
+        }
+        assert_eq!(
+            catalog.tables.borrow().as_slice(),
+            [
+                ("technique_pages", true),
+                ("no_such_table", false),
+                ("rule_techniques_rid", false)
+            ]
+        );
     }
 
     #[test]

@@ -90,7 +90,7 @@ fn recording_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, RecordingRow)>
 impl Catalog {
     /// Does this catalog hold the recordings tables (catalogs of schema v1 do not)?
     fn has_recordings(&self) -> Result<bool, CatalogError> {
-        let table = super::table_exists(&self.conn, "recordings")?;
+        let table = self.has_table("recordings")?;
         // A build without `--recordings` leaves the table empty: the technique page's join
         // over it used to take 4 ms for nothing.
         Ok(table

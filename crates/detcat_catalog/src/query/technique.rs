@@ -422,7 +422,7 @@ impl Catalog {
     /// The technique's stored page (`technique_pages`, active rules): `None` when the catalog
     /// has no such table; an empty page when the technique has no active rule and no analytic.
     fn stored_page(&self, id: &str) -> Result<Option<StoredPage>, CatalogError> {
-        if !super::table_exists(&self.conn, "technique_pages")? {
+        if !self.has_table("technique_pages")? {
             return Ok(None);
         }
         let page: Option<StoredPage> = self
