@@ -47,20 +47,23 @@ impl Catalog {
         let Some((t, actors)) = row else {
             return Ok(None);
         };
-        let actors: HashMap<String, Vec<ActorRef>> =
+        let mut actors: HashMap<String, Vec<ActorRef>> =
             serde_json::from_str(&actors).unwrap_or_default();
-        let list = |kind: &str| actors.get(kind).cloned().unwrap_or_default();
-        let top = |kind: &str| list(kind).into_iter().take(TOP_ACTORS).collect();
+        // Each list moved out of the map once; its top a copy of the first few.
+        let mut list = |kind: &str| actors.remove(kind).unwrap_or_default();
+        let (all_groups, all_software, all_campaigns) =
+            (list("groups"), list("software"), list("campaigns"));
+        let top = |all: &[ActorRef]| all.iter().take(TOP_ACTORS).cloned().collect();
         Ok(Some(ThreatView {
             groups: t.groups,
             software: t.software,
             campaigns: t.campaigns,
-            top_groups: top("groups"),
-            top_software: top("software"),
-            top_campaigns: top("campaigns"),
-            all_groups: list("groups"),
-            all_software: list("software"),
-            all_campaigns: list("campaigns"),
+            top_groups: top(&all_groups),
+            top_software: top(&all_software),
+            top_campaigns: top(&all_campaigns),
+            all_groups,
+            all_software,
+            all_campaigns,
             ctid: t.ctid,
         }))
     }
