@@ -27,6 +27,21 @@ pub fn rich(text: &str) -> Vec<Vec<Seg>> {
 }
 
 fn segments(p: &str) -> Vec<Seg> {
+    segments_by(p, text_run)
+}
+
+/// The length of the text at the start of `rest`, which `special` found no construct at: up
+/// to the next byte that can start one (`special` starts only at `<`, a backtick or `[`, all
+/// ASCII, so the run ends on a character boundary).
+fn text_run(rest: &str, first: char) -> usize {
+    let first = first.len_utf8();
+    rest.get(first..)
+        .and_then(|r| r.find(['<', '`', '[']))
+        .map_or(rest.len(), |i| first + i)
+}
+
+/// The segments of `p`, its text taken `run` bytes at a time where no construct starts.
+fn segments_by(p: &str, run: fn(&str, char) -> usize) -> Vec<Seg> {
     let mut out: Vec<Seg> = Vec::new();
     let mut text = String::new();
     let mut rest = p;
@@ -38,13 +53,7 @@ fn segments(p: &str) -> Vec<Seg> {
             out.push(seg);
             rest = rest.get(len..).unwrap_or("");
         } else {
-            // Text up to the next byte that can start a construct (`special` starts only
-            // at `<`, a backtick or `[`, all ASCII, so the run ends on a character boundary).
-            let first = c.len_utf8();
-            let end = rest
-                .get(first..)
-                .and_then(|r| r.find(['<', '`', '[']))
-                .map_or(rest.len(), |i| first + i);
+            let end = run(rest, c);
             text.push_str(rest.get(..end).unwrap_or(rest));
             rest = rest.get(end..).unwrap_or("");
         }
@@ -140,27 +149,7 @@ mod tests {
     /// as trying a construct at every character.
     #[test]
     fn runs_of_text_split_as_character_by_character() {
-        fn one_at_a_time(p: &str) -> Vec<Seg> {
-            let mut out = Vec::new();
-            let mut text = String::new();
-            let mut rest = p;
-            while let Some(c) = rest.chars().next() {
-                if let Some((seg, len)) = special(rest) {
-                    if !text.is_empty() {
-                        out.push(Seg::Text(std::mem::take(&mut text)));
-                    }
-                    out.push(seg);
-                    rest = rest.get(len..).unwrap_or("");
-                } else {
-                    text.push(c);
-                    rest = rest.get(c.len_utf8()..).unwrap_or("");
-                }
-            }
-            if !text.is_empty() {
-                out.push(Seg::Text(text));
-            }
-            out
-        }
+        let one_at_a_time = |p: &str| segments_by(p, |_, c| c.len_utf8());
         let pieces = [
             "é",
             "a",
