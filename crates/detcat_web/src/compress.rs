@@ -107,8 +107,8 @@ pub fn brotli_window(len: usize) -> u32 {
 
 /// A strong entity tag for `body`: a 64-bit hash and the length, quoted. The hash's seed is
 /// fixed, so a restarted server gives an unchanged page the same tag (clients revalidate
-/// with it); it is no defence against crafted collisions, which a page's own author gains
-/// nothing from.
+/// with it). Like SipHash with the fixed keys used before, it is not meant to resist crafted
+/// collisions.
 pub fn etag(body: &[u8]) -> String {
     use std::hash::BuildHasher;
     let hash = foldhash::fast::FixedState::with_seed(ETAG_SEED).hash_one(body);

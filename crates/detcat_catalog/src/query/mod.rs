@@ -331,6 +331,13 @@ fn not_a_catalog(path: &Path, reason: String) -> CatalogError {
 /// Whether the database of `conn` has the table `name`. Tables added by later builds
 /// (`recordings`, `field_summary`, `technique_pages`, `analytic_taxonomy`) are asked for
 /// before they are read.
+pub(crate) fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+    )?
+    .query_row([name], |r| r.get(0))
+}
+
 impl Catalog {
     /// Whether the catalog has table `name`, remembered after the first answer.
     pub(crate) fn has_table(&self, name: &'static str) -> rusqlite::Result<bool> {
@@ -341,13 +348,6 @@ impl Catalog {
         self.tables.borrow_mut().push((name, has));
         Ok(has)
     }
-}
-
-pub(crate) fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
-    )?
-    .query_row([name], |r| r.get(0))
 }
 
 fn check_schema(conn: &Connection, path: &Path) -> Result<(), CatalogError> {

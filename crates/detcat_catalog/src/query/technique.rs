@@ -442,8 +442,8 @@ impl Catalog {
             )?
             .query_row([id], |r| {
                 // A technique of no ATT&CK bundle stores `{}`: it has no ATT&CK data.
-                let data = r.get_ref("data")?.as_str().unwrap_or_default() == "{}";
-                let data = if data {
+                let empty = r.get_ref("data")?.as_str().unwrap_or_default() == "{}";
+                let data = if empty {
                     None
                 } else {
                     Some(json_col(r, "data")?)
