@@ -168,7 +168,9 @@ pub struct TechniqueView<'a> {
     /// The first paragraph of the description (the header shows it; the rest is below).
     pub lede: Vec<Vec<Seg>>,
     pub groups: Vec<VendorGroup<'a>>,
-    pub rule_index: HashMap<&'a str, &'a RuleRef>,
+    /// The listed rules by id, looked up for every rule of every guide row (T1059: ~3,000):
+    /// hashed with foldhash, not SipHash.
+    pub rule_index: HashMap<&'a str, &'a RuleRef, foldhash::fast::RandomState>,
     pub rule_total: u64,
     /// The catalog's ATT&CK release (`18.1`): a technique it lacks says which release.
     pub attack_release: String,
@@ -217,7 +219,7 @@ impl<'a> TechniqueView<'a> {
         collect.dedup();
         let rule_total = p.rules.len() as u64;
         let fields = field_views(p);
-        let rule_index: HashMap<&'a str, &'a RuleRef> =
+        let rule_index: HashMap<&'a str, &'a RuleRef, foldhash::fast::RandomState> =
             p.rules.iter().map(|r| (r.id.as_str(), r)).collect();
         // The vendors of a row's rules in registry order, each rule looked up once (not once
         // per vendor: T1059's rows name thousands of rules).
@@ -249,7 +251,7 @@ impl<'a> TechniqueView<'a> {
             })
             .collect();
         let exclusion_groups = exclusion_groups(p, &vendors_of);
-        let looked_for: std::collections::HashSet<&str> = p
+        let looked_for: std::collections::HashSet<&str, foldhash::fast::RandomState> = p
             .indicators
             .iter()
             .map(|i| i.field.as_str())

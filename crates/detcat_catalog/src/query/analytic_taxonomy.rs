@@ -16,8 +16,8 @@ use crate::error::CatalogError;
 /// catalog built before the table) is asked of the taxonomy itself.
 #[derive(Default)]
 pub(crate) struct StoredTaxonomy {
-    log_sources: HashMap<(String, String), Vec<String>>,
-    elements: HashMap<String, Vec<String>>,
+    log_sources: HashMap<(String, String), Vec<String>, foldhash::fast::RandomState>,
+    elements: HashMap<String, Vec<String>, foldhash::fast::RandomState>,
 }
 
 impl AnalyticTaxonomy for StoredTaxonomy {
