@@ -16,6 +16,9 @@ use crate::render::highlight::{self, Span};
 use crate::render::text::{Seg, rich};
 use crate::render::tree::{self, TreeItem};
 
+/// The page's lookup maps' hasher (foldhash: SipHash was ~3% of a technique page's render).
+type Fast = foldhash::fast::RandomState;
+
 /// Values a rule page shows per predicate of its tree, and indicator rows it lists: a rule with
 /// 4,432 driver hashes would otherwise be a 3.4 MB page (every value is in its JSON twin).
 pub const RULE_LIST_CAP: usize = 50;
@@ -170,7 +173,7 @@ pub struct TechniqueView<'a> {
     pub groups: Vec<VendorGroup<'a>>,
     /// The listed rules by id, looked up for every rule of every guide row (T1059: ~3,000):
     /// hashed with foldhash, not SipHash.
-    pub rule_index: HashMap<&'a str, &'a RuleRef, foldhash::fast::RandomState>,
+    pub rule_index: HashMap<&'a str, &'a RuleRef, Fast>,
     pub rule_total: u64,
     /// The catalog's ATT&CK release (`18.1`): a technique it lacks says which release.
     pub attack_release: String,
@@ -219,7 +222,7 @@ impl<'a> TechniqueView<'a> {
         collect.dedup();
         let rule_total = p.rules.len() as u64;
         let fields = field_views(p);
-        let rule_index: HashMap<&'a str, &'a RuleRef, foldhash::fast::RandomState> =
+        let rule_index: HashMap<&'a str, &'a RuleRef, Fast> =
             p.rules.iter().map(|r| (r.id.as_str(), r)).collect();
         // The vendors of a row's rules in registry order, each rule looked up once (not once
         // per vendor: T1059's rows name thousands of rules).
@@ -251,7 +254,7 @@ impl<'a> TechniqueView<'a> {
             })
             .collect();
         let exclusion_groups = exclusion_groups(p, &vendors_of);
-        let looked_for: std::collections::HashSet<&str, foldhash::fast::RandomState> = p
+        let looked_for: std::collections::HashSet<&str, Fast> = p
             .indicators
             .iter()
             .map(|i| i.field.as_str())

@@ -170,18 +170,15 @@ mod tests {
             "[é](",
             "``",
         ];
-        // Every string of up to three pieces.
-        let mut n = 0;
+        // Every string of three pieces.
         for a in pieces {
             for b in pieces {
                 for c in pieces {
                     let p = format!("{a}{b}{c}");
                     assert_eq!(segments(&p), one_at_a_time(&p), "{p:?}");
-                    n += 1;
                 }
             }
         }
-        assert_eq!(n, pieces.len().pow(3));
     }
 
     #[test]
