@@ -252,24 +252,31 @@ impl Scope {
             .flat_map(|(v, names)| names.iter().map(move |n| format!("{}:{n}", v.as_str())))
             .collect();
         vendor_names_seen.sort_unstable();
-        let mut values: Vec<(String, String, u64)> = self
+        // Ranked borrowed, and only the listed rows copied: each value row owning its
+        // operator's name was a copy per distinct (field, operator, value), ~61k strings in
+        // a Sigma-only build, nearly all of them dropped unlisted.
+        let mut ranked: Vec<(&str, &str, u64)> = self
             .values
-            .into_iter()
+            .iter()
             .flat_map(|(op, by_value)| {
                 by_value
-                    .into_iter()
-                    .map(move |(value, n)| (op.clone(), value, n))
+                    .iter()
+                    .map(move |(value, n)| (op.as_str(), value.as_str(), *n))
             })
             .collect();
-        let order = |a: &(String, String, u64), b: &(String, String, u64)| {
-            b.2.cmp(&a.2).then_with(|| (&a.1, &a.0).cmp(&(&b.1, &b.0)))
+        let order = |a: &(&str, &str, u64), b: &(&str, &str, u64)| {
+            b.2.cmp(&a.2).then_with(|| (a.1, a.0).cmp(&(b.1, b.0)))
         };
         // Only the first rows are listed: select them, then sort those.
-        if values.len() > TOP_ROWS {
-            values.select_nth_unstable_by(TOP_ROWS, order);
-            values.truncate(TOP_ROWS);
+        if ranked.len() > TOP_ROWS {
+            ranked.select_nth_unstable_by(TOP_ROWS, order);
+            ranked.truncate(TOP_ROWS);
         }
-        values.sort_unstable_by(order);
+        ranked.sort_unstable_by(order);
+        let values: Vec<(String, String, u64)> = ranked
+            .into_iter()
+            .map(|(op, value, n)| (op.to_owned(), value.to_owned(), n))
+            .collect();
         let mut techniques: Vec<(String, u64)> = self.techniques.into_iter().collect();
         techniques.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         techniques.truncate(TOP_ROWS);

@@ -208,7 +208,7 @@ pub fn run(
             SideBatch::Predicates(rows) => {
                 insert_rows(
                     &tx,
-                    "INSERT INTO predicates",
+                    "INSERT OR FAIL INTO predicates",
                     &[
                         "rid",
                         "ord",
@@ -365,7 +365,7 @@ fn write_triples(tx: &rusqlite::Transaction<'_>, triples: &TripleIds) -> Result<
     });
     insert_rows(
         tx,
-        "INSERT INTO triples",
+        "INSERT OR FAIL INTO triples",
         &[
             "rid",
             "role",
@@ -430,7 +430,7 @@ fn write_triple_fields(
         .flat_map(|(field, rids)| rids.iter().map(move |rid| (*field, *rid)));
     insert_rows(
         tx,
-        "INSERT INTO triple_fields",
+        "INSERT OR FAIL INTO triple_fields",
         &["field", "rid"],
         rows,
         |row, (field, rid)| {
