@@ -213,6 +213,37 @@ fn a_broken_ctid_file_is_a_diagnostic_not_a_failed_build() {
     );
 }
 
+/// A damaged stored actor list or CTID score is an error of that technique's page, not a
+/// technique nobody uses or CTID does not rank (both were read as empty).
+#[test]
+fn a_damaged_threat_row_is_an_error_not_an_empty_threat() {
+    let catalog = demo();
+    let scored = "T1218.010";
+    let t = &page(&catalog, scored)["technique"];
+    assert_eq!(t["threat"]["ctid"]["rank"], 3, "the demo scores {scored}");
+    let damage = |column: &str| {
+        catalog
+            .sql_for_tests()
+            .execute(
+                &format!("UPDATE technique_threat SET {column} = '{{\"groups\": [' WHERE technique_id = ?1"),
+                [scored],
+            )
+            .unwrap();
+        let err = catalog
+            .technique(scored, QueryOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("EOF while parsing"), "{column}: {err}");
+    };
+    damage("actors");
+    damage("ctid");
+    // An unranked technique (NULL score) and the other rows still read.
+    assert_eq!(
+        page(&catalog, "T1059.001")["technique"]["threat"]["ctid"],
+        Value::Null
+    );
+}
+
 // ---- the real corpora ----
 
 fn full() -> Option<&'static Mutex<(Catalog, BuildReport)>> {

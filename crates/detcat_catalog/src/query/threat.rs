@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::OptionalExtension;
 
-use super::{Catalog, QueryOptions, json_vec};
+use super::{Catalog, QueryOptions, json_at, json_vec};
 use crate::error::CatalogError;
 use crate::scoring::{self, Inputs};
 use crate::views::{
@@ -41,14 +41,14 @@ impl Catalog {
                 "SELECT groups, software, campaigns, ctid, actors FROM technique_threat WHERE technique_id = ?1",
             )?
             .query_row([id], |r| {
-                Ok((threat_row(r)?, r.get::<_, String>(4)?))
+                // A damaged list is an error of the page, not a technique nobody uses.
+                let actors: HashMap<String, Vec<ActorRef>> = json_at(r, 4)?;
+                Ok((threat_row(r)?, actors))
             })
             .optional()?;
-        let Some((t, actors)) = row else {
+        let Some((t, mut actors)) = row else {
             return Ok(None);
         };
-        let mut actors: HashMap<String, Vec<ActorRef>> =
-            serde_json::from_str(&actors).unwrap_or_default();
         // Each list moved out of the map once; its top a copy of the first few.
         let mut list = |kind: &str| actors.remove(kind).unwrap_or_default();
         let (all_groups, all_software, all_campaigns) =
@@ -133,7 +133,7 @@ impl Catalog {
                 groups: r.get(5)?,
                 software: r.get(6)?,
                 campaigns: r.get(7)?,
-                ctid: ctid_view(r.get(8)?),
+                ctid: ctid_view(r, 8)?,
             };
             let cov = coverage.remove(&id).unwrap_or_default();
             let priority = scoring::priority(&inputs(&t, cov));
@@ -234,13 +234,17 @@ fn threat_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ThreatRow> {
         groups: r.get(0)?,
         software: r.get(1)?,
         campaigns: r.get(2)?,
-        ctid: ctid_view(r.get(3)?),
+        ctid: ctid_view(r, 3)?,
     })
 }
 
-/// The stored CTID score (JSON of `detcat_attack::CtidScore`).
-fn ctid_view(json: Option<String>) -> Option<CtidView> {
-    serde_json::from_str(&json?).ok()
+/// The stored CTID score (JSON of `detcat_attack::CtidScore`), `None` for a technique CTID
+/// does not rank (NULL); damaged JSON is an error, not an unranked technique.
+fn ctid_view(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<CtidView>> {
+    match r.get_ref(idx)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => json_at(r, idx).map(Some),
+    }
 }
 
 fn inputs(t: &ThreatRow, coverage: CoverageView) -> Inputs {
