@@ -126,20 +126,34 @@ pub struct SourceTables {
     pub splunk_datamodel: Vec<SplunkDatamodel>,
     pub splunk_sourcetype: Vec<SplunkSourcetype>,
     pub log_category: Vec<LogCategory>,
-    /// Positions in `sigma` by the entry's keys, lowercased (`None` where the entry leaves a
-    /// key open): a logsource's candidates are the entries whose keys are each its own or
-    /// open, found by at most seven lookups. Scanning every entry for every rule was 2% of a
-    /// Sigma-only build.
+    /// Positions in `sigma` by the entry's keys, lowercased (open where the entry leaves a
+    /// key open; see [`push_sigma_keys`]): a logsource's candidates are the entries whose
+    /// keys are each its own or open, found by at most seven lookups. Scanning every entry for
+    /// every rule was 2% of a Sigma-only build.
     #[serde(skip)]
-    sigma_by_keys: HashMap<SigmaKeys, Vec<usize>>,
+    sigma_by_keys: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
 }
 
-/// A Sigma entry's product, category and service, lowercased.
-type SigmaKeys = (Option<String>, Option<String>, Option<String>);
-
-fn sigma_keys(product: Option<&str>, category: Option<&str>, service: Option<&str>) -> SigmaKeys {
-    let lower = |key: Option<&str>| key.map(str::to_ascii_lowercase);
-    (lower(product), lower(category), lower(service))
+/// Appends a Sigma entry's or logsource's product, category and service to `key`, each
+/// lowercased and prefixed with its length (`+7:windows;`), or `-;` when open: one string a
+/// lookup builds in a buffer it reuses. Keyed by a tuple of three `Option<String>`, each of
+/// a rule's seven lookups copied the logsource's keys (~31k strings in a Sigma-only build).
+fn push_sigma_keys(key: &mut String, keys: [Option<&str>; 3]) {
+    use std::fmt::Write;
+    for k in keys {
+        match k {
+            None => key.push_str("-;"),
+            Some(v) => {
+                let _ = write!(key, "+{}:", v.len());
+                let start = key.len();
+                key.push_str(v);
+                if let Some(added) = key.get_mut(start..) {
+                    added.make_ascii_lowercase();
+                }
+                key.push(';');
+            }
+        }
+    }
 }
 
 fn trim_index(pattern: &str) -> &str {
@@ -161,12 +175,16 @@ impl SourceTables {
                 });
             }
         }
-        let mut sigma_by_keys: HashMap<SigmaKeys, Vec<usize>> = HashMap::new();
+        let mut sigma_by_keys: HashMap<String, Vec<usize>, _> = HashMap::default();
         for (i, e) in sigma.iter().enumerate() {
-            let keys = sigma_keys(
-                e.product.as_deref(),
-                e.category.as_deref(),
-                e.service.as_deref(),
+            let mut keys = String::new();
+            push_sigma_keys(
+                &mut keys,
+                [
+                    e.product.as_deref(),
+                    e.category.as_deref(),
+                    e.service.as_deref(),
+                ],
             );
             sigma_by_keys.entry(keys).or_default().push(i);
         }
@@ -246,25 +264,27 @@ impl SourceTables {
         category: Option<&str>,
         service: Option<&str>,
     ) -> Vec<&SigmaEntry> {
-        let (product, category, service) = sigma_keys(product, category, service);
+        let logsource = [product, category, service];
         // Each subset of the logsource's keys (the empty one aside: an entry must match at
         // least one key) names the entries that constrain exactly those keys; the score is
         // the subset's size.
         let mut scored: Vec<(u32, usize)> = Vec::new();
+        let mut key = String::new();
         for subset in 1..8u8 {
-            let key = |bit: u8, value: &Option<String>| -> Option<Option<String>> {
-                if subset & bit == 0 {
-                    Some(None)
-                } else {
-                    value.clone().map(Some)
+            let mut keys = [None; 3];
+            let mut missing = false;
+            for ((slot, value), bit) in keys.iter_mut().zip(logsource).zip([1u8, 2, 4]) {
+                if subset & bit != 0 {
+                    *slot = value;
+                    missing |= value.is_none();
                 }
-            };
-            let (Some(p), Some(c), Some(s)) =
-                (key(1, &product), key(2, &category), key(4, &service))
-            else {
+            }
+            if missing {
                 continue; // a key the logsource does not have: no entry can match it
-            };
-            if let Some(positions) = self.sigma_by_keys.get(&(p, c, s)) {
+            }
+            key.clear();
+            push_sigma_keys(&mut key, keys);
+            if let Some(positions) = self.sigma_by_keys.get(key.as_str()) {
                 scored.extend(positions.iter().map(|&i| (subset.count_ones(), i)));
             }
         }
