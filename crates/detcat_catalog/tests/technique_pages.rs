@@ -81,7 +81,7 @@ fn corpus_stored_pages_equal_counted_pages() {
 }
 
 /// A damaged stored page (or technique data) is an error of that page, decoded where SQLite
-/// holds it: no panic, the JSON's complaint in the message, other pages unaffected.
+/// holds it: no panic, the decoder's complaint in the message, other pages unaffected.
 #[test]
 fn a_damaged_stored_page_is_an_error_of_that_page() {
     let catalog = Catalog::demo().unwrap();
@@ -99,15 +99,25 @@ fn a_damaged_stored_page_is_an_error_of_that_page() {
     let [damaged, intact] = ids.as_slice() else {
         panic!("the demo has fewer than two stored pages: {ids:?}")
     };
+    // Cut short (a page is a postcard blob), then no blob at all.
     catalog
         .sql_for_tests()
         .execute(
-            "UPDATE technique_pages SET page = '{\"rules\": [' WHERE technique_id = ?1",
+            "UPDATE technique_pages SET page = substr(page, 1, 3) WHERE technique_id = ?1",
             [damaged],
         )
         .unwrap();
     let err = catalog.technique(damaged, options).unwrap_err().to_string();
-    assert!(err.contains("EOF while parsing"), "{err}");
+    assert!(err.contains("end of buffer"), "{err}");
+    catalog
+        .sql_for_tests()
+        .execute(
+            "UPDATE technique_pages SET page = 'text' WHERE technique_id = ?1",
+            [damaged],
+        )
+        .unwrap();
+    let err = catalog.technique(damaged, options).unwrap_err().to_string();
+    assert!(err.contains("Blob"), "{err}");
     assert!(catalog.technique(intact, options).is_ok());
     catalog
         .sql_for_tests()

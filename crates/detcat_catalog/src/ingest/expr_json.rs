@@ -10,7 +10,6 @@
 //! `tests/store.rs` checks every stored expression of the demo and full catalogs against
 //! serde_json's own output.
 //!
-//! Its list, string and number writers serve the technique pages too (`page_json.rs`).
 
 use detcat_model::{Expr, Predicate, Value};
 

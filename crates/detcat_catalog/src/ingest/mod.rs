@@ -6,7 +6,6 @@ mod branches;
 mod expr_json;
 pub(crate) mod field_summary;
 mod link;
-mod page_json;
 mod recordings;
 mod report;
 mod rows;

@@ -77,8 +77,8 @@ pub enum SideBatch {
     PageRules(Vec<super::technique_pages::PageRule>),
 }
 
-/// A batch of counted technique pages: (technique id, JSON of the page).
-pub type PageBatch = Vec<(String, String)>;
+/// A batch of counted technique pages: (technique id, the page encoded as stored).
+pub type PageBatch = Vec<(String, Vec<u8>)>;
 
 /// One predicate row, ready to bind.
 pub struct PredicateInsert {
@@ -282,9 +282,9 @@ pub fn run(
     let (stored, counted) = std::thread::scope(|scope| {
         let counting = super::spawn_named(scope, "detcat-pages", || {
             let started = Instant::now();
-            pages.count(&triples, |batch| pages_out.send(batch).is_ok());
+            let counted = pages.count(&triples, |batch| pages_out.send(batch).is_ok());
             timeline.mark("side writer: pages counted");
-            started.elapsed()
+            counted.map(|()| started.elapsed())
         });
         let counting = match counting {
             Ok(counting) => counting,
@@ -299,7 +299,8 @@ pub fn run(
         }
         let counted = counting
             .join()
-            .map_err(|_| CatalogError::Query("the page count stopped".to_owned()));
+            .map_err(|_| CatalogError::Query("the page count stopped".to_owned()))
+            .and_then(|counted| counted);
         (stored, counted)
     });
     stored?;

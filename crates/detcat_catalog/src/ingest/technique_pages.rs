@@ -38,7 +38,8 @@ use crate::query::technique::{PAGE_ROWS, SCOPE_ROWS};
 use crate::query::{EventsAcc, MAX_LISTED_TITLE_CHARS, truncate_text};
 use crate::views::{EventRow, FieldRow, ScopeRow, SensorCount};
 
-/// What `technique_pages.page` holds for one technique (JSON).
+/// What `technique_pages.page` holds for one technique (postcard: see
+/// [`crate::schema::TECHNIQUE_PAGES_DDL`]).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct StoredPage {
     /// The active rules, ordered by vendor and title as the page lists them.
@@ -84,13 +85,8 @@ pub(crate) struct StoredRow {
     pub value: String,
     pub rules: u64,
     /// Corpus reach (indicators; 0 for exclusions).
-    #[serde(default, skip_serializing_if = "is_zero")]
     pub reach: u64,
     pub at: Vec<u32>,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 /// Each rule's analytic inputs: its event keys (own events and the natives of its sensor
@@ -228,11 +224,15 @@ impl Collector {
     }
 
     /// Counts every technique's page and hands them to `emit` a batch at a time, as
-    /// (technique id, JSON of [`StoredPage`]) in technique order; stops early when `emit`
+    /// (technique id, [`StoredPage`] encoded) in technique order; stops early when `emit`
     /// returns false. `triples` are every rule's, in rid order; `reach` the active and all
     /// rules using each indicator. Touches no database: the side writer stores its triples
     /// meanwhile.
-    pub fn count(&self, triples: &TripleIds, mut emit: impl FnMut(Vec<(String, String)>) -> bool) {
+    pub fn count(
+        &self,
+        triples: &TripleIds,
+        mut emit: impl FnMut(Vec<(String, Vec<u8>)>) -> bool,
+    ) -> Result<(), CatalogError> {
         let tables = Tables::new(&self.rules, triples);
         let mut techniques: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, rule) in self.rules.iter().enumerate() {
@@ -253,21 +253,17 @@ impl Collector {
         let mut scratches: Vec<Scratch> = (0..workers).map(|_| Scratch::new(&tables)).collect();
         for batch in techniques.chunks(workers * PAGES_PER_WORKER) {
             let share = batch.len().div_ceil(workers);
-            let pages: Vec<Vec<String>> = batch
+            let pages: Vec<Vec<Vec<u8>>> = batch
                 .par_chunks(share)
                 .zip(scratches.par_iter_mut())
                 .map(|(part, scratch)| {
                     part.iter()
                         .map(|(_, members)| {
-                            super::page_json::page_json(&scratch.page(
-                                &self.rules,
-                                &tables,
-                                members,
-                            ))
+                            encode_page(&scratch.page(&self.rules, &tables, members))
                         })
                         .collect()
                 })
-                .collect();
+                .collect::<Result<_, _>>()?;
             let mut counted = Vec::with_capacity(batch.len());
             for ((id, _), page) in batch.iter().zip(pages.into_iter().flatten()) {
                 counted.push(((*id).to_owned(), page));
@@ -276,7 +272,15 @@ impl Collector {
                 break;
             }
         }
+        Ok(())
     }
+}
+
+/// A page as `technique_pages.page` holds it (see [`crate::schema::TECHNIQUE_PAGES_DDL`]):
+/// postcard, which [`crate::query`] decodes with the same [`StoredPage`].
+fn encode_page(page: &StoredPage) -> Result<Vec<u8>, CatalogError> {
+    postcard::to_allocvec(page)
+        .map_err(|e| CatalogError::Query(format!("a technique page could not be encoded: {e}")))
 }
 
 /// Stores the rows of `analytic_taxonomy` (the main writer, as soon as ATT&CK is loaded).
@@ -297,7 +301,7 @@ pub fn store_taxonomy(
 /// the triples' indexes).
 pub fn store(
     tx: &rusqlite::Transaction<'_>,
-    pages: impl IntoIterator<Item = Vec<(String, String)>>,
+    pages: impl IntoIterator<Item = super::side::PageBatch>,
 ) -> Result<(), CatalogError> {
     let mut stmt =
         tx.prepare("INSERT INTO technique_pages (technique_id, page) VALUES (?1, ?2)")?;

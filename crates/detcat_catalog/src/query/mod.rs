@@ -461,6 +461,22 @@ pub(crate) fn json_at<T: serde::de::DeserializeOwned>(
     serde_json::from_str(text).map_err(|e| failure(Box::new(e)))
 }
 
+/// Column `idx` of `row`, a `postcard` blob (`technique_pages.page`) decoded into `T` where
+/// SQLite holds it; a decode error, or a value that is no blob, names the column.
+pub(crate) fn postcard_at<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<T> {
+    let failure = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Blob, e)
+    };
+    let bytes = row
+        .get_ref(idx)?
+        .as_blob()
+        .map_err(|e| failure(Box::new(e)))?;
+    postcard::from_bytes(bytes).map_err(|e| failure(Box::new(e)))
+}
+
 /// Column `idx` of `row`, a vendor name (`rules.vendor`) as a [`Vendor`].
 pub(crate) fn vendor_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Vendor> {
     parse_vendor(idx, &row.get::<_, String>(idx)?)

@@ -6,7 +6,7 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::rule_set::RuleSet;
-use super::{Catalog, QueryOptions, json_at, json_col, json_vec, rule_ref};
+use super::{Catalog, QueryOptions, json_at, json_col, json_vec, postcard_at, rule_ref};
 use crate::analytics::{AnalyticCoverage, AnalyticRule, IndexedRule, TechniqueRules};
 use crate::error::CatalogError;
 use crate::ingest::technique_pages::{StoredPage, StoredRule};
@@ -428,7 +428,7 @@ impl Catalog {
         let page: Option<StoredPage> = self
             .conn
             .prepare_cached("SELECT page FROM technique_pages WHERE technique_id = ?1")?
-            .query_row([id], |r| json_at(r, 0))
+            .query_row([id], |r| postcard_at(r, 0))
             .optional()?;
         Ok(Some(page.unwrap_or_default()))
     }
