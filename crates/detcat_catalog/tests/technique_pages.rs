@@ -100,24 +100,17 @@ fn a_damaged_stored_page_is_an_error_of_that_page() {
         panic!("the demo has fewer than two stored pages: {ids:?}")
     };
     // Cut short (a page is a postcard blob), then no blob at all.
-    catalog
-        .sql_for_tests()
-        .execute(
-            "UPDATE technique_pages SET page = substr(page, 1, 3) WHERE technique_id = ?1",
-            [damaged],
-        )
-        .unwrap();
-    let err = catalog.technique(damaged, options).unwrap_err().to_string();
-    assert!(err.contains("end of buffer"), "{err}");
-    catalog
-        .sql_for_tests()
-        .execute(
-            "UPDATE technique_pages SET page = 'text' WHERE technique_id = ?1",
-            [damaged],
-        )
-        .unwrap();
-    let err = catalog.technique(damaged, options).unwrap_err().to_string();
-    assert!(err.contains("Blob"), "{err}");
+    for (page, complaint) in [("substr(page, 1, 3)", "end of buffer"), ("'text'", "Blob")] {
+        catalog
+            .sql_for_tests()
+            .execute(
+                &format!("UPDATE technique_pages SET page = {page} WHERE technique_id = ?1"),
+                [damaged],
+            )
+            .unwrap();
+        let err = catalog.technique(damaged, options).unwrap_err().to_string();
+        assert!(err.contains(complaint), "{page}: {err}");
+    }
     assert!(catalog.technique(intact, options).is_ok());
     catalog
         .sql_for_tests()

@@ -445,20 +445,15 @@ pub(crate) fn json_col<T: serde::de::DeserializeOwned>(
 }
 
 /// Column `idx` of `row`, a JSON text decoded into `T` where SQLite holds it (not copied into
-/// a `String` first: a technique's stored page is up to ~170 KB); a decode error, or a value
+/// a `String` first: a technique's ATT&CK data is up to ~20 KB); a decode error, or a value
 /// that is no text, names the column.
 pub(crate) fn json_at<T: serde::de::DeserializeOwned>(
     row: &rusqlite::Row<'_>,
     idx: usize,
 ) -> rusqlite::Result<T> {
-    let failure = |e: Box<dyn std::error::Error + Send + Sync>| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e)
-    };
-    let text = row
-        .get_ref(idx)?
-        .as_str()
-        .map_err(|e| failure(Box::new(e)))?;
-    serde_json::from_str(text).map_err(|e| failure(Box::new(e)))
+    decoded_at(row, idx, rusqlite::types::Type::Text, |v| {
+        Ok(serde_json::from_str(v.as_str()?)?)
+    })
 }
 
 /// Column `idx` of `row`, a `postcard` blob (`technique_pages.page`) decoded into `T` where
@@ -467,14 +462,22 @@ pub(crate) fn postcard_at<T: serde::de::DeserializeOwned>(
     row: &rusqlite::Row<'_>,
     idx: usize,
 ) -> rusqlite::Result<T> {
-    let failure = |e: Box<dyn std::error::Error + Send + Sync>| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Blob, e)
-    };
-    let bytes = row
-        .get_ref(idx)?
-        .as_blob()
-        .map_err(|e| failure(Box::new(e)))?;
-    postcard::from_bytes(bytes).map_err(|e| failure(Box::new(e)))
+    decoded_at(row, idx, rusqlite::types::Type::Blob, |v| {
+        Ok(postcard::from_bytes(v.as_blob()?)?)
+    })
+}
+
+/// Column `idx` of `row` as `decode` reads it from SQLite's own copy; its error is the
+/// column's (of kind `kind`).
+fn decoded_at<T>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+    kind: rusqlite::types::Type,
+    decode: impl FnOnce(
+        rusqlite::types::ValueRef<'_>,
+    ) -> Result<T, Box<dyn std::error::Error + Send + Sync>>,
+) -> rusqlite::Result<T> {
+    decode(row.get_ref(idx)?).map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, kind, e))
 }
 
 /// Column `idx` of `row`, a vendor name (`rules.vendor`) as a [`Vendor`].
