@@ -274,10 +274,10 @@ pub fn run(
     // The technique pages are counted (pure Rust: the page rules' fields and events as ids,
     // their triples by the ids numbered as they came, then the pages on the rayon pool) on a
     // thread of their own while this one stores the triples: stored one by one on this
-    // thread first, the rayon workers idled ~0.3 s at the end of the build (issue 19). The pages wait in the channel (all of them fit: ~10 MB of
-    // JSON) until the main writer, once it has copied the triples and built their indexes,
-    // stores them. This costs ~8 MiB of peak memory, which the build has since the file
-    // texts are freed once stored. The main writer may stop reading (it failed): the counting
+    // thread first, the rayon workers idled ~0.3 s at the end of the build (issue 19). The
+    // pages wait in the channel (all of them fit: ~6 MB encoded on the full corpus) until
+    // the main writer, once it has copied the triples, stores them; the build has that
+    // memory since the file texts are freed once stored. The main writer may stop reading (it failed): the counting
     // stops then too.
     let (stored, counted) = std::thread::scope(|scope| {
         let counting = super::spawn_named(scope, "detcat-pages", || {

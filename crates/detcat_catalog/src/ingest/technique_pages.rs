@@ -314,7 +314,7 @@ pub fn store(
 }
 
 /// Pages a worker counts per batch: enough to spread the work, few enough that a batch's
-/// JSON stays small (the largest page is ~170 kB).
+/// encoded pages stay small (the largest page is ~100 kB).
 const PAGES_PER_WORKER: usize = 16;
 
 /// Unset slot of [`Scratch`].
