@@ -16,9 +16,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use detcat_attack::MutableElement;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
+use crate::attack_data::{AnalyticData, DetectionGuide, LogSourceData, StrategyData};
 use crate::error::CatalogError;
 use crate::query::{Catalog, QueryOptions};
 
@@ -54,7 +55,7 @@ pub struct AnalyticCoverage {
     /// Rules implementing any row, per vendor name ([`detcat_model::Vendor::as_str`]).
     pub rules_by_vendor: BTreeMap<String, Vec<AnalyticRule>>,
     pub log_sources: Vec<LogSourceCoverage>,
-    pub mutable_elements: Vec<Value>,
+    pub mutable_elements: Vec<MutableElement>,
     /// Each mutable element against the implementing rules' fields.
     #[serde(default)]
     pub mutable_matches: Vec<MutableMatch>,
@@ -224,19 +225,15 @@ fn any_hit(positions: &[u32], hit: &[bool]) -> bool {
 /// the technique's rules in listing order, each with whether it implements the analytic).
 fn mutable_matches(
     tax: &dyn AnalyticTaxonomy,
-    analytic: &Value,
+    analytic: &AnalyticData,
     listing: &[Listed<'_>],
     field_names: &[&str],
 ) -> Vec<MutableMatch> {
-    let elements = analytic
-        .get("mutable_elements")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    elements
+    analytic
+        .mutable_elements
         .iter()
         .map(|e| {
-            let element = str_of(e, "field");
+            let element = e.field.clone();
             let wanted = tax.element_fields(&element);
             let hit: Vec<bool> = field_names
                 .iter()
@@ -262,25 +259,11 @@ fn vendor_rank(v: &str) -> usize {
     detcat_model::Vendor::parse(v).map_or(usize::MAX, detcat_model::Vendor::index)
 }
 
-/// The detection strategies of a technique's data (`/detection/strategies`; none when absent).
-pub(crate) fn strategies_of(data: &Value) -> &[Value] {
-    data.get("detection").map_or(&[], detection_strategies)
-}
-
-/// The strategies of a technique's `detection` object (none when absent).
-pub(crate) fn detection_strategies(detection: &Value) -> &[Value] {
-    detection
-        .get("strategies")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-}
-
-fn str_of(v: &Value, k: &str) -> String {
-    v.get(k)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
+/// The part of a technique's `techniques.data` that its analytics read; serde skips the
+/// other keys (the description, its references) without decoding them.
+#[derive(Deserialize)]
+pub(crate) struct DetectionOnly {
+    pub detection: DetectionGuide,
 }
 
 impl Catalog {
@@ -369,14 +352,16 @@ impl Catalog {
         Ok(out)
     }
 
+    /// The analytics of a technique's detection `strategies` with the rules implementing
+    /// each, the taxonomy's answers from the taxonomy itself.
     pub(crate) fn analytics_of(
-        data: &Value,
+        strategies: &[StrategyData],
         rules: &[RuleEvents],
         fields: &RuleFields,
     ) -> Vec<AnalyticCoverage> {
         Self::analytics_with(
             detcat_taxonomy::Taxonomy::get(),
-            data,
+            strategies,
             &TechniqueRules::intern(rules, fields),
         )
     }
@@ -385,17 +370,7 @@ impl Catalog {
     /// reads them from the catalog, so it does not load the taxonomy).
     pub(crate) fn analytics_with(
         tax: &dyn AnalyticTaxonomy,
-        data: &Value,
-        input: &TechniqueRules<'_>,
-    ) -> Vec<AnalyticCoverage> {
-        Self::strategies_analytics(tax, strategies_of(data), input)
-    }
-
-    /// [`Catalog::analytics_with`] over the detection strategies alone (`/detection/strategies`
-    /// of a technique's data).
-    pub(crate) fn strategies_analytics(
-        tax: &dyn AnalyticTaxonomy,
-        strategies: &[Value],
+        strategies: &[StrategyData],
         input: &TechniqueRules<'_>,
     ) -> Vec<AnalyticCoverage> {
         // Every list of rules below is in listing order: registry vendor order, then title
@@ -419,21 +394,12 @@ impl Catalog {
         });
         let mut out = Vec::new();
         for s in strategies {
-            let analytics = s
-                .get("analytics")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            for a in analytics {
+            for a in &s.analytics {
                 for l in listing.iter_mut() {
                     l.implements = false;
                 }
-                let rows = a
-                    .get("log_sources")
-                    .and_then(Value::as_array)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                let log_sources: Vec<LogSourceCoverage> = rows
+                let log_sources: Vec<LogSourceCoverage> = a
+                    .log_sources
                     .iter()
                     .map(|ls| log_source_coverage(tax, ls, &input.keys, &mut listing))
                     .collect();
@@ -448,29 +414,16 @@ impl Catalog {
                 }
                 let mutable_matches = mutable_matches(tax, a, &listing, &input.fields);
                 out.push(AnalyticCoverage {
-                    id: str_of(a, "id"),
-                    name: str_of(a, "name"),
-                    strategy: str_of(s, "id"),
-                    strategy_name: str_of(s, "name"),
-                    platforms: a
-                        .get("platforms")
-                        .and_then(Value::as_array)
-                        .map(|p| {
-                            p.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_owned)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    url: a.get("url").and_then(Value::as_str).map(str::to_owned),
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    strategy: s.id.clone(),
+                    strategy_name: s.name.clone(),
+                    platforms: a.platforms.clone(),
+                    url: a.url.clone(),
                     implemented: !by_vendor.is_empty(),
                     rules_by_vendor: by_vendor,
                     log_sources,
-                    mutable_elements: a
-                        .get("mutable_elements")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default(),
+                    mutable_elements: a.mutable_elements.clone(),
                     mutable_matches,
                 });
             }
@@ -497,12 +450,12 @@ impl Catalog {
         let Some((tid, name, data)) = row else {
             return Ok(None);
         };
-        let data: Value = serde_json::from_str(&data)?;
+        let data: DetectionOnly = serde_json::from_str(&data)?;
         let mut rules = self.rule_events_by_technique(Some(&tid), options)?;
         let rules = rules.remove(&tid).unwrap_or_default();
         let fields = self.rule_fields(&tid)?;
         Ok(Some(TechniqueAnalytics {
-            analytics: Self::analytics_of(&data, &rules, &fields),
+            analytics: Self::analytics_of(&data.detection.strategies, &rules, &fields),
             rules: rules.len() as u64,
             technique: tid,
             name,
@@ -528,10 +481,11 @@ impl Catalog {
         let empty = Vec::new();
         while let Some(r) = rows.next()? {
             let (tid, name, data): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            let data: Value = serde_json::from_str(&data)?;
+            let data: DetectionOnly = serde_json::from_str(&data)?;
             let rules = by_tech.get(&tid).unwrap_or(&empty);
             // The overview lists analytics only: no rule fields needed.
-            let analytics = Self::analytics_of(&data, rules, &RuleFields::new());
+            let analytics =
+                Self::analytics_of(&data.detection.strategies, rules, &RuleFields::new());
             if analytics.is_empty() {
                 continue;
             }
@@ -565,11 +519,11 @@ impl Catalog {
 /// (listing order), which are marked in `listing` as implementing the analytic.
 fn log_source_coverage(
     tax: &dyn AnalyticTaxonomy,
-    ls: &Value,
+    ls: &LogSourceData,
     keys: &[&str],
     listing: &mut [Listed<'_>],
 ) -> LogSourceCoverage {
-    let (name, channel) = (str_of(ls, "name"), str_of(ls, "channel"));
+    let (name, channel) = (ls.name.clone(), ls.channel.clone());
     let events = tax.log_source_events(&name, &channel);
     let hit: Vec<bool> = keys
         .iter()
@@ -583,11 +537,8 @@ fn log_source_coverage(
         }
     }
     LogSourceCoverage {
-        data_component: str_of(ls, "data_component"),
-        data_component_name: ls
-            .get("data_component_name")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        data_component: ls.data_component.clone(),
+        data_component_name: ls.data_component_name.clone(),
         name,
         channel,
         events,
@@ -631,25 +582,32 @@ mod tests {
         }
     }
 
-    fn technique_data() -> Value {
-        serde_json::json!({ "detection": { "strategies": [{
-            "id": "DET1", "name": "Strategy",
+    /// A technique's detection strategies as `techniques.data` holds them.
+    fn strategies() -> Vec<StrategyData> {
+        let log_source = |name: &str, channel: &str| {
+            serde_json::json!({ "data_component": "DC1", "data_component_name": null,
+                                "name": name, "channel": channel })
+        };
+        let element = |field: &str| serde_json::json!({ "field": field, "description": "" });
+        serde_json::from_value(serde_json::json!([{
+            "id": "DET1", "name": "Strategy", "url": null,
             "analytics": [{
-                "id": "AN1", "name": "Process launch",
+                "id": "AN1", "name": "Process launch", "description": "", "platforms": [],
+                "url": null,
                 "log_sources": [
-                    { "name": "WinEventLog:Sysmon", "channel": "EventCode=1" },
-                    { "name": "WinEventLog:Security", "channel": "" },
-                    { "name": "Unmapped", "channel": "x" }
+                    log_source("WinEventLog:Sysmon", "EventCode=1"),
+                    log_source("WinEventLog:Security", ""),
+                    log_source("Unmapped", "x")
                 ],
-                "mutable_elements": [
-                    { "field": "ParentProcessExclusions" },
-                    { "field": "TimeWindow" }
-                ]
+                "mutable_elements": [element("ParentProcessExclusions"), element("TimeWindow")]
             }, {
-                "id": "AN2", "name": "Nothing reads it",
-                "log_sources": [{ "name": "Unmapped", "channel": "x" }]
+                "id": "AN2", "name": "Nothing reads it", "description": "", "platforms": [],
+                "url": null,
+                "log_sources": [log_source("Unmapped", "x")],
+                "mutable_elements": []
             }]
-        }]}})
+        }]))
+        .expect("the fixture is a list of strategies")
     }
 
     fn titles(rules: &[AnalyticRule]) -> Vec<&str> {
@@ -669,7 +627,7 @@ mod tests {
         fields.insert(3, HashSet::from(["process.parent.name".to_owned()]));
         fields.insert(4, HashSet::from(["process.parent.name".to_owned()]));
         let input = TechniqueRules::intern(&rules, &fields);
-        let out = Catalog::analytics_with(&Fixed, &technique_data(), &input);
+        let out = Catalog::analytics_with(&Fixed, &strategies(), &input);
         assert_eq!(out.len(), 2);
         let a = &out[0];
         // Sysmon 1: the two rules reading it, registry vendor order then title.
@@ -721,7 +679,7 @@ mod tests {
             keys: vec![99],
             fields: vec![99],
         });
-        let out = Catalog::analytics_with(&Fixed, &technique_data(), &input);
+        let out = Catalog::analytics_with(&Fixed, &strategies(), &input);
         let listed: Vec<(&str, &str)> = out[0].log_sources[0]
             .rules
             .iter()

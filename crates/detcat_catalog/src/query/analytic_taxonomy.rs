@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
+use crate::attack_data::StrategyData;
 use rusqlite::OptionalExtension;
-use serde_json::Value;
 
 use super::Catalog;
 use crate::analytics::AnalyticTaxonomy;
@@ -47,7 +47,7 @@ impl Catalog {
     /// table.
     pub(crate) fn stored_taxonomy(
         &self,
-        strategies: &[Value],
+        strategies: &[StrategyData],
     ) -> Result<Option<StoredTaxonomy>, CatalogError> {
         if !self.has_table("analytic_taxonomy")? {
             return Ok(None);
@@ -65,27 +65,17 @@ impl Catalog {
             })
         };
         let mut out = StoredTaxonomy::default();
-        // Read in place: the lists are borrowed from `strategies`, not copied.
-        fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-            v.get(key)
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-        }
-        fn text<'a>(v: &'a Value, key: &str) -> &'a str {
-            v.get(key).and_then(Value::as_str).unwrap_or_default()
-        }
-        for analytic in strategies.iter().flat_map(|s| list(s, "analytics")) {
-            for ls in list(analytic, "log_sources") {
-                let key = (text(ls, "name").to_owned(), text(ls, "channel").to_owned());
+        for analytic in strategies.iter().flat_map(|s| &s.analytics) {
+            for ls in &analytic.log_sources {
+                let key = (ls.name.clone(), ls.channel.clone());
                 if !out.log_sources.contains_key(&key)
                     && let Some(events) = lookup(LOG_SOURCE, &key.0, &key.1)?
                 {
                     out.log_sources.insert(key, events);
                 }
             }
-            for e in list(analytic, "mutable_elements") {
-                let name = text(e, "field");
+            for e in &analytic.mutable_elements {
+                let name = e.field.as_str();
                 if !out.elements.contains_key(name)
                     && let Some(fields) = lookup(ELEMENT, name, "")?
                 {

@@ -6,8 +6,9 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::rule_set::RuleSet;
-use super::{Catalog, QueryOptions, json_at, json_col, json_vec, postcard_at, rule_ref};
+use super::{Catalog, QueryOptions, json_col, json_vec, postcard_at, rule_ref};
 use crate::analytics::{AnalyticCoverage, AnalyticRule, IndexedRule, TechniqueRules};
+use crate::attack_data::StrategyData;
 use crate::error::CatalogError;
 use crate::ingest::technique_pages::{StoredPage, StoredRule};
 use crate::views::{
@@ -227,8 +228,13 @@ impl Catalog {
         } else {
             self.stored_page(&id)?
         };
+        // The analytics read the detection strategies the header has decoded.
+        let strategies = technique
+            .data
+            .as_ref()
+            .map_or(&[][..], |d| d.detection.strategies.as_slice());
         let (rules, (events, sensors), guide, analytics) = match stored {
-            Some(page) => self.resolve_page(&id, page)?,
+            Some(page) => self.resolve_page(strategies, page)?,
             None => self.counted_page(&id, options)?,
         };
         let rules_by_vendor = super::count_by_vendor(&rules);
@@ -289,8 +295,12 @@ impl Catalog {
 
     /// The page's parts from its stored row: the listed rules, each guide row's rule ids from
     /// its rules' positions in that list, the analytics matched against the technique's
-    /// ATT&CK data.
-    fn resolve_page(&self, id: &str, page: StoredPage) -> Result<Counted, CatalogError> {
+    /// detection `strategies`.
+    fn resolve_page(
+        &self,
+        strategies: &[StrategyData],
+        page: StoredPage,
+    ) -> Result<Counted, CatalogError> {
         let StoredPage {
             rules,
             events,
@@ -298,7 +308,7 @@ impl Catalog {
             guide: g,
             analytics: stored,
         } = page;
-        let analytics = self.stored_analytics(id, &rules, &stored)?;
+        let analytics = self.stored_analytics(strategies, &rules, &stored)?;
         // A row's rule ids sorted and distinct: the listed rules ranked by id once, each row
         // then sorts its ranks.
         let mut by_id: Vec<u32> = (0..rules.len() as u32).collect();
@@ -370,25 +380,15 @@ impl Catalog {
         Ok((listed, (events, sensors), guide, analytics))
     }
 
-    /// The technique's ATT&CK v18 analytics against its listed rules' stored inputs (as
+    /// The technique's ATT&CK v18 analytics (of its detection `strategies`, as the header
+    /// decoded them) against its listed rules' stored inputs (as
     /// `Catalog::technique_analytics` counts them: rules in rid order).
     fn stored_analytics(
         &self,
-        id: &str,
+        strategies: &[StrategyData],
         listed: &[StoredRule],
         stored: &crate::ingest::technique_pages::StoredAnalytics,
     ) -> Result<Vec<AnalyticCoverage>, CatalogError> {
-        // Only the detection guidance is decoded: the analytics read its strategies, and the
-        // rest (the description, its references) is the larger part of the text.
-        let data: Option<DetectionOnly> = self
-            .conn
-            .prepare_cached("SELECT data FROM techniques WHERE id = ?1")?
-            .query_row([id], |r| json_at(r, 0))
-            .optional()?;
-        let Some(data) = data else {
-            return Ok(Vec::new());
-        };
-        let strategies = crate::analytics::detection_strategies(&data.detection);
         if strategies.is_empty() {
             return Ok(Vec::new());
         }
@@ -412,10 +412,8 @@ impl Catalog {
         }
         input.rules.sort_by_key(|r| r.rid);
         Ok(match self.stored_taxonomy(strategies)? {
-            Some(tax) => Catalog::strategies_analytics(&tax, strategies, &input),
-            None => {
-                Catalog::strategies_analytics(detcat_taxonomy::Taxonomy::get(), strategies, &input)
-            }
+            Some(tax) => Catalog::analytics_with(&tax, strategies, &input),
+            None => Catalog::analytics_with(detcat_taxonomy::Taxonomy::get(), strategies, &input),
         })
     }
 
@@ -669,14 +667,6 @@ fn rank_triples(
     });
     scope.truncate(SCOPE_ROWS);
     (scope, indicators, exclusions)
-}
-
-/// The part of a technique's `techniques.data` that its analytics read; serde skips the
-/// other keys without decoding them.
-#[derive(serde::Deserialize)]
-struct DetectionOnly {
-    #[serde(default)]
-    detection: serde_json::Value,
 }
 
 /// The id of the `i`-th listed rule (empty past the end).
