@@ -260,9 +260,11 @@ fn vendor_rank(v: &str) -> usize {
 }
 
 /// The part of a technique's `techniques.data` that its analytics read; serde skips the
-/// other keys (the description, its references) without decoding them.
+/// other keys (the description, its references) without decoding them. A technique of no
+/// ATT&CK bundle stores `{}`: no detection guidance, no analytics.
 #[derive(Deserialize)]
 pub(crate) struct DetectionOnly {
+    #[serde(default)]
     pub detection: DetectionGuide,
 }
 
@@ -608,6 +610,12 @@ mod tests {
             }]
         }]))
         .expect("the fixture is a list of strategies")
+    }
+
+    #[test]
+    fn a_technique_without_attack_data_has_no_analytics() {
+        let data: DetectionOnly = serde_json::from_str("{}").expect("`{}` is read");
+        assert!(data.detection.strategies.is_empty());
     }
 
     fn titles(rules: &[AnalyticRule]) -> Vec<&str> {
