@@ -277,8 +277,8 @@ pub fn run(
     // thread first, the rayon workers idled ~0.3 s at the end of the build (issue 19). The
     // pages wait in the channel (all of them fit: ~6 MB encoded on the full corpus) until
     // the main writer, once it has copied the triples, stores them; the build has that
-    // memory since the file texts are freed once stored. The main writer may stop reading (it failed): the counting
-    // stops then too.
+    // memory since the file texts are freed once stored. The main writer may stop reading
+    // (it failed): the counting stops then too.
     let (stored, counted) = std::thread::scope(|scope| {
         let counting = super::spawn_named(scope, "detcat-pages", || {
             let started = Instant::now();

@@ -445,7 +445,7 @@ pub(crate) fn json_col<T: serde::de::DeserializeOwned>(
 }
 
 /// Column `idx` of `row`, a JSON text decoded into `T` where SQLite holds it (not copied into
-/// a `String` first: a technique's ATT&CK data is up to ~20 KB); a decode error, or a value
+/// a `String` first: a technique's ATT&CK data is up to ~15 KB); a decode error, or a value
 /// that is no text, names the column.
 pub(crate) fn json_at<T: serde::de::DeserializeOwned>(
     row: &rusqlite::Row<'_>,
