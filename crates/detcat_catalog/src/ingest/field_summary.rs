@@ -18,7 +18,7 @@
 //! the two run at once), turns the counts into rows after its last chunk while the main
 //! writer is still storing rules, and hands the rows to the writer, which only binds them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use detcat_model::{Lifecycle, Role, Vendor};
 use rusqlite::params;
@@ -50,17 +50,20 @@ pub(crate) struct FieldData {
     pub techniques: Vec<(String, u64)>,
 }
 
-/// One scope's counts while the chunks go by.
+/// One field's counts while the chunks go by: every count is kept as `[active rules, all
+/// rules]`, so an active rule's values, techniques and names are looked up once for both
+/// scopes (two scopes of their own hashed every value of an active rule twice).
 #[derive(Default)]
-struct Scope {
-    rules: Vec<i64>,
-    by_vendor: VendorCounts,
-    /// Vendor names per vendor (`Vendor::index`).
-    names: Vec<BTreeSet<String>>,
-    operators: BTreeMap<&'static str, u64>,
+struct Counts {
+    /// The rules of each scope.
+    rules: [Vec<i64>; 2],
+    by_vendor: [VendorCounts; 2],
+    /// Vendor names per vendor (`Vendor::index`): whether an active rule wrote the name.
+    names: Vec<BTreeMap<String, bool>>,
+    operators: BTreeMap<&'static str, [u64; 2]>,
     /// Operator → value → rules.
-    values: HashMap<String, HashMap<String, u64>>,
-    techniques: HashMap<String, u64>,
+    values: HashMap<String, HashMap<String, [u64; 2]>>,
+    techniques: HashMap<String, [u64; 2]>,
 }
 
 /// The entries of `sorted` (ascending by `key_of`) whose key is `key`, and the entries after
@@ -72,12 +75,21 @@ fn run_of<'s, T>(sorted: &'s [T], key: &str, key_of: impl Fn(&T) -> &str) -> (&'
     rest.split_at(len)
 }
 
-/// Adds one to `map[key]`, copying the key only the first time it is seen.
-fn bump(map: &mut HashMap<String, u64>, key: &str) {
-    match map.get_mut(key) {
-        Some(n) => *n += 1,
-        None => {
-            map.insert(key.to_owned(), 1);
+/// Adds one to the counts of `scopes` in `map[key]`, copying the key only the first time
+/// it is seen.
+fn bump(map: &mut HashMap<String, [u64; 2]>, key: &str, scopes: &[usize]) {
+    let counts = match map.get_mut(key) {
+        Some(counts) => counts,
+        None => map.entry(key.to_owned()).or_default(),
+    };
+    add_to(counts, scopes);
+}
+
+/// Adds one to the counts of `scopes`.
+fn add_to(counts: &mut [u64; 2], scopes: &[usize]) {
+    for &s in scopes {
+        if let Some(n) = counts.get_mut(s) {
+            *n += 1;
         }
     }
 }
@@ -86,8 +98,8 @@ fn bump(map: &mut HashMap<String, u64>, key: &str) {
 /// into rows ([`FieldSummary::finish`]).
 #[derive(Default)]
 pub struct FieldSummary {
-    /// Field → counts of active rules (`[0]`) and of all rules (`[1]`).
-    fields: HashMap<String, [Scope; 2]>,
+    /// Field → its counts, of active rules (`[0]`) and of all rules (`[1]`).
+    fields: HashMap<String, Counts>,
     /// Each rule's vendor and title, by rid, to order the lists at the end.
     heads: HashMap<i64, (Vendor, String)>,
 }
@@ -140,11 +152,8 @@ impl FieldSummary {
             );
             values.sort_unstable();
             values.dedup();
-            let scopes: &[usize] = if a.rule.lifecycle == Lifecycle::Active {
-                &[0, 1]
-            } else {
-                &[1]
-            };
+            let active = a.rule.lifecycle == Lifecycle::Active;
+            let scopes: &[usize] = if active { &[0, 1] } else { &[1] };
             // Fields ascend, and so do the rule's operators, names and values (sorted with the
             // field first): each field's run is cut from the front of what is left, so a rule
             // costs its entries once rather than once per field.
@@ -162,35 +171,39 @@ impl FieldSummary {
                     None => self.fields.entry((*f).to_owned()).or_default(),
                 };
                 for &s in scopes {
-                    let Some(scope) = entry.get_mut(s) else {
-                        continue;
-                    };
-                    scope.rules.push(rid);
-                    scope.by_vendor.add(vendor, 1);
-                    for t in &techniques {
-                        bump(&mut scope.techniques, t);
+                    if let (Some(rules), Some(by_vendor)) =
+                        (entry.rules.get_mut(s), entry.by_vendor.get_mut(s))
+                    {
+                        rules.push(rid);
+                        by_vendor.add(vendor, 1);
                     }
-                    for (_, op) in field_operators {
-                        *scope.operators.entry(op).or_default() += 1;
-                    }
+                }
+                for t in &techniques {
+                    bump(&mut entry.techniques, t, scopes);
+                }
+                for (_, op) in field_operators {
+                    add_to(entry.operators.entry(op).or_default(), scopes);
+                }
+                if entry.names.len() <= vendor.index() {
+                    entry.names.resize_with(vendor.index() + 1, BTreeMap::new);
+                }
+                if let Some(seen) = entry.names.get_mut(vendor.index()) {
                     for (_, name) in field_names {
-                        if scope.names.len() <= vendor.index() {
-                            scope.names.resize_with(vendor.index() + 1, BTreeSet::new);
-                        }
-                        if let Some(seen) = scope.names.get_mut(vendor.index())
-                            && !seen.contains(*name)
-                        {
-                            seen.insert((*name).to_owned());
+                        match seen.get_mut(*name) {
+                            Some(seen_active) => *seen_active |= active,
+                            None => {
+                                seen.insert((*name).to_owned(), active);
+                            }
                         }
                     }
-                    for (_, op, value) in field_values {
-                        match scope.values.get_mut(*op) {
-                            Some(by_value) => bump(by_value, value),
-                            None => {
-                                let mut by_value = HashMap::default();
-                                bump(&mut by_value, value);
-                                scope.values.insert((*op).to_owned(), by_value);
-                            }
+                }
+                for (_, op, value) in field_values {
+                    match entry.values.get_mut(*op) {
+                        Some(by_value) => bump(by_value, value, scopes),
+                        None => {
+                            let mut by_value = HashMap::default();
+                            bump(&mut by_value, value, scopes);
+                            entry.values.insert((*op).to_owned(), by_value);
                         }
                     }
                 }
@@ -204,16 +217,15 @@ impl FieldSummary {
         use rayon::prelude::*;
         let FieldSummary { fields, heads } = self;
         let rank = list_ranks(&heads);
-        let fields: Vec<(String, [Scope; 2])> = fields.into_iter().collect();
+        let fields: Vec<(String, Counts)> = fields.into_iter().collect();
         let rows: Vec<Vec<(String, i64, String)>> = fields
             .into_par_iter()
-            .map(|(field, scopes)| {
+            .map(|(field, mut counts)| {
                 let mut rows = Vec::with_capacity(2);
-                for (deprecated, scope) in scopes.into_iter().enumerate() {
-                    if scope.rules.is_empty() {
+                for deprecated in 0..2 {
+                    let Some(data) = counts.data(deprecated, &rank) else {
                         continue;
-                    }
-                    let data = scope.into_data(&rank);
+                    };
                     rows.push((
                         field.clone(),
                         deprecated as i64,
@@ -241,15 +253,27 @@ fn list_ranks(heads: &HashMap<i64, (Vendor, String)>) -> HashMap<i64, u32> {
         .collect()
 }
 
-impl Scope {
-    fn into_data(self, rank: &HashMap<i64, u32>) -> FieldData {
-        let mut rules = self.rules;
+impl Counts {
+    /// Scope `s`'s page (`0`: active rules, `1`: all rules), or none when no rule of the
+    /// scope uses the field. Takes the scope's rule list and counts by vendor.
+    fn data(&mut self, s: usize, rank: &HashMap<i64, u32>) -> Option<FieldData> {
+        let mut rules = std::mem::take(self.rules.get_mut(s)?);
+        if rules.is_empty() {
+            return None;
+        }
+        let by_vendor = std::mem::take(self.by_vendor.get_mut(s)?);
+        let count = |counts: &[u64; 2]| counts.get(s).copied().unwrap_or(0);
         // Every listed rule has a rank (`add` records the head of each rule it lists).
         rules.sort_unstable_by_key(|rid| (rank.get(rid).copied().unwrap_or(u32::MAX), *rid));
         let mut vendor_names_seen: Vec<String> = Vendor::ALL
             .iter()
             .filter_map(|v| self.names.get(v.index()).map(|names| (v, names)))
-            .flat_map(|(v, names)| names.iter().map(move |n| format!("{}:{n}", v.as_str())))
+            .flat_map(|(v, names)| {
+                names
+                    .iter()
+                    .filter(|(_, active)| s == 1 || **active)
+                    .map(move |(n, _)| format!("{}:{n}", v.as_str()))
+            })
             .collect();
         vendor_names_seen.sort_unstable();
         // Ranked borrowed, and only the listed rows copied: each value row owning its
@@ -261,8 +285,9 @@ impl Scope {
             .flat_map(|(op, by_value)| {
                 by_value
                     .iter()
-                    .map(move |(value, n)| (op.as_str(), value.as_str(), *n))
+                    .map(move |(value, n)| (op.as_str(), value.as_str(), count(n)))
             })
+            .filter(|(_, _, n)| *n > 0)
             .collect();
         let order = |a: &(&str, &str, u64), b: &(&str, &str, u64)| {
             b.2.cmp(&a.2).then_with(|| (a.1, a.0).cmp(&(b.1, b.0)))
@@ -277,21 +302,30 @@ impl Scope {
             .into_iter()
             .map(|(op, value, n)| (op.to_owned(), value.to_owned(), n))
             .collect();
-        let mut techniques: Vec<(String, u64)> = self.techniques.into_iter().collect();
-        techniques.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut techniques: Vec<(&str, u64)> = self
+            .techniques
+            .iter()
+            .map(|(id, n)| (id.as_str(), count(n)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        techniques.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         techniques.truncate(TOP_ROWS);
-        FieldData {
+        Some(FieldData {
             rules,
-            by_vendor: self.by_vendor,
+            by_vendor,
             vendor_names_seen,
             operators: self
                 .operators
-                .into_iter()
-                .map(|(op, n)| (op.to_owned(), n))
+                .iter()
+                .filter(|(_, n)| count(n) > 0)
+                .map(|(op, n)| ((*op).to_owned(), count(n)))
                 .collect(),
             values,
-            techniques,
-        }
+            techniques: techniques
+                .into_iter()
+                .map(|(id, n)| (id.to_owned(), n))
+                .collect(),
+        })
     }
 }
 
