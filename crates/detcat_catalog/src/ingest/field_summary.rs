@@ -50,6 +50,11 @@ pub(crate) struct FieldData {
     pub techniques: Vec<(String, u64)>,
 }
 
+/// The scopes of a field's counts: its page of active rules and its page of all rules
+/// (`field_summary.deprecated` is the scope).
+const ACTIVE: usize = 0;
+const ALL: usize = 1;
+
 /// One field's counts while the chunks go by: every count is kept as `[active rules, all
 /// rules]`, so an active rule's values, techniques and names are looked up once for both
 /// scopes (two scopes of their own hashed every value of an active rule twice).
@@ -153,7 +158,7 @@ impl FieldSummary {
             values.sort_unstable();
             values.dedup();
             let active = a.rule.lifecycle == Lifecycle::Active;
-            let scopes: &[usize] = if active { &[0, 1] } else { &[1] };
+            let scopes: &[usize] = if active { &[ACTIVE, ALL] } else { &[ALL] };
             // Fields ascend, and so do the rule's operators, names and values (sorted with the
             // field first): each field's run is cut from the front of what is left, so a rule
             // costs its entries once rather than once per field.
@@ -222,7 +227,7 @@ impl FieldSummary {
             .into_par_iter()
             .map(|(field, mut counts)| {
                 let mut rows = Vec::with_capacity(2);
-                for deprecated in 0..2 {
+                for deprecated in [ACTIVE, ALL] {
                     let Some(data) = counts.data(deprecated, &rank) else {
                         continue;
                     };
@@ -254,7 +259,7 @@ fn list_ranks(heads: &HashMap<i64, (Vendor, String)>) -> HashMap<i64, u32> {
 }
 
 impl Counts {
-    /// Scope `s`'s page (`0`: active rules, `1`: all rules), or none when no rule of the
+    /// Scope `s`'s page ([`ACTIVE`] or [`ALL`] rules), or none when no rule of the
     /// scope uses the field. Takes the scope's rule list and counts by vendor.
     fn data(&mut self, s: usize, rank: &HashMap<i64, u32>) -> Option<FieldData> {
         let mut rules = std::mem::take(self.rules.get_mut(s)?);
@@ -271,7 +276,7 @@ impl Counts {
             .flat_map(|(v, names)| {
                 names
                     .iter()
-                    .filter(|(_, active)| s == 1 || **active)
+                    .filter(|(_, active)| s == ALL || **active)
                     .map(move |(n, _)| format!("{}:{n}", v.as_str()))
             })
             .collect();
