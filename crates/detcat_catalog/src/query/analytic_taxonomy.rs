@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
-use crate::attack_data::StrategyData;
 use rusqlite::OptionalExtension;
 
 use super::Catalog;
 use crate::analytics::AnalyticTaxonomy;
+use crate::attack_data::StrategyData;
 use crate::error::CatalogError;
 
 /// The answers a technique's analytics need; a question the catalog has no row for (a
